@@ -1,0 +1,44 @@
+// What running a recipe file does (`npx tsx recipes/x.ts`): realise its derivation and
+// print the store path as the last line of stdout, like nix-build.
+import { parseArgs } from 'node:util';
+import { basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { realise } from './realise.ts';
+import { storePath } from './evaluate.ts';
+import { storeDir } from './store.ts';
+import { silentReporter, stderrReporter } from './progress.ts';
+import type { Input } from './schema.ts';
+
+export const recipeUsage = `options: --dry-run (print the path, build nothing) --json (one JSON object) --store DIR --quiet`;
+
+/**
+ * Call as `await runRecipe(import.meta, drv)` at the end of a recipe: does nothing when
+ * the recipe is imported, realises when the file is run. `pick` lets flags choose a variant.
+ */
+export async function runRecipe(meta: ImportMeta, target: Input | ((flags: Record<string, string | boolean | undefined>) => Input)): Promise<void> {
+  if (process.argv[1] !== fileURLToPath(meta.url)) return;
+  try {
+    const { values } = parseArgs({
+      options: {
+        'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
+        store: { type: 'string' }, variant: { type: 'string' }, help: { type: 'boolean' },
+      },
+    });
+    if (values.help) { console.log(`usage: npx tsx ${process.argv[1]} [--variant NAME] ${recipeUsage}`); return; }
+    const input = typeof target === 'function' ? target(values) : target;
+    const store = storeDir(values.store);
+    const name = 'name' in input ? input.name : input.package;
+    const version = 'version' in input ? input.version : undefined;
+    if (values['dry-run']) {
+      const path = await storePath(input, store);
+      console.log(values.json ? JSON.stringify({ name, version, path, built: [], reused: [], dryRun: true }) : path);
+      return;
+    }
+    const root = `recipe-${basename(process.argv[1]).replace(/\.ts$/, '')}${values.variant ? `-${values.variant}` : ''}`;
+    const result = await realise(input, { store, root, report: values.quiet ? silentReporter : stderrReporter });
+    console.log(values.json ? JSON.stringify({ name, version, ...result }) : result.path);
+  } catch (error) {
+    process.stderr.write(`error: ${(error as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}

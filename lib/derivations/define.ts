@@ -1,0 +1,70 @@
+// Constructors that recipes call. Each validates its data with zod, so a bad recipe
+// fails where it is written, naming the field and the value.
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { computeManifest } from './manifest.ts';
+import {
+  DebPackage, DebSource, DerivationFields, FixedSource, TreeSource, UrlSource, inputKey,
+  type Derivation, type Input,
+} from './schema.ts';
+
+export class RecipeError extends Error {}
+
+function parse<S extends z.ZodType>(schema: S, data: unknown, what: string): z.infer<S> {
+  const result = schema.safeParse(data);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const value = issue.path.reduce<unknown>((v, k) => (v as Record<PropertyKey, unknown>)?.[k], data);
+    const field = issue.path.join('.') || '(root)';
+    return `${field}: ${issue.message}${value === undefined ? '' : ` (got ${JSON.stringify(value)})`}`;
+  });
+  throw new RecipeError(`bad recipe data in ${what}:\n  ${problems.join('\n  ')}`);
+}
+
+export function isInput(value: unknown): value is Input {
+  return isDerivation(value) || FixedSource.safeParse(value).success;
+}
+
+export function isDerivation(value: unknown): value is Derivation {
+  return (value as Derivation | undefined)?.type === 'derivation';
+}
+
+type DerivationArgs = z.input<typeof DerivationFields> & { inputs?: Record<string, Input> };
+
+export function derivation(args: DerivationArgs): Derivation {
+  const { inputs = {}, ...fields } = args;
+  const what = `derivation ${JSON.stringify(args.name)}`;
+  const parsed = parse(DerivationFields, fields, what);
+  for (const [key, input] of Object.entries(inputs)) {
+    parse(inputKey, key, `${what}: inputs`);
+    if (!isInput(input)) throw new RecipeError(`bad recipe data in ${what}:\n  inputs.${key}: expected a derivation or a source (debPackage, debSource, url, tree, repoFiles)`);
+  }
+  return Object.freeze({ type: 'derivation' as const, ...parsed, inputs: Object.freeze({ ...inputs }) });
+}
+
+export function debPackage(args: Omit<z.input<typeof DebPackage>, 'type'>) {
+  return parse(DebPackage, { type: 'deb', ...args }, `debPackage ${args.package}`);
+}
+
+export function debSource(args: Omit<z.input<typeof DebSource>, 'type'>) {
+  return parse(DebSource, { type: 'deb-src', ...args }, `debSource ${args.package}`);
+}
+
+export function url(args: Omit<z.input<typeof UrlSource>, 'type' | 'name'> & { name?: string }) {
+  const name = args.name ?? String(args.url).split('/').filter(Boolean).pop();
+  return parse(UrlSource, { type: 'url', ...args, name }, `url ${args.url}`);
+}
+
+/** A directory pinned by content hash; without `from` it must be put in with `store add`. */
+export function tree(args: Omit<z.input<typeof TreeSource>, 'type'>) {
+  return parse(TreeSource, { type: 'tree', ...args }, `tree ${args.name}`);
+}
+
+/**
+ * Files of this repository, hashed by content now (they are small): a change to one
+ * file changes the hash of everything built from it. Recipes `await` it at top level.
+ */
+export async function repoFiles(name: string, dir: string) {
+  const from = resolve(dir);
+  return tree({ name, from, sha256: (await computeManifest(from)).treeHash });
+}

@@ -1,0 +1,73 @@
+// Realising fixed-output sources: fetch or copy, then check the declared sha256.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { cp, readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { aptFetch } from './apt.ts';
+import { computeManifest } from './manifest.ts';
+import type { FixedSource } from './schema.ts';
+
+export class FetchError extends Error {}
+
+export async function fileSha256(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+export function mismatch(what: string, expected: string, actual: string): FetchError {
+  return new FetchError(`hash mismatch for ${what}:\n  expected sha256 ${expected}\n  got      sha256 ${actual}\nrefusing it`);
+}
+
+const howToAdd = (what: string, sha256: string, name: string) =>
+  `${what} cannot be fetched on this machine (only Debian's and npm's registries are reachable).\n` +
+  `Obtain it yourself (expected sha256 ${sha256}) and put it into the store with:\n` +
+  `  npx tsx bin/batu.ts store add <file-or-directory> --name ${name}`;
+
+/** Fill the empty directory `out` with the source, or throw naming what is wrong. */
+export async function fetchSource(src: FixedSource, out: string, store: string): Promise<void> {
+  switch (src.type) {
+    case 'deb': {
+      const spec = `${src.package}${src.arch === 'all' ? '' : `:${src.arch}`}=${src.version}`;
+      await aptFetch(store, out, ['download', spec]);
+      const [deb] = (await readdir(out)).filter((f) => f.endsWith('.deb'));
+      if (!deb) throw new FetchError(`apt-get download ${spec} produced no .deb`);
+      const actual = await fileSha256(join(out, deb));
+      if (actual !== src.sha256) throw mismatch(`Debian package ${spec}`, src.sha256, actual);
+      return;
+    }
+    case 'deb-src': {
+      const spec = `${src.package}=${src.version}`;
+      await aptFetch(store, out, ['source', '--download-only', spec]).catch((e: Error) => {
+        throw new FetchError(`the Debian source package ${spec} could not be fetched: the registry serves sources for some packages only (use the binary package instead).\n${e.message}`);
+      });
+      const dscName = (await readdir(out)).find((f) => f.endsWith('.dsc'));
+      if (!dscName) throw new FetchError(`apt-get source ${spec} produced no .dsc`);
+      const dsc = join(out, dscName);
+      const actual = await fileSha256(dsc);
+      if (actual !== src.sha256) throw mismatch(`Debian source package ${spec} (${dscName})`, src.sha256, actual);
+      await checkDscFiles(dsc, out);
+      return;
+    }
+    case 'url':
+      throw new FetchError(howToAdd(`${src.url}`, src.sha256, src.name));
+    case 'tree': {
+      if (!src.from) throw new FetchError(howToAdd(`the source tree ${src.name}`, src.sha256, src.name));
+      await cp(src.from, out, { recursive: true, verbatimSymlinks: true });
+      const actual = (await computeManifest(out)).treeHash;
+      if (actual !== src.sha256) throw mismatch(`${src.from}`, src.sha256, actual);
+      return;
+    }
+  }
+}
+
+/** A .dsc pins its tarballs: check each one it lists. */
+async function checkDscFiles(dsc: string, dir: string): Promise<void> {
+  const text = await readFile(dsc, 'utf8');
+  const block = /^Checksums-Sha256:\n((?: .+\n?)+)/m.exec(text)?.[1] ?? '';
+  for (const line of block.split('\n').filter(Boolean)) {
+    const [sha256, , file] = line.trim().split(/\s+/);
+    const actual = await fileSha256(join(dir, file)).catch(() => 'missing');
+    if (actual !== sha256) throw mismatch(`${file} (listed in ${dsc})`, sha256, actual);
+  }
+}

@@ -1,0 +1,108 @@
+// Store maintenance: verify manifests, collect garbage, add files the user obtained.
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readlink, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { execa } from 'execa';
+import { hashInput, storePath } from './evaluate.ts';
+import { fileSha256 } from './fetch.ts';
+import { computeManifest, diffManifests } from './manifest.ts';
+import { tree, url } from './define.ts';
+import { commitPath, isValid, listPaths, readManifest, removePath, removeTree, scratchDir, storeDir } from './store.ts';
+import { acquireLock } from './lock.ts';
+import type { Input } from './schema.ts';
+
+export interface VerifyProblem { path: string; problems: string[] }
+
+/** Re-hash every file of every path (or the given ones) against its manifest. */
+export async function verify(options: { store?: string; paths?: string[] } = {}): Promise<VerifyProblem[]> {
+  const paths = options.paths ?? await listPaths(storeDir(options.store));
+  const bad: VerifyProblem[] = [];
+  for (const path of paths) {
+    const problems = diffManifests(await readManifest(path), await computeManifest(path));
+    if (problems.length) bad.push({ path, problems });
+  }
+  return bad;
+}
+
+/** Roots: <store>/.roots/<name> symlinks. */
+export async function listRoots(store: string): Promise<Map<string, string>> {
+  const dir = join(store, '.roots');
+  const roots = new Map<string, string>();
+  for (const name of existsSync(dir) ? await readdir(dir) : []) {
+    if (name.startsWith('.')) continue;
+    roots.set(name, resolve(dir, await readlink(join(dir, name))));
+  }
+  return roots;
+}
+
+/** The paths `paths` reference at run time, transitively, including themselves. */
+export async function referenceClosure(paths: string[]): Promise<string[]> {
+  const seen = new Set<string>();
+  const stack = [...paths];
+  while (stack.length) {
+    const path = stack.pop()!;
+    if (seen.has(path) || !isValid(path)) continue;
+    seen.add(path);
+    for (const ref of (await readManifest(path)).references) stack.push(join(path, '..', ref));
+  }
+  return [...seen].sort();
+}
+
+/** Delete every path no root references, and leftovers of dead realisers. */
+export async function gc(options: { store?: string } = {}): Promise<{ kept: string[]; removed: string[] }> {
+  const store = storeDir(options.store);
+  const keep = new Set(await referenceClosure([...(await listRoots(store)).values()]));
+  const removed: string[] = [];
+  for (const path of await listPaths(store)) {
+    if (keep.has(path)) continue;
+    const lock = await acquireLock(store, basename(path).slice(0, 32));
+    try { await removePath(path); removed.push(path); } finally { await lock.release(); }
+  }
+  await removeTree(join(store, '.tmp'));
+  return { kept: [...keep].sort(), removed };
+}
+
+export interface Added { path: string; sha256: string; name: string; source: Input }
+
+/**
+ * Put a file (pinned by its sha256) or a directory or tarball (pinned by the hash of
+ * its unpacked tree) into the store as the fixed-output path a recipe declares.
+ */
+export async function add(file: string, options: { store?: string; name?: string; unpack?: boolean } = {}): Promise<Added> {
+  const store = storeDir(options.store);
+  const isDir = (await stat(file)).isDirectory();
+  const isTarball = !isDir && (options.unpack ?? /\.(tar(\.[a-z0-9]+)?|tgz|txz)$/.test(file));
+  const name = options.name ?? basename(file).replace(/\.(tar(\.[a-z0-9]+)?|tgz|txz)$/, '');
+  await mkdir(store, { recursive: true });
+  const scratch = await scratchDir(store, 'add');
+  try {
+    const out = join(scratch, 'out');
+    if (isDir || isTarball) {
+      await mkdir(out);
+      if (isDir) await execa('cp', ['-a', `${resolve(file)}/.`, out]);
+      else await execa('tar', ['-xf', resolve(file), '-C', out, '--no-same-owner']);
+      // A tarball of one top-level directory (the usual release) pins that directory's content.
+      const top = await readdir(out);
+      const root = top.length === 1 && (await stat(join(out, top[0]))).isDirectory() ? join(out, top[0]) : out;
+      const sha256 = (await computeManifest(root)).treeHash;
+      return await install(store, root, tree({ name, sha256 }));
+    }
+    await mkdir(out);
+    await execa('cp', [resolve(file), join(out, name)]);
+    const sha256 = await fileSha256(file);
+    return await install(store, out, url({ url: `file:///${name}`, name, sha256 }));
+  } finally {
+    await removeTree(scratch);
+  }
+}
+
+async function install(store: string, dir: string, source: Input & { name: string; sha256: string }): Promise<Added> {
+  const path = await storePath(source, store);
+  const lock = await acquireLock(store, basename(path).slice(0, 32));
+  try {
+    if (!isValid(path)) await commitPath(path, dir, JSON.stringify({ added: source, hash: await hashInput(source) }) + '\n');
+  } finally {
+    await lock.release();
+  }
+  return { path, sha256: source.sha256, name: source.name, source };
+}

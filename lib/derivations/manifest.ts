@@ -1,0 +1,74 @@
+// A manifest lists every file of a store path with its sha256; its tree hash pins a
+// directory's content independent of mtimes, owners and how it was packed.
+import * as nodeFs from 'node:fs/promises';
+import { join } from 'node:path';
+import { canonical, sha256 } from './hash.ts';
+
+export type Entry =
+  | { path: string; type: 'dir' }
+  | { path: string; type: 'file'; executable: boolean; size: number; sha256: string }
+  | { path: string; type: 'symlink'; target: string };
+
+export interface Manifest {
+  treeHash: string;
+  /** Store paths (base names) whose hash appears in the content: runtime references. */
+  references: string[];
+  entries: Entry[];
+}
+
+/** The subset of node:fs/promises the walk needs, so tests can hand in memfs. */
+export type Fs = Pick<typeof nodeFs, 'readdir' | 'lstat' | 'readFile' | 'readlink'>;
+
+/**
+ * Walk a tree in sorted order. `scan` lists strings to look for in file contents (the
+ * hash parts of input paths); those found become the manifest's references.
+ */
+export async function computeManifest(
+  root: string,
+  { fs = nodeFs as Fs, scan = new Map<string, string>() }: { fs?: Fs; scan?: Map<string, string> } = {},
+): Promise<Manifest> {
+  const entries: Entry[] = [];
+  const references = new Set<string>();
+  async function walk(rel: string): Promise<void> {
+    const names = (await fs.readdir(join(root, rel))).map(String).sort();
+    for (const name of names) {
+      const path = rel ? `${rel}/${name}` : name;
+      const abs = join(root, path);
+      const st = await fs.lstat(abs);
+      if (st.isSymbolicLink()) {
+        const target = String(await fs.readlink(abs));
+        for (const [needle, ref] of scan) if (target.includes(needle)) references.add(ref);
+        entries.push({ path, type: 'symlink', target });
+      } else if (st.isDirectory()) {
+        entries.push({ path, type: 'dir' });
+        await walk(path);
+      } else if (st.isFile()) {
+        const data = (await fs.readFile(abs)) as Buffer;
+        for (const [needle, ref] of scan) if (data.includes(needle)) references.add(ref);
+        entries.push({ path, type: 'file', executable: (Number(st.mode) & 0o111) !== 0, size: data.length, sha256: sha256(data) });
+      } else {
+        throw new Error(`${abs}: a store path may hold only files, directories and symlinks`);
+      }
+    }
+  }
+  await walk('');
+  return { treeHash: treeHash(entries), references: [...references].sort(), entries };
+}
+
+export function treeHash(entries: Entry[]): string {
+  return sha256(canonical(entries));
+}
+
+/** What differs between an expected manifest and the tree as it is now. */
+export function diffManifests(expected: Manifest, actual: Manifest): string[] {
+  const now = new Map(actual.entries.map((e) => [e.path, e]));
+  const problems: string[] = [];
+  for (const entry of expected.entries) {
+    const found = now.get(entry.path);
+    if (!found) problems.push(`${entry.path}: missing`);
+    else if (canonical(found) !== canonical(entry)) problems.push(`${entry.path}: changed`);
+    now.delete(entry.path);
+  }
+  for (const path of now.keys()) problems.push(`${path}: not in the manifest`);
+  return problems;
+}

@@ -1,0 +1,92 @@
+// The store's layout: <store>/<hash>-<name>[-<version>] plus sidecar files beside it.
+// A path is valid once its manifest exists and the directory has been renamed in.
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, readdir, rename, rm, writeFile, chmod } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { computeManifest, type Manifest } from './manifest.ts';
+import { normalizeTree } from './normalize.ts';
+
+/** Every mtime in the store; also the builders' SOURCE_DATE_EPOCH. */
+export const SOURCE_DATE_EPOCH = 1;
+
+export function storeDir(store?: string): string {
+  return resolve(store ?? process.env.BATU_STORE ?? 'store');
+}
+
+export const sidecar = {
+  manifest: (path: string) => `${path}.manifest`,
+  drv: (path: string) => `${path}.drv`,
+  log: (path: string) => `${path}.log`,
+};
+
+export const storeName = /^[0-9a-df-np-sv-z]{32}-[A-Za-z0-9+._~-]+$/;
+
+export function isValid(path: string): boolean {
+  return existsSync(path) && existsSync(sidecar.manifest(path));
+}
+
+/** Every valid path in the store (sidecars, locks and temporary dirs are not paths). */
+export async function listPaths(store: string): Promise<string[]> {
+  if (!existsSync(store)) return [];
+  const names = (await readdir(store)).filter((n) => storeName.test(n) && !/\.(manifest|drv|log)$/.test(n));
+  return names.map((n) => join(store, n)).filter(isValid).sort();
+}
+
+export async function readManifest(path: string): Promise<Manifest> {
+  return JSON.parse(await readFile(sidecar.manifest(path), 'utf8')) as Manifest;
+}
+
+/** Write a file so readers see either nothing or all of it. */
+export async function writeAtomic(file: string, data: string): Promise<void> {
+  const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(tmp, data);
+  await rename(tmp, file);
+}
+
+/** A scratch directory inside the store: same file system, so the final rename is atomic. */
+export async function scratchDir(store: string, label: string): Promise<string> {
+  const dir = join(store, '.tmp', `${label}.${process.pid}.${randomBytes(4).toString('hex')}`);
+  await mkdir(dir, { recursive: true });
+  return dir;
+}
+
+/** Remove a tree whose write bits the normalizer took away. */
+export async function removeTree(path: string): Promise<void> {
+  if (!existsSync(path)) return;
+  await chmodTree(path);
+  await rm(path, { recursive: true, force: true });
+}
+
+async function chmodTree(path: string): Promise<void> {
+  try {
+    await chmod(path, 0o755);
+    for (const entry of await readdir(path, { withFileTypes: true })) {
+      if (entry.isDirectory()) await chmodTree(join(path, entry.name));
+    }
+  } catch { /* not a directory or already gone */ }
+}
+
+/** Remove a path and its sidecars. */
+export async function removePath(path: string): Promise<void> {
+  await rm(sidecar.manifest(path), { force: true });
+  await removeTree(path);
+  await rm(sidecar.drv(path), { force: true });
+  await rm(sidecar.log(path), { force: true });
+}
+
+export const hashPart = (path: string) => basename(path).slice(0, 32);
+
+/**
+ * Make `dir` the store path `path`: normalize it, write its sidecars, then one atomic
+ * rename. The caller holds the path's lock. Returns the manifest.
+ */
+export async function commitPath(path: string, dir: string, drvText: string, manifest?: Manifest): Promise<Manifest> {
+  await removeTree(path); // left by a realiser that died after gc took its manifest
+  await normalizeTree(dir, SOURCE_DATE_EPOCH);
+  manifest ??= await computeManifest(dir);
+  await writeAtomic(sidecar.drv(path), drvText);
+  await writeAtomic(sidecar.manifest(path), JSON.stringify(manifest) + '\n');
+  await rename(dir, path);
+  return manifest;
+}
