@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { base32, canonical, sha256 } from './hash.ts';
 import { prelude } from './sandbox.ts';
 import type { Derivation, FixedSource, Input } from './schema.ts';
-import { baseTools, resolveTools } from './toolchain.ts';
+import { baseTools, resolveTools, type Tool } from './toolchain.ts';
 
 const hashes = new WeakMap<Input, Promise<string>>();
 
@@ -37,7 +37,15 @@ async function hashDerivation(drv: Derivation): Promise<string> {
   const tools = await resolveTools(toolsOf(drv));
   const inputs: Record<string, string> = {};
   for (const [key, input] of Object.entries(drv.inputs)) inputs[key] = await hashInput(input);
-  return sha256(canonical({
+  return sha256(canonical(derivationIdentity(drv, tools, inputs)));
+}
+
+/**
+ * What a derivation's hash covers: everything but `meta`, with each input replaced by
+ * its hash and each tool by `command=package=version`. Pure, so tests can pin it.
+ */
+export function derivationIdentity(drv: Derivation, tools: Tool[], inputHashes: Record<string, string>): object {
+  return {
     type: 'derivation',
     name: drv.name,
     version: drv.version,
@@ -45,8 +53,8 @@ async function hashDerivation(drv: Derivation): Promise<string> {
     prelude: sha256(prelude),
     env: drv.env,
     tools: tools.map((t) => `${t.command}=${t.package}=${t.version}`).sort(),
-    inputs,
-  }));
+    inputs: inputHashes,
+  };
 }
 
 /** `<hash>-<name>-<version>`; a Debian epoch's ':' becomes '_' to keep paths shell-safe. */

@@ -2,12 +2,12 @@
 export { derivation, debPackage, debSource, url, tree, repoFiles, isDerivation, RecipeError } from './define.ts';
 export type { Derivation, Input, FixedSource } from './schema.ts';
 export { canonical, sha256, base32 } from './hash.ts';
-export { hashInput, storePath, closure } from './evaluate.ts';
+export { hashInput, storePath, closure, derivationIdentity } from './evaluate.ts';
 export { realise, addRoot, type RealiseOptions, type RealiseResult } from './realise.ts';
 export { verify, gc, add, listRoots, referenceClosure } from './maintain.ts';
 export { exportClosure, importClosure } from './transfer.ts';
 export { computeManifest, treeHash, type Manifest } from './manifest.ts';
-export { storeDir, listPaths, isValid, sidecar } from './store.ts';
+export { storeDir, listPaths, isValid, sidecar, readManifest as readManifestOf } from './store.ts';
 export { runRecipe } from './cli.ts';
 export { BuildError } from './sandbox.ts';
 export { FetchError } from './fetch.ts';

@@ -72,7 +72,7 @@ export async function add(file: string, options: { store?: string; name?: string
   const store = storeDir(options.store);
   const isDir = (await stat(file)).isDirectory();
   const isTarball = !isDir && (options.unpack ?? /\.(tar(\.[a-z0-9]+)?|tgz|txz)$/.test(file));
-  const name = options.name ?? basename(file).replace(/\.(tar(\.[a-z0-9]+)?|tgz|txz)$/, '');
+  const name = options.name ?? (isDir || isTarball ? basename(file).replace(/\.(tar(\.[a-z0-9]+)?|tgz|txz)$/, '') : basename(file));
   await mkdir(store, { recursive: true });
   const scratch = await scratchDir(store, 'add');
   try {

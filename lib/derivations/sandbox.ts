@@ -81,7 +81,7 @@ export async function runBuilder(run: BuilderRun): Promise<string> {
   await new Promise((done) => log.end(done));
   if (result.exitCode !== 0 || result.signal) {
     const tail = (await readFile(run.logFile, 'utf8')).trimEnd().split('\n').slice(-30).join('\n');
-    const cause = result.signal ? `killed by ${result.signal}` : result.exitCode !== undefined ? `exit code ${result.exitCode}` : result.message;
+    const cause = result.signal ? `killed by ${result.signal}` : result.exitCode !== undefined ? `exit code ${result.exitCode}` : result.message ?? "it did not start";
     throw new BuildError(run.label, run.logFile, tail, cause);
   }
   return out;

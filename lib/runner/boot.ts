@@ -1,0 +1,40 @@
+// Running a UML kernel as a host process: the argv conventions every node shares.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+
+/**
+ * Guest memory is a deleted file in $TMPDIR: on a tmpfs it costs no disk I/O.
+ * /dev/shm must allow exec (UML maps it executable).
+ */
+export const guestMemoryDir = existsSync('/dev/shm') ? '/dev/shm' : '/tmp';
+
+/**
+ * The host command for a UML kernel. `setarch -R` turns off address randomisation:
+ * without it UML sizes its page tables for a ~1 GB gap (~22 MB per node instead of ~9)
+ * and small mem= values panic.
+ */
+export function umlCommand(kernel: string, args: string[]): [string, string[]] {
+  return ['setarch', ['x86_64', '-R', kernel, ...args]];
+}
+
+export interface BootResult { console: string; exitCode: number | undefined; timedOut: boolean }
+
+/** Boot a kernel whose init powers off by itself; returns everything it printed. */
+export async function bootToPowerOff(
+  kernel: string, initrd: string, extraArgs: string[] = [], { timeoutMs = 60_000, mem = '64M' } = {},
+): Promise<BootResult> {
+  const umlDir = await mkdtemp(join(guestMemoryDir, 'batu-uml-'));
+  try {
+    const [cmd, argv] = umlCommand(kernel, [
+      `mem=${mem}`, `initrd=${initrd}`, `uml_dir=${umlDir}`, 'umid=boot', 'con=null', 'con0=fd:0,fd:1', ...extraArgs,
+    ]);
+    const run = await execa(cmd, argv, {
+      env: { TMPDIR: guestMemoryDir }, stdin: 'ignore', all: true, reject: false, timeout: timeoutMs, killSignal: 'SIGKILL',
+    });
+    return { console: run.all ?? '', exitCode: run.exitCode, timedOut: run.timedOut };
+  } finally {
+    await rm(umlDir, { recursive: true, force: true });
+  }
+}

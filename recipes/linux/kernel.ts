@@ -1,0 +1,64 @@
+// The UML kernel build shared by linux-v15 and linux-v14: Debian's kernel source, our
+// config fragment merged onto defconfig and checked, then `linux` + what modules need.
+import { debPackage, derivation, repoFiles } from '../../lib/derivations/index.ts';
+
+/** Debian's kernel sources, pinned. Both speak batman-adv compat 15. */
+export const kernelSources = {
+  '6.12': debPackage({
+    package: 'linux-source-6.12', version: '6.12.117-1~deb12u1', arch: 'all',
+    sha256: 'e849faf31ca3555757f3a8877cb01af92122f744f75d1f3102734651c4e14703',
+  }),
+  '6.1': debPackage({
+    package: 'linux-source-6.1', version: '6.1.192-2', arch: 'all',
+    sha256: 'ae95fe63d4c553f8d0e6c86cb1ab566f3894a43743eb19ab585cd97d82f26514',
+  }),
+};
+export type KernelSeries = keyof typeof kernelSources;
+
+const fragment = await repoFiles('batu-uml-config', new URL('./config', import.meta.url).pathname);
+
+export interface KernelOptions {
+  series: KernelSeries;
+  /** false: batman-adv is left out, for an out-of-tree module (recipes/batman-adv.ts). */
+  batmanAdv: boolean;
+}
+
+export function umlKernel({ series, batmanAdv }: KernelOptions) {
+  const src = kernelSources[series];
+  return derivation({
+    name: batmanAdv ? 'linux-uml' : 'linux-uml-nobatman',
+    version: src.version.replace(/-.*/, ''),
+    inputs: { src, config: fragment },
+    // Later fragments win: this one turns batman-adv off for out-of-tree builds.
+    env: { extraConfig: batmanAdv ? '' : '# CONFIG_BATMAN_ADV is not set\n' },
+    tools: ['make', 'gcc', 'cc', 'as', 'ld', 'ar', 'nm', 'objcopy', 'objdump', 'strip', 'readelf',
+      'flex', 'bison', 'bc', 'perl', 'rsync'],
+    meta: { progress: { count: '^\\s+CC\\s', unit: 'files compiled', expected: 1000 } },
+    builder: `
+      phase unpack
+      dpkg-deb --fsys-tarfile "$src"/*.deb | tar -x --wildcards './usr/src/linux-source-*.tar.xz'
+      tar -xf usr/src/linux-source-*.tar.xz && rm -r usr
+      mv linux-source-* linux && cd linux
+      # Reproducible: no dates, users, hosts or build paths in the binary.
+      export KBUILD_BUILD_TIMESTAMP='Thu Jan  1 00:00:01 UTC 1970' KBUILD_BUILD_USER=batu \\
+        KBUILD_BUILD_HOST=batu KBUILD_BUILD_VERSION=1
+      export KCFLAGS="-ffile-prefix-map=$PWD=/build/linux" KAFLAGS="-ffile-prefix-map=$PWD=/build/linux"
+      # UML cannot export headers; the uapi headers of its host arch are what guest
+      # userland compiles against. Done first, before the tree is configured for um.
+      make ARCH=x86 headers_install INSTALL_HDR_PATH="$out/headers" > /dev/null
+      make ARCH=x86 mrproper > /dev/null
+      phase configure
+      printf '%s' "$extraConfig" > ../extra.config
+      make ARCH=um defconfig > /dev/null
+      scripts/kconfig/merge_config.sh -m .config "$config/uml.config" ../extra.config > /dev/null
+      make ARCH=um olddefconfig > /dev/null
+      bash "$config/check-config.sh" .config "$config/uml.config" ../extra.config
+      phase compile
+      make ARCH=um -j"$BATU_CORES" linux modules   # modules: for Module.symvers
+      phase install
+      install -D -m 755 linux "$out/bin/linux"
+      install -D -m 644 .config "$out/config"
+      bash "$config/install-build-tree.sh" "$out/build"
+    `,
+  });
+}

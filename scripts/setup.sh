@@ -1,0 +1,29 @@
+#!/bin/bash
+# Installs what batu needs on Debian 12 (as root): the host toolchain its recipes hash,
+# the host-side mesh tools, and the node modules. Quick when all is there already.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential musl-tools flex bison bc rsync cpio xz-utils dpkg-dev   # recipes' toolchain
+  iproute2 util-linux uml-utilities                                       # taps, netns, setpriv, mconsole
+  batctl alfred socat diod iperf3 graphviz                                # host-side clients
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "batu setup: missing Debian packages: ${missing[*]} (run as root, or apt-get install them)" >&2
+    exit 1
+  fi
+  echo "batu setup: installing ${missing[*]}" >&2
+  apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "batu setup: npm ci" >&2
+  npm ci --no-audit --no-fund --loglevel=error
+fi

@@ -1,0 +1,177 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { PassThrough } from 'node:stream';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execa } from 'execa';
+import {
+  add, addRoot, derivation, exportClosure, gc, importClosure, isValid, listPaths, realise, repoFiles,
+  silentReporter, storePath, tree, url, verify,
+} from '../../lib/derivations/index.ts';
+import { gatedDerivation, tempDir, textDerivation } from '../fixtures/store-helpers.ts';
+
+const quiet = { report: silentReporter };
+const child = new URL('../fixtures/realise-child.ts', import.meta.url).pathname;
+// node itself (not npx/tsx wrappers), so that kill -9 hits the realiser.
+const realiser = (...args: string[]) => execa(process.execPath, ['--import', 'tsx', child, ...args], { reject: false });
+
+test('realise builds once, then reuses; outputs are read-only with fixed mtimes and sidecars', async (t) => {
+  const store = await tempDir(t);
+  const drv = textDerivation('text', 'hello');
+  const first = await realise(drv, { store, ...quiet });
+  assert.deepEqual(first.built, [first.path]);
+  assert.equal(await readFile(join(first.path, 'text'), 'utf8'), 'hello');
+  const st = statSync(join(first.path, 'text'));
+  assert.equal(st.mode & 0o777, 0o444);
+  assert.equal(st.mtimeMs, 1000);
+  for (const side of ['.manifest', '.drv', '.log']) assert.ok(existsSync(first.path + side), side);
+  const second = await realise(drv, { store, ...quiet });
+  assert.deepEqual(second, { path: first.path, built: [], reused: [first.path] });
+});
+
+test('a failed build leaves no store path and reports the log tail and its path', async (t) => {
+  const store = await tempDir(t);
+  const drv = derivation({ name: 'fails', version: '1', builder: 'mkdir -p $out; echo "the reason it broke"; exit 3' });
+  await assert.rejects(realise(drv, { store, ...quiet }), (e: Error) => {
+    assert.match(e.message, /building fails-1 failed \(exit code 3\)/);
+    assert.match(e.message, /the reason it broke/);
+    assert.match(e.message, /fails-1\.log/);
+    return true;
+  });
+  const path = await storePath(drv, store);
+  assert.equal(existsSync(path), false);
+  assert.equal(isValid(path), false);
+  assert.deepEqual(readdirSync(join(store, '.tmp')), [], 'no scratch dir left');
+});
+
+test('the builder sees a cleared environment, its inputs and only declared tools', async (t) => {
+  const store = await tempDir(t);
+  process.env.BATU_LEAK_CHECK = 'leaked';
+  t.after(() => { delete process.env.BATU_LEAK_CHECK; });
+  const dep = textDerivation('dep', 'from dep');
+  const drv = derivation({
+    name: 'env', version: '1', inputs: { dep },
+    builder: `mkdir -p "$out"; env | sort > "$out/env"; cat "$dep/text" > "$out/dep"; command -v gcc > "$out/gcc" || echo none > "$out/gcc"`,
+  });
+  const { path } = await realise(drv, { store, ...quiet });
+  const env = await readFile(join(path, 'env'), 'utf8');
+  assert.doesNotMatch(env, /BATU_LEAK_CHECK/);
+  assert.match(env, /^LC_ALL=C$/m);
+  assert.match(env, /^TZ=UTC$/m);
+  assert.match(env, /^SOURCE_DATE_EPOCH=1$/m);
+  assert.equal(await readFile(join(path, 'dep'), 'utf8'), 'from dep');
+  assert.equal((await readFile(join(path, 'gcc'), 'utf8')).trim(), 'none');
+});
+
+test('a fixed-output source with the wrong hash is refused, naming both hashes', async (t) => {
+  const store = await tempDir(t);
+  const dir = await tempDir(t);
+  await writeFile(join(dir, 'f'), 'content');
+  const good = await repoFiles('src', dir);
+  const bad = tree({ name: 'src', from: dir, sha256: 'ab'.repeat(32) });
+  await assert.rejects(realise(bad, { store, ...quiet }), (e: Error) => {
+    assert.match(e.message, /hash mismatch/);
+    assert.match(e.message, new RegExp(`expected sha256 ${'ab'.repeat(32)}`));
+    assert.match(e.message, new RegExp(`got +sha256 ${good.sha256}`));
+    return true;
+  });
+  assert.equal(existsSync(await storePath(bad, store)), false);
+  assert.equal(isValid((await realise(good, { store, ...quiet })).path), true);
+});
+
+test('a URL cannot be fetched here: the error says how to add it, and store add makes it resolve', async (t) => {
+  const store = await tempDir(t);
+  const dir = await tempDir(t);
+  const file = join(dir, 'batman-adv-2013.4.0.tar.gz');
+  await writeFile(file, 'pretend tarball');
+  const { sha256 } = await add(file, { store, unpack: false });
+  const src = url({ url: 'https://downloads.example.org/batman-adv-2013.4.0.tar.gz', sha256 });
+  const missing = url({ url: 'https://downloads.example.org/other-1.tar.gz', sha256: 'cd'.repeat(32) });
+  await assert.rejects(realise(missing, { store, ...quiet }), /other-1\.tar\.gz cannot be fetched[\s\S]*cdcdcd[\s\S]*store add <file-or-directory> --name other-1\.tar\.gz/);
+  const { path } = await realise(src, { store, ...quiet });
+  assert.equal(await readFile(join(path, 'batman-adv-2013.4.0.tar.gz'), 'utf8'), 'pretend tarball');
+});
+
+test('kill -9 of a realise mid-build leaves no store path, kills the builder, and a rerun succeeds', async (t) => {
+  const store = await tempDir(t);
+  const work = await tempDir(t);
+  const [gate, counter] = [join(work, 'gate'), join(work, 'counter')];
+  const proc = realiser(store, gate, counter);
+  while (!existsSync(counter)) await sleep(50);
+  const builderPid = Number((await readFile(counter, 'utf8')).match(/run (\d+)/)![1]);
+  proc.kill('SIGKILL');
+  await proc;
+  const path = await storePath(gatedDerivation(gate, counter), store);
+  assert.equal(existsSync(path), false);
+  await sleep(300);
+  const { stdout: stillRunning } = await execa('pgrep', ['-f', `while \\[ ! -e "\\$gate"`], { reject: false });
+  assert.equal(stillRunning.trim(), '', `builder process (pid ${builderPid} in its namespace) outlived its realiser`);
+  await writeFile(gate, '');
+  const rerun = await realise(gatedDerivation(gate, counter), { store, ...quiet });
+  assert.equal(rerun.path, path);
+  assert.equal(await readFile(join(path, 'result'), 'utf8'), 'built\n');
+});
+
+test('two concurrent realises of one derivation build it once', async (t) => {
+  const store = await tempDir(t);
+  const work = await tempDir(t);
+  const [gate, counter] = [join(work, 'gate'), join(work, 'counter')];
+  const runs = [1, 2].map(() => realiser(store, gate, counter));
+  while (!existsSync(counter)) await sleep(50);
+  await sleep(1500); // both realisers are up: one builds, one waits on the lock
+  await writeFile(gate, '');
+  const [a, b] = await Promise.all(runs);
+  assert.equal(a.stdout.trim(), b.stdout.trim());
+  assert.equal((await readFile(counter, 'utf8')).trim().split('\n').length, 1, 'the builder ran once');
+});
+
+test('verify finds a flipped byte and names the file', async (t) => {
+  const store = await tempDir(t);
+  const { path } = await realise(textDerivation('v', 'abc'), { store, ...quiet });
+  assert.deepEqual(await verify({ store }), []);
+  await chmod(join(path, 'text'), 0o644);
+  await writeFile(join(path, 'text'), 'abd');
+  assert.deepEqual(await verify({ store }), [{ path, problems: ['text: changed'] }]);
+});
+
+test('gc keeps roots and what they reference, and drops the rest', async (t) => {
+  const store = await tempDir(t);
+  const dep = textDerivation('dep', 'x');
+  const depPath = await storePath(dep, store);
+  // The rooted path stores its dependency's path in a file: a run-time reference.
+  const rooted = derivation({ name: 'rooted', version: '1', inputs: { dep }, builder: 'mkdir -p $out; echo "$dep" > $out/ref' });
+  const onlyBuildDep = textDerivation('build-only', 'y');
+  const kept = derivation({ name: 'kept', version: '1', inputs: { onlyBuildDep }, builder: 'mkdir -p $out; echo no-ref > $out/x' });
+  const loose = textDerivation('loose', 'z');
+  const r1 = await realise(rooted, { store, root: 'one', ...quiet });
+  const r2 = await realise(kept, { store, ...quiet });
+  await addRoot(store, 'two', r2.path);
+  const r3 = await realise(loose, { store, ...quiet });
+  const { removed } = await gc({ store });
+  const left = await listPaths(store);
+  assert.deepEqual(left, [r1.path, depPath, r2.path].sort());
+  assert.deepEqual(removed.sort(), [await storePath(onlyBuildDep, store), r3.path].sort());
+  assert.equal(existsSync(r3.path + '.manifest'), false);
+});
+
+test('export and import move a closure between stores, and a tampered stream is refused', async (t) => {
+  const [from, to, to2] = [await tempDir(t), await tempDir(t), await tempDir(t)];
+  const dep = textDerivation('dep', 'payload');
+  const top = derivation({ name: 'top', version: '1', inputs: { dep }, builder: 'mkdir -p $out/sub; ln -s "$dep/text" $out/sub/link; echo "$dep" > $out/ref; chmod +x $out/ref' });
+  const { path } = await realise(top, { store: from, ...quiet });
+  const chunks: Buffer[] = [];
+  const sink = new PassThrough();
+  sink.on('data', (c: Buffer) => chunks.push(c));
+  const exported = await exportClosure([path], sink);
+  assert.equal(exported.length, 2);
+  const tarball = Buffer.concat(chunks);
+  const imported = await importClosure(PassThrough.from([tarball]), { store: to });
+  assert.deepEqual(imported.map((p) => p.slice(to.length)), exported.map((p) => p.slice(from.length)));
+  assert.deepEqual(await verify({ store: to }), []);
+  // Flip the payload inside the tar stream (the file, and its mention in a .drv).
+  const tampered = Buffer.from(tarball.toString('latin1').replaceAll('payload', 'paYload'), 'latin1');
+  await assert.rejects(importClosure(PassThrough.from([tampered]), { store: to2 }), /does not match its manifest/);
+  assert.deepEqual(await listPaths(to2), []);
+});
