@@ -15,17 +15,23 @@ export const recipeUsage = `options: --dry-run (print the path, build nothing) -
  * Call as `await runRecipe(import.meta, drv)` at the end of a recipe: does nothing when
  * the recipe is imported, realises when the file is run. `pick` lets flags choose a variant.
  */
-export async function runRecipe(meta: ImportMeta, target: Input | ((flags: Record<string, string | boolean | undefined>) => Input)): Promise<void> {
+export async function runRecipe(
+  meta: ImportMeta,
+  target: Input | ((flags: Record<string, string | boolean | undefined>) => Input | Promise<Input>),
+  /** String flags of the recipe's own, e.g. ['source-sha256']. */
+  recipeFlags: string[] = [],
+): Promise<void> {
   if (process.argv[1] !== fileURLToPath(meta.url)) return;
   try {
     const { values } = parseArgs({
       options: {
+        ...Object.fromEntries(recipeFlags.map((flag) => [flag, { type: 'string' as const }])),
         'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
         store: { type: 'string' }, variant: { type: 'string' }, help: { type: 'boolean' },
       },
     });
     if (values.help) { console.log(`usage: npx tsx ${process.argv[1]} [--variant NAME] ${recipeUsage}`); return; }
-    const input = typeof target === 'function' ? target(values) : target;
+    const input = typeof target === 'function' ? await target(values) : target;
     const store = storeDir(values.store);
     const name = 'name' in input ? input.name : input.package;
     const version = 'version' in input ? input.version : undefined;

@@ -28,7 +28,9 @@ export async function realise(target: Input, options: RealiseOptions = {}): Prom
   const report = options.report ?? stderrReporter;
   await mkdir(store, { recursive: true });
   const result: RealiseResult = { path: '', built: [], reused: [] };
-  for (const input of closure(target)) {
+  // Fixed-output sources first: one that must be `store add`ed fails before long builds.
+  const order = closure(target);
+  for (const input of [...order.filter((i) => i.type !== 'derivation'), ...order.filter((i) => i.type === 'derivation')]) {
     const path = await storePath(input, store);
     if (isValid(path)) { result.reused.push(path); continue; }
     const lock = await acquireLock(store, basename(path).slice(0, 32), (pid) =>

@@ -1,6 +1,8 @@
 // The host toolchain is an input: each command a builder may run is resolved to the
 // Debian package that ships it, and that package's version goes into the hash.
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 
 /** Commands every builder gets (the shell and the usual file tools). */
@@ -16,7 +18,32 @@ export const baseTools = [
 export interface Tool { command: string; path: string; package: string; version: string }
 
 const searchPath = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
-const resolved = new Map<string, Tool>();
+
+/**
+ * Asking dpkg takes ~0.3 s, too slow for a no-op realise: answers are kept in a cache
+ * file that is valid while dpkg's status file is unchanged (any install changes it).
+ */
+const dpkgStatus = '/var/lib/dpkg/status';
+const cacheFile = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'batu', 'tools.json');
+const statusStamp = () => { try { const st = statSync(dpkgStatus); return `${st.mtimeMs}:${st.size}`; } catch { return 'none'; } };
+const resolved = loadCache();
+
+function loadCache(): Map<string, Tool> {
+  try {
+    const cached = JSON.parse(readFileSync(cacheFile, 'utf8')) as { stamp: string; tools: Tool[] };
+    if (cached.stamp === statusStamp()) return new Map(cached.tools.map((t) => [t.command, t]));
+  } catch { /* no cache yet */ }
+  return new Map();
+}
+
+function saveCache(): void {
+  try {
+    mkdirSync(dirname(cacheFile), { recursive: true });
+    const tmp = `${cacheFile}.${process.pid}`;
+    writeFileSync(tmp, JSON.stringify({ stamp: statusStamp(), tools: [...resolved.values()] }));
+    renameSync(tmp, cacheFile);
+  } catch { /* a cache is an optimisation only */ }
+}
 
 export class ToolError extends Error {}
 
@@ -37,6 +64,7 @@ export async function resolveTools(commands: readonly string[]): Promise<Tool[]>
       if (!pkg) throw new ToolError(`tool ${JSON.stringify(command)} (${realpathSync(path)}) belongs to no Debian package; batu hashes only packaged tools`);
       resolved.set(command, { command, path, package: pkg, version: versions.get(pkg)! });
     }
+    saveCache();
   }
   return commands.map((c) => resolved.get(c)!);
 }

@@ -149,7 +149,12 @@ test('gc keeps roots and what they reference, and drops the rest', async (t) => 
   const r2 = await realise(kept, { store, ...quiet });
   await addRoot(store, 'two', r2.path);
   const r3 = await realise(loose, { store, ...quiet });
+  const failed = derivation({ name: 'failed', version: '1', builder: 'exit 1' });
+  await assert.rejects(realise(failed, { store, ...quiet }));
+  const failedLog = (await storePath(failed, store)) + '.log';
+  assert.ok(existsSync(failedLog));
   const { removed } = await gc({ store });
+  assert.equal(existsSync(failedLog), false, 'the log of a failed build is collected too');
   const left = await listPaths(store);
   assert.deepEqual(left, [r1.path, depPath, r2.path].sort());
   assert.deepEqual(removed.sort(), [await storePath(onlyBuildDep, store), r3.path].sort());

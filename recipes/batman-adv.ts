@@ -1,0 +1,34 @@
+// batman-adv as an out-of-tree module, for any release a user supplies (newer than the
+// kernel's, or the legacy compat-14 one): built against the kernel variant without
+// batman-adv, its .ko goes into the image and the init loads it before creating bat0.
+//
+//   npx tsx bin/batu.ts store add batman-adv-2024.3.tar.gz     # prints the tree hash
+//   npx tsx recipes/batman-adv.ts --source-sha256 <hash> --source-name batman-adv-2024.3
+import { runRecipe, tree, type Input } from '../lib/derivations/index.ts';
+import { umlKernel, type KernelSeries } from './linux/kernel.ts';
+import { kernelModule } from './linux/module.ts';
+
+export interface BatmanAdvOptions {
+  /** A release's unpacked tree, pinned by its content hash (`store add` prints it). */
+  src: Input;
+  version: string;
+  series?: KernelSeries;
+  patches?: Input;
+}
+
+export function batmanAdvModule({ src, version, series = '6.12', patches }: BatmanAdvOptions) {
+  return kernelModule({
+    name: 'batman-adv-module', version, src, patches,
+    kernel: umlKernel({ series, batmanAdv: false }),
+    // batman-adv's own Makefile: builds net/batman-adv with its compat layer.
+    make: 'make KERNELPATH="$KERNEL_BUILD" ARCH=um CONFIG_BATMAN_ADV_BATMAN_V=y',
+  });
+}
+
+await runRecipe(import.meta, (flags) => {
+  const sha256 = flags['source-sha256'], name = flags['source-name'];
+  if (typeof sha256 !== 'string' || typeof name !== 'string') {
+    throw new Error('batman-adv needs a source: `batu store add <release tarball or dir>`, then --source-sha256 <printed hash> --source-name <name>');
+  }
+  return batmanAdvModule({ src: tree({ name, sha256 }), version: name.replace(/^batman-adv-/, '') });
+}, ['source-sha256', 'source-name']);
