@@ -1,0 +1,12 @@
+// batctl for the guest. Route: Debian's binary package with its library closure —
+// the registry serves no batctl source (its orig tarball is missing).
+import { runRecipe } from '../lib/derivations/index.ts';
+import { debBinaries } from './userland/binaries.ts';
+
+export const batctl = debBinaries({
+  name: 'batctl', version: '2023.0',
+  packages: ['batctl', 'libnl-3-200', 'libnl-genl-3-200', 'libc6'],
+  files: ['usr/sbin/batctl'],
+});
+
+await runRecipe(import.meta, batctl);

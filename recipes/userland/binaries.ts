@@ -1,0 +1,27 @@
+// Debian's binaries with their shared-library closure, for programs batu does not (yet)
+// build from source: the closure is computed from the ELF files, not listed by hand.
+import { derivation, repoFiles } from '../../lib/derivations/index.ts';
+import { debs, type DebName } from './debian.ts';
+
+const closureScript = await repoFiles('batu-elf-closure', new URL('./closure', import.meta.url).pathname);
+
+export function debBinaries({ name, version, packages, files }: {
+  name: string; version: string;
+  /** Every package the closure may draw from (the program's own and its libraries'). */
+  packages: DebName[];
+  /** Paths inside the packages to take, e.g. usr/sbin/batctl. */
+  files: string[];
+}) {
+  return derivation({
+    name, version,
+    inputs: { closure: closureScript, ...Object.fromEntries(packages.map((p, i) => [`deb${i}`, debs[p]])) },
+    env: { debInputs: packages.map((_, i) => `deb${i}`).join(' '), files: files.join(' ') },
+    tools: ['readelf'],
+    builder: `
+      phase unpack
+      for d in $debInputs; do unpackDeb "\${!d}" sysroot; done
+      phase closure
+      bash "$closure/elf-closure.sh" sysroot "$out" $files
+    `,
+  });
+}
