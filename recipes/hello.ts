@@ -1,12 +1,9 @@
 // The store's example recipe: a static hello, built with musl-gcc from a C file of this
 // repository against the uapi headers of a pinned Debian package.
-import { debPackage, derivation, repoFiles, runRecipe } from '../lib/derivations/index.ts';
+import { derivation, repoFiles, runRecipe } from '../lib/derivations/index.ts';
+import { debs } from './userland/debian.ts';
 
-export const uapiHeaders = debPackage({
-  package: 'linux-libc-dev',
-  version: '6.1.192-2',
-  sha256: 'e0632f8e55ec0d2d1c56f9c65a8bcb64ad5d79add297266bc89c616dfef9a7fe',
-});
+export const uapiHeaders = debs['linux-libc-dev'];
 
 export const hello = derivation({
   name: 'batu-hello',

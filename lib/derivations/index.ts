@@ -13,3 +13,4 @@ export { BuildError } from './sandbox.ts';
 export { FetchError } from './fetch.ts';
 export { stderrReporter, silentReporter, type Reporter } from './progress.ts';
 export { resolveTools, baseTools } from './toolchain.ts';
+export { registerBuiltin, type Builtin } from './builtins.ts';

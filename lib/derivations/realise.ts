@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, symlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { builtinOf } from './builtins.ts';
 import { canonical } from './hash.ts';
 import { closure, hashInput, storePath, toolsOf } from './evaluate.ts';
 import { fetchSource } from './fetch.ts';
@@ -58,11 +59,15 @@ async function realiseOne(input: Input, path: string, store: string, report: Rep
       for (const [key, dep] of Object.entries(input.inputs)) inputPaths[key] = await storePath(dep, store);
       report(`building ${label}`);
       const progress = new BuildProgress(label, report, input.meta.progress);
-      out = await runBuilder({
-        label, script: input.builder, scratch, progress, logFile: sidecar.log(path),
-        env: { ...input.env, ...inputPaths },
-        tools: await resolveTools(toolsOf(input)),
-      });
+      const builtin = builtinOf(input.builder);
+      if (builtin) await builtin.build({ inputs: inputPaths, env: input.env, out });
+      else {
+        out = await runBuilder({
+          label, script: input.builder, scratch, progress, logFile: sidecar.log(path),
+          env: { ...input.env, ...inputPaths },
+          tools: await resolveTools(toolsOf(input)),
+        });
+      }
       if (!existsSync(out)) throw new Error(`building ${label}: the builder did not create $out (log: ${sidecar.log(path)})`);
       progress.done();
     } else {

@@ -3,6 +3,7 @@
 import { debPackage } from '../../lib/derivations/index.ts';
 
 export const debs = {
+  'linux-libc-dev': debPackage({ package: 'linux-libc-dev', version: '6.1.192-2', sha256: 'e0632f8e55ec0d2d1c56f9c65a8bcb64ad5d79add297266bc89c616dfef9a7fe' }),
   'batctl': debPackage({ package: 'batctl', version: '2023.0-1', sha256: 'c31616c7a69db86300e07195dc562af16d1e52d084748603c2dd9e9911c2ecfe' }),
   'alfred': debPackage({ package: 'alfred', version: '2023.0-1', sha256: '2188a445dbc245f343491429d77744033e3832acfa132afd7f58a4947f48a13a' }),
   'socat': debPackage({ package: 'socat', version: '1.7.4.4-2', sha256: '2bf3094e16ce0aab245193eb6b7cb6b6e086f68d321b757e2090901b4cd7f826' }),

@@ -1,0 +1,286 @@
+/* batu's init: PID 1 of a UML guest. Mount, configure from the kernel command line,
+ * supervise the daemons, reap, power off. Boring on purpose. */
+#include "batctl_service.h"
+#include "cmdline.h"
+#include "log.h"
+#include "netlink.h"
+#include "services.h"
+#include "settings.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define ALFRED_SOCKET "/run/alfred.sock"
+
+static struct batu_config cfg;
+static struct service services[5];
+static int nservices;
+static char service_ip[INET_ADDRSTRLEN];
+
+static void mount_all(void)
+{
+	static const struct { const char *src, *dir, *type; } mounts[] = {
+		{ "proc", "/proc", "proc" }, { "sysfs", "/sys", "sysfs" }, { "devtmpfs", "/dev", "devtmpfs" },
+		{ "tmpfs", "/tmp", "tmpfs" }, { "tmpfs", "/run", "tmpfs" },
+	};
+	for (size_t i = 0; i < sizeof(mounts) / sizeof(mounts[0]); i++) {
+		mkdir(mounts[i].dir, 0755);
+		if (mount(mounts[i].src, mounts[i].dir, mounts[i].type, 0, NULL) && errno != EBUSY)
+			say("error: mount %s on %s: %s", mounts[i].type, mounts[i].dir, strerror(errno));
+	}
+}
+
+static void read_file(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, len - 1) : -1;
+	buf[n > 0 ? n : 0] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	if (fd >= 0)
+		close(fd);
+}
+
+static void write_file(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (write(fd, value, strlen(value)) < 0)
+			say("error: write %s: %s", path, strerror(errno));
+		close(fd);
+	}
+}
+
+/* Report a failed step naming what it was for; returns rc unchanged. */
+static int check(int rc, const char *what, const char *iface)
+{
+	if (rc)
+		say("error: %s %s: %s", what, iface, strerror(-rc));
+	return rc;
+}
+
+static void setup_network(void)
+{
+	char name[16];
+	check(nl_link_set_up("lo"), "bring up", "lo");
+	for (int i = 0; i < BATU_MAX_IFACES; i++) {
+		if (cfg.mtu[i] && !cfg.iface_kind[i]) {
+			say("error: bad parameter mtu_eth%d=%d: no interface %d on the command line", i, cfg.mtu[i], i);
+			continue;
+		}
+		if (!cfg.iface_kind[i])
+			continue;
+		batu_iface_name(&cfg, i, name, sizeof(name));
+		if (cfg.mtu[i] && check(nl_link_set_mtu(name, cfg.mtu[i]), "set MTU of", name))
+			say("error: bad parameter mtu_eth%d=%d: %s refused it", i, cfg.mtu[i], name);
+		if (i >= 2)	/* hard interfaces join bat0 below, once it exists */
+			continue;
+		check(nl_link_set_up(name), "bring up", name);
+	}
+	if (cfg.has_service_ip) {
+		if (!cfg.iface_kind[0])
+			say("error: bad parameter service_ip=%s: there is no eth0 to put it on", service_ip);
+		else {
+			batu_iface_name(&cfg, 0, name, sizeof(name));
+			check(nl_addr_add(name, cfg.service_ip, cfg.service_prefix), "add service_ip to", name);
+		}
+	}
+
+	if (check(nl_link_create("bat0", "batadv", cfg.routing_algo), "create", "bat0"))
+		return;
+	write_file("/proc/sys/net/ipv6/conf/bat0/accept_dad", "0");
+	if (cfg.has_bat0_hwaddr)
+		check(nl_link_set_mac("bat0", cfg.bat0_hwaddr), "set bat0_hwaddr of", "bat0");
+	for (int i = 2; i < BATU_MAX_IFACES; i++) {
+		if (!cfg.iface_kind[i])
+			continue;
+		batu_iface_name(&cfg, i, name, sizeof(name));
+		if (!check(nl_link_set_master(name, "bat0"), "add to bat0:", name))
+			check(nl_link_set_up(name), "bring up", name);
+	}
+	check(nl_link_set_up("bat0"), "bring up", "bat0");
+
+	/* bat0br joins bat0 and the host-facing eth1: the host tap sees the mesh. DAD off, so
+	 * the link-local address alfred needs is usable at once. */
+	if (check(nl_link_create("bat0br", "bridge", NULL), "create", "bat0br"))
+		return;
+	write_file("/proc/sys/net/ipv6/conf/bat0br/accept_dad", "0");
+	check(nl_link_set_master("bat0", "bat0br"), "add to bat0br:", "bat0");
+	if (cfg.iface_kind[1]) {
+		batu_iface_name(&cfg, 1, name, sizeof(name));
+		check(nl_link_set_master(name, "bat0br"), "add to bat0br:", name);
+	}
+	check(nl_link_set_up("bat0br"), "bring up", "bat0br");
+}
+
+/* alfred serves nothing if started before bat0br's link-local address is usable. */
+static void wait_for_link_local(const char *iface)
+{
+	for (int tries = 0; tries < 60; tries++) {
+		char line[256], addr[40], name[32];
+		unsigned int idx, plen, scope, flags;
+		FILE *f = fopen("/proc/net/if_inet6", "re");
+		int ready = 0;
+		while (f && fgets(line, sizeof(line), f))
+			if (sscanf(line, "%39s %x %x %x %x %31s", addr, &idx, &plen, &scope, &flags, name) == 6 &&
+			    !strcmp(name, iface) && scope == 0x20 && !(flags & 0x40 /* IFA_F_TENTATIVE */))
+				ready = 1;
+		if (f)
+			fclose(f);
+		if (ready)
+			return;
+		usleep(50000);
+	}
+	say("error: %s has no usable link-local address after 3 s; starting alfred anyway", iface);
+}
+
+static struct service *add_service(const char *name)
+{
+	struct service *s = &services[nservices++];
+	memset(s, 0, sizeof(*s));
+	s->name = name;
+	return s;
+}
+
+static void start_services(char *self)
+{
+	static char listen[64], socat_listen[96];
+	int need_ip = cfg.run_u9fs || cfg.run_batctl_wrapper;
+	if (need_ip && !cfg.has_service_ip)
+		say("error: %s needs service_ip; not started", cfg.run_u9fs ? "run_u9fs" : "run_batctl_wrapper");
+	if (cfg.run_batctl_wrapper && cfg.has_service_ip) {
+		struct service *s = add_service("batctl-service");
+		s->argv[0] = self; s->argv[1] = "batctl-service"; s->argv[2] = service_ip;
+	}
+	if (cfg.run_u9fs && cfg.has_service_ip) {
+		struct service *s = add_service("u9fs (diod)");
+		snprintf(listen, sizeof(listen), "%s:564", service_ip);
+		const char *argv[] = { "/usr/sbin/diod", "-f", "-n", "-N", "-E", "-L", "stderr", "-l", listen, NULL };
+		memcpy(s->argv, argv, sizeof(argv));
+	}
+	if (cfg.alfred != BATU_ALFRED_OFF) {
+		struct service *s = add_service("alfred");
+		wait_for_link_local("bat0br");
+		const char *argv[] = { "/usr/sbin/alfred", "-i", "bat0br", "-b", "bat0", "-u", ALFRED_SOCKET,
+			cfg.alfred == BATU_ALFRED_MASTER ? "-m" : NULL, NULL };
+		memcpy(s->argv, argv, sizeof(argv));
+		s = add_service("batadv-vis");
+		const char *vis[] = { "/usr/sbin/batadv-vis", "-i", "bat0", "-s", "-u", ALFRED_SOCKET, NULL };
+		memcpy(s->argv, vis, sizeof(vis));
+		if (cfg.has_service_ip) {
+			s = add_service("socat");
+			snprintf(socat_listen, sizeof(socat_listen), "TCP-LISTEN:16962,bind=%s,reuseaddr,fork", service_ip);
+			const char *so[] = { "/usr/bin/socat", socat_listen, "UNIX-CLIENT:" ALFRED_SOCKET, NULL };
+			memcpy(s->argv, so, sizeof(so));
+		}
+	}
+	for (int i = 0; i < nservices; i++)
+		service_start(&services[i]);
+}
+
+static void print_ready(void)
+{
+	static const char *roles[] = { "management", "bat0-tap" };
+	char name[16], path[64], mac[32], mtu[16], algo[32];
+	printf("batu-init: ready {\"interfaces\":[");
+	for (int i = 0, first = 1; i < BATU_MAX_IFACES; i++) {
+		if (!cfg.iface_kind[i])
+			continue;
+		batu_iface_name(&cfg, i, name, sizeof(name));
+		snprintf(path, sizeof(path), "/sys/class/net/%s/address", name);
+		read_file(path, mac, sizeof(mac));
+		snprintf(path, sizeof(path), "/sys/class/net/%s/mtu", name);
+		read_file(path, mtu, sizeof(mtu));
+		printf("%s{\"name\":\"%s\",\"role\":\"%s\",\"mac\":\"%s\",\"mtu\":%s}", first ? "" : ",", name,
+		       i < 2 ? roles[i] : "hard", mac, *mtu ? mtu : "0");
+		first = 0;
+	}
+	read_file("/sys/class/net/bat0/address", mac, sizeof(mac));
+	read_file("/sys/class/net/bat0/mtu", mtu, sizeof(mtu));
+	if (*cfg.routing_algo)
+		snprintf(algo, sizeof(algo), "%s", cfg.routing_algo);
+	else
+		read_file("/sys/module/batman_adv/parameters/routing_algo", algo, sizeof(algo));
+	printf("],\"bat0\":{\"mac\":\"%s\",\"mtu\":%s,\"routing_algo\":\"%s\"},\"service_ip\":", mac, *mtu ? mtu : "0", algo);
+	if (cfg.has_service_ip)
+		printf("\"%s/%d\"", service_ip, cfg.service_prefix);
+	else
+		printf("null");
+	printf(",\"services\":[");
+	for (int i = 0; i < nservices; i++)
+		printf("%s\"%s\"", i ? "," : "", services[i].name);
+	printf("],\"errors\":%d}\n", cfg.nerrors);
+	fflush(stdout);
+}
+
+static void power_off(void)
+{
+	say("powering off");
+	kill(-1, SIGTERM);
+	for (int i = 0; i < 20 && waitpid(-1, NULL, WNOHANG) >= 0; i++)
+		usleep(100000);
+	kill(-1, SIGKILL);
+	sync();
+	reboot(RB_POWER_OFF);
+	_exit(0);
+}
+
+static void supervise(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);	/* ctrl-alt-del (mconsole cad), with RB_DISABLE_CAD */
+	for (;;) {
+		int next = services_tick(services, nservices);
+		struct timespec timeout = { next < 0 ? 3600 : next, 0 };
+		siginfo_t info;
+		int sig = sigtimedwait(&set, &info, &timeout);
+		if (sig == SIGTERM || sig == SIGINT)
+			power_off();
+		for (pid_t pid; (pid = waitpid(-1, &info.si_status, WNOHANG)) > 0;)
+			service_reaped(services, nservices, pid, info.si_status);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	char cmdline[4096];
+	sigset_t set;
+	if (argc >= 3 && !strcmp(argv[1], "batctl-service"))
+		return batctl_service_main(argv[2]);
+	if (getpid() != 1) {
+		fprintf(stderr, "batu-init: must run as PID 1 (or as: init batctl-service <ip>)\n");
+		return 1;
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	reboot(RB_DISABLE_CAD);
+	setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
+	mount_all();
+	read_file("/proc/cmdline", cmdline, sizeof(cmdline));
+	batu_parse_cmdline(cmdline, &cfg);
+	for (int i = 0; i < cfg.nerrors; i++)
+		say("error: %s", cfg.errors[i]);
+	if (cfg.has_service_ip)
+		inet_ntop(AF_INET, &cfg.service_ip, service_ip, sizeof(service_ip));
+	setup_network();
+	for (int i = 0; i < cfg.nwrites; i++)
+		if (apply_write(cfg.writes[i].path, cfg.writes[i].value) == 0)
+			say("wrote %s=%s", cfg.writes[i].path, cfg.writes[i].value);
+	start_services(argv[0]);
+	print_ready();
+	supervise();
+}

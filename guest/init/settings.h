@@ -1,0 +1,9 @@
+/* `/path=value` parameters: sysfs paths of batman-adv's old interface become batctl
+ * (netlink) settings; any other path is written as a file. */
+#ifndef BATU_SETTINGS_H
+#define BATU_SETTINGS_H
+/* Returns 0, or -1 after printing one error line naming the parameter. */
+int apply_write(const char *path, const char *value);
+/* Run batctl with argv (NULL-terminated, without argv[0]); its output goes to `out`. */
+int run_batctl(const char *const args[], char *out, int outlen);
+#endif
