@@ -49,7 +49,7 @@ int batctl_service_main(const char *ip)
 		return 1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) || listen(fd, 16)) {
-		say("error: batctl service cannot listen on %s:12000", ip);
+		fail("batctl service cannot listen on %s:12000", ip);
 		return 1;
 	}
 	signal(SIGCHLD, SIG_IGN);	/* connections' children reap themselves */

@@ -83,12 +83,15 @@ static void on_mtu(struct batu_config *cfg, const char *name, const char *value)
 
 static void on_bat0_hwaddr(struct batu_config *cfg, const char *name, const char *value)
 {
-	if (!value || parse_mac(value, cfg->bat0_hwaddr))
+	unsigned char mac[6];
+	if (!value || parse_mac(value, mac))
 		error(cfg, "bad parameter %s=%s: expected a MAC address like ca:fe:00:00:00:01", name, value ? value : "");
-	else if (cfg->bat0_hwaddr[0] & 1)
+	else if (mac[0] & 1)
 		error(cfg, "bad parameter %s=%s: a multicast MAC address cannot name an interface", name, value);
-	else
+	else {
+		memcpy(cfg->bat0_hwaddr, mac, sizeof(mac));
 		cfg->has_bat0_hwaddr = 1;
+	}
 }
 
 static void on_service_ip(struct batu_config *cfg, const char *name, const char *value)

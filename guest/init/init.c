@@ -21,6 +21,7 @@
 
 #define ALFRED_SOCKET "/run/alfred.sock"
 
+int batu_errors;
 static struct batu_config cfg;
 static struct service services[5];
 static int nservices;
@@ -35,7 +36,7 @@ static void mount_all(void)
 	for (size_t i = 0; i < sizeof(mounts) / sizeof(mounts[0]); i++) {
 		mkdir(mounts[i].dir, 0755);
 		if (mount(mounts[i].src, mounts[i].dir, mounts[i].type, 0, NULL) && errno != EBUSY)
-			say("error: mount %s on %s: %s", mounts[i].type, mounts[i].dir, strerror(errno));
+			fail("mount %s on %s: %s", mounts[i].type, mounts[i].dir, strerror(errno));
 	}
 }
 
@@ -54,7 +55,7 @@ static void write_file(const char *path, const char *value)
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		if (write(fd, value, strlen(value)) < 0)
-			say("error: write %s: %s", path, strerror(errno));
+			fail("write %s: %s", path, strerror(errno));
 		close(fd);
 	}
 }
@@ -63,7 +64,7 @@ static void write_file(const char *path, const char *value)
 static int check(int rc, const char *what, const char *iface)
 {
 	if (rc)
-		say("error: %s %s: %s", what, iface, strerror(-rc));
+		fail("%s %s: %s", what, iface, strerror(-rc));
 	return rc;
 }
 
@@ -73,21 +74,21 @@ static void setup_network(void)
 	check(nl_link_set_up("lo"), "bring up", "lo");
 	for (int i = 0; i < BATU_MAX_IFACES; i++) {
 		if (cfg.mtu[i] && !cfg.iface_kind[i]) {
-			say("error: bad parameter mtu_eth%d=%d: no interface %d on the command line", i, cfg.mtu[i], i);
+			fail("bad parameter mtu_eth%d=%d: no interface %d on the command line", i, cfg.mtu[i], i);
 			continue;
 		}
 		if (!cfg.iface_kind[i])
 			continue;
 		batu_iface_name(&cfg, i, name, sizeof(name));
 		if (cfg.mtu[i] && check(nl_link_set_mtu(name, cfg.mtu[i]), "set MTU of", name))
-			say("error: bad parameter mtu_eth%d=%d: %s refused it", i, cfg.mtu[i], name);
+			fail("bad parameter mtu_eth%d=%d: %s refused it", i, cfg.mtu[i], name);
 		if (i >= 2)	/* hard interfaces join bat0 below, once it exists */
 			continue;
 		check(nl_link_set_up(name), "bring up", name);
 	}
 	if (cfg.has_service_ip) {
 		if (!cfg.iface_kind[0])
-			say("error: bad parameter service_ip=%s: there is no eth0 to put it on", service_ip);
+			fail("bad parameter service_ip=%s: there is no eth0 to put it on", service_ip);
 		else {
 			batu_iface_name(&cfg, 0, name, sizeof(name));
 			check(nl_addr_add(name, cfg.service_ip, cfg.service_prefix), "add service_ip to", name);
@@ -139,7 +140,7 @@ static void wait_for_link_local(const char *iface)
 			return;
 		usleep(50000);
 	}
-	say("error: %s has no usable link-local address after 3 s; starting alfred anyway", iface);
+	fail("%s has no usable link-local address after 3 s; starting alfred anyway", iface);
 }
 
 static struct service *add_service(const char *name)
@@ -155,7 +156,7 @@ static void start_services(char *self)
 	static char listen[64], socat_listen[96];
 	int need_ip = cfg.run_u9fs || cfg.run_batctl_wrapper;
 	if (need_ip && !cfg.has_service_ip)
-		say("error: %s needs service_ip; not started", cfg.run_u9fs ? "run_u9fs" : "run_batctl_wrapper");
+		fail("%s needs service_ip; not started", cfg.run_u9fs ? "run_u9fs" : "run_batctl_wrapper");
 	if (cfg.run_batctl_wrapper && cfg.has_service_ip) {
 		struct service *s = add_service("batctl-service");
 		s->argv[0] = self; s->argv[1] = "batctl-service"; s->argv[2] = service_ip;
@@ -217,7 +218,7 @@ static void print_ready(void)
 	printf(",\"services\":[");
 	for (int i = 0; i < nservices; i++)
 		printf("%s\"%s\"", i ? "," : "", services[i].name);
-	printf("],\"errors\":%d}\n", cfg.nerrors);
+	printf("],\"errors\":%d}\n", batu_errors);
 	fflush(stdout);
 }
 
@@ -273,7 +274,7 @@ int main(int argc, char **argv)
 	read_file("/proc/cmdline", cmdline, sizeof(cmdline));
 	batu_parse_cmdline(cmdline, &cfg);
 	for (int i = 0; i < cfg.nerrors; i++)
-		say("error: %s", cfg.errors[i]);
+		fail("%s", cfg.errors[i]);
 	if (cfg.has_service_ip)
 		inet_ntop(AF_INET, &cfg.service_ip, service_ip, sizeof(service_ip));
 	setup_network();

@@ -3,5 +3,8 @@
 #define BATU_LOG_H
 #include <stdio.h>
 #define say(...) do { printf("batu-init: " __VA_ARGS__); putchar('\n'); fflush(stdout); } while (0)
+/* An error line; counted for the ready summary. */
+extern int batu_errors;
+#define fail(...) do { batu_errors++; say("error: " __VA_ARGS__); } while (0)
 #define BATCTL "/usr/sbin/batctl"
 #endif

@@ -16,11 +16,11 @@ void service_start(struct service *s)
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		setsid();
 		execv(s->argv[0], (char *const *)s->argv);
-		say("error: cannot start %s (%s): %s", s->name, s->argv[0], strerror(errno));
+		fail("cannot start %s (%s): %s", s->name, s->argv[0], strerror(errno));
 		_exit(127);
 	}
 	if (pid < 0) {
-		say("error: cannot fork for %s: %s", s->name, strerror(errno));
+		fail("cannot fork for %s: %s", s->name, strerror(errno));
 		s->restart_at = time(NULL) + 1;
 		return;
 	}

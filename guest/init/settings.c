@@ -78,7 +78,7 @@ static int batctl_setting(const char *path, const char *value, const char *const
 	char out[512];
 	if (run_batctl(args, out, sizeof(out)) == 0)
 		return 0;
-	say("error: bad parameter %s=%s: batctl refused it: %s", path, value, out);
+	fail("bad parameter %s=%s: batctl refused it: %s", path, value, out);
 	return -1;
 }
 
@@ -89,7 +89,7 @@ static int mesh_setting(const char *path, const char *mesh, const char *knob, co
 			continue;
 		if (mesh_knobs[i].inverted) {
 			if (strcmp(value, "0") && strcmp(value, "1")) {
-				say("error: bad parameter %s=%s: expected 0 or 1", path, value);
+				fail("bad parameter %s=%s: expected 0 or 1", path, value);
 				return -1;
 			}
 			value = value[0] == '0' ? "1" : "0";
@@ -98,7 +98,7 @@ static int mesh_setting(const char *path, const char *mesh, const char *knob, co
 			mesh_knobs[i].mode ? mesh_knobs[i].mode : value, mesh_knobs[i].mode ? value : NULL, NULL };
 		return batctl_setting(path, value, args);
 	}
-	say("error: bad parameter %s=%s: unknown batman-adv setting %s", path, value, knob);
+	fail("bad parameter %s=%s: unknown batman-adv setting %s", path, value, knob);
 	return -1;
 }
 
@@ -107,7 +107,7 @@ static int hardif_setting(const char *path, const char *hardif, const char *knob
 	if (!strcmp(knob, "mesh_iface")) {	/* the old sysfs way of adding a hard interface */
 		int rc = strcmp(value, "none") ? nl_link_set_master(hardif, value) : -EINVAL;
 		if (rc)
-			say("error: bad parameter %s=%s: %s", path, value, strerror(-rc));
+			fail("bad parameter %s=%s: %s", path, value, strerror(-rc));
 		return rc ? -1 : 0;
 	}
 	for (size_t i = 0; i < sizeof(hardif_knobs) / sizeof(hardif_knobs[0]); i++) {
@@ -116,7 +116,7 @@ static int hardif_setting(const char *path, const char *hardif, const char *knob
 		const char *args[] = { "hardif", hardif, hardif_knobs[i].command, value, NULL };
 		return batctl_setting(path, value, args);
 	}
-	say("error: bad parameter %s=%s: unknown batman-adv interface setting %s", path, value, knob);
+	fail("bad parameter %s=%s: unknown batman-adv interface setting %s", path, value, knob);
 	return -1;
 }
 
@@ -131,7 +131,7 @@ int apply_write(const char *path, const char *value)
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	ok = fd >= 0 && write(fd, value, strlen(value)) == (ssize_t)strlen(value);
 	if (!ok)
-		say("error: bad parameter %s=%s: cannot write it: %s", path, value, strerror(errno));
+		fail("bad parameter %s=%s: cannot write it: %s", path, value, strerror(errno));
 	if (fd >= 0)
 		close(fd);
 	return ok ? 0 : -1;
