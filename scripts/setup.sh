@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
   build-essential musl-tools flex bison bc rsync cpio xz-utils dpkg-dev   # recipes' toolchain
-  iproute2 util-linux uml-utilities                                       # taps, netns, setpriv, mconsole
+  iproute2 iputils-ping util-linux uml-utilities                          # taps, netns, ping, setpriv, mconsole
   batctl alfred socat diod iperf3 graphviz                                # host-side clients
 )
 missing=()

@@ -187,6 +187,51 @@ static void start_services(char *self)
 		service_start(&services[i]);
 }
 
+/* Ready means reachable: wait for alfred's socket and until each TCP service listens. */
+static int tcp_listening(unsigned int port)
+{
+	char line[256];
+	unsigned int local_port, state;
+	int found = 0;
+	FILE *f = fopen("/proc/net/tcp", "re");
+	while (f && !found && fgets(line, sizeof(line), f))
+		if (sscanf(line, " %*d: %*x:%x %*x:%*x %x", &local_port, &state) == 2 && local_port == port && state == 0x0A)
+			found = 1;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+static void wait_for_listeners(void)
+{
+	unsigned int ports[3];
+	int n = 0;
+	if (cfg.run_batctl_wrapper && cfg.has_service_ip)
+		ports[n++] = 12000;
+	if (cfg.run_u9fs && cfg.has_service_ip)
+		ports[n++] = 564;
+	if (cfg.alfred != BATU_ALFRED_OFF && cfg.has_service_ip)
+		ports[n++] = 16962;
+	for (int tries = 0; cfg.alfred != BATU_ALFRED_OFF && access(ALFRED_SOCKET, F_OK); tries++) {
+		if (tries >= 150) {
+			fail("alfred has not made %s after 3 s", ALFRED_SOCKET);
+			break;
+		}
+		usleep(20000);
+	}
+	for (int i = 0, tries = 0; i < n; tries++) {
+		if (tcp_listening(ports[i])) {
+			i++;
+			continue;
+		}
+		if (tries >= 150) {
+			fail("nothing listens on TCP port %u after 3 s", ports[i]);
+			i++;
+		}
+		usleep(20000);
+	}
+}
+
 static void print_ready(void)
 {
 	static const char *roles[] = { "management", "bat0-tap" };
@@ -282,6 +327,7 @@ int main(int argc, char **argv)
 		if (apply_write(cfg.writes[i].path, cfg.writes[i].value) == 0)
 			say("wrote %s=%s", cfg.writes[i].path, cfg.writes[i].value);
 	start_services(argv[0]);
+	wait_for_listeners();
 	print_ready();
 	supervise();
 }

@@ -1,0 +1,69 @@
+// Network namespaces that tests, benchmarks and the demo create for their nodes, taps and
+// bridges (named with a batu/bt prefix), and remove again, also on failure.
+import { randomBytes } from 'node:crypto';
+import { execa } from 'execa';
+
+export interface ExecOptions { input?: string | Buffer; reject?: boolean; timeout?: number }
+export interface ExecResult { stdout: string; stderr: string; exitCode?: number }
+
+export class Netns {
+  private constructor(readonly name: string) {}
+
+  /** A new namespace `<prefix>-<random>` with loopback up. */
+  static async create(prefix = 'batu'): Promise<Netns> {
+    if (!/^(batu|bt)/.test(prefix)) throw new Error(`namespace prefix ${JSON.stringify(prefix)} must start with batu or bt`);
+    const ns = new Netns(`${prefix}-${randomBytes(3).toString('hex')}`);
+    await execa('ip', ['netns', 'add', ns.name]);
+    await ns.ip('link', 'set', 'lo', 'up');
+    return ns;
+  }
+
+  /** Run a command inside the namespace. */
+  async exec(command: string, args: string[] = [], options: ExecOptions = {}): Promise<ExecResult> {
+    const r = await execa('ip', ['netns', 'exec', this.name, command, ...args], { ...options, stripFinalNewline: false });
+    return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode };
+  }
+
+  /** Start a long-running command inside the namespace (kill it when done). */
+  spawn(command: string, args: string[] = []) {
+    return execa('ip', ['netns', 'exec', this.name, command, ...args], { reject: false });
+  }
+
+  /** The argv prefix that runs a command inside the namespace. */
+  get prefix(): string[] { return ['ip', 'netns', 'exec', this.name]; }
+
+  async ip(...args: string[]): Promise<void> {
+    await execa('ip', ['-n', this.name, ...args]);
+  }
+
+  async addTap(name: string, { user, mtu }: { user?: string; mtu?: number } = {}): Promise<void> {
+    await this.ip('tuntap', 'add', 'dev', name, 'mode', 'tap', ...(user ? ['user', user] : []));
+    if (mtu) await this.ip('link', 'set', name, 'mtu', String(mtu));
+    await this.ip('link', 'set', name, 'up');
+  }
+
+  async addBridge(name: string, address?: string): Promise<void> {
+    await this.ip('link', 'add', name, 'type', 'bridge');
+    if (address) await this.ip('addr', 'add', address, 'dev', name);
+    await this.ip('link', 'set', name, 'up');
+  }
+
+  async attach(device: string, bridge: string): Promise<void> {
+    await this.ip('link', 'set', device, 'master', bridge);
+  }
+
+  async deleteLink(name: string): Promise<void> {
+    await execa('ip', ['-n', this.name, 'link', 'del', name], { reject: false });
+  }
+
+  /** Remove the namespace and everything in it (taps and bridges die with it). */
+  async delete(): Promise<void> {
+    await execa('ip', ['netns', 'del', this.name], { reject: false });
+  }
+}
+
+/** Namespaces left by runs that were killed before they could clean up. */
+export async function listNamespaces(prefix = 'bt'): Promise<string[]> {
+  const { stdout } = await execa('ip', ['netns', 'list']);
+  return stdout.split('\n').map((l) => l.split(' ')[0]).filter((n) => n.startsWith(prefix) || n.startsWith('batu-'));
+}

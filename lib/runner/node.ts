@@ -1,0 +1,218 @@
+// A running UML node: taps made for it, the UML process, its console log, its ready
+// summary; stop() halts it and removes everything that was made for it.
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execa, type ResultPromise } from 'execa';
+import { render, parseSpec, type NodeSpec, type NodeSpecInput, type Interface } from '../cmdline/index.ts';
+import { guestMemoryDir, umlCommand } from './boot.ts';
+import { mconsole, mconsoleSocket } from './mconsole.ts';
+import type { Netns } from './netns.ts';
+
+export const runRoot = process.env.BATU_RUN_DIR ?? '/tmp/batu-run';
+
+export interface ReadySummary {
+  interfaces: { name: string; role: 'management' | 'bat0-tap' | 'hard'; mac: string; mtu: number }[];
+  bat0: { mac: string; mtu: number; routing_algo: string };
+  service_ip: string | null;
+  services: string[];
+  errors: number;
+}
+
+export interface StartOptions {
+  /** Run the node (and make its taps) in this namespace. */
+  netns?: Netns;
+  /** Make the host taps the spec names (default true); owned by tapUser if given. */
+  createTaps?: boolean;
+  tapUser?: string;
+  /** Host tap or device name → host bridge to put it in. */
+  attach?: Record<string, string>;
+  /** Run UML as this user instead of root (the original ran it as nobody:nogroup). */
+  user?: { uid: number; gid: number };
+  /** Extra descriptors handed to UML: fd number in the guest spec → host descriptor. */
+  fds?: Record<number, number>;
+  readyTimeoutMs?: number;
+  /** Raw kernel parameters appended unvalidated: only for testing the init's own checks. */
+  extraArgs?: string[];
+  /** Default guest memory when the spec has none. */
+  mem?: string;
+}
+
+export class NodeError extends Error {}
+
+/** Host devices a spec's interfaces use: taps to create (tuntap, vector tap/hybrid). */
+export function hostTaps(spec: NodeSpec): { name: string; mtu?: number }[] {
+  const ifaces = [spec.management, spec.bat0Tap, ...spec.hard].filter((i): i is Interface => !!i);
+  return ifaces.flatMap((i) => {
+    if (i.driver === 'tuntap') return [{ name: i.tap }];
+    if (i.transport === 'tap' || i.transport === 'hybrid') return [{ name: i.ifname, mtu: i.mtu }];
+    return [];
+  });
+}
+
+export class UmlNode {
+  ready!: ReadySummary;
+  state: 'starting' | 'running' | 'stopped' | 'crashed' = 'starting';
+  readonly exited: Promise<void>;
+  private console = '';
+  private cleaned?: Promise<void>;
+
+  private constructor(
+    readonly spec: NodeSpec,
+    readonly runDir: string,
+    readonly netns: Netns | undefined,
+    private readonly process: ResultPromise,
+    private readonly taps: string[],
+    private readonly log: WriteStream,
+  ) {
+    const lines = createInterface({ input: process.all! });
+    lines.on('line', (line) => {
+      this.console += `${line}\n`;
+      this.log.write(`${line}\n`);
+    });
+    this.exited = (async () => {
+      await Promise.all([process.catch(() => {}), new Promise((done) => lines.once('close', done))]);
+      if (this.state !== 'stopped') this.state = 'crashed';
+      await this.cleanup();
+    })();
+  }
+
+  get pid(): number { return this.process.pid!; }
+  get consoleLog(): string { return join(this.runDir, 'console.log'); }
+  get consoleText(): string { return this.console; }
+  get mconsoleSocket(): string { return mconsoleSocket(this.spec.umlDir ?? runRoot, this.spec.umid); }
+  /** The management address without its prefix, where the guest's services listen. */
+  get serviceIp(): string | undefined { return this.spec.serviceIp?.split('/')[0]; }
+
+  static async start(input: NodeSpecInput | NodeSpec, options: StartOptions = {}): Promise<UmlNode> {
+    const spec = parseSpec(input); // fails before anything is made
+    if (!spec.kernel || !spec.image) throw new NodeError(`node ${spec.umid}: spec.kernel and spec.image (store paths) are required to start it`);
+    const umlDir = spec.umlDir ?? runRoot;
+    // Ours (console log, pid, spec), apart from UML's own <uml_dir>/<umid>/ which it manages.
+    const runDir = join(runRoot, 'nodes', spec.umid);
+    const previous = await readFile(join(runDir, 'pid'), 'utf8').catch(() => undefined);
+    if (previous && alive(Number(previous))) throw new NodeError(`umid ${spec.umid} is already running (pid ${previous}); umids must be unique`);
+    await rm(runDir, { recursive: true, force: true });
+    await mkdir(runDir, { recursive: true });
+
+    const ns = options.netns;
+    const taps: string[] = [];
+    try {
+      if (options.createTaps ?? true) {
+        for (const tap of hostTaps(spec)) {
+          if (!ns) throw new NodeError('making taps needs a netns (tests and tools run nodes in their own namespace)');
+          await ns.addTap(tap.name, { user: options.tapUser, mtu: tap.mtu });
+          taps.push(tap.name);
+        }
+      }
+      for (const [device, bridge] of Object.entries(options.attach ?? {})) await ns!.attach(device, bridge);
+    } catch (error) {
+      for (const tap of taps) await ns?.deleteLink(tap);
+      await rm(runDir, { recursive: true, force: true });
+      throw error;
+    }
+
+    const args = render(spec);
+    if (!spec.mem) args.unshift(`mem=${options.mem ?? '64M'}`);
+    if (!spec.umlDir) args.push(`uml_dir=${umlDir}`);
+    args.push(...(options.extraArgs ?? []), 'con=null', 'con0=fd:0,fd:1');
+    const [cmd, argv] = umlCommand(join(spec.kernel, 'bin/linux'), args);
+    const asUser = options.user ? ['setpriv', `--reuid=${options.user.uid}`, `--regid=${options.user.gid}`, '--clear-groups', '--'] : [];
+    const full = [...(ns?.prefix ?? []), ...asUser, cmd, ...argv];
+    const extraFds = Object.entries(options.fds ?? {}).sort(([a], [b]) => Number(a) - Number(b));
+    const stdio: (string | number)[] = ['ignore', 'pipe', 'pipe'];
+    for (const [fd, host] of extraFds) stdio[Number(fd)] = host;
+    const child = execa(full[0], full.slice(1), {
+      env: { TMPDIR: guestMemoryDir }, extendEnv: true, all: true, reject: false, detached: true,
+      stdio: stdio.map((s) => s ?? 'ignore') as never,
+    });
+    const log = createWriteStream(join(runDir, 'console.log'));
+    const node = new UmlNode(spec, runDir, ns, child, taps, log);
+    await writeFile(join(runDir, 'pid'), String(child.pid));
+    await writeFile(join(runDir, 'node.json'), JSON.stringify({ umid: spec.umid, pid: child.pid, netns: ns?.name, spec }, null, 2));
+    try {
+      node.ready = await node.waitForReady(options.readyTimeoutMs ?? 30_000);
+      node.state = 'running';
+      return node;
+    } catch (error) {
+      await node.kill();
+      throw error;
+    }
+  }
+
+  private async waitForReady(timeoutMs: number): Promise<ReadySummary> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const m = /^batu-init: ready (\{.*\})$/m.exec(this.console);
+      if (m) return JSON.parse(m[1]) as ReadySummary;
+      if (this.state === 'crashed') throw new NodeError(`node ${this.spec.umid} exited before it was ready:\n${this.tail()}`);
+      if (Date.now() > deadline) throw new NodeError(`node ${this.spec.umid} not ready after ${timeoutMs} ms:\n${this.tail()}`);
+      await sleep(20);
+    }
+  }
+
+  tail(lines = 30): string {
+    return this.console.trimEnd().split('\n').slice(-lines).join('\n');
+  }
+
+  /** Wait until a console line matches; returns the match. */
+  async waitForConsole(pattern: RegExp, timeoutMs = 30_000): Promise<RegExpExecArray> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const m = pattern.exec(this.console);
+      if (m) return m;
+      if (Date.now() > deadline || this.state === 'crashed') throw new NodeError(`node ${this.spec.umid}: no console line matching ${pattern}:\n${this.tail()}`);
+      await sleep(50);
+    }
+  }
+
+  mconsole(command: string): Promise<string> {
+    return mconsole(this.mconsoleSocket, command);
+  }
+
+  /** A clean power-off (ctrl-alt-del → init), then mconsole halt, SIGTERM, SIGKILL. */
+  async stop(): Promise<void> {
+    if (this.state === 'running' || this.state === 'starting') {
+      this.state = 'stopped';
+      const steps: [() => Promise<unknown>, number][] = [
+        [() => this.mconsole('cad'), 5000],
+        [() => this.mconsole('halt'), 3000],
+        [async () => this.signal('SIGTERM'), 2000],
+      ];
+      for (const [step, wait] of steps) {
+        await step().catch(() => {});
+        if (await Promise.race([this.exited.then(() => true), sleep(wait).then(() => false)])) break;
+      }
+    }
+    await this.kill();
+  }
+
+  private signal(sig: NodeJS.Signals): void {
+    try { process.kill(-this.pid, sig); } catch { /* already gone */ }
+  }
+
+  /** SIGKILL the node's whole process group and wait for the cleanup. */
+  async kill(): Promise<void> {
+    if (this.state !== 'crashed') this.state = 'stopped';
+    this.signal('SIGKILL');
+    await this.exited;
+  }
+
+  private cleanup(): Promise<void> {
+    this.cleaned ??= (async () => {
+      this.signal('SIGKILL'); // UML's helper processes, if the main one died alone
+      await new Promise((done) => this.log.end(done));
+      for (const tap of this.taps) await this.netns?.deleteLink(tap);
+      await rm(join(this.runDir, 'pid'), { force: true });
+      await rm(join(this.runDir, 'node.json'), { force: true });
+      await rm(join(this.spec.umlDir ?? runRoot, this.spec.umid), { recursive: true, force: true });
+    })();
+    return this.cleaned;
+  }
+}
+
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch { return false; }
+}

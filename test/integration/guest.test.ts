@@ -1,0 +1,130 @@
+// The guest image booted by the runner: the original README's gateway example, a
+// two-node mesh, and a node with broken parameters.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { parse } from '../../lib/cmdline/index.ts';
+import { Netns, UmlNode, alfredBridge, batctl, batctlJson, listGuestDir, readGuestFile } from '../../lib/runner/index.ts';
+import { eventually, guestPaths } from '../fixtures/guest-helpers.ts';
+
+let ns: Netns;
+let paths: { kernel: string; image: string };
+const nodes: UmlNode[] = [];
+
+before(async () => {
+  paths = await guestPaths();
+  ns = await Netns.create('bt');
+  await ns.addBridge('bt-mgmt', '192.168.254.1/24');
+});
+
+after(async () => {
+  for (const node of nodes) await node.stop().catch(() => {});
+  await ns?.delete();
+});
+
+async function start(...args: Parameters<typeof UmlNode.start>) {
+  const node = await UmlNode.start(...args);
+  nodes.push(node);
+  return node;
+}
+
+test("the original README's gateway example comes up with everything it asked for", async () => {
+  const readme = parse(`umid=linux-batman-v14 eth0=tuntap,batu0-mgmt eth1=tuntap,batu0,ca:fe:fe:fe:03:f1
+    eth2=tuntap,fastd1-batu0,ca:fe:fe:fe:03:e1 eth3=tuntap,fastd2-batu0,ca:fe:fe:fe:03:e2 eth4=tuntap,fastd3-batu0,ca:fe:fe:fe:03:e3
+    eth5=tuntap,fastd4-batu0,ca:fe:fe:fe:03:e4 eth6=tuntap,vpn1-batu0,ca:fe:fe:fe:03:ea eth7=tuntap,vpn2-batu0,ca:fe:fe:fe:03:eb
+    mtu_eth2=1408 mtu_eth3=1408 mtu_eth4=1408 mtu_eth5=1408 mtu_eth6=1462 mtu_eth7=1462 bat0_hwaddr=ca:fe:fe:fe:03:f0
+    service_ip=192.168.254.2 run_alfred=slave run_u9fs /sys/class/net/bat0/mesh/gw_mode=server
+    /sys/class/net/bat0/mesh/gw_bandwidth=1024MBit/1024MBit`.split(/\s+/));
+  const node = await start({ ...readme, ...paths, batctlWrapper: true }, { netns: ns, attach: { 'batu0-mgmt': 'bt-mgmt' } });
+
+  const { ready } = node;
+  assert.equal(ready.errors, 0, node.consoleText);
+  assert.deepEqual(ready.interfaces.map((i) => [i.name, i.role, i.mtu]), [
+    ['eth0', 'management', 1500], ['eth1', 'bat0-tap', 1500], ['eth2', 'hard', 1408], ['eth3', 'hard', 1408],
+    ['eth4', 'hard', 1408], ['eth5', 'hard', 1408], ['eth6', 'hard', 1462], ['eth7', 'hard', 1462],
+  ]);
+  assert.deepEqual(ready.interfaces.slice(1).map((i) => i.mac), ['f1', 'e1', 'e2', 'e3', 'e4', 'ea', 'eb'].map((b) => `ca:fe:fe:fe:03:${b}`));
+  assert.equal(ready.bat0.mac, 'ca:fe:fe:fe:03:f0');
+  assert.equal(ready.service_ip, '192.168.254.2/24');
+  assert.deepEqual(ready.services.sort(), ['alfred', 'batadv-vis', 'batctl-service', 'socat', 'u9fs (diod)']);
+
+  // The guest's files over 9P: its view of bat0's MAC, and its root.
+  assert.equal((await readGuestFile(node, 'devices/virtual/net/bat0/address', '/sys')).trim(), 'ca:fe:fe:fe:03:f0');
+  assert.ok((await listGuestDir(node, '/')).includes('init'));
+
+  // The gateway setting took effect (read back through batman-adv's netlink by batctl).
+  assert.match(await batctl(node, ['meshif', 'bat0', 'gw_mode']), /^server \(announced bw: 1024\.0\/1024\.0 MBit\)/);
+  await eventually('all six hard interfaces active in bat0', async () =>
+    (await batctl(node, ['meshif', 'bat0', 'interface'])).match(/^eth[2-7]: active$/gm)?.length === 6);
+
+  // alfred from the host through socat, as the README shows.
+  const dir = await mkdtemp(join(tmpdir(), 'bt-alfred-'));
+  const bridge = await alfredBridge(node, join(dir, 'alfred.sock'));
+  try {
+    await execa('alfred', ['-s', '158', '-u', bridge.socket], { input: 'hello from the host' });
+    const { stdout } = await execa('alfred', ['-r', '158', '-u', bridge.socket]);
+    assert.equal(stdout.trim(), '{ "ca:fe:fe:fe:03:f0", "hello from the host" },');
+  } finally {
+    await bridge.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('two nodes on one host bridge form a mesh, and a ping crosses from one bat0 tap to the other', async () => {
+  await ns.addBridge('bt-mesh');
+  const node = (n: number) => ({
+    ...paths, umid: `bt-pair-${n}`, serviceIp: `192.168.254.${10 + n}/24`, batctlWrapper: true,
+    // Bridge loop avoidance would drop the mesh's broadcasts (ARP) for the first ~30 s.
+    mesh: { bridge_loop_avoidance: 0 as const, orig_interval: 200 },
+    management: { driver: 'tuntap' as const, tap: `bt-p${n}-m` },
+    bat0Tap: { driver: 'tuntap' as const, tap: `bt-p${n}-b`, mac: `ca:fe:00:00:0${n}:01` },
+    hard: [{ driver: 'vector' as const, transport: 'tap' as const, ifname: `bt-p${n}-h`, mac: `ca:fe:00:00:0${n}:02` }],
+    bat0Mac: `ca:fe:00:00:0${n}:00`,
+  });
+  const [a, b] = await Promise.all([1, 2].map((n) => start(node(n), {
+    netns: ns, attach: { [`bt-p${n}-m`]: 'bt-mgmt', [`bt-p${n}-h`]: 'bt-mesh' },
+  })));
+  assert.equal(a.ready.interfaces[2].name, 'vec2');
+
+  // Each sees the other as a batman-adv neighbour.
+  const neighbour = (from: UmlNode, mac: string) => eventually(`${from.spec.umid} sees ${mac} as a neighbour`, async () =>
+    (await batctlJson<{ neigh_address: string }[]>(from, 'neighbors_json')).some((n) => n.neigh_address === mac));
+  await neighbour(a, 'ca:fe:00:00:02:02');
+  await neighbour(b, 'ca:fe:00:00:01:02');
+
+  // The host ends of the bat0 taps go into namespaces of their own, as two hosts would be.
+  const clients = await Promise.all([1, 2].map(() => Netns.create('bt')));
+  try {
+    for (const [n, client] of clients.entries()) {
+      await ns.ip('link', 'set', `bt-p${n + 1}-b`, 'netns', client.name);
+      await client.ip('addr', 'add', `10.99.0.${n + 1}/24`, 'dev', `bt-p${n + 1}-b`);
+      await client.ip('link', 'set', `bt-p${n + 1}-b`, 'up');
+    }
+    const ping = await clients[0].exec('ping', ['-c', '3', '-i', '0.2', '-W', '5', '10.99.0.2'], { reject: false });
+    assert.match(ping.stdout, / 0% packet loss/, ping.stdout + ping.stderr);
+  } finally {
+    for (const client of clients) await client.delete();
+  }
+});
+
+test('a node with broken parameters reports each one and still comes up with the rest', async () => {
+  const broken = ['mtu_eth2=abc', 'bat0_hwaddr=zz:zz', 'mtu_eth9=1400', 'run_alfred=sometimes',
+    '/sys/class/net/bat0/mesh/nope=1', '/sys/class/net/bat0/mesh/gw_mode=sideways', '/nonexistent/dir/file=1'];
+  const node = await start({
+    ...paths, umid: 'bt-broken', serviceIp: '192.168.254.30/24', u9fs: true, batctlWrapper: true,
+    management: { driver: 'tuntap', tap: 'bt-x-m' }, bat0Tap: { driver: 'tuntap', tap: 'bt-x-b' },
+    hard: [{ driver: 'tuntap', tap: 'bt-x-h' }], mesh: { orig_interval: 2000 },
+  }, { netns: ns, attach: { 'bt-x-m': 'bt-mgmt' }, extraArgs: broken });
+  const errors = node.consoleText.split('\n').filter((l) => l.startsWith('batu-init: error:'));
+  for (const param of broken) {
+    assert.equal(errors.filter((l) => l.includes(param)).length, 1, `one error line names ${param}:\n${errors.join('\n')}`);
+  }
+  assert.equal(node.ready.errors, broken.length);
+  // The rest came up: the hard interface is in the mesh, the valid setting applied, services run.
+  await eventually('eth2 active in bat0', async () => /^eth2: active$/m.test(await batctl(node, ['meshif', 'bat0', 'interface'])));
+  assert.equal((await batctl(node, ['meshif', 'bat0', 'orig_interval'])).trim(), '2000');
+  assert.ok((await listGuestDir(node, '/')).includes('init'));
+});
