@@ -1,0 +1,51 @@
+// batman-adv's own view of a mesh, read from every node over its batctl service:
+// neighbours, originators with TQ and next hop, the chosen gateway.
+import { batctlJson } from '../runner/index.ts';
+import { nodeOfMac, type Mesh } from './mesh.ts';
+
+interface Originator { orig_address: string; neigh_address: string; tq?: number; throughput?: number; best?: boolean; hard_ifname: string }
+interface Neighbour { neigh_address: string; hard_ifname: string }
+interface Gateway { orig_address: string; best?: boolean; tq?: number; throughput?: number }
+
+export interface NodeView {
+  name: string;
+  neighbours: string[];
+  /** originator name → best route's TQ (BATMAN_IV) or throughput (BATMAN_V) and next hop. */
+  originators: Record<string, { metric: number; via: string }>;
+  gateway: string | null;
+}
+
+export async function observe(mesh: Mesh): Promise<NodeView[]> {
+  const names = mesh.topology.nodes.map((n) => n.name);
+  const nameOf = (mac: string) => names[nodeOfMac(mac) - 1] ?? mac;
+  return Promise.all(names.map(async (name) => {
+    const node = mesh.node(name);
+    const [neighbours, originators, gateways] = await Promise.all([
+      batctlJson<Neighbour[]>(node, 'neighbors_json'),
+      batctlJson<Originator[]>(node, 'originators_json'),
+      batctlJson<Gateway[]>(node, 'gateways_json'),
+    ]);
+    const best = originators.filter((o) => o.best);
+    return {
+      name,
+      neighbours: [...new Set(neighbours.map((n) => nameOf(n.neigh_address)))].sort(),
+      originators: Object.fromEntries(best.map((o) => [nameOf(o.orig_address), { metric: o.tq ?? o.throughput ?? 0, via: nameOf(o.neigh_address) }])),
+      gateway: gateways.find((g) => g.best) ? nameOf(gateways.find((g) => g.best)!.orig_address) : null,
+    };
+  }));
+}
+
+/** Every node has a route to every other node. */
+export function converged(views: NodeView[]): boolean {
+  return views.every((v) => views.every((o) => o.name === v.name || v.originators[o.name]));
+}
+
+export function formatTable(views: NodeView[]): string {
+  const rows = views.map((v) => {
+    const gw = v.gateway ? `${v.gateway} (${v.originators[v.gateway]?.metric ?? '?'})` : '-';
+    return [v.name, v.neighbours.join(',') || '-', String(Object.keys(v.originators).length), gw];
+  });
+  const header = ['node', 'neighbours', 'originators', 'gateway (TQ)'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  return [header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ')).join('\n');
+}
