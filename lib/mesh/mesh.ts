@@ -23,6 +23,7 @@ export interface MeshOptions {
 
 export class Mesh {
   readonly nodes = new Map<string, UmlNode>();
+  private readonly clients: Netns[] = [];
   private constructor(readonly topology: Topology, readonly netns: Netns) {}
 
   static async start(input: TopologyInput, options: MeshOptions): Promise<Mesh> {
@@ -102,8 +103,23 @@ export class Mesh {
     for (const end of [a, b]) await this.netns.ip('link', 'set', `bt${end}l${i}`, 'up');
   }
 
+  /**
+   * A host behind a node: its bat0-side tap moved into a namespace of its own with
+   * `address` (e.g. 10.99.0.1/24), as a client of a mesh router would be.
+   */
+  async client(name: string, address: string): Promise<Netns> {
+    this.node(name);
+    const client = await Netns.create('bt');
+    this.clients.push(client);
+    await this.netns.ip('link', 'set', `bt${name}b`, 'netns', client.name);
+    await client.ip('addr', 'add', address, 'dev', `bt${name}b`);
+    await client.ip('link', 'set', `bt${name}b`, 'up');
+    return client;
+  }
+
   async stop(): Promise<void> {
     await Promise.all([...this.nodes.values()].map((n) => n.stop().catch(() => {})));
+    for (const client of this.clients) await client.delete();
     await this.netns.delete();
   }
 }

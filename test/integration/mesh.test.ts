@@ -1,0 +1,117 @@
+// Meshes of real UML nodes: multi-hop routing, gateways, link failure, alfred, vis.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { Mesh, converged, line, nodeOfMac, observe, ring, type NodeView, type TopologyInput } from '../../lib/mesh/index.ts';
+import { alfredBridge } from '../../lib/runner/index.ts';
+import { eventually, guestPaths } from '../fixtures/guest-helpers.ts';
+
+async function startMesh(t: { after(fn: () => Promise<void>): void }, topology: TopologyInput): Promise<Mesh> {
+  const mesh = await Mesh.start(topology, await guestPaths());
+  t.after(() => mesh.stop());
+  return mesh;
+}
+
+async function convergedViews(mesh: Mesh, extra: (v: NodeView[]) => boolean = () => true): Promise<NodeView[]> {
+  let views: NodeView[] = [];
+  await eventually('the mesh converges', async () => { views = await observe(mesh); return converged(views) && extra(views); }, 60_000);
+  return views;
+}
+
+test('a 3-hop line routes over the middle nodes, and a ping crosses it end to end', async (t) => {
+  const mesh = await startMesh(t, { ...line(4), origInterval: 200 });
+  const views = await convergedViews(mesh);
+  const n1 = views.find((v) => v.name === 'n1')!;
+  assert.deepEqual(n1.neighbours, ['n2']);
+  assert.deepEqual(Object.entries(n1.originators).map(([o, r]) => [o, r.via]).sort(), [['n2', 'n2'], ['n3', 'n2'], ['n4', 'n2']]);
+  const a = await mesh.client('n1', '10.99.0.1/24');
+  await mesh.client('n4', '10.99.0.4/24');
+  const ping = await a.exec('ping', ['-c', '5', '-i', '0.2', '-W', '5', '10.99.0.4'], { reject: false });
+  assert.match(ping.stdout, / 0% packet loss/, ping.stdout);
+});
+
+test('gateway clients choose a server, and switch to the other one when its link is cut', async (t) => {
+  const mesh = await startMesh(t, {
+    nodes: [{ name: 'g1', gateway: 'server' }, { name: 'c1', gateway: 'client' }, { name: 'c2', gateway: 'client' }, { name: 'g2', gateway: 'server' }],
+    links: [['g1', 'c1'], ['c1', 'c2'], ['c2', 'g2']], origInterval: 200,
+  });
+  const views = await convergedViews(mesh, (v) => v.filter((n) => n.name.startsWith('c')).every((n) => n.gateway));
+  const c1 = views.find((v) => v.name === 'c1')!;
+  assert.ok(['g1', 'g2'].includes(c1.gateway!), `c1 chose ${c1.gateway}`);
+  const chosen = c1.gateway!;
+  const other = chosen === 'g1' ? 'g2' : 'g1';
+  await mesh.cut(chosen, chosen === 'g1' ? 'c1' : 'c2');
+  await eventually(`c1 switches from ${chosen} to ${other}`, async () =>
+    (await observe(mesh)).find((v) => v.name === 'c1')!.gateway === other, 60_000);
+});
+
+test('in a ring, traffic reroutes when the link it uses is cut, and nothing is lost once converged', async (t) => {
+  const mesh = await startMesh(t, { ...ring(4), origInterval: 200 });
+  const views = await convergedViews(mesh);
+  const via = views.find((v) => v.name === 'n1')!.originators.n3.via;
+  const client = await mesh.client('n1', '10.99.0.1/24');
+  await mesh.client('n3', '10.99.0.3/24');
+  await eventually('n1 reaches n3', async () => (await client.exec('ping', ['-c', '1', '-W', '1', '10.99.0.3'], { reject: false })).exitCode === 0);
+
+  // A continuous ping (every 50 ms) while the link n1 uses is cut.
+  const pinger = client.spawn('ping', ['-i', '0.05', '-D', '-O', '-W', '1', '10.99.0.3']);
+  await new Promise((r) => setTimeout(r, 1000));
+  const cutAt = Date.now() / 1000;
+  await mesh.cut('n1', via);
+  await new Promise((r) => setTimeout(r, 8000));
+  pinger.kill('SIGINT');
+  const out = String((await pinger).stdout);
+  const replies = [...out.matchAll(/^\[(\d+\.\d+)\].*icmp_seq=(\d+) ttl/gm)].map((m) => ({ at: Number(m[1]), seq: Number(m[2]) }));
+  assert.ok(replies.filter((r) => r.at < cutAt).length > 10, out.slice(-500));
+  // The outage is the longest silence between two replies; after it, no sequence gaps.
+  let gapEnd = 0;
+  for (let i = 1; i < replies.length; i++) if (replies[i].at - replies[i - 1].at > replies[gapEnd].at - replies[Math.max(gapEnd - 1, 0)].at) gapEnd = i;
+  const rerouted = replies.slice(gapEnd);
+  assert.ok(rerouted.length > 20, `too few replies after the reroute:\n${out.slice(-500)}`);
+  const lost = rerouted[rerouted.length - 1].seq - rerouted[0].seq + 1 - rerouted.length;
+  console.log(`ring reroute: cut n1-${via}; outage ${(rerouted[0].at - replies[gapEnd - 1].at).toFixed(2)} s; ${lost} lost after it`);
+  assert.equal(lost, 0, 'no loss once rerouted');
+  assert.notEqual((await observe(mesh)).find((v) => v.name === 'n1')!.originators.n3.via, via);
+});
+
+test('alfred: a record set at one end of a line is readable at the other end, via the master', async (t) => {
+  const mesh = await startMesh(t, { ...line(3), nodes: [{ name: 'n1', alfred: 'slave' }, { name: 'n2', alfred: 'master' }, { name: 'n3', alfred: 'slave' }], origInterval: 200 });
+  await convergedViews(mesh);
+  const dir = await mkdtemp(join(tmpdir(), 'bt-alfred-'));
+  const [b1, b3] = [await alfredBridge(mesh.node('n1'), join(dir, 'n1.sock')), await alfredBridge(mesh.node('n3'), join(dir, 'n3.sock'))];
+  try {
+    await execa('alfred', ['-s', '160', '-u', b1.socket], { input: 'from one end' });
+    await eventually('n1\'s record at n3', async () => (await execa('alfred', ['-r', '160', '-u', b3.socket])).stdout.includes('"02:ba:00:01:00:00", "from one end"'), 30_000);
+  } finally {
+    await b1.close(); await b3.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('batadv-vis returns a graph with exactly the emulated links', async (t) => {
+  // alfred slaves hand their vis data to a master: n1 is it.
+  const nodes = ring(4).nodes!.map((n) => ({ ...n, alfred: n.name === 'n1' ? 'master' as const : 'slave' as const }));
+  const topology = { ...ring(4), nodes, links: [...ring(4).links!, ['n1', 'n3'] as [string, string]], origInterval: 200 };
+  const mesh = await startMesh(t, topology);
+  await convergedViews(mesh);
+  const dir = await mkdtemp(join(tmpdir(), 'bt-vis-'));
+  const bridge = await alfredBridge(mesh.node('n1'), join(dir, 'n1.sock'));
+  try {
+    const expected = topology.links.map(([a, b]) => [a, b].sort().join('-')).sort();
+    let edges: string[] = [];
+    await eventually('vis shows every link', async () => {
+      const { stdout } = await execa('batadv-vis', ['-u', bridge.socket, '-f', 'json']);
+      const links = stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { router?: string; neighbor?: string; label?: string })
+        .filter((e) => e.router && e.neighbor && e.label !== 'TT');
+      edges = [...new Set(links.map((e) => [nodeOfMac(e.router!), nodeOfMac(e.neighbor!)].sort().map((k) => `n${k}`).join('-')))].sort();
+      return edges.length >= expected.length;
+    }, 60_000);
+    assert.deepEqual(edges, expected);
+  } finally {
+    await bridge.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
