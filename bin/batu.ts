@@ -4,7 +4,15 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { add, exportClosure, gc, importClosure, listPaths, listRoots, storeDir, verify } from '../lib/derivations/index.ts';
+import { parseSpec, type NodeSpecInput } from '../lib/cmdline/index.ts';
+import {
+  Netns, UmlNode, alfredBridge, batctl, listGuestDir, listNodes, mconsole, mconsoleSocket, readGuestFile, type RunningNode,
+} from '../lib/runner/index.ts';
 
 const usage = `usage: batu <command> …
   build <recipe> [--variant V] [--dry-run] [--json] [--store DIR]   realise recipes/<recipe>.ts, print its path
@@ -15,16 +23,27 @@ const usage = `usage: batu <command> …
   store add FILE|DIR [--name N] [--unpack]   put a file (or a tree) into the store, print its sha256
   store export PATH… > closure.tar     write the closure of PATHs as a tar stream
   store import < closure.tar           read such a stream into the store
+  run SPEC.json [--netns NAME]         start a node in the foreground (ctrl-c stops it cleanly);
+                                       kernel/image default to the linux-v15 and image recipes
+  ps [--json]                          running nodes
+  stop UMID                            power a node off (ctrl-alt-del, then halt, then kill)
+  batctl UMID ARGS…                    batctl inside the node (its run_batctl_wrapper service)
+  alfred UMID ARGS…                    the host's alfred client against the node's alfred
+  vis UMID [--format json|dot|svg]     the mesh as batadv-vis sees it from that node
+  fs UMID ls|cat PATH [--aname A]      the node's files over 9P (diod's userspace client)
 The store is ./store unless BATU_STORE or --store says otherwise.`;
 
 const recipesDir = new URL('../recipes/', import.meta.url).pathname;
 
-async function main(argv: string[]): Promise<void> {
+async function main(argv: string[]): Promise<unknown> {
+  // batctl/alfred arguments after the umid pass through as they are.
+  if (argv[0] === 'batctl' || argv[0] === 'alfred') return nodeCommand(argv[0], argv[1], argv.slice(2), {});
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true,
     options: {
       json: { type: 'boolean' }, store: { type: 'string' }, name: { type: 'string' },
       unpack: { type: 'boolean' }, variant: { type: 'string' }, 'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      netns: { type: 'string' }, format: { type: 'string' }, aname: { type: 'string' },
     },
   });
   const [command, sub, ...rest] = positionals;
@@ -42,6 +61,13 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = run.exitCode ?? 1;
     return;
   }
+  if (command === 'run') return runForeground(sub, values.netns);
+  if (command === 'ps') {
+    const nodes = await listNodes();
+    return print(nodes.map(({ umid, pid, netns, serviceIp }) => ({ umid, pid, netns: netns?.name, serviceIp })),
+      () => nodes.map((n) => `${n.umid.padEnd(24)} pid ${String(n.pid).padEnd(8)} netns ${n.netns?.name ?? '-'}  ${n.serviceIp ?? ''}`).join('\n') || 'no nodes running');
+  }
+  if (['stop', 'batctl', 'alfred', 'vis', 'fs'].includes(command)) return nodeCommand(command, sub, argv.slice(2), values);
   if (command !== 'store') throw new Error(`unknown command ${JSON.stringify(command)} (batu --help lists them)`);
   switch (sub) {
     case 'ls': { const paths = await listPaths(store); return print(paths, () => paths.join('\n')); }
@@ -81,6 +107,77 @@ async function main(argv: string[]): Promise<void> {
     default: throw new Error(`unknown store command ${JSON.stringify(sub)} (batu --help lists them)`);
   }
 }
+
+async function findNode(umid: string | undefined): Promise<RunningNode> {
+  const nodes = await listNodes();
+  const node = nodes.find((n) => n.umid === umid);
+  if (!node) throw new Error(`no running node ${JSON.stringify(umid)} (running: ${nodes.map((n) => n.umid).join(', ') || 'none'})`);
+  return node;
+}
+
+async function nodeCommand(command: string, umid: string | undefined, rest: string[], values: { format?: string; aname?: string }): Promise<unknown> {
+  const node = await findNode(umid);
+  const args = command === 'fs' ? rest.filter((a, i) => !a.startsWith('--') && !rest[i - 1]?.startsWith('--')) : rest;
+  switch (command) {
+    case 'stop': {
+      await mconsole(mconsoleSocket(node.umlDir, node.umid), 'cad', { netnsPrefix: node.netns?.prefix }).catch(() => {});
+      for (let i = 0; i < 50 && isAlive(node.pid); i++) await sleep(100);
+      if (isAlive(node.pid)) process.kill(-node.pid, 'SIGKILL');
+      return console.log(`stopped ${node.umid}`);
+    }
+    case 'batctl': return process.stdout.write(await batctl(node, args));
+    case 'vis': case 'alfred': {
+      const dir = await mkdtemp(join(tmpdir(), 'batu-alfred-'));
+      const bridge = await alfredBridge(node, join(dir, 'alfred.sock'));
+      try {
+        if (command === 'alfred') {
+          const r = await execa('alfred', [...args, '-u', bridge.socket], { stdin: 'inherit', reject: false });
+          process.stdout.write(r.stdout); process.exitCode = r.exitCode;
+          return;
+        }
+        const format = values.format ?? 'dot';
+        const { stdout } = await execa('batadv-vis', ['-u', bridge.socket, '-f', format === 'svg' ? 'dot' : format]);
+        return console.log(format === 'svg' ? (await execa('dot', ['-Tsvg'], { input: stdout })).stdout : stdout);
+      } finally {
+        await bridge.close();
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
+    case 'fs': {
+      const [op, path = '/'] = args;
+      if (op === 'ls') return console.log((await listGuestDir(node, path, values.aname)).join('\n'));
+      if (op === 'cat') return process.stdout.write(await readGuestFile(node, path, values.aname));
+      throw new Error('fs needs ls or cat, e.g. batu fs gw1 cat devices/virtual/net/bat0/address --aname /sys');
+    }
+  }
+}
+
+async function runForeground(file: string | undefined, netnsName: string | undefined): Promise<void> {
+  if (!file) throw new Error('run needs a spec file (JSON)');
+  const input = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+  parseSpec(input); // validate before anything is built or made
+  const { realise } = await import('../lib/derivations/index.ts');
+  const kernel = (input.kernel as string | undefined) ?? (await realise((await import('../recipes/linux-v15.ts')).linuxV15)).path;
+  const image = (input.image as string | undefined) ?? (await realise((await import('../recipes/image.ts')).image)).path;
+  const ns = netnsName ? Netns.existing(netnsName) : await Netns.create('batu');
+  const node = await UmlNode.start({ ...input, kernel, image } as NodeSpecInput, { netns: ns }).catch(async (e) => {
+    if (!netnsName) await ns.delete();
+    throw e;
+  });
+  console.log(JSON.stringify({ umid: node.spec.umid, netns: ns.name, ready: node.ready }));
+  const shutdown = async () => {
+    await node.stop();
+    if (!netnsName) await ns.delete();
+    process.exit(0);
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+  await node.exited;
+  if (!netnsName) await ns.delete();
+  console.error(`node ${node.spec.umid} exited (${node.state})`);
+}
+
+const isAlive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
 
 main(process.argv.slice(2)).catch((error: Error) => {
   process.stderr.write(`batu: error: ${error.message}\n`);

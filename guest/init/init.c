@@ -13,7 +13,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mount.h>
+#include <sys/signalfd.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -279,22 +281,44 @@ static void power_off(void)
 	_exit(0);
 }
 
+/* An interface hot-plugged with `mconsole config ethN=…` (N ≥ 2) joins bat0. */
+static void adopt_hotplugged(int monitor)
+{
+	char names[8][16];
+	int n = nl_read_unenslaved_links(monitor, names, 8);
+	for (int i = 0; i < n; i++) {
+		int index;
+		char kind[4];
+		if (sscanf(names[i], "%3[a-z]%d", kind, &index) != 2 || index < 2 || (strcmp(kind, "eth") && strcmp(kind, "vec")))
+			continue;
+		if (!check(nl_link_set_master(names[i], "bat0"), "add hot-plugged interface to bat0:", names[i]) &&
+		    !check(nl_link_set_up(names[i]), "bring up", names[i]))
+			say("hot-plugged %s joined bat0", names[i]);
+	}
+}
+
 static void supervise(void)
 {
 	sigset_t set;
+	int monitor = nl_monitor_links();
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);	/* ctrl-alt-del (mconsole cad), with RB_DISABLE_CAD */
+	int signals = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	for (;;) {
 		int next = services_tick(services, nservices);
-		struct timespec timeout = { next < 0 ? 3600 : next, 0 };
-		siginfo_t info;
-		int sig = sigtimedwait(&set, &info, &timeout);
-		if (sig == SIGTERM || sig == SIGINT)
-			power_off();
-		for (pid_t pid; (pid = waitpid(-1, &info.si_status, WNOHANG)) > 0;)
-			service_reaped(services, nservices, pid, info.si_status);
+		struct pollfd fds[2] = { { .fd = signals, .events = POLLIN }, { .fd = monitor, .events = POLLIN } };
+		struct signalfd_siginfo info;
+		int status;
+		poll(fds, monitor >= 0 ? 2 : 1, next < 0 ? -1 : next * 1000 + 10);
+		while (read(signals, &info, sizeof(info)) == sizeof(info))
+			if (info.ssi_signo == SIGTERM || info.ssi_signo == SIGINT)
+				power_off();
+		for (pid_t pid; (pid = waitpid(-1, &status, WNOHANG)) > 0;)
+			service_reaped(services, nservices, pid, status);
+		if (monitor >= 0 && (fds[1].revents & POLLIN))
+			adopt_hotplugged(monitor);
 	}
 }
 

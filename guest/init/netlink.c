@@ -8,6 +8,7 @@
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -150,4 +151,48 @@ int nl_addr_add(const char *name, uint32_t ip_be, int prefix)
 	add_attr(&req, IFA_LOCAL, &ip_be, 4);
 	add_attr(&req, IFA_ADDRESS, &ip_be, 4);
 	return transact(&req);
+}
+
+int nl_monitor_links(void)
+{
+	struct sockaddr_nl local = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&local, sizeof(local))) {
+		int rc = -errno;
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+int nl_read_unenslaved_links(int fd, char names[][IFNAMSIZ], int max)
+{
+	char buf[8192];
+	int found = 0;
+	ssize_t n;
+	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) {
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (unsigned int)n); h = NLMSG_NEXT(h, n)) {
+			struct ifinfomsg *ifi = NLMSG_DATA(h);
+			int len = (int)IFLA_PAYLOAD(h), has_master = 0;
+			const char *name = NULL;
+			if (h->nlmsg_type != RTM_NEWLINK)
+				continue;
+			for (struct rtattr *a = IFLA_RTA(ifi); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+				if (a->rta_type == IFLA_IFNAME)
+					name = RTA_DATA(a);
+				if (a->rta_type == IFLA_MASTER)
+					has_master = 1;
+			}
+			if (name && !has_master && found < max) {
+				int dup = 0;
+				for (int i = 0; i < found; i++)
+					dup |= !strcmp(names[i], name);
+				if (!dup)
+					snprintf(names[found++], IFNAMSIZ, "%s", name);
+			}
+		}
+	}
+	return found;
 }

@@ -12,4 +12,9 @@ int nl_link_set_mac(const char *name, const unsigned char mac[6]);
 int nl_link_set_master(const char *name, const char *master);
 int nl_addr_add(const char *name, uint32_t ip_be, int prefix);
 
+/* A non-blocking socket that hears about links appearing and changing. */
+int nl_monitor_links(void);
+/* Drain it; fills `names` with links that have no master. Returns how many. */
+int nl_read_unenslaved_links(int fd, char names[][16], int max);
+
 #endif

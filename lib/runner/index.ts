@@ -1,6 +1,6 @@
 // lib/runner: start, stop and observe UML nodes.
 export { bootToPowerOff, umlCommand, guestMemoryDir, type BootResult } from './boot.ts';
-export { UmlNode, NodeError, hostTaps, runRoot, type StartOptions, type ReadySummary } from './node.ts';
+export { UmlNode, NodeError, hostTaps, runRoot, listNodes, type StartOptions, type ReadySummary, type RunningNode } from './node.ts';
 export { Netns, listNamespaces } from './netns.ts';
 export { mconsole, mconsoleSocket } from './mconsole.ts';
-export { batctl, batctlJson, alfredBridge, readGuestFile, listGuestDir, type AlfredBridge } from './services.ts';
+export { batctl, batctlJson, alfredBridge, readGuestFile, listGuestDir, type AlfredBridge, type NodeRef } from './services.ts';

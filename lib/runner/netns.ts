@@ -18,6 +18,11 @@ export class Netns {
     return ns;
   }
 
+  /** A namespace that exists already (made by another process). */
+  static existing(name: string): Netns {
+    return new Netns(name);
+  }
+
   /** Run a command inside the namespace. */
   async exec(command: string, args: string[] = [], options: ExecOptions = {}): Promise<ExecResult> {
     const r = await execa('ip', ['netns', 'exec', this.name, command, ...args], { ...options, stripFinalNewline: false });

@@ -1,7 +1,7 @@
 // A running UML node: taps made for it, the UML process, its console log, its ready
 // summary; stop() halts it and removes everything that was made for it.
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,7 +9,7 @@ import { execa, type ResultPromise } from 'execa';
 import { render, parseSpec, type NodeSpec, type NodeSpecInput, type Interface } from '../cmdline/index.ts';
 import { guestMemoryDir, umlCommand } from './boot.ts';
 import { mconsole, mconsoleSocket } from './mconsole.ts';
-import type { Netns } from './netns.ts';
+import { Netns } from './netns.ts';
 
 export const runRoot = process.env.BATU_RUN_DIR ?? '/tmp/batu-run';
 
@@ -54,6 +54,8 @@ export function hostTaps(spec: NodeSpec): { name: string; mtu?: number }[] {
 
 export class UmlNode {
   ready!: ReadySummary;
+  /** performance.now() when UML was spawned and when its init reported ready. */
+  readonly timing: { spawned: number; ready?: number } = { spawned: performance.now() };
   state: 'starting' | 'running' | 'stopped' | 'crashed' = 'starting';
   readonly exited: Promise<void>;
   private console = '';
@@ -62,6 +64,7 @@ export class UmlNode {
   private constructor(
     readonly spec: NodeSpec,
     readonly runDir: string,
+    readonly umlDir: string,
     readonly netns: Netns | undefined,
     private readonly process: ResultPromise,
     private readonly taps: string[],
@@ -69,6 +72,7 @@ export class UmlNode {
   ) {
     const lines = createInterface({ input: process.all! });
     lines.on('line', (line) => {
+      if (line.startsWith('batu-init: ready ')) this.timing.ready = performance.now();
       this.console += `${line}\n`;
       this.log.write(`${line}\n`);
     });
@@ -82,14 +86,17 @@ export class UmlNode {
   get pid(): number { return this.process.pid!; }
   get consoleLog(): string { return join(this.runDir, 'console.log'); }
   get consoleText(): string { return this.console; }
-  get mconsoleSocket(): string { return mconsoleSocket(this.spec.umlDir ?? runRoot, this.spec.umid); }
+  get mconsoleSocket(): string { return mconsoleSocket(this.umlDir, this.spec.umid); }
   /** The management address without its prefix, where the guest's services listen. */
   get serviceIp(): string | undefined { return this.spec.serviceIp?.split('/')[0]; }
 
   static async start(input: NodeSpecInput | NodeSpec, options: StartOptions = {}): Promise<UmlNode> {
     const spec = parseSpec(input); // fails before anything is made
     if (!spec.kernel || !spec.image) throw new NodeError(`node ${spec.umid}: spec.kernel and spec.image (store paths) are required to start it`);
-    const umlDir = spec.umlDir ?? runRoot;
+    // An unprivileged UML needs a uml_dir it may write to.
+    const umlDir = spec.umlDir ?? (options.user ? join(runRoot, `uid-${options.user.uid}`) : runRoot);
+    await mkdir(umlDir, { recursive: true });
+    if (options.user && !spec.umlDir) await chown(umlDir, options.user.uid, options.user.gid);
     // Ours (console log, pid, spec), apart from UML's own <uml_dir>/<umid>/ which it manages.
     const runDir = join(runRoot, 'nodes', spec.umid);
     const previous = await readFile(join(runDir, 'pid'), 'utf8').catch(() => undefined);
@@ -119,8 +126,9 @@ export class UmlNode {
     if (!spec.umlDir) args.push(`uml_dir=${umlDir}`);
     args.push(...(options.extraArgs ?? []), 'con=null', 'con0=fd:0,fd:1');
     const [cmd, argv] = umlCommand(join(spec.kernel, 'bin/linux'), args);
-    const asUser = options.user ? ['setpriv', `--reuid=${options.user.uid}`, `--regid=${options.user.gid}`, '--clear-groups', '--'] : [];
-    const full = [...(ns?.prefix ?? []), ...asUser, cmd, ...argv];
+    // pdeathsig: a node never outlives the process that started it, even one killed -9.
+    const asUser = options.user ? [`--reuid=${options.user.uid}`, `--regid=${options.user.gid}`, '--clear-groups'] : [];
+    const full = [...(ns?.prefix ?? []), 'setpriv', '--pdeathsig', 'KILL', ...asUser, '--', cmd, ...argv];
     const extraFds = Object.entries(options.fds ?? {}).sort(([a], [b]) => Number(a) - Number(b));
     const stdio: (string | number)[] = ['ignore', 'pipe', 'pipe'];
     for (const [fd, host] of extraFds) stdio[Number(fd)] = host;
@@ -129,9 +137,9 @@ export class UmlNode {
       stdio: stdio.map((s) => s ?? 'ignore') as never,
     });
     const log = createWriteStream(join(runDir, 'console.log'));
-    const node = new UmlNode(spec, runDir, ns, child, taps, log);
+    const node = new UmlNode(spec, runDir, umlDir, ns, child, taps, log);
     await writeFile(join(runDir, 'pid'), String(child.pid));
-    await writeFile(join(runDir, 'node.json'), JSON.stringify({ umid: spec.umid, pid: child.pid, netns: ns?.name, spec }, null, 2));
+    await writeFile(join(runDir, 'node.json'), JSON.stringify({ umid: spec.umid, pid: child.pid, netns: ns?.name, umlDir, spec }, null, 2));
     try {
       node.ready = await node.waitForReady(options.readyTimeoutMs ?? 30_000);
       node.state = 'running';
@@ -169,7 +177,7 @@ export class UmlNode {
   }
 
   mconsole(command: string): Promise<string> {
-    return mconsole(this.mconsoleSocket, command);
+    return mconsole(this.mconsoleSocket, command, { netnsPrefix: this.netns?.prefix });
   }
 
   /** A clean power-off (ctrl-alt-del → init), then mconsole halt, SIGTERM, SIGKILL. */
@@ -207,10 +215,26 @@ export class UmlNode {
       for (const tap of this.taps) await this.netns?.deleteLink(tap);
       await rm(join(this.runDir, 'pid'), { force: true });
       await rm(join(this.runDir, 'node.json'), { force: true });
-      await rm(join(this.spec.umlDir ?? runRoot, this.spec.umid), { recursive: true, force: true });
+      await rm(join(this.umlDir, this.spec.umid), { recursive: true, force: true });
     })();
     return this.cleaned;
   }
+}
+
+export interface RunningNode { umid: string; pid: number; netns?: Netns; spec: NodeSpec; serviceIp?: string; runDir: string; umlDir: string }
+
+/** Nodes started by any batu process on this machine that are still alive. */
+export async function listNodes(): Promise<RunningNode[]> {
+  const dir = join(runRoot, 'nodes');
+  const found: RunningNode[] = [];
+  for (const umid of await readdir(dir).catch(() => [] as string[])) {
+    const text = await readFile(join(dir, umid, 'node.json'), 'utf8').catch(() => undefined);
+    if (!text) continue;
+    const { pid, netns, spec, umlDir } = JSON.parse(text) as { pid: number; netns?: string; spec: NodeSpec; umlDir: string };
+    if (!alive(pid)) continue;
+    found.push({ umid, pid, spec, umlDir, netns: netns ? Netns.existing(netns) : undefined, serviceIp: spec.serviceIp?.split('/')[0], runDir: join(dir, umid) });
+  }
+  return found;
 }
 
 function alive(pid: number): boolean {

@@ -4,7 +4,12 @@ import { execa, type ResultPromise } from 'execa';
 import type { ExecOptions, ExecResult } from './netns.ts';
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { UmlNode } from './node.ts';
+import type { Netns } from './netns.ts';
+import type { NodeSpec } from '../cmdline/index.ts';
+
+/** What the clients need of a node: a running UmlNode, or one found by listNodes(). */
+export interface NodeRef { spec: NodeSpec; netns?: Netns; serviceIp?: string }
+type UmlNode = NodeRef;
 
 async function inNodeNetns(node: UmlNode, command: string, args: string[], options: ExecOptions = {}): Promise<ExecResult> {
   if (node.netns) return node.netns.exec(command, args, options);

@@ -29,6 +29,8 @@ test('a 3-hop line routes over the middle nodes, and a ping crosses it end to en
   assert.deepEqual(Object.entries(n1.originators).map(([o, r]) => [o, r.via]).sort(), [['n2', 'n2'], ['n3', 'n2'], ['n4', 'n2']]);
   const a = await mesh.client('n1', '10.99.0.1/24');
   await mesh.client('n4', '10.99.0.4/24');
+  // The clients' MACs first have to reach every node's translation table (with the OGMs).
+  await eventually('n1\'s client reaches n4\'s', async () => (await a.exec('ping', ['-c', '1', '-W', '1', '10.99.0.4'], { reject: false })).exitCode === 0);
   const ping = await a.exec('ping', ['-c', '5', '-i', '0.2', '-W', '5', '10.99.0.4'], { reject: false });
   assert.match(ping.stdout, / 0% packet loss/, ping.stdout);
 });

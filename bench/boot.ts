@@ -1,0 +1,80 @@
+// bench/boot: exec → `batu-init: ready`, and → first batman-adv neighbour, for 1 node and
+// for 10 started together; plus memory per idle node (PSS of all its host processes, so
+// the 3 processes sharing one UML address space are not counted three times).
+import { readFile, readdir } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Netns, UmlNode, batctlJson } from '../lib/runner/index.ts';
+import type { NodeSpecInput } from '../lib/cmdline/index.ts';
+import { realise, silentReporter } from '../lib/derivations/index.ts';
+import { linuxV15 } from '../recipes/linux-v15.ts';
+import { image } from '../recipes/image.ts';
+import { printResults } from './report.ts';
+
+const ORIG_INTERVAL = 100; // ms; batman-adv's default is 1000
+
+function spec(paths: { kernel: string; image: string }, k: number, mem: string): NodeSpecInput {
+  return {
+    ...paths, umid: `bt-bench-${k}`, mem, serviceIp: `192.168.254.${k}/24`, batctlWrapper: true,
+    management: { driver: 'tuntap', tap: `btb${k}m` }, bat0Tap: { driver: 'tuntap', tap: `btb${k}b` },
+    hard: [{ driver: 'vector', transport: 'tap', ifname: `btb${k}h`, mac: `02:ba:00:${k.toString(16).padStart(2, '0')}:02:00` }],
+    mesh: { orig_interval: ORIG_INTERVAL },
+  };
+}
+
+/** PSS (MiB) of every host process of a node: the UML process group. */
+async function nodePss(node: UmlNode): Promise<number> {
+  let kib = 0;
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    const pgid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+    if (pgid !== node.pid) continue;
+    const rollup = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8').catch(() => '');
+    kib += Number(/^Pss:\s+(\d+) kB/m.exec(rollup)?.[1] ?? 0);
+  }
+  return kib / 1024;
+}
+
+async function bootRound(paths: { kernel: string; image: string }, count: number, mem: string) {
+  const ns = await Netns.create('bt');
+  const nodes: UmlNode[] = [];
+  try {
+    await ns.addBridge('btmgmt', '192.168.254.254/24');
+    await ns.addBridge('btmesh');
+    const attach = (k: number) => ({ [`btb${k}m`]: 'btmgmt', [`btb${k}h`]: 'btmesh' });
+    const t0 = performance.now();
+    nodes.push(...await Promise.all(Array.from({ length: count }, (_, i) => UmlNode.start(spec(paths, i + 1, mem), { netns: ns, attach: attach(i + 1) }))));
+    const ready = nodes.map((n) => (n.timing.ready! - n.timing.spawned) / 1000);
+    // First neighbour: every node has seen some other node's OGMs.
+    const firstNeighbour = await Promise.all(nodes.map(async (n) => {
+      for (;;) {
+        if ((await batctlJson<unknown[]>(n, 'neighbors_json')).length > 0) return (performance.now() - n.timing.spawned) / 1000;
+        await sleep(10);
+      }
+    }));
+    await sleep(3000); // idle, converged
+    const pss = await Promise.all(nodes.map(nodePss));
+    return { ready_s: Math.max(...ready), first_neighbour_s: Math.max(...firstNeighbour), all_s: (performance.now() - t0) / 1000, pss_mib: pss.reduce((a, b) => a + b, 0) / count };
+  } finally {
+    await Promise.all(nodes.map((n) => n.stop()));
+    await ns.delete();
+  }
+}
+
+export async function benchBoot(): Promise<Record<string, number | string>> {
+  const paths = { kernel: (await realise(linuxV15, { report: silentReporter })).path, image: (await realise(image, { report: silentReporter })).path };
+  // A neighbour needs a second node: the "1 node" round is a pair.
+  const pair = await bootRound(paths, 2, '64M');
+  const ten = await bootRound(paths, 10, '64M');
+  const small = await bootRound(paths, 10, '32M');
+  return {
+    orig_interval_ms: ORIG_INTERVAL,
+    ready_s: pair.ready_s, first_neighbour_s: pair.first_neighbour_s,
+    ready_10_s: ten.ready_s, first_neighbour_10_s: ten.first_neighbour_s,
+    rss_mib_per_node_64M: ten.pss_mib, rss_mib_per_node: small.pss_mib, mem_smallest: '32M',
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  printResults('boot', await benchBoot(), { ready_s: 0.3, first_neighbour_10_s: 1.5, rss_mib_per_node: 16 });
+}
