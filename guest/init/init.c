@@ -291,8 +291,9 @@ static void adopt_hotplugged(int monitor)
 		char kind[4];
 		if (sscanf(names[i], "%3[a-z]%d", kind, &index) != 2 || index < 2 || (strcmp(kind, "eth") && strcmp(kind, "vec")))
 			continue;
-		if (!check(nl_link_set_master(names[i], "bat0"), "add hot-plugged interface to bat0:", names[i]) &&
-		    !check(nl_link_set_up(names[i]), "bring up", names[i]))
+		/* Up first: a device the node cannot open (not handed to it) stays out of bat0. */
+		if (!check(nl_link_set_up(names[i]), "bring up hot-plugged", names[i]) &&
+		    !check(nl_link_set_master(names[i], "bat0"), "add hot-plugged interface to bat0:", names[i]))
 			say("hot-plugged %s joined bat0", names[i]);
 	}
 }

@@ -21,7 +21,12 @@ const Tuntap = z.strictObject({ driver: z.literal('tuntap'), tap: DeviceName, ..
 const VectorDevice = z.strictObject({ driver: z.literal('vector'), transport: z.enum(['tap', 'hybrid', 'raw']), ifname: DeviceName, ...common });
 
 /** The vector driver on an inherited descriptor (a tap fd or a socketpair end): no privileges. */
-const VectorFd = z.strictObject({ driver: z.literal('vector'), transport: z.literal('fd'), fd: z.number().int().min(3).max(1023), ...common });
+const VectorFd = z.strictObject({
+  driver: z.literal('vector'), transport: z.literal('fd'), fd: z.number().int().min(3).max(1023),
+  /** A socket (socketpair end) takes batched recvmmsg/sendmmsg; a tap fd needs plain readv/writev (vec=0). */
+  fdKind: z.enum(['socket', 'tap']).default('socket'),
+  ...common,
+});
 
 const Ipv4 = z.string().refine((ip) => isIPv4(ip), 'expected an IPv4 address');
 

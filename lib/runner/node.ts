@@ -9,6 +9,7 @@ import { execa, type ResultPromise } from 'execa';
 import { render, parseSpec, type NodeSpec, type NodeSpecInput, type Interface } from '../cmdline/index.ts';
 import { guestMemoryDir, umlCommand } from './boot.ts';
 import { mconsole, mconsoleSocket } from './mconsole.ts';
+import { tapfdBinary } from './tapfd.ts';
 import { Netns } from './netns.ts';
 
 export const runRoot = process.env.BATU_RUN_DIR ?? '/tmp/batu-run';
@@ -31,8 +32,12 @@ export interface StartOptions {
   attach?: Record<string, string>;
   /** Run UML as this user instead of root (the original ran it as nobody:nogroup). */
   user?: { uid: number; gid: number };
-  /** Extra descriptors handed to UML: fd number in the guest spec → host descriptor. */
-  fds?: Record<number, number>;
+  /**
+   * Taps opened by the runner and handed to UML as descriptors: fd number (as in the
+   * spec's `transport: 'fd'` interfaces) → host tap, made like the spec's other taps.
+   * With `user`, the node then runs unprivileged with exactly these devices.
+   */
+  tapFds?: Record<number, string>;
   readyTimeoutMs?: number;
   /** Raw kernel parameters appended unvalidated: only for testing the init's own checks. */
   extraArgs?: string[];
@@ -108,7 +113,7 @@ export class UmlNode {
     const taps: string[] = [];
     try {
       if (options.createTaps ?? true) {
-        for (const tap of hostTaps(spec)) {
+        for (const tap of [...hostTaps(spec), ...Object.values(options.tapFds ?? {}).map((name) => ({ name, mtu: undefined }))]) {
           if (!ns) throw new NodeError('making taps needs a netns (tests and tools run nodes in their own namespace)');
           await ns.addTap(tap.name, { user: options.tapUser, mtu: tap.mtu });
           taps.push(tap.name);
@@ -128,13 +133,11 @@ export class UmlNode {
     const [cmd, argv] = umlCommand(join(spec.kernel, 'bin/linux'), args);
     // pdeathsig: a node never outlives the process that started it, even one killed -9.
     const asUser = options.user ? [`--reuid=${options.user.uid}`, `--regid=${options.user.gid}`, '--clear-groups'] : [];
-    const full = [...(ns?.prefix ?? []), 'setpriv', '--pdeathsig', 'KILL', ...asUser, '--', cmd, ...argv];
-    const extraFds = Object.entries(options.fds ?? {}).sort(([a], [b]) => Number(a) - Number(b));
-    const stdio: (string | number)[] = ['ignore', 'pipe', 'pipe'];
-    for (const [fd, host] of extraFds) stdio[Number(fd)] = host;
+    const tapFds = Object.entries(options.tapFds ?? {});
+    const openTaps = tapFds.length ? [await tapfdBinary(), ...tapFds.map(([fd, tap]) => `${fd}=${tap}`), '--'] : [];
+    const full = [...(ns?.prefix ?? []), ...openTaps, 'setpriv', '--pdeathsig', 'KILL', ...asUser, '--', cmd, ...argv];
     const child = execa(full[0], full.slice(1), {
-      env: { TMPDIR: guestMemoryDir }, extendEnv: true, all: true, reject: false, detached: true,
-      stdio: stdio.map((s) => s ?? 'ignore') as never,
+      env: { TMPDIR: guestMemoryDir }, extendEnv: true, all: true, reject: false, detached: true, stdin: 'ignore',
     });
     const log = createWriteStream(join(runDir, 'console.log'));
     const node = new UmlNode(spec, runDir, umlDir, ns, child, taps, log);

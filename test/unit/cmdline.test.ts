@@ -37,7 +37,7 @@ function generator(seed: number) {
     switch (int(0, 3)) {
       case 0: return { driver: 'tuntap', tap: dev(), ...common, ...(next() < 0.5 ? { mtu: int(576, 1500) } : {}) };
       case 1: return { driver: 'vector', transport: pick(['tap', 'hybrid', 'raw'] as const), ifname: dev(), ...common, ...(next() < 0.5 ? { mtu: int(576, 65534) } : {}) };
-      case 2: return { driver: 'vector', transport: 'fd', fd: int(3, 1023), ...common };
+      case 2: return { driver: 'vector', transport: 'fd', fd: int(3, 1023), fdKind: pick(['socket', 'tap'] as const), ...common };
       default: return { driver: 'vector', transport: pick(['gre', 'l2tpv3'] as const), src: ip(), dst: ip(), srcPort: int(1, 65535), dstPort: int(1, 65535), key: int(0, 2 ** 32 - 1), ...common };
     }
   };
