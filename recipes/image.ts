@@ -14,7 +14,9 @@ export const guestTree = derivation({
   version: '1',
   inputs: { init, batctl, alfred, socat, u9fs, etc: await repoFiles('batu-guest-etc', new URL('../guest/etc', import.meta.url).pathname) },
   builder: `
+    # Mount points must exist in the tree itself for the read-only hostfs root.
     mkdir -p "$out/root/etc" "$out/root/usr/sbin" "$out/root/root"
+    for dir in dev proc sys tmp run mnt; do mkdir -p "$out/root/$dir"; done
     for part in "$batctl" "$alfred" "$socat" "$u9fs"; do
       cp -rT "$part" "$out/root" && chmod -R u+w "$out/root"
     done

@@ -1,8 +1,9 @@
 // The `builtin:initramfs` builder: packs <tree>/root (a realised guest tree) into
-// $out/initramfs.cpio, and links $out/root to the tree for the shared hostfs mode.
+// $out/initramfs.cpio, and the same tree as $out/root for the shared hostfs mode.
 import { readFileSync } from 'node:fs';
-import { mkdir, symlink } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { execa } from 'execa';
+import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { registerBuiltin } from '../derivations/index.ts';
 import { packInitramfs } from './cpio.ts';
@@ -23,6 +24,8 @@ registerBuiltin('initramfs', {
     const given = new Set(entries.map((e) => e.path));
     await mkdir(out);
     await packInitramfs([...baseEntries.filter((e) => !given.has(e.path)), ...entries], join(out, 'initramfs.cpio'));
-    await symlink(join('..', basename(inputs.tree), 'root'), join(out, 'root')); // relative: the store may move
+    // A real directory, not a symlink: hostfs cannot take a symlink as its root. Hard
+    // links into the tree cost no space.
+    await execa('cp', ['-al', tree, join(out, 'root')]);
   },
 });

@@ -8,14 +8,15 @@ export type RootfsEntry =
 /** Sorted by path, with every parent directory present: the order the kernel unpacks in. */
 export function completeTree(entries: RootfsEntry[]): RootfsEntry[] {
   const byPath = new Map<string, RootfsEntry>();
+  const implied = new Set<string>(); // parents added here; an explicit entry may replace them
   for (const entry of entries) {
     const path = entry.path.replace(/^\/+|\/+$/g, '');
     if (!path || path.split('/').includes('..')) throw new Error(`bad rootfs path ${JSON.stringify(entry.path)}`);
-    if (byPath.has(path)) throw new Error(`rootfs path ${JSON.stringify(path)} given twice`);
+    if (byPath.has(path) && !(implied.delete(path) && entry.type === 'dir')) throw new Error(`rootfs path ${JSON.stringify(path)} given twice`);
     byPath.set(path, { ...entry, path });
     for (let i = path.indexOf('/'); i > 0; i = path.indexOf('/', i + 1)) {
       const parent = path.slice(0, i);
-      if (!byPath.has(parent)) byPath.set(parent, { path: parent, type: 'dir' });
+      if (!byPath.has(parent)) { byPath.set(parent, { path: parent, type: 'dir' }); implied.add(parent); }
     }
   }
   return [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

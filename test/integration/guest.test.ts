@@ -129,3 +129,15 @@ test('a node with broken parameters reports each one and still comes up with the
   assert.equal((await batctl(node, ['meshif', 'bat0', 'orig_interval'])).trim(), '2000');
   assert.ok((await listGuestDir(node, '/')).includes('init'));
 });
+
+test('a node on the shared read-only hostfs root comes up at mem=24M with its services', async () => {
+  const node = await start({
+    ...paths, umid: 'bt-hostfs', rootfs: 'hostfs', mem: '24M', serviceIp: '192.168.254.31/24', u9fs: true, batctlWrapper: true, alfred: 'slave',
+    management: { driver: 'tuntap', tap: 'bt-hf-m' }, bat0Tap: { driver: 'tuntap', tap: 'bt-hf-b' }, hard: [{ driver: 'tuntap', tap: 'bt-hf-h' }],
+  }, { netns: ns, attach: { 'bt-hf-m': 'bt-mgmt' } });
+  assert.equal(node.ready.errors, 0, node.consoleText);
+  assert.match(node.consoleText, /VFS: Mounted root \(hostfs filesystem\) readonly/);
+  assert.deepEqual(node.ready.services.sort(), ['alfred', 'batadv-vis', 'batctl-service', 'socat', 'u9fs (diod)']);
+  assert.ok((await listGuestDir(node, '/')).includes('init'));
+});
+

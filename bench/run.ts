@@ -1,0 +1,25 @@
+// npm run bench [-- --json] [-- --quick]: every benchmark, side by side in one run.
+// The last line (with --json) holds the summary the issue asks for; what is not measured
+// yet is null rather than a made-up number.
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
+import { benchBoot } from './boot.ts';
+import { benchStore } from './store.ts';
+import { printResults } from './report.ts';
+
+const { values } = parseArgs({ options: { json: { type: 'boolean' }, quick: { type: 'boolean' } } });
+const store = await benchStore();
+printResults('store', store, { noop_realise_s: 0.5 });
+const boot = await benchBoot();
+printResults('boot', boot, { ready_s: 0.3, first_neighbour_10_s: 1.5, rss_mib_per_node: 16 });
+
+const summary = {
+  nproc: availableParallelism(),
+  noop_realise_s: store.noop_realise_s,
+  ready_s: boot.ready_s,
+  first_neighbour_s: boot.first_neighbour_10_s,
+  rss_mib_per_node: boot.rss_mib_per_node,
+  throughput_ratio: null, throughput_gbit: null, max_converged_nodes: null, kernel_build_overhead: null,
+  quick: values.quick ?? false,
+};
+if (values.json) console.log(JSON.stringify(summary));
