@@ -1,6 +1,6 @@
 // The guest image booted by the runner: the original README's gateway example, a
 // two-node mesh, and a node with broken parameters.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,28 +8,11 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { parse } from '../../lib/cmdline/index.ts';
 import { Netns, UmlNode, alfredBridge, batctl, batctlJson, listGuestDir, readGuestFile } from '../../lib/runner/index.ts';
-import { eventually, guestPaths } from '../fixtures/guest-helpers.ts';
+import { eventually, nodeTestBed } from '../fixtures/guest-helpers.ts';
 
-let ns: Netns;
-let paths: { kernel: string; image: string };
-const nodes: UmlNode[] = [];
+const bed = nodeTestBed();
 
-before(async () => {
-  paths = await guestPaths();
-  ns = await Netns.create('bt');
-  await ns.addBridge('bt-mgmt', '192.168.254.1/24');
-});
-
-after(async () => {
-  for (const node of nodes) await node.stop().catch(() => {});
-  await ns?.delete();
-});
-
-async function start(...args: Parameters<typeof UmlNode.start>) {
-  const node = await UmlNode.start(...args);
-  nodes.push(node);
-  return node;
-}
+const start = (...args: Parameters<typeof UmlNode.start>) => bed.start(...args);
 
 test("the original README's gateway example comes up with everything it asked for", async () => {
   const readme = parse(`umid=linux-batman-v14 eth0=tuntap,batu0-mgmt eth1=tuntap,batu0,ca:fe:fe:fe:03:f1
@@ -38,7 +21,7 @@ test("the original README's gateway example comes up with everything it asked fo
     mtu_eth2=1408 mtu_eth3=1408 mtu_eth4=1408 mtu_eth5=1408 mtu_eth6=1462 mtu_eth7=1462 bat0_hwaddr=ca:fe:fe:fe:03:f0
     service_ip=192.168.254.2 run_alfred=slave run_u9fs /sys/class/net/bat0/mesh/gw_mode=server
     /sys/class/net/bat0/mesh/gw_bandwidth=1024MBit/1024MBit`.split(/\s+/));
-  const node = await start({ ...readme, ...paths, batctlWrapper: true }, { netns: ns, attach: { 'batu0-mgmt': 'bt-mgmt' } });
+  const node = await start({ ...readme, ...bed.paths, batctlWrapper: true }, { netns: bed.ns, attach: { 'batu0-mgmt': 'bt-mgmt' } });
 
   const { ready } = node;
   assert.equal(ready.errors, 0, node.consoleText);
@@ -74,9 +57,9 @@ test("the original README's gateway example comes up with everything it asked fo
 });
 
 test('two nodes on one host bridge form a mesh, and a ping crosses from one bat0 tap to the other', async () => {
-  await ns.addBridge('bt-mesh');
+  await bed.ns.addBridge('bt-mesh');
   const node = (n: number) => ({
-    ...paths, umid: `bt-pair-${n}`, serviceIp: `192.168.254.${10 + n}/24`, batctlWrapper: true,
+    ...bed.paths, umid: `bt-pair-${n}`, serviceIp: `192.168.254.${10 + n}/24`, batctlWrapper: true,
     // Bridge loop avoidance would drop the mesh's broadcasts (ARP) for the first ~30 s.
     mesh: { bridge_loop_avoidance: 0 as const, orig_interval: 200 },
     management: { driver: 'tuntap' as const, tap: `bt-p${n}-m` },
@@ -85,7 +68,7 @@ test('two nodes on one host bridge form a mesh, and a ping crosses from one bat0
     bat0Mac: `ca:fe:00:00:0${n}:00`,
   });
   const [a, b] = await Promise.all([1, 2].map((n) => start(node(n), {
-    netns: ns, attach: { [`bt-p${n}-m`]: 'bt-mgmt', [`bt-p${n}-h`]: 'bt-mesh' },
+    netns: bed.ns, attach: { [`bt-p${n}-m`]: 'bt-mgmt', [`bt-p${n}-h`]: 'bt-mesh' },
   })));
   assert.equal(a.ready.interfaces[2].name, 'vec2');
 
@@ -99,7 +82,7 @@ test('two nodes on one host bridge form a mesh, and a ping crosses from one bat0
   const clients = await Promise.all([1, 2].map(() => Netns.create('bt')));
   try {
     for (const [n, client] of clients.entries()) {
-      await ns.ip('link', 'set', `bt-p${n + 1}-b`, 'netns', client.name);
+      await bed.ns.ip('link', 'set', `bt-p${n + 1}-b`, 'netns', client.name);
       await client.ip('addr', 'add', `10.99.0.${n + 1}/24`, 'dev', `bt-p${n + 1}-b`);
       await client.ip('link', 'set', `bt-p${n + 1}-b`, 'up');
     }
@@ -115,10 +98,10 @@ test('a node with broken parameters reports each one and still comes up with the
   const broken = ['mtu_eth2=abc', 'bat0_hwaddr=zz:zz', 'mtu_eth9=1400', 'run_alfred=sometimes',
     '/sys/class/net/bat0/mesh/nope=1', '/sys/class/net/bat0/mesh/gw_mode=sideways', '/nonexistent/dir/file=1'];
   const node = await start({
-    ...paths, umid: 'bt-broken', serviceIp: '192.168.254.30/24', u9fs: true, batctlWrapper: true,
+    ...bed.paths, umid: 'bt-broken', serviceIp: '192.168.254.30/24', u9fs: true, batctlWrapper: true,
     management: { driver: 'tuntap', tap: 'bt-x-m' }, bat0Tap: { driver: 'tuntap', tap: 'bt-x-b' },
     hard: [{ driver: 'tuntap', tap: 'bt-x-h' }], mesh: { orig_interval: 2000 },
-  }, { netns: ns, attach: { 'bt-x-m': 'bt-mgmt' }, extraArgs: broken });
+  }, { netns: bed.ns, attach: { 'bt-x-m': 'bt-mgmt' }, extraArgs: broken });
   const errors = node.consoleText.split('\n').filter((l) => l.startsWith('batu-init: error:'));
   for (const param of broken) {
     assert.equal(errors.filter((l) => l.includes(param)).length, 1, `one error line names ${param}:\n${errors.join('\n')}`);
@@ -132,9 +115,9 @@ test('a node with broken parameters reports each one and still comes up with the
 
 test('a node on the shared read-only hostfs root comes up at mem=24M with its services', async () => {
   const node = await start({
-    ...paths, umid: 'bt-hostfs', rootfs: 'hostfs', mem: '24M', serviceIp: '192.168.254.31/24', u9fs: true, batctlWrapper: true, alfred: 'slave',
+    ...bed.paths, umid: 'bt-hostfs', rootfs: 'hostfs', mem: '24M', serviceIp: '192.168.254.31/24', u9fs: true, batctlWrapper: true, alfred: 'slave',
     management: { driver: 'tuntap', tap: 'bt-hf-m' }, bat0Tap: { driver: 'tuntap', tap: 'bt-hf-b' }, hard: [{ driver: 'tuntap', tap: 'bt-hf-h' }],
-  }, { netns: ns, attach: { 'bt-hf-m': 'bt-mgmt' } });
+  }, { netns: bed.ns, attach: { 'bt-hf-m': 'bt-mgmt' } });
   assert.equal(node.ready.errors, 0, node.consoleText);
   assert.match(node.consoleText, /VFS: Mounted root \(hostfs filesystem\) readonly/);
   assert.deepEqual(node.ready.services.sort(), ['alfred', 'batadv-vis', 'batctl-service', 'socat', 'u9fs (diod)']);

@@ -1,6 +1,6 @@
 // The runner and the CLI over it: ps/stop, crash recovery, hot-plug, unprivileged nodes.
 // Extra taps made here go away with the namespace.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -9,26 +9,14 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { Netns, UmlNode, batctl } from '../../lib/runner/index.ts';
 import type { NodeSpecInput } from '../../lib/cmdline/index.ts';
-import { eventually, guestPaths } from '../fixtures/guest-helpers.ts';
+import { eventually, nodeTestBed } from '../fixtures/guest-helpers.ts';
 
 const cli = new URL('../../bin/batu.ts', import.meta.url).pathname;
 const batu = (...args: string[]) => execa(process.execPath, ['--import', 'tsx', cli, ...args], { reject: false });
-let ns: Netns;
-let paths: { kernel: string; image: string };
-const nodes: UmlNode[] = [];
-
-before(async () => {
-  paths = await guestPaths();
-  ns = await Netns.create('bt');
-  await ns.addBridge('bt-mgmt', '192.168.254.1/24');
-});
-after(async () => {
-  for (const node of nodes) await node.stop().catch(() => {});
-  await ns?.delete();
-});
+const bed = nodeTestBed();
 
 const spec = (umid: string, n: number): NodeSpecInput => ({
-  ...paths, umid, serviceIp: `192.168.254.${n}/24`, batctlWrapper: true, mesh: { gw_mode: 'server', gw_bandwidth: '1024MBit/1024MBit' },
+  ...bed.paths, umid, serviceIp: `192.168.254.${n}/24`, batctlWrapper: true, mesh: { gw_mode: 'server', gw_bandwidth: '1024MBit/1024MBit' },
   management: { driver: 'tuntap', tap: `bt-${n}-m` }, bat0Tap: { driver: 'tuntap', tap: `bt-${n}-b` },
   hard: [{ driver: 'tuntap', tap: `bt-${n}-h0`, mtu: 1408 }],
 });
@@ -40,45 +28,45 @@ test('batu run boots a spec, batu ps lists it, batu batctl reaches it, batu stop
   t.after(() => rm(dir, { recursive: true, force: true }));
   const file = join(dir, 'gw.json');
   await writeFile(file, JSON.stringify(spec('bt-cli-gw', 40)));
-  const run = execa(process.execPath, ['--import', 'tsx', cli, 'run', file, '--netns', ns.name], { reject: false, buffer: true });
+  const run = execa(process.execPath, ['--import', 'tsx', cli, 'run', file, '--netns', bed.ns.name], { reject: false, buffer: true });
   let started: { umid: string; ready: { services: string[] } } | undefined;
   run.stdout!.on('data', (d: Buffer) => { const line = d.toString().split('\n').find((l) => l.startsWith('{')); if (line) started = JSON.parse(line); });
   await eventually('batu run reports the ready node', async () => started !== undefined, 60_000);
-  await ns.attach('bt-40-m', 'bt-mgmt');
+  await bed.ns.attach('bt-40-m', 'bt-mgmt');
 
   const ps = JSON.parse((await batu('ps', '--json')).stdout) as { umid: string; pid: number }[];
   const entry = ps.find((p) => p.umid === 'bt-cli-gw');
   assert.ok(entry, JSON.stringify(ps));
   assert.match((await batu('batctl', 'bt-cli-gw', 'meshif', 'bat0', 'gw_mode')).stdout, /^server \(announced bw: 1024\.0\/1024\.0 MBit\)/);
-  assert.match(await linksIn(ns), /bt-40-h0/);
+  assert.match(await linksIn(bed.ns), /bt-40-h0/);
 
   const stop = await batu('stop', 'bt-cli-gw');
   assert.equal(stop.exitCode, 0, stop.stderr);
   await run;
-  assert.doesNotMatch(await linksIn(ns), /bt-40-/, 'the taps were removed');
+  assert.doesNotMatch(await linksIn(bed.ns), /bt-40-/, 'the taps were removed');
   assert.equal(existsSync('/tmp/batu-run/bt-cli-gw/mconsole'), false, 'the mconsole socket was removed');
   assert.equal((await execa('pgrep', ['-f', 'umid=bt-cli-gw'], { reject: false })).stdout, '', 'no UML process is left');
   assert.equal(JSON.parse((await batu('ps', '--json')).stdout).some((p: { umid: string }) => p.umid === 'bt-cli-gw'), false);
 });
 
 test('kill -9 of a UML process: the runner notices and cleans up, and the same spec starts again', async () => {
-  const first = await UmlNode.start(spec('bt-crash', 41), { netns: ns });
-  nodes.push(first);
+  const first = await UmlNode.start(spec('bt-crash', 41), { netns: bed.ns });
+  bed.nodes.push(first);
   process.kill(first.pid, 'SIGKILL');
   await first.exited;
   assert.equal(first.state, 'crashed');
-  assert.doesNotMatch(await linksIn(ns), /bt-41-/);
-  const second = await UmlNode.start(spec('bt-crash', 41), { netns: ns, attach: { 'bt-41-m': 'bt-mgmt' } });
-  nodes.push(second);
+  assert.doesNotMatch(await linksIn(bed.ns), /bt-41-/);
+  const second = await UmlNode.start(spec('bt-crash', 41), { netns: bed.ns, attach: { 'bt-41-m': 'bt-mgmt' } });
+  bed.nodes.push(second);
   assert.match(await batctl(second, ['meshif', 'bat0', 'interface']), /eth2/);
   await second.stop();
   assert.equal(second.state, 'stopped');
 });
 
 test('an interface hot-plugged into a running node joins bat0', async () => {
-  const node = await UmlNode.start(spec('bt-hotplug', 42), { netns: ns, attach: { 'bt-42-m': 'bt-mgmt' } });
-  nodes.push(node);
-  await ns.addTap('bt-42-hp');
+  const node = await UmlNode.start(spec('bt-hotplug', 42), { netns: bed.ns, attach: { 'bt-42-m': 'bt-mgmt' } });
+  bed.nodes.push(node);
+  await bed.ns.addTap('bt-42-hp');
   assert.match(await node.mconsole('config eth3=tuntap,bt-42-hp,02:ba:00:42:03:00'), /^$|OK/);
   await node.waitForConsole(/batu-init: hot-plugged eth3 joined bat0/);
   await eventually('eth3 is a hard interface of bat0', async () => /^eth3: active$/m.test(await batctl(node, ['meshif', 'bat0', 'interface'])));
@@ -92,8 +80,8 @@ test('a node run as an unprivileged user comes up with the taps it was handed, a
   const fdInterface = (fd: number) => ({ driver: 'vector' as const, transport: 'fd' as const, fd, fdKind: 'tap' as const });
   const node = await UmlNode.start({
     ...spec('bt-nobody', 43), management: fdInterface(3), bat0Tap: fdInterface(4), hard: [fdInterface(5)],
-  }, { netns: ns, user: nobody, tapFds: { 3: 'bt-43-m', 4: 'bt-43-b', 5: 'bt-43-h0' }, attach: { 'bt-43-m': 'bt-mgmt' } });
-  nodes.push(node);
+  }, { netns: bed.ns, user: nobody, tapFds: { 3: 'bt-43-m', 4: 'bt-43-b', 5: 'bt-43-h0' }, attach: { 'bt-43-m': 'bt-mgmt' } });
+  bed.nodes.push(node);
   assert.equal(node.ready.errors, 0, node.consoleText);
   const status = await readFile(`/proc/${node.pid}/status`, 'utf8');
   assert.match(status, /^Uid:\s+65534\s+65534\s+65534\s+65534$/m);
@@ -101,7 +89,7 @@ test('a node run as an unprivileged user comes up with the taps it was handed, a
   assert.match(status, /^CapPrm:\s+0+$/m);
   await eventually('vec2 active in bat0', async () => /^vec2: active$/m.test(await batctl(node, ['meshif', 'bat0', 'interface'])));
   // A tap it was not handed stays out of reach, even hot-plugged by name.
-  await ns.addTap('bt-43-extra');
+  await bed.ns.addTap('bt-43-extra');
   await node.mconsole('config vec6:transport=tap,ifname=bt-43-extra').catch(() => {});
   await node.waitForConsole(/batu-init: error: bring up hot-plugged vec6/, 10_000);
   assert.doesNotMatch(node.consoleText, /hot-plugged vec6 joined bat0/);
