@@ -5,13 +5,18 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { benchBoot } from './boot.ts';
 import { benchStore } from './store.ts';
+import { benchThroughput } from './throughput.ts';
 import { printResults } from './report.ts';
 
 const { values } = parseArgs({ options: { json: { type: 'boolean' }, quick: { type: 'boolean' } } });
+if (values.quick) process.env.BATU_BENCH_SECONDS ??= '4';
 const store = await benchStore();
 printResults('store', store, { noop_realise_s: 0.5 });
 const boot = await benchBoot();
 printResults('boot', boot, { ready_s: 0.3, first_neighbour_10_s: 1.5, rss_mib_per_node: 16 });
+
+const throughput = await benchThroughput();
+printResults('throughput', throughput, {});
 
 const summary = {
   nproc: availableParallelism(),
@@ -19,7 +24,8 @@ const summary = {
   ready_s: boot.ready_s,
   first_neighbour_s: boot.first_neighbour_10_s,
   rss_mib_per_node: boot.rss_mib_per_node,
-  throughput_ratio: null, throughput_gbit: null, max_converged_nodes: null, kernel_build_overhead: null,
+  throughput_ratio: throughput.throughput_ratio, throughput_gbit: throughput.throughput_gbit,
+  max_converged_nodes: null, kernel_build_overhead: null,
   quick: values.quick ?? false,
 };
 if (values.json) console.log(JSON.stringify(summary));

@@ -61,7 +61,10 @@ export class Mesh {
     const attach: Record<string, string> = { [`bt${node.name}m`]: 'btmgmt' };
     const hard = this.linksOf(node.name).map((link, j) => {
       attach[`bt${node.name}l${link}`] = `btl${link}`;
-      return { driver: 'vector' as const, transport: 'tap' as const, ifname: `bt${node.name}l${link}`, mac: nodeMac(k, 2, j) };
+      const common = { mac: nodeMac(k, 2, j), ...(this.topology.linkMtu ? { mtu: this.topology.linkMtu } : {}) };
+      return this.topology.linkDriver === 'tuntap'
+        ? { driver: 'tuntap' as const, tap: `bt${node.name}l${link}`, ...common }
+        : { driver: 'vector' as const, transport: 'tap' as const, ifname: `bt${node.name}l${link}`, ...common };
     });
     const spec = parseSpec({
       umid: `${this.netns.name}-${node.name}`,

@@ -14,6 +14,10 @@ export const Topology = z.strictObject({
   /** OGM interval in ms (batman-adv's default is 1000). */
   origInterval: z.number().int().min(50).max(60_000).default(1000),
   routingAlgo: z.enum(['BATMAN_IV', 'BATMAN_V']).default('BATMAN_IV'),
+  /** Hard interfaces: the vector driver on a tap (default) or the legacy tuntap driver (as the original). */
+  linkDriver: z.enum(['vector', 'tuntap']).default('vector'),
+  /** MTU of the hard interfaces: 1560 lets bat0 keep 1500 without fragmenting (tuntap caps at 1500). */
+  linkMtu: z.number().int().min(576).max(65534).optional(),
   /** Bridge loop avoidance drops the mesh's broadcasts for its first ~30 s; off by default here. */
   bridgeLoopAvoidance: z.boolean().default(false),
 }).superRefine((t, ctx) => {

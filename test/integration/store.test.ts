@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { debPackage, realise, silentReporter, storePath, readManifestOf } from '../../lib/derivations/index.ts';
+import { debPackage, debSource, realise, silentReporter, storePath, readManifestOf } from '../../lib/derivations/index.ts';
 import { hello, uapiHeaders } from '../../recipes/hello.ts';
 import { tempDir } from '../fixtures/store-helpers.ts';
 
@@ -35,3 +35,21 @@ test('a Debian package version the registry does not have gives apt\'s reason', 
   const absent = debPackage({ package: 'linux-libc-dev', version: '0.0.1-1', sha256: '00'.repeat(32) });
   await assert.rejects(realise(absent, { store, report: silentReporter }), /apt-get download linux-libc-dev:amd64=0\.0\.1-1 failed:[\s\S]*0\.0\.1-1/);
 });
+
+test('a Debian source package is fetched and every file its .dsc lists is checked', async (t) => {
+  const store = await tempDir(t);
+  const socat = debSource({ package: 'socat', version: '1.7.4.4-2', sha256: 'd69a6c1c1f3e36959b3f43b0383c537a924e5f0dcae6f803621aef9491a71e5a' });
+  const { path } = await realise(socat, { store, report: silentReporter });
+  const manifest = await readManifestOf(path);
+  assert.deepEqual(manifest.entries.map((e) => e.path).sort(), ['socat_1.7.4.4-2.debian.tar.xz', 'socat_1.7.4.4-2.dsc', 'socat_1.7.4.4.orig.tar.gz']);
+  const wrong = debSource({ package: 'socat', version: '1.7.4.4-2', sha256: '11'.repeat(32) });
+  await assert.rejects(realise(wrong, { store: await tempDir(t), report: silentReporter }), /hash mismatch for Debian source package socat=1\.7\.4\.4-2 \(socat_1\.7\.4\.4-2\.dsc\)/);
+});
+
+test('a source package the registry does not fully serve gives a clear error', async (t) => {
+  // batctl's orig tarball is missing from the registry.
+  const batctl = debSource({ package: 'batctl', version: '2023.0-1', sha256: '22'.repeat(32) });
+  await assert.rejects(realise(batctl, { store: await tempDir(t), report: silentReporter }),
+    /the Debian source package batctl=2023\.0-1 could not be fetched: the registry serves sources for some packages only/);
+});
+

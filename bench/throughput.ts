@@ -1,0 +1,70 @@
+// bench/throughput: iperf3 TCP between two hosts behind two mesh nodes (client ns → node A's
+// bat0 → the mesh link → node B's bat0 → server ns), against iperf3 between two
+// veth-connected namespaces, measured side by side in one run (this machine is noisy).
+import { Mesh, type TopologyInput } from '../lib/mesh/index.ts';
+import { Netns } from '../lib/runner/index.ts';
+import { realise, silentReporter } from '../lib/derivations/index.ts';
+import { linuxV15 } from '../recipes/linux-v15.ts';
+import { image } from '../recipes/image.ts';
+import { printResults } from './report.ts';
+
+const seconds = () => Number(process.env.BATU_BENCH_SECONDS ?? 8);
+
+async function iperf(client: Netns, server: Netns, serverIp: string): Promise<number> {
+  const daemon = server.spawn('iperf3', ['-s', '-1']);
+  await new Promise((r) => setTimeout(r, 500));
+  try {
+    const { stdout } = await client.exec('iperf3', ['-c', serverIp, '-t', String(seconds()), '-J']);
+    return (JSON.parse(stdout) as { end: { sum_received: { bits_per_second: number } } }).end.sum_received.bits_per_second / 1e9;
+  } finally {
+    daemon.kill();
+    await daemon;
+  }
+}
+
+async function vethBaseline(): Promise<number> {
+  const [a, b] = [await Netns.create('bt'), await Netns.create('bt')];
+  try {
+    await a.ip('link', 'add', 'bt-va', 'type', 'veth', 'peer', 'name', 'bt-vb', 'netns', b.name);
+    await a.ip('addr', 'add', '10.98.0.1/24', 'dev', 'bt-va');
+    await b.ip('addr', 'add', '10.98.0.2/24', 'dev', 'bt-vb');
+    await a.ip('link', 'set', 'bt-va', 'up');
+    await b.ip('link', 'set', 'bt-vb', 'up');
+    return await iperf(a, b, '10.98.0.2');
+  } finally {
+    await a.delete();
+    await b.delete();
+  }
+}
+
+async function overMesh(paths: { kernel: string; image: string }, extra: Partial<TopologyInput>): Promise<number> {
+  const mesh = await Mesh.start({ nodes: [{ name: 'a' }, { name: 'b' }], links: [['a', 'b']], ...extra }, paths);
+  try {
+    const client = await mesh.client('a', '10.99.0.1/24');
+    const server = await mesh.client('b', '10.99.0.2/24');
+    for (let i = 0; i < 100 && (await client.exec('ping', ['-c', '1', '-W', '1', '10.99.0.2'], { reject: false })).exitCode !== 0; i++);
+    return await iperf(client, server, '10.99.0.2');
+  } finally {
+    await mesh.stop();
+  }
+}
+
+export async function benchThroughput(): Promise<Record<string, number>> {
+  const paths = { kernel: (await realise(linuxV15, { report: silentReporter })).path, image: (await realise(image, { report: silentReporter })).path };
+  const veth = await vethBaseline();
+  const vector1560 = await overMesh(paths, { linkDriver: 'vector', linkMtu: 1560 });
+  const tuntap = await overMesh(paths, { linkDriver: 'tuntap' });
+  const vector1500 = await overMesh(paths, { linkDriver: 'vector' });
+  const veth2 = await vethBaseline(); // again, to see how much the baseline drifted meanwhile
+  const baseline = (veth + veth2) / 2;
+  return {
+    seconds_per_run: seconds(),
+    host_veth_gbit: baseline, host_veth_drift: Math.abs(veth - veth2) / baseline,
+    vector_tap_mtu1560_gbit: vector1560, legacy_tuntap_gbit: tuntap, vector_tap_mtu1500_gbit: vector1500,
+    throughput_gbit: vector1560, throughput_ratio: vector1560 / baseline,
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  printResults('throughput', await benchThroughput(), { });
+}
