@@ -1,17 +1,18 @@
 #!/usr/bin/env -S npx tsx
 // batu: a thin command line over lib/. Errors are one line and a non-zero exit.
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { spawn } from 'node:child_process';
+import { existsSync, openSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { add, exportClosure, gc, importClosure, listPaths, listRoots, storeDir, verify } from '../lib/derivations/index.ts';
 import { parseSpec, type NodeSpecInput } from '../lib/cmdline/index.ts';
 import {
-  Netns, UmlNode, alfredBridge, batctl, listGuestDir, listNodes, mconsole, mconsoleSocket, readGuestFile, type RunningNode,
+  Netns, UmlNode, alfredBridge, batctl, listGuestDir, listNodes, mconsole, mconsoleSocket, readGuestFile, runRoot, type RunningNode,
 } from '../lib/runner/index.ts';
 
 const usage = `usage: batu <command> …
@@ -25,12 +26,14 @@ const usage = `usage: batu <command> …
   store import < closure.tar           read such a stream into the store
   run SPEC.json [--netns NAME]         start a node in the foreground (ctrl-c stops it cleanly);
                                        kernel/image default to the linux-v15 and image recipes
+  start SPEC.json [--netns NAME]       the same, in the background; prints the ready JSON
   ps [--json]                          running nodes
   stop UMID                            power a node off (ctrl-alt-del, then halt, then kill)
   batctl UMID ARGS…                    batctl inside the node (its run_batctl_wrapper service)
   alfred UMID ARGS…                    the host's alfred client against the node's alfred
   vis UMID [--format json|dot|svg]     the mesh as batadv-vis sees it from that node
   fs UMID ls|cat PATH [--aname A]      the node's files over 9P (diod's userspace client)
+  mount UMID DIR [--aname A]           mount the node's files with the host kernel's 9p
 The store is ./store unless BATU_STORE or --store says otherwise.`;
 
 const recipesDir = new URL('../recipes/', import.meta.url).pathname;
@@ -62,12 +65,13 @@ async function main(argv: string[]): Promise<unknown> {
     return;
   }
   if (command === 'run') return runForeground(sub, values.netns);
+  if (command === 'start') return startBackground(sub, values.netns);
   if (command === 'ps') {
     const nodes = await listNodes();
     return print(nodes.map(({ umid, pid, netns, serviceIp }) => ({ umid, pid, netns: netns?.name, serviceIp })),
       () => nodes.map((n) => `${n.umid.padEnd(24)} pid ${String(n.pid).padEnd(8)} netns ${n.netns?.name ?? '-'}  ${n.serviceIp ?? ''}`).join('\n') || 'no nodes running');
   }
-  if (['stop', 'batctl', 'alfred', 'vis', 'fs'].includes(command)) return nodeCommand(command, sub, argv.slice(2), values);
+  if (['stop', 'batctl', 'alfred', 'vis', 'fs', 'mount'].includes(command)) return nodeCommand(command, sub, argv.slice(2), values);
   if (command !== 'store') throw new Error(`unknown command ${JSON.stringify(command)} (batu --help lists them)`);
   switch (sub) {
     case 'ls': { const paths = await listPaths(store); return print(paths, () => paths.join('\n')); }
@@ -143,6 +147,19 @@ async function nodeCommand(command: string, umid: string | undefined, rest: stri
         await rm(dir, { recursive: true, force: true });
       }
     }
+    case 'mount': {
+      const [dir] = args.filter((a) => !a.startsWith('--') && a !== values.aname);
+      if (!dir) throw new Error('mount needs a directory');
+      if (!(await readFile('/proc/filesystems', 'utf8')).includes('\t9p\n')) {
+        throw new Error(`this host's kernel has no 9p file system (mount -t 9p would fail); read the node's files with: batu fs ${node.umid} ls /`);
+      }
+      const ip = node.serviceIp;
+      if (!ip || !node.spec.u9fs) throw new Error(`node ${node.umid} runs no 9P server (u9fs and serviceIp)`);
+      // nsenter --net: the mount lands in the host's mount namespace, its socket in the node's network.
+      const netns = node.netns ? ['nsenter', `--net=/run/netns/${node.netns.name}`] : [];
+      await execa(netns[0] ?? 'mount', [...netns.slice(1), ...(netns.length ? ['mount'] : []), '-t', '9p', '-o', `trans=tcp,port=564,version=9p2000.L,aname=${values.aname ?? '/'}`, ip, dir]);
+      return console.log(`mounted ${node.umid}:${values.aname ?? '/'} on ${dir}`);
+    }
     case 'fs': {
       const [op, path = '/'] = args;
       if (op === 'ls') return console.log((await listGuestDir(node, path, values.aname)).join('\n'));
@@ -175,6 +192,26 @@ async function runForeground(file: string | undefined, netnsName: string | undef
   await node.exited;
   if (!netnsName) await ns.delete();
   console.error(`node ${node.spec.umid} exited (${node.state})`);
+}
+
+/** `run` in a detached process whose output goes to a log; returns once the node is ready. */
+async function startBackground(file: string | undefined, netnsName: string | undefined): Promise<void> {
+  if (!file) throw new Error('start needs a spec file (JSON)');
+  parseSpec(JSON.parse(await readFile(file, 'utf8')));
+  await mkdir(join(runRoot, 'start'), { recursive: true });
+  const log = join(runRoot, 'start', `${process.pid}.log`);
+  const out = openSync(log, 'w');
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'run', resolve(file), ...(netnsName ? ['--netns', netnsName] : [])],
+    { detached: true, stdio: ['ignore', out, out] });
+  child.unref();
+  for (let i = 0; i < 600; i++) {
+    const text = await readFile(log, 'utf8');
+    const ready = text.split('\n').find((l) => l.startsWith('{'));
+    if (ready) return console.log(ready);
+    if (/^batu: error:/m.test(text) || child.exitCode !== null) throw new Error(`the node did not start:\n${text.trim()}`);
+    await sleep(100);
+  }
+  throw new Error(`the node was not ready within 60 s (log: ${log})`);
 }
 
 const isAlive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };

@@ -49,6 +49,25 @@ test('batu run boots a spec, batu ps lists it, batu batctl reaches it, batu stop
   assert.equal(JSON.parse((await batu('ps', '--json')).stdout).some((p: { umid: string }) => p.umid === 'bt-cli-gw'), false);
 });
 
+test('batu start runs a node in the background; batu mount says clearly when the host has no 9p', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'bt-start-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'n.json');
+  await writeFile(file, JSON.stringify({ ...spec('bt-cli-bg', 44), u9fs: true }));
+  const started = await batu('start', file, '--netns', bed.ns.name);
+  t.after(async () => { await batu('stop', 'bt-cli-bg'); });
+  assert.equal(started.exitCode, 0, started.stderr);
+  await bed.ns.attach('bt-44-m', 'bt-mgmt');
+  assert.equal(JSON.parse(started.stdout).umid, 'bt-cli-bg');
+  const mount = await batu('mount', 'bt-cli-bg', dir);
+  if ((await readFile('/proc/filesystems', 'utf8')).includes('\t9p\n')) assert.equal(mount.exitCode, 0, mount.stderr);
+  else assert.match(mount.stderr, /this host's kernel has no 9p file system .*batu fs bt-cli-bg ls \//);
+  assert.match((await batu('fs', 'bt-cli-bg', 'ls', '/')).stdout, /^init$/m);
+  assert.equal((await batu('stop', 'bt-cli-bg')).exitCode, 0);
+  await eventually('the background node is gone', async () => !JSON.parse((await batu('ps', '--json')).stdout).some((p: { umid: string }) => p.umid === 'bt-cli-bg'));
+  await eventually('its taps are removed', async () => !/bt-44-/.test(await linksIn(bed.ns)));
+});
+
 test('kill -9 of a UML process: the runner notices and cleans up, and the same spec starts again', async () => {
   const first = await UmlNode.start(spec('bt-crash', 41), { netns: bed.ns });
   bed.nodes.push(first);
