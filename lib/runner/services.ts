@@ -9,21 +9,20 @@ import type { NodeSpec } from '../cmdline/index.ts';
 
 /** What the clients need of a node: a running UmlNode, or one found by listNodes(). */
 export interface NodeRef { spec: NodeSpec; netns?: Netns; serviceIp?: string }
-type UmlNode = NodeRef;
 
-async function inNodeNetns(node: UmlNode, command: string, args: string[], options: ExecOptions = {}): Promise<ExecResult> {
+async function inNodeNetns(node: NodeRef, command: string, args: string[], options: ExecOptions = {}): Promise<ExecResult> {
   if (node.netns) return node.netns.exec(command, args, options);
   const r = await execa(command, args, { ...options, stripFinalNewline: false });
   return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode };
 }
 
-function serviceIp(node: UmlNode, what: string): string {
+function serviceIp(node: NodeRef, what: string): string {
   if (!node.serviceIp) throw new Error(`node ${node.spec.umid} has no serviceIp: ${what} is reached through it`);
   return node.serviceIp;
 }
 
 /** Run batctl inside the guest (its run_batctl_wrapper service); returns its output. */
-export async function batctl(node: UmlNode, args: string[]): Promise<string> {
+export async function batctl(node: NodeRef, args: string[]): Promise<string> {
   if (!node.spec.batctlWrapper) throw new Error(`node ${node.spec.umid} does not run the batctl service (batctlWrapper: true)`);
   const request = Buffer.from(['batctl', ...args].map((a) => `${a}\0`).join('') + '\0');
   const { stdout } = await inNodeNetns(node, 'socat', ['-t', '10', '-', `TCP:${serviceIp(node, 'batctl')}:12000`], { input: request });
@@ -31,7 +30,7 @@ export async function batctl(node: UmlNode, args: string[]): Promise<string> {
 }
 
 /** batctl's JSON queries (originators_json, neighbors_json, gateways_json, mesh_json …). */
-export async function batctlJson<T = unknown>(node: UmlNode, query: string): Promise<T> {
+export async function batctlJson<T = unknown>(node: NodeRef, query: string): Promise<T> {
   const out = await batctl(node, ['meshif', 'bat0', query]);
   try { return JSON.parse(out) as T; } catch { throw new Error(`batctl ${query} on ${node.spec.umid} did not return JSON: ${out.slice(0, 200)}`); }
 }
@@ -39,7 +38,7 @@ export async function batctlJson<T = unknown>(node: UmlNode, query: string): Pro
 export interface AlfredBridge { socket: string; close(): Promise<void> }
 
 /** A host unix socket for alfred/batadv-vis clients, forwarded to the guest's alfred. */
-export async function alfredBridge(node: UmlNode, socket: string): Promise<AlfredBridge> {
+export async function alfredBridge(node: NodeRef, socket: string): Promise<AlfredBridge> {
   if (node.spec.alfred === 'off') throw new Error(`node ${node.spec.umid} does not run alfred`);
   const args = [`UNIX-LISTEN:${socket},fork,unlink-early`, `TCP:${serviceIp(node, 'alfred')}:16962`];
   const proc: ResultPromise = node.netns ? node.netns.spawn('socat', args) : execa('socat', args, { reject: false });
@@ -48,13 +47,13 @@ export async function alfredBridge(node: UmlNode, socket: string): Promise<Alfre
 }
 
 /** Read a guest file over 9P with diod's userspace client (no kernel 9p needed). */
-export async function readGuestFile(node: UmlNode, path: string, aname = '/'): Promise<string> {
+export async function readGuestFile(node: NodeRef, path: string, aname = '/'): Promise<string> {
   if (!node.spec.u9fs) throw new Error(`node ${node.spec.umid} does not run the 9P server (u9fs: true)`);
   const { stdout } = await inNodeNetns(node, 'diodcat', ['-t', '10', '-s', `${serviceIp(node, '9P')}:564`, '-a', aname, path]);
   return String(stdout);
 }
 
-export async function listGuestDir(node: UmlNode, path: string, aname = '/'): Promise<string[]> {
+export async function listGuestDir(node: NodeRef, path: string, aname = '/'): Promise<string[]> {
   if (!node.spec.u9fs) throw new Error(`node ${node.spec.umid} does not run the 9P server (u9fs: true)`);
   const { stdout } = await inNodeNetns(node, 'diodls', ['-t', '10', '-s', `${serviceIp(node, '9P')}:564`, '-a', aname, path]);
   return String(stdout).split('\n').filter(Boolean).sort();
