@@ -7,7 +7,7 @@ import { hashInput, storePath } from './evaluate.ts';
 import { fileSha256 } from './fetch.ts';
 import { computeManifest, diffManifests } from './manifest.ts';
 import { tree, url } from './define.ts';
-import { commitPath, isValid, listPaths, readManifest, removePath, removeTree, scratchDir, storeDir, storeName } from './store.ts';
+import { commitPath, hashPart, isValid, listPaths, readManifest, removePath, removeTree, scratchDir, storeDir, storeName } from './store.ts';
 import { acquireLock } from './lock.ts';
 import type { Input } from './schema.ts';
 
@@ -55,14 +55,14 @@ export async function gc(options: { store?: string } = {}): Promise<{ kept: stri
   const removed: string[] = [];
   for (const path of await listPaths(store)) {
     if (keep.has(path)) continue;
-    const lock = await acquireLock(store, basename(path).slice(0, 32));
+    const lock = await acquireLock(store, hashPart(path));
     try { await removePath(path); removed.push(path); } finally { await lock.release(); }
   }
   // Logs and sidecars of builds that failed or died: no valid path beside them.
   for (const name of await readdir(store)) {
     const path = join(store, name.replace(/\.(manifest|drv|log)$/, ''));
     if (name === basename(path) || !storeName.test(basename(path)) || isValid(path)) continue;
-    const lock = await acquireLock(store, basename(path).slice(0, 32));
+    const lock = await acquireLock(store, hashPart(path));
     try { if (!isValid(path)) await removePath(path); } finally { await lock.release(); }
   }
   await removeTree(join(store, '.tmp'));
@@ -105,7 +105,7 @@ export async function add(file: string, options: { store?: string; name?: string
 
 async function install(store: string, dir: string, source: Input & { name: string; sha256: string }): Promise<Added> {
   const path = await storePath(source, store);
-  const lock = await acquireLock(store, basename(path).slice(0, 32));
+  const lock = await acquireLock(store, hashPart(path));
   try {
     if (!isValid(path)) await commitPath(path, dir, JSON.stringify({ added: source, hash: await hashInput(source) }) + '\n');
   } finally {

@@ -34,7 +34,7 @@ export async function realise(target: Input, options: RealiseOptions = {}): Prom
   for (const input of [...order.filter((i) => i.type !== 'derivation'), ...order.filter((i) => i.type === 'derivation')]) {
     const path = await storePath(input, store);
     if (isValid(path)) { result.reused.push(path); continue; }
-    const lock = await acquireLock(store, basename(path).slice(0, 32), (pid) =>
+    const lock = await acquireLock(store, hashPart(path), (pid) =>
       report(`${basename(path)}: waiting for process ${pid}, which is realising it`));
     try {
       if (isValid(path)) result.reused.push(path);
