@@ -13,6 +13,8 @@ export const managementPrefix = '192.168.254';
 
 export interface MeshOptions {
   kernel: string;
+  /** Per-node kernels (store paths), e.g. to mix 6.1 and 6.12 nodes. */
+  kernels?: Record<string, string>;
   image: string;
   rootfs?: 'initramfs' | 'hostfs';
   mem?: string;
@@ -68,7 +70,7 @@ export class Mesh {
     });
     const spec = parseSpec({
       umid: `${this.netns.name}-${node.name}`,
-      kernel: options.kernel, image: options.image, rootfs: options.rootfs ?? 'initramfs', mem: options.mem,
+      kernel: options.kernels?.[node.name] ?? options.kernel, image: options.image, rootfs: options.rootfs ?? 'initramfs', mem: options.mem,
       management: { driver: 'tuntap', tap: `bt${node.name}m` },
       bat0Tap: { driver: 'tuntap', tap: `bt${node.name}b`, mac: nodeMac(k, 1) },
       hard, bat0Mac: nodeMac(k, 0),

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { realise, repoFiles } from '../../lib/derivations/index.ts';
-import { linuxV15 } from '../../recipes/linux-v15.ts';
+import { linuxV15, linuxV15On61 } from '../../recipes/linux-v15.ts';
 import { kernelModule } from '../../recipes/linux/module.ts';
 import { bootTestInit } from '../fixtures/boot-helpers.ts';
 import { tempDir } from '../fixtures/store-helpers.ts';
@@ -28,6 +28,13 @@ test('linux-v15 (6.12) boots, registers batman-adv built in, and powers off', ke
   }
   assert.doesNotMatch(config, /^CONFIG_SLUB_DEBUG=y$/m);
   assert.match(await readFile(join(kernel, 'headers/include/linux/batman_adv.h'), 'utf8'), /BATADV_CMD_GET_MESH/);
+});
+
+test('the 6.1 variant (Debian linux-source-6.1) boots with batman-adv compat 15 too', kernelBuild, async (t) => {
+  const boot = await bootTestInit((await realise(linuxV15On61)).path, await tempDir(t));
+  assert.match(boot.console, /Linux version 6\.1\.\d+/);
+  assert.match(boot.console, /batman_adv: B\.A\.T\.M\.A\.N\. advanced \d{4}\.\d+ \(compatibility version 15\) loaded/);
+  assert.equal(boot.exitCode, 0, boot.console);
 });
 
 test('an out-of-tree module built by the module recipe loads into the booted kernel', kernelBuild, async (t) => {

@@ -8,6 +8,8 @@ import { execa } from 'execa';
 import { Mesh, converged, line, nodeOfMac, observe, ring, type NodeView, type TopologyInput } from '../../lib/mesh/index.ts';
 import { alfredBridge } from '../../lib/runner/index.ts';
 import { eventually, guestPaths } from '../fixtures/guest-helpers.ts';
+import { realise } from '../../lib/derivations/index.ts';
+import { linuxV15On61 } from '../../recipes/linux-v15.ts';
 
 async function startMesh(t: { after(fn: () => Promise<void>): void }, topology: TopologyInput): Promise<Mesh> {
   const mesh = await Mesh.start(topology, await guestPaths());
@@ -117,3 +119,15 @@ test('batadv-vis returns a graph with exactly the emulated links', async (t) => 
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('mixed kernels: a 6.1 node and a 6.12 node (both compat 15) mesh with each other', async (t) => {
+  const paths = await guestPaths();
+  const old = (await realise(linuxV15On61)).path;
+  const mesh = await Mesh.start({ ...line(2), origInterval: 200 }, { ...paths, kernels: { n1: old } });
+  t.after(() => mesh.stop());
+  assert.match(mesh.node('n1').consoleText, /Linux version 6\.1\./);
+  assert.match(mesh.node('n2').consoleText, /Linux version 6\.12\./);
+  const views = await convergedViews(mesh);
+  assert.deepEqual(views.map((v) => v.neighbours), [['n2'], ['n1']]);
+});
+
