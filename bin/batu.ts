@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
-import { add, exportClosure, gc, importClosure, listPaths, listRoots, storeDir, verify } from '../lib/derivations/index.ts';
+import { add, exportClosure, gc, importClosure, listPaths, listRoots, processAlive, storeDir, verify } from '../lib/derivations/index.ts';
 import { parseSpec, type NodeSpecInput } from '../lib/cmdline/index.ts';
 import {
   Netns, UmlNode, alfredBridge, batctl, listGuestDir, listNodes, mconsole, mconsoleSocket, readGuestFile, runRoot, type RunningNode,
@@ -125,8 +125,8 @@ async function nodeCommand(command: string, umid: string | undefined, rest: stri
   switch (command) {
     case 'stop': {
       await mconsole(mconsoleSocket(node.umlDir, node.umid), 'cad', { netnsPrefix: node.netns?.prefix }).catch(() => {});
-      for (let i = 0; i < 50 && isAlive(node.pid); i++) await sleep(100);
-      if (isAlive(node.pid)) process.kill(-node.pid, 'SIGKILL');
+      for (let i = 0; i < 50 && processAlive(node.pid); i++) await sleep(100);
+      if (processAlive(node.pid)) process.kill(-node.pid, 'SIGKILL');
       return console.log(`stopped ${node.umid}`);
     }
     case 'batctl': return process.stdout.write(await batctl(node, args));
@@ -213,8 +213,6 @@ async function startBackground(file: string | undefined, netnsName: string | und
   }
   throw new Error(`the node was not ready within 60 s (log: ${log})`);
 }
-
-const isAlive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
 
 main(process.argv.slice(2)).catch((error: Error) => {
   process.stderr.write(`batu: error: ${error.message}\n`);

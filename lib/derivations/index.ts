@@ -14,3 +14,4 @@ export { FetchError } from './fetch.ts';
 export { stderrReporter, silentReporter, type Reporter } from './progress.ts';
 export { resolveTools, baseTools } from './toolchain.ts';
 export { registerBuiltin, type Builtin } from './builtins.ts';
+export { processAlive } from './lock.ts';

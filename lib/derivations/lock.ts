@@ -6,7 +6,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface Lock { release(): Promise<void> }
 
-function alive(pid: number): boolean {
+/** Whether a process exists (EPERM: it does, owned by someone else). */
+export function processAlive(pid: number): boolean {
   try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
 }
 
@@ -23,7 +24,7 @@ export async function acquireLock(store: string, key: string, onWait?: (pid: num
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
     const pid = Number(await readFile(join(dir, 'pid'), 'utf8').catch(() => ''));
-    if (pid && !alive(pid)) {
+    if (pid && !processAlive(pid)) {
       // Rename first so two waiters cannot both remove a lock one of them just took.
       const stale = `${dir}.stale.${process.pid}`;
       await rename(dir, stale).then(() => rm(stale, { recursive: true, force: true }), () => {});

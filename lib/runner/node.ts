@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type ResultPromise } from 'execa';
+import { processAlive } from '../derivations/index.ts';
 import { render, parseSpec, type NodeSpec, type NodeSpecInput, type Interface } from '../cmdline/index.ts';
 import { guestMemoryDir, umlCommand } from './boot.ts';
 import { mconsole, mconsoleSocket } from './mconsole.ts';
@@ -105,7 +106,7 @@ export class UmlNode {
     // Ours (console log, pid, spec), apart from UML's own <uml_dir>/<umid>/ which it manages.
     const runDir = join(runRoot, 'nodes', spec.umid);
     const previous = await readFile(join(runDir, 'pid'), 'utf8').catch(() => undefined);
-    if (previous && alive(Number(previous))) throw new NodeError(`umid ${spec.umid} is already running (pid ${previous}); umids must be unique`);
+    if (previous && processAlive(Number(previous))) throw new NodeError(`umid ${spec.umid} is already running (pid ${previous}); umids must be unique`);
     await rm(runDir, { recursive: true, force: true });
     await mkdir(runDir, { recursive: true });
 
@@ -234,12 +235,8 @@ export async function listNodes(): Promise<RunningNode[]> {
     const text = await readFile(join(dir, umid, 'node.json'), 'utf8').catch(() => undefined);
     if (!text) continue;
     const { pid, netns, spec, umlDir } = JSON.parse(text) as { pid: number; netns?: string; spec: NodeSpec; umlDir: string };
-    if (!alive(pid)) continue;
+    if (!processAlive(pid)) continue;
     found.push({ umid, pid, spec, umlDir, netns: netns ? Netns.existing(netns) : undefined, serviceIp: spec.serviceIp?.split('/')[0], runDir: join(dir, umid) });
   }
   return found;
-}
-
-function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch { return false; }
 }
