@@ -19,7 +19,7 @@ export async function benchKernelBuild(): Promise<Record<string, number>> {
   try {
     // The same source .deb, fetched (and unpacked) before the clock starts, as the store's fetch is not timed either.
     const deb = (await realise(kernelSources['6.12'], { store, report: silentReporter })).path;
-    await execa('bash', ['-c', `dpkg-deb --fsys-tarfile ${deb}/*.deb | tar -x --wildcards './usr/src/linux-source-*.tar.xz' -C ${work}`]);
+    await execa('bash', ['-c', `dpkg-deb --fsys-tarfile ${deb}/*.deb | tar -x -C ${work} --wildcards './usr/src/linux-source-*.tar.xz'`]);
     const plain = await seconds(() => execa('bash', ['-c', `set -e; cd ${work}; tar -xf usr/src/linux-source-*.tar.xz; cd linux-source-*
       make ARCH=um defconfig >/dev/null; scripts/kconfig/merge_config.sh -m .config ${fragment} >/dev/null
       make ARCH=um olddefconfig >/dev/null; make ARCH=um -j$(nproc) linux modules >/dev/null 2>&1`]));
