@@ -48,8 +48,13 @@ test("the original README's gateway example comes up with everything it asked fo
   const bridge = await alfredBridge(node, join(dir, 'alfred.sock'));
   try {
     await execa('alfred', ['-s', '158', '-u', bridge.socket], { input: 'hello from the host' });
-    const { stdout } = await execa('alfred', ['-r', '158', '-u', bridge.socket]);
-    assert.equal(stdout.trim(), '{ "ca:fe:fe:fe:03:f0", "hello from the host" },');
+    // alfred stores asynchronously: a read right after the write may come back empty.
+    let read = '';
+    await eventually('the record is readable', async () => {
+      read = (await execa('alfred', ['-r', '158', '-u', bridge.socket])).stdout.trim();
+      return read !== '';
+    }, 10_000);
+    assert.equal(read, '{ "ca:fe:fe:fe:03:f0", "hello from the host" },');
   } finally {
     await bridge.close();
     await rm(dir, { recursive: true, force: true });
