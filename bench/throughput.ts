@@ -37,7 +37,7 @@ async function vethBaseline(): Promise<number> {
   }
 }
 
-async function overMesh(paths: { kernel: string; image: string }, extra: Partial<TopologyInput>): Promise<number> {
+export async function overMesh(paths: { kernel: string; image: string }, extra: Partial<TopologyInput>): Promise<number> {
   const mesh = await Mesh.start({ nodes: [{ name: 'a' }, { name: 'b' }], links: [['a', 'b']], ...extra }, paths);
   try {
     const client = await mesh.client('a', '10.99.0.1/24');

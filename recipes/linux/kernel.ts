@@ -21,12 +21,17 @@ export interface KernelOptions {
   series: KernelSeries;
   /** false: batman-adv is left out, for an out-of-tree module (recipes/batman-adv.ts). */
   batmanAdv: boolean;
+  /** 'defconfig': without the fragment's speed section (-O2, debug checks off), for A/B benchmarks. */
+  tuning?: 'speed' | 'defconfig';
 }
 
-export function umlKernel({ series, batmanAdv }: KernelOptions) {
+export function umlKernel({ series, batmanAdv, tuning = 'speed' }: KernelOptions) {
   const src = kernelSources[series];
+  // The defconfig variant merges the fragment minus its speed section (up to the next blank line).
+  const fragmentFile = tuning === 'speed' ? '"$config/uml.config"' : '../base.config';
+  const makeBase = tuning === 'speed' ? '' : `sed '/^# --- speed/,/^$/d' "$config/uml.config" > ../base.config\n      `;
   return derivation({
-    name: batmanAdv ? 'linux-uml' : 'linux-uml-nobatman',
+    name: `${batmanAdv ? 'linux-uml' : 'linux-uml-nobatman'}${tuning === 'speed' ? '' : '-defconfig'}`,
     version: src.version.replace(/-.*/, ''),
     inputs: { src, config: fragment },
     // Later fragments win: this one turns batman-adv off for out-of-tree builds.
@@ -49,10 +54,10 @@ export function umlKernel({ series, batmanAdv }: KernelOptions) {
       make ARCH=x86 mrproper > /dev/null
       phase configure
       printf '%s' "$extraConfig" > ../extra.config
-      make ARCH=um defconfig > /dev/null
-      scripts/kconfig/merge_config.sh -m .config "$config/uml.config" ../extra.config > /dev/null
+      ${makeBase}make ARCH=um defconfig > /dev/null
+      scripts/kconfig/merge_config.sh -m .config ${fragmentFile} ../extra.config > /dev/null
       make ARCH=um olddefconfig > /dev/null
-      bash "$config/check-config.sh" .config "$config/uml.config" ../extra.config
+      bash "$config/check-config.sh" .config ${fragmentFile} ../extra.config
       phase compile
       make ARCH=um -j"$BATU_CORES" linux modules   # modules: for Module.symvers
       phase install

@@ -1,0 +1,26 @@
+// bench/kernel-tuning: is the kernel recipe's speed section worth it? The same mesh
+// throughput (bench/throughput's path, vector tap, MTU 1560) with the recipe's kernel and
+// with one built without the speed section (defconfig's -Os and debug checks), alternating.
+import { realise } from '../lib/derivations/index.ts';
+import { umlKernel } from '../recipes/linux/kernel.ts';
+import { linuxV15 } from '../recipes/linux-v15.ts';
+import { image } from '../recipes/image.ts';
+import { overMesh } from './throughput.ts';
+import { printResults } from './report.ts';
+
+export async function benchKernelTuning(rounds = 3): Promise<Record<string, number>> {
+  const guest = (await realise(image)).path;
+  const speed = (await realise(linuxV15)).path;
+  const plain = (await realise(umlKernel({ series: '6.12', batmanAdv: true, tuning: 'defconfig' }))).path;
+  const results = { speed: [] as number[], defconfig: [] as number[] };
+  for (let i = 0; i < rounds; i++) {
+    results.speed.push(await overMesh({ kernel: speed, image: guest }, { linkMtu: 1560 }));
+    results.defconfig.push(await overMesh({ kernel: plain, image: guest }, { linkMtu: 1560 }));
+  }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  return { rounds, speed_config_gbit: mean(results.speed), defconfig_gbit: mean(results.defconfig), speedup: mean(results.speed) / mean(results.defconfig) };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  printResults('kernel-tuning', await benchKernelTuning());
+}
