@@ -47,10 +47,12 @@ async function bootRound(paths: { kernel: string; image: string }, count: number
     const ready = nodes.map((n) => (n.timing.ready! - n.timing.spawned) / 1000);
     // First neighbour: every node has seen some other node's OGMs.
     const firstNeighbour = await Promise.all(nodes.map(async (n) => {
-      for (;;) {
+      // Bounded: a mesh that never forms fails the bench instead of hanging it.
+      while (performance.now() - n.timing.spawned < 60_000) {
         if ((await batctlJson<unknown[]>(n, 'neighbors_json')).length > 0) return (performance.now() - n.timing.spawned) / 1000;
         await sleep(10);
       }
+      throw new Error(`${n.spec.umid} saw no batman-adv neighbour within 60 s`);
     }));
     await sleep(3000); // idle, converged
     const pss = await Promise.all(nodes.map(nodePss));

@@ -96,8 +96,8 @@ async function referenceCandidates(input: Input, store: string): Promise<Map<str
   if (input.type !== 'derivation') return scan;
   for (const dep of closure(input)) {
     if (dep === input) continue;
-    const name = basename(await storePath(dep, store));
-    scan.set(name.slice(0, 32), name);
+    const path = await storePath(dep, store);
+    scan.set(hashPart(path), basename(path));
   }
   return scan;
 }

@@ -9,7 +9,7 @@ import tar from 'tar-stream';
 import { acquireLock } from './lock.ts';
 import { computeManifest, type Manifest } from './manifest.ts';
 import { referenceClosure } from './maintain.ts';
-import { SOURCE_DATE_EPOCH, commitPath, isValid, removeTree, scratchDir, sidecar, storeDir, storeName } from './store.ts';
+import { SOURCE_DATE_EPOCH, commitPath, hashPart, isValid, removeTree, scratchDir, sidecar, storeDir, storeName } from './store.ts';
 
 const mtime = new Date(SOURCE_DATE_EPOCH * 1000);
 
@@ -80,7 +80,7 @@ async function install(store: string, scratch: string, name: string): Promise<st
   if (actual.treeHash !== declared.treeHash) {
     throw new Error(`imported ${name} does not match its manifest (tree hash ${actual.treeHash}, manifest says ${declared.treeHash}); nothing of it was installed`);
   }
-  const lock = await acquireLock(store, name.slice(0, 32));
+  const lock = await acquireLock(store, hashPart(path));
   try {
     if (!isValid(path)) await commitPath(path, dir, await readFile(join(scratch, `${name}.drv`), 'utf8').catch(() => ''), declared);
   } finally {
