@@ -1,25 +1,31 @@
 /* run_batctl_wrapper: TCP service_ip:12000. A client sends batctl's argv, each argument
  * NUL-terminated, then one more NUL (or EOF): `batctl\0o\0\0`; it gets batctl's stdout
- * and stderr back, then the connection closes. */
+ * and stderr back, then the connection closes.
+ * run_batctl_console: the same requests on a console (/dev/tty1 = UML's con1, a pipe to the
+ * host), one after another; each answer ends with a NUL byte. For nodes with no network
+ * path to the host (rootless meshes). */
 #include "batctl_service.h"
 #include "log.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/wait.h>
+#include <termios.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #define MAX_ARGS 32
 
-static void serve(int conn)
+/* Read one request into buf and split it into argv; returns argc, or -1 at EOF before any byte. */
+static int read_request(int fd, char *buf, size_t size, char **argv)
 {
-	char buf[4096], *argv[MAX_ARGS + 1];
 	size_t used = 0;
-	ssize_t n;
+	ssize_t n = 0;
 	int argc = 0;
 	/* Read until the empty argument that ends the request, or EOF. */
-	while (used < sizeof(buf) - 1 && (n = read(conn, buf + used, sizeof(buf) - 1 - used)) > 0) {
+	while (used < size - 1 && (n = read(fd, buf + used, size - 1 - used)) > 0) {
 		used += (size_t)n;
 		if (used >= 2 && buf[used - 1] == 0 && buf[used - 2] == 0)
 			break;
@@ -27,17 +33,25 @@ static void serve(int conn)
 			break;
 	}
 	buf[used] = 0;
+	if (used == 0 && n == 0)
+		return -1;
 	for (size_t off = 0; off < used && buf[off] && argc < MAX_ARGS; off += strlen(buf + off) + 1)
 		argv[argc++] = buf + off;
 	argv[argc] = NULL;
-	if (argc == 0 || strcmp(argv[0], "batctl")) {
-		dprintf(conn, "batu batctl service: expected \"batctl\\0<args>\\0…\\0\\0\", got %s\n", argc ? argv[0] : "nothing");
+	return argc;
+}
+
+/* In a child: run batctl with the request's argv, its output to out. */
+static void run_batctl(int out, int argc, char **argv)
+{
+	if (argc <= 0 || strcmp(argv[0], "batctl")) {
+		dprintf(out, "batu batctl service: expected \"batctl\\0<args>\\0…\\0\\0\", got %s\n", argc > 0 ? argv[0] : "nothing");
 		_exit(2);
 	}
-	dup2(conn, 1);
-	dup2(conn, 2);
+	dup2(out, 1);
+	dup2(out, 2);
 	execv(BATCTL, argv);
-	dprintf(conn, "batu batctl service: cannot run %s\n", BATCTL);
+	dprintf(out, "batu batctl service: cannot run %s\n", BATCTL);
 	_exit(127);
 }
 
@@ -59,9 +73,48 @@ int batctl_service_main(const char *ip)
 			continue;
 		if (fork() == 0) {
 			close(fd);
+			char buf[4096], *argv[MAX_ARGS + 1];
 			alarm(30);
-			serve(conn);
+			run_batctl(conn, read_request(conn, buf, sizeof(buf), argv), argv);
 		}
 		close(conn);
+	}
+}
+
+/* Raw mode: bytes pass unchanged both ways (no echo, no newline translation). */
+int batctl_console_raw(const char *tty)
+{
+	struct termios t;
+	int fd = open(tty, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0 || tcgetattr(fd, &t)) {
+		fail("batctl console: cannot open %s", tty);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	cfmakeraw(&t);
+	tcsetattr(fd, TCSANOW, &t);
+	return fd;
+}
+
+int batctl_console_main(const char *tty)
+{
+	int fd = batctl_console_raw(tty);
+	if (fd < 0)
+		return 1;
+	for (;;) {
+		char buf[4096], *argv[MAX_ARGS + 1];
+		int argc = read_request(fd, buf, sizeof(buf), argv), status;
+		pid_t child;
+		if (argc < 0) {
+			sleep(1);	/* EOF: nobody on the host end (yet) */
+			continue;
+		}
+		child = fork();
+		if (child == 0)
+			run_batctl(fd, argc, argv);
+		if (child > 0)
+			waitpid(child, &status, 0);
+		write(fd, "", 1);
 	}
 }

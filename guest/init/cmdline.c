@@ -152,6 +152,11 @@ static void on_run_batctl_wrapper(struct batu_config *cfg, const char *name, con
 	flag(cfg, name, value, &cfg->run_batctl_wrapper);
 }
 
+static void on_run_batctl_console(struct batu_config *cfg, const char *name, const char *value)
+{
+	flag(cfg, name, value, &cfg->run_batctl_console);
+}
+
 static void on_write(struct batu_config *cfg, const char *name, const char *value)
 {
 	struct batu_write *w;
@@ -180,6 +185,7 @@ static const struct {
 	{ "run_alfred", on_run_alfred },
 	{ "run_u9fs", on_run_u9fs },
 	{ "run_batctl_wrapper", on_run_batctl_wrapper },
+	{ "run_batctl_console", on_run_batctl_console },
 	{ "/*", on_write },
 };
 

@@ -29,6 +29,7 @@ struct batu_config {
 	enum batu_alfred alfred;
 	int run_u9fs;
 	int run_batctl_wrapper;
+	int run_batctl_console;	/* batctl requests on /dev/tty1 (UML con1) */
 	int nwrites;
 	struct batu_write writes[BATU_MAX_WRITES];
 	int nerrors;

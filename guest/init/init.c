@@ -163,6 +163,11 @@ static void start_services(char *self)
 		struct service *s = add_service("batctl-service");
 		s->argv[0] = self; s->argv[1] = "batctl-service"; s->argv[2] = service_ip;
 	}
+	/* Raw before ready (a host request must never be echoed); PID 1 keeps the tty open. */
+	if (cfg.run_batctl_console && batctl_console_raw(BATCTL_CONSOLE) >= 0) {
+		struct service *s = add_service("batctl-console");
+		s->argv[0] = self; s->argv[1] = "batctl-console"; s->argv[2] = BATCTL_CONSOLE;
+	}
 	if (cfg.run_u9fs && cfg.has_service_ip) {
 		struct service *s = add_service("u9fs (diod)");
 		snprintf(listen, sizeof(listen), "%s:564", service_ip);
@@ -329,8 +334,10 @@ int main(int argc, char **argv)
 	sigset_t set;
 	if (argc >= 3 && !strcmp(argv[1], "batctl-service"))
 		return batctl_service_main(argv[2]);
+	if (argc >= 3 && !strcmp(argv[1], "batctl-console"))
+		return batctl_console_main(argv[2]);
 	if (getpid() != 1) {
-		fprintf(stderr, "batu-init: must run as PID 1 (or as: init batctl-service <ip>)\n");
+		fprintf(stderr, "batu-init: must run as PID 1 (or as: init batctl-service <ip> | batctl-console <tty>)\n");
 		return 1;
 	}
 	sigemptyset(&set);

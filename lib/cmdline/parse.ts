@@ -53,6 +53,7 @@ export function parse(argv: string[]): NodeSpec {
     else if (name === 'run_alfred' && value) spec.alfred = value;
     else if (param === 'run_u9fs') spec.u9fs = true;
     else if (param === 'run_batctl_wrapper') spec.batctlWrapper = true;
+    else if (param === 'run_batctl_console') spec.batctlConsole = true;
     else if (name.startsWith('/') && value !== undefined) {
       const knob = meshKnobs.find((k) => meshPath(k) === name);
       if (knob) (spec.mesh as Record<string, unknown>)[knob] = knob === 'gw_mode' || knob === 'gw_bandwidth' ? value : numeric(value);

@@ -39,6 +39,7 @@ export function render(spec: NodeSpec): string[] {
   if (spec.alfred !== 'off') argv.push(`run_alfred=${spec.alfred}`);
   if (spec.u9fs) argv.push('run_u9fs');
   if (spec.batctlWrapper) argv.push('run_batctl_wrapper');
+  if (spec.batctlConsole) argv.push('run_batctl_console');
   for (const knob of meshKnobs) if (spec.mesh[knob] !== undefined) argv.push(`${meshPath(knob)}=${spec.mesh[knob]}`);
   for (const { path, value } of spec.writes) argv.push(`${path}=${value}`);
   return argv;

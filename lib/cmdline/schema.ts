@@ -96,6 +96,8 @@ export const NodeSpec = z.strictObject({
   alfred: z.enum(['off', 'slave', 'master']).default('off'),
   u9fs: z.boolean().default(false),
   batctlWrapper: z.boolean().default(false),
+  /** batctl requests over the node's second console (UML con1, pipes to the runner): no network path needed. */
+  batctlConsole: z.boolean().default(false),
   mesh: MeshSettings.default({}),
   writes: z.array(Write).max(48).default([]),
 }).superRefine((spec, ctx) => {
@@ -115,7 +117,6 @@ export const NodeSpec = z.strictObject({
     if (iface && 'ifname' in iface) claim(`device:${iface.ifname}`, [...path, 'ifname']);
   }
   if (spec.bat0Mac) claim(`mac:${spec.bat0Mac}`, ['bat0Mac']);
-  if (spec.hard.length && (!spec.management || !spec.bat0Tap)) issue(['hard'], 'hard interfaces are eth2…: management (eth0) and bat0Tap (eth1) must be given too');
   if (spec.bat0Tap && !spec.management) issue(['bat0Tap'], 'bat0Tap is eth1: management (eth0) must be given too');
   for (const service of ['u9fs', 'batctlWrapper'] as const) {
     if (spec[service] && !spec.serviceIp) issue([service], `${service} listens on serviceIp, which is not set`);

@@ -3,6 +3,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { chown, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type ResultPromise } from 'execa';
@@ -10,10 +11,12 @@ import { processAlive } from '../derivations/index.ts';
 import { render, parseSpec, type NodeSpec, type NodeSpecInput, type Interface } from '../cmdline/index.ts';
 import { guestMemoryDir, umlCommand } from './boot.ts';
 import { mconsole, mconsoleSocket } from './mconsole.ts';
-import { tapfdBinary } from './tapfd.ts';
+import { helperBinary } from './helpers.ts';
 import { Netns } from './netns.ts';
+import { ConsoleChannel } from './console-channel.ts';
 
-export const runRoot = process.env.BATU_RUN_DIR ?? '/tmp/batu-run';
+/** Our run state; per user, so an unprivileged user's nodes never need root's directory. */
+export const runRoot = process.env.BATU_RUN_DIR ?? (process.getuid?.() === 0 ? '/tmp/batu-run' : `/tmp/batu-run-${process.getuid?.()}`);
 
 export interface ReadySummary {
   interfaces: { name: string; role: 'management' | 'bat0-tap' | 'hard'; mac: string; mtu: number }[];
@@ -39,6 +42,11 @@ export interface StartOptions {
    * With `user`, the node then runs unprivileged with exactly these devices.
    */
   tapFds?: Record<number, string>;
+  /**
+   * Socketpair links from an fdwire server (see lib/mesh): fd number (as in the spec's
+   * `transport: 'fd'` interfaces) → [pair, end]. Needs no privilege at all.
+   */
+  wire?: { server: string; fds: Record<number, [number, 0 | 1]> };
   readyTimeoutMs?: number;
   /** Raw kernel parameters appended unvalidated: only for testing the init's own checks. */
   extraArgs?: string[];
@@ -58,6 +66,9 @@ export function hostTaps(spec: NodeSpec): { name: string; mtu?: number }[] {
   });
 }
 
+/** Descriptor numbers the spec's fd links use. */
+const usedFds = (spec: NodeSpec) => [spec.management, spec.bat0Tap, ...spec.hard].flatMap((i) => (i?.driver === 'vector' && i.transport === 'fd' ? [i.fd] : []));
+
 export class UmlNode {
   ready!: ReadySummary;
   /** performance.now() when UML was spawned and when its init reported ready. */
@@ -65,6 +76,8 @@ export class UmlNode {
   state: 'starting' | 'running' | 'stopped' | 'crashed' = 'starting';
   readonly exited: Promise<void>;
   private console = '';
+  /** The guest's batctl console (spec.batctlConsole). */
+  batctlConsole?: ConsoleChannel;
   private cleaned?: Promise<void>;
 
   private constructor(
@@ -131,17 +144,25 @@ export class UmlNode {
     if (!spec.mem) args.unshift(`mem=${options.mem ?? '64M'}`);
     if (!spec.umlDir) args.push(`uml_dir=${umlDir}`);
     args.push(...(options.extraArgs ?? []), 'con=null', 'con0=fd:0,fd:1');
+    const tapFds = Object.entries(options.tapFds ?? {});
+    const openTaps = tapFds.length ? [await helperBinary('tapfd'), ...tapFds.map(([fd, tap]) => `${fd}=${tap}`), '--'] : [];
+    const wireFds = Object.entries(options.wire?.fds ?? {});
+    const openWires = wireFds.length ? [await helperBinary('fdwire'), 'exec', options.wire!.server, ...wireFds.map(([fd, [pair, end]]) => `${fd}=${pair}:${end}`), '--'] : [];
+    // The batctl console: con1 on a descriptor above every one the links use.
+    const consoleFd = spec.batctlConsole ? Math.max(2, ...usedFds(spec), ...tapFds.map(([fd]) => Number(fd)), ...wireFds.map(([fd]) => Number(fd))) + 1 : undefined;
+    if (consoleFd) args.push(`con1=fd:${consoleFd}`);
     const [cmd, argv] = umlCommand(join(spec.kernel, 'bin/linux'), args);
     // pdeathsig: a node never outlives the process that started it, even one killed -9.
     const asUser = options.user ? [`--reuid=${options.user.uid}`, `--regid=${options.user.gid}`, '--clear-groups'] : [];
-    const tapFds = Object.entries(options.tapFds ?? {});
-    const openTaps = tapFds.length ? [await tapfdBinary(), ...tapFds.map(([fd, tap]) => `${fd}=${tap}`), '--'] : [];
-    const full = [...(ns?.prefix ?? []), ...openTaps, 'setpriv', '--pdeathsig', 'KILL', ...asUser, '--', cmd, ...argv];
+    const full = [...(ns?.prefix ?? []), ...openTaps, ...openWires, 'setpriv', '--pdeathsig', 'KILL', ...asUser, '--', cmd, ...argv];
+    // Extra descriptors up to the console's: ignored, apart from the console itself.
+    const extra = consoleFd ? Array.from({ length: consoleFd - 2 }, (_, i) => (i + 3 === consoleFd ? 'pipe' : 'ignore')) : [];
     const child = execa(full[0], full.slice(1), {
-      env: { TMPDIR: guestMemoryDir }, extendEnv: true, all: true, reject: false, detached: true, stdin: 'ignore',
+      env: { TMPDIR: guestMemoryDir }, extendEnv: true, all: true, reject: false, detached: true, stdio: ['ignore', 'pipe', 'pipe', ...extra],
     });
     const log = createWriteStream(join(runDir, 'console.log'));
     const node = new UmlNode(spec, runDir, umlDir, ns, child, taps, log);
+    if (consoleFd) node.batctlConsole = new ConsoleChannel(child.stdio[consoleFd] as Duplex, spec.umid);
     await writeFile(join(runDir, 'pid'), String(child.pid));
     await writeFile(join(runDir, 'node.json'), JSON.stringify({ umid: spec.umid, pid: child.pid, netns: ns?.name, umlDir, spec }, null, 2));
     try {
@@ -215,6 +236,7 @@ export class UmlNode {
   private cleanup(): Promise<void> {
     this.cleaned ??= (async () => {
       this.signal('SIGKILL'); // UML's helper processes, if the main one died alone
+      this.batctlConsole?.close();
       await new Promise((done) => this.log.end(done));
       for (const tap of this.taps) await this.netns?.deleteLink(tap);
       await rm(join(this.runDir, 'pid'), { force: true });

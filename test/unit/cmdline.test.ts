@@ -43,12 +43,15 @@ function generator(seed: number) {
   };
   return (): NodeSpec => {
     const withInterfaces = next() < 0.9;
-    const serviceIp = withInterfaces && next() < 0.7 ? `${ip()}${next() < 0.5 ? `/${int(1, 32)}` : ''}` : undefined;
+    // Rootless nodes have hard interfaces only (no management, no bat0 tap, no service address).
+    const rootless = withInterfaces && next() < 0.15;
+    const serviceIp = withInterfaces && !rootless && next() < 0.7 ? `${ip()}${next() < 0.5 ? `/${int(1, 32)}` : ''}` : undefined;
     return parseSpec({
       umid: `n${int(0, 1e6)}`,
       ...(next() < 0.5 ? { mem: `${int(16, 256)}M` } : {}),
       ...(next() < 0.5 ? { image: `/store/${int(0, 99)}-batu-image-1`, rootfs: pick(['initramfs', 'hostfs'] as const) } : {}),
-      ...(withInterfaces ? { management: iface(), bat0Tap: iface(), hard: Array.from({ length: int(0, 6) }, iface) } : {}),
+      ...(withInterfaces ? (rootless ? { hard: Array.from({ length: int(1, 4) }, iface) } : { management: iface(), bat0Tap: iface(), hard: Array.from({ length: int(0, 6) }, iface) }) : {}),
+      batctlConsole: next() < 0.3,
       ...(next() < 0.5 ? { bat0Mac: mac() } : {}),
       ...(serviceIp ? { serviceIp, u9fs: next() < 0.5, batctlWrapper: next() < 0.5 } : {}),
       ...(next() < 0.5 ? { routingAlgo: pick(['BATMAN_IV', 'BATMAN_V'] as const) } : {}),
@@ -88,6 +91,7 @@ test('the guest init accepts exactly what render produces, and reads the same va
     assert.equal(view.alfred, spec.alfred);
     assert.equal(view.run_u9fs, spec.u9fs);
     assert.equal(view.run_batctl_wrapper, spec.batctlWrapper);
+    assert.equal(view.run_batctl_console, spec.batctlConsole);
     assert.equal(view.routing_algo, spec.routingAlgo ?? '');
     const meshWrites = Object.entries(spec.mesh).filter(([, v]) => v !== undefined).length;
     assert.deepEqual(view.writes.slice(meshWrites), spec.writes);

@@ -1,0 +1,22 @@
+// Small host-side C helpers (helpers/*.c beside this file), built through the store on first use:
+// tapfd opens taps as descriptors, fdwire hands out socketpair links between nodes.
+import { join } from 'node:path';
+import { derivation, realise, repoFiles, silentReporter, type Derivation } from '../derivations/index.ts';
+
+export type Helper = 'tapfd' | 'fdwire';
+let built: Promise<string> | undefined;
+
+async function helpersDerivation(): Promise<Derivation> {
+  return derivation({
+    name: 'batu-host-helpers', version: '1',
+    inputs: { src: await repoFiles('batu-host-helpers-src', new URL('./helpers', import.meta.url).pathname) },
+    tools: ['gcc', 'as', 'ld'],
+    builder: 'mkdir -p "$out/bin" && for c in "$src"/*.c; do gcc -O2 -Wall -Wextra -Werror -o "$out/bin/$(basename "$c" .c)" "$c"; done',
+  });
+}
+
+/** Path of a helper binary. */
+export async function helperBinary(name: Helper): Promise<string> {
+  built ??= helpersDerivation().then((d) => realise(d, { report: silentReporter })).then((r) => r.path);
+  return join(await built, 'bin', name);
+}
