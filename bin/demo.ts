@@ -82,5 +82,5 @@ try {
   for (const b of bridges) await b.close();
   await mesh.stop();
   await rm(join(outDir, 'n1-alfred.sock'), { force: true });
-  say(`stopped all nodes and removed namespace ${mesh.netns.name} (${since(started)} in all)`);
+  say(`stopped all nodes and removed namespace ${mesh.id} (${since(started)} in all)`);
 }

@@ -1,6 +1,6 @@
 /* run_batctl_wrapper: TCP service_ip:12000. A client sends batctl's argv, each argument
  * NUL-terminated, then one more NUL (or EOF): `batctl\0o\0\0`; it gets batctl's stdout
- * and stderr back, then the connection closes.
+ * and stderr back, then the connection closes. `tc\0…` runs tc the same way (link properties).
  * run_batctl_console: the same requests on a console (/dev/tty1 = UML's con1, a pipe to the
  * host), one after another; each answer ends with a NUL byte. For nodes with no network
  * path to the host (rootless meshes). */
@@ -41,17 +41,19 @@ static int read_request(int fd, char *buf, size_t size, char **argv)
 	return argc;
 }
 
-/* In a child: run batctl with the request's argv, its output to out. */
+/* In a child: run the request's program (batctl, or tc for link properties) with its argv,
+ * output to out. Nothing else can be run. */
 static void run_batctl(int out, int argc, char **argv)
 {
-	if (argc <= 0 || strcmp(argv[0], "batctl")) {
-		dprintf(out, "batu batctl service: expected \"batctl\\0<args>\\0…\\0\\0\", got %s\n", argc > 0 ? argv[0] : "nothing");
+	const char *path = argc <= 0 ? NULL : !strcmp(argv[0], "batctl") ? BATCTL : !strcmp(argv[0], "tc") ? TC : NULL;
+	if (!path) {
+		dprintf(out, "batu batctl service: expected \"batctl\\0<args>\\0…\\0\\0\" (or tc), got %s\n", argc > 0 ? argv[0] : "nothing");
 		_exit(2);
 	}
 	dup2(out, 1);
 	dup2(out, 2);
-	execv(BATCTL, argv);
-	dprintf(out, "batu batctl service: cannot run %s\n", BATCTL);
+	execv(path, argv);
+	dprintf(out, "batu batctl service: cannot run %s\n", path);
 	_exit(127);
 }
 

@@ -7,4 +7,5 @@
 extern int batu_errors;
 #define fail(...) do { batu_errors++; say("error: " __VA_ARGS__); } while (0)
 #define BATCTL "/usr/sbin/batctl"
+#define TC "/sbin/tc"
 #endif

@@ -1,4 +1,4 @@
 // lib/cmdline: zod instance specs ⇄ UML kernel command line (one schema, both ways).
 export { NodeSpec, Interface, MeshSettings, Mac, DeviceName, meshKnobs, type NodeSpecInput } from './schema.ts';
-export { render } from './render.ts';
+export { render, renderInterface } from './render.ts';
 export { parse, parseSpec, CmdlineError } from './parse.ts';

@@ -16,7 +16,8 @@ export function vectorOptions(iface: Extract<Interface, { driver: 'vector' }>): 
   return base;
 }
 
-function renderInterface(index: number, iface: Interface): string {
+/** One interface as a kernel parameter (also what mconsole `config` takes to hot-plug it). */
+export function renderInterface(index: number, iface: Interface): string {
   if (iface.driver === 'tuntap') return `eth${index}=tuntap,${iface.tap}${iface.mac ? `,${iface.mac}` : ''}`;
   const options = vectorOptions(iface).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`);
   return `vec${index}:${options.join(',')}`;

@@ -1,9 +1,16 @@
-// A running mesh: one namespace, a management bridge for the nodes' services, one host
-// bridge per link with a vector tap of each end. Links can be cut and restored.
-import { parseSpec, type NodeSpecInput } from '../cmdline/index.ts';
-import { Netns, UmlNode } from '../runner/index.ts';
+// A running mesh. Two link backends for one topology spec:
+//  - 'bridge' (root): a private namespace, a management bridge for the nodes' services, one
+//    host bridge per link with a vector tap of each end (several ends: a shared medium);
+//  - 'socketpair' (no privilege at all): each link a unix socketpair handed to both nodes,
+//    the nodes' batctl service on their console instead of a management network.
+// Link properties are netem in the guests, so both backends have them. Links can be cut,
+// restored and changed, nodes killed, restarted and added while the mesh runs.
+import { randomBytes } from 'node:crypto';
+import { parseSpec, renderInterface, type Interface, type NodeSpec } from '../cmdline/index.ts';
+import { Netns, UmlNode, WireServer, guestCommand, hostTaps, type StartOptions } from '../runner/index.ts';
 import type { Reporter } from '../derivations/index.ts';
-import { Topology, type TopologyInput } from './topology.ts';
+import { netemCommand, propertiesOf } from './netem.ts';
+import { Topology, type LinkProperties, type TopologyInput } from './topology.ts';
 
 const hex = (n: number) => n.toString(16).padStart(2, '0');
 /** Locally administered MACs that name their node: 02:ba:<node>:<role>:<index>. */
@@ -21,99 +28,222 @@ export interface MeshOptions {
   report?: Reporter;
   /** Nodes started at once (each boot is mostly waiting on its own CPU work). */
   parallel?: number;
+  /** 'bridge' (default, needs root) or 'socketpair' (rootless, point-to-point links only). */
+  backend?: 'bridge' | 'socketpair';
 }
+
+type NodeInput = Topology['nodes'][number];
 
 export class Mesh {
   readonly nodes = new Map<string, UmlNode>();
   private readonly clients: Netns[] = [];
-  private constructor(readonly topology: Topology, readonly netns: Netns) {}
+  /** Links cut by cut(): netem drops everything until restore(). */
+  private readonly cutLinks = new Set<number>();
+
+  private constructor(
+    readonly topology: Topology,
+    private readonly options: MeshOptions,
+    /** The bridge backend's namespace. */
+    readonly netns: Netns | undefined,
+    /** The socketpair backend's link server. */
+    private readonly wire: WireServer | undefined,
+    /** Prefix of the nodes' umids: the namespace's name, or bt-<random>. */
+    readonly id: string,
+  ) {}
+
+  get backend(): 'bridge' | 'socketpair' { return this.netns ? 'bridge' : 'socketpair'; }
 
   static async start(input: TopologyInput, options: MeshOptions): Promise<Mesh> {
     const topology = Topology.parse(input);
-    const netns = await Netns.create('bt');
-    const mesh = new Mesh(topology, netns);
+    const backend = options.backend ?? 'bridge';
+    if (backend === 'socketpair') {
+      const shared = topology.links.find((l) => l.nodes.length > 2);
+      if (shared) throw new Error(`link ${shared.nodes.join('-')}: a shared medium needs the bridge backend (socketpairs are point to point)`);
+    }
+    const netns = backend === 'bridge' ? await Netns.create('bt') : undefined;
+    let mesh: Mesh | undefined;
     try {
-      await netns.addBridge('btmgmt', `${managementPrefix}.254/24`);
-      for (const [i] of topology.links.entries()) await netns.addBridge(`btl${i}`);
-      const specs = topology.nodes.map((n, k) => mesh.nodeSpec(k + 1, options));
-      const queue = [...specs.entries()];
-      const worker = async () => {
-        for (let item = queue.shift(); item; item = queue.shift()) {
-          const [k, { spec, attach }] = item;
-          const node = await UmlNode.start(spec, { netns, attach, mem: options.mem });
-          mesh.nodes.set(topology.nodes[k].name, node);
-          options.report?.(`${topology.nodes[k].name} ready (${node.ready.interfaces.length - 2} links)`);
-        }
-      };
-      await Promise.all(Array.from({ length: options.parallel ?? 4 }, worker));
+      const wire = backend === 'socketpair' ? await WireServer.start() : undefined;
+      mesh = new Mesh(topology, options, netns, wire, netns?.name ?? `bt-${randomBytes(3).toString('hex')}`);
+      if (netns) {
+        await netns.addBridge('btmgmt', `${managementPrefix}.254/24`);
+        for (const [i] of topology.links.entries()) await netns.addBridge(`btl${i}`);
+      }
+      await mesh.startNodes(topology.nodes.map((n) => n.name));
       return mesh;
     } catch (error) {
-      await mesh.stop();
+      if (mesh) await mesh.stop();
+      else await netns?.delete();
       throw error;
     }
   }
 
-  /** Which link bridges a node sits on, in its hard-interface order. */
-  linksOf(name: string): number[] {
-    return this.topology.links.flatMap(([a, b], i) => (a === name || b === name ? [i] : []));
+  private async startNodes(names: string[]): Promise<void> {
+    const queue = [...names];
+    const worker = async () => {
+      for (let name = queue.shift(); name; name = queue.shift()) await this.startNode(name);
+    };
+    await Promise.all(Array.from({ length: this.options.parallel ?? 4 }, worker));
   }
 
-  private nodeSpec(k: number, options: MeshOptions): { spec: NodeSpecInput; attach: Record<string, string> } {
+  /** Start a node of the topology (again, after kill()): same spec, same links. */
+  async startNode(name: string): Promise<UmlNode> {
+    if (this.nodes.get(name)?.state === 'running') throw new Error(`node ${name} is already running`);
+    const { spec, start } = this.nodeSpec(name);
+    // Taps hot-plugged into an earlier run of this node outlive it: make them afresh.
+    for (const tap of hostTaps(spec)) await this.netns?.deleteLink(tap.name);
+    const node = await UmlNode.start(spec, start);
+    this.nodes.set(name, node);
+    for (const link of this.linksOf(name)) await this.shape(name, link);
+    this.options.report?.(`${name} ready (${this.linksOf(name).length} links)`);
+    return node;
+  }
+
+  /** Which links a node is on, in its hard-interface order. */
+  linksOf(name: string): number[] {
+    return this.topology.links.flatMap((l, i) => (l.nodes.includes(name) ? [i] : []));
+  }
+
+  private nodeSpec(name: string): { spec: NodeSpec; start: StartOptions } {
+    const k = this.topology.nodes.findIndex((n) => n.name === name) + 1;
+    if (k === 0) throw new Error(`no node ${JSON.stringify(name)} in this mesh`);
     const node = this.topology.nodes[k - 1];
-    const attach: Record<string, string> = { [`bt${node.name}m`]: 'btmgmt' };
-    const hard = this.linksOf(node.name).map((link, j) => {
-      attach[`bt${node.name}l${link}`] = `btl${link}`;
-      const common = { mac: nodeMac(k, 2, j), ...(this.topology.linkMtu ? { mtu: this.topology.linkMtu } : {}) };
-      return this.topology.linkDriver === 'tuntap'
-        ? { driver: 'tuntap' as const, tap: `bt${node.name}l${link}`, ...common }
-        : { driver: 'vector' as const, transport: 'tap' as const, ifname: `bt${node.name}l${link}`, ...common };
-    });
-    const spec = parseSpec({
-      umid: `${this.netns.name}-${node.name}`,
-      kernel: options.kernels?.[node.name] ?? options.kernel, image: options.image, rootfs: options.rootfs ?? 'initramfs', mem: options.mem,
-      management: { driver: 'tuntap', tap: `bt${node.name}m` },
-      bat0Tap: { driver: 'tuntap', tap: `bt${node.name}b`, mac: nodeMac(k, 1) },
-      hard, bat0Mac: nodeMac(k, 0),
-      serviceIp: `${managementPrefix}.${k}/24`, batctlWrapper: true, u9fs: false,
-      alfred: node.alfred, routingAlgo: this.topology.routingAlgo,
+    const links = this.linksOf(name);
+    const hard = links.map((link, j) => this.hardInterface(name, k, link, j));
+    const common = {
+      umid: `${this.id}-${name}`,
+      kernel: this.options.kernels?.[name] ?? this.options.kernel, image: this.options.image,
+      rootfs: this.options.rootfs ?? 'initramfs', mem: this.options.mem,
+      hard, bat0Mac: nodeMac(k, 0), alfred: node.alfred, routingAlgo: this.topology.routingAlgo,
       mesh: {
         orig_interval: this.topology.origInterval,
-        bridge_loop_avoidance: this.topology.bridgeLoopAvoidance ? 1 : 0,
+        bridge_loop_avoidance: this.topology.bridgeLoopAvoidance ? 1 as const : 0 as const,
         ...(node.gateway !== 'off' ? { gw_mode: node.gateway } : {}),
       },
-    });
-    return { spec, attach };
+    };
+    if (this.wire) {
+      const ends = Object.fromEntries(links.map((link, j): [number, [number, 0 | 1]] =>
+        [3 + j, [link, this.topology.links[link].nodes.indexOf(name) as 0 | 1]]));
+      return { spec: parseSpec({ ...common, batctlConsole: true }), start: { wire: this.wire.fds(ends) } };
+    }
+    const attach: Record<string, string> = { [`bt${name}m`]: 'btmgmt' };
+    for (const link of links) attach[`bt${name}l${link}`] = `btl${link}`;
+    return {
+      spec: parseSpec({
+        ...common,
+        management: { driver: 'tuntap', tap: `bt${name}m` },
+        bat0Tap: { driver: 'tuntap', tap: `bt${name}b`, mac: nodeMac(k, 1) },
+        serviceIp: `${managementPrefix}.${k}/24`, batctlWrapper: true,
+      }),
+      start: { netns: this.netns, attach },
+    };
+  }
+
+  private hardInterface(name: string, k: number, link: number, j: number): Interface {
+    const common = { mac: nodeMac(k, 2, j), ...(this.topology.linkMtu ? { mtu: this.topology.linkMtu } : {}) };
+    if (this.wire) return { driver: 'vector', transport: 'fd', fd: 3 + j, fdKind: 'socket', ...common };
+    const tap = `bt${name}l${link}`;
+    return this.topology.linkDriver === 'tuntap'
+      ? { driver: 'tuntap', tap, ...common }
+      : { driver: 'vector', transport: 'tap', ifname: tap, ...common };
   }
 
   node(name: string): UmlNode {
     const node = this.nodes.get(name);
-    if (!node) throw new Error(`no node ${JSON.stringify(name)} in this mesh`);
+    if (!node) throw new Error(`no node ${JSON.stringify(name)} running in this mesh`);
     return node;
   }
 
   private linkIndex(a: string, b: string): number {
-    const i = this.topology.links.findIndex(([x, y]) => (x === a && y === b) || (x === b && y === a));
+    const i = this.topology.links.findIndex((l) => l.nodes.length === 2 && l.nodes.includes(a) && l.nodes.includes(b));
     if (i < 0) throw new Error(`no link ${a}-${b} in this mesh`);
     return i;
   }
 
-  /** Take a link down (both ends' taps), as a cable pulled. */
+  /** Apply a link's properties (or a cut) to one end: netem on that node's interface. */
+  private async shape(name: string, link: number): Promise<void> {
+    const node = this.nodes.get(name);
+    if (!node || node.state !== 'running') return;
+    const ifname = node.ready.interfaces.filter((i) => i.role === 'hard')[this.linksOf(name).indexOf(link)]?.name;
+    if (!ifname) throw new Error(`node ${name} has no interface for link ${this.topology.links[link].nodes.join('-')}`);
+    const props = this.cutLinks.has(link) ? { lossPercent: 100 } : propertiesOf(this.topology.links[link]);
+    const args = netemCommand(ifname, props);
+    const out = await guestCommand(node, 'tc', args);
+    // Removing a qdisc that is not there is fine; anything else tc says is an error.
+    if (out.trim() && !(args[1] === 'del' && /No such file|Cannot delete qdisc with handle of zero/.test(out))) {
+      throw new Error(`node ${name}: tc ${args.join(' ')}: ${out.trim()}`);
+    }
+  }
+
+  private async shapeLink(link: number): Promise<void> {
+    await Promise.all(this.topology.links[link].nodes.map((end) => this.shape(end, link)));
+  }
+
+  /** Change a link's loss, delay, jitter and rate (replacing the ones it had). */
+  async setLink(a: string, b: string, props: LinkProperties): Promise<void> {
+    const i = this.linkIndex(a, b);
+    const parsed = Topology.parse({ ...this.topology, links: [{ nodes: [a, b], ...props }] }).links[0];
+    this.topology.links[i] = { nodes: this.topology.links[i].nodes, ...propertiesOf(parsed) };
+    await this.shapeLink(i);
+  }
+
+  /** Pull the cable: everything sent into the link is dropped until restore(). */
   async cut(a: string, b: string): Promise<void> {
     const i = this.linkIndex(a, b);
-    for (const end of [a, b]) await this.netns.ip('link', 'set', `bt${end}l${i}`, 'down');
+    this.cutLinks.add(i);
+    await this.shapeLink(i);
   }
 
   async restore(a: string, b: string): Promise<void> {
     const i = this.linkIndex(a, b);
-    for (const end of [a, b]) await this.netns.ip('link', 'set', `bt${end}l${i}`, 'up');
+    this.cutLinks.delete(i);
+    await this.shapeLink(i);
+  }
+
+  /** SIGKILL a node, as a crash or power loss; startNode() brings it back. */
+  async kill(name: string): Promise<void> {
+    await this.node(name).kill();
+    this.nodes.delete(name);
+  }
+
+  /**
+   * Add a node and its links to the running mesh (bridge backend): its neighbours get the
+   * new links hot-plugged (mconsole config), the new node boots with them.
+   */
+  async addNode(node: Partial<NodeInput> & { name: string }, links: string[]): Promise<UmlNode> {
+    if (!this.netns) throw new Error('adding nodes to a running mesh needs the bridge backend (a running node cannot be handed new socketpairs)');
+    const next = Topology.parse({
+      ...this.topology,
+      nodes: [...this.topology.nodes, node],
+      links: [...this.topology.links, ...links.map((peer) => [node.name, peer])],
+    });
+    const added = next.links.slice(this.topology.links.length);
+    this.topology.nodes.push(next.nodes.at(-1)!);
+    for (const link of added) {
+      const i = this.topology.links.push(link) - 1;
+      await this.netns.addBridge(`btl${i}`);
+      const peer = link.nodes[1];
+      const running = this.node(peer);
+      const k = this.topology.nodes.findIndex((n) => n.name === peer) + 1;
+      const j = this.linksOf(peer).length - 1;
+      const iface = this.hardInterface(peer, k, i, j);
+      const tap = `bt${peer}l${i}`;
+      await this.netns.addTap(tap, { mtu: iface.mtu });
+      await this.netns.attach(tap, `btl${i}`);
+      await running.mconsole(`config ${renderInterface(2 + j, iface)}`);
+      await running.waitForConsole(new RegExp(`hot-plugged \\w+${2 + j} joined bat0`), 15_000);
+      running.ready.interfaces.push({ name: `${iface.driver === 'tuntap' ? 'eth' : 'vec'}${2 + j}`, role: 'hard', mac: iface.mac!, mtu: iface.mtu ?? 0 });
+    }
+    return this.startNode(node.name);
   }
 
   /**
    * A host behind a node: its bat0-side tap moved into a namespace of its own with
-   * `address` (e.g. 10.99.0.1/24), as a client of a mesh router would be.
+   * `address` (e.g. 10.99.0.1/24), as a client of a mesh router would be (bridge backend).
    */
   async client(name: string, address: string): Promise<Netns> {
     this.node(name);
+    if (!this.netns) throw new Error('clients sit on a node\'s bat0 tap: that needs the bridge backend');
     const client = await Netns.create('bt');
     this.clients.push(client);
     await this.netns.ip('link', 'set', `bt${name}b`, 'netns', client.name);
@@ -125,6 +255,7 @@ export class Mesh {
   async stop(): Promise<void> {
     await Promise.all([...this.nodes.values()].map((n) => n.stop().catch(() => {})));
     for (const client of this.clients) await client.delete();
-    await this.netns.delete();
+    await this.wire?.stop();
+    await this.netns?.delete();
   }
 }

@@ -1,8 +1,26 @@
-// A mesh as data: nodes, and links between them (each a host bridge with one tap of
-// each end). The zod schema is the single source of truth; generators build common shapes.
+// A mesh as data: nodes, and links between them with their properties (loss, delay,
+// jitter, rate). A link joins two nodes, or several (a shared medium, like one radio
+// channel). The zod schema is the single source of truth; generators build common shapes.
 import { z } from 'zod';
 
 const NodeName = z.string().regex(/^[a-z][a-z0-9]{0,5}$/, 'expected a short node name (1-6 lowercase letters/digits)');
+
+/** What netem makes of a link, applied in each end's guest on its way out. */
+export const LinkProperties = z.strictObject({
+  lossPercent: z.number().min(0).max(100).optional(),
+  delayMs: z.number().min(0).max(10_000).optional(),
+  /** Needs delayMs. */
+  jitterMs: z.number().min(0).max(10_000).optional(),
+  rateMbit: z.number().positive().max(100_000).optional(),
+});
+export type LinkProperties = z.infer<typeof LinkProperties>;
+
+/** [a, b], or { nodes: [a, b, …], …properties }; parsed, always the object. */
+const Link = z.union([
+  z.tuple([NodeName, NodeName]),
+  z.strictObject({ nodes: z.array(NodeName).min(2).max(64), ...LinkProperties.shape }),
+]).transform((l) => (Array.isArray(l) ? { nodes: l } : l));
+export type Link = z.infer<typeof Link>;
 
 export const Topology = z.strictObject({
   nodes: z.array(z.strictObject({
@@ -10,7 +28,7 @@ export const Topology = z.strictObject({
     gateway: z.enum(['off', 'client', 'server']).default('off'),
     alfred: z.enum(['off', 'slave', 'master']).default('slave'),
   })).min(1).max(200),
-  links: z.array(z.tuple([NodeName, NodeName])).default([]),
+  links: z.array(Link).default([]),
   /** OGM interval in ms (batman-adv's default is 1000). */
   origInterval: z.number().int().min(50).max(60_000).default(1000),
   routingAlgo: z.enum(['BATMAN_IV', 'BATMAN_V']).default('BATMAN_IV'),
@@ -27,12 +45,15 @@ export const Topology = z.strictObject({
     names.add(n.name);
   });
   const seen = new Set<string>();
-  t.links.forEach(([a, b], i) => {
-    for (const end of [a, b]) if (!names.has(end)) ctx.addIssue({ code: 'custom', path: ['links', i], message: `link ${a}-${b}: there is no node ${end}` });
-    if (a === b) ctx.addIssue({ code: 'custom', path: ['links', i], message: `link ${a}-${b} connects a node to itself` });
-    const key = [a, b].sort().join('-');
-    if (seen.has(key)) ctx.addIssue({ code: 'custom', path: ['links', i], message: `link ${a}-${b} is given twice` });
+  t.links.forEach((link, i) => {
+    const label = link.nodes.join('-');
+    const issue = (message: string) => ctx.addIssue({ code: 'custom', path: ['links', i], message: `link ${label}: ${message}` });
+    for (const end of link.nodes) if (!names.has(end)) issue(`there is no node ${end}`);
+    if (new Set(link.nodes).size < link.nodes.length) issue('names a node twice');
+    const key = [...link.nodes].sort().join('-');
+    if (seen.has(key)) issue('is given twice');
     seen.add(key);
+    if (link.jitterMs !== undefined && link.delayMs === undefined) issue('jitterMs needs delayMs');
   });
 });
 export type Topology = z.infer<typeof Topology>;
@@ -61,4 +82,31 @@ export function grid(rows: number, cols: number): TopologyInput {
     if (r + 1 < rows) links.push([name(r, c), name(r + 1, c)]);
   }
   return { nodes: names(rows * cols).map((n) => ({ name: n })), links };
+}
+
+/**
+ * n nodes at random places in the unit square (seeded, so the same seed gives the same
+ * mesh), linked when closer than `radius`; the radius grows until the mesh is connected.
+ */
+export function randomGeometric(n: number, { seed = 1, radius = Math.sqrt(2.5 / n) } = {}): TopologyInput {
+  let state = seed >>> 0 || 1;
+  const random = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const points = Array.from({ length: n }, () => [random(), random()]);
+  const ns = names(n);
+  for (let r = radius; ; r *= 1.1) {
+    const links: [string, string][] = [];
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) {
+      if (Math.hypot(points[i][0] - points[j][0], points[i][1] - points[j][1]) < r) links.push([ns[i], ns[j]]);
+    }
+    if (connected(n, links)) return { nodes: ns.map((name) => ({ name })), links };
+  }
+}
+
+function connected(n: number, links: [string, string][]): boolean {
+  const reached = new Set(['n1']);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [a, b] of links) if (reached.has(a) !== reached.has(b)) { reached.add(a); reached.add(b); grew = true; }
+  }
+  return reached.size === n;
 }

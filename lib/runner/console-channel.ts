@@ -25,23 +25,23 @@ export class ConsoleChannel {
     stream.on('error', () => { this.closed = true; });
   }
 
-  /** Run batctl in the guest with these arguments; returns its output. */
-  batctl(args: string[], timeoutMs = 15_000): Promise<string> {
-    const run = this.queue.then(() => this.ask(args, timeoutMs));
+  /** Run a program of the service (batctl, tc) in the guest: argv[0] is its name; returns its output. */
+  run(argv: string[], timeoutMs = 15_000): Promise<string> {
+    const run = this.queue.then(() => this.ask(argv, timeoutMs));
     this.queue = run.catch(() => {});
     return run;
   }
 
-  private ask(args: string[], timeoutMs: number): Promise<string> {
+  private ask(argv: string[], timeoutMs: number): Promise<string> {
     if (this.closed) return Promise.reject(new Error(`node ${this.umid}: its batctl console is closed (node stopped?)`));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiting = undefined;
         this.late++;
-        reject(new Error(`node ${this.umid}: no answer on the batctl console to batctl ${args.join(' ')} after ${timeoutMs} ms`));
+        reject(new Error(`node ${this.umid}: no answer on the batctl console to ${argv.join(' ')} after ${timeoutMs} ms`));
       }, timeoutMs);
       this.waiting = (answer) => { clearTimeout(timer); this.waiting = undefined; resolve(answer); };
-      this.stream.write(['batctl', ...args].map((a) => `${a}\0`).join('') + '\0');
+      this.stream.write(argv.map((a) => `${a}\0`).join('') + '\0');
     });
   }
 

@@ -3,4 +3,6 @@ export { bootToPowerOff, umlCommand, guestMemoryDir, type BootResult } from './b
 export { UmlNode, NodeError, hostTaps, runRoot, listNodes, type StartOptions, type ReadySummary, type RunningNode } from './node.ts';
 export { Netns, listNamespaces } from './netns.ts';
 export { mconsole, mconsoleSocket } from './mconsole.ts';
-export { batctl, batctlJson, alfredBridge, readGuestFile, listGuestDir, type AlfredBridge, type NodeRef } from './services.ts';
+export { ConsoleChannel } from './console-channel.ts';
+export { WireServer } from './wire.ts';
+export { batctl, guestCommand, batctlJson, alfredBridge, readGuestFile, listGuestDir, type AlfredBridge, type NodeRef } from './services.ts';

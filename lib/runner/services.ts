@@ -1,14 +1,16 @@
 // Host-side clients of a node's services, reached over its management link (inside the
-// node's namespace): batctl over TCP 12000, alfred over TCP 16962, files over 9P.
+// node's namespace): batctl (and tc) over TCP 12000 or the batctl console, alfred over
+// TCP 16962, files over 9P.
 import { execa, type ResultPromise } from 'execa';
 import type { ExecOptions, ExecResult } from './netns.ts';
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Netns } from './netns.ts';
 import type { NodeSpec } from '../cmdline/index.ts';
+import type { ConsoleChannel } from './console-channel.ts';
 
 /** What the clients need of a node: a running UmlNode, or one found by listNodes(). */
-export interface NodeRef { spec: NodeSpec; netns?: Netns; serviceIp?: string }
+export interface NodeRef { spec: NodeSpec; netns?: Netns; serviceIp?: string; batctlConsole?: ConsoleChannel }
 
 async function inNodeNetns(node: NodeRef, command: string, args: string[], options: ExecOptions = {}): Promise<ExecResult> {
   if (node.netns) return node.netns.exec(command, args, options);
@@ -21,13 +23,21 @@ function serviceIp(node: NodeRef, what: string): string {
   return node.serviceIp;
 }
 
-/** Run batctl inside the guest (its run_batctl_wrapper service); returns its output. */
-export async function batctl(node: NodeRef, args: string[]): Promise<string> {
-  if (!node.spec.batctlWrapper) throw new Error(`node ${node.spec.umid} does not run the batctl service (batctlWrapper: true)`);
-  const request = Buffer.from(['batctl', ...args].map((a) => `${a}\0`).join('') + '\0');
+/**
+ * Run batctl (or tc) inside the guest through its batctl service: the console channel of a
+ * node this process started with batctlConsole, else TCP service_ip:12000. Returns the output.
+ */
+export async function guestCommand(node: NodeRef, program: 'batctl' | 'tc', args: string[]): Promise<string> {
+  if (node.batctlConsole) return node.batctlConsole.run([program, ...args]);
+  if (!node.spec.batctlWrapper) {
+    throw new Error(`node ${node.spec.umid} has no batctl service here (batctlWrapper: true, or batctlConsole for a node this process started)`);
+  }
+  const request = Buffer.from([program, ...args].map((a) => `${a}\0`).join('') + '\0');
   const { stdout } = await inNodeNetns(node, 'socat', ['-t', '10', '-', `TCP:${serviceIp(node, 'batctl')}:12000`], { input: request });
   return String(stdout);
 }
+
+export const batctl = (node: NodeRef, args: string[]) => guestCommand(node, 'batctl', args);
 
 /** batctl's JSON queries (originators_json, neighbors_json, gateways_json, mesh_json …). */
 export async function batctlJson<T = unknown>(node: NodeRef, query: string): Promise<T> {

@@ -24,5 +24,13 @@ export const debs = {
   'libkeyutils1': debPackage({ package: 'libkeyutils1', version: '1.6.3-2', sha256: 'cfac89e6a7a54ff3c6a4f843310e25efeddaa771baeae470bd98bd588c373563' }),
   'liblua5.1-0': debPackage({ package: 'liblua5.1-0', version: '5.1.5-9', sha256: '5400fac99da7aba50ce4703bdee23c29fdf1acc619cd6c2c312589a4a7e69c71' }),
   'libmunge2': debPackage({ package: 'libmunge2', version: '0.5.15-2+deb12u1', sha256: '533a38220c7f2a38a1130f5f80033d1a07723880fa352299b22a10ba99ce826e' }),
+  'iproute2': debPackage({ package: 'iproute2', version: '6.1.0-3', sha256: '1204b29e916e836267096d0b9d778106752f821ebde0d281539008b4386d9070' }),
+  'libbpf1': debPackage({ package: 'libbpf1', version: '1:1.1.2-0+deb12u1', sha256: '5e7505ef77ebc84ad0203411e4afdeb8a98f40fb7f78f013aa4dd8710e49f8ed' }),
+  'libelf1': debPackage({ package: 'libelf1', version: '0.188-2.1', sha256: '619add379c606b3ac6c1a175853b918e6939598a83d8ebadf3bdfd50d10b3c8c' }),
+  'libmnl0': debPackage({ package: 'libmnl0', version: '1.0.4-3', sha256: '4581f42e3373cb72f9ea4e88163b17873afca614a6c6f54637e95aa75983ea7c' }),
+  'libbsd0': debPackage({ package: 'libbsd0', version: '0.11.7-2', sha256: 'bb31cc8b40f962a85b2cec970f7f79cc704a1ae4bad24257a822055404b2c60b' }),
+  'libxtables12': debPackage({ package: 'libxtables12', version: '1.8.9-2', sha256: 'cb841d66950a43af4a398625313d2f3da9065299c9738538de6c2c3495857040' }),
+  'zlib1g': debPackage({ package: 'zlib1g', version: '1:1.2.13.dfsg-1', sha256: 'd7dd1d1411fedf27f5e27650a6eff20ef294077b568f4c8c5e51466dc7c08ce4' }),
+  'libmd0': debPackage({ package: 'libmd0', version: '1.0.4-2', sha256: '03539fd30c509e27101d13a56e52eda9062bdf1aefe337c07ab56def25a13eab' }),
 };
 export type DebName = keyof typeof debs;

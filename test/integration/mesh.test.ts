@@ -104,7 +104,7 @@ test('batadv-vis returns a graph with exactly the emulated links', async (t) => 
   const dir = await mkdtemp(join(tmpdir(), 'bt-vis-'));
   const bridge = await alfredBridge(mesh.node('n1'), join(dir, 'n1.sock'));
   try {
-    const expected = topology.links.map(([a, b]) => [a, b].sort().join('-')).sort();
+    const expected = mesh.topology.links.map((l) => [...l.nodes].sort().join('-')).sort();
     let edges: string[] = [];
     await eventually('vis shows every link', async () => {
       const { stdout } = await execa('batadv-vis', ['-u', bridge.socket, '-f', 'json']);

@@ -1,7 +1,7 @@
 /* fdwire: point-to-point links between UML nodes without any privilege.
  *
- *   fdwire serve SOCKET PAIRS      make PAIRS datagram socketpairs, print "ready", then hand
- *                                  their ends out over the unix socket SOCKET until killed
+ *   fdwire serve SOCKET            print "ready", then hand out ends of datagram socketpairs
+ *                                  (pair P made on first request) over the unix socket SOCKET
  *   fdwire exec SOCKET N=P:E… -- COMMAND ARGS…
  *                                  fetch end E (0 or 1) of pair P as descriptor N, exec COMMAND
  *
@@ -29,16 +29,15 @@ static int unix_socket(const char *path, struct sockaddr_un *addr)
 	return socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 }
 
-static int serve(const char *path, int pairs)
+#define MAX_PAIRS 4096
+
+static int serve(const char *path)
 {
 	struct sockaddr_un addr;
-	int (*ends)[2] = calloc((size_t)pairs, sizeof(*ends));
+	static int ends[MAX_PAIRS][2];
 	int fd = unix_socket(path, &addr);
-	for (int p = 0; p < pairs; p++)
-		if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, ends[p])) {
-			perror("fdwire: socketpair");
-			return 1;
-		}
+	for (int p = 0; p < MAX_PAIRS; p++)
+		ends[p][0] = ends[p][1] = -1;
 	unlink(path);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) || listen(fd, 64)) {
 		fprintf(stderr, "fdwire: cannot listen on %s: %s\n", path, strerror(errno));
@@ -50,18 +49,20 @@ static int serve(const char *path, int pairs)
 		int conn = accept4(fd, NULL, NULL, SOCK_CLOEXEC), p, e;
 		char req[32] = "";
 		ssize_t n = conn < 0 ? -1 : read(conn, req, sizeof(req) - 1);
-		if (n > 0 && sscanf(req, "%d %d", &p, &e) == 2 && p >= 0 && p < pairs && (e == 0 || e == 1)) {
+		if (n > 0 && sscanf(req, "%d %d", &p, &e) == 2 && p >= 0 && p < MAX_PAIRS && (e == 0 || e == 1)) {
 			char space[CMSG_SPACE(sizeof(int))] = { 0 };
 			struct iovec iov = { .iov_base = "k", .iov_len = 1 };
 			struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = space, .msg_controllen = sizeof(space) };
 			struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+			if (ends[p][0] < 0 && socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, ends[p]))
+				perror("fdwire: socketpair");
 			cmsg->cmsg_level = SOL_SOCKET;
 			cmsg->cmsg_type = SCM_RIGHTS;
 			cmsg->cmsg_len = CMSG_LEN(sizeof(int));
 			memcpy(CMSG_DATA(cmsg), &ends[p][e], sizeof(int));
 			sendmsg(conn, &msg, 0);
 		} else if (n > 0) {
-			dprintf(conn, "no pair/end %s (have %d pairs)\n", req, pairs);
+			dprintf(conn, "no pair/end %s (pairs 0-%d, ends 0 and 1)\n", req, MAX_PAIRS - 1);
 		}
 		if (conn >= 0)
 			close(conn);
@@ -97,8 +98,8 @@ static int fetch(const char *path, int pair, int end)
 int main(int argc, char **argv)
 {
 	int i;
-	if (argc == 4 && !strcmp(argv[1], "serve") && atoi(argv[3]) > 0)
-		return serve(argv[2], atoi(argv[3]));
+	if (argc == 3 && !strcmp(argv[1], "serve"))
+		return serve(argv[2]);
 	if (argc < 5 || strcmp(argv[1], "exec"))
 		goto usage;
 	for (i = 3; i < argc && strcmp(argv[i], "--"); i++) {
@@ -120,6 +121,6 @@ int main(int argc, char **argv)
 	fprintf(stderr, "fdwire: cannot run %s: %s\n", argv[i + 1], strerror(errno));
 	return 127;
 usage:
-	fprintf(stderr, "usage: fdwire serve SOCKET PAIRS | fdwire exec SOCKET N=PAIR:END... -- COMMAND [ARGS...]\n");
+	fprintf(stderr, "usage: fdwire serve SOCKET | fdwire exec SOCKET N=PAIR:END... -- COMMAND [ARGS...]\n");
 	return 2;
 }

@@ -1,0 +1,14 @@
+// tc (iproute2) for the guest: netem on a node's hard interfaces gives links loss, delay,
+// jitter and rate inside the guest, for both link backends (this host's kernel has no
+// netem; a rootless mesh has no host devices to shape). Route: Debian's binary package with
+// its library closure (iproute2's source would pull in the whole libbpf/libelf build).
+import { runRecipe } from '../lib/derivations/index.ts';
+import { debBinaries } from './userland/binaries.ts';
+
+export const tc = debBinaries({
+  name: 'tc', version: '6.1.0',
+  packages: ['iproute2', 'libbpf1', 'libelf1', 'libmnl0', 'libbsd0', 'libcap2', 'libxtables12', 'zlib1g', 'libmd0', 'libc6'],
+  files: ['sbin/tc'],
+});
+
+await runRecipe(import.meta, tc);
