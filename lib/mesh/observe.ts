@@ -3,8 +3,8 @@
 import { batctlJson } from '../runner/index.ts';
 import { nodeOfMac, type Mesh } from './mesh.ts';
 
-interface Originator { orig_address: string; neigh_address: string; tq?: number; throughput?: number; best?: boolean; hard_ifname: string }
-interface Neighbour { neigh_address: string; hard_ifname: string }
+interface Originator { orig_address: string; neigh_address: string; tq?: number; throughput?: number; best?: boolean; hard_ifname: string; last_seen_msecs: number }
+interface Neighbour { neigh_address: string; hard_ifname: string; last_seen_msecs: number }
 interface Gateway { orig_address: string; best?: boolean; tq?: number; throughput?: number }
 
 export interface NodeView {
@@ -15,20 +15,26 @@ export interface NodeView {
   gateway: string | null;
 }
 
+/**
+ * What every running node knows. batman-adv keeps a silent originator or neighbour for
+ * 200 s; a view lists only those heard within 10 OGM intervals (+1 s), so a node that
+ * died drops out of the others' views within seconds.
+ */
 export async function observe(mesh: Mesh): Promise<NodeView[]> {
   const names = mesh.topology.nodes.map((n) => n.name);
   const nameOf = (mac: string) => names[nodeOfMac(mac) - 1] ?? mac;
-  return Promise.all(names.map(async (name) => {
+  const fresh = (e: { last_seen_msecs: number }) => e.last_seen_msecs <= 10 * mesh.topology.origInterval + 1000;
+  return Promise.all(names.filter((name) => mesh.nodes.has(name)).map(async (name) => {
     const node = mesh.node(name);
     const [neighbours, originators, gateways] = await Promise.all([
       batctlJson<Neighbour[]>(node, 'neighbors_json'),
       batctlJson<Originator[]>(node, 'originators_json'),
       batctlJson<Gateway[]>(node, 'gateways_json'),
     ]);
-    const best = originators.filter((o) => o.best);
+    const best = originators.filter((o) => o.best && fresh(o));
     return {
       name,
-      neighbours: [...new Set(neighbours.map((n) => nameOf(n.neigh_address)))].sort(),
+      neighbours: [...new Set(neighbours.filter(fresh).map((n) => nameOf(n.neigh_address)))].sort(),
       originators: Object.fromEntries(best.map((o) => [nameOf(o.orig_address), { metric: o.tq ?? o.throughput ?? 0, via: nameOf(o.neigh_address) }])),
       gateway: gateways.find((g) => g.best) ? nameOf(gateways.find((g) => g.best)!.orig_address) : null,
     };

@@ -5,8 +5,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { Mesh, converged, line, nodeOfMac, observe, ring, type NodeView, type TopologyInput } from '../../lib/mesh/index.ts';
-import { alfredBridge } from '../../lib/runner/index.ts';
+import { Mesh, converged, line, nodeMac, nodeOfMac, observe, ring, type NodeView, type TopologyInput } from '../../lib/mesh/index.ts';
+import { alfredBridge, batctl } from '../../lib/runner/index.ts';
 import { eventually, guestPaths } from '../fixtures/guest-helpers.ts';
 import { realise } from '../../lib/derivations/index.ts';
 import { linuxV15On61 } from '../../recipes/linux-v15.ts';
@@ -131,3 +131,55 @@ test('mixed kernels: a 6.1 node and a 6.12 node (both compat 15) mesh with each 
   assert.deepEqual(views.map((v) => v.neighbours), [['n2'], ['n1']]);
 });
 
+
+/** batman-adv's own layer-2 ping from one node to another's bat0 MAC: average RTT in ms, or null when nothing came back. */
+async function meshPing(mesh: Mesh, from: string, to: string, count = 3): Promise<number | null> {
+  const k = mesh.topology.nodes.findIndex((n) => n.name === to) + 1;
+  const out = await batctl(mesh.node(from), ['ping', '-c', String(count), '-i', '0.2', nodeMac(k, 0)]);
+  const m = /rtt min\/avg\/max\/mdev = [\d.]+\/([\d.]+)\//.exec(out);
+  return m && !/ 100% packet loss/.test(out) ? Number(m[1]) : null;
+}
+
+test('link properties: delay and rate from the spec act on the traffic, and change while the mesh runs', async (t) => {
+  const mesh = await startMesh(t, { ...line(2), links: [{ nodes: ['n1', 'n2'], delayMs: 20 }], origInterval: 200 });
+  await convergedViews(mesh);
+  const delayed = await meshPing(mesh, 'n1', 'n2');
+  assert.ok(delayed !== null && delayed >= 40 && delayed < 80, `20 ms each way: RTT ${delayed} ms`);
+
+  await mesh.setLink('n1', 'n2', { rateMbit: 10 });
+  const fast = await meshPing(mesh, 'n1', 'n2');
+  assert.ok(fast !== null && fast < 10, `delay removed: RTT ${fast} ms`);
+  // batman-adv's throughput meter, between the two originators (their first hard interfaces).
+  const tp = await batctl(mesh.node('n1'), ['tp', '-t', '3000', nodeMac(2, 2, 0)]);
+  const mbit = Number(/\(([\d.]+) Mbps\)/.exec(tp)?.[1]);
+  console.log(`netem rate 10 Mbit/s: batctl tp measured ${mbit} Mbit/s; RTT ${delayed} ms at 20 ms delay, ${fast} ms without`);
+  assert.ok(mbit > 4 && mbit <= 11, `rate 10 Mbit/s, measured: ${tp}`);
+});
+
+test('node kill and restart: the mesh forgets the node and learns it again', async (t) => {
+  const mesh = await startMesh(t, { ...line(3), origInterval: 200 });
+  await convergedViews(mesh);
+  await mesh.kill('n3');
+  const forgotten = await eventually('n1 forgets n3', async () => !(await observe(mesh)).find((v) => v.name === 'n1')!.originators.n3, 30_000);
+  await mesh.startNode('n3');
+  const started = Date.now();
+  await convergedViews(mesh);
+  await eventually('n1 pings n3 again', async () => (await meshPing(mesh, 'n1', 'n3', 1)) !== null, 60_000);
+  console.log(`kill/restart: n3 left n1's view ${(forgotten / 1000).toFixed(1)} s after the kill; back and reachable ${((Date.now() - started) / 1000).toFixed(1)} s after its restart`);
+});
+
+test('a node added to a running mesh gets its link hot-plugged into its neighbour and joins the mesh', async (t) => {
+  const mesh = await startMesh(t, { ...line(2), origInterval: 200 });
+  await convergedViews(mesh);
+  await mesh.addNode({ name: 'n3' }, ['n2']);
+  const views = await convergedViews(mesh, (v) => v.length === 3);
+  assert.deepEqual(views.find((v) => v.name === 'n2')!.neighbours, ['n1', 'n3']);
+  assert.equal(views.find((v) => v.name === 'n1')!.originators.n3.via, 'n2');
+});
+
+test('a shared medium: three nodes on one link are each other\'s direct neighbours', async (t) => {
+  const mesh = await startMesh(t, { ...line(3), links: [{ nodes: ['n1', 'n2', 'n3'] }], origInterval: 200 });
+  const views = await convergedViews(mesh, (v) => v.every((n) => n.neighbours.length === 2));
+  assert.deepEqual(views.map((v) => [v.name, v.neighbours]), [['n1', ['n2', 'n3']], ['n2', ['n1', 'n3']], ['n3', ['n1', 'n2']]]);
+  assert.ok(views.every((v) => Object.entries(v.originators).every(([to, route]) => route.via === to)), 'every route is direct');
+});

@@ -1,0 +1,46 @@
+// The rootless backend: a mesh started by an unprivileged user, with no taps, no bridges,
+// no namespace and no capabilities — batman-adv where a kernel module never could run.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chown, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { guestPaths } from '../fixtures/guest-helpers.ts';
+import { helperBinary, listNamespaces } from '../../lib/runner/index.ts';
+
+const nobody = 65534;
+const asNobody = ['setpriv', `--reuid=${nobody}`, `--regid=${nobody}`, '--clear-groups', '--'];
+const repo = new URL('../..', import.meta.url).pathname;
+
+test('an unprivileged user starts a 3-node line on socketpairs; it forms and passes traffic', async (t) => {
+  const readable = await execa(asNobody[0], [...asNobody.slice(1), 'test', '-r', join(repo, 'package.json')], { reject: false });
+  if (readable.exitCode !== 0) return t.skip(`the checkout ${repo} is not readable by uid ${nobody}`);
+  const paths = await guestPaths();
+  await helperBinary('fdwire'); // realised by root here; the unprivileged user only reads the store
+  const home = await mkdtemp(join(tmpdir(), 'bt-nobody-'));
+  await chown(home, nobody, nobody);
+  t.after(() => rm(home, { recursive: true, force: true }));
+  const namespacesBefore = await listNamespaces();
+
+  const run = await execa(asNobody[0], [...asNobody.slice(1), process.execPath, '--import', 'tsx', 'test/fixtures/rootless-mesh.ts', JSON.stringify(paths)], {
+    cwd: repo, env: { HOME: home, TMPDIR: home }, reject: false, timeout: 180_000,
+  });
+  assert.equal(run.exitCode, 0, `${run.stdout}\n${run.stderr}`);
+  const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as {
+    uid: number; convergedS: number; ping: string;
+    views: { name: string; neighbours: string[]; originators: Record<string, { via: string }> }[];
+    processes: { umid: string; uid: string; capEff: string }[];
+  };
+  assert.equal(result.uid, nobody);
+  for (const p of result.processes) {
+    assert.match(p.uid, /^65534\s+65534\s+65534\s+65534$/, `${p.umid} runs as nobody`);
+    assert.equal(p.capEff, '0000000000000000', `${p.umid} has no capabilities`);
+  }
+  const n1 = result.views.find((v) => v.name === 'n1')!;
+  assert.deepEqual(n1.neighbours, ['n2']);
+  assert.equal(n1.originators.n3.via, 'n2', 'n3 is reached over n2');
+  assert.match(result.ping, /5 packets transmitted, 5 received, 0% packet loss/, result.ping);
+  assert.deepEqual(await listNamespaces(), namespacesBefore, 'no namespace was made');
+  console.log(`rootless 3-node line: converged ${result.convergedS.toFixed(2)} s after start`);
+});
