@@ -2,7 +2,8 @@
 // batu: a thin command line over lib/. Errors are one line and a non-zero exit.
 import { spawn } from 'node:child_process';
 import { existsSync, openSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { buffer as text } from 'node:stream/consumers';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,7 +13,7 @@ import { execa } from 'execa';
 import { add, exportClosure, gc, importClosure, listPaths, listRoots, processAlive, storeDir, verify } from '../lib/derivations/index.ts';
 import { parseSpec, type NodeSpecInput } from '../lib/cmdline/index.ts';
 import {
-  Netns, UmlNode, alfredBridge, batctl, listGuestDir, listNodes, mconsole, mconsoleSocket, readGuestFile, runRoot, type RunningNode,
+  Netns, UmlNode, alfredBridge, batctl, getGuestFile, listGuestDir, listNodes, mconsole, mconsoleSocket, putGuestFile, readGuestFile, runRoot, type RunningNode,
 } from '../lib/runner/index.ts';
 
 const usage = `usage: batu <command> …
@@ -33,6 +34,8 @@ const usage = `usage: batu <command> …
   alfred UMID ARGS…                    the host's alfred client against the node's alfred
   vis UMID [--format json|dot|svg]     the mesh as batadv-vis sees it from that node
   fs UMID ls|cat PATH [--aname A]      the node's files over 9P (diod's userspace client)
+  fs UMID get PATH [LOCAL]             copy a guest file out (to stdout without LOCAL)
+  fs UMID put LOCAL|- PATH             copy a file (or stdin) into the guest over 9P
   mount UMID DIR [--aname A]           mount the node's files with the host kernel's 9p
 The store is ./store unless BATU_STORE or --store says otherwise.`;
 
@@ -164,7 +167,18 @@ async function nodeCommand(command: string, umid: string | undefined, rest: stri
       const [op, path = '/'] = args;
       if (op === 'ls') return console.log((await listGuestDir(node, path, values.aname)).join('\n'));
       if (op === 'cat') return process.stdout.write(await readGuestFile(node, path, values.aname));
-      throw new Error('fs needs ls or cat, e.g. batu fs gw1 cat devices/virtual/net/bat0/address --aname /sys');
+      if (op === 'get') {
+        const [, guest, local] = args; // get GUEST [LOCAL]: to stdout without LOCAL
+        const data = await getGuestFile(node, guest ?? '/', values.aname);
+        return local && local !== '-' ? writeFile(local, data) : process.stdout.write(data);
+      }
+      if (op === 'put') {
+        const [, local, guest] = args; // put LOCAL|- GUEST
+        if (!local || !guest) throw new Error('fs put needs a local file (or -) and a guest path, e.g. batu fs gw1 put ./site.conf /etc/site.conf');
+        await putGuestFile(node, guest, local === '-' ? await text(process.stdin) : await readFile(local), values.aname);
+        return console.log(`wrote ${node.umid}:${guest}`);
+      }
+      throw new Error(`fs needs ls, cat, get or put (got ${JSON.stringify(op)}), e.g. batu fs gw1 cat devices/virtual/net/bat0/address --aname /sys`);
     }
   }
 }

@@ -16,7 +16,8 @@ const hex = (n: number) => n.toString(16).padStart(2, '0');
 /** Locally administered MACs that name their node: 02:ba:<node>:<role>:<index>. */
 export const nodeMac = (k: number, role: number, index = 0) => `02:ba:${hex(k >> 8)}:${hex(k & 255)}:${hex(role)}:${hex(index)}`;
 export const nodeOfMac = (mac: string) => parseInt(mac.slice(6, 8) + mac.slice(9, 11), 16);
-export const managementPrefix = '192.168.254';
+/** Node k's service address: 192.168.254.k as the original's, then on down 192.168.253.x … (a /16). */
+export const managementAddress = (k: number) => `192.168.${254 - Math.floor((k - 1) / 253)}.${((k - 1) % 253) + 1}`;
 
 export interface MeshOptions {
   kernel: string;
@@ -66,7 +67,7 @@ export class Mesh {
       const wire = backend === 'socketpair' ? await WireServer.start() : undefined;
       mesh = new Mesh(topology, options, netns, wire, netns?.name ?? `bt-${randomBytes(3).toString('hex')}`);
       if (netns) {
-        await netns.addBridge('btmgmt', `${managementPrefix}.254/24`);
+        await netns.addBridge('btmgmt', '192.168.254.254/16');
         for (const [i] of topology.links.entries()) await netns.addBridge(`btl${i}`);
       }
       await mesh.startNodes(topology.nodes.map((n) => n.name));
@@ -133,7 +134,7 @@ export class Mesh {
         ...common,
         management: { driver: 'tuntap', tap: `bt${name}m` },
         bat0Tap: { driver: 'tuntap', tap: `bt${name}b`, mac: nodeMac(k, 1) },
-        serviceIp: `${managementPrefix}.${k}/24`, batctlWrapper: true,
+        serviceIp: `${managementAddress(k)}/16`, batctlWrapper: true,
       }),
       start: { netns: this.netns, attach },
     };

@@ -27,7 +27,7 @@ export const Topology = z.strictObject({
     name: NodeName,
     gateway: z.enum(['off', 'client', 'server']).default('off'),
     alfred: z.enum(['off', 'slave', 'master']).default('slave'),
-  })).min(1).max(200),
+  })).min(1).max(1000),
   links: z.array(Link).default([]),
   /** OGM interval in ms (batman-adv's default is 1000). */
   origInterval: z.number().int().min(50).max(60_000).default(1000),

@@ -1,6 +1,6 @@
 // Host-side clients of a node's services, reached over its management link (inside the
 // node's namespace): batctl (and tc) over TCP 12000 or the batctl console, alfred over
-// TCP 16962, files over 9P.
+// TCP 16962, files over 9P (diod's tools to list and read, our client to get and put).
 import { execa, type ResultPromise } from 'execa';
 import type { ExecOptions, ExecResult } from './netns.ts';
 import { existsSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Netns } from './netns.ts';
 import type { NodeSpec } from '../cmdline/index.ts';
 import type { ConsoleChannel } from './console-channel.ts';
+import { NinePClient } from './ninep.ts';
 
 /** What the clients need of a node: a running UmlNode, or one found by listNodes(). */
 export interface NodeRef { spec: NodeSpec; netns?: Netns; serviceIp?: string; batctlConsole?: ConsoleChannel }
@@ -67,4 +68,31 @@ export async function listGuestDir(node: NodeRef, path: string, aname = '/'): Pr
   if (!node.spec.u9fs) throw new Error(`node ${node.spec.umid} does not run the 9P server (u9fs: true)`);
   const { stdout } = await inNodeNetns(node, 'diodls', ['-t', '10', '-s', `${serviceIp(node, '9P')}:564`, '-a', aname, path]);
   return String(stdout).split('\n').filter(Boolean).sort();
+}
+
+/** A 9P session with the guest's diod over socat in the node's namespace; closed after `use`. */
+async function withNineP<T>(node: NodeRef, aname: string, use: (client: NinePClient, root: number) => Promise<T>): Promise<T> {
+  if (!node.spec.u9fs) throw new Error(`node ${node.spec.umid} does not run the 9P server (u9fs: true)`);
+  const args = ['-', `TCP:${serviceIp(node, '9P')}:564`];
+  const proc = node.netns
+    ? execa('ip', ['netns', 'exec', node.netns.name, 'socat', ...args], { buffer: false, reject: false })
+    : execa('socat', args, { buffer: false, reject: false });
+  try {
+    const client = new NinePClient(proc.stdout!, proc.stdin!);
+    const timeout = sleep(30_000).then(() => { throw new Error(`9P to ${node.spec.umid}: no answer within 30 s`); });
+    return await Promise.race([client.attach(aname).then((root) => use(client, root)), timeout]);
+  } finally {
+    proc.kill('SIGTERM');
+    await proc;
+  }
+}
+
+/** A guest file's bytes over 9P (any size, binary). */
+export function getGuestFile(node: NodeRef, path: string, aname = '/'): Promise<Buffer> {
+  return withNineP(node, aname, (client, root) => client.readFile(root, path));
+}
+
+/** Write a guest file over 9P (created, or truncated and rewritten). */
+export function putGuestFile(node: NodeRef, path: string, data: Buffer, aname = '/', mode = 0o644): Promise<void> {
+  return withNineP(node, aname, (client, root) => client.writeFile(root, path, data, mode));
 }

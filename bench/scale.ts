@@ -1,0 +1,99 @@
+// bench/scale: how many nodes form a converged mesh on this machine. Grids of growing size
+// (sparse: 2-4 links per node), BATMAN_IV, OGM interval 1000 ms (batman-adv's default),
+// hostfs root at mem=24M. Per step: spawn of the first node → every node has a fresh
+// route to every other; then host CPU over 10 s of the converged mesh (from /proc/stat:
+// load average misleads). The step that does not converge in time ends the run.
+import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Mesh, grid } from '../lib/mesh/index.ts';
+import { batctlJson } from '../lib/runner/index.ts';
+import { realise, silentReporter } from '../lib/derivations/index.ts';
+import { linuxV15 } from '../recipes/linux-v15.ts';
+import { image } from '../recipes/image.ts';
+import { printResults } from './report.ts';
+
+const ORIG_INTERVAL = 1000;
+const ALGORITHM = 'BATMAN_IV';
+/** rows × cols per step. */
+export const fullSteps: [number, number][] = [[2, 5], [5, 5], [5, 10], [10, 10], [10, 15], [10, 20], [15, 20]];
+export const quickSteps: [number, number][] = [[2, 5], [5, 5], [5, 10]];
+
+/** Busy and total jiffies of all CPUs. */
+async function cpuTimes(): Promise<[number, number]> {
+  const [, ...fields] = (await readFile('/proc/stat', 'utf8')).split('\n')[0].trim().split(/\s+/).map(Number);
+  const idle = fields[3] + fields[4];
+  const total = fields.reduce((a, b) => a + b, 0);
+  return [total - idle, total];
+}
+
+/** Nodes whose fresh originators are all the others (one batctl call per node, a few at a time). */
+async function convergedCount(mesh: Mesh, fresh: number): Promise<number> {
+  const names = [...mesh.nodes.keys()];
+  let done = 0;
+  const queue = [...names];
+  const worker = async () => {
+    for (let name = queue.shift(); name; name = queue.shift()) {
+      const origs = await batctlJson<{ best?: boolean; last_seen_msecs: number }[]>(mesh.node(name), 'originators_json').catch(() => []);
+      if (origs.filter((o) => o.best && o.last_seen_msecs <= fresh).length >= names.length - 1) done++;
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  return done;
+}
+
+export interface ScaleStep { nodes: number; started_s: number; converged_s: number | null; cpu_percent: number | null; links: number }
+
+async function step(paths: { kernel: string; image: string }, rows: number, cols: number): Promise<ScaleStep> {
+  const n = rows * cols;
+  const t0 = performance.now();
+  const topology = { ...grid(rows, cols), origInterval: ORIG_INTERVAL, routingAlgo: ALGORITHM } as const;
+  const mesh = await Mesh.start(topology, { ...paths, rootfs: 'hostfs', mem: '24M', parallel: 4 });
+  try {
+    const started = (performance.now() - t0) / 1000;
+    const deadline = performance.now() + 60_000 + n * 1000;
+    let convergedAt: number | null = null;
+    while (performance.now() < deadline) {
+      if ((await convergedCount(mesh, 10 * ORIG_INTERVAL + 1000)) === n) { convergedAt = (performance.now() - t0) / 1000; break; }
+      await sleep(500);
+    }
+    let cpu: number | null = null;
+    if (convergedAt !== null) {
+      const [busy0, total0] = await cpuTimes();
+      await sleep(10_000);
+      const [busy1, total1] = await cpuTimes();
+      cpu = (100 * (busy1 - busy0)) / (total1 - total0);
+    }
+    return { nodes: n, started_s: started, converged_s: convergedAt, cpu_percent: cpu, links: mesh.topology.links.length };
+  } finally {
+    await mesh.stop();
+  }
+}
+
+export async function benchScale(steps: [number, number][]): Promise<{ summary: Record<string, number | string>; steps: ScaleStep[] }> {
+  const paths = { kernel: (await realise(linuxV15, { report: silentReporter })).path, image: (await realise(image, { report: silentReporter })).path };
+  const results: ScaleStep[] = [];
+  for (const [rows, cols] of steps) {
+    const result = await step(paths, rows, cols);
+    results.push(result);
+    console.log(`  ${String(result.nodes).padStart(4)} nodes (${rows}×${cols} grid, ${result.links} links): up in ${result.started_s.toFixed(1)} s, ` +
+      (result.converged_s === null ? 'did NOT converge' : `converged ${result.converged_s.toFixed(1)} s, CPU ${result.cpu_percent!.toFixed(0)} % of ${availableParallelism()} cores`));
+    if (result.converged_s === null) break;
+  }
+  const converged = results.filter((r) => r.converged_s !== null);
+  return {
+    summary: {
+      algorithm: ALGORITHM, orig_interval_ms: ORIG_INTERVAL, topology: 'grid', node_mem: 'hostfs 24M',
+      max_converged_nodes: converged.length ? Math.max(...converged.map((r) => r.nodes)) : 0,
+      ...Object.fromEntries(converged.flatMap((r) => [[`converged_${r.nodes}_s`, r.converged_s!], [`cpu_${r.nodes}_percent`, r.cpu_percent!]])),
+    },
+    steps: results,
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const quick = process.argv.includes('--quick');
+  const { summary, steps } = await benchScale(quick ? quickSteps : fullSteps);
+  printResults('scale', summary, { });
+  console.log(JSON.stringify({ bench: 'scale-steps', steps }));
+}
