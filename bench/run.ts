@@ -1,6 +1,7 @@
 // npm run bench [-- --json] [-- --quick]: every benchmark, side by side in one run.
 // The last line (with --json) holds the summary the issue asks for; what is not measured
-// yet is null rather than a made-up number.
+// (the kernel builds, in --quick) is null rather than a made-up number.
+import { writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { benchBoot } from './boot.ts';
@@ -8,6 +9,8 @@ import { benchKernelBuild } from './kernel-build.ts';
 import { benchStore } from './store.ts';
 import { benchThroughput } from './throughput.ts';
 import { printResults } from './report.ts';
+import { benchScale, fullSteps, quickSteps } from './scale.ts';
+import { writePlots } from './plot.ts';
 
 const { values } = parseArgs({ options: { json: { type: 'boolean' }, quick: { type: 'boolean' } } });
 if (values.quick) process.env.BATU_BENCH_SECONDS ??= '4';
@@ -16,8 +19,12 @@ printResults('store', store, { noop_realise_s: 0.5 });
 const boot = await benchBoot();
 printResults('boot', boot, { ready_s: 0.3, first_neighbour_10_s: 1.5, rss_mib_per_node: 16 });
 
-const throughput = await benchThroughput();
+// The jumbo option needs its own kernel build: only in the full run.
+const throughput = await benchThroughput({ withJumbo: !values.quick });
 printResults('throughput', throughput, {});
+
+const scale = await benchScale(values.quick ? quickSteps : fullSteps);
+printResults('scale', scale.summary, {});
 
 // Two kernel builds: only in the full run.
 const kernel = values.quick ? undefined : await benchKernelBuild();
@@ -30,7 +37,10 @@ const summary = {
   first_neighbour_s: boot.first_neighbour_10_s,
   rss_mib_per_node: boot.rss_mib_per_node,
   throughput_ratio: throughput.throughput_ratio, throughput_gbit: throughput.throughput_gbit,
-  max_converged_nodes: null, kernel_build_overhead: kernel?.kernel_build_overhead ?? null,
+  max_converged_nodes: scale.summary.max_converged_nodes, kernel_build_overhead: kernel?.kernel_build_overhead ?? null,
   quick: values.quick ?? false,
 };
+// Saved for the README's plots (bench/plot.ts redraws them from the file).
+await writeFile(new URL('results.json', import.meta.url), JSON.stringify({ date: new Date().toISOString(), summary, store, boot, throughput, scale, kernel }, null, 2) + '\n');
+console.log(`plots: ${(await writePlots({ throughput, scale })).join(', ')}`);
 if (values.json) console.log(JSON.stringify(summary));

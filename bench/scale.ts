@@ -1,11 +1,13 @@
 // bench/scale: how many nodes form a converged mesh on this machine. Grids of growing size
-// (sparse: 2-4 links per node), BATMAN_IV, OGM interval 1000 ms (batman-adv's default),
-// hostfs root at mem=24M. Per step: spawn of the first node → every node has a fresh
-// route to every other; then host CPU over 10 s of the converged mesh (from /proc/stat:
-// load average misleads). The step that does not converge in time ends the run.
+// (sparse: 2-4 links per node), hostfs root at mem=24M; the link backend, OGM interval and
+// algorithm are options (defaults: socketpair links, 5000 ms, BATMAN_IV). Per step: spawn
+// of the first node → every node has a fresh route to every other; then host CPU over 10 s
+// of the converged mesh (from /proc/stat: load average misleads). The step that does not
+// converge in time ends the run.
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
 import { Mesh, grid } from '../lib/mesh/index.ts';
 import { batctlJson } from '../lib/runner/index.ts';
 import { realise, silentReporter } from '../lib/derivations/index.ts';
@@ -13,8 +15,8 @@ import { linuxV15 } from '../recipes/linux-v15.ts';
 import { image } from '../recipes/image.ts';
 import { printResults } from './report.ts';
 
-const ORIG_INTERVAL = 1000;
-const ALGORITHM = 'BATMAN_IV';
+export interface ScaleConfig { backend: 'bridge' | 'socketpair'; origInterval: number; algorithm: 'BATMAN_IV' | 'BATMAN_V' }
+export const defaultScaleConfig: ScaleConfig = { backend: 'socketpair', origInterval: 5000, algorithm: 'BATMAN_IV' };
 /** rows × cols per step. */
 export const fullSteps: [number, number][] = [[2, 5], [5, 5], [5, 10], [10, 10], [10, 15], [10, 20], [15, 20]];
 export const quickSteps: [number, number][] = [[2, 5], [5, 5], [5, 10]];
@@ -44,17 +46,23 @@ async function convergedCount(mesh: Mesh, fresh: number): Promise<number> {
 
 export interface ScaleStep { nodes: number; started_s: number; converged_s: number | null; cpu_percent: number | null; links: number }
 
-async function step(paths: { kernel: string; image: string }, rows: number, cols: number): Promise<ScaleStep> {
+/** The mesh being measured, so that ctrl-c can still stop it. */
+let current: Mesh | undefined;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => { void (current?.stop() ?? Promise.resolve()).finally(() => process.exit(130)); });
+}
+
+async function step(paths: { kernel: string; image: string }, rows: number, cols: number, config: ScaleConfig): Promise<ScaleStep> {
   const n = rows * cols;
   const t0 = performance.now();
-  const topology = { ...grid(rows, cols), origInterval: ORIG_INTERVAL, routingAlgo: ALGORITHM } as const;
-  const mesh = await Mesh.start(topology, { ...paths, rootfs: 'hostfs', mem: '24M', parallel: 4 });
+  const topology = { ...grid(rows, cols), origInterval: config.origInterval, routingAlgo: config.algorithm };
+  const mesh = current = await Mesh.start(topology, { ...paths, rootfs: 'hostfs', mem: '24M', parallel: 4, backend: config.backend });
   try {
     const started = (performance.now() - t0) / 1000;
-    const deadline = performance.now() + 60_000 + n * 1000;
+    const deadline = performance.now() + 60_000 + n * 1000 + 20 * config.origInterval;
     let convergedAt: number | null = null;
     while (performance.now() < deadline) {
-      if ((await convergedCount(mesh, 10 * ORIG_INTERVAL + 1000)) === n) { convergedAt = (performance.now() - t0) / 1000; break; }
+      if ((await convergedCount(mesh, 10 * config.origInterval + 1000)) === n) { convergedAt = (performance.now() - t0) / 1000; break; }
       await sleep(500);
     }
     let cpu: number | null = null;
@@ -67,14 +75,15 @@ async function step(paths: { kernel: string; image: string }, rows: number, cols
     return { nodes: n, started_s: started, converged_s: convergedAt, cpu_percent: cpu, links: mesh.topology.links.length };
   } finally {
     await mesh.stop();
+    current = undefined;
   }
 }
 
-export async function benchScale(steps: [number, number][]): Promise<{ summary: Record<string, number | string>; steps: ScaleStep[] }> {
+export async function benchScale(steps: [number, number][], config = defaultScaleConfig): Promise<{ summary: Record<string, number | string>; steps: ScaleStep[] }> {
   const paths = { kernel: (await realise(linuxV15, { report: silentReporter })).path, image: (await realise(image, { report: silentReporter })).path };
   const results: ScaleStep[] = [];
   for (const [rows, cols] of steps) {
-    const result = await step(paths, rows, cols);
+    const result = await step(paths, rows, cols, config);
     results.push(result);
     console.log(`  ${String(result.nodes).padStart(4)} nodes (${rows}×${cols} grid, ${result.links} links): up in ${result.started_s.toFixed(1)} s, ` +
       (result.converged_s === null ? 'did NOT converge' : `converged ${result.converged_s.toFixed(1)} s, CPU ${result.cpu_percent!.toFixed(0)} % of ${availableParallelism()} cores`));
@@ -83,7 +92,7 @@ export async function benchScale(steps: [number, number][]): Promise<{ summary: 
   const converged = results.filter((r) => r.converged_s !== null);
   return {
     summary: {
-      algorithm: ALGORITHM, orig_interval_ms: ORIG_INTERVAL, topology: 'grid', node_mem: 'hostfs 24M',
+      backend: config.backend, algorithm: config.algorithm, orig_interval_ms: config.origInterval, topology: 'grid', node_mem: 'hostfs 24M',
       max_converged_nodes: converged.length ? Math.max(...converged.map((r) => r.nodes)) : 0,
       ...Object.fromEntries(converged.flatMap((r) => [[`converged_${r.nodes}_s`, r.converged_s!], [`cpu_${r.nodes}_percent`, r.cpu_percent!]])),
     },
@@ -92,8 +101,13 @@ export async function benchScale(steps: [number, number][]): Promise<{ summary: 
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const quick = process.argv.includes('--quick');
-  const { summary, steps } = await benchScale(quick ? quickSteps : fullSteps);
+  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, backend: { type: 'string' }, interval: { type: 'string' }, algorithm: { type: 'string' } } });
+  const config: ScaleConfig = {
+    backend: (values.backend ?? defaultScaleConfig.backend) as ScaleConfig['backend'],
+    origInterval: Number(values.interval ?? defaultScaleConfig.origInterval),
+    algorithm: (values.algorithm ?? defaultScaleConfig.algorithm) as ScaleConfig['algorithm'],
+  };
+  const { summary, steps } = await benchScale(values.quick ? quickSteps : fullSteps, config);
   printResults('scale', summary, { });
   console.log(JSON.stringify({ bench: 'scale-steps', steps }));
 }

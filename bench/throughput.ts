@@ -1,8 +1,10 @@
 // bench/throughput: iperf3 TCP between two hosts behind two mesh nodes (client ns → node A's
 // bat0 → the mesh link → node B's bat0 → server ns), against iperf3 between two
 // veth-connected namespaces, measured side by side in one run (this machine is noisy).
-import { Mesh, type TopologyInput } from '../lib/mesh/index.ts';
-import { Netns } from '../lib/runner/index.ts';
+// Also batman-adv's own throughput meter (batctl tp: bat0 to bat0, no host hop, no TCP)
+// over both link backends.
+import { Mesh, converged, nodeMac, observe, type MeshOptions, type TopologyInput } from '../lib/mesh/index.ts';
+import { Netns, batctl } from '../lib/runner/index.ts';
 import { realise, silentReporter } from '../lib/derivations/index.ts';
 import { linuxV15 } from '../recipes/linux-v15.ts';
 import { image } from '../recipes/image.ts';
@@ -49,22 +51,48 @@ export async function overMesh(paths: { kernel: string; image: string }, extra: 
   }
 }
 
-export async function benchThroughput(): Promise<Record<string, number>> {
+/** batctl tp from a to b (their originator addresses), Gbit/s. */
+export async function meshTp(paths: { kernel: string; image: string }, backend: MeshOptions['backend'], extra: Partial<TopologyInput> = {}): Promise<number> {
+  const mesh = await Mesh.start({ nodes: [{ name: 'a' }, { name: 'b' }], links: [['a', 'b']], origInterval: 200, ...extra }, { ...paths, backend });
+  try {
+    for (let i = 0; i < 100 && !converged(await observe(mesh)); i++) await new Promise((r) => setTimeout(r, 200));
+    const out = await batctl(mesh.node('a'), ['tp', '-t', String(seconds() * 1000), nodeMac(2, 2, 0)]);
+    const mbit = /\(([\d.]+) Mbps\)/.exec(out)?.[1];
+    if (!mbit) throw new Error(`batctl tp gave no throughput: ${out}`);
+    return Number(mbit) / 1000;
+  } finally {
+    await mesh.stop();
+  }
+}
+
+/** The jumbo option (recipes/batman-adv-jumbo.ts): bat0 at 15900 over 16000-byte links, fragmentation off. */
+async function jumbo(): Promise<number> {
+  const { jumboKernel, jumboImage } = await import('../recipes/batman-adv-jumbo.ts');
+  const paths = { kernel: (await realise(jumboKernel)).path, image: (await realise(jumboImage)).path };
+  return overMesh(paths, { linkDriver: 'vector', linkMtu: 16000, bat0Mtu: 15900, meshSettings: { fragmentation: 0 } });
+}
+
+export async function benchThroughput({ withJumbo = false } = {}): Promise<Record<string, number>> {
   const paths = { kernel: (await realise(linuxV15, { report: silentReporter })).path, image: (await realise(image, { report: silentReporter })).path };
   const veth = await vethBaseline();
   const vector1560 = await overMesh(paths, { linkDriver: 'vector', linkMtu: 1560 });
   const tuntap = await overMesh(paths, { linkDriver: 'tuntap' });
   const vector1500 = await overMesh(paths, { linkDriver: 'vector' });
+  const tpBridge = await meshTp(paths, 'bridge', { linkMtu: 1560 });
+  const tpSocketpair = await meshTp(paths, 'socketpair', { linkMtu: 1560 });
+  const jumboGbit = withJumbo ? await jumbo() : undefined;
   const veth2 = await vethBaseline(); // again, to see how much the baseline drifted meanwhile
   const baseline = (veth + veth2) / 2;
   return {
     seconds_per_run: seconds(),
     host_veth_gbit: baseline, host_veth_drift: Math.abs(veth - veth2) / baseline,
     vector_tap_mtu1560_gbit: vector1560, legacy_tuntap_gbit: tuntap, vector_tap_mtu1500_gbit: vector1500,
+    batctl_tp_bridge_mtu1560_gbit: tpBridge, batctl_tp_socketpair_mtu1560_gbit: tpSocketpair,
+    ...(jumboGbit !== undefined ? { jumbo_bat0_15900_gbit: jumboGbit } : {}),
     throughput_gbit: vector1560, throughput_ratio: vector1560 / baseline,
   };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  printResults('throughput', await benchThroughput(), { });
+  printResults('throughput', await benchThroughput({ withJumbo: process.argv.includes('--jumbo') }), { });
 }

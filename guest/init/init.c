@@ -8,6 +8,7 @@
 #include "settings.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -18,6 +19,7 @@
 #include <sys/signalfd.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,7 +27,7 @@
 
 int batu_errors;
 static struct batu_config cfg;
-static struct service services[5];
+static struct service services[8];
 static int nservices;
 static char service_ip[INET_ADDRSTRLEN];
 
@@ -40,6 +42,30 @@ static void mount_all(void)
 		if (mount(mounts[i].src, mounts[i].dir, mounts[i].type, 0, NULL) && errno != EBUSY)
 			fail("mount %s on %s: %s", mounts[i].type, mounts[i].dir, strerror(errno));
 	}
+}
+
+/* Out-of-tree modules the image carries (e.g. a batman-adv release instead of the
+ * kernel's own), loaded before bat0 is made. */
+static void load_modules(void)
+{
+	DIR *dir = opendir("/lib/modules");
+	struct dirent *e;
+	while (dir && (e = readdir(dir))) {
+		char path[300];
+		size_t len = strlen(e->d_name);
+		if (len < 4 || strcmp(e->d_name + len - 3, ".ko"))
+			continue;
+		snprintf(path, sizeof(path), "/lib/modules/%s", e->d_name);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || syscall(SYS_finit_module, fd, "", 0))
+			fail("load module %s: %s", path, strerror(errno));
+		else
+			say("loaded module %s", e->d_name);
+		if (fd >= 0)
+			close(fd);
+	}
+	if (dir)
+		closedir(dir);
 }
 
 static void read_file(const char *path, char *buf, size_t len)
@@ -354,6 +380,7 @@ int main(int argc, char **argv)
 		fail("%s", cfg.errors[i]);
 	if (cfg.has_service_ip)
 		inet_ntop(AF_INET, &cfg.service_ip, service_ip, sizeof(service_ip));
+	load_modules();
 	setup_network();
 	for (int i = 0; i < cfg.nwrites; i++)
 		if (apply_write(cfg.writes[i].path, cfg.writes[i].value) == 0)

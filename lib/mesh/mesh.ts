@@ -117,6 +117,7 @@ export class Mesh {
       rootfs: this.options.rootfs ?? 'initramfs', mem: this.options.mem,
       hard, bat0Mac: nodeMac(k, 0), alfred: node.alfred, routingAlgo: this.topology.routingAlgo,
       mesh: {
+        ...this.topology.meshSettings,
         orig_interval: this.topology.origInterval,
         bridge_loop_avoidance: this.topology.bridgeLoopAvoidance ? 1 as const : 0 as const,
         ...(node.gateway !== 'off' ? { gw_mode: node.gateway } : {}),
@@ -133,7 +134,10 @@ export class Mesh {
       spec: parseSpec({
         ...common,
         management: { driver: 'tuntap', tap: `bt${name}m` },
-        bat0Tap: { driver: 'tuntap', tap: `bt${name}b`, mac: nodeMac(k, 1) },
+        // The bat0 side carries the clients' traffic: the same driver as the links.
+        bat0Tap: this.topology.linkDriver === 'tuntap'
+          ? { driver: 'tuntap', tap: `bt${name}b`, mac: nodeMac(k, 1), mtu: this.topology.bat0Mtu }
+          : { driver: 'vector', transport: 'tap', ifname: `bt${name}b`, mac: nodeMac(k, 1), mtu: this.topology.bat0Mtu },
         serviceIp: `${managementAddress(k)}/16`, batctlWrapper: true,
       }),
       start: { netns: this.netns, attach },

@@ -2,6 +2,7 @@
 // jitter, rate). A link joins two nodes, or several (a shared medium, like one radio
 // channel). The zod schema is the single source of truth; generators build common shapes.
 import { z } from 'zod';
+import { MeshSettings } from '../cmdline/index.ts';
 
 const NodeName = z.string().regex(/^[a-z][a-z0-9]{0,5}$/, 'expected a short node name (1-6 lowercase letters/digits)');
 
@@ -38,6 +39,10 @@ export const Topology = z.strictObject({
   linkMtu: z.number().int().min(576).max(65534).optional(),
   /** Bridge loop avoidance drops the mesh's broadcasts for its first ~30 s; off by default here. */
   bridgeLoopAvoidance: z.boolean().default(false),
+  /** MTU of each node's bat0-side tap (the clients' link; bridge backend), e.g. for jumbo frames. */
+  bat0Mtu: z.number().int().min(576).max(65534).optional(),
+  /** Further batman-adv settings for every node (gateway, OGM interval and BLA have their own fields). */
+  meshSettings: MeshSettings.omit({ gw_mode: true, orig_interval: true, bridge_loop_avoidance: true }).default({}),
 }).superRefine((t, ctx) => {
   const names = new Set<string>();
   t.nodes.forEach((n, i) => {
