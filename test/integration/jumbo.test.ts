@@ -17,8 +17,8 @@ test('the jumbo batman-adv module loads from the image and two nodes mesh with b
     assert.ok(node.ready.bat0.mtu > 1500, `bat0 MTU ${node.ready.bat0.mtu}`);
   }
   await eventually('the pair converges', async () => converged(await observe(mesh)), 30_000);
-  const [a, b] = [await mesh.client('n1', '10.99.0.1/24'), await mesh.client('n2', '10.99.0.2/24')];
+  const a = await mesh.client('n1', '10.99.0.1/24');
+  await mesh.client('n2', '10.99.0.2/24');
   await eventually('a jumbo ping crosses unfragmented', async () =>
     (await a.exec('ping', ['-c', '1', '-W', '1', '-M', 'do', '-s', '15000', '10.99.0.2'], { reject: false })).exitCode === 0, 30_000);
-  assert.ok(b);
 });
