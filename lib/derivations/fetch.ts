@@ -39,6 +39,9 @@ export async function fetchSource(src: FixedSource, out: string, store: string):
     case 'deb-src': {
       const spec = `${src.package}=${src.version}`;
       await aptFetch(store, out, ['source', '--download-only', spec]).catch((e: Error) => {
+        // An upstream signature (.asc) the mirror lacks is not needed: the .dsc's hash pins the tarballs.
+        const failed = [...e.message.matchAll(/^E: Failed to fetch (\w+:\/\/\S+)/gm)].map((m) => m[1]);
+        if (failed.length && failed.every((url) => url.endsWith('.asc'))) return;
         throw new FetchError(`the Debian source package ${spec} could not be fetched: the registry serves sources for some packages only (use the binary package instead).\n${e.message}`);
       });
       const dscName = (await readdir(out)).find((f) => f.endsWith('.dsc'));
@@ -61,13 +64,14 @@ export async function fetchSource(src: FixedSource, out: string, store: string):
   }
 }
 
-/** A .dsc pins its tarballs: check each one it lists. */
+/** A .dsc pins its tarballs: check each one it lists (an upstream .asc may be absent). */
 async function checkDscFiles(dsc: string, dir: string): Promise<void> {
   const text = await readFile(dsc, 'utf8');
   const block = /^Checksums-Sha256:\n((?: .+\n?)+)/m.exec(text)?.[1] ?? '';
   for (const line of block.split('\n').filter(Boolean)) {
     const [sha256, , file] = line.trim().split(/\s+/);
     const actual = await fileSha256(join(dir, file)).catch(() => 'missing');
+    if (actual === 'missing' && file.endsWith('.asc')) continue; // optional upstream signature
     if (actual !== sha256) throw mismatch(`${file} (listed in ${dsc})`, sha256, actual);
   }
 }
