@@ -12,9 +12,13 @@ import { printResults } from './report.ts';
 
 const ORIG_INTERVAL = 100; // ms; batman-adv's default is 1000
 
-function spec(paths: { kernel: string; image: string }, k: number, mem: string, rootfs: 'initramfs' | 'hostfs'): NodeSpecInput {
+/** 'batctl': the batctl service only; 'all': also alfred (+ batadv-vis, socat) and the 9P server. */
+type Services = 'batctl' | 'all' | 'no-9p';
+
+function spec(paths: { kernel: string; image: string }, k: number, mem: string, rootfs: 'initramfs' | 'hostfs', services: Services): NodeSpecInput {
   return {
     ...paths, umid: `bt-bench-${k}`, mem, rootfs, serviceIp: `192.168.254.${k}/24`, batctlWrapper: true,
+    ...(services !== 'batctl' ? { alfred: 'slave' as const } : {}), ...(services === 'all' ? { u9fs: true } : {}),
     management: { driver: 'tuntap', tap: `btb${k}m` }, bat0Tap: { driver: 'tuntap', tap: `btb${k}b` },
     hard: [{ driver: 'vector', transport: 'tap', ifname: `btb${k}h`, mac: `02:ba:00:${k.toString(16).padStart(2, '0')}:02:00` }],
     mesh: { orig_interval: ORIG_INTERVAL },
@@ -35,7 +39,7 @@ async function nodePss(node: UmlNode): Promise<number> {
   return kib / 1024;
 }
 
-async function bootRound(paths: { kernel: string; image: string }, count: number, mem: string, rootfs: 'initramfs' | 'hostfs' = 'initramfs') {
+async function bootRound(paths: { kernel: string; image: string }, count: number, mem: string, rootfs: 'initramfs' | 'hostfs' = 'initramfs', services: Services = 'batctl') {
   const ns = await Netns.create('bt');
   const nodes: UmlNode[] = [];
   try {
@@ -43,7 +47,7 @@ async function bootRound(paths: { kernel: string; image: string }, count: number
     await ns.addBridge('btmesh');
     const attach = (k: number) => ({ [`btb${k}m`]: 'btmgmt', [`btb${k}h`]: 'btmesh' });
     const t0 = performance.now();
-    nodes.push(...await Promise.all(Array.from({ length: count }, (_, i) => UmlNode.start(spec(paths, i + 1, mem, rootfs), { netns: ns, attach: attach(i + 1) }))));
+    nodes.push(...await Promise.all(Array.from({ length: count }, (_, i) => UmlNode.start(spec(paths, i + 1, mem, rootfs, services), { netns: ns, attach: attach(i + 1) }))));
     const ready = nodes.map((n) => (n.timing.ready! - n.timing.spawned) / 1000);
     // First neighbour: every node has seen some other node's OGMs.
     const firstNeighbour = await Promise.all(nodes.map(async (n) => {
@@ -71,11 +75,15 @@ export async function benchBoot(): Promise<Record<string, number | string>> {
   // The smallest that works: a shared read-only hostfs root at mem=24M (16M is refused by
   // UML; an initramfs, unpacked into each node's memory, needs ~48M to boot quickly).
   const small = await bootRound(paths, 10, '24M', 'hostfs');
+  const all = await bootRound(paths, 10, '24M', 'hostfs', 'all');
+  const no9p = await bootRound(paths, 10, '24M', 'hostfs', 'no-9p');
   return {
     orig_interval_ms: ORIG_INTERVAL,
     ready_s: pair.ready_s, first_neighbour_s: pair.first_neighbour_s,
     ready_10_s: ten.ready_s, first_neighbour_10_s: ten.first_neighbour_s,
-    rss_mib_per_node_initramfs_64M: ten.pss_mib, rss_mib_per_node: small.pss_mib, mem_smallest: 'hostfs 24M',
+    rss_mib_per_node_initramfs_64M: ten.pss_mib, rss_mib_per_node_batctl_only: small.pss_mib, mem_smallest: 'hostfs 24M',
+    // The goal's measure: every service on (batctl, alfred + batadv-vis + socat, the 9P server).
+    rss_mib_per_node: all.pss_mib, rss_mib_per_node_without_9p: no9p.pss_mib,
     ready_10_hostfs_s: small.ready_s,
   };
 }

@@ -1,7 +1,9 @@
-// npm run bench [-- --json] [-- --quick]: every benchmark, side by side in one run.
-// The last line (with --json) holds the summary the issue asks for; what is not measured
-// (the kernel builds, in --quick) is null rather than a made-up number.
-import { writeFile } from 'node:fs/promises';
+// npm run bench [-- --json] [-- --quick] [-- --reuse scale,kernel]: every benchmark, side by
+// side in one run. The last line (with --json) holds the summary the issue asks for; what is
+// not measured (the kernel builds, in --quick) is null rather than a made-up number.
+// --reuse takes the named sections (the two long ones) from the previous bench/results.json,
+// and the summary says so.
+import { readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { benchBoot } from './boot.ts';
@@ -12,8 +14,21 @@ import { printResults } from './report.ts';
 import { benchScale, fullSteps, quickSteps } from './scale.ts';
 import { writePlots } from './plot.ts';
 
-const { values } = parseArgs({ options: { json: { type: 'boolean' }, quick: { type: 'boolean' } } });
+const { values } = parseArgs({ options: { json: { type: 'boolean' }, quick: { type: 'boolean' }, reuse: { type: 'string' } } });
 if (values.quick) process.env.BATU_BENCH_SECONDS ??= '4';
+const resultsFile = new URL('results.json', import.meta.url);
+const reuse = new Set(values.reuse?.split(',') ?? []);
+const previous = reuse.size ? JSON.parse(await readFile(resultsFile, 'utf8')) as Record<string, unknown> & { date: string; reused?: Record<string, string> } : undefined;
+const reused: Record<string, string> = {};
+/** A section from the previous run (with the date it was measured), or a fresh one. */
+async function section<T>(name: string, run: () => Promise<T>): Promise<T> {
+  if (!reuse.has(name)) return run();
+  if (!previous?.[name]) throw new Error(`--reuse ${name}: bench/results.json has no ${name} section`);
+  reused[name] = previous.reused?.[name] ?? previous.date;
+  console.log(`${name}: reused from the run of ${reused[name]}`);
+  return previous[name] as T;
+}
+
 const store = await benchStore();
 printResults('store', store, { noop_realise_s: 0.5 });
 const boot = await benchBoot();
@@ -23,11 +38,11 @@ printResults('boot', boot, { ready_s: 0.3, first_neighbour_10_s: 1.5, rss_mib_pe
 const throughput = await benchThroughput({ withJumbo: !values.quick });
 printResults('throughput', throughput, {});
 
-const scale = await benchScale(values.quick ? quickSteps : fullSteps);
+const scale = await section('scale', () => benchScale(values.quick ? quickSteps : fullSteps));
 printResults('scale', scale.summary, {});
 
 // Two kernel builds: only in the full run.
-const kernel = values.quick ? undefined : await benchKernelBuild();
+const kernel = values.quick ? undefined : await section('kernel', () => benchKernelBuild());
 if (kernel) printResults('kernel-build', kernel, { kernel_build_overhead: 1.05 });
 
 const summary = {
@@ -39,8 +54,9 @@ const summary = {
   throughput_ratio: throughput.throughput_ratio, throughput_gbit: throughput.throughput_gbit,
   max_converged_nodes: scale.summary.max_converged_nodes, kernel_build_overhead: kernel?.kernel_build_overhead ?? null,
   quick: values.quick ?? false,
+  ...(Object.keys(reused).length ? { reused } : {}),
 };
 // Saved for the README's plots (bench/plot.ts redraws them from the file).
-await writeFile(new URL('results.json', import.meta.url), JSON.stringify({ date: new Date().toISOString(), summary, store, boot, throughput, scale, kernel }, null, 2) + '\n');
+await writeFile(resultsFile, JSON.stringify({ date: new Date().toISOString(), reused, summary, store, boot, throughput, scale, kernel }, null, 2) + '\n');
 console.log(`plots: ${(await writePlots({ throughput, scale })).join(', ')}`);
 if (values.json) console.log(JSON.stringify(summary));

@@ -66,8 +66,22 @@ export function hostTaps(spec: NodeSpec): { name: string; mtu?: number }[] {
   });
 }
 
-/** Descriptor numbers the spec's fd links use. */
-const usedFds = (spec: NodeSpec) => [spec.management, spec.bat0Tap, ...spec.hard].flatMap((i) => (i?.driver === 'vector' && i.transport === 'fd' ? [i.fd] : []));
+/**
+ * The helpers that open a node's descriptors before UML starts (taps by tapfd, socketpair
+ * links by fdwire; each execs the next), and the descriptor for its batctl console: one
+ * above every descriptor the links use.
+ */
+async function descriptors(spec: NodeSpec, options: StartOptions): Promise<{ openers: string[]; consoleFd?: number }> {
+  const taps = Object.entries(options.tapFds ?? {});
+  const wires = Object.entries(options.wire?.fds ?? {});
+  const openers = [
+    ...(taps.length ? [await helperBinary('tapfd'), ...taps.map(([fd, tap]) => `${fd}=${tap}`), '--'] : []),
+    ...(wires.length ? [await helperBinary('fdwire'), 'exec', options.wire!.server, ...wires.map(([fd, [pair, end]]) => `${fd}=${pair}:${end}`), '--'] : []),
+  ];
+  const specFds = [spec.management, spec.bat0Tap, ...spec.hard].flatMap((i) => (i?.driver === 'vector' && i.transport === 'fd' ? [i.fd] : []));
+  const used = [2, ...specFds, ...[...taps, ...wires].map(([fd]) => Number(fd))];
+  return { openers, consoleFd: spec.batctlConsole ? Math.max(...used) + 1 : undefined };
+}
 
 export class UmlNode {
   ready!: ReadySummary;
@@ -144,17 +158,12 @@ export class UmlNode {
     if (!spec.mem) args.unshift(`mem=${options.mem ?? '64M'}`);
     if (!spec.umlDir) args.push(`uml_dir=${umlDir}`);
     args.push(...(options.extraArgs ?? []), 'con=null', 'con0=fd:0,fd:1');
-    const tapFds = Object.entries(options.tapFds ?? {});
-    const openTaps = tapFds.length ? [await helperBinary('tapfd'), ...tapFds.map(([fd, tap]) => `${fd}=${tap}`), '--'] : [];
-    const wireFds = Object.entries(options.wire?.fds ?? {});
-    const openWires = wireFds.length ? [await helperBinary('fdwire'), 'exec', options.wire!.server, ...wireFds.map(([fd, [pair, end]]) => `${fd}=${pair}:${end}`), '--'] : [];
-    // The batctl console: con1 on a descriptor above every one the links use.
-    const consoleFd = spec.batctlConsole ? Math.max(2, ...usedFds(spec), ...tapFds.map(([fd]) => Number(fd)), ...wireFds.map(([fd]) => Number(fd))) + 1 : undefined;
+    const { openers, consoleFd } = await descriptors(spec, options);
     if (consoleFd) args.push(`con1=fd:${consoleFd}`);
     const [cmd, argv] = umlCommand(join(spec.kernel, 'bin/linux'), args);
     // pdeathsig: a node never outlives the process that started it, even one killed -9.
     const asUser = options.user ? [`--reuid=${options.user.uid}`, `--regid=${options.user.gid}`, '--clear-groups'] : [];
-    const full = [...(ns?.prefix ?? []), ...openTaps, ...openWires, 'setpriv', '--pdeathsig', 'KILL', ...asUser, '--', cmd, ...argv];
+    const full = [...(ns?.prefix ?? []), ...openers, 'setpriv', '--pdeathsig', 'KILL', ...asUser, '--', cmd, ...argv];
     // Extra descriptors up to the console's: ignored, apart from the console itself.
     const extra = consoleFd ? Array.from({ length: consoleFd - 2 }, (_, i) => (i + 3 === consoleFd ? 'pipe' : 'ignore')) : [];
     const child = execa(full[0], full.slice(1), {
