@@ -248,8 +248,13 @@ export class UmlNode {
       this.batctlConsole?.close();
       await new Promise((done) => this.log.end(done));
       for (const tap of this.taps) await this.netns?.deleteLink(tap);
-      await rm(join(this.runDir, 'pid'), { force: true });
-      await rm(join(this.runDir, 'node.json'), { force: true });
+      // A node that crashed keeps its console log for a post-mortem; a stopped one leaves nothing.
+      if (this.state === 'crashed') {
+        await rm(join(this.runDir, 'pid'), { force: true });
+        await rm(join(this.runDir, 'node.json'), { force: true });
+      } else {
+        await rm(this.runDir, { recursive: true, force: true });
+      }
       await rm(join(this.umlDir, this.spec.umid), { recursive: true, force: true });
     })();
     return this.cleaned;

@@ -28,14 +28,18 @@ export interface KernelOptions {
 export function umlKernel({ series, batmanAdv, tuning = 'speed' }: KernelOptions) {
   const src = kernelSources[series];
   // The defconfig variant merges the fragment minus its speed section (up to the next blank line).
-  const fragmentFile = tuning === 'speed' ? '"$config/uml.config"' : '../base.config';
-  const makeBase = tuning === 'speed' ? '' : `sed '/^# --- speed/,/^$/d' "$config/uml.config" > ../base.config\n      `;
+  // The fragment as asked: without its speed section (defconfig tuning), without the
+  // batman-adv options (they cannot be =y when BATMAN_ADV is off).
+  const filters = [...(tuning === 'speed' ? [] : ['/^# --- speed/,/^$/d']), ...(batmanAdv ? [] : ['/CONFIG_BATMAN_ADV/d'])];
+  const fragmentFile = filters.length ? '../fragment.config' : '"$config/uml.config"';
+  const makeBase = filters.length ? `sed ${filters.map((f) => `-e '${f}'`).join(' ')} "$config/uml.config" > ../fragment.config\n      ` : '';
   return derivation({
     name: `${batmanAdv ? 'linux-uml' : 'linux-uml-nobatman'}${tuning === 'speed' ? '' : '-defconfig'}`,
     version: src.version.replace(/-.*/, ''),
     inputs: { src, config: fragment },
     // Later fragments win: this one turns batman-adv off for out-of-tree builds.
-    env: { extraConfig: batmanAdv ? '' : '# CONFIG_BATMAN_ADV is not set\n' },
+    // Without batman-adv, still the library it selects, which its module then needs built in.
+    env: { extraConfig: batmanAdv ? '' : '# CONFIG_BATMAN_ADV is not set\nCONFIG_LIBCRC32C=y\n' },
     tools: ['make', 'gcc', 'cc', 'as', 'ld', 'ar', 'nm', 'objcopy', 'objdump', 'strip', 'readelf',
       'flex', 'bison', 'bc', 'perl', 'rsync'],
     meta: { progress: { count: '^\\s+CC\\s', unit: 'files compiled', expected: 1000 } },
