@@ -27,32 +27,44 @@ export async function computeManifest(
   root: string,
   { fs = nodeFs as Fs, scan = new Map<string, string>() }: { fs?: Fs; scan?: Map<string, string> } = {},
 ): Promise<Manifest> {
-  const entries: Entry[] = [];
   const references = new Set<string>();
-  async function walk(rel: string): Promise<void> {
+  const reading = limiter(16); // files are read concurrently (a kernel tree has ~17k), a few at a time
+  async function walk(rel: string): Promise<Entry[]> {
     const names = (await fs.readdir(join(root, rel))).map(String).sort();
-    for (const name of names) {
+    const children = await Promise.all(names.map(async (name): Promise<Entry[]> => {
       const path = rel ? `${rel}/${name}` : name;
       const abs = join(root, path);
       const st = await fs.lstat(abs);
       if (st.isSymbolicLink()) {
         const target = String(await fs.readlink(abs));
         for (const [needle, ref] of scan) if (target.includes(needle)) references.add(ref);
-        entries.push({ path, type: 'symlink', target });
-      } else if (st.isDirectory()) {
-        entries.push({ path, type: 'dir' });
-        await walk(path);
-      } else if (st.isFile()) {
-        const data = (await fs.readFile(abs)) as Buffer;
-        for (const [needle, ref] of scan) if (data.includes(needle)) references.add(ref);
-        entries.push({ path, type: 'file', executable: (Number(st.mode) & 0o111) !== 0, size: data.length, sha256: sha256(data) });
-      } else {
-        throw new Error(`${abs}: a store path may hold only files, directories and symlinks`);
+        return [{ path, type: 'symlink', target }];
       }
-    }
+      if (st.isDirectory()) return [{ path, type: 'dir' }, ...(await walk(path))];
+      if (st.isFile()) {
+        return reading(async () => {
+          const data = (await fs.readFile(abs)) as Buffer;
+          for (const [needle, ref] of scan) if (data.includes(needle)) references.add(ref);
+          return [{ path, type: 'file', executable: (Number(st.mode) & 0o111) !== 0, size: data.length, sha256: sha256(data) }];
+        });
+      }
+      throw new Error(`${abs}: a store path may hold only files, directories and symlinks`);
+    }));
+    return children.flat(); // in sorted order, whatever order the reads finished in
   }
-  await walk('');
+  const entries = await walk('');
   return { treeHash: treeHash(entries), references: [...references].sort(), entries };
+}
+
+/** Run at most n of the given jobs at once. */
+function limiter(n: number): <T>(job: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (job) => {
+    while (running >= n) await new Promise<void>((go) => waiting.push(go));
+    running++;
+    try { return await job(); } finally { running--; waiting.shift()?.(); }
+  };
 }
 
 export function treeHash(entries: Entry[]): string {
