@@ -16,8 +16,10 @@ async function iperf(client: Netns, server: Netns, serverIp: string): Promise<nu
   const daemon = server.spawn('iperf3', ['-s', '-1']);
   await new Promise((r) => setTimeout(r, 500));
   try {
-    const { stdout } = await client.exec('iperf3', ['-c', serverIp, '-t', String(seconds()), '-J']);
-    return (JSON.parse(stdout) as { end: { sum_received: { bits_per_second: number } } }).end.sum_received.bits_per_second / 1e9;
+    const { stdout } = await client.exec('iperf3', ['-c', serverIp, '-t', String(seconds()), '-J'], { reject: false });
+    const result = JSON.parse(stdout) as { error?: string; end?: { sum_received?: { bits_per_second: number } } };
+    if (!result.end?.sum_received) throw new Error(`iperf3 to ${serverIp}: ${result.error ?? 'no result'}`);
+    return result.end.sum_received.bits_per_second / 1e9;
   } finally {
     daemon.kill();
     await daemon;
@@ -44,7 +46,9 @@ export async function overMesh(paths: { kernel: string; image: string }, extra: 
   try {
     const client = await mesh.client('a', '10.99.0.1/24');
     const server = await mesh.client('b', '10.99.0.2/24');
-    for (let i = 0; i < 100 && (await client.exec('ping', ['-c', '1', '-W', '1', '10.99.0.2'], { reject: false })).exitCode !== 0; i++);
+    let reached = false;
+    for (let i = 0; i < 100 && !reached; i++) reached = (await client.exec('ping', ['-c', '1', '-W', '1', '10.99.0.2'], { reject: false })).exitCode === 0;
+    if (!reached) throw new Error('the server behind node b is not reachable through the mesh');
     return await iperf(client, server, '10.99.0.2');
   } finally {
     await mesh.stop();
@@ -69,7 +73,7 @@ export async function meshTp(paths: { kernel: string; image: string }, backend: 
 async function jumbo(): Promise<number> {
   const { jumboKernel, jumboImage } = await import('../recipes/batman-adv-jumbo.ts');
   const paths = { kernel: (await realise(jumboKernel)).path, image: (await realise(jumboImage)).path };
-  return overMesh(paths, { linkDriver: 'vector', linkMtu: 16000, bat0Mtu: 15900, meshSettings: { fragmentation: 0 } });
+  return overMesh(paths, { linkDriver: 'vector', linkMtu: 16000, bat0Driver: 'vector', bat0Mtu: 15900, meshSettings: { fragmentation: 0 } });
 }
 
 export async function benchThroughput({ withJumbo = false } = {}): Promise<Record<string, number>> {
@@ -78,6 +82,7 @@ export async function benchThroughput({ withJumbo = false } = {}): Promise<Recor
   const vector1560 = await overMesh(paths, { linkDriver: 'vector', linkMtu: 1560 });
   const tuntap = await overMesh(paths, { linkDriver: 'tuntap' });
   const vector1500 = await overMesh(paths, { linkDriver: 'vector' });
+  const vectorBoth = await overMesh(paths, { linkDriver: 'vector', linkMtu: 1560, bat0Driver: 'vector' });
   const tpBridge = await meshTp(paths, 'bridge', { linkMtu: 1560 });
   const tpSocketpair = await meshTp(paths, 'socketpair', { linkMtu: 1560 });
   const jumboGbit = withJumbo ? await jumbo() : undefined;
@@ -87,6 +92,7 @@ export async function benchThroughput({ withJumbo = false } = {}): Promise<Recor
     seconds_per_run: seconds(),
     host_veth_gbit: baseline, host_veth_drift: Math.abs(veth - veth2) / baseline,
     vector_tap_mtu1560_gbit: vector1560, legacy_tuntap_gbit: tuntap, vector_tap_mtu1500_gbit: vector1500,
+    vector_links_and_bat0_tap_mtu1560_gbit: vectorBoth,
     batctl_tp_bridge_mtu1560_gbit: tpBridge, batctl_tp_socketpair_mtu1560_gbit: tpSocketpair,
     ...(jumboGbit !== undefined ? { jumbo_bat0_15900_gbit: jumboGbit } : {}),
     throughput_gbit: vector1560, throughput_ratio: vector1560 / baseline,

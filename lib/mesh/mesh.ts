@@ -134,8 +134,7 @@ export class Mesh {
       spec: parseSpec({
         ...common,
         management: { driver: 'tuntap', tap: `bt${name}m` },
-        // The bat0 side carries the clients' traffic: the same driver as the links.
-        bat0Tap: this.topology.linkDriver === 'tuntap'
+        bat0Tap: this.topology.bat0Driver === 'tuntap'
           ? { driver: 'tuntap', tap: `bt${name}b`, mac: nodeMac(k, 1), mtu: this.topology.bat0Mtu }
           : { driver: 'vector', transport: 'tap', ifname: `bt${name}b`, mac: nodeMac(k, 1), mtu: this.topology.bat0Mtu },
         serviceIp: `${managementAddress(k)}/16`, batctlWrapper: true,

@@ -39,11 +39,16 @@ export const Topology = z.strictObject({
   linkMtu: z.number().int().min(576).max(65534).optional(),
   /** Bridge loop avoidance drops the mesh's broadcasts for its first ~30 s; off by default here. */
   bridgeLoopAvoidance: z.boolean().default(false),
-  /** MTU of each node's bat0-side tap (the clients' link; bridge backend), e.g. for jumbo frames. */
+  /**
+   * Each node's bat0-side tap (the clients' link; bridge backend): the legacy driver as the
+   * original (measured no slower here), or the vector driver, which jumbo frames (bat0Mtu > 1500) need.
+   */
+  bat0Driver: z.enum(['tuntap', 'vector']).default('tuntap'),
   bat0Mtu: z.number().int().min(576).max(65534).optional(),
   /** Further batman-adv settings for every node (gateway, OGM interval and BLA have their own fields). */
   meshSettings: MeshSettings.omit({ gw_mode: true, orig_interval: true, bridge_loop_avoidance: true }).default({}),
 }).superRefine((t, ctx) => {
+  if (t.bat0Driver === 'tuntap' && (t.bat0Mtu ?? 0) > 1500) ctx.addIssue({ code: 'custom', path: ['bat0Mtu'], message: `bat0Mtu ${t.bat0Mtu}: the legacy tuntap driver caps the MTU at 1500 (bat0Driver: 'vector')` });
   const names = new Set<string>();
   t.nodes.forEach((n, i) => {
     if (names.has(n.name)) ctx.addIssue({ code: 'custom', path: ['nodes', i, 'name'], message: `node name ${n.name} is used twice` });

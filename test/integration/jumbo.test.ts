@@ -9,7 +9,7 @@ import { jumboImage, jumboKernel } from '../../recipes/batman-adv-jumbo.ts';
 
 test('the jumbo batman-adv module loads from the image and two nodes mesh with bat0 at 15900 bytes', async (t) => {
   const paths = { kernel: (await realise(jumboKernel)).path, image: (await realise(jumboImage)).path };
-  const mesh = await Mesh.start({ ...line(2), origInterval: 200, linkMtu: 16000, bat0Mtu: 15900, meshSettings: { fragmentation: 0 } }, paths);
+  const mesh = await Mesh.start({ ...line(2), origInterval: 200, linkMtu: 16000, bat0Driver: 'vector', bat0Mtu: 15900, meshSettings: { fragmentation: 0 } }, paths);
   t.after(() => mesh.stop());
   for (const node of mesh.nodes.values()) {
     assert.match(node.consoleText, /batu-init: loaded module batman-adv\.ko/);
