@@ -18,7 +18,6 @@ export async function writePlots(results: BenchResults): Promise<string[]> {
       ['batctl tp, socketpair', t.batctl_tp_socketpair_mtu1560_gbit],
       ['batctl tp, bridge + taps', t.batctl_tp_bridge_mtu1560_gbit],
       ['iperf3 via mesh, vector 1560', t.vector_tap_mtu1560_gbit],
-      ['… and a vector bat0 tap', t.vector_links_and_bat0_tap_mtu1560_gbit],
       ['iperf3 via mesh, legacy tuntap', t.legacy_tuntap_gbit],
       ['iperf3 via mesh, vector 1500', t.vector_tap_mtu1500_gbit],
     ].filter((b): b is [string, number] => typeof b[1] === 'number');

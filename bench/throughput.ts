@@ -82,7 +82,6 @@ export async function benchThroughput({ withJumbo = false } = {}): Promise<Recor
   const vector1560 = await overMesh(paths, { linkDriver: 'vector', linkMtu: 1560 });
   const tuntap = await overMesh(paths, { linkDriver: 'tuntap' });
   const vector1500 = await overMesh(paths, { linkDriver: 'vector' });
-  const vectorBoth = await overMesh(paths, { linkDriver: 'vector', linkMtu: 1560, bat0Driver: 'vector' });
   const tpBridge = await meshTp(paths, 'bridge', { linkMtu: 1560 });
   const tpSocketpair = await meshTp(paths, 'socketpair', { linkMtu: 1560 });
   const jumboGbit = withJumbo ? await jumbo() : undefined;
@@ -92,7 +91,6 @@ export async function benchThroughput({ withJumbo = false } = {}): Promise<Recor
     seconds_per_run: seconds(),
     host_veth_gbit: baseline, host_veth_drift: Math.abs(veth - veth2) / baseline,
     vector_tap_mtu1560_gbit: vector1560, legacy_tuntap_gbit: tuntap, vector_tap_mtu1500_gbit: vector1500,
-    vector_links_and_bat0_tap_mtu1560_gbit: vectorBoth,
     batctl_tp_bridge_mtu1560_gbit: tpBridge, batctl_tp_socketpair_mtu1560_gbit: tpSocketpair,
     ...(jumboGbit !== undefined ? { jumbo_bat0_15900_gbit: jumboGbit } : {}),
     throughput_gbit: vector1560, throughput_ratio: vector1560 / baseline,
