@@ -77,11 +77,15 @@ async function withNineP<T>(node: NodeRef, aname: string, use: (client: NinePCli
   const proc = node.netns
     ? execa('ip', ['netns', 'exec', node.netns.name, 'socat', ...args], { buffer: false, reject: false })
     : execa('socat', args, { buffer: false, reject: false });
+  let timer: NodeJS.Timeout | undefined;
   try {
     const client = new NinePClient(proc.stdout!, proc.stdin!);
-    const timeout = sleep(30_000).then(() => { throw new Error(`9P to ${node.spec.umid}: no answer within 30 s`); });
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`9P to ${node.spec.umid}: no answer within 30 s`)), 30_000);
+    });
     return await Promise.race([client.attach(aname).then((root) => use(client, root)), timeout]);
   } finally {
+    clearTimeout(timer);
     proc.kill('SIGTERM');
     await proc;
   }
