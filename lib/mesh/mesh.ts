@@ -136,10 +136,12 @@ export class Mesh {
         management: { driver: 'tuntap', tap: `bt${name}m` },
         bat0Tap: this.topology.bat0Driver === 'tuntap'
           ? { driver: 'tuntap', tap: `bt${name}b`, mac: nodeMac(k, 1), mtu: this.topology.bat0Mtu }
-          : { driver: 'vector', transport: 'tap', ifname: `bt${name}b`, mac: nodeMac(k, 1), mtu: this.topology.bat0Mtu },
+          // Opened by the runner and handed over as a descriptor: a client() moves the tap into
+          // its own namespace, which a tap UML opened by name does not survive reliably.
+          : { driver: 'vector', transport: 'fd', fd: 3, fdKind: 'tap', mac: nodeMac(k, 1), mtu: this.topology.bat0Mtu },
         serviceIp: `${managementAddress(k)}/16`, batctlWrapper: true,
       }),
-      start: { netns: this.netns, attach },
+      start: { netns: this.netns, attach, ...(this.topology.bat0Driver === 'vector' ? { tapFds: { 3: `bt${name}b` } } : {}) },
     };
   }
 

@@ -141,7 +141,8 @@ export class UmlNode {
     const taps: string[] = [];
     try {
       if (options.createTaps ?? true) {
-        for (const tap of [...hostTaps(spec), ...Object.values(options.tapFds ?? {}).map((name) => ({ name, mtu: undefined }))]) {
+        const fdMtu = (fd: number) => [spec.management, spec.bat0Tap, ...spec.hard].find((i) => i?.driver === 'vector' && i.transport === 'fd' && i.fd === fd)?.mtu;
+        for (const tap of [...hostTaps(spec), ...Object.entries(options.tapFds ?? {}).map(([fd, name]) => ({ name, mtu: fdMtu(Number(fd)) }))]) {
           if (!ns) throw new NodeError('making taps needs a netns (tests and tools run nodes in their own namespace)');
           await ns.addTap(tap.name, { user: options.tapUser, mtu: tap.mtu });
           taps.push(tap.name);

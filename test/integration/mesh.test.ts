@@ -88,7 +88,9 @@ test('alfred: a record set at one end of a line is readable at the other end, vi
   const [b1, b3] = [await alfredBridge(mesh.node('n1'), join(dir, 'n1.sock')), await alfredBridge(mesh.node('n3'), join(dir, 'n3.sock'))];
   try {
     await execa('alfred', ['-s', '160', '-u', b1.socket], { input: 'from one end' });
-    await eventually('n1\'s record at n3', async () => (await execa('alfred', ['-r', '160', '-u', b3.socket])).stdout.includes('"02:ba:00:01:00:00", "from one end"'), 30_000);
+    // alfred slaves push to their master and pull from it every 10 s (ALFRED_INTERVAL): up to ~20 s, more under load.
+    const took = await eventually('n1\'s record at n3', async () => (await execa('alfred', ['-r', '160', '-u', b3.socket])).stdout.includes('"02:ba:00:01:00:00", "from one end"'), 60_000);
+    console.log(`alfred: n1's record readable at n3 after ${(took / 1000).toFixed(1)} s`);
   } finally {
     await b1.close(); await b3.close();
     await rm(dir, { recursive: true, force: true });
