@@ -5,6 +5,7 @@ import { debPackage } from '../../lib/derivations/index.ts';
 export const debs = {
   'linux-libc-dev': debPackage({ package: 'linux-libc-dev', version: '6.1.192-2', sha256: 'e0632f8e55ec0d2d1c56f9c65a8bcb64ad5d79add297266bc89c616dfef9a7fe' }),
   'batctl': debPackage({ package: 'batctl', version: '2023.0-1', sha256: 'c31616c7a69db86300e07195dc562af16d1e52d084748603c2dd9e9911c2ecfe' }),
+  'alfred': debPackage({ package: 'alfred', version: '2023.0-1', sha256: '2188a445dbc245f343491429d77744033e3832acfa132afd7f58a4947f48a13a' }),
   'diod': debPackage({ package: 'diod', version: '1.0.24-5', sha256: 'cd78f55e91d68ee84496f3738eed4c4f048941710cd280433a12cc548e5f1bd1' }),
   'libc6': debPackage({ package: 'libc6', version: '2.36-9+deb12u14', sha256: 'ba4f88f73dbc3ae9055f3c20f4523bfdbaf1ad13ff95e258924f77d20b4fbedf' }),
   'libnl-3-200': debPackage({ package: 'libnl-3-200', version: '3.7.0-0.2+b1', sha256: 'd1fc3e9eb8e79b4c96b0a64c3d8c9e068ae2f665cab71bd19f417ffd0453a890' }),
