@@ -76,8 +76,12 @@ export async function runBuilder(run: BuilderRun): Promise<string> {
     env, extendEnv: false, cwd: dirs.build, all: true, buffer: false, reject: false, stdin: 'ignore',
   });
   const lines = createInterface({ input: child.all! });
-  lines.on('line', (line) => { log.write(`${line}\n`); run.progress.line(line); });
+  // Phase lines get the time since the start in the log, so a slow phase can be found later.
+  const started = performance.now();
+  const at = () => `(at ${((performance.now() - started) / 1000).toFixed(1)} s)`;
+  lines.on('line', (line) => { log.write(line.startsWith('@@batu phase ') ? `${line} ${at()}\n` : `${line}\n`); run.progress.line(line); });
   const [result] = await Promise.all([child, once(lines, 'close')]);
+  log.write(`@@batu builder exited ${at()}\n`);
   await new Promise((done) => log.end(done));
   if (result.exitCode !== 0 || result.signal) {
     const tail = (await readFile(run.logFile, 'utf8')).trimEnd().split('\n').slice(-30).join('\n');
