@@ -106,8 +106,7 @@ export class Mesh {
   }
 
   private nodeSpec(name: string): { spec: NodeSpec; start: StartOptions } {
-    const k = this.topology.nodes.findIndex((n) => n.name === name) + 1;
-    if (k === 0) throw new Error(`no node ${JSON.stringify(name)} in this mesh`);
+    const k = this.numberOf(name);
     const node = this.topology.nodes[k - 1];
     const links = this.linksOf(name);
     const hard = links.map((link, j) => this.hardInterface(name, k, link, j));
@@ -152,6 +151,13 @@ export class Mesh {
     return this.topology.linkDriver === 'tuntap'
       ? { driver: 'tuntap', tap, ...common }
       : { driver: 'vector', transport: 'tap', ifname: tap, ...common };
+  }
+
+  /** A node's number k (1-based, in topology order): its MACs and service address derive from it. */
+  numberOf(name: string): number {
+    const k = this.topology.nodes.findIndex((n) => n.name === name) + 1;
+    if (k === 0) throw new Error(`no node ${JSON.stringify(name)} in this mesh`);
+    return k;
   }
 
   node(name: string): UmlNode {
@@ -230,7 +236,7 @@ export class Mesh {
       await this.netns.addBridge(`btl${i}`);
       const peer = link.nodes[1];
       const running = this.node(peer);
-      const k = this.topology.nodes.findIndex((n) => n.name === peer) + 1;
+      const k = this.numberOf(peer);
       const j = this.linksOf(peer).length - 1;
       const iface = this.hardInterface(peer, k, i, j);
       const tap = `bt${peer}l${i}`;

@@ -136,8 +136,7 @@ test('mixed kernels: a 6.1 node and a 6.12 node (both compat 15) mesh with each 
 
 /** batman-adv's own layer-2 ping from one node to another's bat0 MAC: average RTT in ms, or null when nothing came back. */
 async function meshPing(mesh: Mesh, from: string, to: string, count = 3): Promise<number | null> {
-  const k = mesh.topology.nodes.findIndex((n) => n.name === to) + 1;
-  const out = await batctl(mesh.node(from), ['ping', '-c', String(count), '-i', '0.2', nodeMac(k, 0)]);
+  const out = await batctl(mesh.node(from), ['ping', '-c', String(count), '-i', '0.2', nodeMac(mesh.numberOf(to), 0)]);
   const m = /rtt min\/avg\/max\/mdev = [\d.]+\/([\d.]+)\//.exec(out);
   return m && !/ 100% packet loss/.test(out) ? Number(m[1]) : null;
 }
