@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { Mesh, grid } from '../lib/mesh/index.ts';
+import { Mesh, grid, heardRecently } from '../lib/mesh/index.ts';
 import { batctlJson } from '../lib/runner/index.ts';
 import { realise, silentReporter } from '../lib/derivations/index.ts';
 import { linuxV15 } from '../recipes/linux-v15.ts';
@@ -30,14 +30,15 @@ async function cpuTimes(): Promise<[number, number]> {
 }
 
 /** Nodes whose fresh originators are all the others (one batctl call per node, a few at a time). */
-async function convergedCount(mesh: Mesh, fresh: number): Promise<number> {
+async function convergedCount(mesh: Mesh): Promise<number> {
   const names = [...mesh.nodes.keys()];
+  const fresh = heardRecently(mesh.topology.origInterval);
   let done = 0;
   const queue = [...names];
   const worker = async () => {
     for (let name = queue.shift(); name; name = queue.shift()) {
       const origs = await batctlJson<{ best?: boolean; last_seen_msecs: number }[]>(mesh.node(name), 'originators_json').catch(() => []);
-      if (origs.filter((o) => o.best && o.last_seen_msecs <= fresh).length >= names.length - 1) done++;
+      if (origs.filter((o) => o.best && fresh(o)).length >= names.length - 1) done++;
     }
   };
   await Promise.all(Array.from({ length: 8 }, worker));
@@ -62,7 +63,7 @@ async function step(paths: { kernel: string; image: string }, rows: number, cols
     const deadline = performance.now() + 60_000 + n * 1000 + 20 * config.origInterval;
     let convergedAt: number | null = null;
     while (performance.now() < deadline) {
-      if ((await convergedCount(mesh, 10 * config.origInterval + 1000)) === n) { convergedAt = (performance.now() - t0) / 1000; break; }
+      if ((await convergedCount(mesh)) === n) { convergedAt = (performance.now() - t0) / 1000; break; }
       await sleep(500);
     }
     let cpu: number | null = null;

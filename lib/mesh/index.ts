@@ -1,4 +1,4 @@
 // lib/mesh: topologies of nodes and links, started, observed and changed while running.
 export { Topology, LinkProperties, line, ring, grid, randomGeometric, type TopologyInput, type Link } from './topology.ts';
 export { Mesh, nodeMac, nodeOfMac, type MeshOptions } from './mesh.ts';
-export { observe, converged, formatTable, type NodeView } from './observe.ts';
+export { observe, converged, formatTable, heardRecently, type NodeView } from './observe.ts';

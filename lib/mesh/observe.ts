@@ -15,6 +15,10 @@ export interface NodeView {
   gateway: string | null;
 }
 
+/** An originator or neighbour heard within 10 OGM intervals (+1 s): batman-adv's 200 s purge is far too slow to tell. */
+export const heardRecently = (origIntervalMs: number) =>
+  (entry: { last_seen_msecs: number }) => entry.last_seen_msecs <= 10 * origIntervalMs + 1000;
+
 /**
  * What every running node knows. batman-adv keeps a silent originator or neighbour for
  * 200 s; a view lists only those heard within 10 OGM intervals (+1 s), so a node that
@@ -23,7 +27,7 @@ export interface NodeView {
 export async function observe(mesh: Mesh): Promise<NodeView[]> {
   const names = mesh.topology.nodes.map((n) => n.name);
   const nameOf = (mac: string) => names[nodeOfMac(mac) - 1] ?? mac;
-  const fresh = (e: { last_seen_msecs: number }) => e.last_seen_msecs <= 10 * mesh.topology.origInterval + 1000;
+  const fresh = heardRecently(mesh.topology.origInterval);
   return Promise.all(names.filter((name) => mesh.nodes.has(name)).map(async (name) => {
     const node = mesh.node(name);
     const [neighbours, originators, gateways] = await Promise.all([

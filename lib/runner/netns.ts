@@ -30,8 +30,8 @@ export class Netns {
   }
 
   /** Start a long-running command inside the namespace (kill it when done). */
-  spawn(command: string, args: string[] = []) {
-    return execa('ip', ['netns', 'exec', this.name, command, ...args], { reject: false });
+  spawn(command: string, args: string[] = [], options: { buffer?: boolean } = {}) {
+    return execa('ip', ['netns', 'exec', this.name, command, ...args], { reject: false, ...options });
   }
 
   /** The argv prefix that runs a command inside the namespace. */

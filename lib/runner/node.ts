@@ -66,6 +66,10 @@ export function hostTaps(spec: NodeSpec): { name: string; mtu?: number }[] {
   });
 }
 
+/** The spec's interfaces on inherited descriptors (vector transport=fd). */
+const fdInterfaces = (spec: NodeSpec) =>
+  [spec.management, spec.bat0Tap, ...spec.hard].filter((i): i is Extract<Interface, { transport: 'fd' }> => i?.driver === 'vector' && i.transport === 'fd');
+
 /**
  * The helpers that open a node's descriptors before UML starts (taps by tapfd, socketpair
  * links by fdwire; each execs the next), and the descriptor for its batctl console: one
@@ -78,8 +82,7 @@ async function descriptors(spec: NodeSpec, options: StartOptions): Promise<{ ope
     ...(taps.length ? [await helperBinary('tapfd'), ...taps.map(([fd, tap]) => `${fd}=${tap}`), '--'] : []),
     ...(wires.length ? [await helperBinary('fdwire'), 'exec', options.wire!.server, ...wires.map(([fd, [pair, end]]) => `${fd}=${pair}:${end}`), '--'] : []),
   ];
-  const specFds = [spec.management, spec.bat0Tap, ...spec.hard].flatMap((i) => (i?.driver === 'vector' && i.transport === 'fd' ? [i.fd] : []));
-  const used = [2, ...specFds, ...[...taps, ...wires].map(([fd]) => Number(fd))];
+  const used = [2, ...fdInterfaces(spec).map((i) => i.fd), ...[...taps, ...wires].map(([fd]) => Number(fd))];
   return { openers, consoleFd: spec.batctlConsole ? Math.max(...used) + 1 : undefined };
 }
 
@@ -141,7 +144,7 @@ export class UmlNode {
     const taps: string[] = [];
     try {
       if (options.createTaps ?? true) {
-        const fdMtu = (fd: number) => [spec.management, spec.bat0Tap, ...spec.hard].find((i) => i?.driver === 'vector' && i.transport === 'fd' && i.fd === fd)?.mtu;
+        const fdMtu = (fd: number) => fdInterfaces(spec).find((i) => i.fd === fd)?.mtu;
         for (const tap of [...hostTaps(spec), ...Object.entries(options.tapFds ?? {}).map(([fd, name]) => ({ name, mtu: fdMtu(Number(fd)) }))]) {
           if (!ns) throw new NodeError('making taps needs a netns (tests and tools run nodes in their own namespace)');
           await ns.addTap(tap.name, { user: options.tapUser, mtu: tap.mtu });

@@ -19,6 +19,11 @@ async function inNodeNetns(node: NodeRef, command: string, args: string[], optio
   return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode };
 }
 
+/** A long-running process in the node's namespace (or here, for a node without one). */
+function spawnInNodeNetns(node: NodeRef, command: string, args: string[], options: { buffer?: boolean } = {}): ResultPromise {
+  return node.netns ? node.netns.spawn(command, args, options) : execa(command, args, { reject: false, ...options });
+}
+
 function serviceIp(node: NodeRef, what: string): string {
   if (!node.serviceIp) throw new Error(`node ${node.spec.umid} has no serviceIp: ${what} is reached through it`);
   return node.serviceIp;
@@ -52,7 +57,7 @@ export interface AlfredBridge { socket: string; close(): Promise<void> }
 export async function alfredBridge(node: NodeRef, socket: string): Promise<AlfredBridge> {
   if (node.spec.alfred === 'off') throw new Error(`node ${node.spec.umid} does not run alfred`);
   const args = [`UNIX-LISTEN:${socket},fork,unlink-early`, `TCP:${serviceIp(node, 'alfred')}:16962`];
-  const proc: ResultPromise = node.netns ? node.netns.spawn('socat', args) : execa('socat', args, { reject: false });
+  const proc = spawnInNodeNetns(node, 'socat', args);
   for (let i = 0; i < 100 && !existsSync(socket); i++) await sleep(20);
   return { socket, close: async () => { proc.kill('SIGTERM'); await proc; await execa('rm', ['-f', socket]); } };
 }
@@ -73,10 +78,7 @@ export async function listGuestDir(node: NodeRef, path: string, aname = '/'): Pr
 /** A 9P session with the guest's diod over socat in the node's namespace; closed after `use`. */
 async function withNineP<T>(node: NodeRef, aname: string, use: (client: NinePClient, root: number) => Promise<T>): Promise<T> {
   if (!node.spec.u9fs) throw new Error(`node ${node.spec.umid} does not run the 9P server (u9fs: true)`);
-  const args = ['-', `TCP:${serviceIp(node, '9P')}:564`];
-  const proc = node.netns
-    ? execa('ip', ['netns', 'exec', node.netns.name, 'socat', ...args], { buffer: false, reject: false })
-    : execa('socat', args, { buffer: false, reject: false });
+  const proc = spawnInNodeNetns(node, 'socat', ['-', `TCP:${serviceIp(node, '9P')}:564`], { buffer: false });
   let timer: NodeJS.Timeout | undefined;
   try {
     const client = new NinePClient(proc.stdout!, proc.stdin!);
