@@ -250,17 +250,29 @@ export class Mesh {
   }
 
   /**
-   * A host behind a node: its bat0-side tap moved into a namespace of its own with
-   * `address` (e.g. 10.99.0.1/24), as a client of a mesh router would be (bridge backend).
+   * A host behind a node: a namespace of its own with `address` (e.g. 10.99.0.1/24) on the
+   * node's bat0 side, as a client of a mesh router would be (bridge backend). The legacy
+   * tap moves into it. A vector tap stays put (the vector driver stops reading a tap that
+   * went down, as a move does): a veth pair and a bridge join it to the client instead.
    */
   async client(name: string, address: string): Promise<Netns> {
     this.node(name);
     if (!this.netns) throw new Error('clients sit on a node\'s bat0 tap: that needs the bridge backend');
     const client = await Netns.create('bt');
     this.clients.push(client);
-    await this.netns.ip('link', 'set', `bt${name}b`, 'netns', client.name);
-    await client.ip('addr', 'add', address, 'dev', `bt${name}b`);
-    await client.ip('link', 'set', `bt${name}b`, 'up');
+    let device = `bt${name}b`;
+    if (this.topology.bat0Driver === 'vector') {
+      const mtu = String(this.topology.bat0Mtu ?? 1500);
+      device = `bt${name}p`;
+      await this.netns.ip('link', 'add', `bt${name}v`, 'mtu', mtu, 'type', 'veth', 'peer', 'name', device, 'mtu', mtu, 'netns', client.name);
+      await this.netns.addBridge(`bt${name}c`);
+      for (const port of [`bt${name}b`, `bt${name}v`]) await this.netns.attach(port, `bt${name}c`);
+      await this.netns.ip('link', 'set', `bt${name}v`, 'up');
+    } else {
+      await this.netns.ip('link', 'set', device, 'netns', client.name);
+    }
+    await client.ip('addr', 'add', address, 'dev', device);
+    await client.ip('link', 'set', device, 'up');
     return client;
   }
 
