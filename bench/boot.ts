@@ -25,14 +25,22 @@ function spec(paths: { kernel: string; image: string }, k: number, mem: string, 
   };
 }
 
-/** PSS (MiB) of every host process of a node: the UML process group. */
-async function nodePss(node: UmlNode): Promise<number> {
+/**
+ * PSS (MiB) of a node: every host process of its UML process group, each address space
+ * once. UML's kernel runs as host processes that share one address space (CLONE_VM), and
+ * each of them reports all of it; theirs have the very same /proc/PID/maps.
+ */
+export async function nodePss(node: { pid?: number }): Promise<number> {
+  const seen = new Set<string>();
   let kib = 0;
   for (const pid of await readdir('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
     const pgid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
     if (pgid !== node.pid) continue;
+    const maps = await readFile(`/proc/${pid}/maps`, 'utf8').catch(() => '');
+    if (seen.has(maps)) continue;
+    seen.add(maps);
     const rollup = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8').catch(() => '');
     kib += Number(/^Pss:\s+(\d+) kB/m.exec(rollup)?.[1] ?? 0);
   }

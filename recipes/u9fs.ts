@@ -1,14 +1,20 @@
-// The guest's 9P file server behind `run_u9fs`. The original used u9fs (plain 9P2000),
-// whose repository no longer exists; batu uses Debian's diod (9P2000.L) and keeps the
-// name. Route: Debian's binary package with its library closure.
-import { runRecipe } from '../lib/derivations/index.ts';
-import { debBinaries } from './userland/binaries.ts';
+// The guest's 9P2000.L file server behind `run_u9fs` (guest/u9fs/u9fs.c), static with
+// musl. The original used Plan 9's u9fs, whose repository no longer exists; Debian's diod
+// did the job until it turned out to cost ~10 MiB per node (glibc, Kerberos, Lua, munge
+// and worker threads) against a node budget of 16 MiB. This one is ~80 KB.
+import { derivation, repoFiles, runRecipe } from '../lib/derivations/index.ts';
 
-export const u9fs = debBinaries({
-  name: 'diod', version: '1.0.24',
-  packages: ['diod', 'libwrap0', 'liblua5.1-0', 'libmunge2', 'libcap2', 'libnsl2', 'libtirpc3', 'libgssapi-krb5-2',
-    'libkrb5-3', 'libk5crypto3', 'libcom-err2', 'libkrb5support0', 'libkeyutils1', 'libc6'],
-  files: ['usr/sbin/diod'],
+export const u9fs = derivation({
+  name: 'u9fs',
+  version: '1',
+  inputs: { src: await repoFiles('batu-u9fs-src', new URL('../guest/u9fs', import.meta.url).pathname) },
+  tools: ['musl-gcc', 'x86_64-linux-gnu-gcc', 'as', 'ld', 'strip'],
+  builder: `
+    phase compile
+    mkdir -p "$out/usr/sbin"
+    musl-gcc -static -O2 -Wall -Wextra -Werror -o "$out/usr/sbin/u9fs" "$src"/*.c
+    strip "$out/usr/sbin/u9fs"
+  `,
 });
 
 await runRecipe(import.meta, u9fs);

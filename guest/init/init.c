@@ -195,9 +195,9 @@ static void start_services(char *self)
 		s->argv[0] = self; s->argv[1] = "batctl-console"; s->argv[2] = BATCTL_CONSOLE;
 	}
 	if (cfg.run_u9fs && cfg.has_service_ip) {
-		struct service *s = add_service("u9fs (diod)");
+		struct service *s = add_service("u9fs");
 		snprintf(listen, sizeof(listen), "%s:564", service_ip);
-		const char *argv[] = { "/usr/sbin/diod", "-f", "-n", "-N", "-E", "-L", "stderr", "-l", listen, NULL };
+		const char *argv[] = { "/usr/sbin/u9fs", "-l", listen, NULL };
 		memcpy(s->argv, argv, sizeof(argv));
 	}
 	if (cfg.alfred != BATU_ALFRED_OFF) {

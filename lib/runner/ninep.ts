@@ -1,4 +1,4 @@
-// A small 9P2000.L client: enough to copy a file from and to a guest's diod (get/put),
+// A small 9P2000.L client: enough to copy a file from and to a guest's u9fs (get/put),
 // where the host kernel has no 9p and diod's userspace tools only read. The transport is
 // any byte stream; the runner uses socat inside the node's namespace.
 import type { Readable, Writable } from 'node:stream';

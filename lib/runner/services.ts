@@ -75,7 +75,7 @@ export async function listGuestDir(node: NodeRef, path: string, aname = '/'): Pr
   return String(stdout).split('\n').filter(Boolean).sort();
 }
 
-/** A 9P session with the guest's diod over socat in the node's namespace; closed after `use`. */
+/** A 9P session with the guest's u9fs over socat in the node's namespace; closed after `use`. */
 async function withNineP<T>(node: NodeRef, aname: string, use: (client: NinePClient, root: number) => Promise<T>): Promise<T> {
   if (!node.spec.u9fs) throw new Error(`node ${node.spec.umid} does not run the 9P server (u9fs: true)`);
   const proc = spawnInNodeNetns(node, 'socat', ['-', `TCP:${serviceIp(node, '9P')}:564`], { buffer: false });
