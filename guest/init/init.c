@@ -96,6 +96,32 @@ static int check(int rc, const char *what, const char *iface)
 	return rc;
 }
 
+/* bat0 over rtnetlink, or, where batman-adv has no rtnetlink kind (releases before 2017,
+ * e.g. compat 14 "batman-adv-legacy"), the sysfs way: a hard interface joining makes it. */
+static int legacy_batman;
+
+static int create_bat0(void)
+{
+	char name[16], path[96];
+	int rc = nl_link_create("bat0", "batadv", cfg.routing_algo);
+	if (rc != -EOPNOTSUPP)
+		return check(rc, "create", "bat0");
+	if (*cfg.routing_algo)
+		write_file("/sys/module/batman_adv/parameters/routing_algo", cfg.routing_algo);
+	for (int i = 2; i < BATU_MAX_IFACES; i++) {
+		if (!cfg.iface_kind[i])
+			continue;
+		batu_iface_name(&cfg, i, name, sizeof(name));
+		snprintf(path, sizeof(path), "/sys/class/net/%s/batman_adv/mesh_iface", name);
+		write_file(path, "bat0");
+	}
+	if (access("/sys/class/net/bat0", F_OK))
+		return check(rc, "create", "bat0");
+	legacy_batman = 1;
+	say("bat0 made through batman-adv's sysfs (a release without rtnetlink)");
+	return 0;
+}
+
 static void setup_network(void)
 {
 	char name[16];
@@ -123,7 +149,7 @@ static void setup_network(void)
 		}
 	}
 
-	if (check(nl_link_create("bat0", "batadv", cfg.routing_algo), "create", "bat0"))
+	if (create_bat0())
 		return;
 	write_file("/proc/sys/net/ipv6/conf/bat0/accept_dad", "0");
 	if (cfg.has_bat0_hwaddr)
@@ -132,7 +158,7 @@ static void setup_network(void)
 		if (!cfg.iface_kind[i])
 			continue;
 		batu_iface_name(&cfg, i, name, sizeof(name));
-		if (!check(nl_link_set_master(name, "bat0"), "add to bat0:", name))
+		if (legacy_batman || !check(nl_link_set_master(name, "bat0"), "add to bat0:", name))
 			check(nl_link_set_up(name), "bring up", name);
 	}
 	check(nl_link_set_up("bat0"), "bring up", "bat0");

@@ -124,9 +124,11 @@ int apply_write(const char *path, const char *value)
 {
 	char iface[32], knob[64], rest;
 	int fd, ok;
-	if (sscanf(path, "/sys/class/net/%31[^/]/mesh/%63[^/]%c", iface, knob, &rest) == 2)
+	/* batman-adv's sysfs files are written as they are where a release still has them
+	 * (compat 14); a netlink-only batman-adv gets them translated. */
+	if (access(path, F_OK) && sscanf(path, "/sys/class/net/%31[^/]/mesh/%63[^/]%c", iface, knob, &rest) == 2)
 		return mesh_setting(path, iface, knob, value);
-	if (sscanf(path, "/sys/class/net/%31[^/]/batman_adv/%63[^/]%c", iface, knob, &rest) == 2)
+	if (access(path, F_OK) && sscanf(path, "/sys/class/net/%31[^/]/batman_adv/%63[^/]%c", iface, knob, &rest) == 2)
 		return hardif_setting(path, iface, knob, value);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	ok = fd >= 0 && write(fd, value, strlen(value)) == (ssize_t)strlen(value);

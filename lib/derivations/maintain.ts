@@ -66,6 +66,7 @@ export async function gc(options: { store?: string } = {}): Promise<{ kept: stri
     try { if (!isValid(path)) await removePath(path); } finally { await lock.release(); }
   }
   await removeTree(join(store, '.tmp'));
+  await removeTree(join(store, '.trash'));
   return { kept: [...keep].sort(), removed };
 }
 

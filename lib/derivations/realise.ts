@@ -12,7 +12,7 @@ import { computeManifest } from './manifest.ts';
 import { BuildProgress, stderrReporter, type Reporter } from './progress.ts';
 import { runBuilder } from './sandbox.ts';
 import type { Input } from './schema.ts';
-import { commitPath, hashPart, isValid, removeTree, scratchDir, sidecar, storeDir } from './store.ts';
+import { commitPath, discardTree, hashPart, isValid, removeTree, scratchDir, sidecar, storeDir } from './store.ts';
 import { resolveTools } from './toolchain.ts';
 
 export interface RealiseOptions {
@@ -78,7 +78,7 @@ async function realiseOne(input: Input, path: string, store: string, report: Rep
     const manifest = await computeManifest(out, { scan: await referenceCandidates(input, store) });
     await commitPath(path, out, canonical({ ...input, inputs: inputPaths, hash: await hashInput(input) }) + '\n', manifest);
   } finally {
-    await removeTree(scratch);
+    await discardTree(store, scratch);
   }
 }
 

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, writeFile, chmod } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { execa } from 'execa';
 import { computeManifest, type Manifest } from './manifest.ts';
 import { normalizeTree } from './normalize.ts';
 
@@ -56,6 +57,22 @@ export async function removeTree(path: string): Promise<void> {
   if (!existsSync(path)) return;
   await chmodTree(path);
   await rm(path, { recursive: true, force: true });
+}
+
+/**
+ * Throw a scratch tree away off the critical path: a kernel build's tree takes ~10 s to
+ * delete. It is renamed into <store>/.trash at once and deleted by a detached, niced
+ * process; `gc` clears whatever such a process leaves.
+ */
+export async function discardTree(store: string, path: string): Promise<void> {
+  if (!existsSync(path)) return;
+  const trash = join(store, '.trash');
+  await mkdir(trash, { recursive: true });
+  const target = join(trash, basename(path));
+  await rename(path, target);
+  const remover = execa('nice', ['-n', '19', 'sh', '-c', 'chmod -R u+w "$1" 2>/dev/null; rm -rf "$1"', 'discard', target],
+    { detached: true, stdio: 'ignore', cleanup: false, reject: false });
+  remover.unref();
 }
 
 async function chmodTree(path: string): Promise<void> {

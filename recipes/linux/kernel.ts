@@ -15,6 +15,37 @@ export const kernelSources = {
 };
 export type KernelSeries = keyof typeof kernelSources;
 
+const kernelTools = ['make', 'gcc', 'cc', 'as', 'ld', 'ar', 'nm', 'objcopy', 'objdump', 'strip', 'readelf',
+  'flex', 'bison', 'bc', 'perl', 'rsync'];
+
+/** Unpacks the source tarball inside a linux-source .deb into ./linux and enters it. */
+const unpackKernelSource = `unpackKernelSource() {
+  dpkg-deb --fsys-tarfile "$1"/*.deb | tar -xO --wildcards './usr/src/linux-source-*.tar.xz' | tar -xJ
+  mv linux-source-* linux && cd linux
+}`;
+
+/**
+ * The uapi headers (\`headers_install\`) userland compiles against. UML cannot export
+ * headers; those of its host arch are what guest programs use. A derivation of their own:
+ * they depend on the source only, not on a kernel's config (like Nix's linuxHeaders).
+ */
+export function uapiHeaders(series: KernelSeries) {
+  const src = kernelSources[series];
+  return derivation({
+    name: 'linux-uapi-headers',
+    version: src.version.replace(/-.*/, ''),
+    inputs: { src },
+    tools: kernelTools,
+    builder: `
+      ${unpackKernelSource}
+      phase unpack
+      unpackKernelSource "$src"
+      phase install
+      make ARCH=x86 headers_install INSTALL_HDR_PATH="$out" > /dev/null
+    `,
+  });
+}
+
 const fragment = await repoFiles('batu-uml-config', new URL('./config', import.meta.url).pathname);
 
 export interface KernelOptions {
@@ -40,22 +71,16 @@ export function umlKernel({ series, batmanAdv, tuning = 'speed' }: KernelOptions
     // Later fragments win: this one turns batman-adv off for out-of-tree builds.
     // Without batman-adv, still the library it selects, which its module then needs built in.
     env: { extraConfig: batmanAdv ? '' : '# CONFIG_BATMAN_ADV is not set\nCONFIG_LIBCRC32C=y\n' },
-    tools: ['make', 'gcc', 'cc', 'as', 'ld', 'ar', 'nm', 'objcopy', 'objdump', 'strip', 'readelf',
-      'flex', 'bison', 'bc', 'perl', 'rsync'],
+    tools: kernelTools,
     meta: { progress: { count: '^\\s+CC\\s', unit: 'files compiled', expected: 1000 } },
     builder: `
+      ${unpackKernelSource}
       phase unpack
-      dpkg-deb --fsys-tarfile "$src"/*.deb | tar -x --wildcards './usr/src/linux-source-*.tar.xz'
-      tar -xf usr/src/linux-source-*.tar.xz && rm -r usr
-      mv linux-source-* linux && cd linux
+      unpackKernelSource "$src"
       # Reproducible: no dates, users, hosts or build paths in the binary.
       export KBUILD_BUILD_TIMESTAMP='Thu Jan  1 00:00:01 UTC 1970' KBUILD_BUILD_USER=batu \\
         KBUILD_BUILD_HOST=batu KBUILD_BUILD_VERSION=1
       export KCFLAGS="-ffile-prefix-map=$PWD=/build/linux" KAFLAGS="-ffile-prefix-map=$PWD=/build/linux"
-      # UML cannot export headers; the uapi headers of its host arch are what guest
-      # userland compiles against. Done first, before the tree is configured for um.
-      make ARCH=x86 headers_install INSTALL_HDR_PATH="$out/headers" > /dev/null
-      make ARCH=x86 mrproper > /dev/null
       phase configure
       printf '%s' "$extraConfig" > ../extra.config
       ${makeBase}make ARCH=um defconfig > /dev/null
