@@ -70,29 +70,31 @@ export async function meshTp(paths: { kernel: string; image: string }, backend: 
 }
 
 /** The jumbo option (recipes/batman-adv-jumbo.ts): bat0 at 15900 over 16000-byte links, fragmentation off. */
-async function jumbo(): Promise<number> {
+async function jumbo(linkDriver: 'vector' | 'socketpair'): Promise<number> {
   const { jumboKernel, jumboImage } = await import('../recipes/batman-adv-jumbo.ts');
   const paths = { kernel: (await realise(jumboKernel)).path, image: (await realise(jumboImage)).path };
-  return overMesh(paths, { linkDriver: 'vector', linkMtu: 16000, bat0Driver: 'vector', bat0Mtu: 15900, meshSettings: { fragmentation: 0 } });
+  return overMesh(paths, { linkDriver, linkMtu: 16000, bat0Driver: 'vector', bat0Mtu: 15900, meshSettings: { fragmentation: 0 } });
 }
 
 export async function benchThroughput({ withJumbo = false } = {}): Promise<Record<string, number>> {
   const paths = { kernel: (await realise(linuxV15, { report: silentReporter })).path, image: (await realise(image, { report: silentReporter })).path };
   const veth = await vethBaseline();
   const vector1560 = await overMesh(paths, { linkDriver: 'vector', linkMtu: 1560 });
+  const socketpair1560 = await overMesh(paths, { linkDriver: 'socketpair', linkMtu: 1560 });
   const tuntap = await overMesh(paths, { linkDriver: 'tuntap' });
   const vector1500 = await overMesh(paths, { linkDriver: 'vector' });
   const tpBridge = await meshTp(paths, 'bridge', { linkMtu: 1560 });
   const tpSocketpair = await meshTp(paths, 'socketpair', { linkMtu: 1560 });
-  const jumboGbit = withJumbo ? await jumbo() : undefined;
+  const jumboGbit = withJumbo ? await jumbo('vector') : undefined;
+  const jumboSocketpairGbit = withJumbo ? await jumbo('socketpair') : undefined;
   const veth2 = await vethBaseline(); // again, to see how much the baseline drifted meanwhile
   const baseline = (veth + veth2) / 2;
   return {
     seconds_per_run: seconds(),
     host_veth_gbit: baseline, host_veth_drift: Math.abs(veth - veth2) / baseline,
-    vector_tap_mtu1560_gbit: vector1560, legacy_tuntap_gbit: tuntap, vector_tap_mtu1500_gbit: vector1500,
+    vector_tap_mtu1560_gbit: vector1560, socketpair_mtu1560_gbit: socketpair1560, legacy_tuntap_gbit: tuntap, vector_tap_mtu1500_gbit: vector1500,
     batctl_tp_bridge_mtu1560_gbit: tpBridge, batctl_tp_socketpair_mtu1560_gbit: tpSocketpair,
-    ...(jumboGbit !== undefined ? { jumbo_bat0_15900_gbit: jumboGbit } : {}),
+    ...(jumboGbit !== undefined ? { jumbo_bat0_15900_gbit: jumboGbit, jumbo_socketpair_gbit: jumboSocketpairGbit! } : {}),
     throughput_gbit: vector1560, throughput_ratio: vector1560 / baseline,
   };
 }

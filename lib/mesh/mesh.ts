@@ -1,6 +1,7 @@
 // A running mesh. Two link backends for one topology spec:
 //  - 'bridge' (root): a private namespace, a management bridge for the nodes' services, one
-//    host bridge per link with a vector tap of each end (several ends: a shared medium);
+//    host bridge per link with a vector tap of each end (several ends: a shared medium), or,
+//    with linkDriver 'socketpair', a unix socketpair per link (faster: no host bridge);
 //  - 'socketpair' (no privilege at all): each link a unix socketpair handed to both nodes,
 //    the nodes' batctl service on their console instead of a management network.
 // Link properties are netem in the guests, so both backends have them. Links can be cut,
@@ -57,18 +58,17 @@ export class Mesh {
   static async start(input: TopologyInput, options: MeshOptions): Promise<Mesh> {
     const topology = Topology.parse(input);
     const backend = options.backend ?? 'bridge';
-    if (backend === 'socketpair') {
-      const shared = topology.links.find((l) => l.nodes.length > 2);
-      if (shared) throw new Error(`link ${shared.nodes.join('-')}: a shared medium needs the bridge backend (socketpairs are point to point)`);
-    }
+    const socketpairs = backend === 'socketpair' || topology.linkDriver === 'socketpair';
+    const shared = topology.links.find((l) => l.nodes.length > 2);
+    if (socketpairs && shared) throw new Error(`link ${shared.nodes.join('-')}: a shared medium needs tap links on the bridge backend (socketpairs are point to point)`);
     const netns = backend === 'bridge' ? await Netns.create('bt') : undefined;
     let mesh: Mesh | undefined;
     try {
-      const wire = backend === 'socketpair' ? await WireServer.start() : undefined;
+      const wire = socketpairs ? await WireServer.start() : undefined;
       mesh = new Mesh(topology, options, netns, wire, netns?.name ?? `bt-${randomBytes(3).toString('hex')}`);
       if (netns) {
         await netns.addBridge('btmgmt', '192.168.254.254/16');
-        for (const [i] of topology.links.entries()) await netns.addBridge(`btl${i}`);
+        if (!socketpairs) for (const [i] of topology.links.entries()) await netns.addBridge(`btl${i}`);
       }
       await mesh.startNodes(topology.nodes.map((n) => n.name));
       return mesh;
@@ -122,13 +122,13 @@ export class Mesh {
         ...(node.gateway !== 'off' ? { gw_mode: node.gateway } : {}),
       },
     };
-    if (this.wire) {
-      const ends = Object.fromEntries(links.map((link, j): [number, [number, 0 | 1]] =>
-        [3 + j, [link, this.topology.links[link].nodes.indexOf(name) as 0 | 1]]));
-      return { spec: parseSpec({ ...common, batctlConsole: true }), start: { wire: this.wire.fds(ends) } };
-    }
+    // Socketpair links are fds 3, 4, …; a vector bat0 tap (bridge backend) comes after them.
+    const wire = this.wire?.fds(Object.fromEntries(links.map((link, j): [number, [number, 0 | 1]] =>
+      [3 + j, [link, this.topology.links[link].nodes.indexOf(name) as 0 | 1]])));
+    if (!this.netns) return { spec: parseSpec({ ...common, batctlConsole: true }), start: { wire } };
     const attach: Record<string, string> = { [`bt${name}m`]: 'btmgmt' };
-    for (const link of links) attach[`bt${name}l${link}`] = `btl${link}`;
+    if (!wire) for (const link of links) attach[`bt${name}l${link}`] = `btl${link}`;
+    const bat0Fd = 3 + (wire ? links.length : 0);
     return {
       spec: parseSpec({
         ...common,
@@ -137,10 +137,10 @@ export class Mesh {
           ? { driver: 'tuntap', tap: `bt${name}b`, mac: nodeMac(k, 1), mtu: this.topology.bat0Mtu }
           // Opened by the runner and handed over as a descriptor: a client() moves the tap into
           // its own namespace, which a tap UML opened by name does not survive reliably.
-          : { driver: 'vector', transport: 'fd', fd: 3, fdKind: 'tap', mac: nodeMac(k, 1), mtu: this.topology.bat0Mtu },
+          : { driver: 'vector', transport: 'fd', fd: bat0Fd, fdKind: 'tap', mac: nodeMac(k, 1), mtu: this.topology.bat0Mtu },
         serviceIp: `${managementAddress(k)}/16`, batctlWrapper: true,
       }),
-      start: { netns: this.netns, attach, ...(this.topology.bat0Driver === 'vector' ? { tapFds: { 3: `bt${name}b` } } : {}) },
+      start: { netns: this.netns, attach, wire, ...(this.topology.bat0Driver === 'vector' ? { tapFds: { [bat0Fd]: `bt${name}b` } } : {}) },
     };
   }
 
@@ -223,7 +223,7 @@ export class Mesh {
    * new links hot-plugged (mconsole config), the new node boots with them.
    */
   async addNode(node: Partial<NodeInput> & { name: string }, links: string[]): Promise<UmlNode> {
-    if (!this.netns) throw new Error('adding nodes to a running mesh needs the bridge backend (a running node cannot be handed new socketpairs)');
+    if (!this.netns || this.wire) throw new Error('adding nodes to a running mesh needs tap links on the bridge backend (a running node cannot be handed new socketpairs)');
     const next = Topology.parse({
       ...this.topology,
       nodes: [...this.topology.nodes, node],

@@ -33,8 +33,12 @@ export const Topology = z.strictObject({
   /** OGM interval in ms (batman-adv's default is 1000). */
   origInterval: z.number().int().min(50).max(60_000).default(1000),
   routingAlgo: z.enum(['BATMAN_IV', 'BATMAN_V']).default('BATMAN_IV'),
-  /** Hard interfaces: the vector driver on a tap (default) or the legacy tuntap driver (as the original). */
-  linkDriver: z.enum(['vector', 'tuntap']).default('vector'),
+  /**
+   * Hard interfaces (bridge backend): the vector driver on a tap (default), the legacy tuntap
+   * driver (as the original), or the vector driver on a unix socketpair per link (no host tap
+   * or bridge per frame: faster, point-to-point links only, no addNode).
+   */
+  linkDriver: z.enum(['vector', 'tuntap', 'socketpair']).default('vector'),
   /** MTU of the hard interfaces: 1560 lets bat0 keep 1500 without fragmenting (tuntap caps at 1500). */
   linkMtu: z.number().int().min(576).max(65534).optional(),
   /** Bridge loop avoidance drops the mesh's broadcasts for its first ~30 s; off by default here. */
@@ -64,6 +68,7 @@ export const Topology = z.strictObject({
     if (seen.has(key)) issue('is given twice');
     seen.add(key);
     if (link.jitterMs !== undefined && link.delayMs === undefined) issue('jitterMs needs delayMs');
+    if (t.linkDriver === 'socketpair' && link.nodes.length > 2) issue("a shared medium needs tap links (linkDriver 'vector' or 'tuntap'): socketpairs are point to point");
   });
 });
 export type Topology = z.infer<typeof Topology>;

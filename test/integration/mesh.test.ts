@@ -184,3 +184,15 @@ test('a shared medium: three nodes on one link are each other\'s direct neighbou
   assert.deepEqual(views.map((v) => [v.name, v.neighbours]), [['n1', ['n2', 'n3']], ['n2', ['n1', 'n3']], ['n3', ['n1', 'n2']]]);
   assert.ok(views.every((v) => Object.entries(v.originators).every(([to, route]) => route.via === to)), 'every route is direct');
 });
+
+test('socketpair links on the bridge backend: clients reach each other over a 3-node line; no host bridge per link; addNode is refused', async (t) => {
+  const mesh = await startMesh(t, { ...line(3), linkDriver: 'socketpair', origInterval: 200 });
+  const views = await convergedViews(mesh);
+  assert.equal(views.find((v) => v.name === 'n1')!.originators.n3.via, 'n2');
+  const bridges = (await mesh.netns!.exec('ip', ['-o', 'link', 'show', 'type', 'bridge'])).stdout;
+  assert.deepEqual([...bridges.matchAll(/^\d+: (\S+?)[:@]/gm)].map((m) => m[1]), ['btmgmt'], 'only the management bridge');
+  const a = await mesh.client('n1', '10.99.0.1/24');
+  await mesh.client('n3', '10.99.0.3/24');
+  await eventually('n1\'s client reaches n3\'s', async () => (await a.exec('ping', ['-c', '1', '-W', '1', '10.99.0.3'], { reject: false })).exitCode === 0);
+  await assert.rejects(mesh.addNode({ name: 'n4' }, ['n3']), /needs tap links on the bridge backend/);
+});

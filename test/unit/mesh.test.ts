@@ -33,6 +33,8 @@ test('links: pairs, shared media and properties parse into one shape; bad ones n
     assert.equal(r.success, false, JSON.stringify(links));
     assert.match(r.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'), message);
   }
+  const shared = Topology.safeParse({ ...grid(1, 3), linkDriver: 'socketpair', links: [{ nodes: ['n1', 'n2', 'n3'] }] });
+  assert.match(shared.error!.issues[0].message, /link n1-n2-n3: a shared medium needs tap links/);
 });
 
 test('netem arguments follow the link properties; none removes the qdisc', () => {

@@ -31,6 +31,16 @@ static int unix_socket(const char *path, struct sockaddr_un *addr)
 
 #define MAX_PAIRS 4096
 
+/* A link carries bursts: with the default send buffer (~200 KB of queued frames) a sender
+ * outrunning its peer has frames dropped, which TCP over the mesh pays for in
+ * retransmissions. The kernel caps the size at net.core.wmem_max. */
+static void deepen(int pair[2])
+{
+	int size = 4 << 20;
+	for (int i = 0; i < 2; i++)
+		setsockopt(pair[i], SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+}
+
 static int serve(const char *path)
 {
 	struct sockaddr_un addr;
@@ -56,6 +66,8 @@ static int serve(const char *path)
 			struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
 			if (ends[p][0] < 0 && socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, ends[p]))
 				perror("fdwire: socketpair");
+			else
+				deepen(ends[p]);
 			cmsg->cmsg_level = SOL_SOCKET;
 			cmsg->cmsg_type = SCM_RIGHTS;
 			cmsg->cmsg_len = CMSG_LEN(sizeof(int));
