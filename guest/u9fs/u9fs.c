@@ -219,7 +219,11 @@ static int walk(struct reader *r)
 		return -EPROTO;
 	if (!f)
 		return -EBADF;
-	if (f->fd >= 0 && newfid == f->id && n)
+	if (newfid == f->id && n == 0) {	/* a no-op: the fid stays as it is, open or not */
+		put(0, 2);
+		return 0;
+	}
+	if (f->fd >= 0 && newfid == f->id)
 		return -EBUSY;
 	char *path = strdup(f->path);
 	size_t count = used;
@@ -252,7 +256,7 @@ static int walk(struct reader *r)
 /* Linux open(2) flags a client may ask for (9P2000.L uses Linux's values). */
 static int open_flags(uint32_t flags)
 {
-	return (int)(flags & (O_ACCMODE | O_TRUNC | O_APPEND | O_NONBLOCK | O_DIRECTORY | O_NOFOLLOW | O_SYNC)) | O_CLOEXEC | O_NOCTTY;
+	return (int)(flags & (O_ACCMODE | O_EXCL | O_TRUNC | O_APPEND | O_NONBLOCK | O_DIRECTORY | O_NOFOLLOW | O_SYNC)) | O_CLOEXEC | O_NOCTTY;
 }
 
 static int lopen(struct reader *r)

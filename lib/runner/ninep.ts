@@ -101,7 +101,7 @@ export class NinePClient {
   /** Write (create or truncate) `path` with `data` and `mode`. */
   async writeFile(root: number, path: string, data: Buffer, mode = 0o644): Promise<void> {
     const slash = path.lastIndexOf('/');
-    const [dir, name] = [path.slice(0, slash), path.slice(slash + 1)];
+    const [dir, name] = [slash < 0 ? '' : path.slice(0, slash), path.slice(slash + 1)];
     if (!name) throw new NinePError(`9P put: ${path} names a directory, not a file`);
     let fid: number;
     try {
