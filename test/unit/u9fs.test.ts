@@ -26,8 +26,10 @@ async function startServer(t: { after(fn: () => unknown): void }): Promise<strin
   const server = execa(binary, ['-l', address], { reject: false });
   t.after(() => { server.kill(); return server; });
   for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>((done) => connect(Number(address.split(':')[1]), '127.0.0.1')
-      .once('connect', function () { this.destroy(); done(true); }).once('error', () => done(false)));
+    const up = await new Promise<boolean>((done) => {
+      const probe = connect(Number(address.split(':')[1]), '127.0.0.1');
+      probe.once('connect', () => { probe.destroy(); done(true); }).once('error', () => done(false));
+    });
     if (up) return address;
     await new Promise((r) => setTimeout(r, 20));
   }
