@@ -21,10 +21,12 @@ export async function benchKernelBuild(): Promise<Record<string, number>> {
     // The same source .deb, fetched (and unpacked) before the clock starts, as the store's fetch is not timed either.
     const deb = (await realise(kernelSources['6.12'], { store, report: silentReporter })).path;
     await execa('bash', ['-c', `dpkg-deb --fsys-tarfile ${deb}/*.deb | tar -x -C ${work} --wildcards './usr/src/linux-source-*.tar.xz'`]);
-    const unpack = await seconds(() => execa('bash', ['-c', `cd ${work} && tar -xf usr/src/linux-source-*.tar.xz`]));
+    // The locale the store's builders get, so only the store itself differs.
+    const env = { LC_ALL: 'C' };
+    const unpack = await seconds(() => execa('bash', ['-c', `cd ${work} && tar -xf usr/src/linux-source-*.tar.xz`], { env }));
     const make = await seconds(() => execa('bash', ['-c', `set -e; cd ${work}/linux-source-*
       make ARCH=um defconfig >/dev/null; scripts/kconfig/merge_config.sh -m .config ${fragment} >/dev/null
-      make ARCH=um olddefconfig >/dev/null; make ARCH=um -j$(nproc) linux modules >/dev/null 2>&1`]));
+      make ARCH=um olddefconfig >/dev/null; make ARCH=um -j$(nproc) linux modules >/dev/null 2>&1`], { env }));
     const plain = unpack + make;
     let path = '';
     const viaStore = await seconds(async () => { path = (await realise(linuxV15, { store, report: silentReporter })).path; });
