@@ -9,6 +9,8 @@ import { execa } from 'execa';
 import { parse } from '../../lib/cmdline/index.ts';
 import { Netns, UmlNode, alfredBridge, batctl, batctlJson, listGuestDir, readGuestFile } from '../../lib/runner/index.ts';
 import { eventually, nodeTestBed } from '../fixtures/guest-helpers.ts';
+import { realise } from '../../lib/derivations/index.ts';
+import { jumboKernel } from '../../recipes/batman-adv-jumbo.ts';
 
 const bed = nodeTestBed();
 
@@ -115,6 +117,20 @@ test('a node with broken parameters reports each one and still comes up with the
   // The rest came up: the hard interface is in the mesh, the valid setting applied, services run.
   await eventually('eth2 active in bat0', async () => /^eth2: active$/m.test(await batctl(node, ['meshif', 'bat0', 'interface'])));
   assert.equal((await batctl(node, ['meshif', 'bat0', 'orig_interval'])).trim(), '2000');
+  assert.ok((await listGuestDir(node, '/')).includes('init'));
+});
+
+test('a kernel without batman-adv and no module: the init says bat0 cannot be made, and the rest comes up', async () => {
+  const kernel = (await realise(jumboKernel)).path; // 6.12 with BATMAN_ADV off
+  const node = await start({
+    ...bed.paths, kernel, umid: 'bt-nobatman', serviceIp: '192.168.254.31/24', u9fs: true, batctlWrapper: true,
+    management: { driver: 'tuntap', tap: 'bt-n-m' }, hard: [{ driver: 'tuntap', tap: 'bt-n-h' }],
+  }, { netns: bed.ns, attach: { 'bt-n-m': 'bt-mgmt' } });
+  // Neither rtnetlink nor the legacy sysfs way (which the init tries next) can make bat0.
+  const errors = node.consoleText.split('\n').filter((l) => l.startsWith('batu-init: error:'));
+  assert.deepEqual(errors, ['batu-init: error: create bat0: Not supported'], node.consoleText); // EOPNOTSUPP, in musl's words
+  assert.equal(node.ready.errors, 1);
+  assert.deepEqual(node.ready.services.sort(), ['batctl-service', 'u9fs']);
   assert.ok((await listGuestDir(node, '/')).includes('init'));
 });
 
