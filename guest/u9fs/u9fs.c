@@ -503,30 +503,32 @@ static int dir_op(struct reader *r, int type)
 
 static int handle(int type, struct reader *r)
 {
-	if (type == Tversion)
+	switch (type) {
+	case Tversion:
 		return version(r);
-	if (type == Tattach)
+	case Tattach:
 		return attach(r);
-	if (type == Twalk)
+	case Twalk:
 		return walk(r);
-	if (type == Tlopen)
+	case Tlopen:
 		return lopen(r);
-	if (type == Tlcreate)
+	case Tlcreate:
 		return lcreate(r);
-	if (type == Tread)
+	case Tread:
 		return do_read(r);
-	if (type == Twrite)
+	case Twrite:
 		return do_write(r);
-	if (type == Tflush)
-		return 0;	/* requests are answered in order: nothing is ever pending */
-	if (type == Tmkdir || type == Tsymlink || type == Tmknod)
+	case Tflush:	/* requests are answered in order: nothing is ever pending */
+		return 0;
+	case Tmkdir: case Tsymlink: case Tmknod:
 		return make(r, type);
-	if (type == Trenameat || type == Tunlinkat || type == Tlink)
+	case Trenameat: case Tunlinkat: case Tlink:
 		return dir_op(r, type);
-	if (type == Tauth)	/* what diod's clients take as "no authentication needed" */
+	case Tauth:	/* what diod's clients take as "no authentication needed" */
 		return -ENOENT;
-	if (type == Txattrwalk || type == Txattrcreate)
+	case Txattrwalk: case Txattrcreate:
 		return -EOPNOTSUPP;
+	}
 
 	/* The rest act on one fid, named first. */
 	struct fid *f = fid_find((uint32_t)get(r, 4));
