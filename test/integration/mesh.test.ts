@@ -134,9 +134,13 @@ test('mixed kernels: a 6.1 node and a 6.12 node (both compat 15) mesh with each 
 });
 
 
-/** batman-adv's own layer-2 ping from one node to another's bat0 MAC: average RTT in ms, or null when nothing came back. */
+/**
+ * batman-adv's own layer-2 ping from one node to another's originator address (its first hard
+ * interface; bat0's MAC would first need the translation table, which can lag the routes):
+ * average RTT in ms, or null when nothing came back.
+ */
 async function meshPing(mesh: Mesh, from: string, to: string, count = 3): Promise<number | null> {
-  const out = await batctl(mesh.node(from), ['ping', '-c', String(count), '-i', '0.2', nodeMac(mesh.numberOf(to), 0)]);
+  const out = await batctl(mesh.node(from), ['ping', '-c', String(count), '-i', '0.2', nodeMac(mesh.numberOf(to), 2, 0)]);
   const m = /rtt min\/avg\/max\/mdev = [\d.]+\/([\d.]+)\//.exec(out);
   return m && !/ 100% packet loss/.test(out) ? Number(m[1]) : null;
 }
