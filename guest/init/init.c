@@ -96,6 +96,21 @@ static int check(int rc, const char *what, const char *iface)
 	return rc;
 }
 
+/* The `/path=value` parameters, in order: bat0's own settings (mesh_only) as soon as bat0
+ * exists, so that e.g. orig_interval holds from the first OGM (batman-adv schedules it
+ * when a hard interface joins); the rest once networking is up. */
+static void apply_writes(int mesh_only)
+{
+	static char done[BATU_MAX_WRITES];
+	for (int i = 0; i < cfg.nwrites; i++) {
+		if (done[i] || (mesh_only && !is_mesh_setting(cfg.writes[i].path)))
+			continue;
+		done[i] = 1;
+		if (apply_write(cfg.writes[i].path, cfg.writes[i].value) == 0)
+			say("wrote %s=%s", cfg.writes[i].path, cfg.writes[i].value);
+	}
+}
+
 /* bat0 over rtnetlink, or, where batman-adv has no rtnetlink kind (releases before 2017,
  * e.g. compat 14 "batman-adv-legacy"), the sysfs way: a hard interface joining makes it. */
 static int legacy_batman;
@@ -151,6 +166,8 @@ static void setup_network(void)
 
 	if (create_bat0())
 		return;
+	if (!legacy_batman)
+		apply_writes(1);
 	write_file("/proc/sys/net/ipv6/conf/bat0/accept_dad", "0");
 	if (cfg.has_bat0_hwaddr)
 		check(nl_link_set_mac("bat0", cfg.bat0_hwaddr), "set bat0_hwaddr of", "bat0");
@@ -408,9 +425,7 @@ int main(int argc, char **argv)
 		inet_ntop(AF_INET, &cfg.service_ip, service_ip, sizeof(service_ip));
 	load_modules();
 	setup_network();
-	for (int i = 0; i < cfg.nwrites; i++)
-		if (apply_write(cfg.writes[i].path, cfg.writes[i].value) == 0)
-			say("wrote %s=%s", cfg.writes[i].path, cfg.writes[i].value);
+	apply_writes(0);
 	start_services(argv[0]);
 	wait_for_listeners();
 	print_ready();

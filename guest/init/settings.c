@@ -120,6 +120,12 @@ static int hardif_setting(const char *path, const char *hardif, const char *knob
 	return -1;
 }
 
+int is_mesh_setting(const char *path)
+{
+	char iface[32], knob[64], rest;
+	return access(path, F_OK) && sscanf(path, "/sys/class/net/%31[^/]/mesh/%63[^/]%c", iface, knob, &rest) == 2;
+}
+
 int apply_write(const char *path, const char *value)
 {
 	char iface[32], knob[64], rest;

@@ -78,6 +78,10 @@ test('two nodes on one host bridge form a mesh, and a ping crosses from one bat0
     netns: bed.ns, attach: { [`bt-p${n}-m`]: 'bt-mgmt', [`bt-p${n}-h`]: 'bt-mesh' },
   })));
   assert.equal(a.ready.interfaces[2].name, 'vec2');
+  // bat0's settings are made before a hard interface joins: batman-adv schedules the first
+  // OGM at join time with the interval then set (the default 1 s would hold for one round).
+  const boot = a.consoleText;
+  assert.ok(boot.indexOf('wrote /sys/class/net/bat0/mesh/orig_interval=200') < boot.indexOf('bat0: Adding interface: vec2'), boot);
 
   // Each sees the other as a batman-adv neighbour.
   const neighbour = (from: UmlNode, mac: string) => eventually(`${from.spec.umid} sees ${mac} as a neighbour`, async () =>
