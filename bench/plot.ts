@@ -14,10 +14,10 @@ export async function writePlots(results: BenchResults): Promise<string[]> {
   if (t) {
     const bars: [string, number][] = [
       ['host veth (baseline)', t.host_veth_gbit],
-      ['iperf3 via mesh, jumbo, socketpair links', t.jumbo_socketpair_gbit],
-      ['iperf3 via mesh, jumbo bat0 15900', t.jumbo_bat0_15900_gbit],
+      ['iperf3, jumbo, socketpairs', t.jumbo_socketpair_gbit],
+      ['iperf3, jumbo, vector taps', t.jumbo_bat0_15900_gbit],
       ['batctl tp, socketpair', t.batctl_tp_socketpair_mtu1560_gbit],
-      ['iperf3 via mesh, socketpair links 1560', t.socketpair_mtu1560_gbit],
+      ['iperf3, socketpairs 1560', t.socketpair_mtu1560_gbit],
       ['batctl tp, bridge + taps', t.batctl_tp_bridge_mtu1560_gbit],
       ['iperf3 via mesh, vector 1560', t.vector_tap_mtu1560_gbit],
       ['iperf3 via mesh, legacy tuntap', t.legacy_tuntap_gbit],
