@@ -120,21 +120,31 @@ static int hardif_setting(const char *path, const char *hardif, const char *knob
 	return -1;
 }
 
+#define MESH_KNOB "/sys/class/net/%31[^/]/mesh/%63[^/]%c"
+#define HARDIF_KNOB "/sys/class/net/%31[^/]/batman_adv/%63[^/]%c"
+
+/* A batman-adv sysfs knob (format MESH_KNOB or HARDIF_KNOB) to translate into a batctl
+ * setting: batman-adv's sysfs files are written as they are where a release still has
+ * them (compat 14); a netlink-only batman-adv has none. */
+static int translated(const char *path, const char *format, char iface[32], char knob[64])
+{
+	char rest;
+	return access(path, F_OK) && sscanf(path, format, iface, knob, &rest) == 2;
+}
+
 int is_mesh_setting(const char *path)
 {
-	char iface[32], knob[64], rest;
-	return access(path, F_OK) && sscanf(path, "/sys/class/net/%31[^/]/mesh/%63[^/]%c", iface, knob, &rest) == 2;
+	char iface[32], knob[64];
+	return translated(path, MESH_KNOB, iface, knob);
 }
 
 int apply_write(const char *path, const char *value)
 {
-	char iface[32], knob[64], rest;
+	char iface[32], knob[64];
 	int fd, ok;
-	/* batman-adv's sysfs files are written as they are where a release still has them
-	 * (compat 14); a netlink-only batman-adv gets them translated. */
-	if (access(path, F_OK) && sscanf(path, "/sys/class/net/%31[^/]/mesh/%63[^/]%c", iface, knob, &rest) == 2)
+	if (translated(path, MESH_KNOB, iface, knob))
 		return mesh_setting(path, iface, knob, value);
-	if (access(path, F_OK) && sscanf(path, "/sys/class/net/%31[^/]/batman_adv/%63[^/]%c", iface, knob, &rest) == 2)
+	if (translated(path, HARDIF_KNOB, iface, knob))
 		return hardif_setting(path, iface, knob, value);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	ok = fd >= 0 && write(fd, value, strlen(value)) == (ssize_t)strlen(value);

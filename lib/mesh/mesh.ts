@@ -58,9 +58,10 @@ export class Mesh {
   static async start(input: TopologyInput, options: MeshOptions): Promise<Mesh> {
     const topology = Topology.parse(input);
     const backend = options.backend ?? 'bridge';
-    const socketpairs = backend === 'socketpair' || topology.linkDriver === 'socketpair';
+    // linkDriver 'socketpair' with a shared medium the schema already refused.
     const shared = topology.links.find((l) => l.nodes.length > 2);
-    if (socketpairs && shared) throw new Error(`link ${shared.nodes.join('-')}: a shared medium needs tap links on the bridge backend (socketpairs are point to point)`);
+    if (backend === 'socketpair' && shared) throw new Error(`link ${shared.nodes.join('-')}: a shared medium needs tap links on the bridge backend (socketpairs are point to point)`);
+    const socketpairs = backend === 'socketpair' || topology.linkDriver === 'socketpair';
     const netns = backend === 'bridge' ? await Netns.create('bt') : undefined;
     let mesh: Mesh | undefined;
     try {
