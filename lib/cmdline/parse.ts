@@ -16,7 +16,7 @@ function parseVector(options: string, param: string): Interface {
   const optional = (key: string, value?: string) => (value === undefined ? {} : { [key]: numeric(value) });
   switch (o.transport) {
     case 'tap': case 'hybrid': case 'raw': return { driver: 'vector', transport: o.transport, ifname: o.ifname, ...common } as Interface;
-    case 'fd': return { driver: 'vector', transport: 'fd', fd: numeric(o.fd), fdKind: o.vec === '0' ? 'tap' : 'socket', ...common } as Interface;
+    case 'fd': return { driver: 'vector', transport: 'fd', fd: numeric(o.fd), fdKind: o.vec === '0' ? 'tap' : 'socket', offload: o.vnet === '1', ...common } as Interface;
     case 'gre': case 'l2tpv3':
       return {
         driver: 'vector', transport: o.transport, src: o.src, dst: o.dst,

@@ -6,7 +6,10 @@ export function vectorOptions(iface: Extract<Interface, { driver: 'vector' }>): 
   const base: [string, string | number | undefined][] = [['transport', iface.transport]];
   switch (iface.transport) {
     case 'tap': case 'hybrid': case 'raw': base.push(['ifname', iface.ifname]); break;
-    case 'fd': base.push(['fd', iface.fd], ['vec', iface.fdKind === 'tap' ? 0 : undefined]); break;
+    case 'fd':
+      base.push(['fd', iface.fd], ['vec', iface.fdKind === 'tap' ? 0 : undefined]);
+      if (iface.offload) base.push(['vnet', 1], ['gro', 1]);
+      break;
     case 'gre': case 'l2tpv3':
       base.push(['src', iface.src], ['dst', iface.dst], ['srcport', iface.srcPort], ['dstport', iface.dstPort]);
       if (iface.transport === 'l2tpv3') base.push(['udp', iface.srcPort !== undefined ? 1 : undefined], ['rx_session', iface.key], ['tx_session', iface.key]);

@@ -25,6 +25,12 @@ const VectorFd = z.strictObject({
   driver: z.literal('vector'), transport: z.literal('fd'), fd: z.number().int().min(3).max(1023),
   /** A socket (socketpair end) takes batched recvmmsg/sendmmsg; a tap fd needs plain readv/writev (vec=0). */
   fdKind: z.enum(['socket', 'tap']).default('socket'),
+  /**
+   * virtio-net headers on the descriptor (`vnet=1,gro=1`): GSO frames and checksum offload
+   * cross it whole. Needs a kernel with batu's UML patches (recipes/linux/patches), the same
+   * on the other end, and a tap opened with IFF_VNET_HDR (the runner's tapFds do that).
+   */
+  offload: z.boolean().default(false),
   ...common,
 });
 

@@ -138,7 +138,7 @@ export class Mesh {
           ? { driver: 'tuntap', tap: `bt${name}b`, mac: nodeMac(k, 1), mtu: this.topology.bat0Mtu }
           // Opened by the runner and handed over as a descriptor: a client() moves the tap into
           // its own namespace, which a tap UML opened by name does not survive reliably.
-          : { driver: 'vector', transport: 'fd', fd: bat0Fd, fdKind: 'tap', mac: nodeMac(k, 1), mtu: this.topology.bat0Mtu },
+          : { driver: 'vector', transport: 'fd', fd: bat0Fd, fdKind: 'tap', offload: this.topology.offload, mac: nodeMac(k, 1), mtu: this.topology.bat0Mtu },
         serviceIp: `${managementAddress(k)}/16`, batctlWrapper: true,
       }),
       start: { netns: this.netns, attach, wire, ...(this.topology.bat0Driver === 'vector' ? { tapFds: { [bat0Fd]: `bt${name}b` } } : {}) },
@@ -147,7 +147,7 @@ export class Mesh {
 
   private hardInterface(name: string, k: number, link: number, j: number): Interface {
     const common = { mac: nodeMac(k, 2, j), ...(this.topology.linkMtu ? { mtu: this.topology.linkMtu } : {}) };
-    if (this.wire) return { driver: 'vector', transport: 'fd', fd: 3 + j, fdKind: 'socket', ...common };
+    if (this.wire) return { driver: 'vector', transport: 'fd', fd: 3 + j, fdKind: 'socket', offload: this.topology.offload, ...common };
     const tap = `bt${name}l${link}`;
     return this.topology.linkDriver === 'tuntap'
       ? { driver: 'tuntap', tap, ...common }

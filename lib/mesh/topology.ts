@@ -38,7 +38,7 @@ export const Topology = z.strictObject({
    * driver (as the original), or the vector driver on a unix socketpair per link (no host tap
    * or bridge per frame: faster, point-to-point links only, no addNode).
    */
-  linkDriver: z.enum(['vector', 'tuntap', 'socketpair']).default('vector'),
+  linkDriver: z.enum(['vector', 'tuntap', 'socketpair']).optional(),
   /** MTU of the hard interfaces: 1560 lets bat0 keep 1500 without fragmenting (tuntap caps at 1500). */
   linkMtu: z.number().int().min(576).max(65534).optional(),
   /** Bridge loop avoidance drops the mesh's broadcasts for its first ~30 s; off by default here. */
@@ -47,11 +47,24 @@ export const Topology = z.strictObject({
    * Each node's bat0-side tap (the clients' link; bridge backend): the legacy driver as the
    * original (measured no slower here), or the vector driver, which jumbo frames (bat0Mtu > 1500) need.
    */
-  bat0Driver: z.enum(['tuntap', 'vector']).default('tuntap'),
+  bat0Driver: z.enum(['tuntap', 'vector']).optional(),
   bat0Mtu: z.number().int().min(576).max(65534).optional(),
+  /**
+   * TCP crosses the mesh unsegmented (GSO) while bat0 stays at 1500: the offload variant of
+   * batman-adv (recipes/batman-adv-offload.ts, its kernel and image) over socketpair links
+   * and a vector bat0 tap, all with virtio-net headers. These two drivers are its defaults;
+   * others are refused (a host bridge cannot forward batman-adv's GSO frames).
+   */
+  offload: z.boolean().default(false),
   /** Further batman-adv settings for every node (gateway, OGM interval and BLA have their own fields). */
   meshSettings: MeshSettings.omit({ gw_mode: true, orig_interval: true, bridge_loop_avoidance: true }).default({}),
-}).superRefine((t, ctx) => {
+}).transform((t) => ({
+  ...t,
+  linkDriver: t.linkDriver ?? (t.offload ? 'socketpair' as const : 'vector' as const),
+  bat0Driver: t.bat0Driver ?? (t.offload ? 'vector' as const : 'tuntap' as const),
+})).superRefine((t, ctx) => {
+  if (t.offload && t.linkDriver !== 'socketpair') ctx.addIssue({ code: 'custom', path: ['linkDriver'], message: `linkDriver '${t.linkDriver}' with offload: its GSO frames need socketpair links (a host bridge cannot forward them)` });
+  if (t.offload && t.bat0Driver !== 'vector') ctx.addIssue({ code: 'custom', path: ['bat0Driver'], message: `bat0Driver '${t.bat0Driver}' with offload: the legacy driver has no virtio-net headers (bat0Driver: 'vector')` });
   if (t.bat0Driver === 'tuntap' && (t.bat0Mtu ?? 0) > 1500) ctx.addIssue({ code: 'custom', path: ['bat0Mtu'], message: `bat0Mtu ${t.bat0Mtu}: the legacy tuntap driver caps the MTU at 1500 (bat0Driver: 'vector')` });
   const names = new Set<string>();
   t.nodes.forEach((n, i) => {

@@ -78,8 +78,10 @@ const fdInterfaces = (spec: NodeSpec) =>
 async function descriptors(spec: NodeSpec, options: StartOptions): Promise<{ openers: string[]; consoleFd?: number }> {
   const taps = Object.entries(options.tapFds ?? {});
   const wires = Object.entries(options.wire?.fds ?? {});
+  // A tap for an offload interface is opened with virtio-net headers (tapfd's ",vnet").
+  const vnet = new Set(fdInterfaces(spec).filter((i) => i.offload).map((i) => String(i.fd)));
   const openers = [
-    ...(taps.length ? [await helperBinary('tapfd'), ...taps.map(([fd, tap]) => `${fd}=${tap}`), '--'] : []),
+    ...(taps.length ? [await helperBinary('tapfd'), ...taps.map(([fd, tap]) => `${fd}=${tap}${vnet.has(fd) ? ',vnet' : ''}`), '--'] : []),
     ...(wires.length ? [await helperBinary('fdwire'), 'exec', options.wire!.server, ...wires.map(([fd, [pair, end]]) => `${fd}=${pair}:${end}`), '--'] : []),
   ];
   const used = [2, ...fdInterfaces(spec).map((i) => i.fd), ...[...taps, ...wires].map(([fd]) => Number(fd))];

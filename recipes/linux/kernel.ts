@@ -1,6 +1,6 @@
 // The UML kernel build shared by linux-v15 and linux-v14: Debian's kernel source, our
 // config fragment merged onto defconfig and checked, then `linux` + what modules need.
-import { debPackage, derivation, repoFiles } from '../../lib/derivations/index.ts';
+import { debPackage, derivation, repoFiles, type Input } from '../../lib/derivations/index.ts';
 
 /** Debian's kernel sources, pinned. Both speak batman-adv compat 15. */
 export const kernelSources = {
@@ -46,6 +46,10 @@ export function uapiHeaders(series: KernelSeries) {
   });
 }
 
+// Only in patched kernels' builders: the others keep their hashes.
+const applyPatches = `
+      for p in "$patches"/*.patch; do phase "patch $(basename "$p")"; patch -p1 < "$p"; done`;
+
 const fragment = await repoFiles('batu-uml-config', new URL('./config', import.meta.url).pathname);
 
 export interface KernelOptions {
@@ -54,9 +58,11 @@ export interface KernelOptions {
   batmanAdv: boolean;
   /** 'defconfig': without the fragment's speed section (-O2, debug checks off), for A/B benchmarks. */
   tuning?: 'speed' | 'defconfig';
+  /** Patch files applied to the source with `patch -p1`, in order (e.g. repoFiles of a patches dir). */
+  patches?: Input;
 }
 
-export function umlKernel({ series, batmanAdv, tuning = 'speed' }: KernelOptions) {
+export function umlKernel({ series, batmanAdv, tuning = 'speed', patches }: KernelOptions) {
   const src = kernelSources[series];
   // The defconfig variant merges the fragment minus its speed section (up to the next blank line).
   // The fragment as asked: without its speed section (defconfig tuning), without the
@@ -67,7 +73,7 @@ export function umlKernel({ series, batmanAdv, tuning = 'speed' }: KernelOptions
   return derivation({
     name: `${batmanAdv ? 'linux-uml' : 'linux-uml-nobatman'}${tuning === 'speed' ? '' : '-defconfig'}`,
     version: src.version.replace(/-.*/, ''),
-    inputs: { src, config: fragment },
+    inputs: { src, config: fragment, ...(patches ? { patches } : {}) },
     // Later fragments win: this one turns batman-adv off for out-of-tree builds.
     // Without batman-adv, still the library it selects, which its module then needs built in.
     env: { extraConfig: batmanAdv ? '' : '# CONFIG_BATMAN_ADV is not set\nCONFIG_LIBCRC32C=y\n' },
@@ -76,7 +82,7 @@ export function umlKernel({ series, batmanAdv, tuning = 'speed' }: KernelOptions
     builder: `
       ${unpackKernelSource}
       phase unpack
-      unpackKernelSource "$src"
+      unpackKernelSource "$src"${patches ? applyPatches : ''}
       # Reproducible: no dates, users, hosts or build paths in the binary.
       export KBUILD_BUILD_TIMESTAMP='Thu Jan  1 00:00:01 UTC 1970' KBUILD_BUILD_USER=batu \\
         KBUILD_BUILD_HOST=batu KBUILD_BUILD_VERSION=1

@@ -1,6 +1,7 @@
-/* tapfd N=TAP… -- COMMAND ARGS…: open each host tap as descriptor N, then exec COMMAND.
+/* tapfd N=TAP[,vnet]… -- COMMAND ARGS…: open each host tap as descriptor N, then exec COMMAND.
  * Lets the runner (root) hand a node its taps as vector `transport=fd` descriptors, so the
- * node itself can run unprivileged with exactly those devices and nothing else. */
+ * node itself can run unprivileged with exactly those devices and nothing else. ",vnet"
+ * opens the tap with virtio-net headers (for the vector driver's vnet=1). */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
@@ -15,11 +16,15 @@ int main(int argc, char **argv)
 {
 	int i;
 	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
-		char *eq = strchr(argv[i], '=');
+		char *eq = strchr(argv[i], '='), *flag = strchr(argv[i], ',');
 		struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
 		int want = eq ? atoi(argv[i]) : -1, fd;
-		if (!eq || want < 3 || strlen(eq + 1) >= IFNAMSIZ) {
-			fprintf(stderr, "tapfd: bad argument %s (expected N=TAP, N >= 3)\n", argv[i]);
+		if (flag && !strcmp(flag, ",vnet")) {
+			ifr.ifr_flags |= IFF_VNET_HDR;
+			*flag = '\0';
+		}
+		if (!eq || want < 3 || strlen(eq + 1) >= IFNAMSIZ || strchr(eq + 1, ',')) {
+			fprintf(stderr, "tapfd: bad argument %s (expected N=TAP[,vnet], N >= 3)\n", argv[i]);
 			return 2;
 		}
 		strcpy(ifr.ifr_name, eq + 1);
@@ -34,7 +39,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (i + 1 >= argc) {
-		fprintf(stderr, "usage: tapfd N=TAP... -- COMMAND [ARGS...]\n");
+		fprintf(stderr, "usage: tapfd N=TAP[,vnet]... -- COMMAND [ARGS...]\n");
 		return 2;
 	}
 	execvp(argv[i + 1], argv + i + 1);

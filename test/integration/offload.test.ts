@@ -1,0 +1,90 @@
+// The offload variant: bat0 keeps 1500 bytes but has TSO; TCP crosses socketpair links
+// with virtio-net headers as whole GSO frames, also through a node that forwards them,
+// and arrives intact at a host behind the far node.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { realise } from '../../lib/derivations/index.ts';
+import { Mesh, Topology, converged, line, observe, type TopologyInput } from '../../lib/mesh/index.ts';
+import { batctl, type UmlNode } from '../../lib/runner/index.ts';
+import { eventually } from '../fixtures/guest-helpers.ts';
+import { offloadImage, offloadKernel } from '../../recipes/batman-adv-offload.ts';
+
+/** batman-adv's own traffic counters of a node (`batctl statistics`). */
+async function counters(node: UmlNode): Promise<Record<string, number>> {
+  return Object.fromEntries([...(await batctl(node, ['s'])).matchAll(/^\s*(\w+): (\d+)$/gm)].map((m) => [m[1], Number(m[2])]));
+}
+
+/** Average packet size of one of batman-adv's counters between two readings. */
+const average = (before: Record<string, number>, after: Record<string, number>, counter: string) =>
+  (after[`${counter}_bytes`] - before[`${counter}_bytes`]) / Math.max(1, after[counter] - before[counter]);
+
+test('offload needs socketpair links and a vector bat0 tap, and says so', () => {
+  assert.throws(() => Topology.parse({ ...line(2), offload: true, linkDriver: 'vector' }), /linkDriver 'vector' with offload/);
+  assert.throws(() => Topology.parse({ ...line(2), offload: true, bat0Driver: 'tuntap' }), /bat0Driver 'tuntap' with offload/);
+  const t = Topology.parse({ ...line(2), offload: true });
+  assert.deepEqual([t.linkDriver, t.bat0Driver], ['socketpair', 'vector']);
+});
+
+/**
+ * 24 MiB from a host behind n1 to one behind n3 (socat); asserts it arrives unchanged.
+ * Returns the average packet bat0 took in on n1, n2 forwarded and n3's bat0 received.
+ */
+async function sendThroughLine(mesh: Mesh, dir: string) {
+  const sender = await mesh.client('n1', '10.99.0.1/24');
+  const receiver = await mesh.client('n3', '10.99.0.3/24');
+  await eventually('n1\'s client reaches n3\'s', async () =>
+    (await sender.exec('ping', ['-c', '1', '-W', '1', '10.99.0.3'], { reject: false })).exitCode === 0, 30_000);
+  const data = randomBytes(24 << 20);
+  await writeFile(join(dir, 'sent'), data);
+  const nodes = ['n1', 'n2', 'n3'].map((n) => mesh.node(n));
+  const before = await Promise.all(nodes.map(counters));
+  const listening = receiver.spawn('socat', ['-u', 'TCP-LISTEN:5001,reuseaddr', `CREATE:${join(dir, 'received')}`]);
+  await eventually('the receiver listens', async () =>
+    (await receiver.exec('ss', ['-Htln', 'sport = :5001'])).stdout.includes('5001'), 10_000);
+  await sender.exec('socat', ['-u', `FILE:${join(dir, 'sent')}`, 'TCP:10.99.0.3:5001'], { timeout: 120_000 });
+  await listening;
+  const arrived = await readFile(join(dir, 'received'));
+  assert.equal(arrived.length, data.length, 'every byte arrived');
+  assert.equal(createHash('sha256').update(arrived).digest('hex'), createHash('sha256').update(data).digest('hex'), 'and unchanged');
+  const after = await Promise.all(nodes.map(counters));
+  return { sent: average(before[0], after[0], 'tx'), forwarded: average(before[1], after[1], 'forward'), received: average(before[2], after[2], 'rx') };
+}
+
+/** A 3-node line of the offload variant, stopped (and its scratch dir removed) after the test. */
+async function offloadLine(t: { after(fn: () => Promise<void>): void }, topology: Partial<TopologyInput>) {
+  const paths = { kernel: (await realise(offloadKernel)).path, image: (await realise(offloadImage)).path };
+  const mesh = await Mesh.start({ ...line(3), linkMtu: 1560, origInterval: 200, ...topology }, paths);
+  const dir = await mkdtemp(join(tmpdir(), 'batu-offload-'));
+  t.after(async () => {
+    await mesh.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+  for (const node of mesh.nodes.values()) {
+    assert.match(node.consoleText, /batu-init: loaded module batman-adv\.ko/);
+    assert.doesNotMatch(node.consoleText, /batu-init: error|WARNING/);
+    assert.equal(node.ready.bat0.mtu, 1500);
+  }
+  await eventually('the line converges', async () => converged(await observe(mesh)), 30_000);
+  return { mesh, dir };
+}
+
+test('offload: TCP crosses a 3-node line as GSO frames, forwarded whole by the middle node, and arrives intact', async (t) => {
+  const { mesh, dir } = await offloadLine(t, { offload: true });
+  for (const node of mesh.nodes.values()) assert.match(node.consoleText, /fd: using vnet headers/);
+  const { forwarded, received } = await sendThroughLine(mesh, dir);
+  // Far above bat0's 1500 bytes: whole GSO packets.
+  assert.ok(forwarded > 8000 && received > 8000, `average packet forwarded by n2: ${Math.round(forwarded)} bytes, received by n3: ${Math.round(received)}`);
+  for (const node of mesh.nodes.values()) assert.doesNotMatch(node.consoleText, /WARNING/);
+});
+
+test('offload over links too small for whole segments: batman-adv segments TCP itself (then fragments), and it arrives intact', async (t) => {
+  const { mesh, dir } = await offloadLine(t, { offload: true, linkMtu: 1500 });
+  const { sent, received } = await sendThroughLine(mesh, dir);
+  // Whole GSO packets into n1's bat0, segments of at most bat0's MTU out of n3's.
+  assert.ok(sent > 8000 && received <= 1514, `average packet into n1's bat0: ${Math.round(sent)} bytes, out of n3's: ${Math.round(received)}`);
+  for (const node of mesh.nodes.values()) assert.doesNotMatch(node.consoleText, /WARNING/);
+});
