@@ -14,6 +14,7 @@ export async function writePlots(results: BenchResults): Promise<string[]> {
   if (t) {
     const bars: [string, number][] = [
       ['host veth (baseline)', t.host_veth_gbit],
+      ['iperf3, offload, bat0 1500', t.offload_mtu1500_gbit],
       ['iperf3, jumbo, socketpairs', t.jumbo_socketpair_gbit],
       ['iperf3, jumbo, vector taps', t.jumbo_bat0_15900_gbit],
       ['batctl tp, socketpair', t.batctl_tp_socketpair_mtu1560_gbit],

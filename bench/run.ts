@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { benchBoot } from './boot.ts';
 import { benchKernelBuild } from './kernel-build.ts';
 import { benchStore } from './store.ts';
-import { benchThroughput } from './throughput.ts';
+import { benchThroughput, throughputGoals } from './throughput.ts';
 import { printResults } from './report.ts';
 import { benchScale, defaultScaleConfig, fullSteps, quickSteps } from './scale.ts';
 import { writePlots } from './plot.ts';
@@ -34,9 +34,9 @@ printResults('store', store, { noop_realise_s: 0.5 });
 const boot = await benchBoot();
 printResults('boot', boot, { ready_s: 0.3, first_neighbour_10_s: 1.5, rss_mib_per_node: 16 });
 
-// The jumbo option needs its own kernel build: only in the full run.
-const throughput = await benchThroughput({ withJumbo: !values.quick });
-printResults('throughput', throughput, {});
+// The offload and jumbo options need their own kernel build: only in the full run.
+const throughput = await benchThroughput({ withVariants: !values.quick });
+printResults('throughput', throughput, throughputGoals);
 
 // --quick: up to 50 nodes at batman-adv's default OGM interval (1 s), to stay under 10 minutes.
 const scale = await section('scale', () => (values.quick ? benchScale(quickSteps, { ...defaultScaleConfig, origInterval: 1000 }) : benchScale(fullSteps)));
@@ -53,6 +53,7 @@ const summary = {
   first_neighbour_s: boot.first_neighbour_10_s,
   rss_mib_per_node: boot.rss_mib_per_node,
   throughput_ratio: throughput.throughput_ratio, throughput_gbit: throughput.throughput_gbit,
+  offload_throughput_ratio: throughput.offload_ratio ?? null, offload_throughput_gbit: throughput.offload_mtu1500_gbit ?? null,
   max_converged_nodes: scale.summary.max_converged_nodes, kernel_build_overhead: kernel?.kernel_build_overhead ?? null,
   quick: values.quick ?? false,
   ...(Object.keys(reused).length ? { reused } : {}),

@@ -2,13 +2,16 @@
 // bat0 → the mesh link → node B's bat0 → server ns), against iperf3 between two
 // veth-connected namespaces, measured side by side in one run (this machine is noisy).
 // Also batman-adv's own throughput meter (batctl tp: bat0 to bat0, no host hop, no TCP)
-// over both link backends.
+// over both link backends, and with --variants the offload and jumbo options.
 import { Mesh, converged, nodeMac, observe, type MeshOptions, type TopologyInput } from '../lib/mesh/index.ts';
 import { Netns, batctl } from '../lib/runner/index.ts';
 import { realise, silentReporter } from '../lib/derivations/index.ts';
 import { linuxV15 } from '../recipes/linux-v15.ts';
 import { image } from '../recipes/image.ts';
-import { printResults } from './report.ts';
+import { printResults, type Goal } from './report.ts';
+
+/** The issue's goal, bat0 at 1500 against the host's veth: met or not, by the default path and by the offload option. */
+export const throughputGoals: Record<string, Goal> = { throughput_ratio: { atLeast: 0.2 }, offload_ratio: { atLeast: 0.2 } };
 
 const seconds = () => Number(process.env.BATU_BENCH_SECONDS ?? 8);
 
@@ -69,14 +72,25 @@ export async function meshTp(paths: { kernel: string; image: string }, backend: 
   }
 }
 
-/** The jumbo option (recipes/batman-adv-jumbo.ts): bat0 at 15900 over 16000-byte links, fragmentation off. */
-async function jumbo(linkDriver: 'vector' | 'socketpair'): Promise<number> {
-  const { jumboKernel, jumboImage } = await import('../recipes/batman-adv-jumbo.ts');
-  const paths = { kernel: (await realise(jumboKernel)).path, image: (await realise(jumboImage)).path };
-  return overMesh(paths, { linkDriver, linkMtu: 16000, bat0Driver: 'vector', bat0Mtu: 15900, meshSettings: { fragmentation: 0 } });
+/** The kernel and image of a batman-adv variant (recipes/linux/patched-batman-adv.ts): built only when asked for. */
+async function variantPaths(variant: 'jumbo' | 'offload'): Promise<{ kernel: string; image: string }> {
+  const { moduleKernel, patchedBatmanAdv } = await import('../recipes/linux/patched-batman-adv.ts');
+  const { image: variantImage } = await patchedBatmanAdv(variant);
+  return { kernel: (await realise(moduleKernel, { report: silentReporter })).path, image: (await realise(variantImage, { report: silentReporter })).path };
 }
 
-export async function benchThroughput({ withJumbo = false } = {}): Promise<Record<string, number>> {
+/** The jumbo option: bat0 at 15900 over 16000-byte links, fragmentation off. */
+async function jumbo(linkDriver: 'vector' | 'socketpair'): Promise<number> {
+  return overMesh(await variantPaths('jumbo'), { linkDriver, linkMtu: 16000, bat0Driver: 'vector', bat0Mtu: 15900, meshSettings: { fragmentation: 0 } });
+}
+
+/** The offload option: bat0 at 1500 with TSO, GSO packets whole over socketpair links with virtio-net headers. */
+async function offload(): Promise<number> {
+  return overMesh(await variantPaths('offload'), { offload: true });
+}
+
+/** withVariants: also the jumbo and offload options (each a kernel and module build when not cached). */
+export async function benchThroughput({ withVariants = false } = {}): Promise<Record<string, number>> {
   const paths = { kernel: (await realise(linuxV15, { report: silentReporter })).path, image: (await realise(image, { report: silentReporter })).path };
   const veth = await vethBaseline();
   const vector1560 = await overMesh(paths, { linkDriver: 'vector', linkMtu: 1560 });
@@ -85,8 +99,9 @@ export async function benchThroughput({ withJumbo = false } = {}): Promise<Recor
   const vector1500 = await overMesh(paths, { linkDriver: 'vector' });
   const tpBridge = await meshTp(paths, 'bridge', { linkMtu: 1560 });
   const tpSocketpair = await meshTp(paths, 'socketpair', { linkMtu: 1560 });
-  const jumboGbit = withJumbo ? await jumbo('vector') : undefined;
-  const jumboSocketpairGbit = withJumbo ? await jumbo('socketpair') : undefined;
+  const offloadGbit = withVariants ? await offload() : undefined;
+  const jumboGbit = withVariants ? await jumbo('vector') : undefined;
+  const jumboSocketpairGbit = withVariants ? await jumbo('socketpair') : undefined;
   const veth2 = await vethBaseline(); // again, to see how much the baseline drifted meanwhile
   const baseline = (veth + veth2) / 2;
   return {
@@ -94,11 +109,12 @@ export async function benchThroughput({ withJumbo = false } = {}): Promise<Recor
     host_veth_gbit: baseline, host_veth_drift: Math.abs(veth - veth2) / baseline,
     vector_tap_mtu1560_gbit: vector1560, socketpair_mtu1560_gbit: socketpair1560, legacy_tuntap_gbit: tuntap, vector_tap_mtu1500_gbit: vector1500,
     batctl_tp_bridge_mtu1560_gbit: tpBridge, batctl_tp_socketpair_mtu1560_gbit: tpSocketpair,
+    ...(offloadGbit !== undefined ? { offload_mtu1500_gbit: offloadGbit, offload_ratio: offloadGbit / baseline } : {}),
     ...(jumboGbit !== undefined ? { jumbo_bat0_15900_gbit: jumboGbit, jumbo_socketpair_gbit: jumboSocketpairGbit! } : {}),
     throughput_gbit: vector1560, throughput_ratio: vector1560 / baseline,
   };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  printResults('throughput', await benchThroughput({ withJumbo: process.argv.includes('--jumbo') }), { });
+  printResults('throughput', await benchThroughput({ withVariants: process.argv.includes('--variants') }), throughputGoals);
 }

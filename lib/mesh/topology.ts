@@ -52,8 +52,9 @@ export const Topology = z.strictObject({
   /**
    * TCP crosses the mesh unsegmented (GSO) while bat0 stays at 1500: the offload variant of
    * batman-adv (recipes/batman-adv-offload.ts, its kernel and image) over socketpair links
-   * and a vector bat0 tap, all with virtio-net headers. These two drivers are its defaults;
-   * others are refused (a host bridge cannot forward batman-adv's GSO frames).
+   * and a vector bat0 tap, all with virtio-net headers. These two drivers and linkMtu 1560
+   * are its defaults; other drivers are refused (a host bridge cannot forward batman-adv's
+   * GSO frames).
    */
   offload: z.boolean().default(false),
   /** Further batman-adv settings for every node (gateway, OGM interval and BLA have their own fields). */
@@ -62,6 +63,8 @@ export const Topology = z.strictObject({
   ...t,
   linkDriver: t.linkDriver ?? (t.offload ? 'socketpair' as const : 'vector' as const),
   bat0Driver: t.bat0Driver ?? (t.offload ? 'vector' as const : 'tuntap' as const),
+  // Whole segments (bat0's 1500 plus batman-adv's headers) must fit a link.
+  linkMtu: t.linkMtu ?? (t.offload ? 1560 : undefined),
 })).superRefine((t, ctx) => {
   if (t.offload && t.linkDriver !== 'socketpair') ctx.addIssue({ code: 'custom', path: ['linkDriver'], message: `linkDriver '${t.linkDriver}' with offload: its GSO frames need socketpair links (a host bridge cannot forward them)` });
   if (t.offload && t.bat0Driver !== 'vector') ctx.addIssue({ code: 'custom', path: ['bat0Driver'], message: `bat0Driver '${t.bat0Driver}' with offload: the legacy driver has no virtio-net headers (bat0Driver: 'vector')` });

@@ -26,7 +26,8 @@ test('offload needs socketpair links and a vector bat0 tap, and says so', () => 
   assert.throws(() => Topology.parse({ ...line(2), offload: true, linkDriver: 'vector' }), /linkDriver 'vector' with offload/);
   assert.throws(() => Topology.parse({ ...line(2), offload: true, bat0Driver: 'tuntap' }), /bat0Driver 'tuntap' with offload/);
   const t = Topology.parse({ ...line(2), offload: true });
-  assert.deepEqual([t.linkDriver, t.bat0Driver], ['socketpair', 'vector']);
+  assert.deepEqual([t.linkDriver, t.bat0Driver, t.linkMtu], ['socketpair', 'vector', 1560]);
+  assert.deepEqual([Topology.parse(line(2)).linkDriver, Topology.parse(line(2)).linkMtu], ['vector', undefined]);
 });
 
 /**
@@ -57,7 +58,7 @@ async function sendThroughLine(mesh: Mesh, dir: string) {
 /** A 3-node line of the offload variant, stopped (and its scratch dir removed) after the test. */
 async function offloadLine(t: { after(fn: () => Promise<void>): void }, topology: Partial<TopologyInput>) {
   const paths = { kernel: (await realise(offloadKernel)).path, image: (await realise(offloadImage)).path };
-  const mesh = await Mesh.start({ ...line(3), linkMtu: 1560, origInterval: 200, ...topology }, paths);
+  const mesh = await Mesh.start({ ...line(3), origInterval: 200, ...topology }, paths);
   const dir = await mkdtemp(join(tmpdir(), 'batu-offload-'));
   t.after(async () => {
     await mesh.stop();

@@ -37,7 +37,7 @@ function generator(seed: number) {
     switch (int(0, 3)) {
       case 0: return { driver: 'tuntap', tap: dev(), ...common, ...(next() < 0.5 ? { mtu: int(576, 1500) } : {}) };
       case 1: return { driver: 'vector', transport: pick(['tap', 'hybrid', 'raw'] as const), ifname: dev(), ...common, ...(next() < 0.5 ? { mtu: int(576, 65534) } : {}) };
-      case 2: return { driver: 'vector', transport: 'fd', fd: int(3, 1023), fdKind: pick(['socket', 'tap'] as const), ...common };
+      case 2: return { driver: 'vector', transport: 'fd', fd: int(3, 1023), fdKind: pick(['socket', 'tap'] as const), offload: next() < 0.5, ...common };
       default: return { driver: 'vector', transport: pick(['gre', 'l2tpv3'] as const), src: ip(), dst: ip(), srcPort: int(1, 65535), dstPort: int(1, 65535), key: int(0, 2 ** 32 - 1), ...common };
     }
   };
@@ -119,4 +119,12 @@ test('invalid specs fail before anything starts, naming the field', () => {
 test('parse names a parameter it does not know', () => {
   assert.throws(() => parse(['umid=x', 'frobnicate=1']), /unknown or malformed parameter "frobnicate=1"/);
   assert.throws(() => parse(['umid=x', 'eth0=tuntap,a', 'mtu_eth5=1400']), /mtu_eth5=1400: there is no eth5/);
+});
+
+test('an offload descriptor renders as vnet=1,gro=1 and parses back', () => {
+  const spec = parseSpec({ umid: 'x', hard: [{ driver: 'vector', transport: 'fd', fd: 3, offload: true }, { driver: 'vector', transport: 'fd', fd: 4 }] });
+  const argv = render(spec);
+  assert.ok(argv.includes('vec2:transport=fd,fd=3,vnet=1,gro=1'), argv.join(' '));
+  assert.ok(argv.includes('vec3:transport=fd,fd=4'), argv.join(' '));
+  assert.deepEqual(parse(argv).hard.map((i) => i.driver === 'vector' && i.transport === 'fd' && i.offload), [true, false]);
 });
