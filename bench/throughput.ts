@@ -7,6 +7,7 @@ import { Mesh, converged, nodeMac, observe, type MeshOptions, type TopologyInput
 import { Netns, batctl } from '../lib/runner/index.ts';
 import { realise, silentReporter } from '../lib/derivations/index.ts';
 import { linuxV15 } from '../recipes/linux-v15.ts';
+import { moduleKernel } from '../recipes/linux/kernel.ts';
 import { image } from '../recipes/image.ts';
 import { printResults, type Goal } from './report.ts';
 
@@ -74,9 +75,9 @@ export async function meshTp(paths: { kernel: string; image: string }, backend: 
 
 /** The kernel and image of a batman-adv variant (recipes/linux/patched-batman-adv.ts): built only when asked for. */
 async function variantPaths(variant: 'jumbo' | 'offload'): Promise<{ kernel: string; image: string }> {
-  const { moduleKernel, patchedBatmanAdv } = await import('../recipes/linux/patched-batman-adv.ts');
+  const { patchedBatmanAdv } = await import('../recipes/linux/patched-batman-adv.ts');
   const { image: variantImage } = await patchedBatmanAdv(variant);
-  return { kernel: (await realise(moduleKernel, { report: silentReporter })).path, image: (await realise(variantImage, { report: silentReporter })).path };
+  return { kernel: (await realise(moduleKernel('6.12'), { report: silentReporter })).path, image: (await realise(variantImage, { report: silentReporter })).path };
 }
 
 /** The jumbo option: bat0 at 15900 over 16000-byte links, fragmentation off. */

@@ -5,9 +5,10 @@
 //
 //   npx tsx recipes/batman-adv-jumbo.ts [--variant kernel]   # the image [its kernel]
 import { runRecipe } from '../lib/derivations/index.ts';
-import { moduleKernel, patchedBatmanAdv } from './linux/patched-batman-adv.ts';
+import { moduleKernel } from './linux/kernel.ts';
+import { patchedBatmanAdv } from './linux/patched-batman-adv.ts';
 
-export const jumboKernel = moduleKernel;
+export const jumboKernel = moduleKernel('6.12');
 export const { module: jumboModule, image: jumboImage } = await patchedBatmanAdv('jumbo');
 
 await runRecipe(import.meta, (flags) => (flags.variant === 'kernel' ? jumboKernel : jumboImage));

@@ -7,9 +7,10 @@
 //
 //   npx tsx recipes/batman-adv-offload.ts [--variant kernel]   # the image [its kernel]
 import { runRecipe } from '../lib/derivations/index.ts';
-import { moduleKernel, patchedBatmanAdv } from './linux/patched-batman-adv.ts';
+import { moduleKernel } from './linux/kernel.ts';
+import { patchedBatmanAdv } from './linux/patched-batman-adv.ts';
 
-export const offloadKernel = moduleKernel;
+export const offloadKernel = moduleKernel('6.12');
 export const { module: offloadModule, image: offloadImage } = await patchedBatmanAdv('offload');
 
 await runRecipe(import.meta, (flags) => (flags.variant === 'kernel' ? offloadKernel : offloadImage));

@@ -5,7 +5,7 @@
 //   npx tsx bin/batu.ts store add batman-adv-2024.3.tar.gz     # prints the tree hash
 //   npx tsx recipes/batman-adv.ts --source-sha256 <hash> --source-name batman-adv-2024.3
 import { runRecipe, tree, type Input } from '../lib/derivations/index.ts';
-import { umlKernel, type KernelSeries } from './linux/kernel.ts';
+import { moduleKernel, type KernelSeries } from './linux/kernel.ts';
 import { kernelModule } from './linux/module.ts';
 
 export interface BatmanAdvOptions {
@@ -19,7 +19,7 @@ export interface BatmanAdvOptions {
 export function batmanAdvModule({ src, version, series = '6.12', patches }: BatmanAdvOptions) {
   return kernelModule({
     name: 'batman-adv-module', version, src, patches,
-    kernel: umlKernel({ series, batmanAdv: false }),
+    kernel: moduleKernel(series),
     // batman-adv's own Makefile: builds net/batman-adv with its compat layer.
     make: 'make KERNELPATH="$KERNEL_BUILD" ARCH=um CONFIG_BATMAN_ADV_BATMAN_V=y',
   });

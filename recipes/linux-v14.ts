@@ -16,13 +16,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { repoFiles, runRecipe, tree } from '../lib/derivations/index.ts';
 import { batmanAdvModule } from './batman-adv.ts';
 import { guestImage } from './image.ts';
-import { umlKernel } from './linux/kernel.ts';
+import { moduleKernel } from './linux/kernel.ts';
 
 const pinFile = new URL('./pins/batman-adv-legacy.json', import.meta.url).pathname;
 export const legacyName = 'batman-adv-legacy-2013.4.0';
 
 /** The kernel a compat-14 node boots: 6.1 without batman-adv. */
-export const v14Kernel = umlKernel({ series: '6.1', batmanAdv: false });
+export const v14Kernel = moduleKernel('6.1');
 
 export async function linuxV14(sha256: string, patchesDir?: string) {
   return batmanAdvModule({

@@ -51,6 +51,8 @@ const applyPatches = `
       for p in "$patches"/*.patch; do phase "patch $(basename "$p")"; patch -p1 < "$p"; done`;
 
 const fragment = await repoFiles('batu-uml-config', new URL('./config', import.meta.url).pathname);
+/** batu's patches to UML: the vector driver's `vnet=1` on inherited descriptors (the offload option's links). */
+const umlPatches = await repoFiles('batu-uml-patches', new URL('./patches', import.meta.url).pathname);
 
 export interface KernelOptions {
   series: KernelSeries;
@@ -101,4 +103,12 @@ export function umlKernel({ series, batmanAdv, tuning = 'speed', patches }: Kern
       bash "$config/install-build-tree.sh" "$out/build"
     `,
   });
+}
+
+/**
+ * The kernel out-of-tree batman-adv modules are built against and boot on: without
+ * batman-adv; for 6.12 with batu's UML patches too (they only add options).
+ */
+export function moduleKernel(series: KernelSeries) {
+  return umlKernel({ series, batmanAdv: false, ...(series === '6.12' ? { patches: umlPatches } : {}) });
 }

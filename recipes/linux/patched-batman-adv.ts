@@ -1,9 +1,10 @@
 // batman-adv variants (options, not the default): the kernel's own batman-adv
 // (net/batman-adv of the same Debian source), patched, built as a module against the 6.12
-// kernel without batman-adv, and an image that loads it. recipes/batman-adv-jumbo.ts and
+// kernel without batman-adv (whose UML patches the offload variant's links need), and an
+// image that loads it. recipes/batman-adv-jumbo.ts and
 // recipes/batman-adv-offload.ts are the two variants.
 import { derivation, repoFiles } from '../../lib/derivations/index.ts';
-import { kernelSources, umlKernel, type KernelSeries } from './kernel.ts';
+import { kernelSources, moduleKernel, type KernelSeries } from './kernel.ts';
 import { kernelModule } from './module.ts';
 import { guestImage } from '../image.ts';
 
@@ -21,15 +22,6 @@ export function kernelBatmanAdvSource(series: KernelSeries = '6.12') {
   });
 }
 
-/**
- * 6.12 without batman-adv, with batu's patches to UML (recipes/linux/patches): the
- * vector driver's `vnet=1` on inherited descriptors, which the offload variant's links use.
- */
-export const moduleKernel = umlKernel({
-  series: '6.12', batmanAdv: false,
-  patches: await repoFiles('batu-uml-patches', new URL('./patches', import.meta.url).pathname),
-});
-
 // The options the built-in batman-adv has (recipes/linux/config/uml.config), for Kbuild and the C code.
 const features = ['BATMAN_V', 'BLA', 'DAT', 'MCAST', 'NC'].map((f) => `CONFIG_BATMAN_ADV_${f}`);
 
@@ -39,7 +31,7 @@ export async function patchedBatmanAdv(variant: string) {
   const dir = new URL(`../batman-adv/${variant}`, import.meta.url).pathname;
   const module = kernelModule({
     name: `batman-adv-${variant}`, version,
-    kernel: moduleKernel, src: kernelBatmanAdvSource('6.12'),
+    kernel: moduleKernel('6.12'), src: kernelBatmanAdvSource('6.12'),
     patches: await repoFiles(`batman-adv-${variant}-patches`, dir),
     make: `make -C "$KERNEL_BUILD" ARCH=um M="$PWD" CONFIG_BATMAN_ADV=m ${features.map((f) => `${f}=y`).join(' ')} ` +
       `KCFLAGS="$KCFLAGS ${features.map((f) => `-D${f}=1`).join(' ')}" modules`,

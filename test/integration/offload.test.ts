@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { realise } from '../../lib/derivations/index.ts';
-import { Mesh, Topology, converged, line, observe, type TopologyInput } from '../../lib/mesh/index.ts';
+import { Mesh, converged, line, observe, type TopologyInput } from '../../lib/mesh/index.ts';
 import { batctl, type UmlNode } from '../../lib/runner/index.ts';
 import { eventually } from '../fixtures/guest-helpers.ts';
 import { offloadImage, offloadKernel } from '../../recipes/batman-adv-offload.ts';
@@ -21,14 +21,6 @@ async function counters(node: UmlNode): Promise<Record<string, number>> {
 /** Average packet size of one of batman-adv's counters between two readings. */
 const average = (before: Record<string, number>, after: Record<string, number>, counter: string) =>
   (after[`${counter}_bytes`] - before[`${counter}_bytes`]) / Math.max(1, after[counter] - before[counter]);
-
-test('offload needs socketpair links and a vector bat0 tap, and says so', () => {
-  assert.throws(() => Topology.parse({ ...line(2), offload: true, linkDriver: 'vector' }), /linkDriver 'vector' with offload/);
-  assert.throws(() => Topology.parse({ ...line(2), offload: true, bat0Driver: 'tuntap' }), /bat0Driver 'tuntap' with offload/);
-  const t = Topology.parse({ ...line(2), offload: true });
-  assert.deepEqual([t.linkDriver, t.bat0Driver, t.linkMtu], ['socketpair', 'vector', 1560]);
-  assert.deepEqual([Topology.parse(line(2)).linkDriver, Topology.parse(line(2)).linkMtu], ['vector', undefined]);
-});
 
 /**
  * 24 MiB from a host behind n1 to one behind n3 (socat); asserts it arrives unchanged.

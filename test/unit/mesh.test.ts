@@ -1,7 +1,7 @@
 // Topology specs, generators and link properties: pure data, no nodes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Topology, grid, randomGeometric } from '../../lib/mesh/index.ts';
+import { Topology, grid, line, randomGeometric } from '../../lib/mesh/index.ts';
 import { netemCommand } from '../../lib/mesh/netem.ts';
 
 test('randomGeometric is deterministic per seed, connected, and sparse', () => {
@@ -42,4 +42,12 @@ test('netem arguments follow the link properties; none removes the qdisc', () =>
     ['qdisc', 'replace', 'dev', 'vec2', 'root', 'netem', 'delay', '20ms', '5ms', 'loss', '1.5%', 'rate', '10mbit']);
   assert.deepEqual(netemCommand('eth3', { lossPercent: 100 }), ['qdisc', 'replace', 'dev', 'eth3', 'root', 'netem', 'loss', '100%']);
   assert.deepEqual(netemCommand('vec2', {}), ['qdisc', 'del', 'dev', 'vec2', 'root']);
+});
+
+test('offload needs socketpair links and a vector bat0 tap, and says so', () => {
+  assert.throws(() => Topology.parse({ ...line(2), offload: true, linkDriver: 'vector' }), /linkDriver 'vector' with offload/);
+  assert.throws(() => Topology.parse({ ...line(2), offload: true, bat0Driver: 'tuntap' }), /bat0Driver 'tuntap' with offload/);
+  const t = Topology.parse({ ...line(2), offload: true });
+  assert.deepEqual([t.linkDriver, t.bat0Driver, t.linkMtu], ['socketpair', 'vector', 1560]);
+  assert.deepEqual([Topology.parse(line(2)).linkDriver, Topology.parse(line(2)).linkMtu], ['vector', undefined]);
 });

@@ -16,7 +16,7 @@ int main(int argc, char **argv)
 {
 	int i;
 	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
-		char *eq = strchr(argv[i], '='), *flag = strchr(argv[i], ',');
+		char *eq = strchr(argv[i], '='), *flag = eq ? strchr(eq, ',') : NULL;
 		struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
 		int want = eq ? atoi(argv[i]) : -1, fd;
 		if (flag && !strcmp(flag, ",vnet")) {
