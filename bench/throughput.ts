@@ -8,6 +8,7 @@ import { Netns, batctl } from '../lib/runner/index.ts';
 import { realise, silentReporter } from '../lib/derivations/index.ts';
 import { linuxV15 } from '../recipes/linux-v15.ts';
 import { moduleKernel } from '../recipes/linux/kernel.ts';
+import { patchedBatmanAdv } from '../recipes/linux/patched-batman-adv.ts';
 import { image } from '../recipes/image.ts';
 import { printResults, type Goal } from './report.ts';
 
@@ -75,7 +76,6 @@ export async function meshTp(paths: { kernel: string; image: string }, backend: 
 
 /** The kernel and image of a batman-adv variant (recipes/linux/patched-batman-adv.ts): built only when asked for. */
 async function variantPaths(variant: 'jumbo' | 'offload'): Promise<{ kernel: string; image: string }> {
-  const { patchedBatmanAdv } = await import('../recipes/linux/patched-batman-adv.ts');
   const { image: variantImage } = await patchedBatmanAdv(variant);
   return { kernel: (await realise(moduleKernel('6.12'), { report: silentReporter })).path, image: (await realise(variantImage, { report: silentReporter })).path };
 }
