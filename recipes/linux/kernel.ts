@@ -46,8 +46,11 @@ export function uapiHeaders(series: KernelSeries) {
   });
 }
 
-// Only in patched kernels' builders: the others keep their hashes.
-const applyPatches = `
+/**
+ * The builder step that applies $patches (a dir of *.patch, `patch -p1`, in order). Kernel
+ * and module builders include it only when they have patches: the others keep their hashes.
+ */
+export const applyPatches = `
       for p in "$patches"/*.patch; do phase "patch $(basename "$p")"; patch -p1 < "$p"; done`;
 
 const fragment = await repoFiles('batu-uml-config', new URL('./config', import.meta.url).pathname);

@@ -9,7 +9,7 @@ import { kernelModule } from './module.ts';
 import { guestImage } from '../image.ts';
 
 /** net/batman-adv of a kernel source package, as a module source tree. */
-export function kernelBatmanAdvSource(series: KernelSeries = '6.12') {
+function kernelBatmanAdvSource(series: KernelSeries = '6.12') {
   const src = kernelSources[series];
   return derivation({
     name: 'batman-adv-src-linux', version: src.version.replace(/-.*/, ''),

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { parse } from '../../lib/cmdline/index.ts';
 import { Netns, UmlNode, alfredBridge, batctl, batctlJson, listGuestDir, readGuestFile } from '../../lib/runner/index.ts';
-import { eventually, nodeTestBed } from '../fixtures/guest-helpers.ts';
+import { eventually, pings, nodeTestBed } from '../fixtures/guest-helpers.ts';
 import { realise } from '../../lib/derivations/index.ts';
 import { jumboKernel } from '../../recipes/batman-adv-jumbo.ts';
 
@@ -97,7 +97,7 @@ test('two nodes on one host bridge form a mesh, and a ping crosses from one bat0
       await client.ip('addr', 'add', `10.99.0.${n + 1}/24`, 'dev', `bt-p${n + 1}-b`);
       await client.ip('link', 'set', `bt-p${n + 1}-b`, 'up');
     }
-    await eventually('a ping crosses', async () => (await clients[0].exec('ping', ['-c', '1', '-W', '1', '10.99.0.2'], { reject: false })).exitCode === 0);
+    await eventually('a ping crosses', () => pings(clients[0], '10.99.0.2'));
     const ping = await clients[0].exec('ping', ['-c', '3', '-i', '0.2', '-W', '5', '10.99.0.2'], { reject: false });
     assert.match(ping.stdout, / 0% packet loss/, ping.stdout + ping.stderr);
   } finally {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { Mesh, converged, line, nodeMac, nodeOfMac, observe, ring, type NodeView, type TopologyInput } from '../../lib/mesh/index.ts';
 import { alfredBridge, batctl } from '../../lib/runner/index.ts';
-import { eventually, guestPaths } from '../fixtures/guest-helpers.ts';
+import { eventually, pings, guestPaths } from '../fixtures/guest-helpers.ts';
 import { realise } from '../../lib/derivations/index.ts';
 import { linuxV15On61 } from '../../recipes/linux-v15.ts';
 
@@ -32,7 +32,7 @@ test('a 3-hop line routes over the middle nodes, and a ping crosses it end to en
   const a = await mesh.client('n1', '10.99.0.1/24');
   await mesh.client('n4', '10.99.0.4/24');
   // The clients' MACs first have to reach every node's translation table (with the OGMs).
-  await eventually('n1\'s client reaches n4\'s', async () => (await a.exec('ping', ['-c', '1', '-W', '1', '10.99.0.4'], { reject: false })).exitCode === 0);
+  await eventually('n1\'s client reaches n4\'s', () => pings(a, '10.99.0.4'));
   const ping = await a.exec('ping', ['-c', '5', '-i', '0.2', '-W', '5', '10.99.0.4'], { reject: false });
   assert.match(ping.stdout, / 0% packet loss/, ping.stdout);
 });
@@ -58,7 +58,7 @@ test('in a ring, traffic reroutes when the link it uses is cut, and nothing is l
   const via = views.find((v) => v.name === 'n1')!.originators.n3.via;
   const client = await mesh.client('n1', '10.99.0.1/24');
   await mesh.client('n3', '10.99.0.3/24');
-  await eventually('n1 reaches n3', async () => (await client.exec('ping', ['-c', '1', '-W', '1', '10.99.0.3'], { reject: false })).exitCode === 0);
+  await eventually('n1 reaches n3', () => pings(client, '10.99.0.3'));
 
   // A continuous ping (every 50 ms) while the link n1 uses is cut.
   const pinger = client.spawn('ping', ['-i', '0.05', '-D', '-O', '-W', '1', '10.99.0.3']);
@@ -202,6 +202,6 @@ test('socketpair links on the bridge backend: clients reach each other over a 3-
   assert.deepEqual([...bridges.matchAll(/^\d+: (\S+?)[:@]/gm)].map((m) => m[1]), ['btmgmt'], 'only the management bridge');
   const a = await mesh.client('n1', '10.99.0.1/24');
   await mesh.client('n3', '10.99.0.3/24');
-  await eventually('n1\'s client reaches n3\'s', async () => (await a.exec('ping', ['-c', '1', '-W', '1', '10.99.0.3'], { reject: false })).exitCode === 0);
+  await eventually('n1\'s client reaches n3\'s', () => pings(a, '10.99.0.3'));
   await assert.rejects(mesh.addNode({ name: 'n4' }, ['n3']), /needs tap links on the bridge backend/);
 });

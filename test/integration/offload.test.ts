@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { realise } from '../../lib/derivations/index.ts';
 import { Mesh, converged, line, observe, type TopologyInput } from '../../lib/mesh/index.ts';
 import { batctl, type UmlNode } from '../../lib/runner/index.ts';
-import { eventually } from '../fixtures/guest-helpers.ts';
+import { eventually, pings } from '../fixtures/guest-helpers.ts';
 import { offloadImage, offloadKernel } from '../../recipes/batman-adv-offload.ts';
 
 /** batman-adv's own traffic counters of a node (`batctl statistics`). */
@@ -29,8 +29,7 @@ const average = (before: Record<string, number>, after: Record<string, number>, 
 async function sendThroughLine(mesh: Mesh, dir: string) {
   const sender = await mesh.client('n1', '10.99.0.1/24');
   const receiver = await mesh.client('n3', '10.99.0.3/24');
-  await eventually('n1\'s client reaches n3\'s', async () =>
-    (await sender.exec('ping', ['-c', '1', '-W', '1', '10.99.0.3'], { reject: false })).exitCode === 0, 30_000);
+  await eventually('n1\'s client reaches n3\'s', () => pings(sender, '10.99.0.3'), 30_000);
   const data = randomBytes(24 << 20);
   await writeFile(join(dir, 'sent'), data);
   const nodes = ['n1', 'n2', 'n3'].map((n) => mesh.node(n));
