@@ -5,7 +5,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Netns, UmlNode, batctlJson } from '../lib/runner/index.ts';
 import type { NodeSpecInput } from '../lib/cmdline/index.ts';
-import { realise, silentReporter } from '../lib/derivations/index.ts';
+import { realiseAll, silentReporter } from '../lib/derivations/index.ts';
 import { linuxV15 } from '../recipes/linux-v15.ts';
 import { image } from '../recipes/image.ts';
 import { printResults } from './report.ts';
@@ -76,7 +76,8 @@ async function bootRound(paths: { kernel: string; image: string }, count: number
 }
 
 export async function benchBoot(): Promise<Record<string, number | string>> {
-  const paths = { kernel: (await realise(linuxV15, { report: silentReporter })).path, image: (await realise(image, { report: silentReporter })).path };
+  const { paths: [kernel, guest] } = await realiseAll([linuxV15, image], { report: silentReporter });
+  const paths = { kernel, image: guest };
   // A neighbour needs a second node: the "1 node" round is a pair.
   const pair = await bootRound(paths, 2, '64M');
   const ten = await bootRound(paths, 10, '64M');

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Mesh, grid, heardRecently } from '../lib/mesh/index.ts';
 import { batctlJson } from '../lib/runner/index.ts';
-import { realise, silentReporter } from '../lib/derivations/index.ts';
+import { realiseAll, silentReporter } from '../lib/derivations/index.ts';
 import { linuxV15 } from '../recipes/linux-v15.ts';
 import { image } from '../recipes/image.ts';
 import { printResults } from './report.ts';
@@ -81,7 +81,8 @@ async function step(paths: { kernel: string; image: string }, rows: number, cols
 }
 
 export async function benchScale(steps: [number, number][], config = defaultScaleConfig): Promise<{ summary: Record<string, number | string>; steps: ScaleStep[] }> {
-  const paths = { kernel: (await realise(linuxV15, { report: silentReporter })).path, image: (await realise(image, { report: silentReporter })).path };
+  const { paths: [kernel, guest] } = await realiseAll([linuxV15, image], { report: silentReporter });
+  const paths = { kernel, image: guest };
   const results: ScaleStep[] = [];
   for (const [rows, cols] of steps) {
     const result = await step(paths, rows, cols, config);

@@ -5,7 +5,7 @@
 // over both link backends, and with --variants the offload and jumbo options.
 import { Mesh, converged, nodeMac, observe, type MeshOptions, type TopologyInput } from '../lib/mesh/index.ts';
 import { Netns, batctl } from '../lib/runner/index.ts';
-import { realise, silentReporter } from '../lib/derivations/index.ts';
+import { realiseAll, silentReporter } from '../lib/derivations/index.ts';
 import { linuxV15 } from '../recipes/linux-v15.ts';
 import { moduleKernel } from '../recipes/linux/kernel.ts';
 import { patchedBatmanAdv } from '../recipes/linux/patched-batman-adv.ts';
@@ -77,7 +77,8 @@ export async function meshTp(paths: { kernel: string; image: string }, backend: 
 /** The kernel and image of a batman-adv variant (recipes/linux/patched-batman-adv.ts): built only when asked for. */
 async function variantPaths(variant: 'jumbo' | 'offload'): Promise<{ kernel: string; image: string }> {
   const { image: variantImage } = await patchedBatmanAdv(variant);
-  return { kernel: (await realise(moduleKernel('6.12'), { report: silentReporter })).path, image: (await realise(variantImage, { report: silentReporter })).path };
+  const { paths: [kernel, image] } = await realiseAll([moduleKernel('6.12'), variantImage], { report: silentReporter });
+  return { kernel, image };
 }
 
 /** The jumbo option: bat0 at 15900 over 16000-byte links, fragmentation off. */
@@ -92,7 +93,8 @@ async function offload(): Promise<number> {
 
 /** withVariants: also the jumbo and offload options (each a kernel and module build when not cached). */
 export async function benchThroughput({ withVariants = false } = {}): Promise<Record<string, number>> {
-  const paths = { kernel: (await realise(linuxV15, { report: silentReporter })).path, image: (await realise(image, { report: silentReporter })).path };
+  const { paths: [kernel, guest] } = await realiseAll([linuxV15, image], { report: silentReporter });
+  const paths = { kernel, image: guest };
   const veth = await vethBaseline();
   const vector1560 = await overMesh(paths, { linkDriver: 'vector', linkMtu: 1560 });
   const socketpair1560 = await overMesh(paths, { linkDriver: 'socketpair', linkMtu: 1560 });

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
-import { add, exportClosure, gc, importClosure, listPaths, listRoots, processAlive, storeDir, verify } from '../lib/derivations/index.ts';
+import { add, checkPins, exportClosure, gc, importClosure, listPaths, listRoots, processAlive, storeDir, updatePins, verify } from '../lib/derivations/index.ts';
 import { parseSpec, type NodeSpecInput } from '../lib/cmdline/index.ts';
 import {
   Netns, UmlNode, alfredBridge, batctl, getGuestFile, listGuestDir, listNodes, mconsole, mconsoleSocket, putGuestFile, readGuestFile, runRoot, type RunningNode,
@@ -25,6 +25,10 @@ const usage = `usage: batu <command> …
   store add FILE|DIR [--name N] [--unpack]   put a file (or a tree) into the store, print its sha256
   store export PATH… > closure.tar     write the closure of PATHs as a tar stream
   store import < closure.tar           read such a stream into the store
+  pins check [--json]                  does the archive still serve every Debian pin exactly? (exit 1 if not)
+  pins update [PKG…]                   move pins (all, or PKG…) to what the archive serves now, same release
+  pins add [--source] PKG…             pin packages not pinned yet (their newest version)
+                                       (pins live in recipes/debian-pins.json; --pins FILE for another)
   run SPEC.json [--netns NAME]         start a node in the foreground (ctrl-c stops it cleanly);
                                        kernel/image default to the linux-v15 and image recipes
   start SPEC.json [--netns NAME]       the same, in the background; prints the ready JSON
@@ -50,6 +54,7 @@ async function main(argv: string[]): Promise<unknown> {
       json: { type: 'boolean' }, store: { type: 'string' }, name: { type: 'string' },
       unpack: { type: 'boolean' }, variant: { type: 'string' }, 'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       netns: { type: 'string' }, format: { type: 'string' }, aname: { type: 'string' },
+      source: { type: 'boolean' }, pins: { type: 'string' },
     },
   });
   const [command, sub, ...rest] = positionals;
@@ -75,6 +80,7 @@ async function main(argv: string[]): Promise<unknown> {
       () => nodes.map((n) => `${n.umid.padEnd(24)} pid ${String(n.pid).padEnd(8)} netns ${n.netns?.name ?? '-'}  ${n.serviceIp ?? ''}`).join('\n') || 'no nodes running');
   }
   if (['stop', 'batctl', 'alfred', 'vis', 'fs', 'mount'].includes(command)) return nodeCommand(command, sub, argv.slice(2), values);
+  if (command === 'pins') return pinsCommand(sub, rest, { store, json: values.json, file: values.pins, source: values.source });
   if (command !== 'store') throw new Error(`unknown command ${JSON.stringify(command)} (batu --help lists them)`);
   switch (sub) {
     case 'ls': { const paths = await listPaths(store); return print(paths, () => paths.join('\n')); }
@@ -96,9 +102,11 @@ async function main(argv: string[]): Promise<unknown> {
     case 'add': {
       if (!rest[0]) throw new Error('store add needs a file or directory');
       const added = await add(rest[0], { store, name: values.name, unpack: values.unpack });
-      const kind = added.source.type === 'tree' ? `tree({ name: '${added.name}', sha256: '${added.sha256}' })`
-        : `url({ url: '<where it came from>', name: '${added.name}', sha256: '${added.sha256}' })`;
-      return print(added, () => `${added.path}\nsha256 ${added.sha256}\npin it in a recipe as: ${kind}`);
+      const { source } = added;
+      const use = source.type === 'deb' ? `it satisfies the pin ${source.package} ${source.version} (${source.arch}) by its hash`
+        : source.type === 'tree' ? `pin it in a recipe as: tree({ name: '${added.name}', sha256: '${added.sha256}' })`
+          : `pin it in a recipe as: url({ url: '<where it came from>', name: '${added.name}', sha256: '${added.sha256}' })`;
+      return print(added, () => `${added.path}\nsha256 ${added.sha256}\n${use}`);
     }
     case 'export': {
       if (rest.length === 0) throw new Error('store export needs store paths');
@@ -113,6 +121,33 @@ async function main(argv: string[]): Promise<unknown> {
     }
     default: throw new Error(`unknown store command ${JSON.stringify(sub)} (batu --help lists them)`);
   }
+}
+
+async function pinsCommand(sub: string | undefined, names: string[], options: { store: string; json?: boolean; file?: string; source?: boolean }): Promise<void> {
+  const file = options.file ? resolve(options.file) : (await import('../recipes/pins.ts')).pinFile;
+  const print = (data: unknown, text: string) => console.log(options.json ? JSON.stringify(data) : text);
+  if (sub === 'check') {
+    const statuses = await checkPins(file, { store: options.store });
+    const bad = statuses.filter((s) => !s.ok);
+    print({ ok: bad.length === 0, pins: statuses }, [
+      ...statuses.map((s) => `${s.ok ? 'ok  ' : 'FAIL'} ${s.kind === 'source' ? 'source ' : ''}${s.name} ${s.version}${s.problem ? `: ${s.problem}` : ''}`),
+      bad.length === 0 ? `all ${statuses.length} pins in ${file} are served` :
+        `${bad.length} of ${statuses.length} pins are not served as pinned: ${bad.map((s) => s.name).join(', ')}\n` +
+        `renew them with: npx tsx bin/batu.ts pins update ${bad.map((s) => s.name).join(' ')}`,
+    ].join('\n'));
+    if (bad.length) process.exitCode = 1;
+    return;
+  }
+  if (sub === 'update' || sub === 'add') {
+    if (sub === 'add' && names.length === 0) throw new Error('pins add needs package names');
+    const changes = await updatePins(file, {
+      store: options.store,
+      ...(sub === 'add' ? { add: names.map((name) => ({ kind: options.source ? 'source' as const : 'binary' as const, name })) } : { names }),
+    });
+    return print(changes, changes.length === 0 ? 'no pin changed: each is at the newest version served'
+      : `${changes.map((c) => `${c.kind === 'source' ? 'source ' : ''}${c.name}: ${c.from ?? '(new)'} -> ${c.to} (sha256 ${c.sha256})`).join('\n')}\nwrote ${file}; what uses these pins rebuilds`);
+  }
+  throw new Error(`pins needs check, update or add (got ${JSON.stringify(sub)})`);
 }
 
 async function findNode(umid: string | undefined): Promise<RunningNode> {
@@ -187,9 +222,12 @@ async function runForeground(file: string | undefined, netnsName: string | undef
   if (!file) throw new Error('run needs a spec file (JSON)');
   const input = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
   parseSpec(input); // validate before anything is built or made
-  const { realise } = await import('../lib/derivations/index.ts');
-  const kernel = (input.kernel as string | undefined) ?? (await realise((await import('../recipes/linux-v15.ts')).linuxV15)).path;
-  const image = (input.image as string | undefined) ?? (await realise((await import('../recipes/image.ts')).image)).path;
+  const { realiseAll } = await import('../lib/derivations/index.ts');
+  // One closure: every source is fetched before the first build starts.
+  const wanted = [...(input.kernel ? [] : [(await import('../recipes/linux-v15.ts')).linuxV15]), ...(input.image ? [] : [(await import('../recipes/image.ts')).image])];
+  const { paths } = await realiseAll(wanted);
+  const kernel = (input.kernel as string | undefined) ?? paths.shift()!;
+  const image = (input.image as string | undefined) ?? paths.shift()!;
   const ns = netnsName ? Netns.existing(netnsName) : await Netns.create('batu');
   const node = await UmlNode.start({ ...input, kernel, image } as NodeSpecInput, { netns: ns }).catch(async (e) => {
     if (!netnsName) await ns.delete();

@@ -4,7 +4,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
-import { realise } from '../lib/derivations/index.ts';
+import { addRoot, realiseAll, storeDir } from '../lib/derivations/index.ts';
 import { Mesh, converged, formatTable, nodeMac, observe } from '../lib/mesh/index.ts';
 import { alfredBridge } from '../lib/runner/index.ts';
 import { image } from '../recipes/image.ts';
@@ -25,8 +25,9 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
 }
 
 say('batu demo: building what is missing (the first run builds the kernel, ~5 min on 2 cores)');
-const kernel = (await realise(linuxV15, { root: 'demo-kernel' })).path;
-const guest = (await realise(image, { root: 'demo-image' })).path;
+// One closure: every source either needs is fetched before the kernel build starts.
+const { paths: [kernel, guest] } = await realiseAll([linuxV15, image], { root: 'demo-kernel' });
+await addRoot(storeDir(), 'demo-image', guest);
 say(`  kernel ${kernel}\n  image  ${guest}`);
 
 const started = Date.now();

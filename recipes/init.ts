@@ -1,19 +1,18 @@
-// The guest's init (guest/init/*.c): static with musl, against the kernel's uapi headers
-// from Debian (not from our kernel build, so a kernel change does not rebuild init).
+// The guest's init (guest/init/*.c): static with musl, against the uapi headers of the
+// pinned kernel source (a derivation of the source alone, so a kernel config change does
+// not rebuild init, and no Debian pin of its own that could rot).
 import { derivation, repoFiles, runRecipe } from '../lib/derivations/index.ts';
-import { debs } from './userland/debian.ts';
+import { uapiHeaders } from './linux/kernel.ts';
 
 export const init = derivation({
   name: 'batu-init',
   version: '1',
-  inputs: { src: await repoFiles('batu-init-src', new URL('../guest/init', import.meta.url).pathname), uapi: debs['linux-libc-dev'] },
+  inputs: { src: await repoFiles('batu-init-src', new URL('../guest/init', import.meta.url).pathname), uapi: uapiHeaders() },
   tools: ['musl-gcc', 'x86_64-linux-gnu-gcc', 'as', 'ld', 'strip'],
   builder: `
-    unpackDeb "$uapi" uapi
     phase compile
     mkdir -p "$out/bin"
-    musl-gcc -static -O2 -Wall -Wextra -Werror -I uapi/usr/include -I uapi/usr/include/x86_64-linux-gnu \\
-      -o "$out/bin/init" "$src"/*.c
+    musl-gcc -static -O2 -Wall -Wextra -Werror -I "$uapi/include" -o "$out/bin/init" "$src"/*.c
     strip "$out/bin/init"
   `,
 });

@@ -2,19 +2,18 @@
 // without OpenSSL, readline and libwrap: the guest only forwards TCP to alfred's unix
 // socket, and Debian's binary dragged in ~7 MB of OpenSSL and Kerberos libraries.
 import { derivation, runRecipe } from '../lib/derivations/index.ts';
-import { debs } from './userland/debian.ts';
-import { sources } from './userland/sources.ts';
+import { uapiHeaders } from './linux/kernel.ts';
+import { pins } from './pins.ts';
 
 export const socat = derivation({
   name: 'socat', version: '1.7.4.4',
-  inputs: { src: sources.socat, uapi: debs['linux-libc-dev'] },
+  inputs: { src: pins.src('socat'), uapi: uapiHeaders() },
   tools: ['musl-gcc', 'x86_64-linux-gnu-gcc', 'cc', 'cpp', 'as', 'ld', 'make', 'sed', 'awk', 'grep', 'strip'],
   builder: `
     phase unpack
-    unpackDeb "$uapi" uapi
     tar -xf "$src"/socat_*.orig.tar.* && cd socat-*
     phase configure
-    CC=musl-gcc CFLAGS="-O2 -idirafter $PWD/../uapi/usr/include -idirafter $PWD/../uapi/usr/include/x86_64-linux-gnu" \\
+    CC=musl-gcc CFLAGS="-O2 -idirafter $uapi/include" \\
       LDFLAGS=-static ./configure --disable-openssl --disable-readline --disable-libwrap --disable-fips > configure.log
     phase compile
     make -j"$BATU_CORES" socat > /dev/null

@@ -43,6 +43,18 @@ async function update(root: string): Promise<void> {
   await writeFile(join(root, 'updated'), new Date().toISOString());
 }
 
+/** Fetch the archive's lists now, so queries see what it serves today. */
+export async function refreshLists(store: string): Promise<void> {
+  await update(await aptRoot(store));
+}
+
+/** Run apt-cache against the private lists (fetched first if there are none yet). */
+export async function aptCache(store: string, args: string[]): Promise<string> {
+  const root = await aptRoot(store);
+  if (!existsSync(join(root, 'updated'))) await update(root);
+  return (await execa('apt-cache', [...aptOptions(root), ...args], { reject: false })).stdout;
+}
+
 /**
  * Run an apt-get download command in `dir`. Lists are fetched on first use, and again
  * once when apt cannot find what is asked (the mirror may have moved on).

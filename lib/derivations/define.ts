@@ -10,7 +10,8 @@ import {
 
 export class RecipeError extends Error {}
 
-function parse<S extends z.ZodType>(schema: S, data: unknown, what: string): z.infer<S> {
+/** Validate `data` against `schema`, or throw naming each bad field and its value. */
+export function parse<S extends z.ZodType>(schema: S, data: unknown, what: string): z.infer<S> {
   const result = schema.safeParse(data);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {

@@ -1,9 +1,10 @@
 // Realising fixed-output sources: fetch or copy, then check the declared sha256.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { cp, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { aptFetch } from './apt.ts';
+import { describeServed, servedVersions } from './archive.ts';
 import { computeManifest } from './manifest.ts';
 import type { FixedSource } from './schema.ts';
 
@@ -29,7 +30,7 @@ export async function fetchSource(src: FixedSource, out: string, store: string):
   switch (src.type) {
     case 'deb': {
       const spec = `${src.package}${src.arch === 'all' ? '' : `:${src.arch}`}=${src.version}`;
-      await aptFetch(store, out, ['download', spec]);
+      await aptFetch(store, out, ['download', spec]).catch(async (e: Error) => { throw await notServed(src, store) ?? e; });
       const [deb] = (await readdir(out)).filter((f) => f.endsWith('.deb'));
       if (!deb) throw new FetchError(`apt-get download ${spec} produced no .deb`);
       const actual = await fileSha256(join(out, deb));
@@ -62,6 +63,24 @@ export async function fetchSource(src: FixedSource, out: string, store: string):
       return;
     }
   }
+}
+
+/** The error for a pinned package the archive no longer serves: what it serves, and the ways out. */
+async function notServed(src: Extract<FixedSource, { type: 'deb' }>, store: string): Promise<FetchError | undefined> {
+  const served = (await servedVersions(store, 'binary', [src.package], release()).catch(() => undefined))?.get(src.package);
+  if (!served || served.some((s) => s.version === src.version)) return undefined; // served: apt's own error says more
+  const file = `${src.package}_${src.version.replace(/^\d+:/, '')}_${src.arch}.deb`;
+  return new FetchError(
+    `the Debian package ${src.package} ${src.version} (${src.arch}, sha256 ${src.sha256}) is no longer served: ` +
+    `the archive has ${describeServed(served, release())} now. Ways out:\n` +
+    `  - move the pin to what is served (then rebuild what uses it): npx tsx bin/batu.ts pins update ${src.package}\n` +
+    `  - or put that exact file into the store, where it satisfies the pin by its hash: npx tsx bin/batu.ts store add ${file}\n` +
+    `  - or import the path from a store or binary cache that holds it: npx tsx bin/batu.ts store import < closure.tar`);
+}
+
+/** The host's Debian release (e.g. bookworm): the one whose archive serves these packages. */
+function release(): string {
+  return /^VERSION_CODENAME=(\w+)/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? 'bookworm';
 }
 
 /** A .dsc pins its tarballs: check each one it lists (an upstream .asc may be absent). */

@@ -3,7 +3,7 @@ export { derivation, debPackage, debSource, url, tree, repoFiles, isDerivation, 
 export type { Derivation, Input, FixedSource } from './schema.ts';
 export { canonical, sha256, base32 } from './hash.ts';
 export { hashInput, storePath, closure, derivationIdentity } from './evaluate.ts';
-export { realise, addRoot, type RealiseOptions, type RealiseResult } from './realise.ts';
+export { realise, realiseAll, addRoot, type RealiseOptions, type RealiseResult } from './realise.ts';
 export { verify, gc, add, listRoots, referenceClosure } from './maintain.ts';
 export { exportClosure, importClosure } from './transfer.ts';
 export { computeManifest, treeHash, type Manifest } from './manifest.ts';
@@ -15,3 +15,5 @@ export { stderrReporter, silentReporter, type Reporter } from './progress.ts';
 export { resolveTools, baseTools } from './toolchain.ts';
 export { registerBuiltin, type Builtin } from './builtins.ts';
 export { processAlive } from './lock.ts';
+export { pinned, readPinFile, checkPins, updatePins, PinFile, type PinStatus, type PinChange } from './pins.ts';
+export { servedVersions, type Served, type PinKind } from './archive.ts';

@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { hashInput, storePath } from './evaluate.ts';
 import { fileSha256 } from './fetch.ts';
 import { computeManifest, diffManifests } from './manifest.ts';
-import { tree, url } from './define.ts';
+import { debPackage, tree, url } from './define.ts';
 import { commitPath, hashPart, isValid, listPaths, readManifest, removePath, removeTree, scratchDir, storeDir, storeName } from './store.ts';
 import { acquireLock } from './lock.ts';
 import type { Input } from './schema.ts';
@@ -98,13 +98,24 @@ export async function add(file: string, options: { store?: string; name?: string
     await mkdir(out);
     await execa('cp', [resolve(file), join(out, name)]);
     const sha256 = await fileSha256(file);
+    // A Debian package lands where its pin (debPackage) looks for it: it satisfies the pin by its hash.
+    if (file.endsWith('.deb') && !options.name) return await install(store, out, await debOf(file, sha256));
     return await install(store, out, url({ url: `file:///${name}`, name, sha256 }));
   } finally {
     await removeTree(scratch);
   }
 }
 
-async function install(store: string, dir: string, source: Input & { name: string; sha256: string }): Promise<Added> {
+/** The debPackage pin a .deb file satisfies, from its control fields. */
+async function debOf(file: string, sha256: string) {
+  const { stdout } = await execa('dpkg-deb', ['--field', resolve(file), 'Package', 'Version', 'Architecture']);
+  const field = (name: string) => new RegExp(`^${name}: (.*)$`, 'm').exec(stdout)?.[1] ?? '';
+  const arch = field('Architecture');
+  if (arch !== 'amd64' && arch !== 'all') throw new Error(`${file} is a package for ${arch}; batu pins amd64 and all only`);
+  return debPackage({ package: field('Package'), version: field('Version'), arch, sha256 });
+}
+
+async function install(store: string, dir: string, source: Input & { sha256: string }): Promise<Added> {
   const path = await storePath(source, store);
   const lock = await acquireLock(store, hashPart(path));
   try {
@@ -112,5 +123,5 @@ async function install(store: string, dir: string, source: Input & { name: strin
   } finally {
     await lock.release();
   }
-  return { path, sha256: source.sha256, name: source.name, source };
+  return { path, sha256: source.sha256, name: 'name' in source ? source.name : source.package, source };
 }

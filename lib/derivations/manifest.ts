@@ -2,19 +2,26 @@
 // directory's content independent of mtimes, owners and how it was packed.
 import * as nodeFs from 'node:fs/promises';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { canonical, sha256 } from './hash.ts';
+import { sha256 as sha256Hex } from './schema.ts';
 
-export type Entry =
-  | { path: string; type: 'dir' }
-  | { path: string; type: 'file'; executable: boolean; size: number; sha256: string }
-  | { path: string; type: 'symlink'; target: string };
+const relPath = z.string().regex(/^(?!\/)(?!.*(^|\/)\.\.?(\/|$)).+$/, 'expected a relative path without . or ..');
+const EntrySchema = z.discriminatedUnion('type', [
+  z.strictObject({ path: relPath, type: z.literal('dir') }),
+  z.strictObject({ path: relPath, type: z.literal('file'), executable: z.boolean(), size: z.number().int().nonnegative(), sha256: sha256Hex }),
+  z.strictObject({ path: relPath, type: z.literal('symlink'), target: z.string() }),
+]);
+export type Entry = z.infer<typeof EntrySchema>;
 
-export interface Manifest {
-  treeHash: string;
+/** A manifest as it is written beside a path; checked when one arrives from outside. */
+export const ManifestSchema = z.strictObject({
+  treeHash: sha256Hex,
   /** Store paths (base names) whose hash appears in the content: runtime references. */
-  references: string[];
-  entries: Entry[];
-}
+  references: z.array(z.string().regex(/^[0-9a-df-np-sv-z]{32}-[A-Za-z0-9+._~-]+$/, 'expected a store path name')),
+  entries: z.array(EntrySchema),
+});
+export type Manifest = z.infer<typeof ManifestSchema>;
 
 /** The subset of node:fs/promises the walk needs, so tests can hand in memfs. */
 export type Fs = Pick<typeof nodeFs, 'readdir' | 'lstat' | 'readFile' | 'readlink'>;

@@ -25,27 +25,55 @@ export interface RealiseOptions {
 export interface RealiseResult { path: string; built: string[]; reused: string[] }
 
 export async function realise(target: Input, options: RealiseOptions = {}): Promise<RealiseResult> {
+  const { paths: [path], built, reused } = await realiseAll([target], options);
+  return { path, built, reused };
+}
+
+/**
+ * Realise several targets as one closure: every fixed-output source any of them still
+ * needs is fetched before the first build starts, so a source that can no longer be had
+ * fails in seconds, not after a kernel build. `root` roots the first target.
+ */
+export async function realiseAll(targets: Input[], options: RealiseOptions = {}): Promise<{ paths: string[]; built: string[]; reused: string[] }> {
   const store = storeDir(options.store);
   const report = options.report ?? stderrReporter;
   await mkdir(store, { recursive: true });
-  const result: RealiseResult = { path: '', built: [], reused: [] };
-  // Fixed-output sources first: one that must be `store add`ed fails before long builds.
-  const order = closure(target);
-  for (const input of [...order.filter((i) => i.type !== 'derivation'), ...order.filter((i) => i.type === 'derivation')]) {
+  const { missing, reused } = await plan(targets, store);
+  const built: string[] = [];
+  for (const input of [...missing.filter((i) => i.type !== 'derivation'), ...missing.filter((i) => i.type === 'derivation')]) {
     const path = await storePath(input, store);
-    if (isValid(path)) { result.reused.push(path); continue; }
     const lock = await acquireLock(store, hashPart(path), (pid) =>
       report(`${basename(path)}: waiting for process ${pid}, which is realising it`));
     try {
-      if (isValid(path)) result.reused.push(path);
-      else { await realiseOne(input, path, store, report); result.built.push(path); }
+      if (isValid(path)) reused.push(path);
+      else { await realiseOne(input, path, store, report); built.push(path); }
     } finally {
       await lock.release();
     }
   }
-  result.path = await storePath(target, store);
-  if (options.root) await addRoot(store, options.root, result.path);
-  return result;
+  const paths = await Promise.all(targets.map((t) => storePath(t, store)));
+  if (options.root && paths[0]) await addRoot(store, options.root, paths[0]);
+  return { paths, built, reused };
+}
+
+/**
+ * What realising `targets` takes: the inputs whose paths are missing, dependencies first.
+ * Below a valid path nothing is needed (a kernel that exists needs no source fetched).
+ */
+async function plan(targets: Input[], store: string): Promise<{ missing: Input[]; reused: string[] }> {
+  const missing: Input[] = [];
+  const reused: string[] = [];
+  const seen = new Set<Input>();
+  const visit = async (input: Input): Promise<void> => {
+    if (seen.has(input)) return;
+    seen.add(input);
+    const path = await storePath(input, store);
+    if (isValid(path)) { reused.push(path); return; }
+    if (input.type === 'derivation') for (const dep of Object.values(input.inputs)) await visit(dep);
+    missing.push(input);
+  };
+  for (const target of targets) await visit(target);
+  return { missing, reused };
 }
 
 async function realiseOne(input: Input, path: string, store: string, report: Reporter): Promise<void> {

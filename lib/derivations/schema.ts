@@ -2,9 +2,9 @@
 // inferred from a schema, and a bad recipe fails with zod's path to the bad field.
 import { z } from 'zod';
 
-const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits (a sha256)');
-const pathName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9+._~-]*$/, 'expected a name of letters, digits and + . _ ~ -');
-const debVersion = z.string().regex(/^[0-9][A-Za-z0-9.+~:-]*$/, 'expected a Debian version like 1.2-3');
+export const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits (a sha256)');
+export const pathName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9+._~-]*$/, 'expected a name of letters, digits and + . _ ~ -');
+export const debVersion = z.string().regex(/^[0-9][A-Za-z0-9.+~:-]*$/, 'expected a Debian version like 1.2-3');
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name');
 
 /** A Debian binary package, fetched with `apt-get download` and checked against sha256. */

@@ -2,12 +2,12 @@
 // between machines. An imported path is checked against its manifest before it appears.
 import { createReadStream, createWriteStream } from 'node:fs';
 import { lstat, mkdir, readFile, readdir, readlink, symlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable, Writable } from 'node:stream';
 import tar from 'tar-stream';
 import { acquireLock } from './lock.ts';
-import { computeManifest, type Manifest } from './manifest.ts';
+import { ManifestSchema, computeManifest, diffManifests, treeHash, type Manifest } from './manifest.ts';
 import { referenceClosure } from './maintain.ts';
 import { SOURCE_DATE_EPOCH, commitPath, hashPart, isValid, removeTree, scratchDir, sidecar, storeDir, storeName } from './store.ts';
 
@@ -44,47 +44,136 @@ export async function exportClosure(paths: string[], into: Writable): Promise<st
   return closure;
 }
 
-/** Read a tar stream made by exportClosure into the store. Returns the paths it holds. */
+export class ImportError extends Error {}
+
+/**
+ * Read a tar stream made by exportClosure into the store: all of it or nothing. The whole
+ * stream is staged in a scratch directory first (no entry can reach outside it), every
+ * path is checked against its manifest and every reference resolved, and only then are
+ * the paths moved in, dependencies first. Returns the paths the stream holds.
+ */
 export async function importClosure(from: Readable, options: { store?: string } = {}): Promise<string[]> {
   const store = storeDir(options.store);
   await mkdir(store, { recursive: true });
   const scratch = await scratchDir(store, 'import');
   try {
-    const extract = tar.extract();
-    const reading = pipeline(from, extract);
-    for await (const entry of extract) {
-      const target = join(scratch, entry.header.name);
-      if (!target.startsWith(`${scratch}/`)) throw new Error(`refusing tar entry outside the store: ${entry.header.name}`);
-      await mkdir(dirname(target), { recursive: true });
-      if (entry.header.type === 'directory') { await mkdir(target, { recursive: true }); entry.resume(); }
-      else if (entry.header.type === 'symlink') { await symlink(entry.header.linkname!, target); entry.resume(); }
-      else await pipeline(entry, createWriteStream(target, { mode: entry.header.mode }));
-    }
-    await reading;
-    const imported: string[] = [];
-    for (const entry of await readdir(scratch, { withFileTypes: true })) {
-      if (entry.isDirectory() && storeName.test(entry.name)) imported.push(await install(store, scratch, entry.name));
-    }
-    return imported.sort();
+    await extractSafely(from, scratch);
+    const staged = await checkStaged(store, scratch);
+    for (const { name, manifest } of staged) await install(store, scratch, name, manifest);
+    return staged.map(({ name }) => join(store, name)).sort();
   } finally {
     await removeTree(scratch);
   }
 }
 
-async function install(store: string, scratch: string, name: string): Promise<string> {
-  const path = join(store, name);
-  const dir = join(scratch, name);
-  const manifestText = await readFile(join(scratch, `${name}.manifest`), 'utf8');
-  const declared: Manifest = JSON.parse(manifestText);
-  const actual = await computeManifest(dir);
-  if (actual.treeHash !== declared.treeHash) {
-    throw new Error(`imported ${name} does not match its manifest (tree hash ${actual.treeHash}, manifest says ${declared.treeHash}); nothing of it was installed`);
+const topLevel = new RegExp(`^(${storeName.source.slice(1, -1)})(\\.manifest|\\.drv)?$`);
+
+/**
+ * Unpack a tar stream into `dir`, refusing by name what could write elsewhere: absolute
+ * names, `..`, entries below a symlink or a file, duplicates, hard links and devices.
+ * Links are never followed: each parent is a directory this function made.
+ */
+async function extractSafely(from: Readable, dir: string): Promise<void> {
+  const kinds = new Map<string, 'dir' | 'implied' | 'file' | 'symlink'>();
+  const extract = tar.extract();
+  const reading = pipeline(from, extract);
+  reading.catch(() => {}); // its error is reported below, once
+  const refuse = (name: string, why: string) => new ImportError(`refusing the import: tar entry ${JSON.stringify(name)} ${why}; nothing was imported`);
+  try {
+    for await (const entry of extract) {
+      const { name: raw, type, linkname } = entry.header;
+      const name = type === 'directory' ? raw.replace(/\/+$/, '') : raw;
+      const parts = name.split('/');
+      if (name.startsWith('/')) throw refuse(raw, 'has an absolute name');
+      if (parts.some((p) => p === '' || p === '.' || p === '..')) throw refuse(raw, 'has an empty, . or .. component');
+      const top = topLevel.exec(parts[0]);
+      if (!top || (top[2] && (parts.length > 1 || type !== 'file'))) throw refuse(raw, 'is not inside a store path, its manifest or its .drv');
+      if (type !== 'file' && type !== 'directory' && type !== 'symlink') throw refuse(raw, `is a ${type}; a store path holds only files, directories and symlinks`);
+      for (let i = 1; i < parts.length; i++) {
+        const parent = parts.slice(0, i).join('/');
+        const kind = kinds.get(parent);
+        if (kind === undefined) { await mkdir(join(dir, parent)); kinds.set(parent, 'implied'); }
+        else if (kind !== 'dir' && kind !== 'implied') throw refuse(raw, `lies below a ${kind} (${parent})`);
+      }
+      const target = join(dir, name);
+      const seen = kinds.get(name);
+      if (seen && !(seen === 'implied' && type === 'directory')) throw refuse(raw, 'comes twice');
+      if (type === 'directory') {
+        if (!seen) await mkdir(target);
+        kinds.set(name, 'dir');
+        entry.resume();
+      } else if (type === 'symlink') {
+        await symlink(linkname ?? '', target);
+        kinds.set(name, 'symlink');
+        entry.resume();
+      } else {
+        kinds.set(name, 'file');
+        // 'wx': O_CREAT|O_EXCL, so nothing that exists (a link above all) is written through.
+        await pipeline(entry, createWriteStream(target, { flags: 'wx', mode: 0o644 | ((entry.header.mode ?? 0) & 0o111) }));
+      }
+    }
+    await reading;
+  } catch (e) {
+    extract.destroy();
+    if (e instanceof ImportError) throw e;
+    throw new ImportError(`refusing the import: the stream is not a complete tar stream (${(e as Error).message}); nothing was imported`);
   }
+}
+
+interface Staged { name: string; manifest: Manifest }
+
+/**
+ * Check every staged path: a manifest that parses and is consistent, files that match it,
+ * references that are in the stream or already valid in the store, and no mention of a
+ * path of the stream its manifest does not list. Returns the paths dependencies first.
+ */
+async function checkStaged(store: string, scratch: string): Promise<Staged[]> {
+  const names = await readdir(scratch);
+  const paths = names.filter((n) => storeName.test(n) && !/\.(manifest|drv)$/.test(n));
+  for (const n of names) {
+    const owner = n.replace(/\.(manifest|drv)$/, '');
+    if (owner !== n && !paths.includes(owner)) throw new ImportError(`refusing the import: ${n} comes without the path ${owner}; nothing was imported`);
+  }
+  const staged = new Map<string, Manifest>();
+  const refuse = (name: string, why: string) => new ImportError(`refusing the import: ${name} ${why}; nothing was imported`);
+  for (const name of paths) {
+    const text = await readFile(join(scratch, `${name}.manifest`), 'utf8').catch(() => { throw refuse(name, 'comes without its manifest'); });
+    let declared: Manifest;
+    try { declared = ManifestSchema.parse(JSON.parse(text)); } catch (e) { throw refuse(name, `has an unreadable manifest (${(e as Error).message.split('\n')[0]})`); }
+    if (treeHash(declared.entries) !== declared.treeHash) throw refuse(name, 'has a manifest whose tree hash does not match its own entries');
+    const others = new Map(paths.filter((p) => p !== name).map((p) => [hashPart(p), p]));
+    const actual = await computeManifest(join(scratch, name), { scan: others });
+    if (actual.treeHash !== declared.treeHash) {
+      throw refuse(name, `does not match its manifest (tree hash ${actual.treeHash}, manifest says ${declared.treeHash}: ${diffManifests(declared, actual).slice(0, 5).join(', ')})`);
+    }
+    const unlisted = actual.references.filter((r) => !declared.references.includes(r));
+    if (unlisted.length) throw refuse(name, `mentions ${unlisted.join(', ')}, which its manifest does not list as references`);
+    for (const ref of declared.references) {
+      if (!paths.includes(ref) && !isValid(join(store, ref))) throw refuse(name, `references ${ref}, which is neither in the stream nor in the store`);
+    }
+    staged.set(name, declared);
+  }
+  // Dependencies first: a path becomes valid only after everything it references.
+  const order: Staged[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (name: string) => {
+    if (state.get(name) === 'done') return;
+    if (state.get(name) === 'visiting') throw refuse(name, 'is part of a reference cycle');
+    state.set(name, 'visiting');
+    for (const ref of staged.get(name)!.references) if (staged.has(ref)) visit(ref);
+    state.set(name, 'done');
+    order.push({ name, manifest: staged.get(name)! });
+  };
+  [...staged.keys()].sort().forEach(visit);
+  return order;
+}
+
+async function install(store: string, scratch: string, name: string, manifest: Manifest): Promise<void> {
+  const path = join(store, name);
   const lock = await acquireLock(store, hashPart(path));
   try {
-    if (!isValid(path)) await commitPath(path, dir, await readFile(join(scratch, `${name}.drv`), 'utf8').catch(() => ''), declared);
+    if (!isValid(path)) await commitPath(path, join(scratch, name), await readFile(join(scratch, `${name}.drv`), 'utf8').catch(() => ''), manifest);
   } finally {
     await lock.release();
   }
-  return path;
 }

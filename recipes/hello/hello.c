@@ -1,5 +1,5 @@
 /* The store's example: a static program built with musl-gcc against the kernel's
- * uapi headers from a pinned Debian package. */
+ * uapi headers of the pinned kernel source. */
 #include <stdio.h>
 #include <linux/version.h>
 

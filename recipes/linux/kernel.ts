@@ -1,17 +1,12 @@
 // The UML kernel build shared by linux-v15 and linux-v14: Debian's kernel source, our
 // config fragment merged onto defconfig and checked, then `linux` + what modules need.
-import { debPackage, derivation, repoFiles, type Input } from '../../lib/derivations/index.ts';
+import { derivation, repoFiles, type Input } from '../../lib/derivations/index.ts';
+import { pins } from '../pins.ts';
 
-/** Debian's kernel sources, pinned. Both speak batman-adv compat 15. */
+/** Debian's kernel sources (pinned in recipes/debian-pins.json). Both speak batman-adv compat 15. */
 export const kernelSources = {
-  '6.12': debPackage({
-    package: 'linux-source-6.12', version: '6.12.117-1~deb12u1', arch: 'all',
-    sha256: 'e849faf31ca3555757f3a8877cb01af92122f744f75d1f3102734651c4e14703',
-  }),
-  '6.1': debPackage({
-    package: 'linux-source-6.1', version: '6.1.192-2', arch: 'all',
-    sha256: 'ae95fe63d4c553f8d0e6c86cb1ab566f3894a43743eb19ab585cd97d82f26514',
-  }),
+  '6.12': pins.deb('linux-source-6.12'),
+  '6.1': pins.deb('linux-source-6.1'),
 };
 export type KernelSeries = keyof typeof kernelSources;
 
@@ -25,11 +20,12 @@ const unpackKernelSource = `unpackKernelSource() {
 }`;
 
 /**
- * The uapi headers (\`headers_install\`) userland compiles against. UML cannot export
- * headers; those of its host arch are what guest programs use. A derivation of their own:
- * they depend on the source only, not on a kernel's config (like Nix's linuxHeaders).
+ * The uapi headers (\`headers_install\`: \`$out/include\`) userland compiles against. UML
+ * cannot export headers; those of its host arch are what guest programs use. A derivation
+ * of their own: they depend on the source only, not on a kernel's config (like Nix's
+ * linuxHeaders), and they need no pin beyond the kernel source's.
  */
-export function uapiHeaders(series: KernelSeries) {
+export function uapiHeaders(series: KernelSeries = '6.12') {
   const src = kernelSources[series];
   return derivation({
     name: 'linux-uapi-headers',

@@ -1,20 +1,20 @@
 // Debian's binaries with their shared-library closure, for programs batu does not (yet)
 // build from source: the closure is computed from the ELF files, not listed by hand.
 import { derivation, repoFiles } from '../../lib/derivations/index.ts';
-import { debs, type DebName } from './debian.ts';
+import { pins } from '../pins.ts';
 
 const closureScript = await repoFiles('batu-elf-closure', new URL('./closure', import.meta.url).pathname);
 
 export function debBinaries({ name, version, packages, files }: {
   name: string; version: string;
   /** Every package the closure may draw from (the program's own and its libraries'). */
-  packages: DebName[];
+  packages: string[];
   /** Paths inside the packages to take, e.g. usr/sbin/batctl. */
   files: string[];
 }) {
   return derivation({
     name, version,
-    inputs: { closure: closureScript, ...Object.fromEntries(packages.map((p, i) => [`deb${i}`, debs[p]])) },
+    inputs: { closure: closureScript, ...Object.fromEntries(packages.map((p, i) => [`deb${i}`, pins.deb(p)])) },
     env: { debInputs: packages.map((_, i) => `deb${i}`).join(' '), files: files.join(' ') },
     tools: ['readelf'],
     builder: `

@@ -2,13 +2,14 @@
 // built against the kernel without batman-adv, loaded by the real init from the image.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { realise } from '../../lib/derivations/index.ts';
+import { realiseAll } from '../../lib/derivations/index.ts';
 import { Mesh, converged, line, observe } from '../../lib/mesh/index.ts';
 import { eventually } from '../fixtures/guest-helpers.ts';
 import { jumboImage, jumboKernel } from '../../recipes/batman-adv-jumbo.ts';
 
 test('the jumbo batman-adv module loads from the image and two nodes mesh with bat0 at 15900 bytes', async (t) => {
-  const paths = { kernel: (await realise(jumboKernel)).path, image: (await realise(jumboImage)).path };
+  const { paths: [kernel, image] } = await realiseAll([jumboKernel, jumboImage]);
+  const paths = { kernel, image };
   const mesh = await Mesh.start({ ...line(2), origInterval: 200, linkMtu: 16000, bat0Driver: 'vector', bat0Mtu: 15900, meshSettings: { fragmentation: 0 } }, paths);
   t.after(() => mesh.stop());
   for (const node of mesh.nodes.values()) {

@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { realise } from '../../lib/derivations/index.ts';
+import { realiseAll } from '../../lib/derivations/index.ts';
 import { Mesh, converged, line, observe, type TopologyInput } from '../../lib/mesh/index.ts';
 import { batctl, type UmlNode } from '../../lib/runner/index.ts';
 import { eventually, pings } from '../fixtures/guest-helpers.ts';
@@ -48,7 +48,8 @@ async function sendThroughLine(mesh: Mesh, dir: string) {
 
 /** A 3-node line of the offload variant, stopped (and its scratch dir removed) after the test. */
 async function offloadLine(t: { after(fn: () => Promise<void>): void }, topology: Partial<TopologyInput>) {
-  const paths = { kernel: (await realise(offloadKernel)).path, image: (await realise(offloadImage)).path };
+  const { paths: [kernel, image] } = await realiseAll([offloadKernel, offloadImage]);
+  const paths = { kernel, image };
   const mesh = await Mesh.start({ ...line(3), origInterval: 200, ...topology }, paths);
   const dir = await mkdtemp(join(tmpdir(), 'batu-offload-'));
   t.after(async () => {

@@ -1,55 +1,113 @@
-// The store against the real Debian registry and host toolchain.
+// The store against the real Debian registry and host toolchain, and the pins it builds from.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { debPackage, debSource, realise, silentReporter, storePath, readManifestOf } from '../../lib/derivations/index.ts';
-import { hello, uapiHeaders } from '../../recipes/hello.ts';
+import {
+  add, checkPins, debPackage, debSource, derivation, readPinFile, realise, silentReporter, storePath, readManifestOf,
+} from '../../lib/derivations/index.ts';
+import { hello } from '../../recipes/hello.ts';
+import { pinFile, pins } from '../../recipes/pins.ts';
 import { tempDir } from '../fixtures/store-helpers.ts';
 
-test('two cold realises of the example recipe into two stores give the same path and bytes', async (t) => {
+const quiet = { report: silentReporter };
+const kernelSourceVersion = readPinFile(pinFile).binary['linux-source-6.12'].version.replace(/-.*/, '');
+
+test('two cold realises of the example recipe into two stores give the same path and bytes', { timeout: 15 * 60_000 }, async (t) => {
   const [a, b] = [await tempDir(t), await tempDir(t)];
-  const first = await realise(hello, { store: a, report: silentReporter });
-  const second = await realise(hello, { store: b, report: silentReporter });
-  assert.equal(first.built.length, 3, 'source, Debian package and hello were all realised cold');
+  const first = await realise(hello, { store: a, ...quiet });
+  const second = await realise(hello, { store: b, ...quiet });
+  assert.equal(first.built.length, 4, 'source, kernel source package, uapi headers and hello were all realised cold');
   assert.equal(first.path.slice(a.length), second.path.slice(b.length));
   assert.deepEqual(await readManifestOf(first.path), await readManifestOf(second.path));
   const binary = 'bin/batu-hello';
   assert.ok((await readFile(join(first.path, binary))).equals(await readFile(join(second.path, binary))));
   const { stdout } = await execa(join(first.path, binary));
-  assert.match(stdout, /^hello from batu, built against Linux uapi 6\.1\.\d+$/);
+  assert.equal(stdout, `hello from batu, built against Linux uapi ${kernelSourceVersion}`);
 });
 
 test('a Debian package whose pinned sha256 is wrong is refused with both hashes', async (t) => {
   const store = await tempDir(t);
-  const wrong = debPackage({ package: uapiHeaders.package, version: uapiHeaders.version, sha256: '00'.repeat(32) });
-  await assert.rejects(realise(wrong, { store, report: silentReporter }),
-    new RegExp(`hash mismatch for Debian package linux-libc-dev:amd64=6\\.1\\.192-2:\\n  expected sha256 ${'00'.repeat(32)}\\n  got      sha256 ${uapiHeaders.sha256}`));
+  const pin = pins.deb('libmd0');
+  const wrong = debPackage({ package: pin.package, version: pin.version, sha256: '00'.repeat(32) });
+  await assert.rejects(realise(wrong, { store, ...quiet }),
+    new RegExp(`hash mismatch for Debian package libmd0:amd64=${pin.version.replace(/[.+]/g, '\\$&')}:\\n  expected sha256 ${'00'.repeat(32)}\\n  got      sha256 ${pin.sha256}`));
   assert.equal(existsSync(await storePath(wrong, store)), false);
 });
 
-test('a Debian package version the registry does not have gives apt\'s reason', async (t) => {
+test('a pin the archive does not serve fails before any build starts, naming what is served and the ways out', async (t) => {
   const store = await tempDir(t);
-  const absent = debPackage({ package: 'linux-libc-dev', version: '0.0.1-1', sha256: '00'.repeat(32) });
-  await assert.rejects(realise(absent, { store, report: silentReporter }), /apt-get download linux-libc-dev:amd64=0\.0\.1-1 failed:[\s\S]*0\.0\.1-1/);
+  const marker = join(await tempDir(t), 'built');
+  const absent = debPackage({ package: 'libmd0', version: '0.0.1-1', sha256: '00'.repeat(32) });
+  // A build that would run first if sources were not all fetched before building.
+  const early = derivation({ name: 'early', version: '1', env: { marker }, builder: 'touch "$marker"; mkdir -p "$out"' });
+  const top = derivation({ name: 'top', version: '1', inputs: { early, absent }, builder: 'mkdir -p "$out"' });
+  await assert.rejects(realise(top, { store, ...quiet }), (e: Error) => {
+    assert.match(e.message, /the Debian package libmd0 0\.0\.1-1 \(amd64, sha256 0{64}\) is no longer served/);
+    assert.match(e.message, new RegExp(`the archive has ${pins.deb('libmd0').version.replace(/[.+]/g, '\\$&')} \\(bookworm`));
+    assert.match(e.message, /batu\.ts pins update libmd0/);
+    assert.match(e.message, /batu\.ts store add libmd0_0\.0\.1-1_amd64\.deb/);
+    assert.match(e.message, /store import/);
+    return true;
+  });
+  assert.equal(existsSync(marker), false, 'no build started');
+});
+
+test('store add of the exact .deb satisfies a pin the archive does not serve', async (t) => {
+  const [store, work] = [await tempDir(t), await tempDir(t)];
+  const pkg = join(work, 'pkg');
+  await mkdir(join(pkg, 'DEBIAN'), { recursive: true });
+  await mkdir(join(pkg, 'usr/share/batu'), { recursive: true });
+  await writeFile(join(pkg, 'DEBIAN/control'), 'Package: batu-test-pin\nVersion: 1:0.0.1-1\nArchitecture: all\nMaintainer: batu <batu@localhost>\nDescription: a package no archive serves\n');
+  await writeFile(join(pkg, 'usr/share/batu/pinned'), 'by its hash\n');
+  const deb = join(work, 'batu-test-pin_0.0.1-1_all.deb');
+  await execa('dpkg-deb', ['--root-owner-group', '--build', pkg, deb]);
+  const added = await add(deb, { store });
+  const pin = debPackage({ package: 'batu-test-pin', version: '1:0.0.1-1', arch: 'all', sha256: added.sha256 });
+  assert.equal(added.path, await storePath(pin, store));
+  const user = derivation({ name: 'uses-pin', version: '1', inputs: { pin }, builder: 'unpackDeb "$pin" root; mkdir -p "$out"; cp root/usr/share/batu/pinned "$out/"' });
+  const { path, reused } = await realise(user, { store, ...quiet });
+  assert.ok(reused.includes(added.path), 'the added file was used, not fetched');
+  assert.equal(await readFile(join(path, 'pinned'), 'utf8'), 'by its hash\n');
 });
 
 test('a Debian source package is fetched and every file its .dsc lists is checked', async (t) => {
   const store = await tempDir(t);
-  const socat = debSource({ package: 'socat', version: '1.7.4.4-2', sha256: 'd69a6c1c1f3e36959b3f43b0383c537a924e5f0dcae6f803621aef9491a71e5a' });
-  const { path } = await realise(socat, { store, report: silentReporter });
+  const socat = pins.src('socat');
+  const { path } = await realise(socat, { store, ...quiet });
   const manifest = await readManifestOf(path);
-  assert.deepEqual(manifest.entries.map((e) => e.path).sort(), ['socat_1.7.4.4-2.debian.tar.xz', 'socat_1.7.4.4-2.dsc', 'socat_1.7.4.4.orig.tar.gz']);
-  const wrong = debSource({ package: 'socat', version: '1.7.4.4-2', sha256: '11'.repeat(32) });
-  await assert.rejects(realise(wrong, { store: await tempDir(t), report: silentReporter }), /hash mismatch for Debian source package socat=1\.7\.4\.4-2 \(socat_1\.7\.4\.4-2\.dsc\)/);
+  const upstream = socat.version.replace(/-[^-]*$/, '');
+  assert.deepEqual(manifest.entries.map((e) => e.path).sort(), [`socat_${socat.version}.debian.tar.xz`, `socat_${socat.version}.dsc`, `socat_${upstream}.orig.tar.gz`]);
+  const wrong = debSource({ package: 'socat', version: socat.version, sha256: '11'.repeat(32) });
+  await assert.rejects(realise(wrong, { store: await tempDir(t), ...quiet }), new RegExp(`hash mismatch for Debian source package socat=${socat.version.replace(/[.+]/g, '\\$&')} \\(socat_`));
 });
 
 test('a source package the registry does not fully serve gives a clear error', async (t) => {
   // batctl's orig tarball is missing from the registry.
   const batctl = debSource({ package: 'batctl', version: '2023.0-1', sha256: '22'.repeat(32) });
-  await assert.rejects(realise(batctl, { store: await tempDir(t), report: silentReporter }),
+  await assert.rejects(realise(batctl, { store: await tempDir(t), ...quiet }),
     /the Debian source package batctl=2023\.0-1 could not be fetched: the registry serves sources for some packages only/);
 });
 
+test('pins check passes on the real pins and fails on one the archive does not serve, naming it', async (t) => {
+  const store = await tempDir(t);
+  const statuses = await checkPins(pinFile, { store });
+  assert.deepEqual(statuses.filter((s) => !s.ok), [], 'every real pin is served');
+  assert.ok(statuses.some((s) => s.kind === 'source' && s.name === 'socat'));
+  const edited = readPinFile(pinFile);
+  const served = edited.binary['linux-source-6.1'].version;
+  edited.binary['linux-source-6.1'].version = '6.1.0-999';
+  const file = join(await tempDir(t), 'pins.json');
+  await writeFile(file, JSON.stringify(edited));
+  const bad = (await checkPins(file, { store })).filter((s) => !s.ok);
+  assert.equal(bad.length, 1);
+  assert.equal(bad[0].name, 'linux-source-6.1');
+  assert.match(bad[0].problem!, /6\.1\.0-999 is not served; the archive has .*\(bookworm/);
+  assert.ok(bad[0].served.some((s) => s.version === served));
+  const cli = await execa(process.execPath, ['--import', 'tsx', new URL('../../bin/batu.ts', import.meta.url).pathname, 'pins', 'check', '--pins', file, '--store', store], { reject: false });
+  assert.equal(cli.exitCode, 1);
+  assert.match(cli.stdout, /^FAIL linux-source-6\.1 6\.1\.0-999: /m);
+  assert.match(cli.stdout, /pins update linux-source-6\.1$/m);
+});

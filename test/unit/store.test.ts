@@ -1,8 +1,9 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { PassThrough } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
@@ -11,6 +12,7 @@ import {
   silentReporter, storePath, tree, url, verify,
 } from '../../lib/derivations/index.ts';
 import { gatedDerivation, tempDir, textDerivation } from '../fixtures/store-helpers.ts';
+import { readTar, shuffled, writeTar, type TarEntry } from '../fixtures/tar-helpers.ts';
 
 const quiet = { report: silentReporter };
 const child = new URL('../fixtures/realise-child.ts', import.meta.url).pathname;
@@ -161,22 +163,82 @@ test('gc keeps roots and what they reference, and drops the rest', async (t) => 
   assert.equal(existsSync(r3.path + '.manifest'), false);
 });
 
-test('export and import move a closure between stores, and a tampered stream is refused', async (t) => {
-  const [from, to, to2] = [await tempDir(t), await tempDir(t), await tempDir(t)];
+/** A two-path closure (top references dep) exported from a fresh store, as a tar stream. */
+async function exportedClosure(t: TestContext) {
+  const from = await tempDir(t);
   const dep = textDerivation('dep', 'payload');
   const top = derivation({ name: 'top', version: '1', inputs: { dep }, builder: 'mkdir -p $out/sub; ln -s "$dep/text" $out/sub/link; echo "$dep" > $out/ref; chmod +x $out/ref' });
   const { path } = await realise(top, { store: from, ...quiet });
-  const chunks: Buffer[] = [];
   const sink = new PassThrough();
-  sink.on('data', (c: Buffer) => chunks.push(c));
+  const tarball = buffer(sink);
   const exported = await exportClosure([path], sink);
+  return { from, exported, tarball: await tarball };
+}
+
+/** What an import must leave behind when it refuses: no path, no sidecar, no scratch. */
+async function assertUntouched(store: string) {
+  assert.deepEqual(await listPaths(store), []);
+  assert.deepEqual(readdirSync(store).filter((n) => !n.startsWith('.')), [], 'no path or sidecar');
+  assert.deepEqual(existsSync(join(store, '.tmp')) ? readdirSync(join(store, '.tmp')) : [], [], 'no scratch left');
+}
+
+// The entry orders an import is tried with: as exported, reversed, and seeded shuffles.
+const orders: [string, (e: TarEntry[]) => TarEntry[]][] = [
+  ['as exported', (e) => e], ['reversed', (e) => [...e].reverse()],
+  ...[1, 2, 3, 4, 5, 6].map((seed): [string, (e: TarEntry[]) => TarEntry[]] => [`shuffled (seed ${seed})`, (e) => shuffled(e, seed)]),
+];
+
+test('export and import move a closure between stores whatever the order of the entries', async (t) => {
+  const { from, exported, tarball } = await exportedClosure(t);
   assert.equal(exported.length, 2);
-  const tarball = Buffer.concat(chunks);
-  const imported = await importClosure(PassThrough.from([tarball]), { store: to });
-  assert.deepEqual(imported.map((p) => p.slice(to.length)), exported.map((p) => p.slice(from.length)));
-  assert.deepEqual(await verify({ store: to }), []);
-  // Flip the payload inside the tar stream (the file, and its mention in a .drv).
-  const tampered = Buffer.from(tarball.toString('latin1').replaceAll('payload', 'paYload'), 'latin1');
-  await assert.rejects(importClosure(PassThrough.from([tampered]), { store: to2 }), /does not match its manifest/);
-  assert.deepEqual(await listPaths(to2), []);
+  const entries = await readTar(tarball);
+  for (const [order, arrange] of orders) {
+    const to = await tempDir(t);
+    const imported = await importClosure(PassThrough.from([await writeTar(arrange(entries))]), { store: to });
+    assert.deepEqual(imported.map((p) => p.slice(to.length)), exported.map((p) => p.slice(from.length)), order);
+    assert.deepEqual(await verify({ store: to }), [], order);
+  }
+});
+
+test('a tampered stream is refused whole, whatever the order of its entries', async (t) => {
+  const { tarball } = await exportedClosure(t);
+  // Flip the payload of dep (the file, and its mention in dep's .drv): top is intact but needs dep.
+  const tampered = await readTar(Buffer.from(tarball.toString('latin1').replaceAll('payload', 'paYload'), 'latin1'));
+  for (const [order, arrange] of orders) {
+    const to = await tempDir(t);
+    await assert.rejects(importClosure(PassThrough.from([await writeTar(arrange(tampered))]), { store: to }), /dep-1 does not match its manifest[\s\S]*nothing was imported/, order);
+    await assertUntouched(to);
+  }
+});
+
+test('hostile tar streams are refused by name and write nothing anywhere', async (t) => {
+  const { tarball } = await exportedClosure(t);
+  const entries = await readTar(tarball);
+  const top = entries.find((e) => /^[0-9a-z]{32}-top-1\/$/.test(e.header.name))!.header.name.slice(0, -1);
+  const outside = await tempDir(t);
+  const file = (name: string, data = 'x') => ({ header: { name, type: 'file' as const, mode: 0o644 }, data: Buffer.from(data) });
+  const cases: [string, TarEntry[], RegExp][] = [
+    ['a symlink, then a file below it', [{ header: { name: `${top}/l`, type: 'symlink', linkname: outside }, data: Buffer.alloc(0) }, file(`${top}/l/pwned`)], /lies below a symlink|comes twice/],
+    ['a .. entry', [file(`${top}/../../escaped`)], /empty, \. or \.\. component/],
+    ['an absolute name', [file(`${outside}/abs`)], /absolute name/],
+    ['a hard link', [{ header: { name: `${top}/hard`, type: 'link', linkname: `${top}/ref` }, data: Buffer.alloc(0) }], /is a link/],
+    ['a device', [{ header: { name: `${top}/dev`, type: 'character-device', devmajor: 1, devminor: 3 }, data: Buffer.alloc(0) }], /is a character-device/],
+    ['a name outside any store path', [file('etc-passwd')], /not inside a store path/],
+    ['a duplicate entry', [file(`${top}/ref`, 'one'), file(`${top}/ref`, 'two')], /comes twice/],
+  ];
+  for (const [what, extra, reason] of cases) {
+    for (const [order, arrange] of orders.slice(0, 3)) {
+      const to = await tempDir(t);
+      await assert.rejects(importClosure(PassThrough.from([await writeTar(arrange([...entries, ...extra]))]), { store: to }), reason, `${what}, ${order}`);
+      await assertUntouched(to);
+    }
+  }
+  // Cut anywhere: inside an entry tar-stream notices; at an entry's end the closure is short.
+  for (const cut of [0.3, 0.5, 0.7, 0.95]) {
+    const to = await tempDir(t);
+    await assert.rejects(importClosure(PassThrough.from([tarball.subarray(0, Math.floor(tarball.length * cut))]), { store: to }),
+      /not a complete tar stream|neither in the stream nor in the store|without its manifest|without the path/, `cut at ${cut}`);
+    await assertUntouched(to);
+  }
+  assert.deepEqual(readdirSync(outside), [], 'nothing was written outside the store');
 });

@@ -1,0 +1,7 @@
+// The Debian packages every recipe builds from, pinned in debian-pins.json beside this
+// file (versions and sha256). `batu pins check` says whether the archive still serves
+// them; `batu pins update [PKG…]` renews them.
+import { pinned } from '../lib/derivations/index.ts';
+
+export const pinFile = new URL('./debian-pins.json', import.meta.url).pathname;
+export const pins = pinned(pinFile);
