@@ -5,9 +5,10 @@
 // never when the test ran alone), so the guest keeps Debian's build until that is understood.
 import { runRecipe } from '../lib/derivations/index.ts';
 import { debBinaries } from './userland/binaries.ts';
+import { pins, upstream } from './pins.ts';
 
 export const alfred = debBinaries({
-  name: 'alfred', version: '2023.0',
+  name: 'alfred', version: upstream(pins.deb('alfred').version),
   packages: ['alfred', 'libnl-3-200', 'libnl-genl-3-200', 'libcap2', 'libc6'],
   files: ['usr/sbin/alfred', 'usr/sbin/batadv-vis'],
 });

@@ -2,9 +2,10 @@
 // the registry serves no batctl source (its orig tarball is missing).
 import { runRecipe } from '../lib/derivations/index.ts';
 import { debBinaries } from './userland/binaries.ts';
+import { pins, upstream } from './pins.ts';
 
 export const batctl = debBinaries({
-  name: 'batctl', version: '2023.0',
+  name: 'batctl', version: upstream(pins.deb('batctl').version),
   packages: ['batctl', 'libnl-3-200', 'libnl-genl-3-200', 'libc6'],
   files: ['usr/sbin/batctl'],
 });

@@ -5,3 +5,6 @@ import { pinned } from '../lib/derivations/index.ts';
 
 export const pinFile = new URL('./debian-pins.json', import.meta.url).pathname;
 export const pins = pinned(pinFile);
+
+/** The upstream part of a Debian version: 6.12.117-1~deb12u1 → 6.12.117. */
+export const upstream = (debianVersion: string) => debianVersion.replace(/^\d+:/, '').replace(/-[^-]*$/, '');

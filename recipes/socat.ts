@@ -3,10 +3,10 @@
 // socket, and Debian's binary dragged in ~7 MB of OpenSSL and Kerberos libraries.
 import { derivation, runRecipe } from '../lib/derivations/index.ts';
 import { uapiHeaders } from './linux/kernel.ts';
-import { pins } from './pins.ts';
+import { pins, upstream } from './pins.ts';
 
 export const socat = derivation({
-  name: 'socat', version: '1.7.4.4',
+  name: 'socat', version: upstream(pins.src('socat').version),
   inputs: { src: pins.src('socat'), uapi: uapiHeaders() },
   tools: ['musl-gcc', 'x86_64-linux-gnu-gcc', 'cc', 'cpp', 'as', 'ld', 'make', 'sed', 'awk', 'grep', 'strip'],
   builder: `

@@ -4,9 +4,10 @@
 // its library closure (iproute2's source would pull in the whole libbpf/libelf build).
 import { runRecipe } from '../lib/derivations/index.ts';
 import { debBinaries } from './userland/binaries.ts';
+import { pins, upstream } from './pins.ts';
 
 export const tc = debBinaries({
-  name: 'tc', version: '6.1.0',
+  name: 'tc', version: upstream(pins.deb('iproute2').version),
   packages: ['iproute2', 'libbpf1', 'libelf1', 'libmnl0', 'libbsd0', 'libcap2', 'libxtables12', 'zlib1g', 'libmd0', 'libc6'],
   files: ['sbin/tc'],
 });

@@ -1,6 +1,7 @@
 #!/bin/bash
 # npm run fuzz [-- RUNS]: libFuzzer over the init's command-line parser (ASan + UBSan).
 set -euo pipefail
+bash "$(dirname "$0")/setup.sh" clang libclang-rt-14-dev   # libFuzzer's runtime is only a Recommends of clang
 runs=${1:-1000000}
 dir=$(mktemp -d /tmp/batu-fuzz-XXXXXX)
 trap 'rm -rf "$dir"' EXIT

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Installs what batu needs on Debian 12 (as root): the host toolchain its recipes hash,
 # the host-side mesh tools, and the node modules. Quick when all is there already.
+# Arguments name extra packages a command needs beyond these (npm run fuzz: clang).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,6 +9,7 @@ packages=(
   build-essential musl-tools flex bison bc rsync cpio xz-utils dpkg-dev   # recipes' toolchain
   iproute2 iputils-ping util-linux uml-utilities                          # taps, netns, ping, setpriv, mconsole
   batctl alfred socat diod iperf3 graphviz                                # host-side clients
+  "$@"
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,7 +1,7 @@
 // The UML kernel build shared by linux-v15 and linux-v14: Debian's kernel source, our
 // config fragment merged onto defconfig and checked, then `linux` + what modules need.
 import { derivation, repoFiles, type Input } from '../../lib/derivations/index.ts';
-import { pins } from '../pins.ts';
+import { pins, upstream } from '../pins.ts';
 
 /** Debian's kernel sources (pinned in recipes/debian-pins.json). Both speak batman-adv compat 15. */
 export const kernelSources = {
@@ -29,7 +29,7 @@ export function uapiHeaders(series: KernelSeries = '6.12') {
   const src = kernelSources[series];
   return derivation({
     name: 'linux-uapi-headers',
-    version: src.version.replace(/-.*/, ''),
+    version: upstream(src.version),
     inputs: { src },
     tools: kernelTools,
     builder: `
@@ -73,7 +73,7 @@ export function umlKernel({ series, batmanAdv, tuning = 'speed', patches }: Kern
   const makeBase = filters.length ? `sed ${filters.map((f) => `-e '${f}'`).join(' ')} "$config/uml.config" > ../fragment.config\n      ` : '';
   return derivation({
     name: `${batmanAdv ? 'linux-uml' : 'linux-uml-nobatman'}${tuning === 'speed' ? '' : '-defconfig'}`,
-    version: src.version.replace(/-.*/, ''),
+    version: upstream(src.version),
     inputs: { src, config: fragment, ...(patches ? { patches } : {}) },
     // Later fragments win: this one turns batman-adv off for out-of-tree builds.
     // Without batman-adv, still the library it selects, which its module then needs built in.

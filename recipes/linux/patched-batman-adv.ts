@@ -6,13 +6,14 @@
 import { derivation, repoFiles } from '../../lib/derivations/index.ts';
 import { kernelSources, moduleKernel, type KernelSeries } from './kernel.ts';
 import { kernelModule } from './module.ts';
+import { upstream } from '../pins.ts';
 import { guestImage } from '../image.ts';
 
 /** net/batman-adv of a kernel source package, as a module source tree. */
 function kernelBatmanAdvSource(series: KernelSeries = '6.12') {
   const src = kernelSources[series];
   return derivation({
-    name: 'batman-adv-src-linux', version: src.version.replace(/-.*/, ''),
+    name: 'batman-adv-src-linux', version: upstream(src.version),
     inputs: { src },
     builder: `
       dpkg-deb --fsys-tarfile "$src"/*.deb | tar -x --wildcards './usr/src/linux-source-*.tar.xz'
@@ -27,7 +28,7 @@ const features = ['BATMAN_V', 'BLA', 'DAT', 'MCAST', 'NC'].map((f) => `CONFIG_BA
 
 /** The module with the patches in recipes/batman-adv/<variant>/, and an image that loads it. */
 export async function patchedBatmanAdv(variant: string) {
-  const version = kernelSources['6.12'].version.replace(/-.*/, '');
+  const version = upstream(kernelSources['6.12'].version);
   const dir = new URL(`../batman-adv/${variant}`, import.meta.url).pathname;
   const module = kernelModule({
     name: `batman-adv-${variant}`, version,
