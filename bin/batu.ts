@@ -22,9 +22,10 @@ const usage = `usage: batu <command> …
   store roots [--json]                 gc roots (<store>/.roots)
   store verify [--json]                re-hash every path against its manifest
   store gc [--json]                    remove paths no root references
-  store add FILE|DIR [--name N] [--unpack]   put a file (or a tree) into the store, print its sha256
+  store add FILE|DIR [--name N] [--unpack]   put a file (or a tree) into the store, print its sha256;
+                                       a .deb lands where its pin looks and satisfies it
   store export PATH… > closure.tar     write the closure of PATHs as a tar stream
-  store import < closure.tar           read such a stream into the store
+  store import < closure.tar           read such a stream into the store (all of it, checked, or nothing)
   pins check [--json]                  does the archive still serve every Debian pin exactly? (exit 1 if not)
   pins update [PKG…]                   move pins (all, or PKG…) to what the archive serves now, same release
   pins add [--source] PKG…             pin packages not pinned yet (their newest version)
