@@ -27,7 +27,7 @@ const VectorFd = z.strictObject({
   fdKind: z.enum(['socket', 'tap']).default('socket'),
   /**
    * virtio-net headers on the descriptor (`vnet=1,gro=1`): GSO frames and checksum offload
-   * cross it whole. Needs a kernel with batu's UML patches (recipes/linux/patches), the same
+   * cross it whole. Needs a kernel with batu's UML patches (recipes/linux/patches/offload), the same
    * on the other end, and a tap opened with IFF_VNET_HDR (the runner's tapFds do that).
    */
   offload: z.boolean().default(false),

@@ -43,15 +43,20 @@ export function uapiHeaders(series: KernelSeries = '6.12') {
 }
 
 /**
- * The builder step that applies $patches (a dir of *.patch, `patch -p1`, in order). Kernel
- * and module builders include it only when they have patches: the others keep their hashes.
+ * The builder step that applies the patches in input \`$<key>\` (a dir of *.patch, \`patch -p1\`,
+ * in order). Builders include it only when they have patches: the others keep their hashes.
  */
-export const applyPatches = `
-      for p in "$patches"/*.patch; do phase "patch $(basename "$p")"; patch -p1 < "$p"; done`;
+export const applyPatches = (key = 'patches') => `
+      for p in "$${key}"/*.patch; do phase "patch $(basename "$p")"; patch -p1 < "$p"; done`;
 
 const fragment = await repoFiles('batu-uml-config', new URL('./config', import.meta.url).pathname);
-/** batu's patches to UML: the vector driver's `vnet=1` on inherited descriptors (the offload option's links). */
-const umlPatches = await repoFiles('batu-uml-patches', new URL('./patches', import.meta.url).pathname);
+/**
+ * Every UML kernel's fixes for the host it runs on: the host's whole XSAVE area for
+ * ptrace (without it UML dies at its first process on hosts with AMX).
+ */
+const hostFixes = await repoFiles('batu-uml-host-fixes', new URL('./patches/host', import.meta.url).pathname);
+/** batu's option patches to UML: the vector driver's `vnet=1` on inherited descriptors (the offload option's links). */
+const offloadPatches = await repoFiles('batu-uml-patches', new URL('./patches/offload', import.meta.url).pathname);
 
 export interface KernelOptions {
   series: KernelSeries;
@@ -74,7 +79,7 @@ export function umlKernel({ series, batmanAdv, tuning = 'speed', patches }: Kern
   return derivation({
     name: `${batmanAdv ? 'linux-uml' : 'linux-uml-nobatman'}${tuning === 'speed' ? '' : '-defconfig'}`,
     version: upstream(src.version),
-    inputs: { src, config: fragment, ...(patches ? { patches } : {}) },
+    inputs: { src, config: fragment, fixes: hostFixes, ...(patches ? { patches } : {}) },
     // Later fragments win: this one turns batman-adv off for out-of-tree builds.
     // Without batman-adv, still the library it selects, which its module then needs built in.
     env: { extraConfig: batmanAdv ? '' : '# CONFIG_BATMAN_ADV is not set\nCONFIG_LIBCRC32C=y\n' },
@@ -83,7 +88,7 @@ export function umlKernel({ series, batmanAdv, tuning = 'speed', patches }: Kern
     builder: `
       ${unpackKernelSource}
       phase unpack
-      unpackKernelSource "$src"${patches ? applyPatches : ''}
+      unpackKernelSource "$src"${applyPatches('fixes')}${patches ? applyPatches() : ''}
       # Reproducible: no dates, users, hosts or build paths in the binary.
       export KBUILD_BUILD_TIMESTAMP='Thu Jan  1 00:00:01 UTC 1970' KBUILD_BUILD_USER=batu \\
         KBUILD_BUILD_HOST=batu KBUILD_BUILD_VERSION=1
@@ -109,5 +114,5 @@ export function umlKernel({ series, batmanAdv, tuning = 'speed', patches }: Kern
  * batman-adv; for 6.12 with batu's UML patches too (they only add options).
  */
 export function moduleKernel(series: KernelSeries) {
-  return umlKernel({ series, batmanAdv: false, ...(series === '6.12' ? { patches: umlPatches } : {}) });
+  return umlKernel({ series, batmanAdv: false, ...(series === '6.12' ? { patches: offloadPatches } : {}) });
 }

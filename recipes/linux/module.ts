@@ -34,7 +34,7 @@ export function kernelModule({ name, version, kernel, src, patches, make }: Modu
       # Kbuild writes next to the prepared tree: work on a writable copy.
       cp -r "$kernel/build" kbuild && chmod -R u+w kbuild
       export KERNEL_BUILD="$PWD/kbuild"
-      cd src${patches ? applyPatches : ''}
+      cd src${patches ? applyPatches() : ''}
       phase compile
       export KCFLAGS="-ffile-prefix-map=$PWD=/build/module -ffile-prefix-map=$KERNEL_BUILD=/build/linux"
       export KBUILD_BUILD_TIMESTAMP='Thu Jan  1 00:00:01 UTC 1970' KBUILD_BUILD_USER=batu KBUILD_BUILD_HOST=batu

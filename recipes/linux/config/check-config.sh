@@ -6,8 +6,8 @@ config=$1; shift
 wrong=()
 for fragment in "$@"; do
   while read -r line; do
-    if [[ $line =~ ^(CONFIG_[A-Za-z0-9_]+)=y$ ]]; then
-      grep -qx "${BASH_REMATCH[1]}=y" "$config" || wrong+=("${BASH_REMATCH[1]} (wanted y, got $(grep -E "^(# )?${BASH_REMATCH[1]}[= ]" "$config" || echo 'absent'))")
+    if [[ $line =~ ^(CONFIG_[A-Za-z0-9_]+)=(.+)$ ]]; then
+      grep -qx "${BASH_REMATCH[1]}=${BASH_REMATCH[2]}" "$config" || wrong+=("${BASH_REMATCH[1]} (wanted ${BASH_REMATCH[2]}, got $(grep -E "^(# )?${BASH_REMATCH[1]}[= ]" "$config" || echo 'absent'))")
     elif [[ $line =~ ^#\ (CONFIG_[A-Za-z0-9_]+)\ is\ not\ set$ ]]; then
       ! grep -qE "^${BASH_REMATCH[1]}=[ym]" "$config" || wrong+=("${BASH_REMATCH[1]} (wanted off, got on)")
     fi
