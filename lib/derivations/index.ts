@@ -14,6 +14,7 @@ export { FetchError } from './fetch.ts';
 export { stderrReporter, silentReporter, type Reporter } from './progress.ts';
 export { resolveTools, baseTools } from './toolchain.ts';
 export { registerBuiltin, type Builtin } from './builtins.ts';
-export { processAlive } from './lock.ts';
+export { processAlive, acquireLock, type Lock } from './lock.ts';
+export { holdPaths, releaseHeldPaths, liveTempRoots } from './temproots.ts';
 export { pinned, readPinFile, checkPins, updatePins, PinFile, type PinStatus, type PinChange } from './pins.ts';
 export { servedVersions, type Served, type PinKind } from './archive.ts';

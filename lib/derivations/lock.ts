@@ -1,8 +1,11 @@
-// A per-hash lock between processes: an exclusive mkdir holding the owner's pid.
-// A lock whose owner died (kill -9) is taken over.
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+// Locks between processes: flock(2) on <store>/.locks/<key>, as Nix's store does, so the
+// kernel releases a lock when its holder dies (kill -9 included). util-linux's `flock`
+// holds it in a small child whose stdin is our pipe: when we release or die, the pipe
+// closes, the child exits, and the lock goes with it. A waiter says what it waits for.
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { createInterface } from 'node:readline';
+import { execa } from 'execa';
 
 export interface Lock { release(): Promise<void> }
 
@@ -11,26 +14,52 @@ export function processAlive(pid: number): boolean {
   try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
 }
 
-export async function acquireLock(store: string, key: string, onWait?: (pid: number) => void): Promise<Lock> {
-  const dir = join(store, '.locks', key);
-  await mkdir(join(store, '.locks'), { recursive: true });
-  let told = false;
+export interface LockOptions {
+  /** Shared: many holders at once, none while an exclusive one holds it. */
+  shared?: boolean;
+  /** Written into the lock file while held, so a waiter can say what it waits for. */
+  purpose?: string;
+  /** Called once if the lock is not free within `patienceMs`, with who holds it. */
+  onWait?: (holder: string) => void;
+  patienceMs?: number;
+}
+
+// Lock fd 9 on the file, then make sure the file locked is still the one at the path (gc may
+// have removed it meanwhile: then say so and let the caller retry), and hold it in `cat`.
+const holder = `exec 9>>"$1" && flock "$2" 9 &&
+  if [ "$(stat -L -c %i /proc/self/fd/9)" = "$(stat -c %i "$1" 2>/dev/null)" ]; then echo locked; exec cat; else echo stale; fi`;
+
+export async function acquireLock(store: string, key: string, options: LockOptions = {}): Promise<Lock> {
+  const dir = join(store, '.locks');
+  const file = join(dir, key);
+  await mkdir(dir, { recursive: true });
+  // A lock directory of batu's earlier mkdir locks: nothing holds it the kernel knows of.
+  if ((await stat(file).catch(() => undefined))?.isDirectory()) await rm(file, { recursive: true, force: true });
   for (;;) {
-    try {
-      await mkdir(dir);
-      await writeFile(join(dir, 'pid'), String(process.pid));
-      return { release: () => rm(dir, { recursive: true, force: true }) };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    const child = execa('sh', ['-c', holder, 'batu-lock', file, options.shared ? '--shared' : '--exclusive'],
+      { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', reject: false, buffer: { stdout: false, stderr: true }, cleanup: true });
+    const lines = createInterface({ input: child.stdout! });
+    const waiting = setTimeout(async () => {
+      const who = (await readFile(file, 'utf8').catch(() => '')).trim() || 'another process';
+      options.onWait?.(who);
+    }, options.patienceMs ?? 1000);
+    const answer = await new Promise<string>((done) => {
+      lines.once('line', done);
+      lines.once('close', () => done('exited'));
+    });
+    clearTimeout(waiting);
+    if (answer === 'locked') {
+      if (!options.shared) await writeFile(file, `process ${process.pid}${options.purpose ? ` (${options.purpose})` : ''}\n`);
+      return {
+        release: async () => {
+          if (!options.shared) await writeFile(file, '').catch(() => {});
+          child.stdin!.end();
+          await child;
+        },
+      };
     }
-    const pid = Number(await readFile(join(dir, 'pid'), 'utf8').catch(() => ''));
-    if (pid && !processAlive(pid)) {
-      // Rename first so two waiters cannot both remove a lock one of them just took.
-      const stale = `${dir}.stale.${process.pid}`;
-      await rename(dir, stale).then(() => rm(stale, { recursive: true, force: true }), () => {});
-      continue;
-    }
-    if (pid && !told) { onWait?.(pid); told = true; }
-    await sleep(100);
+    child.stdin!.end();
+    const result = await child;
+    if (answer !== 'stale') throw new Error(`could not lock ${file}: flock exited ${result.exitCode}: ${String(result.stderr ?? '').trim()}`);
   }
 }

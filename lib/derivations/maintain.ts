@@ -8,7 +8,9 @@ import { fileSha256 } from './fetch.ts';
 import { computeManifest, diffManifests } from './manifest.ts';
 import { debPackage, tree, url } from './define.ts';
 import { commitPath, hashPart, isValid, listPaths, readManifest, removePath, removeTree, scratchDir, storeDir, storeName } from './store.ts';
-import { acquireLock } from './lock.ts';
+import { acquireLock, processAlive } from './lock.ts';
+import { stderrReporter, type Reporter } from './progress.ts';
+import { gcLock, holdPaths, liveTempRoots } from './temproots.ts';
 import type { Input } from './schema.ts';
 
 export interface VerifyProblem { path: string; problems: string[] }
@@ -48,26 +50,47 @@ export async function referenceClosure(paths: string[]): Promise<string[]> {
   return [...seen].sort();
 }
 
-/** Delete every path no root references, and leftovers of dead realisers. */
-export async function gc(options: { store?: string } = {}): Promise<{ kept: string[]; removed: string[] }> {
+/**
+ * Delete every path no root references, and leftovers of dead realisers. Roots are the
+ * links in <store>/.roots and the temporary roots of live processes (what they realise,
+ * import or hold); scratch directories of live builders stay.
+ */
+export async function gc(options: { store?: string; report?: Reporter } = {}): Promise<{ kept: string[]; removed: string[] }> {
   const store = storeDir(options.store);
-  const keep = new Set(await referenceClosure([...(await listRoots(store)).values()]));
-  const removed: string[] = [];
-  for (const path of await listPaths(store)) {
-    if (keep.has(path)) continue;
-    const lock = await acquireLock(store, hashPart(path));
-    try { await removePath(path); removed.push(path); } finally { await lock.release(); }
+  const report = options.report ?? stderrReporter;
+  if (!existsSync(store)) return { kept: [], removed: [] };
+  const lock = await gcLock(store, 'exclusive', (holder) => report(`gc: waiting for ${holder} to finish checking what it needs`));
+  try {
+    const held = new Set([...await liveTempRoots(store)].map((name) => join(store, name)));
+    const keep = new Set(await referenceClosure([...(await listRoots(store)).values(), ...held]));
+    const removed: string[] = [];
+    for (const path of await listPaths(store)) {
+      if (keep.has(path)) continue;
+      const pathLock = await acquireLock(store, hashPart(path), { purpose: 'collecting garbage' });
+      try { await removePath(path); removed.push(path); } finally { await pathLock.release(); }
+    }
+    // Logs and sidecars of builds that failed or died: no valid path beside them, none being built.
+    for (const name of await readdir(store)) {
+      const path = join(store, name.replace(/\.(manifest|drv|log)$/, ''));
+      if (name === basename(path) || !storeName.test(basename(path)) || isValid(path) || held.has(path)) continue;
+      const pathLock = await acquireLock(store, hashPart(path), { purpose: 'collecting garbage' });
+      try { if (!isValid(path)) await removePath(path); } finally { await pathLock.release(); }
+    }
+    await removeDeadScratch(store);
+    await removeTree(join(store, '.trash'));
+    return { kept: [...keep].sort(), removed };
+  } finally {
+    await lock.release();
   }
-  // Logs and sidecars of builds that failed or died: no valid path beside them.
-  for (const name of await readdir(store)) {
-    const path = join(store, name.replace(/\.(manifest|drv|log)$/, ''));
-    if (name === basename(path) || !storeName.test(basename(path)) || isValid(path)) continue;
-    const lock = await acquireLock(store, hashPart(path));
-    try { if (!isValid(path)) await removePath(path); } finally { await lock.release(); }
+}
+
+/** Scratch directories are named <label>.<pid>.<random>: those of dead processes go. */
+async function removeDeadScratch(store: string): Promise<void> {
+  const tmp = join(store, '.tmp');
+  for (const name of existsSync(tmp) ? await readdir(tmp) : []) {
+    const pid = Number(/\.(\d+)\.[0-9a-f]+$/.exec(name)?.[1]);
+    if (!pid || !processAlive(pid)) await removeTree(join(tmp, name));
   }
-  await removeTree(join(store, '.tmp'));
-  await removeTree(join(store, '.trash'));
-  return { kept: [...keep].sort(), removed };
 }
 
 export interface Added { path: string; sha256: string; name: string; source: Input }
@@ -117,7 +140,9 @@ async function debOf(file: string, sha256: string) {
 
 async function install(store: string, dir: string, source: Input & { sha256: string }): Promise<Added> {
   const path = await storePath(source, store);
-  const lock = await acquireLock(store, hashPart(path));
+  const held = await gcLock(store, 'shared');
+  try { await holdPaths(store, [path]); } finally { await held.release(); }
+  const lock = await acquireLock(store, hashPart(path), { purpose: `adding ${basename(path)}` });
   try {
     if (!isValid(path)) await commitPath(path, dir, JSON.stringify({ added: source, hash: await hashInput(source) }) + '\n');
   } finally {

@@ -8,6 +8,7 @@ import { canonical } from './hash.ts';
 import { closure, hashInput, storePath, toolsOf } from './evaluate.ts';
 import { fetchSource } from './fetch.ts';
 import { acquireLock } from './lock.ts';
+import { gcLock, holdPaths } from './temproots.ts';
 import { computeManifest } from './manifest.ts';
 import { BuildProgress, stderrReporter, type Reporter } from './progress.ts';
 import { runBuilder } from './sandbox.ts';
@@ -38,12 +39,23 @@ export async function realiseAll(targets: Input[], options: RealiseOptions = {})
   const store = storeDir(options.store);
   const report = options.report ?? stderrReporter;
   await mkdir(store, { recursive: true });
-  const { missing, reused } = await plan(targets, store);
+  // Held before validity is checked, under the gc lock: gc cannot take what this plan counts on.
+  const lock = await gcLock(store, 'shared', (holder) => report(`waiting for the store's gc lock, held by ${holder}`));
+  let planned: Awaited<ReturnType<typeof plan>>;
+  try {
+    await holdPaths(store, await Promise.all([...new Set(targets.flatMap((t) => closure(t)))].map((i) => storePath(i, store))));
+    planned = await plan(targets, store);
+  } finally {
+    await lock.release();
+  }
+  const { missing, reused } = planned;
   const built: string[] = [];
   for (const input of [...missing.filter((i) => i.type !== 'derivation'), ...missing.filter((i) => i.type === 'derivation')]) {
     const path = await storePath(input, store);
-    const lock = await acquireLock(store, hashPart(path), (pid) =>
-      report(`${basename(path)}: waiting for process ${pid}, which is realising it`));
+    const lock = await acquireLock(store, hashPart(path), {
+      purpose: `realising ${basename(path)}`,
+      onWait: (holder) => report(`${basename(path)}: waiting for its lock, held by ${holder}`),
+    });
     try {
       if (isValid(path)) reused.push(path);
       else { await realiseOne(input, path, store, report); built.push(path); }

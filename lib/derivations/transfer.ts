@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Readable, Writable } from 'node:stream';
 import tar from 'tar-stream';
 import { acquireLock } from './lock.ts';
+import { gcLock, holdPaths } from './temproots.ts';
 import { ManifestSchema, computeManifest, diffManifests, treeHash, type Manifest } from './manifest.ts';
 import { referenceClosure } from './maintain.ts';
 import { SOURCE_DATE_EPOCH, commitPath, hashPart, isValid, removeTree, scratchDir, sidecar, storeDir, storeName } from './store.ts';
@@ -58,7 +59,16 @@ export async function importClosure(from: Readable, options: { store?: string } 
   const scratch = await scratchDir(store, 'import');
   try {
     await extractSafely(from, scratch);
-    const staged = await checkStaged(store, scratch);
+    // Under the gc lock: the references found in the store are held before they are checked.
+    const lock = await gcLock(store, 'shared');
+    let staged: Staged[];
+    try {
+      const names = (await readdir(scratch)).filter((n) => storeName.test(n) && !/\.(manifest|drv)$/.test(n));
+      await holdPaths(store, names.map((n) => join(store, n)));
+      staged = await checkStaged(store, scratch, (refs) => holdPaths(store, refs.map((r) => join(store, r))));
+    } finally {
+      await lock.release();
+    }
     for (const { name, manifest } of staged) await install(store, scratch, name, manifest);
     return staged.map(({ name }) => join(store, name)).sort();
   } finally {
@@ -127,7 +137,7 @@ interface Staged { name: string; manifest: Manifest }
  * references that are in the stream or already valid in the store, and no mention of a
  * path of the stream its manifest does not list. Returns the paths dependencies first.
  */
-async function checkStaged(store: string, scratch: string): Promise<Staged[]> {
+async function checkStaged(store: string, scratch: string, hold: (refs: string[]) => Promise<void>): Promise<Staged[]> {
   const names = await readdir(scratch);
   const paths = names.filter((n) => storeName.test(n) && !/\.(manifest|drv)$/.test(n));
   for (const n of names) {
@@ -148,6 +158,7 @@ async function checkStaged(store: string, scratch: string): Promise<Staged[]> {
     }
     const unlisted = actual.references.filter((r) => !declared.references.includes(r));
     if (unlisted.length) throw refuse(name, `mentions ${unlisted.join(', ')}, which its manifest does not list as references`);
+    await hold(declared.references);
     for (const ref of declared.references) {
       if (!paths.includes(ref) && !isValid(join(store, ref))) throw refuse(name, `references ${ref}, which is neither in the stream nor in the store`);
     }
@@ -170,7 +181,7 @@ async function checkStaged(store: string, scratch: string): Promise<Staged[]> {
 
 async function install(store: string, scratch: string, name: string, manifest: Manifest): Promise<void> {
   const path = join(store, name);
-  const lock = await acquireLock(store, hashPart(path));
+  const lock = await acquireLock(store, hashPart(path), { purpose: `importing ${name}` });
   try {
     if (!isValid(path)) await commitPath(path, join(scratch, name), await readFile(join(scratch, `${name}.drv`), 'utf8').catch(() => ''), manifest);
   } finally {

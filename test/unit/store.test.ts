@@ -1,14 +1,14 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { PassThrough } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import {
-  add, addRoot, derivation, exportClosure, gc, importClosure, isValid, listPaths, realise, repoFiles,
+  acquireLock, add, addRoot, derivation, releaseHeldPaths, exportClosure, gc, importClosure, isValid, listPaths, realise, repoFiles,
   silentReporter, storePath, tree, url, verify,
 } from '../../lib/derivations/index.ts';
 import { gatedDerivation, tempDir, textDerivation } from '../fixtures/store-helpers.ts';
@@ -129,6 +129,44 @@ test('two concurrent realises of one derivation build it once', async (t) => {
   assert.equal((await readFile(counter, 'utf8')).trim().split('\n').length, 1, 'the builder ran once');
 });
 
+test('gc while a build runs keeps its inputs, its scratch directory and what it returns', async (t) => {
+  const store = await tempDir(t);
+  const work = await tempDir(t);
+  const [gate, counter] = [join(work, 'gate'), join(work, 'counter')];
+  const proc = realiser(store, gate, counter);
+  while (!existsSync(counter)) await sleep(50);
+  const input = await storePath(textDerivation('gated-input', 'input'), store);
+  assert.ok(isValid(input), 'the input was realised before the build started');
+  const { removed } = await gc({ store, ...quiet });
+  assert.deepEqual(removed, [], 'nothing a live realise holds is collected');
+  assert.ok(isValid(input));
+  assert.equal(readdirSync(join(store, '.tmp')).filter((n) => n.includes(`.${proc.pid}.`)).length, 1, 'the live builder keeps its scratch');
+  await writeFile(gate, '');
+  const done = await proc;
+  assert.equal(done.exitCode, 0, done.stderr);
+  const path = done.stdout.trim();
+  assert.equal(await readFile(join(path, 'input'), 'utf8'), 'input');
+  // The realiser has exited: its temporary roots are gone, and gc may now collect.
+  assert.deepEqual((await gc({ store, ...quiet })).removed.sort(), [input, path].sort());
+});
+
+test('a lock left by an earlier crash (a directory without a pid) does not block, and a wait says what it waits for', async (t) => {
+  const store = await tempDir(t);
+  const drv = textDerivation('locked', 'x');
+  const key = basename(await storePath(drv, store)).slice(0, 32);
+  await mkdir(join(store, '.locks', key), { recursive: true }); // batu's old mkdir lock, its pid file never written
+  const first = await Promise.race([realise(drv, { store, ...quiet }), sleep(10_000).then(() => 'hung')]);
+  assert.notEqual(first, 'hung', 'realise must not hang on a stale lock');
+  const other = textDerivation('held', 'y');
+  const held = await acquireLock(store, basename(await storePath(other, store)).slice(0, 32), { purpose: 'a test holding it' });
+  const lines: string[] = [];
+  const waiting = realise(other, { store, report: (l) => lines.push(l) });
+  await sleep(1800);
+  assert.ok(lines.some((l) => l.includes(`waiting for its lock, held by process ${process.pid} (a test holding it)`)), lines.join('\n'));
+  await held.release();
+  assert.ok(isValid((await waiting).path));
+});
+
 test('verify finds a flipped byte and names the file', async (t) => {
   const store = await tempDir(t);
   const { path } = await realise(textDerivation('v', 'abc'), { store, ...quiet });
@@ -155,7 +193,10 @@ test('gc keeps roots and what they reference, and drops the rest', async (t) => 
   await assert.rejects(realise(failed, { store, ...quiet }));
   const failedLog = (await storePath(failed, store)) + '.log';
   assert.ok(existsSync(failedLog));
-  const { removed } = await gc({ store });
+  const held = await gc({ store, ...quiet });
+  assert.deepEqual(held.removed, [], 'what this process realised is held while it runs');
+  await releaseHeldPaths(store);
+  const { removed } = await gc({ store, ...quiet });
   assert.equal(existsSync(failedLog), false, 'the log of a failed build is collected too');
   const left = await listPaths(store);
   assert.deepEqual(left, [r1.path, depPath, r2.path].sort());
