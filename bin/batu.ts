@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
-import { add, checkPins, exportClosure, gc, importClosure, listPaths, listRoots, processAlive, storeDir, updatePins, verify } from '../lib/derivations/index.ts';
+import { add, checkPins, deletePath, repair, exportClosure, gc, importClosure, listPaths, listRoots, processAlive, storeDir, updatePins, verify } from '../lib/derivations/index.ts';
 import { parseSpec, type NodeSpecInput } from '../lib/cmdline/index.ts';
 import {
   Netns, UmlNode, alfredBridge, batctl, getGuestFile, listGuestDir, listNodes, mconsole, mconsoleSocket, putGuestFile, readGuestFile, runRoot, type RunningNode,
@@ -21,7 +21,9 @@ const usage = `usage: batu <command> …
   store ls [--json]                    valid paths in the store
   store roots [--json]                 gc roots (<store>/.roots)
   store verify [--json]                re-hash every path against its manifest
-  store gc [--json]                    remove paths no root references
+  store gc [--json]                    remove paths no root (nor running process) references
+  store repair PATH…                   rebuild or re-fetch damaged paths (verify names them)
+  store delete PATH…                   remove paths nothing references
   store add FILE|DIR [--name N] [--unpack]   put a file (or a tree) into the store, print its sha256;
                                        a .deb lands where its pin looks and satisfies it
   store export PATH… > closure.tar     write the closure of PATHs as a tar stream
@@ -99,6 +101,14 @@ async function main(argv: string[]): Promise<unknown> {
     case 'gc': {
       const { removed, kept } = await gc({ store });
       return print({ removed, kept }, () => `kept ${kept.length} paths, removed ${removed.length}${removed.map((p) => `\n  ${p}`).join('')}`);
+    }
+    case 'repair': case 'delete': {
+      if (rest.length === 0) throw new Error(`store ${sub} needs store paths`);
+      for (const path of rest.map((p) => resolve(p))) {
+        if (sub === 'delete') { await deletePath(path); console.log(`deleted ${path}`); }
+        else { const { was } = await repair(path); console.log(`repaired ${path} (was: ${was.slice(0, 5).join('; ') || 'intact'})`); }
+      }
+      return;
     }
     case 'add': {
       if (!rest[0]) throw new Error('store add needs a file or directory');

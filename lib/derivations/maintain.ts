@@ -1,13 +1,13 @@
 // Store maintenance: verify manifests, collect garbage, add files the user obtained.
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readlink, stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { hashInput, storePath } from './evaluate.ts';
 import { fileSha256 } from './fetch.ts';
 import { computeManifest, diffManifests } from './manifest.ts';
 import { debPackage, tree, url } from './define.ts';
-import { commitPath, hashPart, isValid, listPaths, readManifest, removePath, removeTree, scratchDir, storeDir, storeName } from './store.ts';
+import { DamagedPathError, commitPath, hashPart, isValid, listPaths, readManifest, removePath, removeTree, scratchDir, storeDir, storeName } from './store.ts';
 import { acquireLock, processAlive } from './lock.ts';
 import { stderrReporter, type Reporter } from './progress.ts';
 import { gcLock, holdPaths, liveTempRoots } from './temproots.ts';
@@ -15,13 +15,17 @@ import type { Input } from './schema.ts';
 
 export interface VerifyProblem { path: string; problems: string[] }
 
-/** Re-hash every file of every path (or the given ones) against its manifest. */
+/** Re-hash every file of every path (or the given ones) against its manifest; a damaged path is reported and the rest still checked. */
 export async function verify(options: { store?: string; paths?: string[] } = {}): Promise<VerifyProblem[]> {
   const paths = options.paths ?? await listPaths(storeDir(options.store));
   const bad: VerifyProblem[] = [];
   for (const path of paths) {
-    const problems = diffManifests(await readManifest(path), await computeManifest(path));
-    if (problems.length) bad.push({ path, problems });
+    try {
+      const problems = diffManifests(await readManifest(path), await computeManifest(path));
+      if (problems.length) bad.push({ path, problems });
+    } catch (e) {
+      bad.push({ path, problems: [e instanceof DamagedPathError ? e.reason : (e as Error).message] });
+    }
   }
   return bad;
 }
@@ -37,7 +41,10 @@ export async function listRoots(store: string): Promise<Map<string, string>> {
   return roots;
 }
 
-/** The paths `paths` reference at run time, transitively, including themselves. */
+/**
+ * The paths `paths` reference at run time, transitively, including themselves. A damaged
+ * path's references are found by scanning its files for every path of the store.
+ */
 export async function referenceClosure(paths: string[]): Promise<string[]> {
   const seen = new Set<string>();
   const stack = [...paths];
@@ -45,9 +52,17 @@ export async function referenceClosure(paths: string[]): Promise<string[]> {
     const path = stack.pop()!;
     if (seen.has(path) || !isValid(path)) continue;
     seen.add(path);
-    for (const ref of (await readManifest(path)).references) stack.push(join(path, '..', ref));
+    for (const ref of await referencesOf(path)) stack.push(join(path, '..', ref));
   }
   return [...seen].sort();
+}
+
+async function referencesOf(path: string): Promise<string[]> {
+  try { return (await readManifest(path)).references; } catch (e) {
+    if (!(e instanceof DamagedPathError)) throw e;
+    const others = (await listPaths(dirname(path))).filter((p) => p !== path).map((p) => basename(p));
+    return (await computeManifest(path, { scan: new Map(others.map((n) => [n.slice(0, 32), n])) })).references;
+  }
 }
 
 /**

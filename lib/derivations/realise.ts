@@ -13,7 +13,7 @@ import { computeManifest } from './manifest.ts';
 import { BuildProgress, stderrReporter, type Reporter } from './progress.ts';
 import { runBuilder } from './sandbox.ts';
 import type { Input } from './schema.ts';
-import { commitPath, discardTree, hashPart, isValid, removeTree, scratchDir, sidecar, storeDir } from './store.ts';
+import { commitPath, discardTree, hashPart, isUsable, removeTree, scratchDir, sidecar, storeDir } from './store.ts';
 import { resolveTools } from './toolchain.ts';
 
 export interface RealiseOptions {
@@ -57,7 +57,7 @@ export async function realiseAll(targets: Input[], options: RealiseOptions = {})
       onWait: (holder) => report(`${basename(path)}: waiting for its lock, held by ${holder}`),
     });
     try {
-      if (isValid(path)) reused.push(path);
+      if (await isUsable(path)) reused.push(path);
       else { await realiseOne(input, path, store, report); built.push(path); }
     } finally {
       await lock.release();
@@ -80,7 +80,7 @@ async function plan(targets: Input[], store: string): Promise<{ missing: Input[]
     if (seen.has(input)) return;
     seen.add(input);
     const path = await storePath(input, store);
-    if (isValid(path)) { reused.push(path); return; }
+    if (await isUsable(path)) { reused.push(path); return; }
     if (input.type === 'derivation') for (const dep of Object.values(input.inputs)) await visit(dep);
     missing.push(input);
   };

@@ -34,8 +34,34 @@ export async function listPaths(store: string): Promise<string[]> {
   return names.map((n) => join(store, n)).filter(isValid).sort();
 }
 
+/** A path whose manifest cannot be read: realise does not reuse it; verify and repair name it. */
+export class DamagedPathError extends Error {
+  constructor(readonly path: string, readonly reason: string) {
+    super(`${path} is damaged: ${reason} (batu store repair rebuilds it)`);
+  }
+}
+
+/** A path's manifest; a missing, truncated or malformed one throws DamagedPathError naming the path. */
 export async function readManifest(path: string): Promise<Manifest> {
-  return JSON.parse(await readFile(sidecar.manifest(path), 'utf8')) as Manifest;
+  let text: string;
+  try { text = await readFile(sidecar.manifest(path), 'utf8'); } catch (e) {
+    throw new DamagedPathError(path, `its manifest cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  let manifest: Manifest;
+  try { manifest = JSON.parse(text) as Manifest; } catch (e) {
+    throw new DamagedPathError(path, `its manifest is not JSON (${(e as Error).message})`);
+  }
+  // The cheap shape check (a kernel's manifest has ~17k entries; import checks every field).
+  if (typeof manifest?.treeHash !== 'string' || !Array.isArray(manifest.references) || !Array.isArray(manifest.entries)) {
+    throw new DamagedPathError(path, 'its manifest is not a manifest');
+  }
+  return manifest;
+}
+
+/** Valid, and its manifest readable: a path realise may reuse. */
+export async function isUsable(path: string): Promise<boolean> {
+  if (!isValid(path)) return false;
+  return readManifest(path).then(() => true, () => false);
 }
 
 /** Write a file so readers see either nothing or all of it. */

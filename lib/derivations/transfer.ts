@@ -10,7 +10,7 @@ import { acquireLock } from './lock.ts';
 import { gcLock, holdPaths } from './temproots.ts';
 import { ManifestSchema, computeManifest, diffManifests, treeHash, type Manifest } from './manifest.ts';
 import { referenceClosure } from './maintain.ts';
-import { SOURCE_DATE_EPOCH, commitPath, hashPart, isValid, removeTree, scratchDir, sidecar, storeDir, storeName } from './store.ts';
+import { SOURCE_DATE_EPOCH, readManifest, commitPath, hashPart, isValid, removeTree, scratchDir, sidecar, storeDir, storeName } from './store.ts';
 
 const mtime = new Date(SOURCE_DATE_EPOCH * 1000);
 
@@ -30,7 +30,7 @@ export async function exportClosure(paths: string[], into: Writable): Promise<st
       const text = await readFile(side, 'utf8').catch(() => '');
       await add({ name: basename(side), size: Buffer.byteLength(text), mode: 0o444 }, text);
     }
-    const manifest: Manifest = JSON.parse(await readFile(sidecar.manifest(path), 'utf8'));
+    const manifest = await readManifest(path);
     await add({ name: `${name}/`, type: 'directory', mode: 0o555 });
     for (const entry of manifest.entries) {
       const file = join(path, entry.path);

@@ -1,14 +1,14 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { PassThrough } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import {
-  acquireLock, add, addRoot, derivation, releaseHeldPaths, exportClosure, gc, importClosure, isValid, listPaths, realise, repoFiles,
+  acquireLock, add, addRoot, deletePath, derivation, releaseHeldPaths, repair, exportClosure, gc, importClosure, isValid, listPaths, realise, repoFiles,
   silentReporter, storePath, tree, url, verify,
 } from '../../lib/derivations/index.ts';
 import { gatedDerivation, tempDir, textDerivation } from '../fixtures/store-helpers.ts';
@@ -174,6 +174,38 @@ test('verify finds a flipped byte and names the file', async (t) => {
   await chmod(join(path, 'text'), 0o644);
   await writeFile(join(path, 'text'), 'abd');
   assert.deepEqual(await verify({ store }), [{ path, problems: ['text: changed'] }]);
+});
+
+test('damage is reported path by path and mended: verify goes on, realise rebuilds, repair restores, delete refuses what is needed', async (t) => {
+  const store = await tempDir(t);
+  const dep = textDerivation('dep', 'intact');
+  const top = derivation({ name: 'top', version: '1', inputs: { dep }, builder: 'mkdir -p $out; echo "$dep" > $out/ref' });
+  const truncated = textDerivation('truncated', 'x');
+  const { path: topPath } = await realise(top, { store, root: 'top', ...quiet });
+  const depPath = await storePath(dep, store);
+  const { path: cut } = await realise(truncated, { store, ...quiet });
+  const manifest = await readFile(cut + '.manifest', 'utf8');
+  await writeFile(cut + '.manifest', manifest.slice(0, manifest.length / 2));
+  await chmod(join(depPath, 'text'), 0o644);
+  await writeFile(join(depPath, 'text'), 'changed');
+  const problems = await verify({ store });
+  assert.deepEqual(problems.map((p) => p.path).sort(), [cut, depPath].sort(), 'both damaged paths, named');
+  assert.match(problems.find((p) => p.path === cut)!.problems[0], /manifest is not JSON/);
+  await releaseHeldPaths(store);
+  const collected = await gc({ store, ...quiet });
+  assert.ok(collected.kept.includes(depPath) && collected.kept.includes(topPath), 'gc goes on, and keeps what the root needs');
+  const again = await realise(truncated, { store, ...quiet });
+  assert.deepEqual(again.built, [cut], 'a path with an unreadable manifest is rebuilt, not reused');
+  assert.deepEqual(await repair(depPath, quiet), { path: depPath, was: ['text: changed'] });
+  assert.equal(await readFile(join(depPath, 'text'), 'utf8'), 'intact');
+  assert.deepEqual(await verify({ store }), []);
+  await assert.rejects(deletePath(depPath), /referenced by .*-top-1/);
+  await releaseHeldPaths(store);
+  await assert.rejects(deletePath(topPath), /is a gc root \(top/);
+  await rm(join(store, '.roots', 'top'));
+  await deletePath(topPath);
+  await deletePath(depPath);
+  assert.deepEqual(await listPaths(store), [cut]);
 });
 
 test('gc keeps roots and what they reference, and drops the rest', async (t) => {
