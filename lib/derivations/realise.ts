@@ -1,7 +1,7 @@
 // Realising: walk the closure in dependency order, reuse valid paths, build the rest
 // in scratch dirs inside the store and rename each in atomically once it is complete.
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, symlink } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rename, rm, stat, symlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { builtinOf } from './builtins.ts';
 import { canonical } from './hash.ts';
@@ -15,12 +15,15 @@ import { runBuilder } from './sandbox.ts';
 import type { Input } from './schema.ts';
 import { commitPath, discardTree, hashPart, isUsable, removeTree, scratchDir, sidecar, storeDir } from './store.ts';
 import { resolveTools } from './toolchain.ts';
+import { referenceClosure } from './maintain.ts';
 
 export interface RealiseOptions {
   store?: string;
   report?: Reporter;
   /** Register the result as a gc root under this name (<store>/.roots/<name>). */
   root?: string;
+  /** Host paths builders may write besides their scratch (tests that watch a build); not hashed. */
+  sandboxPaths?: string[];
 }
 
 export interface RealiseResult { path: string; built: string[]; reused: string[] }
@@ -39,6 +42,7 @@ export async function realiseAll(targets: Input[], options: RealiseOptions = {})
   const store = storeDir(options.store);
   const report = options.report ?? stderrReporter;
   await mkdir(store, { recursive: true });
+  await openToBuilders(store);
   // Held before validity is checked, under the gc lock: gc cannot take what this plan counts on.
   const lock = await gcLock(store, 'shared', (holder) => report(`waiting for the store's gc lock, held by ${holder}`));
   let planned: Awaited<ReturnType<typeof plan>>;
@@ -58,7 +62,7 @@ export async function realiseAll(targets: Input[], options: RealiseOptions = {})
     });
     try {
       if (await isUsable(path)) reused.push(path);
-      else { await realiseOne(input, path, store, report); built.push(path); }
+      else { await realiseOne(input, path, store, report, options.sandboxPaths); built.push(path); }
     } finally {
       await lock.release();
     }
@@ -66,6 +70,12 @@ export async function realiseAll(targets: Input[], options: RealiseOptions = {})
   const paths = await Promise.all(targets.map((t) => storePath(t, store)));
   if (options.root && paths[0]) await addRoot(store, options.root, paths[0]);
   return { paths, built, reused };
+}
+
+/** Builders run as an unprivileged user: the store must let it in (a mkdtemp'd store is 0700). */
+async function openToBuilders(store: string): Promise<void> {
+  const st = await stat(store);
+  if (process.getuid?.() === 0 && st.uid === 0 && (st.mode & 0o005) !== 0o005) await chmod(store, 0o755);
 }
 
 /**
@@ -88,7 +98,7 @@ async function plan(targets: Input[], store: string): Promise<{ missing: Input[]
   return { missing, reused };
 }
 
-async function realiseOne(input: Input, path: string, store: string, report: Reporter): Promise<void> {
+async function realiseOne(input: Input, path: string, store: string, report: Reporter, sandboxPaths?: string[]): Promise<void> {
   const label = basename(path).slice(33);
   await removeStale(store, path);
   const scratch = await scratchDir(store, hashPart(path));
@@ -106,6 +116,7 @@ async function realiseOne(input: Input, path: string, store: string, report: Rep
           label, script: input.builder, scratch, progress, logFile: sidecar.log(path),
           env: { ...input.env, ...inputPaths },
           tools: await resolveTools(toolsOf(input)),
+          visible: await referenceClosure(Object.values(inputPaths)), sandboxPaths,
         });
       }
       if (!existsSync(out)) throw new Error(`building ${label}: the builder did not create $out (log: ${sidecar.log(path)})`);

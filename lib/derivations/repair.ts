@@ -57,6 +57,7 @@ export async function repair(path: string, options: { report?: Reporter } = {}):
         out = await runBuilder({
           label, script: builder, scratch, progress, logFile: sidecar.log(path),
           env: { ...env, ...inputs }, tools: await resolveTools([...new Set([...baseTools, ...tools])]),
+          visible: await referenceClosure(Object.values(inputs)),
         });
       }
     } else {

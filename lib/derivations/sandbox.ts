@@ -1,7 +1,7 @@
 // Runs a builder script: cleared environment, a PATH of only the declared tools, no
 // network, and its whole process tree killed with it (also when the realiser is killed).
-import { createWriteStream, readFileSync } from 'node:fs';
-import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { createWriteStream, existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
+import { chown, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -13,24 +13,62 @@ import { SOURCE_DATE_EPOCH } from './store.ts';
 
 export const prelude = readFileSync(new URL('./prelude.sh', import.meta.url), 'utf8');
 
-let isolation: Promise<string[]> | undefined;
+/** Builders run as this unprivileged user when batu runs as root (Nix's nixbld users): nobody. */
+export const buildUser = { uid: 65534, gid: 65534 };
+
+type Isolation = 'bwrap' | 'unshare' | 'none';
+let isolation: Promise<Isolation> | undefined;
 
 /**
- * The strongest isolation this machine allows: new network and PID namespaces (the PID
- * namespace dies with its first process, taking every build process with it), else
- * the same as a mapped root user, else none.
+ * The strongest isolation this machine allows: bubblewrap (a mount namespace that shows
+ * only the system's programs, the inputs read-only and the scratch directory; no network;
+ * its processes die with it), else new network and PID namespaces, else none.
  */
-function isolationPrefix(): Promise<string[]> {
+function isolationKind(): Promise<Isolation> {
   isolation ??= (async () => {
-    const base = ['/usr/bin/setpriv', '--pdeathsig', 'KILL', '--', '/usr/bin/unshare', '--net', '--pid', '--fork', '--kill-child'];
-    for (const prefix of [base, [...base, '--map-root-user']]) {
-      const probe = await execa(prefix[0], [...prefix.slice(1), '--', 'true'], { reject: false });
-      if (probe.exitCode === 0) return [...prefix, '--'];
-    }
-    process.stderr.write('batu: warning: no network/PID namespaces here; builders run without isolation\n');
-    return ['/usr/bin/setpriv', '--pdeathsig', 'KILL', '--'];
+    const probe = (cmd: string[]) => execa(cmd[0], cmd.slice(1), { reject: false }).then((r) => r.exitCode === 0);
+    if (await probe([...asBuildUser(), '/usr/bin/bwrap', ...systemBinds(), '--unshare-all', '--', '/usr/bin/true'])) return 'bwrap';
+    process.stderr.write('batu: warning: bubblewrap (Debian package bubblewrap) does not work here; builders run without a sandbox\n');
+    const unshare = ['/usr/bin/unshare', '--net', '--pid', '--fork', '--kill-child'];
+    for (const prefix of [unshare, [...unshare, '--map-root-user']]) if (await probe([...prefix, '--', '/usr/bin/true'])) return 'unshare';
+    return 'none';
   })();
   return isolation;
+}
+
+const asRoot = () => process.getuid?.() === 0;
+
+/** setpriv to the build user when batu runs as root; the whole sandbox dies with the realiser. */
+function asBuildUser(): string[] {
+  const drop = asRoot() ? ['--reuid', String(buildUser.uid), '--regid', String(buildUser.gid), '--clear-groups'] : [];
+  return ['/usr/bin/setpriv', '--pdeathsig', 'KILL', ...drop, '--'];
+}
+
+/** The host's programs and what they need from /etc, read-only (the toolchain is hashed by version). */
+function systemBinds(): string[] {
+  const binds = ['--ro-bind', '/usr', '/usr'];
+  for (const dir of ['/bin', '/sbin', '/lib', '/lib64']) {
+    if (!existsSync(dir)) continue;
+    binds.push(...(lstatSync(dir).isSymbolicLink() ? ['--symlink', readlinkSync(dir), dir] : ['--ro-bind', dir, dir]));
+  }
+  for (const file of ['/etc/alternatives', '/etc/ld.so.cache', '/etc/passwd', '/etc/group']) {
+    if (existsSync(file)) binds.push('--ro-bind', file, file);
+  }
+  return binds;
+}
+
+/** The command prefix for one build: only `visible` (read-only) and `scratch` (read-write) from the store. */
+async function sandboxPrefix(run: BuilderRun): Promise<string[]> {
+  switch (await isolationKind()) {
+    case 'bwrap':
+      return [...asBuildUser(), '/usr/bin/bwrap', '--unshare-all', '--die-with-parent', '--new-session', '--hostname', 'batu',
+        ...systemBinds(), '--proc', '/proc', '--dev', '/dev',
+        ...run.visible.flatMap((p) => ['--ro-bind', p, p]),
+        ...(run.sandboxPaths ?? []).flatMap((p) => ['--bind', p, p]),
+        '--bind', run.scratch, run.scratch, '--remount-ro', '/', '--chdir', join(run.scratch, 'build'), '--'];
+    case 'unshare': return ['/usr/bin/setpriv', '--pdeathsig', 'KILL', '--', '/usr/bin/unshare', '--net', '--pid', '--fork', '--kill-child', '--'];
+    case 'none': return ['/usr/bin/setpriv', '--pdeathsig', 'KILL', '--'];
+  }
 }
 
 export class BuildError extends Error {
@@ -48,6 +86,10 @@ export interface BuilderRun {
   scratch: string;
   logFile: string;
   progress: BuildProgress;
+  /** Store paths the builder may read: its inputs and what they reference. */
+  visible: string[];
+  /** Host paths the caller lets the builder write (tests), like Nix's extra-sandbox-paths. */
+  sandboxPaths?: string[];
 }
 
 export async function runBuilder(run: BuilderRun): Promise<string> {
@@ -71,7 +113,10 @@ export async function runBuilder(run: BuilderRun): Promise<string> {
     out,
   };
   const log = createWriteStream(run.logFile);
-  const prefix = await isolationPrefix();
+  const prefix = await sandboxPrefix(run);
+  // The build user owns what it writes; the store's files go back to root after the build.
+  const dropped = prefix.includes('--reuid');
+  if (dropped) for (const dir of [scratch, ...Object.values(dirs).filter((d) => d !== dirs.tools)]) await chown(dir, buildUser.uid, buildUser.gid);
   const child = execa(prefix[0], [...prefix.slice(1), join(dirs.tools, 'bash'), '--noprofile', '--norc', scriptFile], {
     env, extendEnv: false, cwd: dirs.build, all: true, buffer: false, reject: false, stdin: 'ignore',
   });
@@ -88,5 +133,6 @@ export async function runBuilder(run: BuilderRun): Promise<string> {
     const cause = result.signal ? `killed by ${result.signal}` : result.exitCode !== undefined ? `exit code ${result.exitCode}` : result.message ?? "it did not start";
     throw new BuildError(run.label, run.logFile, tail, cause);
   }
+  if (dropped && existsSync(out)) await execa('chown', ['-hR', '0:0', out]);
   return out;
 }

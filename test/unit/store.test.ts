@@ -2,6 +2,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { basename, join } from 'node:path';
@@ -11,7 +12,7 @@ import {
   acquireLock, add, addRoot, deletePath, derivation, releaseHeldPaths, repair, exportClosure, gc, importClosure, isValid, listPaths, realise, repoFiles,
   silentReporter, storePath, tree, url, verify,
 } from '../../lib/derivations/index.ts';
-import { gatedDerivation, tempDir, textDerivation } from '../fixtures/store-helpers.ts';
+import { gatedDerivation, sharedDir, tempDir, textDerivation } from '../fixtures/store-helpers.ts';
 import { readTar, shuffled, writeTar, type TarEntry } from '../fixtures/tar-helpers.ts';
 
 const quiet = { report: silentReporter };
@@ -67,6 +68,32 @@ test('the builder sees a cleared environment, its inputs and only declared tools
   assert.equal((await readFile(join(path, 'gcc'), 'utf8')).trim(), 'none');
 });
 
+test('builders run sandboxed: an unprivileged user, no network, only their inputs visible, nothing written outside', async (t) => {
+  const store = await tempDir(t);
+  const outside = await sharedDir(t); // world-writable, and still out of reach
+  const server = createServer((socket) => socket.end('reached\n'));
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  t.after(() => server.close());
+  const port = (server.address() as AddressInfo).port;
+  const { path: other } = await realise(textDerivation('not-an-input', 'hidden'), { store, ...quiet });
+  const probe = derivation({
+    name: 'probe', version: '1', inputs: { dep: textDerivation('an-input', 'seen') }, env: { other, port: String(port) },
+    builder: `mkdir -p "$out"; id -u > "$out/uid"; cat "$dep/text" > "$out/dep"
+      if [ -e "$other" ]; then echo yes; else echo no; fi > "$out/sees-other"
+      if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then echo yes; else echo no; fi > "$out/network"`,
+  });
+  const { path } = await realise(probe, { store, ...quiet });
+  const read = (f: string) => readFile(join(path, f), 'utf8').then((s) => s.trim());
+  assert.equal(await read('uid'), String(process.getuid!() === 0 ? 65534 : process.getuid!()));
+  assert.equal(await read('dep'), 'seen');
+  assert.equal(await read('sees-other'), 'no', 'a store path that is not an input is invisible');
+  assert.equal(await read('network'), 'no', 'no network, not even the host\'s loopback');
+  assert.equal(statSync(join(path, 'uid')).uid, process.getuid!(), 'outputs belong to the store\'s owner');
+  const writer = derivation({ name: 'writer', version: '1', env: { outside }, builder: 'echo pwned > "$outside/pwned"; mkdir -p "$out"' });
+  await assert.rejects(realise(writer, { store, ...quiet }), /building writer-1 failed/);
+  assert.equal(existsSync(join(outside, 'pwned')), false, 'the host file was not written');
+});
+
 test('a fixed-output source with the wrong hash is refused, naming both hashes', async (t) => {
   const store = await tempDir(t);
   const dir = await tempDir(t);
@@ -98,7 +125,7 @@ test('a URL cannot be fetched here: the error says how to add it, and store add 
 
 test('kill -9 of a realise mid-build leaves no store path, kills the builder, and a rerun succeeds', async (t) => {
   const store = await tempDir(t);
-  const work = await tempDir(t);
+  const work = await sharedDir(t);
   const [gate, counter] = [join(work, 'gate'), join(work, 'counter')];
   const proc = realiser(store, gate, counter);
   while (!existsSync(counter)) await sleep(50);
@@ -111,14 +138,14 @@ test('kill -9 of a realise mid-build leaves no store path, kills the builder, an
   const { stdout: stillRunning } = await execa('pgrep', ['-f', `while \\[ ! -e "\\$gate"`], { reject: false });
   assert.equal(stillRunning.trim(), '', `builder process (pid ${builderPid} in its namespace) outlived its realiser`);
   await writeFile(gate, '');
-  const rerun = await realise(gatedDerivation(gate, counter), { store, ...quiet });
+  const rerun = await realise(gatedDerivation(gate, counter), { store, ...quiet, sandboxPaths: [work] });
   assert.equal(rerun.path, path);
   assert.equal(await readFile(join(path, 'result'), 'utf8'), 'built\n');
 });
 
 test('two concurrent realises of one derivation build it once', async (t) => {
   const store = await tempDir(t);
-  const work = await tempDir(t);
+  const work = await sharedDir(t);
   const [gate, counter] = [join(work, 'gate'), join(work, 'counter')];
   const runs = [1, 2].map(() => realiser(store, gate, counter));
   while (!existsSync(counter)) await sleep(50);
@@ -131,7 +158,7 @@ test('two concurrent realises of one derivation build it once', async (t) => {
 
 test('gc while a build runs keeps its inputs, its scratch directory and what it returns', async (t) => {
   const store = await tempDir(t);
-  const work = await tempDir(t);
+  const work = await sharedDir(t);
   const [gate, counter] = [join(work, 'gate'), join(work, 'counter')];
   const proc = realiser(store, gate, counter);
   while (!existsSync(counter)) await sleep(50);
