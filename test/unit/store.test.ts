@@ -20,6 +20,46 @@ const child = new URL('../fixtures/realise-child.ts', import.meta.url).pathname;
 // node itself (not npx/tsx wrappers), so that kill -9 hits the realiser.
 const realiser = (...args: string[]) => execa(process.execPath, ['--import', 'tsx', child, ...args], { reject: false });
 
+test('property: any mutation of an exported stream, in any order, imports whole and verified or is refused leaving nothing', async (t) => {
+  const { tarball } = await exportedClosure(t);
+  const entries = await readTar(tarball);
+  const top = entries.find((e) => /^[0-9a-z]{32}-top-1\/$/.test(e.header.name))!.header.name.slice(0, -1);
+  const outside = await sharedDir(t);
+  const file = (name: string, data = 'x') => ({ header: { name, type: 'file' as const, mode: 0o644 }, data: Buffer.from(data) });
+  const mutations: ((e: TarEntry[], r: () => number) => TarEntry[])[] = [
+    (e) => [...e, { header: { name: `${top}/l${e.length}`, type: 'symlink', linkname: outside }, data: Buffer.alloc(0) }, file(`${top}/l${e.length}/pwned`)],
+    (e, r) => [...e, file(`${top}/${'../'.repeat(1 + Math.floor(r() * 3))}escaped`)],
+    (e) => [...e, file(`${outside}/absolute`)],
+    (e) => [...e, { header: { name: `${top}/hard`, type: 'link', linkname: '/etc/passwd' }, data: Buffer.alloc(0) }],
+    (e, r) => { const d = e[Math.floor(r() * e.length)]; return [...e, { ...d, data: Buffer.from('other') }]; },
+    (e, r) => e.filter((_, i) => i !== Math.floor(r() * e.length)), // an entry lost
+    (e, r) => e.map((x, i) => (i === Math.floor(r() * e.length) && x.data.length ? { ...x, data: Buffer.from(x.data.toString('latin1').replace(/.$/s, '#'), 'latin1') } : x)),
+    (e) => e, // untouched: must import
+  ];
+  let imported = 0, refused = 0;
+  for (let seed = 1; seed <= 40; seed++) {
+    let state = seed * 7919;
+    const r = () => ((state = (state * 48271) % 2147483647) / 2147483647);
+    let stream = entries;
+    for (let k = 0; k < 1 + Math.floor(r() * 3); k++) stream = mutations[Math.floor(r() * mutations.length)](stream, r);
+    const to = await tempDir(t);
+    const data = await writeTar(shuffled(stream, seed));
+    const cut = r() < 0.2 ? data.subarray(0, Math.floor(data.length * r())) : data;
+    try {
+      await importClosure(PassThrough.from([cut]), { store: to });
+      assert.deepEqual(await verify({ store: to }), [], `seed ${seed}: what was imported is whole`);
+      assert.equal((await listPaths(to)).length, 2, `seed ${seed}`);
+      imported++;
+    } catch (e) {
+      assert.match((e as Error).message, /refusing the import/, `seed ${seed}`);
+      await assertUntouched(to);
+      refused++;
+    }
+  }
+  assert.deepEqual(readdirSync(outside), [], 'nothing was ever written outside a store');
+  assert.ok(imported > 0 && refused > 0, `both outcomes were exercised (${imported} imported, ${refused} refused)`);
+});
+
 test('realise builds once, then reuses; outputs are read-only with fixed mtimes and sidecars', async (t) => {
   const store = await tempDir(t);
   const drv = textDerivation('text', 'hello');
