@@ -1,9 +1,9 @@
 // Runs a builder script: cleared environment, a PATH of only the declared tools, no
 // network, and its whole process tree killed with it (also when the realiser is killed).
-import { createWriteStream, existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
+import { createWriteStream, existsSync, lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { chown, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
 import { execa } from 'execa';
@@ -39,9 +39,30 @@ function isolationKind(): Promise<Isolation> {
 const asRoot = () => process.getuid?.() === 0;
 
 /** setpriv to the build user when batu runs as root; the whole sandbox dies with the realiser. */
-function asBuildUser(): string[] {
-  const drop = asRoot() ? ['--reuid', String(buildUser.uid), '--regid', String(buildUser.gid), '--clear-groups'] : [];
-  return ['/usr/bin/setpriv', '--pdeathsig', 'KILL', ...drop, '--'];
+function asBuildUser(drop = asRoot()): string[] {
+  const creds = drop ? ['--reuid', String(buildUser.uid), '--regid', String(buildUser.gid), '--clear-groups'] : [];
+  return ['/usr/bin/setpriv', '--pdeathsig', 'KILL', ...creds, '--'];
+}
+
+const warned = new Set<string>();
+
+/**
+ * Whether the build user can reach `dir` (every ancestor searchable by others). When it
+ * cannot (a store below a 0700 directory), root runs the sandbox, mapped to the build user
+ * inside: it still sees only what is bound in, read-only but for its scratch.
+ */
+function reachable(dir: string): boolean {
+  for (let d = dirname(dir); ; d = dirname(d)) {
+    const st = statSync(d);
+    if (st.uid !== buildUser.uid && (st.mode & 0o001) === 0) {
+      if (!warned.has(dir)) {
+        warned.add(dir);
+        process.stderr.write(`batu: note: the build user (uid ${buildUser.uid}) cannot reach the store ${dir} (${d} is mode ${(st.mode & 0o777).toString(8)}); builders run sandboxed as root mapped to it\n`);
+      }
+      return false;
+    }
+    if (d === dirname(d)) return true;
+  }
 }
 
 /** The host's programs and what they need from /etc, read-only (the toolchain is hashed by version). */
@@ -60,12 +81,15 @@ function systemBinds(): string[] {
 /** The command prefix for one build: only `visible` (read-only) and `scratch` (read-write) from the store. */
 async function sandboxPrefix(run: BuilderRun): Promise<string[]> {
   switch (await isolationKind()) {
-    case 'bwrap':
-      return [...asBuildUser(), '/usr/bin/bwrap', '--unshare-all', '--die-with-parent', '--new-session', '--hostname', 'batu',
+    case 'bwrap': {
+      const drop = asRoot() && reachable(dirname(dirname(run.scratch)));
+      const mapped = asRoot() && !drop ? ['--unshare-user', '--uid', String(buildUser.uid), '--gid', String(buildUser.gid)] : [];
+      return [...asBuildUser(drop), '/usr/bin/bwrap', '--unshare-all', ...mapped, '--die-with-parent', '--new-session', '--hostname', 'batu',
         ...systemBinds(), '--proc', '/proc', '--dev', '/dev',
         ...run.visible.flatMap((p) => ['--ro-bind', p, p]),
         ...(run.sandboxPaths ?? []).flatMap((p) => ['--bind', p, p]),
         '--bind', run.scratch, run.scratch, '--remount-ro', '/', '--chdir', join(run.scratch, 'build'), '--'];
+    }
     case 'unshare': return ['/usr/bin/setpriv', '--pdeathsig', 'KILL', '--', '/usr/bin/unshare', '--net', '--pid', '--fork', '--kill-child', '--'];
     case 'none': return ['/usr/bin/setpriv', '--pdeathsig', 'KILL', '--'];
   }
