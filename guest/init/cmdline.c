@@ -61,12 +61,20 @@ static int iface_index(const char *name, const char *prefix)
 
 typedef void handler_fn(struct batu_config *cfg, const char *name, const char *value);
 
+/* ethN / vecN: one interface per N; UML itself reports a value it cannot use. */
+static void take_iface(struct batu_config *cfg, int i, char kind, const char *name, const char *value)
+{
+	if (i < 0)
+		error(cfg, "bad parameter %s=%s: expected ethN or vecN with N in 0..%d", name, value ? value : "", BATU_MAX_IFACES - 1);
+	else if (cfg->iface_kind[i])
+		error(cfg, "bad parameter %s=%s: interface %d is given more than once", name, value ? value : "", i);
+	else
+		cfg->iface_kind[i] = kind;
+}
+
 static void on_eth(struct batu_config *cfg, const char *name, const char *value)
 {
-	int i = iface_index(name, "eth");
-	(void)value;
-	if (i >= 0)
-		cfg->iface_kind[i] = 'e';
+	take_iface(cfg, iface_index(name, "eth"), 'e', name, value);
 }
 
 static void on_mtu(struct batu_config *cfg, const char *name, const char *value)
@@ -164,6 +172,10 @@ static void on_write(struct batu_config *cfg, const char *name, const char *valu
 		error(cfg, "bad parameter %s=%s: expected /absolute/path=value (no .., each under %d characters)", name, value ? value : "", BATU_MAX_TEXT);
 		return;
 	}
+	if (!strcmp(name, "/proc/sysrq-trigger")) {
+		error(cfg, "bad parameter %s=%s: it would crash or halt the node", name, value);
+		return;
+	}
 	if (cfg->nwrites >= BATU_MAX_WRITES) {
 		error(cfg, "bad parameter %s=%s: more than %d file writes", name, value, BATU_MAX_WRITES);
 		return;
@@ -193,15 +205,12 @@ static void dispatch(struct batu_config *cfg, char *token)
 {
 	char *eq = strchr(token, '=');
 	const char *value = NULL;
-	int i;
 	/* vecN:transport=…: UML's vector driver; its name ends at the colon. */
 	if (!strncmp(token, "vec", 3)) {
 		char *colon = strchr(token, ':');
 		if (colon && (!eq || colon < eq)) {
 			*colon = 0;
-			i = iface_index(token, "vec");
-			if (i >= 0)
-				cfg->iface_kind[i] = 'v';
+			take_iface(cfg, iface_index(token, "vec"), 'v', token, colon + 1);
 			return;
 		}
 	}

@@ -146,7 +146,7 @@ int apply_write(const char *path, const char *value)
 		return mesh_setting(path, iface, knob, value);
 	if (translated(path, HARDIF_KNOB, iface, knob))
 		return hardif_setting(path, iface, knob, value);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);	/* /etc/hosts=x leaves just x */
 	ok = fd >= 0 && write(fd, value, strlen(value)) == (ssize_t)strlen(value);
 	if (!ok)
 		fail("bad parameter %s=%s: cannot write it: %s", path, value, strerror(errno));

@@ -2,3 +2,4 @@
 export { NodeSpec, Interface, MeshSettings, Mac, DeviceName, meshKnobs, type NodeSpecInput } from './schema.ts';
 export { render, renderInterface } from './render.ts';
 export { parse, parseSpec, CmdlineError } from './parse.ts';
+export { limits, checkCommandLine } from './limits.ts';

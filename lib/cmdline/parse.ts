@@ -1,8 +1,11 @@
 // The UML kernel's argv → NodeSpec: the inverse of render(). A parameter it does not
 // know, or one that is malformed, is an error naming it.
 import { NodeSpec, meshKnobs, meshPath, type Interface, type MeshSettings, type NodeSpecInput } from './schema.ts';
+import { CmdlineError } from './error.ts';
+import { checkCommandLine, runnerReserve } from './limits.ts';
+import { render } from './render.ts';
 
-export class CmdlineError extends Error {}
+export { CmdlineError };
 
 const numeric = (v: string) => (/^\d+$/.test(v) ? Number(v) : v);
 
@@ -74,7 +77,10 @@ export function parse(argv: string[]): NodeSpec {
 /** Validate a spec (from code, JSON or parse()), with zod's path to every bad field. */
 export function parseSpec(input: unknown): NodeSpec {
   const result = NodeSpec.safeParse(input);
-  if (result.success) return result.data;
+  if (result.success) {
+    checkCommandLine(render(result.data), runnerReserve);
+    return result.data;
+  }
   const problems = result.error.issues.map((i) => `${i.path.join('.') || '(spec)'}: ${i.message}`);
   throw new CmdlineError(`invalid node spec:\n  ${problems.join('\n  ')}`);
 }

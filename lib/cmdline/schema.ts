@@ -2,6 +2,7 @@
 // (render ⇄ parse) and for what the runner sets up. Types are inferred from it.
 import { isIPv4 } from 'node:net';
 import { z } from 'zod';
+import { limits } from './limits.ts';
 
 export const Mac = z.string()
   .regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/, 'expected a lowercase MAC address like ca:fe:00:00:00:01')
@@ -75,9 +76,12 @@ export const meshPath = (knob: string) => `/sys/class/net/bat0/mesh/${knob}`;
 
 const Write = z.strictObject({
   path: z.string().regex(/^\/[^\s="]+$/, 'expected an absolute path without spaces, = or quotes')
+    .max(limits.text - 1, `at most ${limits.text - 1} characters (the guest init's limit)`)
     .refine((p) => !p.split('/').includes('..'), 'a path may not contain ..')
+    .refine((p) => p !== '/proc/sysrq-trigger', 'a write to /proc/sysrq-trigger would crash or halt the node (the init refuses it)')
     .refine((p) => !meshKnobs.some((k) => p === meshPath(k)), 'set batman-adv settings through mesh.<name>'),
-  value: z.string().regex(/^[^\s"]*$/, 'expected a value without spaces or quotes'),
+  value: z.string().regex(/^[^\s"]*$/, 'expected a value without spaces or quotes')
+    .max(limits.text - 1, `at most ${limits.text - 1} characters (the guest init's limit)`),
 });
 
 export const NodeSpec = z.strictObject({

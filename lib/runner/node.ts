@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type ResultPromise } from 'execa';
 import { processAlive } from '../derivations/index.ts';
-import { render, parseSpec, type NodeSpec, type NodeSpecInput, type Interface } from '../cmdline/index.ts';
+import { checkCommandLine, render, parseSpec, type NodeSpec, type NodeSpecInput, type Interface } from '../cmdline/index.ts';
 import { guestMemoryDir, umlCommand } from './boot.ts';
 import { mconsole, mconsoleSocket } from './mconsole.ts';
 import { helperBinary } from './helpers.ts';
@@ -166,6 +166,7 @@ export class UmlNode {
     args.push(...(options.extraArgs ?? []), 'con=null', 'con0=fd:0,fd:1');
     const { openers, consoleFd } = await descriptors(spec, options);
     if (consoleFd) args.push(`con1=fd:${consoleFd}`);
+    checkCommandLine(args);
     const [cmd, argv] = umlCommand(join(spec.kernel, 'bin/linux'), args);
     // pdeathsig: a node never outlives the process that started it, even one killed -9.
     const asUser = options.user ? [`--reuid=${options.user.uid}`, `--regid=${options.user.gid}`, '--clear-groups'] : [];

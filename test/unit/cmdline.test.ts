@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parse, parseSpec, render, type NodeSpec, type NodeSpecInput } from '../../lib/cmdline/index.ts';
+import { limits, parse, parseSpec, render, type NodeSpec, type NodeSpecInput } from '../../lib/cmdline/index.ts';
 import { initView } from '../fixtures/host-init.ts';
 
 // The original README's gateway example (../shared/seed), parameters as given there.
@@ -112,8 +112,30 @@ test('invalid specs fail before anything starts, naming the field', () => {
     [{ ...base, writes: [{ path: '/sys/class/net/bat0/mesh/gw_mode', value: 'server' }] }, /writes\.0\.path: set batman-adv settings through mesh/],
     [{ ...base, mesh: { gw_mode: 'sever' } }, /mesh\.gw_mode/],
     [{ umid: 'has space' }, /umid: expected 1-30 letters/],
+    [{ ...base, writes: [{ path: `/tmp/${'p'.repeat(251)}`, value: '1' }] }, /writes\.0\.path: at most 255 characters \(the guest init's limit\)/],
+    [{ ...base, writes: [{ path: '/tmp/x', value: 'v'.repeat(256) }] }, /writes\.0\.value: at most 255 characters/],
+    [{ ...base, writes: [{ path: '/proc/sysrq-trigger', value: 'c' }] }, /writes\.0\.path: a write to \/proc\/sysrq-trigger would crash or halt the node/],
+    [{ ...base, writes: Array.from({ length: 40 }, (_, i) => ({ path: `/tmp/${String(i).padStart(110, 'w')}`, value: '1' })) }, /the kernel command line would be \d+ bytes .*UML takes at most 4096/],
   ];
   for (const [input, message] of cases) assert.throws(() => parseSpec(input), message);
+});
+
+test('the init holds the same limits as the schema, and reports every bad interface and write', async () => {
+  assert.deepEqual((await initView(['y'.repeat(limits.token)])).errors, [], 'a parameter of the longest length is taken');
+  assert.match((await initView(['y'.repeat(limits.token + 2)])).errors[0], /longer than 512 characters/);
+  assert.deepEqual((await initView([`/tmp/x=${'v'.repeat(limits.text - 1)}`])).errors, []);
+  const tooLong = await initView([`/tmp/x=${'v'.repeat(limits.text)}`]);
+  assert.equal(tooLong.errors.length, 1, 'a value of the text limit is reported');
+  assert.deepEqual(tooLong.writes, [], 'and not written');
+  const view = await initView(['ethX=foo', 'eth1=tuntap,a', 'eth1=tuntap,b', 'vec2:transport=tap,ifname=x', 'vec2:transport=tap,ifname=y',
+    'vec40:transport=tap,ifname=z', '/proc/sysrq-trigger=c']);
+  assert.deepEqual(view.errors.map((e) => e.replace(/:.*$/, '')), [
+    'bad parameter ethX=foo', 'bad parameter eth1=tuntap,b', 'bad parameter vec2=transport=tap,ifname=y',
+    'bad parameter vec40=transport=tap,ifname=z', 'bad parameter /proc/sysrq-trigger=c',
+  ]);
+  assert.match(view.errors[1], /interface 1 is given more than once/);
+  assert.equal(view.interfaces[1]?.kind, 'eth');
+  assert.deepEqual(view.writes, []);
 });
 
 test('parse names a parameter it does not know', () => {
