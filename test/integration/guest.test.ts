@@ -106,13 +106,13 @@ test('two nodes on one host bridge form a mesh, and a ping crosses from one bat0
 });
 
 test('a node with broken parameters reports each one and still comes up with the rest', async () => {
-  const broken = ['mtu_eth2=abc', 'bat0_hwaddr=zz:zz', 'mtu_eth9=1400', 'run_alfred=sometimes',
+  const broken = ['mtu_eth2=abc', 'bat0_hwaddr=zz:zz', 'mtu_eth9=1400', 'run_alfred=sometimes', 'ethX=foo',
     '/sys/class/net/bat0/mesh/nope=1', '/sys/class/net/bat0/mesh/gw_mode=sideways', '/nonexistent/dir/file=1'];
   const node = await start({
     ...bed.paths, umid: 'bt-broken', serviceIp: '192.168.254.30/24', u9fs: true, batctlWrapper: true,
     management: { driver: 'tuntap', tap: 'bt-x-m' }, bat0Tap: { driver: 'tuntap', tap: 'bt-x-b' },
     hard: [{ driver: 'tuntap', tap: 'bt-x-h' }], mesh: { orig_interval: 2000 },
-  }, { netns: bed.ns, attach: { 'bt-x-m': 'bt-mgmt' }, extraArgs: broken });
+  }, { netns: bed.ns, attach: { 'bt-x-m': 'bt-mgmt' }, extraArgs: [...broken, '/etc/hosts=x'] });
   const errors = node.consoleText.split('\n').filter((l) => l.startsWith('batu-init: error:'));
   for (const param of broken) {
     assert.equal(errors.filter((l) => l.includes(param)).length, 1, `one error line names ${param}:\n${errors.join('\n')}`);
@@ -122,6 +122,7 @@ test('a node with broken parameters reports each one and still comes up with the
   await eventually('eth2 active in bat0', async () => /^eth2: active$/m.test(await batctl(node, ['meshif', 'bat0', 'interface'])));
   assert.equal((await batctl(node, ['meshif', 'bat0', 'orig_interval'])).trim(), '2000');
   assert.ok((await listGuestDir(node, '/')).includes('init'));
+  assert.equal(await readGuestFile(node, 'etc/hosts', '/'), 'x', 'a write replaces the file, it does not overwrite its start');
 });
 
 test('a kernel without batman-adv and no module: the init says bat0 cannot be made, and the rest comes up', async () => {
