@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import { add, checkPins, deletePath, repair, exportClosure, gc, importClosure, listPaths, listRoots, processAlive, storeDir, updatePins, verify } from '../lib/derivations/index.ts';
-import { parseSpec, type NodeSpecInput } from '../lib/cmdline/index.ts';
+import { parseSpec, type NodeSpec, type NodeSpecInput } from '../lib/cmdline/index.ts';
 import {
   Netns, UmlNode, alfredBridge, batctl, getGuestFile, listGuestDir, listNodes, mconsole, mconsoleSocket, putGuestFile, readGuestFile, runRoot, type RunningNode,
 } from '../lib/runner/index.ts';
@@ -244,8 +244,11 @@ async function runForeground(file: string | undefined, netnsName: string | undef
     if (!netnsName) await ns.delete();
     throw e;
   });
-  console.log(JSON.stringify({ umid: node.spec.umid, netns: ns.name, ready: node.ready }));
+  const hostAddress = await addressManagementTap(node.spec, ns);
+  console.log(JSON.stringify({ umid: node.spec.umid, netns: ns.name, hostAddress, ready: node.ready }));
+  let stopping = false;
   const shutdown = async () => {
+    stopping = true;
     await node.stop();
     if (!netnsName) await ns.delete();
     process.exit(0);
@@ -253,8 +256,38 @@ async function runForeground(file: string | undefined, netnsName: string | undef
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
   await node.exited;
+  if (stopping) return;
   if (!netnsName) await ns.delete();
-  console.error(`node ${node.spec.umid} exited (${node.state})`);
+  // Nobody asked it to stop: a panic, or the guest powered itself off. Either is a failure.
+  const panic = /Kernel panic - not syncing: (.*)/.exec(node.consoleText)?.[1];
+  const tail = node.consoleText.trimEnd().split('\n').slice(-5).join('\n  ');
+  throw new Error(`node ${node.spec.umid} ${panic ? `panicked: ${panic}` : 'exited without being stopped'} (console log: ${node.consoleLog}):\n  ${tail}`);
+}
+
+/**
+ * Give the management tap a host address in the service address's subnet (the first one
+ * that is not the node's), so batctl, alfred and fs reach the node; unless that subnet is
+ * already served in the namespace (a bridge of the user's). Returns the address given.
+ */
+async function addressManagementTap(spec: NodeSpec, ns: Netns): Promise<string | undefined> {
+  const m = spec.management;
+  const tap = m?.driver === 'tuntap' ? m.tap : m?.driver === 'vector' && m.transport === 'tap' ? m.ifname : undefined;
+  if (!tap || !spec.serviceIp) return undefined;
+  const [ip, len = '24'] = spec.serviceIp.split('/');
+  const prefix = Number(len);
+  if (prefix > 30) return undefined;
+  const toInt = (a: string) => a.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+  const toIp = (n: number) => [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.');
+  const mask = prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0;
+  const network = (toInt(ip) & mask) >>> 0;
+  const served = (await ns.exec('ip', ['-o', '-4', 'addr', 'show'])).stdout.split('\n')
+    .map((l) => /inet (\d+\.\d+\.\d+\.\d+)\/(\d+)/.exec(l)).filter(Boolean)
+    .some((a) => ((toInt(a![1]) & mask) >>> 0) === network);
+  if (served) return undefined;
+  const host = toIp(network + 1) === ip ? toIp(network + 2) : toIp(network + 1);
+  await ns.ip('addr', 'add', `${host}/${prefix}`, 'dev', tap);
+  await ns.ip('link', 'set', tap, 'up');
+  return `${host}/${prefix}`;
 }
 
 /** `run` in a detached process whose output goes to a log; returns once the node is ready. */

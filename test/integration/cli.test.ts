@@ -1,0 +1,43 @@
+// The command line as a user runs it: `batu run` of a spec file, the node reachable by
+// `batu batctl` without any host set-up, and a node that panics makes `run` fail with why.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { execa } from 'execa';
+import { listNodes, mconsole, mconsoleSocket } from '../../lib/runner/index.ts';
+import { guestPaths } from '../fixtures/guest-helpers.ts';
+import { tempDir } from '../fixtures/store-helpers.ts';
+
+const batu = new URL('../../bin/batu.ts', import.meta.url).pathname;
+const cli = (...args: string[]) => execa(process.execPath, ['--import', 'tsx', batu, ...args], { reject: false });
+
+test('batu run: the node answers batu batctl at once, and a panic ends run non-zero with the reason', { timeout: 180_000 }, async (t) => {
+  const spec = join(await tempDir(t), 'node.json');
+  await writeFile(spec, JSON.stringify({
+    ...(await guestPaths()), umid: 'bt-cli', serviceIp: '192.168.254.2/24', batctlWrapper: true,
+    management: { driver: 'tuntap', tap: 'bt-cli-m' }, bat0Tap: { driver: 'tuntap', tap: 'bt-cli-b' },
+  }));
+  const run = execa(process.execPath, ['--import', 'tsx', batu, 'run', spec], { reject: false, all: true });
+  let netns = '';
+  t.after(async () => {
+    run.kill('SIGKILL');
+    if (netns) await execa('ip', ['netns', 'delete', netns], { reject: false });
+  });
+  const ready = await new Promise<{ netns: string; hostAddress: string }>((done, fail) => {
+    createInterface({ input: run.stdout! }).on('line', (line) => { if (line.startsWith('{')) done(JSON.parse(line)); });
+    void run.then((r) => fail(new Error(`batu run ended before the node was ready:\n${r.all}`)));
+  });
+  netns = ready.netns;
+  assert.equal(ready.hostAddress, '192.168.254.1/24');
+  const interfaces = await cli('batctl', 'bt-cli', 'meshif', 'bat0', 'interface');
+  assert.equal(interfaces.exitCode, 0, `batctl through the management tap:\n${interfaces.stderr}`);
+
+  const [node] = (await listNodes()).filter((n) => n.umid === 'bt-cli');
+  await mconsole(mconsoleSocket(node.umlDir, node.umid), 'sysrq c').catch(() => {}); // the node dies mid-answer
+  const result = await run;
+  assert.notEqual(result.exitCode, 0, 'a panicked node is a failure');
+  assert.match(result.all ?? '', /batu: error: node bt-cli panicked: .*sysrq/i);
+  assert.equal((await execa('ip', ['netns', 'list'])).stdout.includes(netns), false, 'run removed its namespace');
+});
