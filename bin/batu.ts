@@ -240,7 +240,7 @@ async function runForeground(file: string | undefined, netnsName: string | undef
   const kernel = (input.kernel as string | undefined) ?? paths.shift()!;
   const image = (input.image as string | undefined) ?? paths.shift()!;
   const ns = netnsName ? Netns.existing(netnsName) : await Netns.create('batu');
-  const node = await UmlNode.start({ ...input, kernel, image } as NodeSpecInput, { netns: ns }).catch(async (e) => {
+  const node = await UmlNode.start({ ...input, kernel, image } as NodeSpecInput, { netns: ns, ownsNetns: !netnsName }).catch(async (e) => {
     if (!netnsName) await ns.delete();
     throw e;
   });

@@ -52,6 +52,8 @@ export interface StartOptions {
   extraArgs?: string[];
   /** Default guest memory when the spec has none. */
   mem?: string;
+  /** The namespace was made for this node alone: if the starting process dies, the next reap removes it too. */
+  ownsNetns?: boolean;
 }
 
 export class NodeError extends Error {}
@@ -137,6 +139,8 @@ export class UmlNode {
     if (options.user && !spec.umlDir) await chown(umlDir, options.user.uid, options.user.gid);
     // Ours (console log, pid, spec), apart from UML's own <uml_dir>/<umid>/ which it manages.
     const runDir = join(runRoot, 'nodes', spec.umid);
+    // Taps and namespaces of runs that were killed: once per process (its own nodes clean up after themselves).
+    await (reapedOnce ??= reapDeadNodes());
     const previous = await readFile(join(runDir, 'pid'), 'utf8').catch(() => undefined);
     if (previous && processAlive(Number(previous))) throw new NodeError(`umid ${spec.umid} is already running (pid ${previous}); umids must be unique`);
     await rm(runDir, { recursive: true, force: true });
@@ -147,9 +151,12 @@ export class UmlNode {
     try {
       if (options.createTaps ?? true) {
         const fdMtu = (fd: number) => fdInterfaces(spec).find((i) => i.fd === fd)?.mtu;
-        for (const tap of [...hostTaps(spec), ...Object.entries(options.tapFds ?? {}).map(([fd, name]) => ({ name, mtu: fdMtu(Number(fd)) }))]) {
+        const wanted = [...hostTaps(spec), ...Object.entries(options.tapFds ?? {}).map(([fd, name]) => ({ name, mtu: fdMtu(Number(fd)) }))];
+        // Recorded before they exist: a run killed from here on leaves a record the next reap follows.
+        await writeFile(join(runDir, 'node.json'), JSON.stringify({ umid: spec.umid, pid: process.pid, netns: ns?.name, ownsNetns: options.ownsNetns, taps: wanted.map((t) => t.name), umlDir, spec }, null, 2));
+        for (const tap of wanted) {
           if (!ns) throw new NodeError('making taps needs a netns (tests and tools run nodes in their own namespace)');
-          await ns.addTap(tap.name, { user: options.tapUser, mtu: tap.mtu });
+          await ns.addTap(tap.name, { user: options.tapUser, mtu: tap.mtu }).catch(async (e: Error) => { throw await tapInTheWay(ns, tap.name, e); });
           taps.push(tap.name);
         }
       }
@@ -180,7 +187,7 @@ export class UmlNode {
     const node = new UmlNode(spec, runDir, umlDir, ns, child, taps, log);
     if (consoleFd) node.batctlConsole = new ConsoleChannel(child.stdio[consoleFd] as Duplex, spec.umid);
     await writeFile(join(runDir, 'pid'), String(child.pid));
-    await writeFile(join(runDir, 'node.json'), JSON.stringify({ umid: spec.umid, pid: child.pid, netns: ns?.name, umlDir, spec }, null, 2));
+    await writeFile(join(runDir, 'node.json'), JSON.stringify({ umid: spec.umid, pid: child.pid, netns: ns?.name, ownsNetns: options.ownsNetns, taps, umlDir, spec }, null, 2));
     try {
       node.ready = await node.waitForReady(options.readyTimeoutMs ?? 30_000);
       node.state = 'running';
@@ -270,8 +277,44 @@ export class UmlNode {
 
 export interface RunningNode { umid: string; pid: number; netns?: Netns; spec: NodeSpec; serviceIp?: string; runDir: string; umlDir: string }
 
-/** Nodes started by any batu process on this machine that are still alive. */
+let reapedOnce: Promise<string[]> | undefined;
+
+interface NodeRecord { umid: string; pid: number; netns?: string; ownsNetns?: boolean; taps?: string[]; spec: NodeSpec; umlDir: string }
+
+/**
+ * Remove what nodes whose process died (kill -9 of their runner) left behind: their taps,
+ * the namespace made for them, UML's directory and the record. Their console log stays.
+ */
+export async function reapDeadNodes(): Promise<string[]> {
+  const dir = join(runRoot, 'nodes');
+  const reaped: string[] = [];
+  for (const umid of await readdir(dir).catch(() => [] as string[])) {
+    const text = await readFile(join(dir, umid, 'node.json'), 'utf8').catch(() => undefined);
+    if (!text) continue;
+    const record = JSON.parse(text) as NodeRecord;
+    if (processAlive(record.pid)) continue;
+    const ns = record.netns ? Netns.existing(record.netns) : undefined;
+    if (ns && record.ownsNetns) await ns.delete();
+    else for (const tap of record.taps ?? []) await ns?.deleteLink(tap);
+    await rm(join(record.umlDir, umid), { recursive: true, force: true });
+    await rm(join(dir, umid, 'node.json'), { force: true });
+    await rm(join(dir, umid, 'pid'), { force: true });
+    reaped.push(umid);
+  }
+  return reaped;
+}
+
+/** Why a tap cannot be made: a live node's, or a device something else holds. */
+async function tapInTheWay(ns: Netns, tap: string, cause: Error): Promise<Error> {
+  const owner = (await listNodes()).find((n) => n.netns?.name === ns.name && hostTaps(n.spec).some((t) => t.name === tap));
+  return new NodeError(owner
+    ? `tap ${tap} in namespace ${ns.name} belongs to the running node ${owner.umid} (pid ${owner.pid}); stop it first (batu stop ${owner.umid})`
+    : `tap ${tap} in namespace ${ns.name} exists and something holds it open (${cause.message.split('\n').pop()}); remove it with: ip -n ${ns.name} link del ${tap}`);
+}
+
+/** Nodes started by any batu process on this machine that are still alive (dead ones are reaped first). */
 export async function listNodes(): Promise<RunningNode[]> {
+  await reapDeadNodes();
   const dir = join(runRoot, 'nodes');
   const found: RunningNode[] = [];
   for (const umid of await readdir(dir).catch(() => [] as string[])) {

@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
-import { listNodes, mconsole, mconsoleSocket } from '../../lib/runner/index.ts';
+import { Netns, listNodes, mconsole, mconsoleSocket } from '../../lib/runner/index.ts';
 import { guestPaths } from '../fixtures/guest-helpers.ts';
 import { tempDir } from '../fixtures/store-helpers.ts';
 
@@ -40,4 +40,43 @@ test('batu run: the node answers batu batctl at once, and a panic ends run non-z
   assert.notEqual(result.exitCode, 0, 'a panicked node is a failure');
   assert.match(result.all ?? '', /batu: error: node bt-cli panicked: .*sysrq/i);
   assert.equal((await execa('ip', ['netns', 'list'])).stdout.includes(netns), false, 'run removed its namespace');
+});
+
+/** `batu run SPEC [--netns NS]` until its ready line; returns the process and what it printed. */
+async function runUntilReady(spec: string, netns?: string) {
+  const run = execa(process.execPath, ['--import', 'tsx', batu, 'run', spec, ...(netns ? ['--netns', netns] : [])], { reject: false, all: true });
+  const ready = await new Promise<{ netns: string }>((done, fail) => {
+    createInterface({ input: run.stdout! }).on('line', (line) => { if (line.startsWith('{')) done(JSON.parse(line)); });
+    void run.then((r) => fail(new Error(`batu run ended before the node was ready:\n${r.all}`)));
+  });
+  return { run, ready };
+}
+
+test('kill -9 of batu run leaves nothing the next run trips on: ps reaps its taps and its namespace', { timeout: 180_000 }, async (t) => {
+  const spec = join(await tempDir(t), 'node.json');
+  await writeFile(spec, JSON.stringify({
+    ...(await guestPaths()), umid: 'bt-reap', serviceIp: '192.168.254.2/24', batctlWrapper: true,
+    management: { driver: 'tuntap', tap: 'bt-reap-m' }, bat0Tap: { driver: 'tuntap', tap: 'bt-reap-b' },
+  }));
+  const ns = await Netns.create('bt');
+  t.after(() => ns.delete());
+  const taps = async () => (await ns.exec('ip', ['-o', 'link', 'show'])).stdout.match(/bt-reap-[mb]/g) ?? [];
+
+  const first = await runUntilReady(spec, ns.name);
+  first.run.kill('SIGKILL');
+  await first.run;
+  assert.deepEqual((await taps()).sort(), ['bt-reap-b', 'bt-reap-m'], 'the killed run left its taps');
+  const second = await runUntilReady(spec, ns.name); // reaps them, then makes its own
+  second.run.kill('SIGINT');
+  assert.equal((await second.run).exitCode, 0, 'ctrl-c stops a node cleanly');
+  assert.deepEqual(await taps(), []);
+
+  // Without --netns the run made a namespace of its own: ps removes it after a kill -9.
+  const third = await runUntilReady(spec);
+  third.run.kill('SIGKILL');
+  await third.run;
+  assert.ok((await execa('ip', ['netns', 'list'])).stdout.includes(third.ready.netns), 'the killed run left its namespace');
+  const ps = await cli('ps');
+  assert.equal(ps.exitCode, 0, ps.stderr);
+  assert.equal((await execa('ip', ['netns', 'list'])).stdout.includes(third.ready.netns), false, 'ps reaped it');
 });
