@@ -150,9 +150,18 @@ static void flag(struct batu_config *cfg, const char *name, const char *value, i
 		*out = 1;
 }
 
+/* A service: bare to run it, =ro to run it read-only (2). */
+static void service(struct batu_config *cfg, const char *name, const char *value, int *out)
+{
+	if (value && strcmp(value, "ro"))
+		error(cfg, "bad parameter %s=%s: expected %s or %s=ro (read-only)", name, value, name, name);
+	else
+		*out = value ? 2 : 1;
+}
+
 static void on_run_u9fs(struct batu_config *cfg, const char *name, const char *value)
 {
-	flag(cfg, name, value, &cfg->run_u9fs);
+	service(cfg, name, value, &cfg->run_u9fs);
 }
 
 static void on_run_batctl_wrapper(struct batu_config *cfg, const char *name, const char *value)

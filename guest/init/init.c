@@ -240,8 +240,12 @@ static void start_services(char *self)
 	if (cfg.run_u9fs && cfg.has_service_ip) {
 		struct service *s = add_service("u9fs");
 		snprintf(listen, sizeof(listen), "%s:564", service_ip);
-		const char *argv[] = { "/usr/sbin/u9fs", "-l", listen, NULL };
-		memcpy(s->argv, argv, sizeof(argv));
+		const char *rw[] = { "/usr/sbin/u9fs", "-l", listen, NULL };
+		const char *ro[] = { "/usr/sbin/u9fs", "-r", "-l", listen, NULL };
+		if (cfg.run_u9fs == 2)
+			memcpy(s->argv, ro, sizeof(ro));
+		else
+			memcpy(s->argv, rw, sizeof(rw));
 	}
 	if (cfg.alfred != BATU_ALFRED_OFF) {
 		struct service *s = add_service("alfred");

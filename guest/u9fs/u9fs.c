@@ -1,10 +1,11 @@
 /* u9fs: the guest's 9P2000.L file server behind run_u9fs, so the host can mount or copy
  * the guest's files. Small on purpose (a node's memory is the budget): static, one
- * process per connection, a fid is a path, the guest's whole tree is the export, no
- * authentication (it listens on the management link only).
+ * process per connection, a fid is a path, no authentication (it listens on the
+ * management link only). A connection's export is the directory its first attach names
+ * (the aname, default /): the process chroots there, so neither .. nor a symlink leads out.
  *
- *   u9fs -l ADDR:PORT   listen, one child per connection
- *   u9fs                serve the connection on stdin/stdout (inetd style)
+ *   u9fs [-r] -l ADDR:PORT   listen, one child per connection (-r: read-only, EROFS)
+ *   u9fs [-r]                serve the connection on stdin/stdout (inetd style)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -47,6 +48,10 @@ struct fid {
 
 static struct fid *fids;
 static size_t nfids;
+/* The export: a connection is confined to the first aname it attaches (chroot, so neither
+ * .. nor a symlink leads out); without the privilege for chroot, .. still stops at it. */
+static char *export_root, *export_name;
+static int read_only;	/* -r: every request that would change a file gets EROFS */
 static uint32_t msize = MAX_MSIZE;
 static unsigned char in[MAX_MSIZE], out[MAX_MSIZE];
 
@@ -159,8 +164,8 @@ static int fid_bind(uint32_t id, char *path)
 static char *join(const char *dir, const char *name)
 {
 	char *path;
-	if (!strcmp(name, ".."))
-		return strcmp(dir, "/") ? strndup(dir, (size_t)(strrchr(dir, '/') - dir) ?: 1) : strdup("/");
+	if (!strcmp(name, ".."))	/* at the export's root, .. is the root itself */
+		return export_root && strcmp(dir, export_root) && strcmp(dir, "/") ? strndup(dir, (size_t)(strrchr(dir, '/') - dir) ?: 1) : strdup(dir);
 	return asprintf(&path, "%s%s%s", dir, strcmp(dir, "/") ? "/" : "", name) < 0 ? NULL : path;
 }
 
@@ -200,9 +205,29 @@ static int attach(struct reader *r)
 		return -EPROTO;
 	if (!*aname)
 		strcpy(aname, "/");
-	if (aname[0] != '/' || lstat(aname, &st))
-		return aname[0] != '/' ? -EINVAL : -errno;
-	int rc = fid_bind(fid, strdup(aname));
+	if (export_name) {	/* one export per connection: the one it attached first */
+		if (strcmp(aname, export_name))
+			return -EPERM;
+	} else {
+		if (aname[0] != '/' || strstr(aname, "/.."))
+			return -EINVAL;
+		if (lstat(aname, &st))
+			return -errno;
+		if (!S_ISDIR(st.st_mode))
+			return -ENOTDIR;
+		if (!chroot(aname) && !chdir("/"))
+			export_root = strdup("/");
+		else if (errno == EPERM)
+			export_root = strdup(aname);
+		else
+			return -errno;
+		export_name = strdup(aname);
+		if (!export_root || !export_name)
+			return -ENOMEM;
+	}
+	if (lstat(export_root, &st))
+		return -errno;
+	int rc = fid_bind(fid, strdup(export_root));
 	if (!rc)
 		put_qid(&st);
 	return rc;
@@ -270,6 +295,8 @@ static int lopen(struct reader *r)
 		return -EBADF;
 	if (f->fd >= 0)
 		return -EBUSY;
+	if (read_only && ((flags & O_ACCMODE) != O_RDONLY || flags & O_TRUNC))
+		return -EROFS;
 	f->fd = open(f->path, open_flags(flags));
 	if (f->fd < 0 || fstat(f->fd, &st))
 		return -errno;
@@ -503,6 +530,12 @@ static int dir_op(struct reader *r, int type)
 
 static int handle(int type, struct reader *r)
 {
+	if (read_only)
+		switch (type) {
+		case Tlcreate: case Twrite: case Tmkdir: case Tsymlink: case Tmknod:
+		case Trenameat: case Tunlinkat: case Tlink: case Tsetattr: case Trename:
+			return -EROFS;
+		}
 	switch (type) {
 	case Tversion:
 		return version(r);
@@ -544,7 +577,7 @@ static int handle(int type, struct reader *r)
 		fid_release(f);
 		return 0;
 	case Tremove: {
-		int rc = remove(f->path) ? -errno : 0;
+		int rc = read_only ? -EROFS : remove(f->path) ? -errno : 0;
 		fid_release(f);	/* clunked even when the remove fails */
 		return rc;
 	}
@@ -692,10 +725,14 @@ static int listen_on(const char *spec)
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "-r")) {
+		read_only = 1;
+		argc--, argv++;
+	}
 	if (argc == 3 && !strcmp(argv[1], "-l"))
 		return listen_on(argv[2]);
 	if (argc != 1) {
-		fprintf(stderr, "usage: u9fs [-l IPV4:PORT]\n");
+		fprintf(stderr, "usage: u9fs [-r] [-l IPV4:PORT]\n");
 		return 2;
 	}
 	return serve(0, 1);

@@ -55,6 +55,7 @@ export function parse(argv: string[]): NodeSpec {
     else if (name === 'routing_algo' && value) spec.routingAlgo = value;
     else if (name === 'run_alfred' && value) spec.alfred = value;
     else if (param === 'run_u9fs') spec.u9fs = true;
+    else if (param === 'run_u9fs=ro') spec.u9fs = 'ro';
     else if (param === 'run_batctl_wrapper') spec.batctlWrapper = true;
     else if (param === 'run_batctl_console') spec.batctlConsole = true;
     else if (name.startsWith('/') && value !== undefined) {

@@ -104,7 +104,8 @@ export const NodeSpec = z.strictObject({
     .refine((s) => isIPv4(s.split('/')[0]), 'expected an IPv4 address').optional(),
   routingAlgo: z.enum(['BATMAN_IV', 'BATMAN_V']).optional(),
   alfred: z.enum(['off', 'slave', 'master']).default('off'),
-  u9fs: z.boolean().default(false),
+  /** The 9P server on serviceIp:564; 'ro': read-only. A connection is confined to the directory it attaches. */
+  u9fs: z.union([z.boolean(), z.literal('ro')]).default(false),
   batctlWrapper: z.boolean().default(false),
   /** batctl requests over the node's second console (UML con1, pipes to the runner): no network path needed. */
   batctlConsole: z.boolean().default(false),

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { parse } from '../../lib/cmdline/index.ts';
-import { Netns, UmlNode, alfredBridge, batctl, batctlJson, listGuestDir, readGuestFile } from '../../lib/runner/index.ts';
+import { Netns, UmlNode, alfredBridge, batctl, batctlJson, listGuestDir, putGuestFile, readGuestFile } from '../../lib/runner/index.ts';
 import { eventually, pings, nodeTestBed } from '../fixtures/guest-helpers.ts';
 import { realise } from '../../lib/derivations/index.ts';
 import { jumboKernel } from '../../recipes/batman-adv-jumbo.ts';
@@ -123,6 +123,17 @@ test('a node with broken parameters reports each one and still comes up with the
   assert.equal((await batctl(node, ['meshif', 'bat0', 'orig_interval'])).trim(), '2000');
   assert.ok((await listGuestDir(node, '/')).includes('init'));
   assert.equal(await readGuestFile(node, 'etc/hosts', '/'), 'x', 'a write replaces the file, it does not overwrite its start');
+});
+
+test('the 9P server confines a client to the directory it attached, and run_u9fs=ro refuses writes', async () => {
+  const node = await start({
+    ...bed.paths, umid: 'bt-9p-ro', serviceIp: '192.168.254.32/24', u9fs: 'ro',
+    management: { driver: 'tuntap', tap: 'bt-r-m' }, bat0Tap: { driver: 'tuntap', tap: 'bt-r-b' },
+  }, { netns: bed.ns, attach: { 'bt-r-m': 'bt-mgmt' } });
+  assert.match(await readGuestFile(node, 'hosts', '/etc'), /localhost/);
+  await assert.rejects(readGuestFile(node, '../proc/version', '/etc'), /No such file|ENOENT|failed/, '.. stops at the export');
+  await assert.rejects(putGuestFile(node, '/tmp/x', Buffer.from('x')), /EROFS|Read-only/);
+  assert.match(await readGuestFile(node, 'proc/version', '/'), /Linux version/);
 });
 
 test('a kernel without batman-adv and no module: the init says bat0 cannot be made, and the rest comes up', async () => {

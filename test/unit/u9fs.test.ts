@@ -20,10 +20,10 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function startServer(t: { after(fn: () => unknown): void }): Promise<string> {
+async function startServer(t: { after(fn: () => unknown): void }, flags: string[] = []): Promise<string> {
   const binary = join((await realise(u9fs, { report: silentReporter })).path, 'usr/sbin/u9fs');
   const address = `127.0.0.1:${await freePort()}`;
-  const server = execa(binary, ['-l', address], { reject: false });
+  const server = execa(binary, [...flags, '-l', address], { reject: false });
   t.after(() => { server.kill(); return server; });
   for (let i = 0; i < 100; i++) {
     const up = await new Promise<boolean>((done) => {
@@ -79,4 +79,32 @@ test('u9fs: diod\'s clients list (readdir, getattr) and read through it, also vi
   const missing = await execa('diodcat', ['-s', address, '-a', dir, 'sub/none'], { reject: false });
   assert.notEqual(missing.exitCode, 0);
   assert.match(missing.stderr, /No such file or directory/);
+});
+
+test('u9fs confines a connection to its export: neither .. nor a symlink leads out; -r refuses every write', async (t) => {
+  const dir = await tempDir(t);
+  const exported = join(dir, 'export');
+  await mkdir(exported);
+  await writeFile(join(dir, 'secret'), 'outside\n');
+  await writeFile(join(exported, 'inside'), 'inside\n');
+  await symlink(dir, join(exported, 'absolute')); // points out of the export, as the host sees it
+  await symlink('..', join(exported, 'up'));
+  const address = await startServer(t);
+  await session(address, exported, async (c, root) => {
+    assert.equal((await c.readFile(root, 'inside')).toString(), 'inside\n');
+    for (const path of ['../secret', '../../secret', 'up/secret', 'absolute/secret', 'up/up/secret']) {
+      await assert.rejects(c.readFile(root, path), /ENOENT|does not exist/, `${path} must stay inside the export`);
+    }
+    assert.equal((await c.readFile(root, 'up/inside')).toString(), 'inside\n', '.. of the root is the root');
+  });
+  const escape = await execa('diodcat', ['-s', address, '-a', exported, '../secret'], { reject: false });
+  assert.notEqual(escape.exitCode, 0);
+
+  const readOnly = await startServer(t, ['-r']);
+  await session(readOnly, exported, async (c, root) => {
+    assert.equal((await c.readFile(root, 'inside')).toString(), 'inside\n');
+    await assert.rejects(c.writeFile(root, 'inside', Buffer.from('changed')), /EROFS|Read-only/);
+    await assert.rejects(c.writeFile(root, 'new', Buffer.from('x')), /EROFS|Read-only/);
+  });
+  assert.equal(await readFile(join(exported, 'inside'), 'utf8'), 'inside\n');
 });
