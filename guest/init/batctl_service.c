@@ -3,7 +3,7 @@
  * and stderr back, then the connection closes. `tc\0…` runs tc the same way (link properties).
  * run_batctl_console: the same requests on a console (/dev/tty1 = UML's con1, a pipe to the
  * host), one after another; each answer ends with a NUL byte. For nodes with no network
- * path to the host (rootless meshes). */
+ * path to the host (rootless meshes). run_batctl_wrapper=ro: only requests that read. */
 #include "batctl_service.h"
 #include "log.h"
 
@@ -41,6 +41,39 @@ static int read_request(int fd, char *buf, size_t size, char **argv)
 	return argc;
 }
 
+static int read_only;
+
+static int listed(const char *word, const char *const *list)
+{
+	for (; *list; list++)
+		if (!strcmp(word, *list))
+			return 1;
+	return 0;
+}
+
+/* Whether a request only reads. batctl: after the selectors (-m/meshif, hardif, vlan), a
+ * command that shows tables or probes, or any command without arguments (a setting then
+ * prints its value; `interface` lists). tc: show/list only. */
+static int only_reads(int argc, char **argv)
+{
+	static const char *const selectors[] = { "-m", "meshif", "hardif", "vlan", NULL };
+	static const char *const tables[] = { "originators", "o", "neighbors", "n", "translocal", "tl", "transglobal", "tg",
+		"gateways", "gwl", "claimtable", "cl", "backbonetable", "bbt", "dat_cache", "dc", "mcast_flags", "mf",
+		"statistics", "s", "ping", "p", "traceroute", "tr", "originators_json", "neighbors_json", "translocal_json",
+		"transglobal_json", "gateways_json", "mesh_json", "hardif_json", "hardifs_json", "vlan_json",
+		"claimtable_json", "backbonetable_json", "dat_cache_json", "mcast_flags_json", "-h", "-v", NULL };
+	static const char *const shows[] = { "show", "list", "ls", NULL };
+	int i = 1;
+	if (!strcmp(argv[0], "tc")) {
+		while (i < argc && argv[i][0] == '-')
+			i++;
+		return i + 1 >= argc || listed(argv[i + 1], shows);
+	}
+	while (i + 1 < argc && listed(argv[i], selectors))
+		i += 2;
+	return i >= argc || i + 1 == argc || (listed(argv[i], tables) && strcmp(argv[i], "interface") && strcmp(argv[i], "if"));
+}
+
 /* In a child: run the request's program (batctl, or tc for link properties) with its argv,
  * output to out. Nothing else can be run. */
 static void run_batctl(int out, int argc, char **argv)
@@ -50,6 +83,10 @@ static void run_batctl(int out, int argc, char **argv)
 		dprintf(out, "batu batctl service: expected \"batctl\\0<args>\\0…\\0\\0\" (or tc), got %s\n", argc > 0 ? argv[0] : "nothing");
 		_exit(2);
 	}
+	if (read_only && !only_reads(argc, argv)) {
+		dprintf(out, "batu batctl service: read-only (run_batctl_wrapper=ro): refusing a request that changes the node\n");
+		_exit(1);
+	}
 	dup2(out, 1);
 	dup2(out, 2);
 	execv(path, argv);
@@ -57,8 +94,9 @@ static void run_batctl(int out, int argc, char **argv)
 	_exit(127);
 }
 
-int batctl_service_main(const char *ip)
+int batctl_service_main(const char *ip, int ro)
 {
+	read_only = ro;
 	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons(12000) };
 	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || inet_pton(AF_INET, ip, &addr.sin_addr) != 1)

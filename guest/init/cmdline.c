@@ -166,7 +166,7 @@ static void on_run_u9fs(struct batu_config *cfg, const char *name, const char *v
 
 static void on_run_batctl_wrapper(struct batu_config *cfg, const char *name, const char *value)
 {
-	flag(cfg, name, value, &cfg->run_batctl_wrapper);
+	service(cfg, name, value, &cfg->run_batctl_wrapper);
 }
 
 static void on_run_batctl_console(struct batu_config *cfg, const char *name, const char *value)

@@ -28,7 +28,7 @@ struct batu_config {
 	char routing_algo[32];			/* empty = kernel default */
 	enum batu_alfred alfred;
 	int run_u9fs;			/* 0 off, 1 on, 2 read-only (=ro) */
-	int run_batctl_wrapper;
+	int run_batctl_wrapper;		/* 0 off, 1 on, 2 read-only (=ro) */
 	int run_batctl_console;	/* batctl requests on /dev/tty1 (UML con1) */
 	int nwrites;
 	struct batu_write writes[BATU_MAX_WRITES];

@@ -99,11 +99,15 @@ static int check(int rc, const char *what, const char *iface)
 /* The `/path=value` parameters, in order: bat0's own settings (mesh_only) as soon as bat0
  * exists, so that e.g. orig_interval holds from the first OGM (batman-adv schedules it
  * when a hard interface joins); the rest once networking is up. */
-static void apply_writes(int mesh_only)
+enum { ALL_WRITES, MESH_WRITES, HARDIF_WRITES };
+
+static void apply_writes(int which, int again)
 {
 	static char done[BATU_MAX_WRITES];
 	for (int i = 0; i < cfg.nwrites; i++) {
-		if (done[i] || (mesh_only && !is_mesh_setting(cfg.writes[i].path)))
+		const char *path = cfg.writes[i].path;
+		if ((done[i] && !again) || (which == MESH_WRITES && !is_mesh_setting(path)) ||
+		    (which == HARDIF_WRITES && !is_hardif_setting(path)))
 			continue;
 		done[i] = 1;
 		if (apply_write(cfg.writes[i].path, cfg.writes[i].value) == 0)
@@ -137,6 +141,37 @@ static int create_bat0(void)
 	return 0;
 }
 
+/* bat0 with its MAC, its own settings (before any hard interface joins), its hard
+ * interfaces, up. `again`: bat0 was removed while the node ran; its settings are made anew
+ * and it rejoins bat0br. Returns 0 once bat0 exists. */
+static int bat0_made;
+
+static int make_bat0(int again)
+{
+	char name[16];
+	if (create_bat0())
+		return -1;
+	bat0_made = 1;
+	if (!legacy_batman)
+		apply_writes(MESH_WRITES, again);
+	write_file("/proc/sys/net/ipv6/conf/bat0/accept_dad", "0");
+	if (cfg.has_bat0_hwaddr)
+		check(nl_link_set_mac("bat0", cfg.bat0_hwaddr), "set bat0_hwaddr of", "bat0");
+	for (int i = 2; i < BATU_MAX_IFACES; i++) {
+		if (!cfg.iface_kind[i])
+			continue;
+		batu_iface_name(&cfg, i, name, sizeof(name));
+		if (legacy_batman || !check(nl_link_set_master(name, "bat0"), "add to bat0:", name))
+			check(nl_link_set_up(name), "bring up", name);
+	}
+	check(nl_link_set_up("bat0"), "bring up", "bat0");
+	if (again) {
+		apply_writes(HARDIF_WRITES, 1);
+		check(nl_link_set_master("bat0", "bat0br"), "add to bat0br:", "bat0");
+	}
+	return 0;
+}
+
 static void setup_network(void)
 {
 	char name[16];
@@ -164,21 +199,8 @@ static void setup_network(void)
 		}
 	}
 
-	if (create_bat0())
+	if (make_bat0(0))
 		return;
-	if (!legacy_batman)
-		apply_writes(1);
-	write_file("/proc/sys/net/ipv6/conf/bat0/accept_dad", "0");
-	if (cfg.has_bat0_hwaddr)
-		check(nl_link_set_mac("bat0", cfg.bat0_hwaddr), "set bat0_hwaddr of", "bat0");
-	for (int i = 2; i < BATU_MAX_IFACES; i++) {
-		if (!cfg.iface_kind[i])
-			continue;
-		batu_iface_name(&cfg, i, name, sizeof(name));
-		if (legacy_batman || !check(nl_link_set_master(name, "bat0"), "add to bat0:", name))
-			check(nl_link_set_up(name), "bring up", name);
-	}
-	check(nl_link_set_up("bat0"), "bring up", "bat0");
 
 	/* bat0br joins bat0 and the host-facing eth1: the host tap sees the mesh. DAD off, so
 	 * the link-local address alfred needs is usable at once. */
@@ -231,6 +253,7 @@ static void start_services(char *self)
 	if (cfg.run_batctl_wrapper && cfg.has_service_ip) {
 		struct service *s = add_service("batctl-service");
 		s->argv[0] = self; s->argv[1] = "batctl-service"; s->argv[2] = service_ip;
+		s->argv[3] = cfg.run_batctl_wrapper == 2 ? "ro" : NULL;
 	}
 	/* Raw before ready (a host request must never be echoed); PID 1 keeps the tty open. */
 	if (cfg.run_batctl_console && batctl_console_raw(BATCTL_CONSOLE) >= 0) {
@@ -367,7 +390,8 @@ static void adopt_hotplugged(int monitor)
 	for (int i = 0; i < n; i++) {
 		int index;
 		char kind[4];
-		if (sscanf(names[i], "%3[a-z]%d", kind, &index) != 2 || index < 2 || (strcmp(kind, "eth") && strcmp(kind, "vec")))
+		if (sscanf(names[i], "%3[a-z]%d", kind, &index) != 2 || index < 2 || index >= BATU_MAX_IFACES ||
+		    (strcmp(kind, "eth") && strcmp(kind, "vec")) || cfg.iface_kind[index])	/* the command line's own: make_bat0's */
 			continue;
 		/* Up first: a device the node cannot open (not handed to it) stays out of bat0. */
 		if (!check(nl_link_set_up(names[i]), "bring up hot-plugged", names[i]) &&
@@ -396,8 +420,15 @@ static void supervise(void)
 				power_off();
 		for (pid_t pid; (pid = waitpid(-1, &status, WNOHANG)) > 0;)
 			service_reaped(services, nservices, pid, status);
-		if (monitor >= 0 && (fds[1].revents & POLLIN))
+		if (monitor >= 0 && (fds[1].revents & POLLIN)) {
+			/* One request through the batctl service can remove bat0: the mesh must not end with it. */
+			if (bat0_made && access("/sys/class/net/bat0", F_OK)) {
+				say("bat0 was removed; making it again with its interfaces and settings");
+				if (!make_bat0(1))
+					say("bat0 is back");
+			}
 			adopt_hotplugged(monitor);
+		}
 	}
 }
 
@@ -406,7 +437,7 @@ int main(int argc, char **argv)
 	char cmdline[4096];
 	sigset_t set;
 	if (argc >= 3 && !strcmp(argv[1], "batctl-service"))
-		return batctl_service_main(argv[2]);
+		return batctl_service_main(argv[2], argc >= 4 && !strcmp(argv[3], "ro"));
 	if (argc >= 3 && !strcmp(argv[1], "batctl-console"))
 		return batctl_console_main(argv[2]);
 	if (getpid() != 1) {
@@ -429,7 +460,7 @@ int main(int argc, char **argv)
 		inet_ntop(AF_INET, &cfg.service_ip, service_ip, sizeof(service_ip));
 	load_modules();
 	setup_network();
-	apply_writes(0);
+	apply_writes(ALL_WRITES, 0);
 	start_services(argv[0]);
 	wait_for_listeners();
 	print_ready();

@@ -138,6 +138,12 @@ int is_mesh_setting(const char *path)
 	return translated(path, MESH_KNOB, iface, knob);
 }
 
+int is_hardif_setting(const char *path)
+{
+	char iface[32], knob[64];
+	return translated(path, HARDIF_KNOB, iface, knob);
+}
+
 int apply_write(const char *path, const char *value)
 {
 	char iface[32], knob[64];

@@ -7,6 +7,8 @@ int apply_write(const char *path, const char *value);
 /* A setting of bat0 itself that batctl applies (batman-adv without sysfs): it can be made
  * before any hard interface joins. */
 int is_mesh_setting(const char *path);
+/* A setting of one of bat0's hard interfaces (…/<if>/batman_adv/<knob>). */
+int is_hardif_setting(const char *path);
 /* Run batctl with argv (NULL-terminated, without argv[0]); its output goes to `out`. */
 int run_batctl(const char *const args[], char *out, int outlen);
 #endif

@@ -57,6 +57,7 @@ export function parse(argv: string[]): NodeSpec {
     else if (param === 'run_u9fs') spec.u9fs = true;
     else if (param === 'run_u9fs=ro') spec.u9fs = 'ro';
     else if (param === 'run_batctl_wrapper') spec.batctlWrapper = true;
+    else if (param === 'run_batctl_wrapper=ro') spec.batctlWrapper = 'ro';
     else if (param === 'run_batctl_console') spec.batctlConsole = true;
     else if (name.startsWith('/') && value !== undefined) {
       const knob = meshKnobs.find((k) => meshPath(k) === name);

@@ -42,7 +42,7 @@ export function render(spec: NodeSpec): string[] {
   if (spec.routingAlgo) argv.push(`routing_algo=${spec.routingAlgo}`);
   if (spec.alfred !== 'off') argv.push(`run_alfred=${spec.alfred}`);
   if (spec.u9fs) argv.push(spec.u9fs === 'ro' ? 'run_u9fs=ro' : 'run_u9fs');
-  if (spec.batctlWrapper) argv.push('run_batctl_wrapper');
+  if (spec.batctlWrapper) argv.push(spec.batctlWrapper === 'ro' ? 'run_batctl_wrapper=ro' : 'run_batctl_wrapper');
   if (spec.batctlConsole) argv.push('run_batctl_console');
   for (const knob of meshKnobs) if (spec.mesh[knob] !== undefined) argv.push(`${meshPath(knob)}=${spec.mesh[knob]}`);
   for (const { path, value } of spec.writes) argv.push(`${path}=${value}`);

@@ -106,7 +106,8 @@ export const NodeSpec = z.strictObject({
   alfred: z.enum(['off', 'slave', 'master']).default('off'),
   /** The 9P server on serviceIp:564; 'ro': read-only. A connection is confined to the directory it attaches. */
   u9fs: z.union([z.boolean(), z.literal('ro')]).default(false),
-  batctlWrapper: z.boolean().default(false),
+  /** batctl (and tc) over TCP serviceIp:12000; 'ro': only requests that read. */
+  batctlWrapper: z.union([z.boolean(), z.literal('ro')]).default(false),
   /** batctl requests over the node's second console (UML con1, pipes to the runner): no network path needed. */
   batctlConsole: z.boolean().default(false),
   mesh: MeshSettings.default({}),

@@ -125,15 +125,34 @@ test('a node with broken parameters reports each one and still comes up with the
   assert.equal(await readGuestFile(node, 'etc/hosts', '/'), 'x', 'a write replaces the file, it does not overwrite its start');
 });
 
-test('the 9P server confines a client to the directory it attached, and run_u9fs=ro refuses writes', async () => {
+test('one request cannot end the mesh: bat0 destroyed through the batctl service comes back with its interfaces and settings', async () => {
   const node = await start({
-    ...bed.paths, umid: 'bt-9p-ro', serviceIp: '192.168.254.32/24', u9fs: 'ro',
+    ...bed.paths, umid: 'bt-rebuild', serviceIp: '192.168.254.33/24', batctlWrapper: true, mesh: { orig_interval: 2000 },
+    management: { driver: 'tuntap', tap: 'bt-d-m' }, bat0Tap: { driver: 'tuntap', tap: 'bt-d-b' },
+    hard: [{ driver: 'tuntap', tap: 'bt-d-h' }],
+  }, { netns: bed.ns, attach: { 'bt-d-m': 'bt-mgmt' } });
+  await eventually('eth2 active in bat0', async () => /^eth2: active$/m.test(await batctl(node, ['meshif', 'bat0', 'interface'])));
+  await batctl(node, ['meshif', 'bat0', 'interface', 'destroy']).catch(() => {});
+  await node.waitForConsole(/batu-init: bat0 is back/);
+  assert.match(node.consoleText, /batu-init: bat0 was removed; making it again with its interfaces and settings/);
+  await eventually('eth2 active in bat0 again', async () => /^eth2: active$/m.test(await batctl(node, ['meshif', 'bat0', 'interface'])));
+  assert.equal((await batctl(node, ['meshif', 'bat0', 'orig_interval'])).trim(), '2000');
+});
+
+test('the 9P server confines a client to the directory it attached; run_u9fs=ro and run_batctl_wrapper=ro refuse changes', async () => {
+  const node = await start({
+    ...bed.paths, umid: 'bt-9p-ro', serviceIp: '192.168.254.32/24', u9fs: 'ro', batctlWrapper: 'ro',
     management: { driver: 'tuntap', tap: 'bt-r-m' }, bat0Tap: { driver: 'tuntap', tap: 'bt-r-b' },
   }, { netns: bed.ns, attach: { 'bt-r-m': 'bt-mgmt' } });
   assert.match(await readGuestFile(node, 'hosts', '/etc'), /localhost/);
   await assert.rejects(readGuestFile(node, '../proc/version', '/etc'), /No such file|ENOENT|failed/, '.. stops at the export');
   await assert.rejects(putGuestFile(node, '/tmp/x', Buffer.from('x')), /EROFS|Read-only/);
   assert.match(await readGuestFile(node, 'proc/version', '/'), /Linux version/);
+  assert.match(await batctl(node, ['meshif', 'bat0', 'interface']), /^$|eth/, 'reading is allowed');
+  assert.match(await batctl(node, ['meshif', 'bat0', 'interface', 'destroy']), /read-only \(run_batctl_wrapper=ro\): refusing/);
+  assert.match(await batctl(node, ['meshif', 'bat0', 'orig_interval', '100']), /read-only/);
+  assert.match(await batctl(node, ['meshif', 'bat0', 'orig_interval']), /^\d+$/m);
+  assert.equal(node.consoleText.includes('bat0 was removed'), false);
 });
 
 test('a kernel without batman-adv and no module: the init says bat0 cannot be made, and the rest comes up', async () => {

@@ -53,7 +53,7 @@ function generator(seed: number) {
       ...(withInterfaces ? (rootless ? { hard: Array.from({ length: int(1, 4) }, iface) } : { management: iface(), bat0Tap: iface(), hard: Array.from({ length: int(0, 6) }, iface) }) : {}),
       batctlConsole: next() < 0.3,
       ...(next() < 0.5 ? { bat0Mac: mac() } : {}),
-      ...(serviceIp ? { serviceIp, u9fs: pick([false, true, 'ro'] as const), batctlWrapper: next() < 0.5 } : {}),
+      ...(serviceIp ? { serviceIp, u9fs: pick([false, true, 'ro'] as const), batctlWrapper: pick([false, true, 'ro'] as const) } : {}),
       ...(next() < 0.5 ? { routingAlgo: pick(['BATMAN_IV', 'BATMAN_V'] as const) } : {}),
       alfred: pick(['off', 'slave', 'master'] as const),
       mesh: {

@@ -50,7 +50,7 @@ int main(int argc, char **argv)
 	printf(",\"routing_algo\":");
 	json_string(cfg.routing_algo);
 	printf(",\"alfred\":\"%s\",\"run_u9fs\":%s,\"run_batctl_wrapper\":%s,\"run_batctl_console\":%s,\"writes\":[", alfred[cfg.alfred],
-	       cfg.run_u9fs == 2 ? "\"ro\"" : cfg.run_u9fs ? "true" : "false", cfg.run_batctl_wrapper ? "true" : "false", cfg.run_batctl_console ? "true" : "false");
+	       cfg.run_u9fs == 2 ? "\"ro\"" : cfg.run_u9fs ? "true" : "false", cfg.run_batctl_wrapper == 2 ? "\"ro\"" : cfg.run_batctl_wrapper ? "true" : "false", cfg.run_batctl_console ? "true" : "false");
 	for (int i = 0; i < cfg.nwrites; i++) {
 		printf("%s{\"path\":", i ? "," : "");
 		json_string(cfg.writes[i].path);
