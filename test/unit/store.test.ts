@@ -20,46 +20,6 @@ const child = new URL('../fixtures/realise-child.ts', import.meta.url).pathname;
 // node itself (not npx/tsx wrappers), so that kill -9 hits the realiser.
 const realiser = (...args: string[]) => execa(process.execPath, ['--import', 'tsx', child, ...args], { reject: false });
 
-test('property: any mutation of an exported stream, in any order, imports whole and verified or is refused leaving nothing', async (t) => {
-  const { tarball } = await exportedClosure(t);
-  const entries = await readTar(tarball);
-  const top = entries.find((e) => /^[0-9a-z]{32}-top-1\/$/.test(e.header.name))!.header.name.slice(0, -1);
-  const outside = await sharedDir(t);
-  const file = (name: string, data = 'x') => ({ header: { name, type: 'file' as const, mode: 0o644 }, data: Buffer.from(data) });
-  const mutations: ((e: TarEntry[], r: () => number) => TarEntry[])[] = [
-    (e) => [...e, { header: { name: `${top}/l${e.length}`, type: 'symlink', linkname: outside }, data: Buffer.alloc(0) }, file(`${top}/l${e.length}/pwned`)],
-    (e, r) => [...e, file(`${top}/${'../'.repeat(1 + Math.floor(r() * 3))}escaped`)],
-    (e) => [...e, file(`${outside}/absolute`)],
-    (e) => [...e, { header: { name: `${top}/hard`, type: 'link', linkname: '/etc/passwd' }, data: Buffer.alloc(0) }],
-    (e, r) => { const d = e[Math.floor(r() * e.length)]; return [...e, { ...d, data: Buffer.from('other') }]; },
-    (e, r) => e.filter((_, i) => i !== Math.floor(r() * e.length)), // an entry lost
-    (e, r) => e.map((x, i) => (i === Math.floor(r() * e.length) && x.data.length ? { ...x, data: Buffer.from(x.data.toString('latin1').replace(/.$/s, '#'), 'latin1') } : x)),
-    (e) => e, // untouched: must import
-  ];
-  let imported = 0, refused = 0;
-  for (let seed = 1; seed <= 40; seed++) {
-    let state = seed * 7919;
-    const r = () => ((state = (state * 48271) % 2147483647) / 2147483647);
-    let stream = entries;
-    for (let k = 0; k < 1 + Math.floor(r() * 3); k++) stream = mutations[Math.floor(r() * mutations.length)](stream, r);
-    const to = await tempDir(t);
-    const data = await writeTar(shuffled(stream, seed));
-    const cut = r() < 0.2 ? data.subarray(0, Math.floor(data.length * r())) : data;
-    try {
-      await importClosure(PassThrough.from([cut]), { store: to });
-      assert.deepEqual(await verify({ store: to }), [], `seed ${seed}: what was imported is whole`);
-      assert.equal((await listPaths(to)).length, 2, `seed ${seed}`);
-      imported++;
-    } catch (e) {
-      assert.match((e as Error).message, /refusing the import/, `seed ${seed}`);
-      await assertUntouched(to);
-      refused++;
-    }
-  }
-  assert.deepEqual(readdirSync(outside), [], 'nothing was ever written outside a store');
-  assert.ok(imported > 0 && refused > 0, `both outcomes were exercised (${imported} imported, ${refused} refused)`);
-});
-
 test('realise builds once, then reuses; outputs are read-only with fixed mtimes and sidecars', async (t) => {
   const store = await tempDir(t);
   const drv = textDerivation('text', 'hello');
@@ -163,12 +123,18 @@ test('a URL cannot be fetched here: the error says how to add it, and store add 
   assert.equal(await readFile(join(path, 'batman-adv-2013.4.0.tar.gz'), 'utf8'), 'pretend tarball');
 });
 
-test('kill -9 of a realise mid-build leaves no store path, kills the builder, and a rerun succeeds', async (t) => {
+/** A realiser process building the gated derivation, returned once its builder runs. */
+async function gatedBuildRunning(t: TestContext) {
   const store = await tempDir(t);
   const work = await sharedDir(t);
   const [gate, counter] = [join(work, 'gate'), join(work, 'counter')];
   const proc = realiser(store, gate, counter);
   while (!existsSync(counter)) await sleep(50);
+  return { store, work, gate, counter, proc };
+}
+
+test('kill -9 of a realise mid-build leaves no store path, kills the builder, and a rerun succeeds', async (t) => {
+  const { store, work, gate, counter, proc } = await gatedBuildRunning(t);
   const builderPid = Number((await readFile(counter, 'utf8')).match(/run (\d+)/)![1]);
   proc.kill('SIGKILL');
   await proc;
@@ -197,11 +163,7 @@ test('two concurrent realises of one derivation build it once', async (t) => {
 });
 
 test('gc while a build runs keeps its inputs, its scratch directory and what it returns', async (t) => {
-  const store = await tempDir(t);
-  const work = await sharedDir(t);
-  const [gate, counter] = [join(work, 'gate'), join(work, 'counter')];
-  const proc = realiser(store, gate, counter);
-  while (!existsSync(counter)) await sleep(50);
+  const { store, gate, proc } = await gatedBuildRunning(t);
   const input = await storePath(textDerivation('gated-input', 'input'), store);
   assert.ok(isValid(input), 'the input was realised before the build started');
   const { removed } = await gc({ store, ...quiet });
@@ -351,12 +313,18 @@ test('a tampered stream is refused whole, whatever the order of its entries', as
   }
 });
 
-test('hostile tar streams are refused by name and write nothing anywhere', async (t) => {
+/** An exported closure taken apart, the name of its top path, and a directory outside any store. */
+async function hostileBench(t: TestContext) {
   const { tarball } = await exportedClosure(t);
   const entries = await readTar(tarball);
   const top = entries.find((e) => /^[0-9a-z]{32}-top-1\/$/.test(e.header.name))!.header.name.slice(0, -1);
-  const outside = await tempDir(t);
-  const file = (name: string, data = 'x') => ({ header: { name, type: 'file' as const, mode: 0o644 }, data: Buffer.from(data) });
+  const outside = await sharedDir(t); // writable by anyone: only the import's own checks keep it empty
+  const file = (name: string, data = 'x'): TarEntry => ({ header: { name, type: 'file', mode: 0o644 }, data: Buffer.from(data) });
+  return { tarball, entries, top, outside, file };
+}
+
+test('hostile tar streams are refused by name and write nothing anywhere', async (t) => {
+  const { tarball, entries, top, outside, file } = await hostileBench(t);
   const cases: [string, TarEntry[], RegExp][] = [
     ['a symlink, then a file below it', [{ header: { name: `${top}/l`, type: 'symlink', linkname: outside }, data: Buffer.alloc(0) }, file(`${top}/l/pwned`)], /lies below a symlink|comes twice/],
     ['a .. entry', [file(`${top}/../../escaped`)], /empty, \. or \.\. component/],
@@ -382,3 +350,40 @@ test('hostile tar streams are refused by name and write nothing anywhere', async
   }
   assert.deepEqual(readdirSync(outside), [], 'nothing was written outside the store');
 });
+
+test('property: any mutation of an exported stream, in any order, imports whole and verified or is refused leaving nothing', async (t) => {
+  const { entries, top, outside, file } = await hostileBench(t);
+  const mutations: ((e: TarEntry[], r: () => number) => TarEntry[])[] = [
+    (e) => [...e, { header: { name: `${top}/l${e.length}`, type: 'symlink', linkname: outside }, data: Buffer.alloc(0) }, file(`${top}/l${e.length}/pwned`)],
+    (e, r) => [...e, file(`${top}/${'../'.repeat(1 + Math.floor(r() * 3))}escaped`)],
+    (e) => [...e, file(`${outside}/absolute`)],
+    (e) => [...e, { header: { name: `${top}/hard`, type: 'link', linkname: '/etc/passwd' }, data: Buffer.alloc(0) }],
+    (e, r) => { const d = e[Math.floor(r() * e.length)]; return [...e, { ...d, data: Buffer.from('other') }]; },
+    (e, r) => e.filter((_, i) => i !== Math.floor(r() * e.length)), // an entry lost
+    (e, r) => e.map((x, i) => (i === Math.floor(r() * e.length) && x.data.length ? { ...x, data: Buffer.from(x.data.toString('latin1').replace(/.$/s, '#'), 'latin1') } : x)),
+    (e) => e, // untouched: must import
+  ];
+  let imported = 0, refused = 0;
+  for (let seed = 1; seed <= 40; seed++) {
+    let state = seed * 7919;
+    const r = () => ((state = (state * 48271) % 2147483647) / 2147483647);
+    let stream = entries;
+    for (let k = 0; k < 1 + Math.floor(r() * 3); k++) stream = mutations[Math.floor(r() * mutations.length)](stream, r);
+    const to = await tempDir(t);
+    const data = await writeTar(shuffled(stream, seed));
+    const cut = r() < 0.2 ? data.subarray(0, Math.floor(data.length * r())) : data;
+    try {
+      await importClosure(PassThrough.from([cut]), { store: to });
+      assert.deepEqual(await verify({ store: to }), [], `seed ${seed}: what was imported is whole`);
+      assert.equal((await listPaths(to)).length, 2, `seed ${seed}`);
+      imported++;
+    } catch (e) {
+      assert.match((e as Error).message, /refusing the import/, `seed ${seed}`);
+      await assertUntouched(to);
+      refused++;
+    }
+  }
+  assert.deepEqual(readdirSync(outside), [], 'nothing was ever written outside a store');
+  assert.ok(imported > 0 && refused > 0, `both outcomes were exercised (${imported} imported, ${refused} refused)`);
+});
+
