@@ -1,5 +1,7 @@
-// Runs a builder script: cleared environment, a PATH of only the declared tools, no
-// network, and its whole process tree killed with it (also when the realiser is killed).
+// Runs a builder script in a sandbox (Debian's bubblewrap, as Nix's builders run): an
+// unprivileged user, a cleared environment, a PATH of only the declared tools, no network,
+// only its inputs and its scratch directory visible, and its whole process tree killed with
+// it (also when the realiser is killed).
 import { createWriteStream, existsSync, lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { chown, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -28,7 +30,7 @@ function isolationKind(): Promise<Isolation> {
   isolation ??= (async () => {
     const probe = (cmd: string[]) => execa(cmd[0], cmd.slice(1), { reject: false }).then((r) => r.exitCode === 0);
     if (await probe([...asBuildUser(), '/usr/bin/bwrap', ...systemBinds(), '--unshare-all', '--', '/usr/bin/true'])) return 'bwrap';
-    process.stderr.write('batu: warning: bubblewrap (Debian package bubblewrap) does not work here; builders run without a sandbox\n');
+    process.stderr.write('batu: warning: bubblewrap (Debian package bubblewrap) does not work here; builders run without a sandbox, in network and PID namespaces at best\n');
     const unshare = ['/usr/bin/unshare', '--net', '--pid', '--fork', '--kill-child'];
     for (const prefix of [unshare, [...unshare, '--map-root-user']]) if (await probe([...prefix, '--', '/usr/bin/true'])) return 'unshare';
     return 'none';
