@@ -2,7 +2,7 @@
 // kernel releases a lock when its holder dies (kill -9 included). util-linux's `flock`
 // holds it in a small child whose stdin is our pipe: when we release or die, the pipe
 // closes, the child exits, and the lock goes with it. A waiter says what it waits for.
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
@@ -52,7 +52,7 @@ export async function acquireLock(store: string, key: string, options: LockOptio
       if (!options.shared) await writeFile(file, `process ${process.pid}${options.purpose ? ` (${options.purpose})` : ''}\n`);
       return {
         release: async () => {
-          if (!options.shared) await writeFile(file, '').catch(() => {});
+          if (!options.shared) await truncate(file).catch(() => {}); // gone if the holder removed it (gc)
           child.stdin!.end();
           await child;
         },

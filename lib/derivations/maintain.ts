@@ -1,6 +1,6 @@
 // Store maintenance: verify manifests, collect garbage, add files the user obtained.
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readlink, stat } from 'node:fs/promises';
+import { mkdir, readdir, readlink, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { hashInput, storePath } from './evaluate.ts';
@@ -92,10 +92,25 @@ export async function gc(options: { store?: string; report?: Reporter } = {}): P
       try { if (!isValid(path)) await removePath(path); } finally { await pathLock.release(); }
     }
     await removeDeadScratch(store);
+    await removeStaleLocks(store, held);
     await removeTree(join(store, '.trash'));
     return { kept: [...keep].sort(), removed };
   } finally {
     await lock.release();
+  }
+}
+
+/**
+ * Lock files of paths that are gone and that no live process holds: nobody waits on them
+ * for long. Each is removed while locked; a waiter on it then sees it is stale and retries.
+ */
+async function removeStaleLocks(store: string, held: Set<string>): Promise<void> {
+  const dir = join(store, '.locks');
+  const keep = new Set([...held, ...await listPaths(store)].map(hashPart));
+  for (const key of existsSync(dir) ? await readdir(dir) : []) {
+    if (!/^[0-9a-df-np-sv-z]{32}$/.test(key) || keep.has(key)) continue;
+    const lock = await acquireLock(store, key, { purpose: 'collecting garbage' });
+    try { await rm(join(dir, key), { recursive: true, force: true }); } finally { await lock.release(); }
   }
 }
 

@@ -262,6 +262,8 @@ test('gc keeps roots and what they reference, and drops the rest', async (t) => 
   const left = await listPaths(store);
   assert.deepEqual(left, [r1.path, depPath, r2.path].sort());
   assert.deepEqual(removed.sort(), [await storePath(onlyBuildDep, store), r3.path].sort());
+  const locks = readdirSync(join(store, '.locks')).filter((k) => k.length === 32).sort();
+  assert.deepEqual(locks, left.map((p) => basename(p).slice(0, 32)).sort(), 'the lock files of removed paths went with them');
   assert.equal(existsSync(r3.path + '.manifest'), false);
 });
 
