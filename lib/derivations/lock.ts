@@ -2,6 +2,7 @@
 // kernel releases a lock when its holder dies (kill -9 included). util-linux's `flock`
 // holds it in a small child whose stdin is our pipe: when we release or die, the pipe
 // closes, the child exits, and the lock goes with it. A waiter says what it waits for.
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -9,9 +10,16 @@ import { execa } from 'execa';
 
 export interface Lock { release(): Promise<void> }
 
-/** Whether a process exists (EPERM: it does, owned by someone else). */
+/**
+ * Whether a process runs (EPERM: it does, owned by someone else). A zombie does not: it
+ * has exited and waits only to be reaped, which an adoptive PID 1 may do late.
+ */
 export function processAlive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+  try { process.kill(pid, 0); } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+  } catch { return true; }
 }
 
 export interface LockOptions {
