@@ -244,8 +244,7 @@ async function runForeground(file: string | undefined, netnsName: string | undef
     if (!netnsName) await ns.delete();
     throw e;
   });
-  const hostAddress = await addressManagementTap(node.spec, ns);
-  console.log(JSON.stringify({ umid: node.spec.umid, netns: ns.name, hostAddress, ready: node.ready }));
+  // Handlers first: whoever reads the ready line may stop the node at once.
   let stopping = false;
   const shutdown = async () => {
     stopping = true;
@@ -255,6 +254,8 @@ async function runForeground(file: string | undefined, netnsName: string | undef
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+  const hostAddress = await addressManagementTap(node.spec, ns);
+  console.log(JSON.stringify({ umid: node.spec.umid, netns: ns.name, hostAddress, ready: node.ready }));
   await node.exited;
   if (stopping) return;
   if (!netnsName) await ns.delete();
