@@ -1,6 +1,6 @@
 // The command line as a user runs it: `batu run` of a spec file, the node reachable by
 // `batu batctl` without any host set-up, and a node that panics makes `run` fail with why.
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,10 +13,14 @@ import { tempDir } from '../fixtures/store-helpers.ts';
 const batu = new URL('../../bin/batu.ts', import.meta.url).pathname;
 const cli = (...args: string[]) => execa(process.execPath, ['--import', 'tsx', batu, ...args], { reject: false });
 
+// Realised before the tests, with no time limit: from an empty store this builds the kernel.
+let paths: { kernel: string; image: string };
+before(async () => { paths = await guestPaths(); });
+
 test('batu run: the node answers batu batctl at once, and a panic ends run non-zero with the reason', { timeout: 180_000 }, async (t) => {
   const spec = join(await tempDir(t), 'node.json');
   await writeFile(spec, JSON.stringify({
-    ...(await guestPaths()), umid: 'bt-cli', serviceIp: '192.168.254.2/24', batctlWrapper: true,
+    ...paths, umid: 'bt-cli', serviceIp: '192.168.254.2/24', batctlWrapper: true,
     management: { driver: 'tuntap', tap: 'bt-cli-m' }, bat0Tap: { driver: 'tuntap', tap: 'bt-cli-b' },
   }));
   const run = execa(process.execPath, ['--import', 'tsx', batu, 'run', spec], { reject: false, all: true });
@@ -55,7 +59,7 @@ async function runUntilReady(spec: string, netns?: string) {
 test('kill -9 of batu run leaves nothing the next run trips on: ps reaps its taps and its namespace', { timeout: 180_000 }, async (t) => {
   const spec = join(await tempDir(t), 'node.json');
   await writeFile(spec, JSON.stringify({
-    ...(await guestPaths()), umid: 'bt-reap', serviceIp: '192.168.254.2/24', batctlWrapper: true,
+    ...paths, umid: 'bt-reap', serviceIp: '192.168.254.2/24', batctlWrapper: true,
     management: { driver: 'tuntap', tap: 'bt-reap-m' }, bat0Tap: { driver: 'tuntap', tap: 'bt-reap-b' },
   }));
   const ns = await Netns.create('bt');
