@@ -1,7 +1,7 @@
 // Realising: walk the closure in dependency order, reuse valid paths, build the rest
 // in scratch dirs inside the store and rename each in atomically once it is complete.
-import { existsSync } from 'node:fs';
-import { chmod, mkdir, readdir, rename, rm, stat, symlink } from 'node:fs/promises';
+import { constants, existsSync } from 'node:fs';
+import { access, chmod, mkdir, readdir, rename, rm, stat, symlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { builtinOf } from './builtins.ts';
 import { canonical } from './hash.ts';
@@ -42,6 +42,7 @@ export async function realiseAll(targets: Input[], options: RealiseOptions = {})
   const store = storeDir(options.store);
   const report = options.report ?? stderrReporter;
   await mkdir(store, { recursive: true });
+  if (!(await writable(store))) return readOnly(targets, store);
   await openToBuilders(store);
   // Held before validity is checked, under the gc lock: gc cannot take what this plan counts on.
   const lock = await gcLock(store, 'shared', (holder) => report(`waiting for the store's gc lock, held by ${holder}`));
@@ -70,6 +71,20 @@ export async function realiseAll(targets: Input[], options: RealiseOptions = {})
   const paths = await Promise.all(targets.map((t) => storePath(t, store)));
   if (options.root && paths[0]) await addRoot(store, options.root, paths[0]);
   return { paths, built, reused };
+}
+
+const writable = (store: string) => access(store, constants.W_OK).then(() => true, () => false);
+
+/**
+ * A store this process may not write (root's, used by an unprivileged mesh): what is there
+ * can be used, without locks or temporary roots (gc by the owner may take it); nothing can be built.
+ */
+async function readOnly(targets: Input[], store: string): Promise<{ paths: string[]; built: string[]; reused: string[] }> {
+  const { missing, reused } = await plan(targets, store);
+  if (missing.length) {
+    throw new Error(`the store ${store} is read-only for this user (uid ${process.getuid?.()}) and lacks ${missing.length} path(s), e.g. ${await storePath(missing[0], store)}: realise them as the store's owner first`);
+  }
+  return { paths: await Promise.all(targets.map((t) => storePath(t, store))), built: [], reused };
 }
 
 /** Builders run as an unprivileged user: the store must let it in (a mkdtemp'd store is 0700). */
