@@ -55,8 +55,7 @@ export async function realiseAll(targets: Input[], options: RealiseOptions = {})
   }
   const { missing, reused } = planned;
   const built: string[] = [];
-  for (const input of [...missing.filter((i) => i.type !== 'derivation'), ...missing.filter((i) => i.type === 'derivation')]) {
-    const path = await storePath(input, store);
+  for (const { input, path } of [...missing.filter((m) => m.input.type !== 'derivation'), ...missing.filter((m) => m.input.type === 'derivation')]) {
     const lock = await acquireLock(store, hashPart(path), {
       purpose: `realising ${basename(path)}`,
       onWait: (holder) => report(`${basename(path)}: waiting for its lock, held by ${holder}`),
@@ -82,7 +81,7 @@ const writable = (store: string) => access(store, constants.W_OK).then(() => tru
 async function readOnly(targets: Input[], store: string): Promise<{ paths: string[]; built: string[]; reused: string[] }> {
   const { missing, reused } = await plan(targets, store);
   if (missing.length) {
-    throw new Error(`the store ${store} is read-only for this user (uid ${process.getuid?.()}) and lacks ${missing.length} path(s), e.g. ${await storePath(missing[0], store)}: realise them as the store's owner first`);
+    throw new Error(`the store ${store} is read-only for this user (uid ${process.getuid?.()}) and lacks ${missing.length} path(s), e.g. ${missing[0].path}: realise them as the store's owner first`);
   }
   return { paths: await Promise.all(targets.map((t) => storePath(t, store))), built: [], reused };
 }
@@ -97,8 +96,8 @@ async function openToBuilders(store: string): Promise<void> {
  * What realising `targets` takes: the inputs whose paths are missing, dependencies first.
  * Below a valid path nothing is needed (a kernel that exists needs no source fetched).
  */
-async function plan(targets: Input[], store: string): Promise<{ missing: Input[]; reused: string[] }> {
-  const missing: Input[] = [];
+async function plan(targets: Input[], store: string): Promise<{ missing: { input: Input; path: string }[]; reused: string[] }> {
+  const missing: { input: Input; path: string }[] = [];
   const reused: string[] = [];
   const seen = new Set<Input>();
   const visit = async (input: Input): Promise<void> => {
@@ -107,7 +106,7 @@ async function plan(targets: Input[], store: string): Promise<{ missing: Input[]
     const path = await storePath(input, store);
     if (await isUsable(path)) { reused.push(path); return; }
     if (input.type === 'derivation') for (const dep of Object.values(input.inputs)) await visit(dep);
-    missing.push(input);
+    missing.push({ input, path });
   };
   for (const target of targets) await visit(target);
   return { missing, reused };

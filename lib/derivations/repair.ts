@@ -16,7 +16,8 @@ import {
   DamagedPathError, commitPath, discardTree, hashPart, isUsable, isValid, listPaths, readManifest, removePath, scratchDir, sidecar, storeName,
 } from './store.ts';
 import { gcLock, liveTempRoots } from './temproots.ts';
-import { baseTools, resolveTools } from './toolchain.ts';
+import { resolveTools } from './toolchain.ts';
+import { toolsOf } from './evaluate.ts';
 
 export class RepairError extends Error {}
 
@@ -48,7 +49,7 @@ export async function repair(path: string, options: { report?: Reporter } = {}):
         if (!(await isUsable(input))) throw new RepairError(`${path} needs its input ${key} = ${input}, which is missing or damaged: repair that first`);
       }
       scan = new Map((await referenceClosure(Object.values(inputs))).map((p) => [hashPart(p), basename(p)]));
-      const { builder, env, tools } = drv as unknown as Derivation;
+      const { builder, env } = drv as unknown as Derivation;
       report(`repairing ${label}: building it again`);
       const progress = new BuildProgress(label, report);
       const builtin = builtinOf(builder);
@@ -56,7 +57,7 @@ export async function repair(path: string, options: { report?: Reporter } = {}):
       else {
         out = await runBuilder({
           label, script: builder, scratch, progress, logFile: sidecar.log(path),
-          env: { ...env, ...inputs }, tools: await resolveTools([...new Set([...baseTools, ...tools])]),
+          env: { ...env, ...inputs }, tools: await resolveTools(toolsOf(drv as unknown as Derivation)),
           visible: await referenceClosure(Object.values(inputs)),
         });
       }
