@@ -12,13 +12,14 @@
 // sysfs interface when batman-adv has no rtnetlink kind); `--variant kernel` the kernel
 // to boot it with, `--variant module` the module alone. Guest batctl is Debian's 2023
 // release, which speaks netlink only: a compat-14 node needs a batctl of its era too.
+import { fileURLToPath } from 'node:url';
 import { existsSync, readFileSync } from 'node:fs';
 import { repoFiles, runRecipe, tree } from '../lib/derivations/index.ts';
 import { batmanAdvModule } from './batman-adv.ts';
 import { guestImage } from './image.ts';
 import { moduleKernel } from './linux/kernel.ts';
 
-const pinFile = new URL('./pins/batman-adv-legacy.json', import.meta.url).pathname;
+const pinFile = fileURLToPath(new URL('./pins/batman-adv-legacy.json', import.meta.url));
 export const legacyName = 'batman-adv-legacy-2013.4.0';
 
 /** The kernel a compat-14 node boots: 6.1 without batman-adv. */

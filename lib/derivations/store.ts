@@ -2,7 +2,9 @@
 // A path is valid once its manifest exists and the directory has been renamed in.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, writeFile, chmod } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { basename, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
 import { computeManifest, type Manifest } from './manifest.ts';
@@ -11,8 +13,21 @@ import { normalizeTree } from './normalize.ts';
 /** Every mtime in the store; also the builders' SOURCE_DATE_EPOCH. */
 export const SOURCE_DATE_EPOCH = 1;
 
+/** This package's directory: a checkout, or an install under some node_modules. */
+export const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * Where the store is: `store` (a --store flag), else BATU_STORE, else the default: a
+ * checkout's own store/ (beside its recipes), or for an installed package the user's cache
+ * (${XDG_CACHE_HOME:-~/.cache}/batu/store), never a directory the caller happens to be in.
+ */
 export function storeDir(store?: string): string {
-  return resolve(store ?? process.env.BATU_STORE ?? 'store');
+  return resolve(store ?? process.env.BATU_STORE ?? defaultStore());
+}
+
+export function defaultStore(): string {
+  if (!packageRoot.split(sep).includes('node_modules')) return join(packageRoot, 'store');
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'batu', 'store');
 }
 
 export const sidecar = {

@@ -1,6 +1,7 @@
 // The `builtin:initramfs` builder: packs <tree>/root (a realised guest tree) into
 // $out/initramfs.cpio, and the same tree as $out/root for the shared hostfs mode.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { mkdir } from 'node:fs/promises';
 import { execa } from 'execa';
 import { join } from 'node:path';
@@ -10,11 +11,22 @@ import { packInitramfs } from './cpio.ts';
 import { baseEntries } from './entries.ts';
 import { entriesFromDirectory } from './tree.ts';
 
-// What the output depends on: this folder's code and the cpio-stream version.
-const implementation = ['builtin.ts', 'cpio.ts', 'entries.ts', 'tree.ts']
-  .map((f) => readFileSync(new URL(`./${f}`, import.meta.url)))
-  .concat(readFileSync(new URL('../../node_modules/cpio-stream/package.json', import.meta.url)));
-const identity = createHash('sha256').update(Buffer.concat(implementation)).digest('hex');
+// What the output depends on: this folder's code and the cpio-stream version. An installed
+// package has no .ts sources: its build (scripts/build-package.ts) wrote their digest here.
+const sources = ['builtin.ts', 'cpio.ts', 'entries.ts', 'tree.ts'];
+const digestFile = new URL('./sources.sha256', import.meta.url);
+
+export function sourcesDigest(): string {
+  const hash = createHash('sha256');
+  for (const f of sources) hash.update(readFileSync(new URL(`./${f}`, import.meta.url)));
+  return hash.digest('hex');
+}
+
+const cpioStream = JSON.parse(readFileSync(createRequire(import.meta.url).resolve('cpio-stream/package.json'), 'utf8')) as { version: string };
+const identity = createHash('sha256').update(JSON.stringify({
+  sources: existsSync(new URL('./builtin.ts', import.meta.url)) ? sourcesDigest() : readFileSync(digestFile, 'utf8').trim(),
+  cpioStream: cpioStream.version,
+})).digest('hex');
 
 registerBuiltin('initramfs', {
   identity,

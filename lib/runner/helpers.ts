@@ -1,6 +1,8 @@
 // Small host-side C helpers (helpers/*.c beside this file), built through the store on first use:
-// tapfd opens taps as descriptors, fdwire hands out socketpair links between nodes.
+// tapfd opens taps as descriptors, fdwire hands out socketpair links between nodes. A gc
+// root keeps them: `store gc` between two meshes must not take them from under the next one.
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { derivation, realise, repoFiles, silentReporter, type Derivation } from '../derivations/index.ts';
 
 export type Helper = 'tapfd' | 'fdwire';
@@ -9,7 +11,7 @@ let built: Promise<string> | undefined;
 async function helpersDerivation(): Promise<Derivation> {
   return derivation({
     name: 'batu-host-helpers', version: '1',
-    inputs: { src: await repoFiles('batu-host-helpers-src', new URL('./helpers', import.meta.url).pathname) },
+    inputs: { src: await repoFiles('batu-host-helpers-src', fileURLToPath(new URL('./helpers', import.meta.url))) },
     tools: ['gcc', 'as', 'ld'],
     builder: 'mkdir -p "$out/bin" && for c in "$src"/*.c; do gcc -O2 -Wall -Wextra -Werror -o "$out/bin/$(basename "$c" .c)" "$c"; done',
   });
@@ -17,6 +19,6 @@ async function helpersDerivation(): Promise<Derivation> {
 
 /** Path of a helper binary. */
 export async function helperBinary(name: Helper): Promise<string> {
-  built ??= helpersDerivation().then((d) => realise(d, { report: silentReporter })).then((r) => r.path);
+  built ??= helpersDerivation().then((d) => realise(d, { root: 'batu-host-helpers', report: silentReporter })).then((r) => r.path);
   return join(await built, 'bin', name);
 }

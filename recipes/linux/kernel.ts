@@ -1,5 +1,6 @@
 // The UML kernel build shared by linux-v15 and linux-v14: Debian's kernel source, our
 // config fragment merged onto defconfig and checked, then `linux` + what modules need.
+import { fileURLToPath } from 'node:url';
 import { derivation, repoFiles, type Input } from '../../lib/derivations/index.ts';
 import { pins, upstream } from '../pins.ts';
 
@@ -49,14 +50,14 @@ export function uapiHeaders(series: KernelSeries = '6.12') {
 export const applyPatches = (key = 'patches') => `
       for p in "$${key}"/*.patch; do phase "patch $(basename "$p")"; patch -p1 < "$p"; done`;
 
-const fragment = await repoFiles('batu-uml-config', new URL('./config', import.meta.url).pathname);
+const fragment = await repoFiles('batu-uml-config', fileURLToPath(new URL('./config', import.meta.url)));
 /**
  * Every UML kernel's fixes for the host it runs on: the host's whole XSAVE area for
  * ptrace (without it UML dies at its first process on hosts with AMX).
  */
-const hostFixes = await repoFiles('batu-uml-host-fixes', new URL('./patches/host', import.meta.url).pathname);
+const hostFixes = await repoFiles('batu-uml-host-fixes', fileURLToPath(new URL('./patches/host', import.meta.url)));
 /** batu's option patches to UML: the vector driver's `vnet=1` on inherited descriptors (the offload option's links). */
-const offloadPatches = await repoFiles('batu-uml-patches', new URL('./patches/offload', import.meta.url).pathname);
+const offloadPatches = await repoFiles('batu-uml-patches', fileURLToPath(new URL('./patches/offload', import.meta.url)));
 
 export interface KernelOptions {
   series: KernelSeries;
