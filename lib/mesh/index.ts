@@ -2,3 +2,5 @@
 export { Topology, LinkProperties, line, ring, grid, randomGeometric, type TopologyInput, type Link } from './topology.ts';
 export { Mesh, nodeMac, nodeOfMac, type MeshOptions } from './mesh.ts';
 export { observe, converged, formatTable, heardRecently, type NodeView } from './observe.ts';
+export { generateTopology, loadTopology, fromMeshnetLab, topoUsage, type LoadedTopology } from './sources.ts';
+export { serveMesh, meshRequest, listMeshes, claimMeshName, releaseMeshName, meshDir, MeshName, MeshRequest, type MeshRecord, type MeshServer } from './control.ts';

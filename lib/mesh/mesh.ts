@@ -277,7 +277,14 @@ export class Mesh {
     return client;
   }
 
-  async stop(): Promise<void> {
+  private stopped?: Promise<void>;
+
+  /** Stop every node and remove what the mesh made; once (a second call waits for the first). */
+  stop(): Promise<void> {
+    return this.stopped ??= this.stopNow();
+  }
+
+  private async stopNow(): Promise<void> {
     await Promise.all([...this.nodes.values()].map((n) => n.stop().catch(() => {})));
     for (const client of this.clients) await client.delete();
     await this.wire?.stop();

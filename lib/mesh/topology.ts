@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { MeshSettings } from '../cmdline/index.ts';
 
-const NodeName = z.string().regex(/^[a-z][a-z0-9]{0,5}$/, 'expected a short node name (1-6 lowercase letters/digits)');
+export const NodeName = z.string().regex(/^[a-z][a-z0-9]{0,5}$/, 'expected a short node name (1-6 lowercase letters/digits)');
 
 /** What netem makes of a link, applied in each end's guest on its way out. */
 export const LinkProperties = z.strictObject({

@@ -6,4 +6,5 @@ export { mconsole, mconsoleSocket } from './mconsole.ts';
 export { ConsoleChannel } from './console-channel.ts';
 export { WireServer } from './wire.ts';
 export { helperBinary, type Helper } from './helpers.ts';
+export { visualize, visFormats, type VisFormat } from './vis.ts';
 export { batctl, guestCommand, batctlJson, alfredBridge, readGuestFile, listGuestDir, getGuestFile, putGuestFile, type AlfredBridge, type NodeRef } from './services.ts';

@@ -62,21 +62,21 @@ test('batu start runs a node in the background; batu mount says clearly when the
   assert.equal(JSON.parse(started.stdout).umid, 'bt-cli-bg');
   const mount = await batu('mount', 'bt-cli-bg', dir);
   if ((await readFile('/proc/filesystems', 'utf8')).includes('\t9p\n')) assert.equal(mount.exitCode, 0, mount.stderr);
-  else assert.match(mount.stderr, /this host's kernel has no 9p file system .*batu fs bt-cli-bg ls \//);
-  assert.match((await batu('fs', 'bt-cli-bg', 'ls', '/')).stdout, /^init$/m);
+  else assert.match(mount.stderr, /this host's kernel has no 9p file system .*batu fs ls bt-cli-bg \//);
+  assert.match((await batu('fs', 'ls', 'bt-cli-bg', '/')).stdout, /^init$/m);
 
   // put/get over our own 9P client: binary, several messages long; diod's diodcat reads it back too.
   const payload = randomBytes(200_000);
   await writeFile(join(dir, 'payload.bin'), payload);
-  const put = await batu('fs', 'bt-cli-bg', 'put', join(dir, 'payload.bin'), '/root/payload.bin');
+  const put = await batu('fs', 'put', 'bt-cli-bg', join(dir, 'payload.bin'), '/root/payload.bin');
   assert.equal(put.exitCode, 0, put.stderr);
-  const got = await batu('fs', 'bt-cli-bg', 'get', '/root/payload.bin', join(dir, 'back.bin'));
+  const got = await batu('fs', 'get', 'bt-cli-bg', '/root/payload.bin', join(dir, 'back.bin'));
   assert.equal(got.exitCode, 0, got.stderr);
   assert.ok(payload.equals(await readFile(join(dir, 'back.bin'))), 'get returns what put wrote');
   await writeFile(join(dir, 'motd'), 'hello from the host\n');
-  await batu('fs', 'bt-cli-bg', 'put', join(dir, 'motd'), '/root/motd');
-  assert.equal((await batu('fs', 'bt-cli-bg', 'cat', '/root/motd')).stdout, 'hello from the host'); // execa strips the final newline
-  const missing = await batu('fs', 'bt-cli-bg', 'get', '/root/nope/file');
+  await batu('fs', 'put', 'bt-cli-bg', join(dir, 'motd'), '/root/motd');
+  assert.equal((await batu('fs', 'cat', 'bt-cli-bg', '/root/motd')).stdout, 'hello from the host'); // execa strips the final newline
+  const missing = await batu('fs', 'get', 'bt-cli-bg', '/root/nope/file');
   assert.notEqual(missing.exitCode, 0);
   assert.match(missing.stderr, /walk \/root\/nope\/file: .*(ENOENT|does not exist)/);
   assert.equal((await batu('stop', 'bt-cli-bg')).exitCode, 0);

@@ -1,0 +1,164 @@
+// A running mesh, reachable by name from other processes (`batu mesh status NAME` in another
+// shell): its process serves JSON-lines requests on a unix socket <runRoot>/mesh/<name>.sock,
+// beside a record <name>.json. Requests are checked (zod) and run one at a time.
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { createConnection, createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { processAlive } from '../derivations/index.ts';
+import { guestCommand, runRoot, visFormats, visualize } from '../runner/index.ts';
+import type { Mesh } from './mesh.ts';
+import { converged, observe } from './observe.ts';
+import { LinkProperties } from './topology.ts';
+
+export const MeshName = z.string().regex(/^[a-z][a-z0-9-]{0,23}$/, 'expected a mesh name: a lowercase letter, then up to 23 letters, digits or -');
+export const meshDir = join(runRoot, 'mesh');
+const socketOf = (name: string) => join(meshDir, `${name}.sock`);
+const recordOf = (name: string) => join(meshDir, `${name}.json`);
+
+export interface MeshRecord { name: string; pid: number; backend: string; nodes: string[]; aliases: Record<string, string>; started: string }
+
+const Pair = { a: z.string(), b: z.string() };
+export const MeshRequest = z.discriminatedUnion('op', [
+  z.strictObject({ op: z.literal('status') }),
+  z.strictObject({ op: z.literal('cut'), ...Pair }),
+  z.strictObject({ op: z.literal('restore'), ...Pair }),
+  z.strictObject({ op: z.literal('link'), ...Pair, properties: LinkProperties }),
+  z.strictObject({ op: z.literal('kill'), node: z.string() }),
+  z.strictObject({ op: z.literal('start'), node: z.string() }),
+  z.strictObject({ op: z.literal('exec'), node: z.string(), program: z.enum(['batctl', 'tc']), args: z.array(z.string()).max(64) }),
+  z.strictObject({ op: z.literal('vis'), format: z.enum(visFormats) }),
+  z.strictObject({ op: z.literal('down') }),
+]);
+export type MeshRequest = z.infer<typeof MeshRequest>;
+
+/**
+ * Take a mesh name for this process before anything starts: a name whose process still
+ * runs is refused; what a dead one left (socket, record) is cleared.
+ */
+export async function claimMeshName(name: string): Promise<void> {
+  MeshName.parse(name);
+  const running = await readRecord(name);
+  if (running) throw new Error(`a mesh named ${name} is already running (pid ${running.pid}); batu mesh down ${name}, or --name another`);
+  await mkdir(meshDir, { recursive: true });
+  await rm(socketOf(name), { force: true });
+  await writeFile(recordOf(name), JSON.stringify({ name, pid: process.pid, backend: '', nodes: [], aliases: {}, started: new Date().toISOString() }));
+}
+
+/** Give a claimed name back (a mesh that failed to start). */
+export async function releaseMeshName(name: string): Promise<void> {
+  await rm(socketOf(name), { force: true });
+  await rm(recordOf(name), { force: true });
+}
+
+async function readRecord(name: string): Promise<MeshRecord | undefined> {
+  try {
+    const record = JSON.parse(await readFile(recordOf(name), 'utf8')) as MeshRecord;
+    if (processAlive(record.pid)) return record;
+  } catch { /* none, or half written by a process that died */ }
+  await rm(recordOf(name), { force: true });
+  await rm(socketOf(name), { force: true });
+  return undefined;
+}
+
+/** Meshes running on this host (records of dead processes are cleared on the way). */
+export async function listMeshes(): Promise<MeshRecord[]> {
+  const files = existsSync(meshDir) ? await readdir(meshDir) : [];
+  const records = await Promise.all(files.filter((f) => f.endsWith('.json')).map((f) => readRecord(f.slice(0, -5))));
+  return records.filter((r): r is MeshRecord => r !== undefined && existsSync(socketOf(r.name)));
+}
+
+export interface MeshServer {
+  /** Settles once a `down` request has stopped the mesh and its answer has gone out. */
+  down: Promise<void>;
+  /** Stop serving; the socket and record go. */
+  close(): Promise<void>;
+}
+
+/** Serve `mesh` under `name` (claimed before). */
+export async function serveMesh(name: string, mesh: Mesh, aliases: Record<string, string>): Promise<MeshServer> {
+  let downDone!: () => void;
+  const down = new Promise<void>((resolve) => { downDone = resolve; });
+  const nodeName = (n: string) => {
+    const resolved = aliases[n] ?? n;
+    mesh.numberOf(resolved); // throws naming it if the mesh has no such node
+    return resolved;
+  };
+  const handle = async (request: MeshRequest): Promise<unknown> => {
+    switch (request.op) {
+      case 'status': {
+        const views = await observe(mesh);
+        const down = mesh.topology.nodes.map((n) => n.name).filter((n) => !mesh.nodes.has(n));
+        return { name, converged: converged(views), views, down };
+      }
+      case 'cut': return mesh.cut(nodeName(request.a), nodeName(request.b));
+      case 'restore': return mesh.restore(nodeName(request.a), nodeName(request.b));
+      case 'link': return mesh.setLink(nodeName(request.a), nodeName(request.b), request.properties);
+      case 'kill': return mesh.kill(nodeName(request.node));
+      case 'start': return void await mesh.startNode(nodeName(request.node));
+      case 'exec': return guestCommand(mesh.node(nodeName(request.node)), request.program, request.args);
+      case 'vis': {
+        const from = mesh.topology.nodes.find((n) => n.alfred === 'master' && mesh.nodes.has(n.name))
+          ?? mesh.topology.nodes.find((n) => n.alfred !== 'off' && mesh.nodes.has(n.name));
+        if (!from) throw new Error(`no running node of mesh ${name} runs alfred`);
+        return visualize(mesh.node(from.name), request.format);
+      }
+      case 'down': return mesh.stop();
+    }
+  };
+  let queue = Promise.resolve();
+  const server: Server = createServer((socket) => {
+    let buffer = '';
+    socket.on('data', (chunk) => {
+      buffer += chunk;
+      if (buffer.length > 1 << 20) return socket.destroy();
+      const end = buffer.indexOf('\n');
+      if (end < 0) return;
+      const line = buffer.slice(0, end);
+      queue = queue.then(async () => {
+        let reply: object;
+        try {
+          const parsed = MeshRequest.safeParse(JSON.parse(line));
+          if (!parsed.success) throw new Error(`bad request: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; ')}`);
+          reply = { ok: true, result: await handle(parsed.data) ?? null };
+          if (parsed.data.op === 'down') socket.once('close', downDone);
+        } catch (error) {
+          reply = { ok: false, error: (error as Error).message };
+        }
+        socket.end(`${JSON.stringify(reply)}\n`);
+      });
+    });
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(socketOf(name), resolve));
+  const record: MeshRecord = { name, pid: process.pid, backend: mesh.backend, nodes: mesh.topology.nodes.map((n) => n.name), aliases, started: new Date().toISOString() };
+  await writeFile(recordOf(name), JSON.stringify(record));
+  return {
+    down,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await releaseMeshName(name);
+    },
+  };
+}
+
+/** Send one request to the mesh named `name`; its answer, or its error thrown as ours. */
+export async function meshRequest(name: string, request: MeshRequest): Promise<unknown> {
+  MeshName.parse(name);
+  if (!(await readRecord(name)) || !existsSync(socketOf(name))) {
+    const running = (await listMeshes()).map((m) => m.name);
+    throw new Error(`no mesh named ${name} is running (running: ${running.join(', ') || 'none'})`);
+  }
+  const text = await new Promise<string>((resolve, reject) => {
+    const socket = createConnection(socketOf(name));
+    let reply = '';
+    socket.on('connect', () => socket.write(`${JSON.stringify(request)}\n`));
+    socket.on('data', (chunk) => { reply += chunk; });
+    socket.on('end', () => resolve(reply));
+    socket.on('error', (error) => reject(new Error(`mesh ${name} did not answer: ${error.message}`)));
+  });
+  const reply = JSON.parse(text) as { ok: boolean; result?: unknown; error?: string };
+  if (!reply.ok) throw new Error(reply.error);
+  return reply.result;
+}

@@ -1,0 +1,96 @@
+// Where a topology comes from on the command line: a generator spec like mininet's
+// `--topo` (line,5 ring,N grid,WxH random,N,SEED), a batu topology JSON file, or a
+// meshnet-lab JSON file ({"links":[{"source","target",…}], "nodes":[{"id"}]}), whose
+// published data sets load as they are.
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { NodeName, grid, line, randomGeometric, ring, type TopologyInput } from './topology.ts';
+
+export interface LoadedTopology {
+  topology: TopologyInput;
+  /** A source's own node ids → batu node names, where they differ (meshnet-lab's 0, 1, …). */
+  aliases: Record<string, string>;
+  /** What loading noticed and dropped (duplicate links, self links). */
+  notes: string[];
+}
+
+const generators: Record<string, { args: string; make: (n: number[]) => TopologyInput }> = {
+  line: { args: 'N', make: ([n]) => line(n) },
+  ring: { args: 'N', make: ([n]) => ring(n) },
+  grid: { args: 'WxH', make: ([w, h]) => grid(h, w) },
+  random: { args: 'N[,SEED]', make: ([n, seed]) => randomGeometric(n, { seed: seed ?? 1 }) },
+};
+export const topoUsage = Object.entries(generators).map(([k, g]) => `${k},${g.args}`).join(' | ');
+
+/** `line,5` → a topology; a bad spec gets one line naming it and the forms known. */
+export function generateTopology(spec: string): LoadedTopology {
+  const [kind, ...rest] = spec.split(',');
+  const generator = generators[kind];
+  const numbers = rest.join(',').split(/[,x]/).filter(Boolean).map(Number);
+  const count = kind === 'grid' ? 2 : kind === 'random' ? [1, 2] : 1;
+  const okCount = Array.isArray(count) ? count.includes(numbers.length) : numbers.length === count;
+  if (!generator || !okCount || numbers.some((n) => !Number.isInteger(n) || n < 1)) {
+    throw new Error(`bad topology ${JSON.stringify(spec)}: expected ${topoUsage}`);
+  }
+  const nodes = kind === 'grid' ? numbers[0] * numbers[1] : numbers[0];
+  if (nodes > 1000) throw new Error(`bad topology ${JSON.stringify(spec)}: ${nodes} nodes, at most 1000`);
+  return { topology: generator.make(numbers), aliases: {}, notes: [] };
+}
+
+const Id = z.union([z.string().min(1), z.number().int().nonnegative()]).transform(String);
+/** meshnet-lab's format: other fields are ignored, as meshnet-lab ignores them. */
+const MeshnetLab = z.object({
+  nodes: z.array(z.object({ id: Id })).optional(),
+  links: z.array(z.object({ source: Id, target: Id })),
+});
+
+const isMeshnetLab = (data: unknown) => Array.isArray((data as { links?: unknown })?.links)
+  && (data as { links: unknown[] }).links.some((l) => typeof l === 'object' && l !== null && 'source' in l);
+
+/** A topology file: batu's own JSON (the Topology schema) or meshnet-lab's. */
+export async function loadTopology(file: string): Promise<LoadedTopology> {
+  let data: unknown;
+  try {
+    data = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`cannot read topology ${file}: ${(error as Error).message}`);
+  }
+  return isMeshnetLab(data) ? fromMeshnetLab(data, file) : { topology: data as TopologyInput, aliases: {}, notes: [] };
+}
+
+/**
+ * meshnet-lab names nodes freely (numbers, up to 6 characters); batu's names are short
+ * lowercase words. Ids that are valid names stay; otherwise every node becomes n1…nN in
+ * order of appearance and its id an alias, so `cut 0 1` still works.
+ */
+export function fromMeshnetLab(data: unknown, what = 'meshnet-lab topology'): LoadedTopology {
+  const parsed = MeshnetLab.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`bad meshnet-lab topology ${what}: ${issue.path.join('.')}: ${issue.message}`);
+  }
+  const ids: string[] = [];
+  const seen = new Set<string>();
+  const add = (id: string) => { if (!seen.has(id)) { seen.add(id); ids.push(id); } };
+  for (const n of parsed.data.nodes ?? []) add(n.id);
+  for (const l of parsed.data.links) { add(l.source); add(l.target); }
+  const keep = ids.every((id) => NodeName.safeParse(id).success);
+  const nameOf = new Map(ids.map((id, i) => [id, keep ? id : `n${i + 1}`]));
+  const notes: string[] = [];
+  const links: [string, string][] = [];
+  const linked = new Set<string>();
+  let selfLinks = 0;
+  let duplicates = 0;
+  for (const { source, target } of parsed.data.links) {
+    const [a, b] = [nameOf.get(source)!, nameOf.get(target)!];
+    const key = [a, b].sort().join(' ');
+    if (a === b) selfLinks++;
+    else if (linked.has(key)) duplicates++;
+    else { linked.add(key); links.push([a, b]); }
+  }
+  if (duplicates) notes.push(`${duplicates} duplicate links (the same two nodes) taken once`);
+  if (selfLinks) notes.push(`${selfLinks} links from a node to itself dropped`);
+  const aliases = keep ? {} : Object.fromEntries(ids.map((id) => [id, nameOf.get(id)!]));
+  if (!keep) notes.push(`node ids ${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ', …' : ''} are nodes ${ids.slice(0, 3).map((id) => nameOf.get(id)).join(', ')}${ids.length > 3 ? ', …' : ''} (either name works)`);
+  return { topology: { nodes: ids.map((id) => ({ name: nameOf.get(id)! })), links }, aliases, notes };
+}
