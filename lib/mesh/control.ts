@@ -72,7 +72,7 @@ export async function listMeshes(): Promise<MeshRecord[]> {
 export interface MeshServer {
   /** Settles once a `down` request has stopped the mesh and its answer has gone out. */
   down: Promise<void>;
-  /** Stop serving; the socket and record go. */
+  /** Stop serving; the socket, record and a --detach log go. */
   close(): Promise<void>;
 }
 
@@ -139,6 +139,7 @@ export async function serveMesh(name: string, mesh: Mesh, aliases: Record<string
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await releaseMeshName(name);
+      await rm(join(meshDir, `${name}.log`), { force: true });
     },
   };
 }
