@@ -2,7 +2,7 @@
 // kernel's, or the legacy compat-14 one): built against the kernel variant without
 // batman-adv, its .ko goes into the image and the init loads it before creating bat0.
 //
-//   npx tsx bin/batu.ts store add batman-adv-2024.3.tar.gz     # prints the tree hash
+//   npx batu store add batman-adv-2024.3.tar.gz     # prints the tree hash
 //   npx tsx recipes/batman-adv.ts --source-sha256 <hash> --source-name batman-adv-2024.3
 import { runRecipe, tree, type Input } from '../lib/derivations/index.ts';
 import { moduleKernel, type KernelSeries } from './linux/kernel.ts';

@@ -2,7 +2,7 @@
 // "batman-adv-legacy") as an out-of-tree module on the UML kernel without batman-adv.
 //
 // No registry reachable here serves that source, and batu does not vendor it. Supply it:
-//   npx tsx bin/batu.ts store add batman-adv-legacy.tar.gz --name batman-adv-legacy-2013.4.0
+//   npx batu store add batman-adv-legacy.tar.gz --name batman-adv-legacy-2013.4.0
 //   npx tsx recipes/linux-v14.ts --source-sha256 <the tree hash it printed>
 // (or write {"sha256": "<hash>"} to recipes/pins/batman-adv-legacy.json).
 // Note: the legacy tree builds against Linux ≤ 5.4 only; Debian 12's kernels are 6.1
@@ -48,7 +48,7 @@ await runRecipe(import.meta, async (flags) => {
   const sha256 = (flags['source-sha256'] as string | undefined) ?? pinned;
   if (!sha256) {
     throw new Error(`linux-v14 needs the source of ${legacyName}, which no registry here serves.\n` +
-      `Obtain it, then:\n  npx tsx bin/batu.ts store add <tarball-or-dir> --name ${legacyName}\n` +
+      `Obtain it, then:\n  npx batu store add <tarball-or-dir> --name ${legacyName}\n` +
       `  npx tsx recipes/linux-v14.ts --source-sha256 <the tree hash it printed>\n` +
       `or pin it in recipes/pins/batman-adv-legacy.json as {"sha256": "<hash>"}`);
   }

@@ -30,7 +30,7 @@ export async function runRecipe(
         store: { type: 'string' }, variant: { type: 'string' }, help: { type: 'boolean' },
       },
     });
-    if (values.help) { console.log(`usage: npx tsx ${process.argv[1]} [--variant NAME] ${recipeUsage}`); return; }
+    if (values.help) { console.log(`usage: ${process.argv[1]} [--variant NAME] ${recipeUsage}`); return; }
     const input = typeof target === 'function' ? await target(values) : target;
     const store = storeDir(values.store);
     const name = 'name' in input ? input.name : input.package;
@@ -40,7 +40,7 @@ export async function runRecipe(
       console.log(values.json ? JSON.stringify({ name, version, path, built: [], reused: [], dryRun: true }) : path);
       return;
     }
-    const root = `recipe-${basename(process.argv[1]).replace(/\.ts$/, '')}${values.variant ? `-${values.variant}` : ''}`;
+    const root = `recipe-${basename(process.argv[1]).replace(/\.[jt]s$/, '')}${values.variant ? `-${values.variant}` : ''}`;
     const result = await realise(input, { store, root, report: values.quiet ? silentReporter : stderrReporter });
     console.log(values.json ? JSON.stringify({ name, version, ...result }) : result.path);
   } catch (error) {

@@ -23,7 +23,7 @@ export function mismatch(what: string, expected: string, actual: string): FetchE
 const howToAdd = (what: string, sha256: string, name: string) =>
   `${what} cannot be fetched on this machine (only Debian's and npm's registries are reachable).\n` +
   `Obtain it yourself (expected sha256 ${sha256}) and put it into the store with:\n` +
-  `  npx tsx bin/batu.ts store add <file-or-directory> --name ${name}`;
+  `  npx batu store add <file-or-directory> --name ${name}`;
 
 /** Fill the empty directory `out` with the source, or throw naming what is wrong. */
 export async function fetchSource(src: FixedSource, out: string, store: string): Promise<void> {
@@ -73,9 +73,9 @@ async function notServed(src: Extract<FixedSource, { type: 'deb' }>, store: stri
   return new FetchError(
     `the Debian package ${src.package} ${src.version} (${src.arch}, sha256 ${src.sha256}) is no longer served: ` +
     `the archive has ${describeServed(served, release())} now. Ways out:\n` +
-    `  - move the pin to what is served (then rebuild what uses it): npx tsx bin/batu.ts pins update ${src.package}\n` +
-    `  - or put that exact file into the store, where it satisfies the pin by its hash: npx tsx bin/batu.ts store add ${file}\n` +
-    `  - or import the path from a store or binary cache that holds it: npx tsx bin/batu.ts store import < closure.tar`);
+    `  - move the pin to what is served (then rebuild what uses it): npx batu pins update ${src.package}\n` +
+    `  - or put that exact file into the store, where it satisfies the pin by its hash: npx batu store add ${file}\n` +
+    `  - or import the path from a store or binary cache that holds it: npx batu store import < closure.tar`);
 }
 
 /** The host's Debian release (e.g. bookworm): the one whose archive serves these packages. */
