@@ -55,8 +55,15 @@ export async function loadTopology(file: string): Promise<LoadedTopology> {
   } catch (error) {
     throw new Error(`cannot read topology ${file}: ${(error as Error).message}`);
   }
-  return isMeshnetLab(data) ? fromMeshnetLab(data, file) : { topology: data as TopologyInput, aliases: {}, notes: [] };
+  if (isMeshnetLab(data)) return fromMeshnetLab(data, file);
+  if (!isBatu(data)) {
+    throw new Error(`unknown topology format in ${file}: expected batu's {"nodes":[{"name":…}],"links":[["a","b"],…]} or meshnet-lab's {"links":[{"source":…,"target":…}]}`);
+  }
+  return { topology: data as TopologyInput, aliases: {}, notes: [] };
 }
+
+const isBatu = (data: unknown) => Array.isArray((data as { nodes?: unknown })?.nodes)
+  && (data as { nodes: unknown[] }).nodes.every((n) => typeof n === 'object' && n !== null && 'name' in n);
 
 /**
  * meshnet-lab names nodes freely (numbers, up to 6 characters); batu's names are short

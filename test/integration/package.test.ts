@@ -86,6 +86,13 @@ test('npx batu mesh: up --detach, status from another process, cut, restore, dow
   await eventually('every node routes to every other again', async () => (await status()).converged, 30_000);
   assert.match((await batu('mesh', 'exec', 'n2', 'batctl', 'n', '-H', '-n', 'bt-line')).stdout, /02:ba:00:01:02:00/);
 
+  // alfred gathers vis data every 10 s: one cluster per originator once every node has reported.
+  await eventually('batadv-vis (through the alfred master) draws all three nodes as SVG', async () => {
+    const svg = await batu('mesh', 'vis', '--format', 'svg', '-n', 'bt-line');
+    assert.equal(svg.exitCode, 0, svg.stderr);
+    return svg.stdout.startsWith('<?xml') && svg.stdout.match(/class="cluster"/g)?.length === 3;
+  }, 40_000);
+
   const down = await batu('mesh', 'down', '-n', 'bt-line');
   assert.equal(down.exitCode, 0, down.stderr);
   assert.deepEqual(await leftovers(), before, 'no namespace, socket, record or log is left');

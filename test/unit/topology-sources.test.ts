@@ -47,6 +47,8 @@ test('bad topology files say what is wrong with them', async (t) => {
   await assert.rejects(loadTopology(join(dir, 'missing.json')), /cannot read topology .*missing\.json/);
   await assert.rejects(loadTopology(await write('broken.json', '{"links": [')), /cannot read topology .*broken\.json/);
   await assert.rejects(loadTopology(await write('half.json', '{"links": [{"source": "a"}]}')), /bad meshnet-lab topology .*half\.json: links\.0\.target/);
+  await assert.rejects(loadTopology(await write('edges.json', '{"vertices": [1, 2], "edges": [[1, 2]]}')), /unknown topology format in .*edges\.json: expected batu's/);
+  await assert.rejects(loadTopology(await write('array.json', '[]')), /unknown topology format/);
   // batu's own format passes through to the Topology schema, which names the bad link.
   const own = await loadTopology(await write('own.json', JSON.stringify({ nodes: [{ name: 'a' }], links: [['a', 'zz']] })));
   assert.throws(() => Topology.parse(own.topology), /there is no node zz/);
