@@ -4,9 +4,8 @@
 //
 //   npx batu store add batman-adv-2024.3.tar.gz     # prints the tree hash
 //   npx tsx recipes/batman-adv.ts --source-sha256 <hash> --source-name batman-adv-2024.3
-import { runRecipe, tree, type Input } from '../lib/derivations/index.ts';
+import { kernelModule, runRecipe, tree, type Input } from '../lib/derivations/index.ts';
 import { moduleKernel, type KernelSeries } from './linux/kernel.ts';
-import { kernelModule } from './linux/module.ts';
 
 export interface BatmanAdvOptions {
   /** A release's unpacked tree, pinned by its content hash (`store add` prints it). */

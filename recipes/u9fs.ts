@@ -3,19 +3,12 @@
 // did the job at 2.8 MiB per node (glibc, Kerberos, Lua, munge and worker threads: 12.7
 // MiB a node with it, 9.9 with this one, which is ~80 KB and idles as one small listener).
 import { fileURLToPath } from 'node:url';
-import { derivation, repoFiles, runRecipe } from '../lib/derivations/index.ts';
+import { repoFiles, runRecipe, staticC } from '../lib/derivations/index.ts';
 
-export const u9fs = derivation({
+export const u9fs = staticC({
   name: 'u9fs',
-  version: '1',
-  inputs: { src: await repoFiles('batu-u9fs-src', fileURLToPath(new URL('../guest/u9fs', import.meta.url))) },
-  tools: ['musl-gcc', 'x86_64-linux-gnu-gcc', 'as', 'ld', 'strip'],
-  builder: `
-    phase compile
-    mkdir -p "$out/usr/sbin"
-    musl-gcc -static -O2 -Wall -Wextra -Werror -o "$out/usr/sbin/u9fs" "$src"/*.c
-    strip "$out/usr/sbin/u9fs"
-  `,
+  src: await repoFiles('batu-u9fs-src', fileURLToPath(new URL('../guest/u9fs', import.meta.url))),
+  programs: { 'usr/sbin/u9fs': '*.c' },
 });
 
 await runRecipe(import.meta, u9fs);

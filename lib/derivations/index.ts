@@ -1,6 +1,8 @@
 // lib/derivations: describe → hash → realise into the store.
 export { derivation, debPackage, debSource, url, tree, repoFiles, isDerivation, RecipeError } from './define.ts';
 export type { Derivation, Input, FixedSource } from './schema.ts';
+export { staticC, hostC, type CProgramOptions } from './stdenv.ts';
+export { kernelBuild, kernelModule, type KernelBuildOptions, type KernelModuleOptions } from './kbuild.ts';
 export { canonical, sha256, base32 } from './hash.ts';
 export { hashInput, storePath, closure, derivationIdentity } from './evaluate.ts';
 export { realise, realiseAll, addRoot, type RealiseOptions, type RealiseResult } from './realise.ts';

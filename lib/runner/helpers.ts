@@ -3,17 +3,16 @@
 // root keeps them: `store gc` between two meshes must not take them from under the next one.
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { derivation, realise, repoFiles, silentReporter, type Derivation } from '../derivations/index.ts';
+import { hostC, realise, repoFiles, silentReporter, type Derivation } from '../derivations/index.ts';
 
 export type Helper = 'tapfd' | 'fdwire';
 let built: Promise<string> | undefined;
 
 async function helpersDerivation(): Promise<Derivation> {
-  return derivation({
-    name: 'batu-host-helpers', version: '1',
-    inputs: { src: await repoFiles('batu-host-helpers-src', fileURLToPath(new URL('./helpers', import.meta.url))) },
-    tools: ['gcc', 'as', 'ld'],
-    builder: 'mkdir -p "$out/bin" && for c in "$src"/*.c; do gcc -O2 -Wall -Wextra -Werror -o "$out/bin/$(basename "$c" .c)" "$c"; done',
+  return hostC({
+    name: 'batu-host-helpers',
+    src: await repoFiles('batu-host-helpers-src', fileURLToPath(new URL('./helpers', import.meta.url))),
+    programs: { 'bin/tapfd': 'tapfd.c', 'bin/fdwire': 'fdwire.c' },
   });
 }
 

@@ -4,9 +4,8 @@
 // image that loads it. recipes/batman-adv-jumbo.ts and
 // recipes/batman-adv-offload.ts are the two variants.
 import { fileURLToPath } from 'node:url';
-import { derivation, repoFiles } from '../../lib/derivations/index.ts';
+import { derivation, kernelModule, repoFiles } from '../../lib/derivations/index.ts';
 import { kernelSources, moduleKernel, type KernelSeries } from './kernel.ts';
-import { kernelModule } from './module.ts';
 import { upstream } from '../pins.ts';
 import { guestImage } from '../image.ts';
 
@@ -17,9 +16,8 @@ function kernelBatmanAdvSource(series: KernelSeries = '6.12') {
     name: 'batman-adv-src-linux', version: upstream(src.version),
     inputs: { src },
     builder: `
-      dpkg-deb --fsys-tarfile "$src"/*.deb | tar -x --wildcards './usr/src/linux-source-*.tar.xz'
       mkdir -p "$out"
-      tar -xJf usr/src/linux-source-*.tar.xz -C "$out" --strip-components=3 --wildcards '*/net/batman-adv/*'
+      kernelSourceTar "$src" | tar -xJ -C "$out" --strip-components=3 --wildcards '*/net/batman-adv/*'
     `,
   });
 }

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { realise, repoFiles } from '../../lib/derivations/index.ts';
 import { linuxV15, linuxV15Headers, linuxV15On61 } from '../../recipes/linux-v15.ts';
-import { kernelModule } from '../../recipes/linux/module.ts';
+import { kernelModule } from '../../lib/derivations/index.ts';
 import { bootTestInit } from '../fixtures/boot-helpers.ts';
 import { tempDir } from '../fixtures/store-helpers.ts';
 
