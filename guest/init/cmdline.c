@@ -83,8 +83,8 @@ static void on_mtu(struct batu_config *cfg, const char *name, const char *value)
 	long mtu;
 	if (i < 0)
 		error(cfg, "bad parameter %s=%s: expected mtu_ethN with N in 0..%d", name, value ? value : "", BATU_MAX_IFACES - 1);
-	else if (!value || parse_int(value, 68, 65535, &mtu))
-		error(cfg, "bad parameter %s=%s: expected an MTU from 68 to 65535", name, value ? value : "");
+	else if (!value || parse_int(value, BATU_MTU_MIN, BATU_MTU_MAX, &mtu))
+		error(cfg, "bad parameter %s=%s: expected an MTU from %d to %d", name, value ? value : "", BATU_MTU_MIN, BATU_MTU_MAX);
 	else
 		cfg->mtu[i] = (int)mtu;
 }

@@ -9,6 +9,9 @@
 #define BATU_MAX_WRITES 64
 #define BATU_MAX_ERRORS 32
 #define BATU_MAX_TEXT 256
+/* MTUs the schema allows (lib/cmdline/schema.ts Mtu; a unit test holds the two together). */
+#define BATU_MTU_MIN 576
+#define BATU_MTU_MAX 65534
 
 enum batu_alfred { BATU_ALFRED_OFF, BATU_ALFRED_SLAVE, BATU_ALFRED_MASTER };
 

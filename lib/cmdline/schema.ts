@@ -11,7 +11,7 @@ export const Mac = z.string()
 /** Linux interface names: at most 15 characters (IFNAMSIZ - 1). */
 export const DeviceName = z.string().regex(/^[A-Za-z0-9_.-]{1,15}$/, 'expected a device name of at most 15 letters, digits, _ . -');
 
-const Mtu = z.number().int().min(576, 'MTU below 576').max(65534, 'MTU above 65534');
+export const Mtu = z.number().int().min(576, 'MTU below 576').max(65534, 'MTU above 65534');
 
 const common = { mac: Mac.optional(), mtu: Mtu.optional() };
 

@@ -9,16 +9,11 @@ export const kernelSources = { '6.12': pins.deb('linux-source-6.12'), '6.1': pin
 export type KernelSeries = keyof typeof kernelSources;
 
 const dir = (d: string) => repoFiles(`batu-uml-${d.replace(/\W+/g, '-')}`, fileURLToPath(new URL(`./${d}`, import.meta.url)));
-const fragment = await dir('config');
-/** Every kernel's fixes for the host it runs on: ptrace wants the host's whole XSAVE area (AMX). */
-const hostFixes = await dir('patches/host');
-/** batu's option patches: the vector driver's `vnet=1` on inherited descriptors (offload links). */
-const offloadPatches = await dir('patches/offload');
+// Every kernel gets the host fixes (ptrace wants the host's whole XSAVE area, AMX); the module
+// kernel the option patches (the vector driver's `vnet=1` on inherited descriptors).
+const [fragment, hostFixes, offloadPatches] = await Promise.all(['config', 'patches/host', 'patches/offload'].map(dir));
 
-/**
- * The uapi headers (`headers_install`: `$out/include`). UML exports none; its host arch's are
- * what guest programs use. They depend on the source only, not on a config (Nix's linuxHeaders).
- */
+/** The uapi headers (`$out/include`; UML has none, its host arch's serve): source only, no config. */
 export const uapiHeaders = (series: KernelSeries = '6.12') => kernelBuild({
   name: 'linux-uapi-headers', version: upstream(kernelSources[series].version), src: kernelSources[series],
   compile: 'make ARCH=x86 headers_install INSTALL_HDR_PATH="$out" > /dev/null',
@@ -28,8 +23,7 @@ export interface KernelOptions {
   series: KernelSeries;
   /** false: batman-adv is left out, for an out-of-tree module (recipes/batman-adv.ts). */
   batmanAdv: boolean;
-  /** 'defconfig': without the fragment's speed section (-O2, debug checks off), for A/B benchmarks. */
-  tuning?: 'speed' | 'defconfig';
+  tuning?: 'speed' | 'defconfig'; // defconfig: without the fragment's speed section, for A/B benches
   /** A directory of patches applied after the host fixes (`patch -p1`, in order). */
   patches?: Input;
 }

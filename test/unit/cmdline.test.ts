@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { limits, parse, parseSpec, render, type NodeSpec, type NodeSpecInput } from '../../lib/cmdline/index.ts';
 import { initView } from '../fixtures/host-init.ts';
+import { params } from '../../lib/cmdline/params.ts';
+import { readFile } from 'node:fs/promises';
 
 // The original README's gateway example (../shared/seed), parameters as given there.
 const readmeArgv = `umid=linux-batman-v14 uml_dir=/run/uml eth0=tuntap,batu0-mgmt eth1=tuntap,batu0,ca:fe:fe:fe:03:f1
@@ -149,4 +151,20 @@ test('an offload descriptor renders as vnet=1,gro=1 and parses back', () => {
   assert.ok(argv.includes('vec2:transport=fd,fd=3,vnet=1,gro=1'), argv.join(' '));
   assert.ok(argv.includes('vec3:transport=fd,fd=4'), argv.join(' '));
   assert.deepEqual(parse(argv).hard.map((i) => i.driver === 'vector' && i.transport === 'fd' && i.offload), [true, false]);
+});
+
+test('the parameter table and the init agree: the same parameters, the same limits', async () => {
+  const source = await readFile(new URL('../../guest/init/cmdline.c', import.meta.url), 'utf8');
+  const table = /handlers\[\] = \{([\s\S]*?)\n\};/.exec(source)?.[1] ?? '';
+  const initHandlers = [...table.matchAll(/\{ "([^"]+)", on_\w+ \}/g)].map((m) => m[1]).sort();
+  assert.ok(initHandlers.length > 5, `read the init's handler table: ${initHandlers}`);
+  assert.deepEqual(params.flatMap((p) => (p.init ? [p.init] : [])).sort(), initHandlers,
+    'every parameter the table gives the init is one the init handles, and the other way round');
+  for (const p of params.filter((q) => q.range)) {
+    const [min, max] = p.range!;
+    const name = p.init!.replace('*', '0');
+    const at = async (v: number) => (await initView(['eth0=tuntap,bt0', `${name}=${v}`])).errors;
+    assert.deepEqual([await at(min), await at(max)], [[], []], `${name}: the init takes ${min} and ${max}`);
+    for (const outside of [min - 1, max + 1]) assert.match((await at(outside))[0] ?? '', new RegExp(`${name}=${outside}: expected .* from ${min} to ${max}`));
+  }
 });
