@@ -32,7 +32,7 @@ async function section<T>(name: string, run: () => Promise<T>): Promise<T> {
 const store = await benchStore();
 printResults('store', store, { noop_realise_s: 0.5 });
 const boot = await benchBoot();
-printResults('boot', boot, { ready_s: 0.3, first_neighbour_10_s: 1.5, rss_mib_per_node: 16 });
+printResults('boot', boot, { ready_s: 0.3, first_neighbour_10_s: 1.5, pss_mib_per_node: 16 });
 
 // The offload and jumbo options need their own kernel build: only in the full run.
 const throughput = await benchThroughput({ withVariants: !values.quick });
@@ -51,7 +51,7 @@ const summary = {
   noop_realise_s: store.noop_realise_s,
   ready_s: boot.ready_s,
   first_neighbour_s: boot.first_neighbour_10_s,
-  rss_mib_per_node: boot.rss_mib_per_node,
+  pss_mib_per_node: boot.pss_mib_per_node,
   throughput_ratio: throughput.throughput_ratio, throughput_gbit: throughput.throughput_gbit,
   offload_throughput_ratio: throughput.offload_ratio ?? null, offload_throughput_gbit: throughput.offload_mtu1500_gbit ?? null,
   max_converged_nodes: scale.summary.max_converged_nodes, kernel_build_overhead: kernel?.kernel_build_overhead ?? null,

@@ -1,7 +1,7 @@
 // batu/recipes: batu's own derivations, for other build tools to realise or build upon (as
 // nixpkgs is imported): the kernels, the guest image and its parts, and the constructors
 // they are made with. Importing evaluates nothing heavy; realise() builds.
-export { linuxV15, linuxV15On61, linuxV15Headers, linuxV15Variants } from './linux-v15.ts';
+export { linuxV15, linuxV15On61, linuxV15Variants } from './linux-v15.ts';
 export { v14Kernel, linuxV14, v14Image, legacyName } from './linux-v14.ts';
 export { umlKernel, moduleKernel, uapiHeaders, kernelSources, type KernelSeries, type KernelOptions } from './linux/kernel.ts';
 export { kernelModule, kernelBuild, staticC, hostC, type KernelModuleOptions, type KernelBuildOptions, type CProgramOptions } from '../lib/derivations/index.ts';

@@ -76,7 +76,7 @@ static int only_reads(int argc, char **argv)
 
 /* In a child: run the request's program (batctl, or tc for link properties) with its argv,
  * output to out. Nothing else can be run. */
-static void run_batctl(int out, int argc, char **argv)
+static void exec_request(int out, int argc, char **argv)
 {
 	const char *path = argc <= 0 ? NULL : !strcmp(argv[0], "batctl") ? BATCTL : !strcmp(argv[0], "tc") ? TC : NULL;
 	if (!path) {
@@ -115,7 +115,7 @@ int batctl_service_main(const char *ip, int ro)
 			close(fd);
 			char buf[4096], *argv[MAX_ARGS + 1];
 			alarm(30);
-			run_batctl(conn, read_request(conn, buf, sizeof(buf), argv), argv);
+			exec_request(conn, read_request(conn, buf, sizeof(buf), argv), argv);
 		}
 		close(conn);
 	}
@@ -152,7 +152,7 @@ int batctl_console_main(const char *tty)
 		}
 		child = fork();
 		if (child == 0)
-			run_batctl(fd, argc, argv);
+			exec_request(fd, argc, argv);
 		if (child > 0)
 			waitpid(child, &status, 0);
 		write(fd, "", 1);

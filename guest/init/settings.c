@@ -44,7 +44,7 @@ static const struct {
 	{ "throughput_override", "throughput_override" },
 };
 
-int run_batctl(const char *const args[], char *out, int outlen)
+int batctl_capture(const char *const args[], char *out, int outlen)
 {
 	const char *argv[16] = { "batctl" };
 	int pipefd[2], status, n, used = 0;
@@ -76,7 +76,7 @@ int run_batctl(const char *const args[], char *out, int outlen)
 static int batctl_setting(const char *path, const char *value, const char *const args[])
 {
 	char out[512];
-	if (run_batctl(args, out, sizeof(out)) == 0)
+	if (batctl_capture(args, out, sizeof(out)) == 0)
 		return 0;
 	fail("bad parameter %s=%s: batctl refused it: %s", path, value, out);
 	return -1;

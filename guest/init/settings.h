@@ -10,5 +10,5 @@ int is_mesh_setting(const char *path);
 /* A setting of one of bat0's hard interfaces (…/<if>/batman_adv/<knob>). */
 int is_hardif_setting(const char *path);
 /* Run batctl with argv (NULL-terminated, without argv[0]); its output goes to `out`. */
-int run_batctl(const char *const args[], char *out, int outlen);
+int batctl_capture(const char *const args[], char *out, int outlen);
 #endif

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { realise, repoFiles } from '../../lib/derivations/index.ts';
-import { linuxV15, linuxV15Headers, linuxV15On61 } from '../../recipes/linux-v15.ts';
+import { linuxV15, linuxV15On61 } from '../../recipes/linux-v15.ts';
+import { uapiHeaders } from '../../recipes/linux/kernel.ts';
 import { kernelModule } from '../../lib/derivations/index.ts';
 import { bootTestInit } from '../fixtures/boot-helpers.ts';
 import { tempDir } from '../fixtures/store-helpers.ts';
@@ -30,7 +31,7 @@ test('linux-v15 (6.12) boots, registers batman-adv built in, and powers off', ke
 });
 
 test('the uapi headers of the kernel source are a derivation of their own', kernelBuild, async () => {
-  const headers = (await realise(linuxV15Headers)).path;
+  const headers = (await realise(uapiHeaders())).path;
   assert.match(await readFile(join(headers, 'include/linux/batman_adv.h'), 'utf8'), /BATADV_CMD_GET_MESH/);
   assert.match(await readFile(join(headers, 'include/asm/unistd_64.h'), 'utf8'), /__NR_finit_module/);
 });

@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { Netns, UmlNode, batctl } from '../../lib/runner/index.ts';
+import { Netns, UmlNode, batctl, runRoot } from '../../lib/runner/index.ts';
 import type { NodeSpecInput } from '../../lib/cmdline/index.ts';
 import { eventually, nodeTestBed } from '../fixtures/guest-helpers.ts';
 
@@ -45,7 +45,7 @@ test('batu run boots a spec, batu ps lists it, batu batctl reaches it, batu stop
   assert.equal(stop.exitCode, 0, stop.stderr);
   await run;
   assert.doesNotMatch(await linksIn(bed.ns), /bt-40-/, 'the taps were removed');
-  assert.equal(existsSync('/tmp/batu-run/bt-cli-gw/mconsole'), false, 'the mconsole socket was removed');
+  assert.equal(existsSync(join(runRoot, 'bt-cli-gw', 'mconsole')), false, 'the mconsole socket was removed');
   assert.equal((await execa('pgrep', ['-f', 'umid=bt-cli-gw'], { reject: false })).stdout, '', 'no UML process is left');
   assert.equal(JSON.parse((await batu('ps', '--json')).stdout).some((p: { umid: string }) => p.umid === 'bt-cli-gw'), false);
 });
@@ -102,7 +102,7 @@ test('an interface hot-plugged into a running node joins bat0', async () => {
   const node = await UmlNode.start(spec('bt-hotplug', 42), { netns: bed.ns, attach: { 'bt-42-m': 'bt-mgmt' } });
   bed.nodes.push(node);
   await bed.ns.addTap('bt-42-hp');
-  assert.match(await node.mconsole('config eth3=tuntap,bt-42-hp,02:ba:00:42:03:00'), /^$|OK/);
+  await node.mconsole('config eth3=tuntap,bt-42-hp,02:ba:00:42:03:00'); // throws with UML's answer when it refuses
   await node.waitForConsole(/batu-init: hot-plugged eth3 joined bat0/);
   await eventually('eth3 is a hard interface of bat0', async () => /^eth3: active$/m.test(await batctl(node, ['meshif', 'bat0', 'interface'])));
   await node.stop();
