@@ -4,7 +4,7 @@
 // modules (/lib/modules/*.ko, loaded by the init before bat0 is made).
 import { fileURLToPath } from 'node:url';
 import { derivation, repoFiles, runRecipe, type Derivation } from '../lib/derivations/index.ts';
-import '../lib/rootfs/index.ts';
+import { initramfs } from '../lib/rootfs/index.ts';
 import { alfred } from './alfred.ts';
 import { batctl } from './batctl.ts';
 import { init } from './init.ts';
@@ -35,7 +35,7 @@ export function guestImage({ name = 'batu-image', modules = [] as Derivation[] }
       install -m 755 "$init/bin/init" "$out/root/init"
     `,
   });
-  return derivation({ name, version: '1', inputs: { tree }, builder: 'builtin:initramfs' });
+  return derivation({ name, version: '1', inputs: { tree }, builder: initramfs });
 }
 
 export const image = guestImage();

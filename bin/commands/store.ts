@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { add, deletePath, exportClosure, gc, importClosure, listPaths, listRoots, repair, verify } from '../../lib/derivations/index.ts';
+import { initramfs } from '../../lib/rootfs/index.ts';
 import { jsonOption, output, storeOf, storeOption, type Register } from './common.ts';
 
 type Options = { json?: boolean; store?: string };
@@ -29,7 +30,7 @@ export const register: Register = (program) => program.command('store').descript
   .addCommand(new Command('repair').description('rebuild or re-fetch damaged paths (verify names them)').argument('<path...>')
     .action(async (paths: string[]) => {
       for (const path of paths.map((p) => resolve(p))) {
-        const { was } = await repair(path);
+        const { was } = await repair(path, { builtins: [initramfs] });
         console.log(`repaired ${path} (was: ${was.slice(0, 5).join('; ') || 'intact'})`);
       }
     }))

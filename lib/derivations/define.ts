@@ -3,6 +3,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { computeManifest } from './manifest.ts';
+import { isBuiltin, type Builtin } from './builtins.ts';
 import {
   DebPackage, DebSource, DerivationFields, FixedSource, TreeSource, UrlSource, inputKey,
   type Derivation, type Input,
@@ -30,17 +31,23 @@ export function isDerivation(value: unknown): value is Derivation {
   return (value as Derivation | undefined)?.type === 'derivation';
 }
 
-type DerivationArgs = z.input<typeof DerivationFields> & { inputs?: Record<string, Input> };
+type DerivationArgs = Omit<z.input<typeof DerivationFields>, 'builder'> & {
+  inputs?: Record<string, Input>;
+  /** A bash script, or a builtin (lib/rootfs's initramfs …) run in the realiser's process. */
+  builder: string | Builtin;
+};
 
 export function derivation(args: DerivationArgs): Derivation {
-  const { inputs = {}, ...fields } = args;
+  const { inputs = {}, builder, ...fields } = args;
   const what = `derivation ${JSON.stringify(args.name)}`;
-  const parsed = parse(DerivationFields, fields, what);
+  const builtin = isBuiltin(builder) ? builder : undefined;
+  const parsed = parse(DerivationFields, { ...fields, builder: builtin ? `builtin:${builtin.name}` : builder }, what);
+  if (!builtin && parsed.builder.startsWith('builtin:')) throw new RecipeError(`bad recipe data in ${what}:\n  builder: pass the builtin itself, not its name ${JSON.stringify(parsed.builder)}`);
   for (const [key, input] of Object.entries(inputs)) {
     parse(inputKey, key, `${what}: inputs`);
     if (!isInput(input)) throw new RecipeError(`bad recipe data in ${what}:\n  inputs.${key}: expected a derivation or a source (debPackage, debSource, url, tree, repoFiles)`);
   }
-  return Object.freeze({ type: 'derivation' as const, ...parsed, inputs: Object.freeze({ ...inputs }) });
+  return Object.freeze({ type: 'derivation' as const, ...parsed, inputs: Object.freeze({ ...inputs }), ...(builtin ? { builtin } : {}) });
 }
 
 export function debPackage(args: Omit<z.input<typeof DebPackage>, 'type'>) {

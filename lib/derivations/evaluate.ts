@@ -2,7 +2,6 @@
 // Fixed-output sources hash by their declared sha256, so big sources are never read.
 import { join } from 'node:path';
 import { base32, canonical, sha256 } from './hash.ts';
-import { builtinOf } from './builtins.ts';
 import { prelude } from './sandbox.ts';
 import type { Derivation, FixedSource, Input } from './schema.ts';
 import { baseTools, resolveTools, type Tool } from './toolchain.ts';
@@ -55,7 +54,7 @@ export function derivationIdentity(drv: Derivation, tools: Tool[], inputHashes: 
     env: drv.env,
     tools: tools.map((t) => `${t.command}=${t.package}=${t.version}`).sort(),
     inputs: inputHashes,
-    builtin: builtinOf(drv.builder)?.identity,
+    builtin: drv.builtin?.identity,
   };
 }
 

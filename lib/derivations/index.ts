@@ -8,7 +8,7 @@ export { hashInput, storePath, closure, derivationIdentity } from './evaluate.ts
 export { realise, realiseAll, addRoot, type RealiseOptions, type RealiseResult } from './realise.ts';
 export { verify, gc, add, listRoots, referenceClosure } from './maintain.ts';
 export { exportClosure, importClosure, ImportError } from './transfer.ts';
-export { repair, deletePath, RepairError } from './repair.ts';
+export { repair, deletePath, RepairError, type RepairOptions } from './repair.ts';
 export { computeManifest, treeHash, type Manifest } from './manifest.ts';
 export { storeDir, listPaths, isValid, isUsable, sidecar, readManifest as readManifestOf, DamagedPathError } from './store.ts';
 export { runRecipe } from './cli.ts';
@@ -16,7 +16,7 @@ export { BuildError } from './sandbox.ts';
 export { FetchError } from './fetch.ts';
 export { stderrReporter, silentReporter, type Reporter } from './progress.ts';
 export { resolveTools, baseTools } from './toolchain.ts';
-export { registerBuiltin, type Builtin } from './builtins.ts';
+export { isBuiltin, type Builtin } from './builtins.ts';
 export { processAlive, acquireLock, type Lock } from './lock.ts';
 export { holdPaths, releaseHeldPaths, liveTempRoots } from './temproots.ts';
 export { pinned, readPinFile, checkPins, updatePins, PinFile, type PinStatus, type PinChange } from './pins.ts';

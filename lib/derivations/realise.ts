@@ -3,7 +3,6 @@
 import { constants, existsSync } from 'node:fs';
 import { access, chmod, mkdir, readdir, rename, rm, stat, symlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { builtinOf } from './builtins.ts';
 import { canonical } from './hash.ts';
 import { closure, hashInput, storePath, toolsOf } from './evaluate.ts';
 import { fetchSource } from './fetch.ts';
@@ -123,8 +122,7 @@ async function realiseOne(input: Input, path: string, store: string, report: Rep
       for (const [key, dep] of Object.entries(input.inputs)) inputPaths[key] = await storePath(dep, store);
       report(`building ${label}`);
       const progress = new BuildProgress(label, report, input.meta.progress);
-      const builtin = builtinOf(input.builder);
-      if (builtin) await builtin.build({ inputs: inputPaths, env: input.env, out });
+      if (input.builtin) await input.builtin.build({ inputs: inputPaths, env: input.env, out });
       else {
         out = await runBuilder({
           label, script: input.builder, scratch, progress, logFile: sidecar.log(path),

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { builtinOf } from './builtins.ts';
+import { builtinNamed, type Builtin } from './builtins.ts';
 import { fetchSource } from './fetch.ts';
 import { acquireLock } from './lock.ts';
 import { computeManifest, diffManifests, type Manifest } from './manifest.ts';
@@ -27,7 +27,13 @@ function checkStorePath(path: string): string {
 }
 
 /** Rebuild or re-fetch `path` from its .drv; the result replaces it only if it matches what was recorded. */
-export async function repair(path: string, options: { report?: Reporter } = {}): Promise<{ path: string; was: string[] }> {
+export interface RepairOptions {
+  report?: Reporter;
+  /** Builtins a path to repair may have been built by (a stored derivation names its builtin only). */
+  builtins?: Builtin[];
+}
+
+export async function repair(path: string, options: RepairOptions = {}): Promise<{ path: string; was: string[] }> {
   const report = options.report ?? stderrReporter;
   const store = dirname(checkStorePath(path));
   const drvText = await readFile(sidecar.drv(path), 'utf8').catch(() => {
@@ -52,7 +58,7 @@ export async function repair(path: string, options: { report?: Reporter } = {}):
       const { builder, env } = drv as unknown as Derivation;
       report(`repairing ${label}: building it again`);
       const progress = new BuildProgress(label, report);
-      const builtin = builtinOf(builder);
+      const builtin = builtinNamed(builder, options.builtins ?? []);
       if (builtin) await builtin.build({ inputs, env, out });
       else {
         out = await runBuilder({

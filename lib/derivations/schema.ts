@@ -1,6 +1,7 @@
 // The data a recipe is made of. zod is the single source of truth: every type here is
 // inferred from a schema, and a bad recipe fails with zod's path to the bad field.
 import { z } from 'zod';
+import type { Builtin } from './builtins.ts';
 
 export const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits (a sha256)');
 export const pathName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9+._~-]*$/, 'expected a name of letters, digits and + . _ ~ -');
@@ -67,6 +68,8 @@ export const DerivationFields = z.strictObject({
 export type Derivation = z.infer<typeof DerivationFields> & {
   type: 'derivation';
   inputs: Record<string, Input>;
+  /** The builtin that builds it (its builder then reads `builtin:<name>`). */
+  builtin?: Builtin;
 };
 export type Input = FixedSource | Derivation;
 

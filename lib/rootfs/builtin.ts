@@ -1,4 +1,4 @@
-// The `builtin:initramfs` builder: packs <tree>/root (a realised guest tree) into
+// The initramfs builtin builder: packs <tree>/root (a realised guest tree) into
 // $out/initramfs.cpio, and the same tree as $out/root for the shared hostfs mode.
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -6,7 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { execa } from 'execa';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { registerBuiltin } from '../derivations/index.ts';
+import type { Builtin } from '../derivations/index.ts';
 import { packInitramfs } from './cpio.ts';
 import { baseEntries } from './entries.ts';
 import { entriesFromDirectory } from './tree.ts';
@@ -28,7 +28,9 @@ const identity = createHash('sha256').update(JSON.stringify({
   cpioStream: cpioStream.version,
 })).digest('hex');
 
-registerBuiltin('initramfs', {
+/** The `initramfs` builder: a derivation with `builder: initramfs` packs its `tree` input. */
+export const initramfs: Builtin = {
+  name: 'initramfs',
   identity,
   async build({ inputs, out }) {
     const tree = join(inputs.tree, 'root');
@@ -40,4 +42,4 @@ registerBuiltin('initramfs', {
     // links into the tree cost no space.
     await execa('cp', ['-al', tree, join(out, 'root')]);
   },
-});
+};

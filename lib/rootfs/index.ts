@@ -1,5 +1,5 @@
 // lib/rootfs: guest file trees from store paths, packed as a newc initramfs.
-import './builtin.ts';
+export { initramfs } from './builtin.ts';
 export { packInitramfs } from './cpio.ts';
 export { completeTree, baseEntries, type RootfsEntry } from './entries.ts';
 export { entriesFromDirectory } from './tree.ts';
