@@ -4,6 +4,7 @@
  * run_batctl_console: the same requests on a console (/dev/tty1 = UML's con1, a pipe to the
  * host), one after another; each answer ends with a NUL byte. For nodes with no network
  * path to the host (rootless meshes). run_batctl_wrapper=ro: only requests that read. */
+#include "contract.h"
 #include "batctl_service.h"
 #include "log.h"
 
@@ -97,13 +98,13 @@ static void exec_request(int out, int argc, char **argv)
 int batctl_service_main(const char *ip, int ro)
 {
 	read_only = ro;
-	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons(12000) };
+	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons(BATU_PORT_BATCTL) };
 	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || inet_pton(AF_INET, ip, &addr.sin_addr) != 1)
 		return 1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) || listen(fd, 16)) {
-		fail("batctl service cannot listen on %s:12000", ip);
+		fail("batctl service cannot listen on %s:%d", ip, BATU_PORT_BATCTL);
 		return 1;
 	}
 	signal(SIGCHLD, SIG_IGN);	/* connections' children reap themselves */

@@ -1,5 +1,6 @@
 /* batu's init: PID 1 of a UML guest. Mount, configure from the kernel command line,
  * supervise the daemons, reap, power off. Boring on purpose. */
+#include "contract.h"
 #include "batctl_service.h"
 #include "cmdline.h"
 #include "log.h"
@@ -23,7 +24,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define ALFRED_SOCKET "/run/alfred.sock"
 
 int batu_errors;
 static struct batu_config cfg;
@@ -262,7 +262,7 @@ static void start_services(char *self)
 	}
 	if (cfg.run_u9fs && cfg.has_service_ip) {
 		struct service *s = add_service("u9fs");
-		snprintf(listen, sizeof(listen), "%s:564", service_ip);
+		snprintf(listen, sizeof(listen), "%s:%d", service_ip, BATU_PORT_9P);
 		const char *rw[] = { "/usr/sbin/u9fs", "-l", listen, NULL };
 		const char *ro[] = { "/usr/sbin/u9fs", "-r", "-l", listen, NULL };
 		if (cfg.run_u9fs == 2)
@@ -273,16 +273,16 @@ static void start_services(char *self)
 	if (cfg.alfred != BATU_ALFRED_OFF) {
 		struct service *s = add_service("alfred");
 		wait_for_link_local("bat0br");
-		const char *argv[] = { "/usr/sbin/alfred", "-i", "bat0br", "-b", "bat0", "-u", ALFRED_SOCKET,
+		const char *argv[] = { "/usr/sbin/alfred", "-i", "bat0br", "-b", "bat0", "-u", BATU_ALFRED_SOCKET,
 			cfg.alfred == BATU_ALFRED_MASTER ? "-m" : NULL, NULL };
 		memcpy(s->argv, argv, sizeof(argv));
 		s = add_service("batadv-vis");
-		const char *vis[] = { "/usr/sbin/batadv-vis", "-i", "bat0", "-s", "-u", ALFRED_SOCKET, NULL };
+		const char *vis[] = { "/usr/sbin/batadv-vis", "-i", "bat0", "-s", "-u", BATU_ALFRED_SOCKET, NULL };
 		memcpy(s->argv, vis, sizeof(vis));
 		if (cfg.has_service_ip) {
 			s = add_service("socat");
-			snprintf(socat_listen, sizeof(socat_listen), "TCP-LISTEN:16962,bind=%s,reuseaddr,fork", service_ip);
-			const char *so[] = { "/usr/bin/socat", socat_listen, "UNIX-CLIENT:" ALFRED_SOCKET, NULL };
+			snprintf(socat_listen, sizeof(socat_listen), "TCP-LISTEN:%d,bind=%s,reuseaddr,fork", BATU_PORT_ALFRED, service_ip);
+			const char *so[] = { "/usr/bin/socat", socat_listen, "UNIX-CLIENT:" BATU_ALFRED_SOCKET, NULL };
 			memcpy(s->argv, so, sizeof(so));
 		}
 	}
@@ -310,14 +310,14 @@ static void wait_for_listeners(void)
 	unsigned int ports[3];
 	int n = 0;
 	if (cfg.run_batctl_wrapper && cfg.has_service_ip)
-		ports[n++] = 12000;
+		ports[n++] = BATU_PORT_BATCTL;
 	if (cfg.run_u9fs && cfg.has_service_ip)
-		ports[n++] = 564;
+		ports[n++] = BATU_PORT_9P;
 	if (cfg.alfred != BATU_ALFRED_OFF && cfg.has_service_ip)
-		ports[n++] = 16962;
-	for (int tries = 0; cfg.alfred != BATU_ALFRED_OFF && access(ALFRED_SOCKET, F_OK); tries++) {
+		ports[n++] = BATU_PORT_ALFRED;
+	for (int tries = 0; cfg.alfred != BATU_ALFRED_OFF && access(BATU_ALFRED_SOCKET, F_OK); tries++) {
 		if (tries >= 150) {
-			fail("alfred has not made %s after 3 s", ALFRED_SOCKET);
+			fail("alfred has not made %s after 3 s", BATU_ALFRED_SOCKET);
 			break;
 		}
 		usleep(20000);

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, writeFile, chmod } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { basename, join, resolve, sep } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
@@ -23,6 +23,12 @@ export const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
  */
 export function storeDir(store?: string): string {
   return resolve(store ?? process.env.BATU_STORE ?? defaultStore());
+}
+
+/** The store a store path (or a file inside one) lies in; undefined for any other path. */
+export function storeOf(path: string): string | undefined {
+  for (let p = resolve(path); p !== dirname(p); p = dirname(p)) if (storeName.test(basename(p))) return dirname(p);
+  return undefined;
 }
 
 export function defaultStore(): string {

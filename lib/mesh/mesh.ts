@@ -8,7 +8,7 @@
 // restored and changed, nodes killed, restarted and added while the mesh runs.
 import { randomBytes } from 'node:crypto';
 import { parseSpec, renderInterface, type Interface, type NodeSpec } from '../cmdline/index.ts';
-import { Netns, UmlNode, WireServer, guestCommand, hostTaps, type StartOptions } from '../runner/index.ts';
+import { Netns, UmlNode, WireServer, guestCommand, helperStore, hostTaps, type StartOptions } from '../runner/index.ts';
 import type { Reporter } from '../derivations/index.ts';
 import { netemCommand, propertiesOf } from './netem.ts';
 import { Topology, type LinkProperties, type TopologyInput } from './topology.ts';
@@ -65,7 +65,7 @@ export class Mesh {
     const netns = backend === 'bridge' ? await Netns.create('bt') : undefined;
     let mesh: Mesh | undefined;
     try {
-      const wire = socketpairs ? await WireServer.start() : undefined;
+      const wire = socketpairs ? await WireServer.start(helperStore(options.kernel)) : undefined;
       mesh = new Mesh(topology, options, netns, wire, netns?.name ?? `bt-${randomBytes(3).toString('hex')}`);
       if (netns) {
         await netns.addBridge('btmgmt', '192.168.254.254/16');

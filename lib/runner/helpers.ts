@@ -1,23 +1,30 @@
 // Small host-side C helpers (helpers/*.c beside this file), built through the store on first use:
-// tapfd opens taps as descriptors, fdwire hands out socketpair links between nodes. A gc
-// root keeps them: `store gc` between two meshes must not take them from under the next one.
+// tapfd opens taps as descriptors, fdwire hands out socketpair links between nodes. They are
+// built into the store the caller names (the one its kernel comes from) under a gc root:
+// `store gc` between two meshes must not take them from under the next one.
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hostC, realise, repoFiles, silentReporter, type Derivation } from '../derivations/index.ts';
+import { hostC, realise, repoFiles, silentReporter, storeDir, storeOf } from '../derivations/index.ts';
 
 export type Helper = 'tapfd' | 'fdwire';
-let built: Promise<string> | undefined;
+const built = new Map<string, Promise<string>>();
 
-async function helpersDerivation(): Promise<Derivation> {
-  return hostC({
-    name: 'batu-host-helpers',
-    src: await repoFiles('batu-host-helpers-src', fileURLToPath(new URL('./helpers', import.meta.url))),
-    programs: { 'bin/tapfd': 'tapfd.c', 'bin/fdwire': 'fdwire.c' },
-  });
-}
+const helpers = async () => hostC({
+  name: 'batu-host-helpers',
+  src: await repoFiles('batu-host-helpers-src', fileURLToPath(new URL('./helpers', import.meta.url))),
+  programs: { 'bin/tapfd': 'tapfd.c', 'bin/fdwire': 'fdwire.c' },
+});
 
-/** Path of a helper binary. */
-export async function helperBinary(name: Helper): Promise<string> {
-  built ??= helpersDerivation().then((d) => realise(d, { root: 'batu-host-helpers', report: silentReporter })).then((r) => r.path);
-  return join(await built, 'bin', name);
+/** The store helpers for a node go to: its kernel's, else the default one. */
+export const helperStore = (kernel?: string) => (kernel && storeOf(kernel)) || storeDir();
+
+/** Path of a helper binary, built into `store` if it is not there yet. */
+export async function helperBinary(name: Helper, store: string): Promise<string> {
+  let path = built.get(store);
+  if (!path) {
+    path = helpers().then((d) => realise(d, { store, root: 'batu-host-helpers', report: silentReporter })).then((r) => r.path);
+    built.set(store, path);
+    path.catch(() => built.delete(store));
+  }
+  return join(await path, 'bin', name);
 }

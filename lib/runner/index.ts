@@ -1,10 +1,14 @@
 // lib/runner: start, stop and observe UML nodes.
 export { bootToPowerOff, umlCommand, guestMemoryDir, type BootResult } from './boot.ts';
-export { UmlNode, NodeError, hostTaps, runRoot, listNodes, type StartOptions, type ReadySummary, type RunningNode } from './node.ts';
+export { UmlNode, NodeError, type StartOptions, type ReadySummary } from './node.ts';
+export { hostTaps } from './descriptors.ts';
+export { runRoot, listNodes, reapDeadNodes, type RunningNode } from './registry.ts';
+export { powerOff, powerOffRunning, type PowerControl } from './power.ts';
 export { Netns, listNamespaces } from './netns.ts';
 export { mconsole, mconsoleSocket } from './mconsole.ts';
 export { ConsoleChannel } from './console-channel.ts';
 export { WireServer } from './wire.ts';
-export { helperBinary, type Helper } from './helpers.ts';
+export { helperBinary, helperStore, type Helper } from './helpers.ts';
 export { visualize, visFormats, type VisFormat } from './vis.ts';
 export { batctl, guestCommand, batctlJson, alfredBridge, readGuestFile, listGuestDir, getGuestFile, putGuestFile, type AlfredBridge, type NodeRef } from './services.ts';
+export { servicePorts } from './contract.ts';

@@ -1,22 +1,22 @@
 // A running UML node: taps made for it, the UML process, its console log, its ready
 // summary; stop() halts it and removes everything that was made for it.
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { chown, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type ResultPromise } from 'execa';
 import { processAlive } from '../derivations/index.ts';
-import { checkCommandLine, render, parseSpec, type NodeSpec, type NodeSpecInput, type Interface } from '../cmdline/index.ts';
+import { checkCommandLine, render, parseSpec, type NodeSpec, type NodeSpecInput } from '../cmdline/index.ts';
 import { guestMemoryDir, umlCommand } from './boot.ts';
 import { mconsole, mconsoleSocket } from './mconsole.ts';
-import { helperBinary } from './helpers.ts';
+import { descriptors, fdInterfaces, hostTaps } from './descriptors.ts';
+import { powerOff } from './power.ts';
+import { listNodes, reapDeadNodesOnce, runRoot } from './registry.ts';
 import { Netns } from './netns.ts';
 import { ConsoleChannel } from './console-channel.ts';
 
-/** Our run state; per user, so an unprivileged user's nodes never need root's directory. */
-export const runRoot = process.env.BATU_RUN_DIR ?? (process.getuid?.() === 0 ? '/tmp/batu-run' : `/tmp/batu-run-${process.getuid?.()}`);
 
 export interface ReadySummary {
   interfaces: { name: string; role: 'management' | 'bat0-tap' | 'hard'; mac: string; mtu: number }[];
@@ -57,38 +57,6 @@ export interface StartOptions {
 }
 
 export class NodeError extends Error {}
-
-/** Host devices a spec's interfaces use: taps to create (tuntap, vector tap/hybrid). */
-export function hostTaps(spec: NodeSpec): { name: string; mtu?: number }[] {
-  const ifaces = [spec.management, spec.bat0Tap, ...spec.hard].filter((i): i is Interface => !!i);
-  return ifaces.flatMap((i) => {
-    if (i.driver === 'tuntap') return [{ name: i.tap }];
-    if (i.transport === 'tap' || i.transport === 'hybrid') return [{ name: i.ifname, mtu: i.mtu }];
-    return [];
-  });
-}
-
-/** The spec's interfaces on inherited descriptors (vector transport=fd). */
-const fdInterfaces = (spec: NodeSpec) =>
-  [spec.management, spec.bat0Tap, ...spec.hard].filter((i): i is Extract<Interface, { transport: 'fd' }> => i?.driver === 'vector' && i.transport === 'fd');
-
-/**
- * The helpers that open a node's descriptors before UML starts (taps by tapfd, socketpair
- * links by fdwire; each execs the next), and the descriptor for its batctl console: one
- * above every descriptor the links use.
- */
-async function descriptors(spec: NodeSpec, options: StartOptions): Promise<{ openers: string[]; consoleFd?: number }> {
-  const taps = Object.entries(options.tapFds ?? {});
-  const wires = Object.entries(options.wire?.fds ?? {});
-  // A tap for an offload interface is opened with virtio-net headers (tapfd's ",vnet").
-  const vnet = new Set(fdInterfaces(spec).filter((i) => i.offload).map((i) => String(i.fd)));
-  const openers = [
-    ...(taps.length ? [await helperBinary('tapfd'), ...taps.map(([fd, tap]) => `${fd}=${tap}${vnet.has(fd) ? ',vnet' : ''}`), '--'] : []),
-    ...(wires.length ? [await helperBinary('fdwire'), 'exec', options.wire!.server, ...wires.map(([fd, [pair, end]]) => `${fd}=${pair}:${end}`), '--'] : []),
-  ];
-  const used = [2, ...fdInterfaces(spec).map((i) => i.fd), ...[...taps, ...wires].map(([fd]) => Number(fd))];
-  return { openers, consoleFd: spec.batctlConsole ? Math.max(...used) + 1 : undefined };
-}
 
 export class UmlNode {
   ready!: ReadySummary;
@@ -140,7 +108,7 @@ export class UmlNode {
     // Ours (console log, pid, spec), apart from UML's own <uml_dir>/<umid>/ which it manages.
     const runDir = join(runRoot, 'nodes', spec.umid);
     // Taps and namespaces of runs that were killed: once per process (its own nodes clean up after themselves).
-    await (reapedOnce ??= reapDeadNodes());
+    await reapDeadNodesOnce();
     const previous = await readFile(join(runDir, 'pid'), 'utf8').catch(() => undefined);
     if (previous && processAlive(Number(previous))) throw new NodeError(`umid ${spec.umid} is already running (pid ${previous}); umids must be unique`);
     await rm(runDir, { recursive: true, force: true });
@@ -228,19 +196,15 @@ export class UmlNode {
     return mconsole(this.mconsoleSocket, command, { netnsPrefix: this.netns?.prefix });
   }
 
-  /** A clean power-off (ctrl-alt-del → init), then mconsole halt, SIGTERM, SIGKILL. */
+  /** A clean power-off (power.ts: ctrl-alt-del → init, then halt, SIGTERM, SIGKILL), then the cleanup. */
   async stop(): Promise<void> {
     if (this.state === 'running' || this.state === 'starting') {
       this.state = 'stopped';
-      const steps: [() => Promise<unknown>, number][] = [
-        [() => this.mconsole('cad'), 5000],
-        [() => this.mconsole('halt'), 3000],
-        [async () => this.signal('SIGTERM'), 2000],
-      ];
-      for (const [step, wait] of steps) {
-        await step().catch(() => {});
-        if (await Promise.race([this.exited.then(() => true), sleep(wait).then(() => false)])) break;
-      }
+      await powerOff({
+        mconsole: (command) => this.mconsole(command),
+        signal: (sig) => this.signal(sig),
+        waitGone: (ms) => Promise.race([this.exited.then(() => true), sleep(ms).then(() => false)]),
+      });
     }
     await this.kill();
   }
@@ -275,54 +239,10 @@ export class UmlNode {
   }
 }
 
-export interface RunningNode { umid: string; pid: number; netns?: Netns; spec: NodeSpec; serviceIp?: string; runDir: string; umlDir: string }
-
-let reapedOnce: Promise<string[]> | undefined;
-
-interface NodeRecord { umid: string; pid: number; netns?: string; ownsNetns?: boolean; taps?: string[]; spec: NodeSpec; umlDir: string }
-
-/**
- * Remove what nodes whose process died (kill -9 of their runner) left behind: their taps,
- * the namespace made for them, UML's directory and the record. Their console log stays.
- */
-export async function reapDeadNodes(): Promise<string[]> {
-  const dir = join(runRoot, 'nodes');
-  const reaped: string[] = [];
-  for (const umid of await readdir(dir).catch(() => [] as string[])) {
-    const text = await readFile(join(dir, umid, 'node.json'), 'utf8').catch(() => undefined);
-    if (!text) continue;
-    const record = JSON.parse(text) as NodeRecord;
-    if (processAlive(record.pid)) continue;
-    const ns = record.netns ? Netns.existing(record.netns) : undefined;
-    if (ns && record.ownsNetns) await ns.delete();
-    else for (const tap of record.taps ?? []) await ns?.deleteLink(tap);
-    await rm(join(record.umlDir, umid), { recursive: true, force: true });
-    await rm(join(dir, umid, 'node.json'), { force: true });
-    await rm(join(dir, umid, 'pid'), { force: true });
-    reaped.push(umid);
-  }
-  return reaped;
-}
-
 /** Why a tap cannot be made: a live node's, or a device something else holds. */
 async function tapInTheWay(ns: Netns, tap: string, cause: Error): Promise<Error> {
   const owner = (await listNodes()).find((n) => n.netns?.name === ns.name && hostTaps(n.spec).some((t) => t.name === tap));
   return new NodeError(owner
     ? `tap ${tap} in namespace ${ns.name} belongs to the running node ${owner.umid} (pid ${owner.pid}); stop it first (batu stop ${owner.umid})`
     : `tap ${tap} in namespace ${ns.name} exists and something holds it open (${cause.message.split('\n').pop()}); remove it with: ip -n ${ns.name} link del ${tap}`);
-}
-
-/** Nodes started by any batu process on this machine that are still alive (dead ones are reaped first). */
-export async function listNodes(): Promise<RunningNode[]> {
-  await reapDeadNodes();
-  const dir = join(runRoot, 'nodes');
-  const found: RunningNode[] = [];
-  for (const umid of await readdir(dir).catch(() => [] as string[])) {
-    const text = await readFile(join(dir, umid, 'node.json'), 'utf8').catch(() => undefined);
-    if (!text) continue;
-    const { pid, netns, spec, umlDir } = JSON.parse(text) as { pid: number; netns?: string; spec: NodeSpec; umlDir: string };
-    if (!processAlive(pid)) continue;
-    found.push({ umid, pid, spec, umlDir, netns: netns ? Netns.existing(netns) : undefined, serviceIp: spec.serviceIp?.split('/')[0], runDir: join(dir, umid) });
-  }
-  return found;
 }

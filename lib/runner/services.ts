@@ -9,6 +9,7 @@ import type { Netns } from './netns.ts';
 import type { NodeSpec } from '../cmdline/index.ts';
 import type { ConsoleChannel } from './console-channel.ts';
 import { NinePClient } from './ninep.ts';
+import { servicePorts } from './contract.ts';
 
 /** What the clients need of a node: a running UmlNode, or one found by listNodes(). */
 export interface NodeRef { spec: NodeSpec; netns?: Netns; serviceIp?: string; batctlConsole?: ConsoleChannel }
@@ -39,7 +40,7 @@ export async function guestCommand(node: NodeRef, program: 'batctl' | 'tc', args
     throw new Error(`node ${node.spec.umid} has no batctl service here (batctlWrapper: true, or batctlConsole for a node this process started)`);
   }
   const request = Buffer.from([program, ...args].map((a) => `${a}\0`).join('') + '\0');
-  const { stdout } = await inNodeNetns(node, 'socat', ['-t', '10', '-', `TCP:${serviceIp(node, 'batctl')}:12000`], { input: request });
+  const { stdout } = await inNodeNetns(node, 'socat', ['-t', '10', '-', `TCP:${serviceIp(node, 'batctl')}:${servicePorts.batctl}`], { input: request });
   return String(stdout);
 }
 
@@ -56,7 +57,7 @@ export interface AlfredBridge { socket: string; close(): Promise<void> }
 /** A host unix socket for alfred/batadv-vis clients, forwarded to the guest's alfred. */
 export async function alfredBridge(node: NodeRef, socket: string): Promise<AlfredBridge> {
   if (node.spec.alfred === 'off') throw new Error(`node ${node.spec.umid} does not run alfred`);
-  const args = [`UNIX-LISTEN:${socket},fork,unlink-early`, `TCP:${serviceIp(node, 'alfred')}:16962`];
+  const args = [`UNIX-LISTEN:${socket},fork,unlink-early`, `TCP:${serviceIp(node, 'alfred')}:${servicePorts.alfred}`];
   const proc = spawnInNodeNetns(node, 'socat', args);
   for (let i = 0; i < 100 && !existsSync(socket); i++) await sleep(20);
   return { socket, close: async () => { proc.kill('SIGTERM'); await proc; await execa('rm', ['-f', socket]); } };
@@ -65,20 +66,20 @@ export async function alfredBridge(node: NodeRef, socket: string): Promise<Alfre
 /** Read a guest file over 9P with diod's userspace client (no kernel 9p needed). */
 export async function readGuestFile(node: NodeRef, path: string, aname = '/'): Promise<string> {
   if (!node.spec.u9fs) throw new Error(`node ${node.spec.umid} does not run the 9P server (u9fs: true)`);
-  const { stdout } = await inNodeNetns(node, 'diodcat', ['-t', '10', '-s', `${serviceIp(node, '9P')}:564`, '-a', aname, path]);
+  const { stdout } = await inNodeNetns(node, 'diodcat', ['-t', '10', '-s', `${serviceIp(node, '9P')}:${servicePorts.ninep}`, '-a', aname, path]);
   return String(stdout);
 }
 
 export async function listGuestDir(node: NodeRef, path: string, aname = '/'): Promise<string[]> {
   if (!node.spec.u9fs) throw new Error(`node ${node.spec.umid} does not run the 9P server (u9fs: true)`);
-  const { stdout } = await inNodeNetns(node, 'diodls', ['-t', '10', '-s', `${serviceIp(node, '9P')}:564`, '-a', aname, path]);
+  const { stdout } = await inNodeNetns(node, 'diodls', ['-t', '10', '-s', `${serviceIp(node, '9P')}:${servicePorts.ninep}`, '-a', aname, path]);
   return String(stdout).split('\n').filter(Boolean).sort();
 }
 
 /** A 9P session with the guest's u9fs over socat in the node's namespace; closed after `use`. */
 async function withNineP<T>(node: NodeRef, aname: string, use: (client: NinePClient, root: number) => Promise<T>): Promise<T> {
   if (!node.spec.u9fs) throw new Error(`node ${node.spec.umid} does not run the 9P server (u9fs: true)`);
-  const proc = spawnInNodeNetns(node, 'socat', ['-', `TCP:${serviceIp(node, '9P')}:564`], { buffer: false });
+  const proc = spawnInNodeNetns(node, 'socat', ['-', `TCP:${serviceIp(node, '9P')}:${servicePorts.ninep}`], { buffer: false });
   let timer: NodeJS.Timeout | undefined;
   try {
     const client = new NinePClient(proc.stdout!, proc.stdin!);

@@ -10,10 +10,11 @@ import { helperBinary } from './helpers.ts';
 export class WireServer {
   private constructor(readonly socket: string, private readonly dir: string, private readonly process: ResultPromise) {}
 
-  static async start(): Promise<WireServer> {
+  /** `store`: where the fdwire helper is (or is built), e.g. helperStore(kernel). */
+  static async start(store: string): Promise<WireServer> {
     const dir = await mkdtemp(join(tmpdir(), 'batu-wire-'));
     const socket = join(dir, 'wire.sock');
-    const proc = execa(await helperBinary('fdwire'), ['serve', socket], { reject: false, stdin: 'ignore' });
+    const proc = execa(await helperBinary('fdwire', store), ['serve', socket], { reject: false, stdin: 'ignore' });
     const ready = await new Promise<boolean>((resolve) => {
       proc.stdout!.once('data', () => resolve(true));
       void proc.then(() => resolve(false));
