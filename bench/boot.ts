@@ -15,12 +15,32 @@ const ORIG_INTERVAL = 100; // ms; batman-adv's default is 1000
 /** 'batctl': the batctl service only; 'all': also alfred (+ batadv-vis, socat) and the 9P server. */
 type Services = 'batctl' | 'all' | 'no-9p';
 
-function spec(paths: { kernel: string; image: string }, k: number, mem: string, rootfs: 'initramfs' | 'hostfs', services: Services): NodeSpecInput {
+function spec(
+  paths: { kernel: string; image: string },
+  k: number,
+  mem: string,
+  rootfs: 'initramfs' | 'hostfs',
+  services: Services,
+): NodeSpecInput {
   return {
-    ...paths, umid: `bt-bench-${k}`, mem, rootfs, serviceIp: `192.168.254.${k}/24`, batctlWrapper: true,
-    ...(services !== 'batctl' ? { alfred: 'slave' as const } : {}), ...(services === 'all' ? { u9fs: true } : {}),
-    management: { driver: 'tuntap', tap: `btb${k}m` }, bat0Tap: { driver: 'tuntap', tap: `btb${k}b` },
-    hard: [{ driver: 'vector', transport: 'tap', ifname: `btb${k}h`, mac: `02:ba:00:${k.toString(16).padStart(2, '0')}:02:00` }],
+    ...paths,
+    umid: `bt-bench-${k}`,
+    mem,
+    rootfs,
+    serviceIp: `192.168.254.${k}/24`,
+    batctlWrapper: true,
+    ...(services !== 'batctl' ? { alfred: 'slave' as const } : {}),
+    ...(services === 'all' ? { u9fs: true } : {}),
+    management: { driver: 'tuntap', tap: `btb${k}m` },
+    bat0Tap: { driver: 'tuntap', tap: `btb${k}b` },
+    hard: [
+      {
+        driver: 'vector',
+        transport: 'tap',
+        ifname: `btb${k}h`,
+        mac: `02:ba:00:${k.toString(16).padStart(2, '0')}:02:00`,
+      },
+    ],
     mesh: { orig_interval: ORIG_INTERVAL },
   };
 }
@@ -47,7 +67,13 @@ export async function nodePss(node: { pid?: number }): Promise<number> {
   return kib / 1024;
 }
 
-async function bootRound(paths: { kernel: string; image: string }, count: number, mem: string, rootfs: 'initramfs' | 'hostfs' = 'initramfs', services: Services = 'batctl') {
+async function bootRound(
+  paths: { kernel: string; image: string },
+  count: number,
+  mem: string,
+  rootfs: 'initramfs' | 'hostfs' = 'initramfs',
+  services: Services = 'batctl',
+) {
   const ns = await Netns.create('bt');
   const nodes: UmlNode[] = [];
   try {
@@ -55,20 +81,34 @@ async function bootRound(paths: { kernel: string; image: string }, count: number
     await ns.addBridge('btmesh');
     const attach = (k: number) => ({ [`btb${k}m`]: 'btmgmt', [`btb${k}h`]: 'btmesh' });
     const t0 = performance.now();
-    nodes.push(...await Promise.all(Array.from({ length: count }, (_, i) => UmlNode.start(spec(paths, i + 1, mem, rootfs, services), { netns: ns, attach: attach(i + 1) }))));
+    nodes.push(
+      ...(await Promise.all(
+        Array.from({ length: count }, (_, i) =>
+          UmlNode.start(spec(paths, i + 1, mem, rootfs, services), { netns: ns, attach: attach(i + 1) }),
+        ),
+      )),
+    );
     const ready = nodes.map((n) => (n.timing.ready! - n.timing.spawned) / 1000);
     // First neighbour: every node has seen some other node's OGMs.
-    const firstNeighbour = await Promise.all(nodes.map(async (n) => {
-      // Bounded: a mesh that never forms fails the bench instead of hanging it.
-      while (performance.now() - n.timing.spawned < 60_000) {
-        if ((await batctlJson<unknown[]>(n, 'neighbors_json')).length > 0) return (performance.now() - n.timing.spawned) / 1000;
-        await sleep(10);
-      }
-      throw new Error(`${n.spec.umid} saw no batman-adv neighbour within 60 s`);
-    }));
+    const firstNeighbour = await Promise.all(
+      nodes.map(async (n) => {
+        // Bounded: a mesh that never forms fails the bench instead of hanging it.
+        while (performance.now() - n.timing.spawned < 60_000) {
+          if ((await batctlJson<unknown[]>(n, 'neighbors_json')).length > 0)
+            return (performance.now() - n.timing.spawned) / 1000;
+          await sleep(10);
+        }
+        throw new Error(`${n.spec.umid} saw no batman-adv neighbour within 60 s`);
+      }),
+    );
     await sleep(3000); // idle, converged
     const pss = await Promise.all(nodes.map(nodePss));
-    return { ready_s: Math.max(...ready), first_neighbour_s: Math.max(...firstNeighbour), all_s: (performance.now() - t0) / 1000, pss_mib: pss.reduce((a, b) => a + b, 0) / count };
+    return {
+      ready_s: Math.max(...ready),
+      first_neighbour_s: Math.max(...firstNeighbour),
+      all_s: (performance.now() - t0) / 1000,
+      pss_mib: pss.reduce((a, b) => a + b, 0) / count,
+    };
   } finally {
     await Promise.all(nodes.map((n) => n.stop()));
     await ns.delete();
@@ -76,7 +116,9 @@ async function bootRound(paths: { kernel: string; image: string }, count: number
 }
 
 export async function benchBoot(): Promise<Record<string, number | string>> {
-  const { paths: [kernel, guest] } = await realiseAll([linuxV15, image], { report: silentReporter });
+  const {
+    paths: [kernel, guest],
+  } = await realiseAll([linuxV15, image], { report: silentReporter });
   const paths = { kernel, image: guest };
   // A neighbour needs a second node: the "1 node" round is a pair.
   const pair = await bootRound(paths, 2, '64M');
@@ -88,11 +130,16 @@ export async function benchBoot(): Promise<Record<string, number | string>> {
   const no9p = await bootRound(paths, 10, '24M', 'hostfs', 'no-9p');
   return {
     orig_interval_ms: ORIG_INTERVAL,
-    ready_s: pair.ready_s, first_neighbour_s: pair.first_neighbour_s,
-    ready_10_s: ten.ready_s, first_neighbour_10_s: ten.first_neighbour_s,
-    pss_mib_per_node_initramfs_64M: ten.pss_mib, pss_mib_per_node_batctl_only: small.pss_mib, mem_smallest: 'hostfs 24M',
+    ready_s: pair.ready_s,
+    first_neighbour_s: pair.first_neighbour_s,
+    ready_10_s: ten.ready_s,
+    first_neighbour_10_s: ten.first_neighbour_s,
+    pss_mib_per_node_initramfs_64M: ten.pss_mib,
+    pss_mib_per_node_batctl_only: small.pss_mib,
+    mem_smallest: 'hostfs 24M',
     // The goal's measure: every service on (batctl, alfred + batadv-vis + socat, the 9P server).
-    pss_mib_per_node: all.pss_mib, pss_mib_per_node_without_9p: no9p.pss_mib,
+    pss_mib_per_node: all.pss_mib,
+    pss_mib_per_node_without_9p: no9p.pss_mib,
     ready_10_hostfs_s: small.ready_s,
   };
 }

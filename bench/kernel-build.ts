@@ -12,7 +12,11 @@ import { sidecar } from '../lib/derivations/store.ts';
 import { linuxV15 } from '../recipes/linux-v15.ts';
 import { printResults } from './report.ts';
 
-const seconds = async (work: () => Promise<unknown>) => { const t = performance.now(); await work(); return (performance.now() - t) / 1000; };
+const seconds = async (work: () => Promise<unknown>) => {
+  const t = performance.now();
+  await work();
+  return (performance.now() - t) / 1000;
+};
 
 export async function benchKernelBuild(): Promise<Record<string, number>> {
   const work = await mkdtemp(join(tmpdir(), 'batu-bench-kernel-'));
@@ -21,14 +25,25 @@ export async function benchKernelBuild(): Promise<Record<string, number>> {
     // The recipe's own inputs (the source .deb, config, patches), realised before the clock
     // starts, as the store's fetch is not timed either; then the recipe's own builder, by bash.
     const keys = Object.keys(linuxV15.inputs);
-    const { paths } = await realiseAll(keys.map((k) => linuxV15.inputs[k]), { store, report: silentReporter });
+    const { paths } = await realiseAll(
+      keys.map((k) => linuxV15.inputs[k]),
+      { store, report: silentReporter },
+    );
     const env = {
-      ...Object.fromEntries(keys.map((k, i) => [k, paths[i]])), ...linuxV15.env,
-      out: join(work, 'out'), BATU_CORES: String(cpus().length), LC_ALL: 'C', TZ: 'UTC',
+      ...Object.fromEntries(keys.map((k, i) => [k, paths[i]])),
+      ...linuxV15.env,
+      out: join(work, 'out'),
+      BATU_CORES: String(cpus().length),
+      LC_ALL: 'C',
+      TZ: 'UTC',
     };
-    const plain = await seconds(() => execa('bash', ['-c', `${prelude}\n${linuxV15.builder}`], { cwd: work, env, stdout: 'ignore', stderr: 'ignore' }));
+    const plain = await seconds(() =>
+      execa('bash', ['-c', `${prelude}\n${linuxV15.builder}`], { cwd: work, env, stdout: 'ignore', stderr: 'ignore' }),
+    );
     let path = '';
-    const viaStore = await seconds(async () => { path = (await realise(linuxV15, { store, report: silentReporter })).path; });
+    const viaStore = await seconds(async () => {
+      path = (await realise(linuxV15, { store, report: silentReporter })).path;
+    });
     const phases = phaseSeconds(await readFile(sidecar.log(path), 'utf8'));
     return { plain_s: plain, store_s: viaStore, ...phases, kernel_build_overhead: viaStore / plain };
   } finally {
@@ -41,7 +56,9 @@ export async function benchKernelBuild(): Promise<Record<string, number>> {
 export function phaseSeconds(log: string): Record<string, number> {
   const marks = [...log.matchAll(/^@@batu (?:phase (\S+)|builder exited) \(at ([\d.]+) s\)$/gm)];
   const phases: Record<string, number> = {};
-  marks.slice(0, -1).forEach((mark, i) => { phases[`phase_${mark[1]}_s`] = Number(marks[i + 1][2]) - Number(mark[2]); });
+  marks.slice(0, -1).forEach((mark, i) => {
+    phases[`phase_${mark[1]}_s`] = Number(marks[i + 1][2]) - Number(mark[2]);
+  });
   return phases;
 }
 

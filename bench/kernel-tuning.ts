@@ -18,7 +18,12 @@ export async function benchKernelTuning(rounds = 3): Promise<Record<string, numb
     results.defconfig.push(await overMesh({ kernel: plain, image: guest }, { linkMtu: 1560 }));
   }
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  return { rounds, speed_config_gbit: mean(results.speed), defconfig_gbit: mean(results.defconfig), speedup: mean(results.speed) / mean(results.defconfig) };
+  return {
+    rounds,
+    speed_config_gbit: mean(results.speed),
+    defconfig_gbit: mean(results.defconfig),
+    speedup: mean(results.speed) / mean(results.defconfig),
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

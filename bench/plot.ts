@@ -4,7 +4,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { barChart, lineChart } from './svg.ts';
 import type { ScaleStep } from './scale.ts';
 
-export interface BenchResults { throughput?: Record<string, number>; scale?: { summary: Record<string, number | string>; steps: ScaleStep[] } }
+export interface BenchResults {
+  throughput?: Record<string, number>;
+  scale?: { summary: Record<string, number | string>; steps: ScaleStep[] };
+}
 
 const dir = new URL('.', import.meta.url).pathname;
 
@@ -28,7 +31,8 @@ export async function writePlots(results: BenchResults): Promise<string[]> {
     written.push('bench/throughput.svg');
   }
   const s = results.scale;
-  const points = s?.steps.filter((r) => r.converged_s !== null).map((r): [number, number] => [r.nodes, r.converged_s!]) ?? [];
+  const points =
+    s?.steps.filter((r) => r.converged_s !== null).map((r): [number, number] => [r.nodes, r.converged_s!]) ?? [];
   if (s && points.length) {
     const title = `Convergence time vs nodes (${s.summary.topology}, ${s.summary.backend}, ${s.summary.algorithm}, OGM ${s.summary.orig_interval_ms} ms)`;
     await writeFile(`${dir}scale.svg`, lineChart(title, 'nodes', 'seconds from first spawn to converged', points));

@@ -14,11 +14,18 @@ import { printResults } from './report.ts';
 import { benchScale, defaultScaleConfig, fullSteps, quickSteps } from './scale.ts';
 import { writePlots } from './plot.ts';
 
-const { values } = parseArgs({ options: { json: { type: 'boolean' }, quick: { type: 'boolean' }, reuse: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { json: { type: 'boolean' }, quick: { type: 'boolean' }, reuse: { type: 'string' } },
+});
 if (values.quick) process.env.BATU_BENCH_SECONDS ??= '4';
 const resultsFile = new URL('results.json', import.meta.url);
 const reuse = new Set(values.reuse?.split(',') ?? []);
-const previous = reuse.size ? JSON.parse(await readFile(resultsFile, 'utf8')) as Record<string, unknown> & { date: string; reused?: Record<string, string> } : undefined;
+const previous = reuse.size
+  ? (JSON.parse(await readFile(resultsFile, 'utf8')) as Record<string, unknown> & {
+      date: string;
+      reused?: Record<string, string>;
+    })
+  : undefined;
 const reused: Record<string, string> = {};
 /** A section from the previous run (with the date it was measured), or a fresh one. */
 async function section<T>(name: string, run: () => Promise<T>): Promise<T> {
@@ -39,7 +46,9 @@ const throughput = await benchThroughput({ withVariants: !values.quick });
 printResults('throughput', throughput, throughputGoals);
 
 // --quick: up to 50 nodes at batman-adv's default OGM interval (1 s), to stay under 10 minutes.
-const scale = await section('scale', () => (values.quick ? benchScale(quickSteps, { ...defaultScaleConfig, origInterval: 1000 }) : benchScale(fullSteps)));
+const scale = await section('scale', () =>
+  values.quick ? benchScale(quickSteps, { ...defaultScaleConfig, origInterval: 1000 }) : benchScale(fullSteps),
+);
 printResults('scale', scale.summary, {});
 
 // Two kernel builds: only in the full run.
@@ -52,13 +61,20 @@ const summary = {
   ready_s: boot.ready_s,
   first_neighbour_s: boot.first_neighbour_10_s,
   pss_mib_per_node: boot.pss_mib_per_node,
-  throughput_ratio: throughput.throughput_ratio, throughput_gbit: throughput.throughput_gbit,
-  offload_throughput_ratio: throughput.offload_ratio ?? null, offload_throughput_gbit: throughput.offload_mtu1500_gbit ?? null,
-  max_converged_nodes: scale.summary.max_converged_nodes, kernel_build_overhead: kernel?.kernel_build_overhead ?? null,
+  throughput_ratio: throughput.throughput_ratio,
+  throughput_gbit: throughput.throughput_gbit,
+  offload_throughput_ratio: throughput.offload_ratio ?? null,
+  offload_throughput_gbit: throughput.offload_mtu1500_gbit ?? null,
+  max_converged_nodes: scale.summary.max_converged_nodes,
+  kernel_build_overhead: kernel?.kernel_build_overhead ?? null,
   quick: values.quick ?? false,
   ...(Object.keys(reused).length ? { reused } : {}),
 };
 // Saved for the README's plots (bench/plot.ts redraws them from the file).
-await writeFile(resultsFile, JSON.stringify({ date: new Date().toISOString(), reused, summary, store, boot, throughput, scale, kernel }, null, 2) + '\n');
+await writeFile(
+  resultsFile,
+  JSON.stringify({ date: new Date().toISOString(), reused, summary, store, boot, throughput, scale, kernel }, null, 2) +
+    '\n',
+);
 console.log(`plots: ${(await writePlots({ throughput, scale })).join(', ')}`);
 if (values.json) console.log(JSON.stringify(summary));

@@ -15,11 +15,27 @@ import { linuxV15 } from '../recipes/linux-v15.ts';
 import { image } from '../recipes/image.ts';
 import { printResults } from './report.ts';
 
-export interface ScaleConfig { backend: 'bridge' | 'socketpair'; origInterval: number; algorithm: 'BATMAN_IV' | 'BATMAN_V' }
+export interface ScaleConfig {
+  backend: 'bridge' | 'socketpair';
+  origInterval: number;
+  algorithm: 'BATMAN_IV' | 'BATMAN_V';
+}
 export const defaultScaleConfig: ScaleConfig = { backend: 'socketpair', origInterval: 5000, algorithm: 'BATMAN_IV' };
 /** rows × cols per step. */
-export const fullSteps: [number, number][] = [[2, 5], [5, 5], [5, 10], [10, 10], [10, 15], [10, 20], [15, 20]];
-export const quickSteps: [number, number][] = [[2, 5], [5, 5], [5, 10]];
+export const fullSteps: [number, number][] = [
+  [2, 5],
+  [5, 5],
+  [5, 10],
+  [10, 10],
+  [10, 15],
+  [10, 20],
+  [15, 20],
+];
+export const quickSteps: [number, number][] = [
+  [2, 5],
+  [5, 5],
+  [5, 10],
+];
 
 /** Busy and total jiffies of all CPUs. */
 async function cpuTimes(): Promise<[number, number]> {
@@ -37,7 +53,10 @@ async function convergedCount(mesh: Mesh): Promise<number> {
   const queue = [...names];
   const worker = async () => {
     for (let name = queue.shift(); name; name = queue.shift()) {
-      const origs = await batctlJson<{ best?: boolean; last_seen_msecs: number }[]>(mesh.node(name), 'originators_json').catch(() => []);
+      const origs = await batctlJson<{ best?: boolean; last_seen_msecs: number }[]>(
+        mesh.node(name),
+        'originators_json',
+      ).catch(() => []);
       if (origs.filter((o) => o.best && fresh(o)).length >= names.length - 1) done++;
     }
   };
@@ -45,25 +64,47 @@ async function convergedCount(mesh: Mesh): Promise<number> {
   return done;
 }
 
-export interface ScaleStep { nodes: number; started_s: number; converged_s: number | null; cpu_percent: number | null; links: number }
+export interface ScaleStep {
+  nodes: number;
+  started_s: number;
+  converged_s: number | null;
+  cpu_percent: number | null;
+  links: number;
+}
 
 /** The mesh being measured, so that ctrl-c can still stop it. */
 let current: Mesh | undefined;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => { void (current?.stop() ?? Promise.resolve()).finally(() => process.exit(130)); });
+  process.once(signal, () => {
+    void (current?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+  });
 }
 
-async function step(paths: { kernel: string; image: string }, rows: number, cols: number, config: ScaleConfig): Promise<ScaleStep> {
+async function step(
+  paths: { kernel: string; image: string },
+  rows: number,
+  cols: number,
+  config: ScaleConfig,
+): Promise<ScaleStep> {
   const n = rows * cols;
   const t0 = performance.now();
   const topology = { ...grid(rows, cols), origInterval: config.origInterval, routingAlgo: config.algorithm };
-  const mesh = current = await Mesh.start(topology, { ...paths, rootfs: 'hostfs', mem: '24M', parallel: 4, backend: config.backend });
+  const mesh = (current = await Mesh.start(topology, {
+    ...paths,
+    rootfs: 'hostfs',
+    mem: '24M',
+    parallel: 4,
+    backend: config.backend,
+  }));
   try {
     const started = (performance.now() - t0) / 1000;
     const deadline = performance.now() + 60_000 + n * 1000 + 20 * config.origInterval;
     let convergedAt: number | null = null;
     while (performance.now() < deadline) {
-      if ((await convergedCount(mesh)) === n) { convergedAt = (performance.now() - t0) / 1000; break; }
+      if ((await convergedCount(mesh)) === n) {
+        convergedAt = (performance.now() - t0) / 1000;
+        break;
+      }
       await sleep(500);
     }
     let cpu: number | null = null;
@@ -73,43 +114,74 @@ async function step(paths: { kernel: string; image: string }, rows: number, cols
       const [busy1, total1] = await cpuTimes();
       cpu = (100 * (busy1 - busy0)) / (total1 - total0);
     }
-    return { nodes: n, started_s: started, converged_s: convergedAt, cpu_percent: cpu, links: mesh.topology.links.length };
+    return {
+      nodes: n,
+      started_s: started,
+      converged_s: convergedAt,
+      cpu_percent: cpu,
+      links: mesh.topology.links.length,
+    };
   } finally {
     await mesh.stop();
     current = undefined;
   }
 }
 
-export async function benchScale(steps: [number, number][], config = defaultScaleConfig): Promise<{ summary: Record<string, number | string>; steps: ScaleStep[] }> {
-  const { paths: [kernel, guest] } = await realiseAll([linuxV15, image], { report: silentReporter });
+export async function benchScale(
+  steps: [number, number][],
+  config = defaultScaleConfig,
+): Promise<{ summary: Record<string, number | string>; steps: ScaleStep[] }> {
+  const {
+    paths: [kernel, guest],
+  } = await realiseAll([linuxV15, image], { report: silentReporter });
   const paths = { kernel, image: guest };
   const results: ScaleStep[] = [];
   for (const [rows, cols] of steps) {
     const result = await step(paths, rows, cols, config);
     results.push(result);
-    console.log(`  ${String(result.nodes).padStart(4)} nodes (${rows}×${cols} grid, ${result.links} links): up in ${result.started_s.toFixed(1)} s, ` +
-      (result.converged_s === null ? 'did NOT converge' : `converged ${result.converged_s.toFixed(1)} s, CPU ${result.cpu_percent!.toFixed(0)} % of ${availableParallelism()} cores`));
+    console.log(
+      `  ${String(result.nodes).padStart(4)} nodes (${rows}×${cols} grid, ${result.links} links): up in ${result.started_s.toFixed(1)} s, ` +
+        (result.converged_s === null
+          ? 'did NOT converge'
+          : `converged ${result.converged_s.toFixed(1)} s, CPU ${result.cpu_percent!.toFixed(0)} % of ${availableParallelism()} cores`),
+    );
     if (result.converged_s === null) break;
   }
   const converged = results.filter((r) => r.converged_s !== null);
   return {
     summary: {
-      backend: config.backend, algorithm: config.algorithm, orig_interval_ms: config.origInterval, topology: 'grid', node_mem: 'hostfs 24M',
+      backend: config.backend,
+      algorithm: config.algorithm,
+      orig_interval_ms: config.origInterval,
+      topology: 'grid',
+      node_mem: 'hostfs 24M',
       max_converged_nodes: converged.length ? Math.max(...converged.map((r) => r.nodes)) : 0,
-      ...Object.fromEntries(converged.flatMap((r) => [[`converged_${r.nodes}_s`, r.converged_s!], [`cpu_${r.nodes}_percent`, r.cpu_percent!]])),
+      ...Object.fromEntries(
+        converged.flatMap((r) => [
+          [`converged_${r.nodes}_s`, r.converged_s!],
+          [`cpu_${r.nodes}_percent`, r.cpu_percent!],
+        ]),
+      ),
     },
     steps: results,
   };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, backend: { type: 'string' }, interval: { type: 'string' }, algorithm: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean' },
+      backend: { type: 'string' },
+      interval: { type: 'string' },
+      algorithm: { type: 'string' },
+    },
+  });
   const config: ScaleConfig = {
     backend: (values.backend ?? defaultScaleConfig.backend) as ScaleConfig['backend'],
     origInterval: Number(values.interval ?? defaultScaleConfig.origInterval),
     algorithm: (values.algorithm ?? defaultScaleConfig.algorithm) as ScaleConfig['algorithm'],
   };
   const { summary, steps } = await benchScale(values.quick ? quickSteps : fullSteps, config);
-  printResults('scale', summary, { });
+  printResults('scale', summary, {});
   console.log(JSON.stringify({ bench: 'scale-steps', steps }));
 }

@@ -9,7 +9,14 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { execa, type ResultPromise } from 'execa';
 import {
-  exportClosure, importClosure, isValid, listPaths, readManifestOf, realiseAll, silentReporter, verify,
+  exportClosure,
+  importClosure,
+  isValid,
+  listPaths,
+  readManifestOf,
+  realiseAll,
+  silentReporter,
+  verify,
 } from '../lib/derivations/index.ts';
 import { soakGraph } from './soak-graph.ts';
 import { printResults } from './report.ts';
@@ -30,24 +37,47 @@ try {
   await exportClosure([paths[0]], createWriteStream(tarball));
 
   const worker = new URL('./soak-worker.ts', import.meta.url).pathname;
-  let kills = 0, finished = 0, failed = 0, hangs = 0, started = 0;
+  let kills = 0,
+    finished = 0,
+    failed = 0,
+    hangs = 0,
+    started = 0;
   const failures: string[] = [];
   const running = new Set<ResultPromise>();
   const start = performance.now();
   const launch = () => {
     const n = started++;
     const op = ['realise', 'realise', 'gc', 'import'][n % 4];
-    const child = execa(process.execPath, ['--import', 'tsx', worker, store, op, op === 'import' ? tarball : String(n)], { reject: false, timeout: hangAfterMs });
+    const child = execa(
+      process.execPath,
+      ['--import', 'tsx', worker, store, op, op === 'import' ? tarball : String(n)],
+      { reject: false, timeout: hangAfterMs },
+    );
     running.add(child);
     // Most workers are killed somewhere in their first second and a half; some run to the end.
-    const killer = Math.random() < 0.8 ? setTimeout(() => { if (child.exitCode === null && kills < wantedKills) { kills++; child.kill('SIGKILL'); } }, 200 + Math.random() * 1300) : undefined;
+    const killer =
+      Math.random() < 0.8
+        ? setTimeout(
+            () => {
+              if (child.exitCode === null && kills < wantedKills) {
+                kills++;
+                child.kill('SIGKILL');
+              }
+            },
+            200 + Math.random() * 1300,
+          )
+        : undefined;
     void child.then((r) => {
       clearTimeout(killer);
       running.delete(child);
       if (r.timedOut) hangs++;
-      else if (r.signal === 'SIGKILL') { /* counted when sent */ }
-      else if (r.exitCode === 0) finished++;
-      else { failed++; failures.push(`${op}: ${String(r.stderr).split('\n').slice(-3).join(' ')}`); }
+      else if (r.signal === 'SIGKILL') {
+        /* counted when sent */
+      } else if (r.exitCode === 0) finished++;
+      else {
+        failed++;
+        failures.push(`${op}: ${String(r.stderr).split('\n').slice(-3).join(' ')}`);
+      }
     });
   };
   while (kills < wantedKills) {
@@ -60,17 +90,32 @@ try {
   const valid = await listPaths(store);
   const damaged = await verify({ store });
   let broken = 0;
-  for (const path of valid) for (const ref of (await readManifestOf(path)).references) if (!isValid(join(store, ref))) broken++;
+  for (const path of valid)
+    for (const ref of (await readManifestOf(path)).references) if (!isValid(join(store, ref))) broken++;
   // And a rerun of everything works.
   let rerunOk = 1;
   try {
     await realiseAll(soakGraph(), { store, report: silentReporter });
     await importClosure((await import('node:fs')).createReadStream(tarball), { store });
-  } catch (e) { rerunOk = 0; failures.push(`rerun: ${(e as Error).message}`); }
-  printResults('soak', {
-    kills, workers_finished: finished, workers_failed: failed, hangs, valid_paths: valid.length,
-    invalid_paths: damaged.length, missing_references: broken, rerun_ok: rerunOk, seconds: (performance.now() - start) / 1000,
-  }, { invalid_paths: 0, missing_references: 0, hangs: 0, workers_failed: 0, rerun_ok: { atLeast: 1 } });
+  } catch (e) {
+    rerunOk = 0;
+    failures.push(`rerun: ${(e as Error).message}`);
+  }
+  printResults(
+    'soak',
+    {
+      kills,
+      workers_finished: finished,
+      workers_failed: failed,
+      hangs,
+      valid_paths: valid.length,
+      invalid_paths: damaged.length,
+      missing_references: broken,
+      rerun_ok: rerunOk,
+      seconds: (performance.now() - start) / 1000,
+    },
+    { invalid_paths: 0, missing_references: 0, hangs: 0, workers_failed: 0, rerun_ok: { atLeast: 1 } },
+  );
   if (failures.length) console.log(failures.slice(0, 10).join('\n'));
 } finally {
   await rm(work, { recursive: true, force: true });

@@ -10,13 +10,21 @@ import { printResults } from './report.ts';
 function graph(): Derivation {
   let below: Derivation[] = [];
   for (let layer = 0; layer < 5; layer++) {
-    below = Array.from({ length: 10 }, (_, i) => derivation({
-      name: `bench-${layer}-${i}`, version: '1',
-      inputs: below.length ? { a: below[i], b: below[(i + 1) % 10] } : {},
-      builder: 'mkdir -p "$out"; echo "${a:-} ${b:-}" > "$out/refs"',
-    }));
+    below = Array.from({ length: 10 }, (_, i) =>
+      derivation({
+        name: `bench-${layer}-${i}`,
+        version: '1',
+        inputs: below.length ? { a: below[i], b: below[(i + 1) % 10] } : {},
+        builder: 'mkdir -p "$out"; echo "${a:-} ${b:-}" > "$out/refs"',
+      }),
+    );
   }
-  return derivation({ name: 'bench-top', version: '1', inputs: Object.fromEntries(below.map((d, i) => [`d${i}`, d])), builder: 'mkdir -p "$out"' });
+  return derivation({
+    name: 'bench-top',
+    version: '1',
+    inputs: Object.fromEntries(below.map((d, i) => [`d${i}`, d])),
+    builder: 'mkdir -p "$out"',
+  });
 }
 
 async function seconds(work: () => Promise<unknown>): Promise<number> {
@@ -32,7 +40,11 @@ export async function benchStore(): Promise<Record<string, number>> {
     const cold = await seconds(() => realise(graph(), options));
     // A fresh graph object: hashing is redone, as in a new process.
     const noop = await seconds(() => realise(graph(), options));
-    const noopMemo = await seconds(async () => { const g = graph(); await realise(g, options); await realise(g, options); });
+    const noopMemo = await seconds(async () => {
+      const g = graph();
+      await realise(g, options);
+      await realise(g, options);
+    });
     return { graph_paths: 51, cold_realise_s: cold, noop_realise_s: noop, noop_twice_same_graph_s: noopMemo };
   } finally {
     await rm(store, { recursive: true, force: true });

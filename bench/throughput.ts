@@ -13,7 +13,10 @@ import { image } from '../recipes/image.ts';
 import { printResults, type Goal } from './report.ts';
 
 /** The issue's goal, bat0 at 1500 against the host's veth: met or not, by the default path and by the offload option. */
-export const throughputGoals: Record<string, Goal> = { throughput_ratio: { atLeast: 0.2 }, offload_ratio: { atLeast: 0.2 } };
+export const throughputGoals: Record<string, Goal> = {
+  throughput_ratio: { atLeast: 0.2 },
+  offload_ratio: { atLeast: 0.2 },
+};
 
 const seconds = () => Number(process.env.BATU_BENCH_SECONDS ?? 8);
 
@@ -46,13 +49,17 @@ async function vethBaseline(): Promise<number> {
   }
 }
 
-export async function overMesh(paths: { kernel: string; image: string }, extra: Partial<TopologyInput>): Promise<number> {
+export async function overMesh(
+  paths: { kernel: string; image: string },
+  extra: Partial<TopologyInput>,
+): Promise<number> {
   const mesh = await Mesh.start({ nodes: [{ name: 'a' }, { name: 'b' }], links: [['a', 'b']], ...extra }, paths);
   try {
     const client = await mesh.client('a', '10.99.0.1/24');
     const server = await mesh.client('b', '10.99.0.2/24');
     let reached = false;
-    for (let i = 0; i < 100 && !reached; i++) reached = (await client.exec('ping', ['-c', '1', '-W', '1', '10.99.0.2'], { reject: false })).exitCode === 0;
+    for (let i = 0; i < 100 && !reached; i++)
+      reached = (await client.exec('ping', ['-c', '1', '-W', '1', '10.99.0.2'], { reject: false })).exitCode === 0;
     if (!reached) throw new Error('the server behind node b is not reachable through the mesh');
     return await iperf(client, server, '10.99.0.2');
   } finally {
@@ -61,8 +68,15 @@ export async function overMesh(paths: { kernel: string; image: string }, extra: 
 }
 
 /** batctl tp from a to b (their originator addresses), Gbit/s. */
-export async function meshTp(paths: { kernel: string; image: string }, backend: MeshOptions['backend'], extra: Partial<TopologyInput> = {}): Promise<number> {
-  const mesh = await Mesh.start({ nodes: [{ name: 'a' }, { name: 'b' }], links: [['a', 'b']], origInterval: 200, ...extra }, { ...paths, backend });
+export async function meshTp(
+  paths: { kernel: string; image: string },
+  backend: MeshOptions['backend'],
+  extra: Partial<TopologyInput> = {},
+): Promise<number> {
+  const mesh = await Mesh.start(
+    { nodes: [{ name: 'a' }, { name: 'b' }], links: [['a', 'b']], origInterval: 200, ...extra },
+    { ...paths, backend },
+  );
   try {
     for (let i = 0; i < 100 && !converged(await observe(mesh)); i++) await new Promise((r) => setTimeout(r, 200));
     const out = await batctl(mesh.node('a'), ['tp', '-t', String(seconds() * 1000), nodeMac(2, 2, 0)]);
@@ -77,13 +91,21 @@ export async function meshTp(paths: { kernel: string; image: string }, backend: 
 /** The kernel and image of a batman-adv variant (recipes/linux/patched-batman-adv.ts): built only when asked for. */
 async function variantPaths(variant: 'jumbo' | 'offload'): Promise<{ kernel: string; image: string }> {
   const { image: variantImage } = await patchedBatmanAdv(variant);
-  const { paths: [kernel, image] } = await realiseAll([moduleKernel('6.12'), variantImage], { report: silentReporter });
+  const {
+    paths: [kernel, image],
+  } = await realiseAll([moduleKernel('6.12'), variantImage], { report: silentReporter });
   return { kernel, image };
 }
 
 /** The jumbo option: bat0 at 15900 over 16000-byte links, fragmentation off. */
 async function jumbo(linkDriver: 'vector' | 'socketpair'): Promise<number> {
-  return overMesh(await variantPaths('jumbo'), { linkDriver, linkMtu: 16000, bat0Driver: 'vector', bat0Mtu: 15900, meshSettings: { fragmentation: 0 } });
+  return overMesh(await variantPaths('jumbo'), {
+    linkDriver,
+    linkMtu: 16000,
+    bat0Driver: 'vector',
+    bat0Mtu: 15900,
+    meshSettings: { fragmentation: 0 },
+  });
 }
 
 /** The offload option: bat0 at 1500 with TSO, GSO packets whole over socketpair links with virtio-net headers. */
@@ -93,7 +115,9 @@ async function offload(): Promise<number> {
 
 /** withVariants: also the jumbo and offload options (each a kernel and module build when not cached). */
 export async function benchThroughput({ withVariants = false } = {}): Promise<Record<string, number>> {
-  const { paths: [kernel, guest] } = await realiseAll([linuxV15, image], { report: silentReporter });
+  const {
+    paths: [kernel, guest],
+  } = await realiseAll([linuxV15, image], { report: silentReporter });
   const paths = { kernel, image: guest };
   const veth = await vethBaseline();
   const vector1560 = await overMesh(paths, { linkDriver: 'vector', linkMtu: 1560 });
@@ -109,15 +133,27 @@ export async function benchThroughput({ withVariants = false } = {}): Promise<Re
   const baseline = (veth + veth2) / 2;
   return {
     seconds_per_run: seconds(),
-    host_veth_gbit: baseline, host_veth_drift: Math.abs(veth - veth2) / baseline,
-    vector_tap_mtu1560_gbit: vector1560, socketpair_mtu1560_gbit: socketpair1560, legacy_tuntap_gbit: tuntap, vector_tap_mtu1500_gbit: vector1500,
-    batctl_tp_bridge_mtu1560_gbit: tpBridge, batctl_tp_socketpair_mtu1560_gbit: tpSocketpair,
+    host_veth_gbit: baseline,
+    host_veth_drift: Math.abs(veth - veth2) / baseline,
+    vector_tap_mtu1560_gbit: vector1560,
+    socketpair_mtu1560_gbit: socketpair1560,
+    legacy_tuntap_gbit: tuntap,
+    vector_tap_mtu1500_gbit: vector1500,
+    batctl_tp_bridge_mtu1560_gbit: tpBridge,
+    batctl_tp_socketpair_mtu1560_gbit: tpSocketpair,
     ...(offloadGbit !== undefined ? { offload_mtu1500_gbit: offloadGbit, offload_ratio: offloadGbit / baseline } : {}),
-    ...(jumboGbit !== undefined ? { jumbo_bat0_15900_gbit: jumboGbit, jumbo_socketpair_gbit: jumboSocketpairGbit! } : {}),
-    throughput_gbit: vector1560, throughput_ratio: vector1560 / baseline,
+    ...(jumboGbit !== undefined
+      ? { jumbo_bat0_15900_gbit: jumboGbit, jumbo_socketpair_gbit: jumboSocketpairGbit! }
+      : {}),
+    throughput_gbit: vector1560,
+    throughput_ratio: vector1560 / baseline,
   };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  printResults('throughput', await benchThroughput({ withVariants: process.argv.includes('--variants') }), throughputGoals);
+  printResults(
+    'throughput',
+    await benchThroughput({ withVariants: process.argv.includes('--variants') }),
+    throughputGoals,
+  );
 }

@@ -19,14 +19,26 @@ import { register as store } from './commands/store.ts';
 import { register as vis } from './commands/vis.ts';
 
 const commands: Register[] = [
-  build, store, pins, // the build side
-  run, start, ps, stop, batctl, alfred, vis, fs, mount, // single nodes
+  build,
+  store,
+  pins, // the build side
+  run,
+  start,
+  ps,
+  stop,
+  batctl,
+  alfred,
+  vis,
+  fs,
+  mount, // single nodes
   mesh, // whole meshes
 ];
 
 const program = new Command('batu')
-  .description('B.A.T.M.A.N. advanced in userland: reproducible User Mode Linux mesh nodes.\n' +
-    'The store is --store, else BATU_STORE, else a checkout\'s store/ or ~/.cache/batu/store.')
+  .description(
+    'B.A.T.M.A.N. advanced in userland: reproducible User Mode Linux mesh nodes.\n' +
+      "The store is --store, else BATU_STORE, else a checkout's store/ or ~/.cache/batu/store.",
+  )
   .enablePositionalOptions() // so batctl/alfred/exec pass their own options through
   .showHelpAfterError('(batu --help lists the commands)')
   .configureOutput({ outputError: (text, write) => write(`batu: ${text}`) })

@@ -26,21 +26,32 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
 
 say('batu demo: building what is missing (the first run builds the kernel, ~5 min on 2 cores)');
 // One closure: every source either needs is fetched before the kernel build starts.
-const { paths: [kernel, guest] } = await realiseAll([linuxV15, image], { root: 'demo-kernel' });
+const {
+  paths: [kernel, guest],
+} = await realiseAll([linuxV15, image], { root: 'demo-kernel' });
 await addRoot(storeDir(), 'demo-image', guest);
 say(`  kernel ${kernel}\n  image  ${guest}`);
 
 const started = Date.now();
 say('booting 5 nodes: n1 - n2 - n3 - n4 - n5, plus a shortcut n2 - n4; n1 is the gateway and alfred master');
-say('  (bridge loop avoidance is off: it would drop the mesh\'s broadcasts for its first ~30 s)');
-const mesh = await Mesh.start({
-  nodes: [
-    { name: 'n1', gateway: 'server', alfred: 'master' },
-    ...['n2', 'n3', 'n4', 'n5'].map((name) => ({ name, gateway: 'client' as const, alfred: 'slave' as const })),
-  ],
-  links: [['n1', 'n2'], ['n2', 'n3'], ['n3', 'n4'], ['n4', 'n5'], ['n2', 'n4']],
-  origInterval: 500,
-}, { kernel, image: guest, report: (l) => say(`  ${l}`) });
+say("  (bridge loop avoidance is off: it would drop the mesh's broadcasts for its first ~30 s)");
+const mesh = await Mesh.start(
+  {
+    nodes: [
+      { name: 'n1', gateway: 'server', alfred: 'master' },
+      ...['n2', 'n3', 'n4', 'n5'].map((name) => ({ name, gateway: 'client' as const, alfred: 'slave' as const })),
+    ],
+    links: [
+      ['n1', 'n2'],
+      ['n2', 'n3'],
+      ['n3', 'n4'],
+      ['n4', 'n5'],
+      ['n2', 'n4'],
+    ],
+    origInterval: 500,
+  },
+  { kernel, image: guest, report: (l) => say(`  ${l}`) },
+);
 
 const bridges: { close(): Promise<void> }[] = [];
 try {
@@ -60,11 +71,11 @@ try {
   say('\nalfred: n5 publishes a record (type 158), n1 reads it, and back');
   await execa('alfred', ['-s', '158', '-u', sockets.n5], { input: 'hello from n5' });
   await execa('alfred', ['-s', '159', '-u', sockets.n1], { input: 'hello from n1' });
-  const at1 = await until('n5\'s record at n1', 30_000, async () => {
+  const at1 = await until("n5's record at n1", 30_000, async () => {
     const { stdout } = await execa('alfred', ['-r', '158', '-u', sockets.n1]);
     return stdout.includes('hello from n5') ? stdout.trim() : undefined;
   });
-  const at5 = await until('n1\'s record at n5', 30_000, async () => {
+  const at5 = await until("n1's record at n5", 30_000, async () => {
     const { stdout } = await execa('alfred', ['-r', '159', '-u', sockets.n5]);
     return stdout.includes('hello from n1') ? stdout.trim() : undefined;
   });

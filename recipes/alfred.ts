@@ -8,7 +8,8 @@ import { debBinaries } from './userland/binaries.ts';
 import { pins, upstream } from './pins.ts';
 
 export const alfred = debBinaries({
-  name: 'alfred', version: upstream(pins.deb('alfred').version),
+  name: 'alfred',
+  version: upstream(pins.deb('alfred').version),
   packages: ['alfred', 'libnl-3-200', 'libnl-genl-3-200', 'libcap2', 'libc6'],
   files: ['usr/sbin/alfred', 'usr/sbin/batadv-vis'],
 });

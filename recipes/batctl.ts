@@ -5,7 +5,8 @@ import { debBinaries } from './userland/binaries.ts';
 import { pins, upstream } from './pins.ts';
 
 export const batctl = debBinaries({
-  name: 'batctl', version: upstream(pins.deb('batctl').version),
+  name: 'batctl',
+  version: upstream(pins.deb('batctl').version),
   packages: ['batctl', 'libnl-3-200', 'libnl-genl-3-200', 'libc6'],
   files: ['usr/sbin/batctl'],
 });

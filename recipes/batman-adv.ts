@@ -17,17 +17,27 @@ export interface BatmanAdvOptions {
 
 export function batmanAdvModule({ src, version, series = '6.12', patches }: BatmanAdvOptions) {
   return kernelModule({
-    name: 'batman-adv-module', version, src, patches,
+    name: 'batman-adv-module',
+    version,
+    src,
+    patches,
     kernel: moduleKernel(series),
     // batman-adv's own Makefile: builds net/batman-adv with its compat layer.
     make: 'make KERNELPATH="$KERNEL_BUILD" ARCH=um CONFIG_BATMAN_ADV_BATMAN_V=y',
   });
 }
 
-await runRecipe(import.meta, (flags) => {
-  const sha256 = flags['source-sha256'], name = flags['source-name'];
-  if (typeof sha256 !== 'string' || typeof name !== 'string') {
-    throw new Error('batman-adv needs a source: `batu store add <release tarball or dir>`, then --source-sha256 <printed hash> --source-name <name>');
-  }
-  return batmanAdvModule({ src: tree({ name, sha256 }), version: name.replace(/^batman-adv-/, '') });
-}, ['source-sha256', 'source-name']);
+await runRecipe(
+  import.meta,
+  (flags) => {
+    const sha256 = flags['source-sha256'],
+      name = flags['source-name'];
+    if (typeof sha256 !== 'string' || typeof name !== 'string') {
+      throw new Error(
+        'batman-adv needs a source: `batu store add <release tarball or dir>`, then --source-sha256 <printed hash> --source-name <name>',
+      );
+    }
+    return batmanAdvModule({ src: tree({ name, sha256 }), version: name.replace(/^batman-adv-/, '') });
+  },
+  ['source-sha256', 'source-name'],
+);

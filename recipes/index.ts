@@ -3,8 +3,23 @@
 // they are made with. Importing evaluates nothing heavy; realise() builds.
 export { linuxV15, linuxV15On61, linuxV15Variants } from './linux-v15.ts';
 export { v14Kernel, linuxV14, v14Image, legacyName } from './linux-v14.ts';
-export { umlKernel, moduleKernel, uapiHeaders, kernelSources, type KernelSeries, type KernelOptions } from './linux/kernel.ts';
-export { kernelModule, kernelBuild, staticC, hostC, type KernelModuleOptions, type KernelBuildOptions, type CProgramOptions } from '../lib/derivations/index.ts';
+export {
+  umlKernel,
+  moduleKernel,
+  uapiHeaders,
+  kernelSources,
+  type KernelSeries,
+  type KernelOptions,
+} from './linux/kernel.ts';
+export {
+  kernelModule,
+  kernelBuild,
+  staticC,
+  hostC,
+  type KernelModuleOptions,
+  type KernelBuildOptions,
+  type CProgramOptions,
+} from '../lib/derivations/index.ts';
 export { batmanAdvModule, type BatmanAdvOptions } from './batman-adv.ts';
 export { jumboKernel, jumboModule, jumboImage } from './batman-adv-jumbo.ts';
 export { offloadKernel, offloadModule, offloadImage } from './batman-adv-offload.ts';

@@ -38,20 +38,28 @@ export async function v14Image(sha256: string, patchesDir?: string) {
   return guestImage({ name: 'batu-image-v14', modules: [await linuxV14(sha256, patchesDir)] });
 }
 
-const pinned = existsSync(pinFile) ? (JSON.parse(readFileSync(pinFile, 'utf8')) as { sha256: string }).sha256 : undefined;
+const pinned = existsSync(pinFile)
+  ? (JSON.parse(readFileSync(pinFile, 'utf8')) as { sha256: string }).sha256
+  : undefined;
 
-await runRecipe(import.meta, async (flags) => {
-  if (![undefined, 'image', 'module', 'kernel'].includes(flags.variant as string | undefined)) {
-    throw new Error(`unknown variant ${JSON.stringify(flags.variant)} (known: image, module, kernel)`);
-  }
-  if (flags.variant === 'kernel') return v14Kernel;
-  const sha256 = (flags['source-sha256'] as string | undefined) ?? pinned;
-  if (!sha256) {
-    throw new Error(`linux-v14 needs the source of ${legacyName}, which no registry here serves.\n` +
-      `Obtain it, then:\n  npx batu store add <tarball-or-dir> --name ${legacyName}\n` +
-      `  npx tsx recipes/linux-v14.ts --source-sha256 <the tree hash it printed>\n` +
-      `or pin it in recipes/pins/batman-adv-legacy.json as {"sha256": "<hash>"}`);
-  }
-  const patchesDir = flags['patches-dir'] as string | undefined;
-  return flags.variant === 'module' ? linuxV14(sha256, patchesDir) : v14Image(sha256, patchesDir);
-}, ['source-sha256', 'patches-dir']);
+await runRecipe(
+  import.meta,
+  async (flags) => {
+    if (![undefined, 'image', 'module', 'kernel'].includes(flags.variant as string | undefined)) {
+      throw new Error(`unknown variant ${JSON.stringify(flags.variant)} (known: image, module, kernel)`);
+    }
+    if (flags.variant === 'kernel') return v14Kernel;
+    const sha256 = (flags['source-sha256'] as string | undefined) ?? pinned;
+    if (!sha256) {
+      throw new Error(
+        `linux-v14 needs the source of ${legacyName}, which no registry here serves.\n` +
+          `Obtain it, then:\n  npx batu store add <tarball-or-dir> --name ${legacyName}\n` +
+          `  npx tsx recipes/linux-v14.ts --source-sha256 <the tree hash it printed>\n` +
+          `or pin it in recipes/pins/batman-adv-legacy.json as {"sha256": "<hash>"}`,
+      );
+    }
+    const patchesDir = flags['patches-dir'] as string | undefined;
+    return flags.variant === 'module' ? linuxV14(sha256, patchesDir) : v14Image(sha256, patchesDir);
+  },
+  ['source-sha256', 'patches-dir'],
+);

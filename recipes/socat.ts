@@ -6,7 +6,8 @@ import { uapiHeaders } from './linux/kernel.ts';
 import { pins, upstream } from './pins.ts';
 
 export const socat = derivation({
-  name: 'socat', version: upstream(pins.src('socat').version),
+  name: 'socat',
+  version: upstream(pins.src('socat').version),
   inputs: { src: pins.src('socat'), uapi: uapiHeaders() },
   tools: ['musl-gcc', 'x86_64-linux-gnu-gcc', 'cc', 'cpp', 'as', 'ld', 'make', 'sed', 'awk', 'grep', 'strip'],
   builder: `

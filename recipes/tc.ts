@@ -7,8 +7,20 @@ import { debBinaries } from './userland/binaries.ts';
 import { pins, upstream } from './pins.ts';
 
 export const tc = debBinaries({
-  name: 'tc', version: upstream(pins.deb('iproute2').version),
-  packages: ['iproute2', 'libbpf1', 'libelf1', 'libmnl0', 'libbsd0', 'libcap2', 'libxtables12', 'zlib1g', 'libmd0', 'libc6'],
+  name: 'tc',
+  version: upstream(pins.deb('iproute2').version),
+  packages: [
+    'iproute2',
+    'libbpf1',
+    'libelf1',
+    'libmnl0',
+    'libbsd0',
+    'libcap2',
+    'libxtables12',
+    'zlib1g',
+    'libmd0',
+    'libc6',
+  ],
   files: ['sbin/tc'],
 });
 

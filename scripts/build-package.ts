@@ -14,7 +14,8 @@ const handwritten = new Set(['lib/rootfs/cpio-stream.d.ts']);
 
 async function outputs(): Promise<string[]> {
   const all = await Promise.all(dirs.map((d) => readdir(join(root, d), { recursive: true })));
-  return all.flatMap((files, i) => files.map((f) => join(dirs[i], f)))
+  return all
+    .flatMap((files, i) => files.map((f) => join(dirs[i], f)))
     .filter((f) => /\.(js|d\.ts)$/.test(f) && !handwritten.has(f));
 }
 

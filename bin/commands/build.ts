@@ -8,21 +8,33 @@ import { jsonOption, storeOf, storeOption, type Register } from './common.ts';
 const recipesDir = fileURLToPath(new URL('../../recipes/', import.meta.url));
 /** .ts in a checkout run by tsx, .js in an installed package. */
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-const known = () => readdirSync(recipesDir).filter((f) => f.endsWith(ext) && !f.endsWith('.d.ts') && !['index', 'pins'].includes(f.slice(0, -ext.length))).map((f) => f.slice(0, -ext.length));
+const known = () =>
+  readdirSync(recipesDir)
+    .filter((f) => f.endsWith(ext) && !f.endsWith('.d.ts') && !['index', 'pins'].includes(f.slice(0, -ext.length)))
+    .map((f) => f.slice(0, -ext.length));
 
-export const register: Register = (program) => program.command('build')
-  .description('realise a recipe (batu\'s own by name, or a recipe file) and print its store path')
-  .argument('<recipe>', `one of batu's recipes (${known().join(', ')}) or a path to a recipe file`)
-  .option('--variant <name>', 'a variant the recipe offers (e.g. linux-v15: 6.1, headers)')
-  .option('--dry-run', 'print the store path, build nothing')
-  .addOption(jsonOption()).addOption(storeOption())
-  .action(async (recipe: string, options: { variant?: string; dryRun?: boolean; json?: boolean; store?: string }) => {
-    const file = existsSync(recipe) ? resolve(recipe) : `${recipesDir}${recipe}${ext}`;
-    if (!existsSync(file)) throw new Error(`no recipe ${JSON.stringify(recipe)} (batu's recipes: ${known().join(', ')}; or give a file)`);
-    // A recipe realises itself when run (runRecipe); a TypeScript one needs tsx's loader.
-    const loader = file.endsWith('.ts') ? ['--import', import.meta.resolve('tsx')] : [];
-    const args = ['--store', storeOf(options), ...(options.variant ? ['--variant', options.variant] : []),
-      ...(options.json ? ['--json'] : []), ...(options.dryRun ? ['--dry-run'] : [])];
-    const run = await execa(process.execPath, [...loader, file, ...args], { stdio: 'inherit', reject: false });
-    process.exitCode = run.exitCode ?? 1;
-  });
+export const register: Register = (program) =>
+  program
+    .command('build')
+    .description("realise a recipe (batu's own by name, or a recipe file) and print its store path")
+    .argument('<recipe>', `one of batu's recipes (${known().join(', ')}) or a path to a recipe file`)
+    .option('--variant <name>', 'a variant the recipe offers (e.g. linux-v15: 6.1, headers)')
+    .option('--dry-run', 'print the store path, build nothing')
+    .addOption(jsonOption())
+    .addOption(storeOption())
+    .action(async (recipe: string, options: { variant?: string; dryRun?: boolean; json?: boolean; store?: string }) => {
+      const file = existsSync(recipe) ? resolve(recipe) : `${recipesDir}${recipe}${ext}`;
+      if (!existsSync(file))
+        throw new Error(`no recipe ${JSON.stringify(recipe)} (batu's recipes: ${known().join(', ')}; or give a file)`);
+      // A recipe realises itself when run (runRecipe); a TypeScript one needs tsx's loader.
+      const loader = file.endsWith('.ts') ? ['--import', import.meta.resolve('tsx')] : [];
+      const args = [
+        '--store',
+        storeOf(options),
+        ...(options.variant ? ['--variant', options.variant] : []),
+        ...(options.json ? ['--json'] : []),
+        ...(options.dryRun ? ['--dry-run'] : []),
+      ];
+      const run = await execa(process.execPath, [...loader, file, ...args], { stdio: 'inherit', reject: false });
+      process.exitCode = run.exitCode ?? 1;
+    });

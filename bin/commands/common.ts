@@ -8,7 +8,8 @@ import { Option, type Command } from 'commander';
 import { realiseAll, storeDir } from '../../lib/derivations/index.ts';
 import { listNodes, type RunningNode } from '../../lib/runner/index.ts';
 
-export const storeOption = () => new Option('--store <dir>', 'the store (default: BATU_STORE, else batu\'s default store)');
+export const storeOption = () =>
+  new Option('--store <dir>', "the store (default: BATU_STORE, else batu's default store)");
 export const jsonOption = () => new Option('--json', 'one JSON document instead of text');
 
 export const storeOf = (options: { store?: string }) => storeDir(options.store);
@@ -21,7 +22,10 @@ export function output(options: { json?: boolean }, data: unknown, text: () => s
 export async function findNode(umid: string): Promise<RunningNode> {
   const nodes = await listNodes();
   const node = nodes.find((n) => n.umid === umid);
-  if (!node) throw new Error(`no running node ${JSON.stringify(umid)} (running: ${nodes.map((n) => n.umid).join(', ') || 'none'})`);
+  if (!node)
+    throw new Error(
+      `no running node ${JSON.stringify(umid)} (running: ${nodes.map((n) => n.umid).join(', ') || 'none'})`,
+    );
   return node;
 }
 
@@ -29,12 +33,17 @@ export async function findNode(umid: string): Promise<RunningNode> {
  * The kernel and image a node or mesh boots: given store paths, or the linux-v15 and image
  * recipes realised as one closure (every source fetched before the first build starts).
  */
-export async function kernelAndImage(store: string, given: { kernel?: string; image?: string } = {}): Promise<{ kernel: string; image: string }> {
+export async function kernelAndImage(
+  store: string,
+  given: { kernel?: string; image?: string } = {},
+): Promise<{ kernel: string; image: string }> {
   const wanted = [
     ...(given.kernel ? [] : [(await import('../../recipes/linux-v15.ts')).linuxV15]),
     ...(given.image ? [] : [(await import('../../recipes/image.ts')).image]),
   ];
-  const { paths } = await realiseAll(wanted, { store }).catch((e: Error) => { throw new Error(`building the default kernel and image: ${e.message}`); });
+  const { paths } = await realiseAll(wanted, { store }).catch((e: Error) => {
+    throw new Error(`building the default kernel and image: ${e.message}`);
+  });
   return { kernel: given.kernel ?? paths.shift()!, image: given.image ?? paths.shift()! };
 }
 
@@ -45,14 +54,20 @@ export async function kernelAndImage(store: string, given: { kernel?: string; im
 export async function startDetached(args: string[], log: string, ready: RegExp, timeoutMs: number): Promise<string> {
   const out = openSync(log, 'w');
   // The same node and loader flags (tsx in a checkout), the same batu entry point.
-  const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...args], { detached: true, stdio: ['ignore', out, out] });
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...args], {
+    detached: true,
+    stdio: ['ignore', out, out],
+  });
   child.unref();
   let exited = false;
-  child.once('exit', () => { exited = true; });
+  child.once('exit', () => {
+    exited = true;
+  });
   for (const end = Date.now() + timeoutMs; Date.now() < end; await sleep(100)) {
     const text = await readFile(log, 'utf8');
     if (ready.test(text)) return text;
-    if (exited || /^batu: error:/m.test(text)) throw new Error(`batu ${args.slice(0, 2).join(' ')} did not start:\n${text.trim()}`);
+    if (exited || /^batu: error:/m.test(text))
+      throw new Error(`batu ${args.slice(0, 2).join(' ')} did not start:\n${text.trim()}`);
   }
   throw new Error(`batu ${args.slice(0, 2).join(' ')} was not ready within ${timeoutMs / 1000} s (log: ${log})`);
 }

@@ -6,75 +6,198 @@ import { basename, join } from 'node:path';
 import { Command, Option } from 'commander';
 import { stderrReporter } from '../../lib/derivations/index.ts';
 import {
-  Mesh, MeshName, Topology, claimMeshName, meshDir, converged, formatTable, generateTopology, listMeshes, loadTopology, meshRequest, observe, serveMesh, topoUsage,
-  releaseMeshName, type LoadedTopology, type MeshServer, type NodeView,
+  Mesh,
+  MeshName,
+  Topology,
+  claimMeshName,
+  meshDir,
+  converged,
+  formatTable,
+  generateTopology,
+  listMeshes,
+  loadTopology,
+  meshRequest,
+  observe,
+  serveMesh,
+  topoUsage,
+  releaseMeshName,
+  type LoadedTopology,
+  type MeshServer,
+  type NodeView,
 } from '../../lib/mesh/index.ts';
 import { jsonOption, kernelAndImage, output, startDetached, storeOf, storeOption, type Register } from './common.ts';
 import { formatOption } from './vis.ts';
 
-interface UpOptions { topo?: string; name?: string; detach?: boolean; backend: 'bridge' | 'socketpair'; store?: string; json?: boolean }
-interface Status { name: string; converged: boolean; views: NodeView[]; down: string[] }
+interface UpOptions {
+  topo?: string;
+  name?: string;
+  detach?: boolean;
+  backend: 'bridge' | 'socketpair';
+  store?: string;
+  json?: boolean;
+}
+interface Status {
+  name: string;
+  converged: boolean;
+  views: NodeView[];
+  down: string[];
+}
 
 const nameOption = () => new Option('-n, --name <mesh>', 'which mesh (default: the only one running)');
 const sub = (name: string, description: string) => new Command(name).description(description).addOption(nameOption());
 
-export const register: Register = (program) => program.command('mesh').description('start, watch and change whole meshes')
-  .addCommand(new Command('up').description('start a mesh (foreground until ctrl-c or mesh down; --detach to return once it is up)')
-    .argument('[topology]', 'a topology JSON file: batu\'s own, or meshnet-lab\'s {"links":[{"source","target"}]}')
-    .option('--topo <spec>', `a generated topology instead: ${topoUsage}`)
-    .option('-n, --name <mesh>', 'the name other commands find it by (default: from the file or spec)')
-    .option('--detach', 'run in the background; return once every node sees every other')
-    .addOption(new Option('--backend <backend>', 'bridge (taps and bridges, root) or socketpair (rootless links)').choices(['bridge', 'socketpair']).default('bridge'))
-    .addOption(storeOption()).addOption(jsonOption())
-    .action(up))
-  .addCommand(new Command('ls').description('meshes running on this host').addOption(jsonOption()).action(async (options: { json?: boolean }) => {
-    const meshes = await listMeshes();
-    output(options, meshes, () => meshes.map((m) => `${m.name.padEnd(16)} pid ${String(m.pid).padEnd(8)} ${m.backend.padEnd(10)} ${m.nodes.length} nodes`).join('\n') || 'no meshes running');
-  }))
-  .addCommand(sub('status', 'what every node knows: neighbours, originators, gateway and its TQ').addOption(jsonOption())
-    .action(async (options: { name?: string; json?: boolean }) => {
-      const status = await request(options, { op: 'status' }) as Status;
-      output(options, status, () => describe(status));
-    }))
-  .addCommand(sub('cut', 'pull the cable between two nodes (everything sent is dropped)').argument('<a>').argument('<b>')
-    .action(async (a: string, b: string, options: { name?: string }) => { await request(options, { op: 'cut', a, b }); console.log(`cut ${a}-${b}`); }))
-  .addCommand(sub('restore', 'put a cut link back').argument('<a>').argument('<b>')
-    .action(async (a: string, b: string, options: { name?: string }) => { await request(options, { op: 'restore', a, b }); console.log(`restored ${a}-${b}`); }))
-  .addCommand(sub('link', 'set a link\'s loss, delay, jitter and rate (those not given are cleared)').argument('<a>').argument('<b>')
-    .option('--loss <percent>', 'packet loss', Number).option('--delay <ms>', 'one-way delay', Number)
-    .option('--jitter <ms>', 'delay jitter (needs --delay)', Number).option('--rate <mbit>', 'rate limit', Number)
-    .action(async (a: string, b: string, options: { name?: string; loss?: number; delay?: number; jitter?: number; rate?: number }) => {
-      const properties = Object.fromEntries(Object.entries({ lossPercent: options.loss, delayMs: options.delay, jitterMs: options.jitter, rateMbit: options.rate })
-        .filter(([, v]) => v !== undefined));
-      await request(options, { op: 'link', a, b, properties });
-      console.log(`link ${a}-${b}: ${Object.entries(properties).map(([k, v]) => `${k} ${v}`).join(', ') || 'no shaping'}`);
-    }))
-  .addCommand(sub('kill', 'SIGKILL a node (a crash or power loss)').argument('<node>')
-    .action(async (node: string, options: { name?: string }) => { await request(options, { op: 'kill', node }); console.log(`killed ${node}`); }))
-  .addCommand(sub('start', 'start a killed node again, with its links').argument('<node>')
-    .action(async (node: string, options: { name?: string }) => { await request(options, { op: 'start', node }); console.log(`started ${node}`); }))
-  .addCommand(sub('exec', 'run batctl or tc in a node, e.g. mesh exec n1 batctl o').argument('<node>').argument('<program>').argument('[args...]')
-    .passThroughOptions().allowUnknownOption()
-    .action(async (node: string, program: string, args: string[], options: { name?: string }) => {
-      if (program !== 'batctl' && program !== 'tc') throw new Error(`mesh exec runs batctl or tc (the guest's batctl service), not ${JSON.stringify(program)}`);
-      process.stdout.write(await request(options, { op: 'exec', node, program, args }) as string);
-    }))
-  .addCommand(sub('vis', 'the mesh as batadv-vis sees it (from an alfred master)').addOption(formatOption())
-    .action(async (options: { name?: string; format: 'json' | 'dot' | 'svg' }) => { console.log(await request(options, { op: 'vis', format: options.format })); }))
-  .addCommand(sub('down', 'stop every node and remove everything the mesh made')
-    .action(async (options: { name?: string }) => {
-      const name = await meshName(options);
-      await request({ name }, { op: 'down' });
-      console.log(`mesh ${name} is down`);
-    }));
+export const register: Register = (program) =>
+  program
+    .command('mesh')
+    .description('start, watch and change whole meshes')
+    .addCommand(
+      new Command('up')
+        .description('start a mesh (foreground until ctrl-c or mesh down; --detach to return once it is up)')
+        .argument('[topology]', 'a topology JSON file: batu\'s own, or meshnet-lab\'s {"links":[{"source","target"}]}')
+        .option('--topo <spec>', `a generated topology instead: ${topoUsage}`)
+        .option('-n, --name <mesh>', 'the name other commands find it by (default: from the file or spec)')
+        .option('--detach', 'run in the background; return once every node sees every other')
+        .addOption(
+          new Option('--backend <backend>', 'bridge (taps and bridges, root) or socketpair (rootless links)')
+            .choices(['bridge', 'socketpair'])
+            .default('bridge'),
+        )
+        .addOption(storeOption())
+        .addOption(jsonOption())
+        .action(up),
+    )
+    .addCommand(
+      new Command('ls')
+        .description('meshes running on this host')
+        .addOption(jsonOption())
+        .action(async (options: { json?: boolean }) => {
+          const meshes = await listMeshes();
+          output(
+            options,
+            meshes,
+            () =>
+              meshes
+                .map(
+                  (m) =>
+                    `${m.name.padEnd(16)} pid ${String(m.pid).padEnd(8)} ${m.backend.padEnd(10)} ${m.nodes.length} nodes`,
+                )
+                .join('\n') || 'no meshes running',
+          );
+        }),
+    )
+    .addCommand(
+      sub('status', 'what every node knows: neighbours, originators, gateway and its TQ')
+        .addOption(jsonOption())
+        .action(async (options: { name?: string; json?: boolean }) => {
+          const status = (await request(options, { op: 'status' })) as Status;
+          output(options, status, () => describe(status));
+        }),
+    )
+    .addCommand(
+      sub('cut', 'pull the cable between two nodes (everything sent is dropped)')
+        .argument('<a>')
+        .argument('<b>')
+        .action(async (a: string, b: string, options: { name?: string }) => {
+          await request(options, { op: 'cut', a, b });
+          console.log(`cut ${a}-${b}`);
+        }),
+    )
+    .addCommand(
+      sub('restore', 'put a cut link back')
+        .argument('<a>')
+        .argument('<b>')
+        .action(async (a: string, b: string, options: { name?: string }) => {
+          await request(options, { op: 'restore', a, b });
+          console.log(`restored ${a}-${b}`);
+        }),
+    )
+    .addCommand(
+      sub('link', "set a link's loss, delay, jitter and rate (those not given are cleared)")
+        .argument('<a>')
+        .argument('<b>')
+        .option('--loss <percent>', 'packet loss', Number)
+        .option('--delay <ms>', 'one-way delay', Number)
+        .option('--jitter <ms>', 'delay jitter (needs --delay)', Number)
+        .option('--rate <mbit>', 'rate limit', Number)
+        .action(
+          async (
+            a: string,
+            b: string,
+            options: { name?: string; loss?: number; delay?: number; jitter?: number; rate?: number },
+          ) => {
+            const properties = Object.fromEntries(
+              Object.entries({
+                lossPercent: options.loss,
+                delayMs: options.delay,
+                jitterMs: options.jitter,
+                rateMbit: options.rate,
+              }).filter(([, v]) => v !== undefined),
+            );
+            await request(options, { op: 'link', a, b, properties });
+            console.log(
+              `link ${a}-${b}: ${
+                Object.entries(properties)
+                  .map(([k, v]) => `${k} ${v}`)
+                  .join(', ') || 'no shaping'
+              }`,
+            );
+          },
+        ),
+    )
+    .addCommand(
+      sub('kill', 'SIGKILL a node (a crash or power loss)')
+        .argument('<node>')
+        .action(async (node: string, options: { name?: string }) => {
+          await request(options, { op: 'kill', node });
+          console.log(`killed ${node}`);
+        }),
+    )
+    .addCommand(
+      sub('start', 'start a killed node again, with its links')
+        .argument('<node>')
+        .action(async (node: string, options: { name?: string }) => {
+          await request(options, { op: 'start', node });
+          console.log(`started ${node}`);
+        }),
+    )
+    .addCommand(
+      sub('exec', 'run batctl or tc in a node, e.g. mesh exec n1 batctl o')
+        .argument('<node>')
+        .argument('<program>')
+        .argument('[args...]')
+        .passThroughOptions()
+        .allowUnknownOption()
+        .action(async (node: string, program: string, args: string[], options: { name?: string }) => {
+          if (program !== 'batctl' && program !== 'tc')
+            throw new Error(`mesh exec runs batctl or tc (the guest's batctl service), not ${JSON.stringify(program)}`);
+          process.stdout.write((await request(options, { op: 'exec', node, program, args })) as string);
+        }),
+    )
+    .addCommand(
+      sub('vis', 'the mesh as batadv-vis sees it (from an alfred master)')
+        .addOption(formatOption())
+        .action(async (options: { name?: string; format: 'json' | 'dot' | 'svg' }) => {
+          console.log(await request(options, { op: 'vis', format: options.format }));
+        }),
+    )
+    .addCommand(
+      sub('down', 'stop every node and remove everything the mesh made').action(async (options: { name?: string }) => {
+        const name = await meshName(options);
+        await request({ name }, { op: 'down' });
+        console.log(`mesh ${name} is down`);
+      }),
+    );
 
 /** The mesh a command means: --name, or the only one running. */
 async function meshName(options: { name?: string }): Promise<string> {
   if (options.name) return options.name;
   const running = await listMeshes();
   if (running.length === 1) return running[0].name;
-  throw new Error(running.length === 0 ? 'no mesh is running (batu mesh up starts one)'
-    : `${running.length} meshes are running (${running.map((m) => m.name).join(', ')}): say which with --name`);
+  throw new Error(
+    running.length === 0
+      ? 'no mesh is running (batu mesh up starts one)'
+      : `${running.length} meshes are running (${running.map((m) => m.name).join(', ')}): say which with --name`,
+  );
 }
 
 async function request(options: { name?: string }, body: Parameters<typeof meshRequest>[1]): Promise<unknown> {
@@ -85,21 +208,31 @@ function describe(status: Status): string {
   return [
     formatTable(status.views),
     ...(status.down.length ? [`not running: ${status.down.join(', ')}`] : []),
-    status.converged ? `every node has a route to every other (${status.views.length} running)` : 'not converged: some nodes have no route to some others yet',
+    status.converged
+      ? `every node has a route to every other (${status.views.length} running)`
+      : 'not converged: some nodes have no route to some others yet',
   ].join('\n');
 }
 
 /** The topology and the mesh's name, checked before anything starts. */
 async function topologyOf(file: string | undefined, options: UpOptions): Promise<LoadedTopology & { name: string }> {
-  if (Boolean(file) === Boolean(options.topo)) throw new Error('mesh up needs a topology: a file, or --topo SPEC (one of them)');
+  if (Boolean(file) === Boolean(options.topo))
+    throw new Error('mesh up needs a topology: a file, or --topo SPEC (one of them)');
   const loaded = file ? await loadTopology(file) : generateTopology(options.topo!);
   const parsed = Topology.safeParse(loaded.topology);
   if (!parsed.success) {
-    throw new Error(`bad topology ${file ?? options.topo}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new Error(
+      `bad topology ${file ?? options.topo}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   // Someone must gather alfred's vis data: the first node, unless the topology chose.
-  if (!parsed.data.nodes.some((n) => n.alfred === 'master')) loaded.topology.nodes[0] = { ...loaded.topology.nodes[0], alfred: 'master' };
-  const fallback = (file ? basename(file).replace(/\.json$/, '') : options.topo!).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^[^a-z]+|-+$/g, '').slice(0, 24);
+  if (!parsed.data.nodes.some((n) => n.alfred === 'master'))
+    loaded.topology.nodes[0] = { ...loaded.topology.nodes[0], alfred: 'master' };
+  const fallback = (file ? basename(file).replace(/\.json$/, '') : options.topo!)
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^[^a-z]+|-+$/g, '')
+    .slice(0, 24);
   const name = options.name ?? (fallback || 'mesh');
   const checked = MeshName.safeParse(name);
   if (!checked.success) throw new Error(`bad mesh name ${JSON.stringify(name)}: ${checked.error.issues[0].message}`);
@@ -109,13 +242,35 @@ async function topologyOf(file: string | undefined, options: UpOptions): Promise
 async function up(file: string | undefined, options: UpOptions): Promise<void> {
   const { topology, aliases, notes, name } = await topologyOf(file, options);
   for (const note of notes) stderrReporter(note);
-  if ((await listMeshes()).some((m) => m.name === name)) throw new Error(`a mesh named ${name} is already running; batu mesh down -n ${name}, or --name another`);
+  if ((await listMeshes()).some((m) => m.name === name))
+    throw new Error(`a mesh named ${name} is already running; batu mesh down -n ${name}, or --name another`);
   const { kernel, image } = await kernelAndImage(storeOf(options));
   if (options.detach) {
     await mkdir(meshDir, { recursive: true });
-    const args = ['mesh', 'up', ...(file ? [file] : ['--topo', options.topo!]), '--name', name, '--backend', options.backend, '--store', storeOf(options), ...(options.json ? ['--json'] : [])];
-    const text = await startDetached(args, join(meshDir, `${name}.log`), new RegExp(`^(mesh ${name} is up|\\{"name")`, 'm'), 120_000 + 2000 * topology.nodes.length);
-    return void process.stdout.write(text.split('\n').filter((l) => !l.startsWith('batu: ')).join('\n'));
+    const args = [
+      'mesh',
+      'up',
+      ...(file ? [file] : ['--topo', options.topo!]),
+      '--name',
+      name,
+      '--backend',
+      options.backend,
+      '--store',
+      storeOf(options),
+      ...(options.json ? ['--json'] : []),
+    ];
+    const text = await startDetached(
+      args,
+      join(meshDir, `${name}.log`),
+      new RegExp(`^(mesh ${name} is up|\\{"name")`, 'm'),
+      120_000 + 2000 * topology.nodes.length,
+    );
+    return void process.stdout.write(
+      text
+        .split('\n')
+        .filter((l) => !l.startsWith('batu: '))
+        .join('\n'),
+    );
   }
   await claimMeshName(name);
   let mesh: Mesh | undefined;
@@ -127,7 +282,10 @@ async function up(file: string | undefined, options: UpOptions): Promise<void> {
     process.exit(0);
   };
   // A signal while nodes boot waits for the boot to finish, then stops them all.
-  const onSignal = () => { if (server) void shutdown(); else signalled = true; };
+  const onSignal = () => {
+    if (server) void shutdown();
+    else signalled = true;
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const started = Date.now();
@@ -141,8 +299,13 @@ async function up(file: string | undefined, options: UpOptions): Promise<void> {
   server = await serveMesh(name, mesh, aliases);
   const status = await waitForRoutes(mesh, 30_000 + 500 * topology.nodes.length);
   const record: Status = { name, converged: converged(status), views: status, down: [] };
-  output(options, { ...record, seconds: (Date.now() - started) / 1000 }, () => `${describe(record)}\nmesh ${name} is up: ${status.length} nodes in ${((Date.now() - started) / 1000).toFixed(1)} s; ` +
-    `batu mesh status|cut|restore|link|kill|start|exec|vis|down -n ${name}`);
+  output(
+    options,
+    { ...record, seconds: (Date.now() - started) / 1000 },
+    () =>
+      `${describe(record)}\nmesh ${name} is up: ${status.length} nodes in ${((Date.now() - started) / 1000).toFixed(1)} s; ` +
+      `batu mesh status|cut|restore|link|kill|start|exec|vis|down -n ${name}`,
+  );
   await server.down;
   await shutdown();
 }

@@ -6,35 +6,61 @@ import { pinFile } from '../../recipes/pins.ts';
 import { jsonOption, output, storeOf, storeOption, type Register } from './common.ts';
 
 type Options = { json?: boolean; store?: string; pins?: string };
-const pinsOption = () => new Option('--pins <file>', 'another pin file than batu\'s recipes/debian-pins.json');
-const command = (name: string, description: string) => new Command(name).description(description)
-  .addOption(pinsOption()).addOption(storeOption()).addOption(jsonOption());
+const pinsOption = () => new Option('--pins <file>', "another pin file than batu's recipes/debian-pins.json");
+const command = (name: string, description: string) =>
+  new Command(name).description(description).addOption(pinsOption()).addOption(storeOption()).addOption(jsonOption());
 const fileOf = (options: Options) => (options.pins ? resolve(options.pins) : pinFile);
 
-export const register: Register = (program) => program.command('pins').description('check and renew the Debian pins')
-  .addCommand(command('check', 'does the archive still serve every pin exactly? (exit 1 if not)').action(async (options: Options) => {
-    const file = fileOf(options);
-    const statuses = await checkPins(file, { store: storeOf(options) });
-    const bad = statuses.filter((s) => !s.ok);
-    output(options, { ok: bad.length === 0, pins: statuses }, () => [
-      ...statuses.map((s) => `${s.ok ? 'ok  ' : 'FAIL'} ${s.kind === 'source' ? 'source ' : ''}${s.name} ${s.version}${s.problem ? `: ${s.problem}` : ''}`),
-      bad.length === 0 ? `all ${statuses.length} pins in ${file} are served` :
-        `${bad.length} of ${statuses.length} pins are not served as pinned: ${bad.map((s) => s.name).join(', ')}\n` +
-        `renew them with: batu pins update ${bad.map((s) => s.name).join(' ')}`,
-    ].join('\n'));
-    if (bad.length) process.exitCode = 1;
-  }))
-  .addCommand(command('update', 'move pins (all, or the PKGs named) to what the archive serves now, same release')
-    .argument('[pkg...]').action(async (names: string[], options: Options) => {
-      await report(options, await updatePins(fileOf(options), { store: storeOf(options), names }));
-    }))
-  .addCommand(command('add', 'pin packages not pinned yet (their newest version)').argument('<pkg...>')
-    .option('--source', 'pin source packages').action(async (names: string[], options: Options & { source?: boolean }) => {
-      const kind = options.source ? 'source' as const : 'binary' as const;
-      await report(options, await updatePins(fileOf(options), { store: storeOf(options), add: names.map((name) => ({ kind, name })) }));
-    }));
+export const register: Register = (program) =>
+  program
+    .command('pins')
+    .description('check and renew the Debian pins')
+    .addCommand(
+      command('check', 'does the archive still serve every pin exactly? (exit 1 if not)').action(
+        async (options: Options) => {
+          const file = fileOf(options);
+          const statuses = await checkPins(file, { store: storeOf(options) });
+          const bad = statuses.filter((s) => !s.ok);
+          output(options, { ok: bad.length === 0, pins: statuses }, () =>
+            [
+              ...statuses.map(
+                (s) =>
+                  `${s.ok ? 'ok  ' : 'FAIL'} ${s.kind === 'source' ? 'source ' : ''}${s.name} ${s.version}${s.problem ? `: ${s.problem}` : ''}`,
+              ),
+              bad.length === 0
+                ? `all ${statuses.length} pins in ${file} are served`
+                : `${bad.length} of ${statuses.length} pins are not served as pinned: ${bad.map((s) => s.name).join(', ')}\n` +
+                  `renew them with: batu pins update ${bad.map((s) => s.name).join(' ')}`,
+            ].join('\n'),
+          );
+          if (bad.length) process.exitCode = 1;
+        },
+      ),
+    )
+    .addCommand(
+      command('update', 'move pins (all, or the PKGs named) to what the archive serves now, same release')
+        .argument('[pkg...]')
+        .action(async (names: string[], options: Options) => {
+          await report(options, await updatePins(fileOf(options), { store: storeOf(options), names }));
+        }),
+    )
+    .addCommand(
+      command('add', 'pin packages not pinned yet (their newest version)')
+        .argument('<pkg...>')
+        .option('--source', 'pin source packages')
+        .action(async (names: string[], options: Options & { source?: boolean }) => {
+          const kind = options.source ? ('source' as const) : ('binary' as const);
+          await report(
+            options,
+            await updatePins(fileOf(options), { store: storeOf(options), add: names.map((name) => ({ kind, name })) }),
+          );
+        }),
+    );
 
 async function report(options: Options, changes: Awaited<ReturnType<typeof updatePins>>): Promise<void> {
-  output(options, changes, () => changes.length === 0 ? 'no pin changed: each is at the newest version served'
-    : `${changes.map((c) => `${c.kind === 'source' ? 'source ' : ''}${c.name}: ${c.from ?? '(new)'} -> ${c.to} (sha256 ${c.sha256})`).join('\n')}\nwrote ${fileOf(options)}; what uses these pins rebuilds`);
+  output(options, changes, () =>
+    changes.length === 0
+      ? 'no pin changed: each is at the newest version served'
+      : `${changes.map((c) => `${c.kind === 'source' ? 'source ' : ''}${c.name}: ${c.from ?? '(new)'} -> ${c.to} (sha256 ${c.sha256})`).join('\n')}\nwrote ${fileOf(options)}; what uses these pins rebuilds`,
+  );
 }

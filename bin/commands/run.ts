@@ -4,14 +4,21 @@ import { parseSpec, type NodeSpec, type NodeSpecInput } from '../../lib/cmdline/
 import { Netns, UmlNode } from '../../lib/runner/index.ts';
 import { kernelAndImage, storeOf, storeOption, type Register } from './common.ts';
 
-export interface RunOptions { netns?: string; store?: string }
+export interface RunOptions {
+  netns?: string;
+  store?: string;
+}
 
-export const register: Register = (program) => program.command('run')
-  .description('start a node in the foreground (ctrl-c stops it); kernel and image default to the linux-v15 and image recipes')
-  .argument('<spec>', 'a node spec (JSON)')
-  .option('--netns <name>', 'an existing network namespace to run in (default: a new one, removed after)')
-  .addOption(storeOption())
-  .action(runNode);
+export const register: Register = (program) =>
+  program
+    .command('run')
+    .description(
+      'start a node in the foreground (ctrl-c stops it); kernel and image default to the linux-v15 and image recipes',
+    )
+    .argument('<spec>', 'a node spec (JSON)')
+    .option('--netns <name>', 'an existing network namespace to run in (default: a new one, removed after)')
+    .addOption(storeOption())
+    .action(runNode);
 
 /** Validate the spec first (before anything is built or made), start, print the ready line, wait. */
 export async function readSpec(file: string): Promise<NodeSpecInput> {
@@ -24,10 +31,12 @@ async function runNode(file: string, options: RunOptions): Promise<void> {
   const input = await readSpec(file);
   const { kernel, image } = await kernelAndImage(storeOf(options), input);
   const ns = options.netns ? Netns.existing(options.netns) : await Netns.create('batu');
-  const node = await UmlNode.start({ ...input, kernel, image }, { netns: ns, ownsNetns: !options.netns }).catch(async (e) => {
-    if (!options.netns) await ns.delete();
-    throw e;
-  });
+  const node = await UmlNode.start({ ...input, kernel, image }, { netns: ns, ownsNetns: !options.netns }).catch(
+    async (e) => {
+      if (!options.netns) await ns.delete();
+      throw e;
+    },
+  );
   // Handlers first: whoever reads the ready line may stop the node at once.
   let stopping = false;
   const shutdown = async () => {
@@ -46,7 +55,9 @@ async function runNode(file: string, options: RunOptions): Promise<void> {
   // Nobody asked it to stop: a panic, or the guest powered itself off. Either is a failure.
   const panic = /Kernel panic - not syncing: (.*)/.exec(node.consoleText)?.[1];
   const tail = node.consoleText.trimEnd().split('\n').slice(-5).join('\n  ');
-  throw new Error(`node ${node.spec.umid} ${panic ? `panicked: ${panic}` : 'exited without being stopped'} (console log: ${node.consoleLog}):\n  ${tail}`);
+  throw new Error(
+    `node ${node.spec.umid} ${panic ? `panicked: ${panic}` : 'exited without being stopped'} (console log: ${node.consoleLog}):\n  ${tail}`,
+  );
 }
 
 /**
@@ -65,9 +76,11 @@ async function addressManagementTap(spec: NodeSpec, ns: Netns): Promise<string |
   const toIp = (n: number) => [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.');
   const mask = prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0;
   const network = (toInt(ip) & mask) >>> 0;
-  const served = (await ns.exec('ip', ['-o', '-4', 'addr', 'show'])).stdout.split('\n')
-    .map((l) => /inet (\d+\.\d+\.\d+\.\d+)\/(\d+)/.exec(l)).filter(Boolean)
-    .some((a) => ((toInt(a![1]) & mask) >>> 0) === network);
+  const served = (await ns.exec('ip', ['-o', '-4', 'addr', 'show'])).stdout
+    .split('\n')
+    .map((l) => /inet (\d+\.\d+\.\d+\.\d+)\/(\d+)/.exec(l))
+    .filter(Boolean)
+    .some((a) => (toInt(a![1]) & mask) >>> 0 === network);
   if (served) return undefined;
   const host = toIp(network + 1) === ip ? toIp(network + 2) : toIp(network + 1);
   await ns.ip('addr', 'add', `${host}/${prefix}`, 'dev', tap);

@@ -18,10 +18,15 @@ export const runnerReserve = 48;
 /** Throw naming what is too long: one parameter, or the whole command line. */
 export function checkCommandLine(argv: string[], reserve = 0): void {
   for (const token of argv) {
-    if (token.length > limits.token) throw new CmdlineError(`parameter ${token.slice(0, 40)}… is ${token.length} characters; the guest init takes at most ${limits.token}`);
+    if (token.length > limits.token)
+      throw new CmdlineError(
+        `parameter ${token.slice(0, 40)}… is ${token.length} characters; the guest init takes at most ${limits.token}`,
+      );
   }
   const size = argv.join(' ').length + 1 + reserve;
   if (size > limits.commandLine) {
-    throw new CmdlineError(`the kernel command line would be ${size} bytes${reserve ? ` (with the runner's own ${reserve})` : ''}; UML takes at most ${limits.commandLine} (COMMAND_LINE_SIZE) and exits otherwise: fewer or shorter writes`);
+    throw new CmdlineError(
+      `the kernel command line would be ${size} bytes${reserve ? ` (with the runner's own ${reserve})` : ''}; UML takes at most ${limits.commandLine} (COMMAND_LINE_SIZE) and exits otherwise: fewer or shorter writes`,
+    );
   }
 }

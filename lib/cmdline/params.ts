@@ -23,15 +23,34 @@ export interface Param {
   parse(name: string, value: string | undefined, param: string, state: ParseState): boolean;
 }
 
-type ScalarField = 'mem' | 'umid' | 'umlDir' | 'bat0Mac' | 'serviceIp' | 'routingAlgo' | 'alfred' | 'u9fs' | 'batctlWrapper' | 'batctlConsole';
+type ScalarField =
+  | 'mem'
+  | 'umid'
+  | 'umlDir'
+  | 'bat0Mac'
+  | 'serviceIp'
+  | 'routingAlgo'
+  | 'alfred'
+  | 'u9fs'
+  | 'batctlWrapper'
+  | 'batctlConsole';
 type Value = string | boolean | undefined;
 /** render: the value, null for a bare flag, undefined for absent; parse: undefined if malformed. */
-interface Codec { render(v: Value): string | null | undefined; parse(v?: string): Value }
+interface Codec {
+  render(v: Value): string | null | undefined;
+  parse(v?: string): Value;
+}
 
 /** How a field's value is written: `name=value`, a bare flag, a flag or `=ro`, or absent at a default. */
 const text: Codec = { render: (v: Value) => (v ? String(v) : undefined), parse: (v?: string) => v };
-const flag: Codec = { render: (v: Value) => (v ? null : undefined), parse: (v?: string) => (v === undefined ? true : undefined) };
-const flagOrRo: Codec = { render: (v: Value) => (v === 'ro' ? 'ro' : v ? null : undefined), parse: (v?: string) => (v === undefined ? true : v === 'ro' ? 'ro' : undefined) };
+const flag: Codec = {
+  render: (v: Value) => (v ? null : undefined),
+  parse: (v?: string) => (v === undefined ? true : undefined),
+};
+const flagOrRo: Codec = {
+  render: (v: Value) => (v === 'ro' ? 'ro' : v ? null : undefined),
+  parse: (v?: string) => (v === undefined ? true : v === 'ro' ? 'ro' : undefined),
+};
 const unlessOff: Codec = { render: (v: Value) => (v && v !== 'off' ? String(v) : undefined), parse: (v?: string) => v };
 
 function scalar(name: string, field: ScalarField, codec: Codec, init = false): Param {
@@ -55,24 +74,30 @@ const rootfsParams = ['root=/dev/root', 'rootfstype=hostfs', 'ro', 'init=/init']
 const interfacesOf = (spec: NodeSpec) => [spec.management, spec.bat0Tap, ...spec.hard];
 /** A mesh setting's value as zod takes it: a number where the setting is numeric. */
 const meshValue = (knob: keyof MeshSettings, value: string) =>
-  (/^\d+$/.test(value) && MeshSettings.shape[knob].safeParse(Number(value)).success ? Number(value) : value);
+  /^\d+$/.test(value) && MeshSettings.shape[knob].safeParse(Number(value)).success ? Number(value) : value;
 
 export const params: Param[] = [
   scalar('mem', 'mem', text),
   scalar('umid', 'umid', text),
   scalar('uml_dir', 'umlDir', text),
-  { // the image: an initramfs, or a shared read-only hostfs root
-    render: (spec) => (!spec.image ? [] : spec.rootfs === 'hostfs'
-      ? ['root=/dev/root', 'rootfstype=hostfs', `rootflags=${spec.image}/root`, 'ro', 'init=/init']
-      : [`initrd=${spec.image}/initramfs.cpio`]),
+  {
+    // the image: an initramfs, or a shared read-only hostfs root
+    render: (spec) =>
+      !spec.image
+        ? []
+        : spec.rootfs === 'hostfs'
+          ? ['root=/dev/root', 'rootfstype=hostfs', `rootflags=${spec.image}/root`, 'ro', 'init=/init']
+          : [`initrd=${spec.image}/initramfs.cpio`],
     parse: (name, value, param, state) => {
-      if (name === 'initrd' && value?.endsWith('/initramfs.cpio')) state.spec.image = value.slice(0, -'/initramfs.cpio'.length);
+      if (name === 'initrd' && value?.endsWith('/initramfs.cpio'))
+        state.spec.image = value.slice(0, -'/initramfs.cpio'.length);
       else if (name === 'rootflags' && value?.endsWith('/root')) state.hostfsRoot = value.slice(0, -'/root'.length);
       else return rootfsParams.includes(param);
       return true;
     },
   },
-  { // interfaces: ethN=tuntap,… (the init reads which exist) and vecN:… (UML's alone)
+  {
+    // interfaces: ethN=tuntap,… (the init reads which exist) and vecN:… (UML's alone)
     init: 'eth*',
     render: (spec) => interfacesOf(spec).flatMap((iface, i) => (iface ? [renderInterface(i, iface)] : [])),
     parse: (name, value, param, state) => {
@@ -85,9 +110,14 @@ export const params: Param[] = [
       return true;
     },
   },
-  { // the legacy driver has no MTU option: the init sets it
-    init: 'mtu_eth*', range: [Mtu.minValue!, Mtu.maxValue!],
-    render: (spec) => interfacesOf(spec).flatMap((iface, i) => (iface?.driver === 'tuntap' && iface.mtu ? [`mtu_eth${i}=${iface.mtu}`] : [])),
+  {
+    // the legacy driver has no MTU option: the init sets it
+    init: 'mtu_eth*',
+    range: [Mtu.minValue!, Mtu.maxValue!],
+    render: (spec) =>
+      interfacesOf(spec).flatMap((iface, i) =>
+        iface?.driver === 'tuntap' && iface.mtu ? [`mtu_eth${i}=${iface.mtu}`] : [],
+      ),
     parse: (name, value, _param, state) => {
       const m = /^mtu_eth(\d+)$/.exec(name);
       if (!m || !value) return false;
@@ -102,7 +132,8 @@ export const params: Param[] = [
   scalar('run_u9fs', 'u9fs', flagOrRo, true),
   scalar('run_batctl_wrapper', 'batctlWrapper', flagOrRo, true),
   scalar('run_batctl_console', 'batctlConsole', flag, true),
-  { // /path=value: batman-adv's settings (as their sysfs paths), then the spec's own writes
+  {
+    // /path=value: batman-adv's settings (as their sysfs paths), then the spec's own writes
     init: '/*',
     render: (spec) => [
       ...meshKnobs.filter((k) => spec.mesh[k] !== undefined).map((k) => `${meshPath(k)}=${spec.mesh[k]}`),
@@ -127,7 +158,8 @@ export function parseParams(argv: string[]): ParseState {
   for (const param of argv) {
     const eq = param.indexOf('=');
     const [name, value] = eq < 0 ? [param, undefined] : [param.slice(0, eq), param.slice(eq + 1)];
-    if (!params.some((p) => p.parse(name, value, param, state))) throw new CmdlineError(`unknown or malformed parameter ${JSON.stringify(param)}`);
+    if (!params.some((p) => p.parse(name, value, param, state)))
+      throw new CmdlineError(`unknown or malformed parameter ${JSON.stringify(param)}`);
   }
   return state;
 }

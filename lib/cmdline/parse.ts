@@ -10,7 +10,10 @@ export { CmdlineError };
 
 export function parse(argv: string[]): NodeSpec {
   const { spec, interfaces, mtus, hostfsRoot } = parseParams(argv);
-  if (hostfsRoot) { spec.image = hostfsRoot; spec.rootfs = 'hostfs'; }
+  if (hostfsRoot) {
+    spec.image = hostfsRoot;
+    spec.rootfs = 'hostfs';
+  }
   for (const [i, mtu] of mtus) {
     if (!interfaces[i]) throw new CmdlineError(`bad parameter mtu_eth${i}=${mtu}: there is no eth${i}`);
     interfaces[i] = { ...interfaces[i]!, mtu };

@@ -28,13 +28,20 @@ async function aptRoot(store: string): Promise<string> {
 
 function aptOptions(root: string): string[] {
   return [
-    '-o', `Dir::Etc::sourcelist=${join(root, 'sources.list')}`,
-    '-o', `Dir::Etc::sourceparts=${join(root, 'sources.list.d')}`,
-    '-o', `Dir::State::Lists=${join(root, 'lists')}`,
-    '-o', `Dir::Cache=${join(root, 'cache')}`,
-    '-o', 'Debug::NoLocking=1',
-    '-o', 'APT::Sandbox::User=root',
-    '-o', 'Acquire::Retries=2',
+    '-o',
+    `Dir::Etc::sourcelist=${join(root, 'sources.list')}`,
+    '-o',
+    `Dir::Etc::sourceparts=${join(root, 'sources.list.d')}`,
+    '-o',
+    `Dir::State::Lists=${join(root, 'lists')}`,
+    '-o',
+    `Dir::Cache=${join(root, 'cache')}`,
+    '-o',
+    'Debug::NoLocking=1',
+    '-o',
+    'APT::Sandbox::User=root',
+    '-o',
+    'Acquire::Retries=2',
   ];
 }
 

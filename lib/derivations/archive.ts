@@ -15,10 +15,16 @@ export interface Served {
   arch?: 'amd64' | 'all';
 }
 
-const inRelease = (suite: string, release: string) => [release, `${release}-security`, `${release}-updates`].includes(suite);
+const inRelease = (suite: string, release: string) =>
+  [release, `${release}-security`, `${release}-updates`].includes(suite);
 
 /** Every version of each package the archive serves in `release`, newest first (two apt-cache calls in all). */
-export async function servedVersions(store: string, kind: PinKind, pkgs: string[], release: string): Promise<Map<string, Served[]>> {
+export async function servedVersions(
+  store: string,
+  kind: PinKind,
+  pkgs: string[],
+  release: string,
+): Promise<Map<string, Served[]>> {
   const result = new Map<string, Served[]>(pkgs.map((p) => [p, []]));
   if (pkgs.length === 0) return result;
   const suites = new Map<string, string[]>(); // "pkg version" → suites
@@ -34,36 +40,50 @@ export async function servedVersions(store: string, kind: PinKind, pkgs: string[
   for (const r of records) {
     const at = suites.get(`${r.package} ${r.version}`);
     const list = result.get(r.package)!;
-    if (at && !list.some((s) => s.version === r.version)) list.push({ version: r.version, sha256: r.sha256, arch: r.arch, suites: at });
+    if (at && !list.some((s) => s.version === r.version))
+      list.push({ version: r.version, sha256: r.sha256, arch: r.arch, suites: at });
   }
   for (const [pkg, list] of result) result.set(pkg, await newestFirst(list));
   return result;
 }
 
 function paragraphs(text: string): Map<string, string>[] {
-  return text.split(/\n\n+/).map((p) => p.trim()).filter(Boolean).map((p) => {
-    const fields = new Map<string, string>();
-    let key = '';
-    for (const line of p.split('\n')) {
-      const m = /^([A-Za-z0-9-]+):\s?(.*)$/.exec(line);
-      if (m) { key = m[1]; fields.set(key, m[2]); } else if (key) fields.set(key, `${fields.get(key)}\n${line}`);
-    }
-    return fields;
-  });
+  return text
+    .split(/\n\n+/)
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .map((p) => {
+      const fields = new Map<string, string>();
+      let key = '';
+      for (const line of p.split('\n')) {
+        const m = /^([A-Za-z0-9-]+):\s?(.*)$/.exec(line);
+        if (m) {
+          key = m[1];
+          fields.set(key, m[2]);
+        } else if (key) fields.set(key, `${fields.get(key)}\n${line}`);
+      }
+      return fields;
+    });
 }
 
 async function binaryRecords(store: string, pkgs: string[]) {
   return paragraphs(await aptCache(store, ['show', ...pkgs]))
     .filter((f) => ['amd64', 'all'].includes(f.get('Architecture') ?? ''))
-    .map((f) => ({ package: f.get('Package')!, version: f.get('Version')!, sha256: f.get('SHA256')!, arch: f.get('Architecture') as 'amd64' | 'all' }));
+    .map((f) => ({
+      package: f.get('Package')!,
+      version: f.get('Version')!,
+      sha256: f.get('SHA256')!,
+      arch: f.get('Architecture') as 'amd64' | 'all',
+    }));
 }
 
 async function sourceRecords(store: string, pkgs: string[]) {
-  return paragraphs(await aptCache(store, ['showsrc', '--only-source', ...pkgs]))
-    .map((f) => ({
-      package: f.get('Package')!, version: f.get('Version')!, arch: undefined,
-      sha256: /^\s*([0-9a-f]{64})\s+\d+\s+\S+\.dsc$/m.exec(f.get('Checksums-Sha256') ?? '')?.[1] ?? '',
-    }));
+  return paragraphs(await aptCache(store, ['showsrc', '--only-source', ...pkgs])).map((f) => ({
+    package: f.get('Package')!,
+    version: f.get('Version')!,
+    arch: undefined,
+    sha256: /^\s*([0-9a-f]{64})\s+\d+\s+\S+\.dsc$/m.exec(f.get('Checksums-Sha256') ?? '')?.[1] ?? '',
+  }));
 }
 
 /** Debian's version order (epochs, ~), by dpkg itself. */
@@ -71,7 +91,7 @@ async function newestFirst<T extends { version: string }>(items: T[]): Promise<T
   const sorted: T[] = [];
   for (const item of items) {
     let at = 0;
-    while (at < sorted.length && await versionGreater(sorted[at].version, item.version)) at++;
+    while (at < sorted.length && (await versionGreater(sorted[at].version, item.version))) at++;
     sorted.splice(at, 0, item);
   }
   return sorted;

@@ -11,13 +11,19 @@ export interface Builtin {
 }
 
 export const isBuiltin = (value: unknown): value is Builtin =>
-  typeof value === 'object' && value !== null && typeof (value as Builtin).build === 'function' && typeof (value as Builtin).name === 'string';
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as Builtin).build === 'function' &&
+  typeof (value as Builtin).name === 'string';
 
 /** The builtin a stored builder names (`builtin:<name>`), among those given; undefined for a script. */
 export function builtinNamed(builder: string, known: Builtin[]): Builtin | undefined {
   const name = /^builtin:([a-z0-9-]+)$/.exec(builder)?.[1];
   if (!name) return undefined;
   const builtin = known.find((b) => b.name === name);
-  if (!builtin) throw new Error(`the builder ${builder} is not among the builtins given (${known.map((b) => b.name).join(', ') || 'none'})`);
+  if (!builtin)
+    throw new Error(
+      `the builder ${builder} is not among the builtins given (${known.map((b) => b.name).join(', ') || 'none'})`,
+    );
   return builtin;
 }

@@ -26,11 +26,18 @@ export async function runRecipe(
     const { values } = parseArgs({
       options: {
         ...Object.fromEntries(recipeFlags.map((flag) => [flag, { type: 'string' as const }])),
-        'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
-        store: { type: 'string' }, variant: { type: 'string' }, help: { type: 'boolean' },
+        'dry-run': { type: 'boolean' },
+        json: { type: 'boolean' },
+        quiet: { type: 'boolean' },
+        store: { type: 'string' },
+        variant: { type: 'string' },
+        help: { type: 'boolean' },
       },
     });
-    if (values.help) { console.log(`usage: ${process.argv[1]} [--variant NAME] ${recipeUsage}`); return; }
+    if (values.help) {
+      console.log(`usage: ${process.argv[1]} [--variant NAME] ${recipeUsage}`);
+      return;
+    }
     const input = typeof target === 'function' ? await target(values) : target;
     const store = storeDir(values.store);
     const name = 'name' in input ? input.name : input.package;

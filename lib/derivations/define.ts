@@ -5,8 +5,15 @@ import { z } from 'zod';
 import { computeManifest } from './manifest.ts';
 import { isBuiltin, type Builtin } from './builtins.ts';
 import {
-  DebPackage, DebSource, DerivationFields, FixedSource, TreeSource, UrlSource, inputKey,
-  type Derivation, type Input,
+  DebPackage,
+  DebSource,
+  DerivationFields,
+  FixedSource,
+  TreeSource,
+  UrlSource,
+  inputKey,
+  type Derivation,
+  type Input,
 } from './schema.ts';
 
 export class RecipeError extends Error {}
@@ -42,12 +49,23 @@ export function derivation(args: DerivationArgs): Derivation {
   const what = `derivation ${JSON.stringify(args.name)}`;
   const builtin = isBuiltin(builder) ? builder : undefined;
   const parsed = parse(DerivationFields, { ...fields, builder: builtin ? `builtin:${builtin.name}` : builder }, what);
-  if (!builtin && parsed.builder.startsWith('builtin:')) throw new RecipeError(`bad recipe data in ${what}:\n  builder: pass the builtin itself, not its name ${JSON.stringify(parsed.builder)}`);
+  if (!builtin && parsed.builder.startsWith('builtin:'))
+    throw new RecipeError(
+      `bad recipe data in ${what}:\n  builder: pass the builtin itself, not its name ${JSON.stringify(parsed.builder)}`,
+    );
   for (const [key, input] of Object.entries(inputs)) {
     parse(inputKey, key, `${what}: inputs`);
-    if (!isInput(input)) throw new RecipeError(`bad recipe data in ${what}:\n  inputs.${key}: expected a derivation or a source (debPackage, debSource, url, tree, repoFiles)`);
+    if (!isInput(input))
+      throw new RecipeError(
+        `bad recipe data in ${what}:\n  inputs.${key}: expected a derivation or a source (debPackage, debSource, url, tree, repoFiles)`,
+      );
   }
-  return Object.freeze({ type: 'derivation' as const, ...parsed, inputs: Object.freeze({ ...inputs }), ...(builtin ? { builtin } : {}) });
+  return Object.freeze({
+    type: 'derivation' as const,
+    ...parsed,
+    inputs: Object.freeze({ ...inputs }),
+    ...(builtin ? { builtin } : {}),
+  });
 }
 
 export function debPackage(args: Omit<z.input<typeof DebPackage>, 'type'>) {

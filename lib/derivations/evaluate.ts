@@ -14,7 +14,8 @@ export const toolsOf = (drv: Derivation) => [...new Set([...baseTools, ...drv.to
 export function hashInput(input: Input): Promise<string> {
   let hash = hashes.get(input);
   if (!hash) {
-    hash = input.type === 'derivation' ? hashDerivation(input) : Promise.resolve(sha256(canonical(fixedIdentity(input))));
+    hash =
+      input.type === 'derivation' ? hashDerivation(input) : Promise.resolve(sha256(canonical(fixedIdentity(input))));
     hashes.set(input, hash);
   }
   return hash;
@@ -26,10 +27,14 @@ export function hashInput(input: Input): Promise<string> {
  */
 function fixedIdentity(src: FixedSource): object {
   switch (src.type) {
-    case 'deb': return { type: 'deb', package: src.package, version: src.version, arch: src.arch, sha256: src.sha256 };
-    case 'deb-src': return { type: 'deb-src', package: src.package, version: src.version, sha256: src.sha256 };
-    case 'url': return { type: 'file', name: src.name, sha256: src.sha256 };
-    case 'tree': return { type: 'tree', name: src.name, sha256: src.sha256 };
+    case 'deb':
+      return { type: 'deb', package: src.package, version: src.version, arch: src.arch, sha256: src.sha256 };
+    case 'deb-src':
+      return { type: 'deb-src', package: src.package, version: src.version, sha256: src.sha256 };
+    case 'url':
+      return { type: 'file', name: src.name, sha256: src.sha256 };
+    case 'tree':
+      return { type: 'tree', name: src.name, sha256: src.sha256 };
   }
 }
 
@@ -61,10 +66,15 @@ export function derivationIdentity(drv: Derivation, tools: Tool[], inputHashes: 
 /** `<hash>-<name>-<version>`; a Debian epoch's ':' becomes '_' to keep paths shell-safe. */
 export function pathLabel(input: Input): string {
   switch (input.type) {
-    case 'derivation': return `${input.name}-${input.version}`;
-    case 'deb': return `${input.package}-${input.version.replace(/:/g, '_')}`;
-    case 'deb-src': return `${input.package}-src-${input.version.replace(/:/g, '_')}`;
-    case 'url': case 'tree': return input.name;
+    case 'derivation':
+      return `${input.name}-${input.version}`;
+    case 'deb':
+      return `${input.package}-${input.version.replace(/:/g, '_')}`;
+    case 'deb-src':
+      return `${input.package}-src-${input.version.replace(/:/g, '_')}`;
+    case 'url':
+    case 'tree':
+      return input.name;
   }
 }
 

@@ -17,7 +17,9 @@ export async function fileSha256(file: string): Promise<string> {
 }
 
 export function mismatch(what: string, expected: string, actual: string): FetchError {
-  return new FetchError(`hash mismatch for ${what}:\n  expected sha256 ${expected}\n  got      sha256 ${actual}\nrefusing it`);
+  return new FetchError(
+    `hash mismatch for ${what}:\n  expected sha256 ${expected}\n  got      sha256 ${actual}\nrefusing it`,
+  );
 }
 
 const howToAdd = (what: string, sha256: string, name: string) =>
@@ -30,7 +32,9 @@ export async function fetchSource(src: FixedSource, out: string, store: string):
   switch (src.type) {
     case 'deb': {
       const spec = `${src.package}${src.arch === 'all' ? '' : `:${src.arch}`}=${src.version}`;
-      await aptFetch(store, out, ['download', spec]).catch(async (e: Error) => { throw await notServed(src, store) ?? e; });
+      await aptFetch(store, out, ['download', spec]).catch(async (e: Error) => {
+        throw (await notServed(src, store)) ?? e;
+      });
       const [deb] = (await readdir(out)).filter((f) => f.endsWith('.deb'));
       if (!deb) throw new FetchError(`apt-get download ${spec} produced no .deb`);
       const actual = await fileSha256(join(out, deb));
@@ -43,7 +47,9 @@ export async function fetchSource(src: FixedSource, out: string, store: string):
         // An upstream signature (.asc) the mirror lacks is not needed: the .dsc's hash pins the tarballs.
         const failed = [...e.message.matchAll(/^E: Failed to fetch (\w+:\/\/\S+)/gm)].map((m) => m[1]);
         if (failed.length && failed.every((url) => url.endsWith('.asc'))) return;
-        throw new FetchError(`the Debian source package ${spec} could not be fetched: the registry serves sources for some packages only (use the binary package instead).\n${e.message}`);
+        throw new FetchError(
+          `the Debian source package ${spec} could not be fetched: the registry serves sources for some packages only (use the binary package instead).\n${e.message}`,
+        );
       });
       const dscName = (await readdir(out)).find((f) => f.endsWith('.dsc'));
       if (!dscName) throw new FetchError(`apt-get source ${spec} produced no .dsc`);
@@ -67,15 +73,18 @@ export async function fetchSource(src: FixedSource, out: string, store: string):
 
 /** The error for a pinned package the archive no longer serves: what it serves, and the ways out. */
 async function notServed(src: Extract<FixedSource, { type: 'deb' }>, store: string): Promise<FetchError | undefined> {
-  const served = (await servedVersions(store, 'binary', [src.package], release()).catch(() => undefined))?.get(src.package);
+  const served = (await servedVersions(store, 'binary', [src.package], release()).catch(() => undefined))?.get(
+    src.package,
+  );
   if (!served || served.some((s) => s.version === src.version)) return undefined; // served: apt's own error says more
   const file = `${src.package}_${src.version.replace(/^\d+:/, '')}_${src.arch}.deb`;
   return new FetchError(
     `the Debian package ${src.package} ${src.version} (${src.arch}, sha256 ${src.sha256}) is no longer served: ` +
-    `the archive has ${describeServed(served, release())} now. Ways out:\n` +
-    `  - move the pin to what is served (then rebuild what uses it): npx batu pins update ${src.package}\n` +
-    `  - or put that exact file into the store, where it satisfies the pin by its hash: npx batu store add ${file}\n` +
-    `  - or import the path from a store or binary cache that holds it: npx batu store import < closure.tar`);
+      `the archive has ${describeServed(served, release())} now. Ways out:\n` +
+      `  - move the pin to what is served (then rebuild what uses it): npx batu pins update ${src.package}\n` +
+      `  - or put that exact file into the store, where it satisfies the pin by its hash: npx batu store add ${file}\n` +
+      `  - or import the path from a store or binary cache that holds it: npx batu store import < closure.tar`,
+  );
 }
 
 /** The host's Debian release (e.g. bookworm): the one whose archive serves these packages. */

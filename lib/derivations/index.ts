@@ -10,7 +10,16 @@ export { verify, gc, add, listRoots, referenceClosure } from './maintain.ts';
 export { exportClosure, importClosure, ImportError } from './transfer.ts';
 export { repair, deletePath, RepairError, type RepairOptions } from './repair.ts';
 export { computeManifest, treeHash, type Manifest } from './manifest.ts';
-export { storeDir, storeOf, listPaths, isValid, isUsable, sidecar, readManifest as readManifestOf, DamagedPathError } from './store.ts';
+export {
+  storeDir,
+  storeOf,
+  listPaths,
+  isValid,
+  isUsable,
+  sidecar,
+  readManifest as readManifestOf,
+  DamagedPathError,
+} from './store.ts';
 export { runRecipe } from './cli.ts';
 export { BuildError } from './sandbox.ts';
 export { FetchError } from './fetch.ts';

@@ -5,7 +5,21 @@
 import { derivation } from './define.ts';
 import type { Derivation, FixedSource, Input } from './schema.ts';
 
-const kbuildTools = ['make', 'gcc', 'cc', 'as', 'ld', 'ar', 'nm', 'objcopy', 'objdump', 'strip', 'readelf', 'perl', 'bc'];
+const kbuildTools = [
+  'make',
+  'gcc',
+  'cc',
+  'as',
+  'ld',
+  'ar',
+  'nm',
+  'objcopy',
+  'objdump',
+  'strip',
+  'readelf',
+  'perl',
+  'bc',
+];
 
 export interface KernelBuildOptions {
   name: string;
@@ -24,10 +38,24 @@ export interface KernelBuildOptions {
   install?: string;
 }
 
-export function kernelBuild({ name, version, src, patches = [], inputs = {}, env, meta, configure, compile, install }: KernelBuildOptions): Derivation {
+export function kernelBuild({
+  name,
+  version,
+  src,
+  patches = [],
+  inputs = {},
+  env,
+  meta,
+  configure,
+  compile,
+  install,
+}: KernelBuildOptions): Derivation {
   const patchInputs = Object.fromEntries(patches.map((p, i) => [`patches${i}`, p]));
   return derivation({
-    name, version, env, meta,
+    name,
+    version,
+    env,
+    meta,
     inputs: { src, ...inputs, ...patchInputs },
     tools: [...kbuildTools, 'flex', 'bison', 'rsync'],
     builder: [
@@ -36,7 +64,8 @@ export function kernelBuild({ name, version, src, patches = [], inputs = {}, env
       ...patches.map((_, i) => `applyPatches "$patches${i}"`),
       'kbuildReproducible "$PWD=/build/linux"',
       ...(configure ? ['phase configure', configure.trim()] : []),
-      'phase compile', compile.trim(),
+      'phase compile',
+      compile.trim(),
       ...(install ? ['phase install', install.trim()] : []),
     ].join('\n'),
   });
@@ -57,7 +86,8 @@ export interface KernelModuleOptions {
 
 export function kernelModule({ name, version, kernel, src, patches, make }: KernelModuleOptions): Derivation {
   return derivation({
-    name, version,
+    name,
+    version,
     // src first: a source that has to be `store add`ed fails before any kernel build.
     inputs: { src, ...(patches ? { patches } : {}), kernel },
     tools: kbuildTools,

@@ -8,18 +8,26 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
 
-export interface Lock { release(): Promise<void> }
+export interface Lock {
+  release(): Promise<void>;
+}
 
 /**
  * Whether a process runs (EPERM: it does, owned by someone else). A zombie does not: it
  * has exited and waits only to be reaped, which an adoptive PID 1 may do late.
  */
 export function processAlive(pid: number): boolean {
-  try { process.kill(pid, 0); } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
-  } catch { return true; }
+  } catch {
+    return true;
+  }
 }
 
 export interface LockOptions {
@@ -44,8 +52,14 @@ export async function acquireLock(store: string, key: string, options: LockOptio
   // A lock directory of batu's earlier mkdir locks: nothing holds it the kernel knows of.
   if ((await stat(file).catch(() => undefined))?.isDirectory()) await rm(file, { recursive: true, force: true });
   for (;;) {
-    const child = execa('sh', ['-c', holder, 'batu-lock', file, options.shared ? '--shared' : '--exclusive'],
-      { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', reject: false, buffer: { stdout: false, stderr: true }, cleanup: true });
+    const child = execa('sh', ['-c', holder, 'batu-lock', file, options.shared ? '--shared' : '--exclusive'], {
+      stdin: 'pipe',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      reject: false,
+      buffer: { stdout: false, stderr: true },
+      cleanup: true,
+    });
     const lines = createInterface({ input: child.stdout! });
     const waiting = setTimeout(async () => {
       const who = (await readFile(file, 'utf8').catch(() => '')).trim() || 'another process';
@@ -57,7 +71,8 @@ export async function acquireLock(store: string, key: string, options: LockOptio
     });
     clearTimeout(waiting);
     if (answer === 'locked') {
-      if (!options.shared) await writeFile(file, `process ${process.pid}${options.purpose ? ` (${options.purpose})` : ''}\n`);
+      if (!options.shared)
+        await writeFile(file, `process ${process.pid}${options.purpose ? ` (${options.purpose})` : ''}\n`);
       return {
         release: async () => {
           if (!options.shared) await truncate(file).catch(() => {}); // gone if the holder removed it (gc)
@@ -68,6 +83,7 @@ export async function acquireLock(store: string, key: string, options: LockOptio
     }
     child.stdin!.end();
     const result = await child;
-    if (answer !== 'stale') throw new Error(`could not lock ${file}: flock exited ${result.exitCode}: ${String(result.stderr ?? '').trim()}`);
+    if (answer !== 'stale')
+      throw new Error(`could not lock ${file}: flock exited ${result.exitCode}: ${String(result.stderr ?? '').trim()}`);
   }
 }

@@ -7,17 +7,32 @@ import { hashInput, storePath } from './evaluate.ts';
 import { fileSha256 } from './fetch.ts';
 import { computeManifest, diffManifests } from './manifest.ts';
 import { debPackage, tree, url } from './define.ts';
-import { DamagedPathError, commitPath, hashPart, isValid, listPaths, readManifest, removePath, removeTree, scratchDir, storeDir, storeName } from './store.ts';
+import {
+  DamagedPathError,
+  commitPath,
+  hashPart,
+  isValid,
+  listPaths,
+  readManifest,
+  removePath,
+  removeTree,
+  scratchDir,
+  storeDir,
+  storeName,
+} from './store.ts';
 import { acquireLock, processAlive } from './lock.ts';
 import { stderrReporter, type Reporter } from './progress.ts';
 import { gcLock, holdPaths, liveTempRoots } from './temproots.ts';
 import type { Input } from './schema.ts';
 
-export interface VerifyProblem { path: string; problems: string[] }
+export interface VerifyProblem {
+  path: string;
+  problems: string[];
+}
 
 /** Re-hash every file of every path (or the given ones) against its manifest; a damaged path is reported and the rest still checked. */
 export async function verify(options: { store?: string; paths?: string[] } = {}): Promise<VerifyProblem[]> {
-  const paths = options.paths ?? await listPaths(storeDir(options.store));
+  const paths = options.paths ?? (await listPaths(storeDir(options.store)));
   const bad: VerifyProblem[] = [];
   for (const path of paths) {
     try {
@@ -58,7 +73,9 @@ export async function referenceClosure(paths: string[]): Promise<string[]> {
 }
 
 async function referencesOf(path: string): Promise<string[]> {
-  try { return (await readManifest(path)).references; } catch (e) {
+  try {
+    return (await readManifest(path)).references;
+  } catch (e) {
     if (!(e instanceof DamagedPathError)) throw e;
     const others = (await listPaths(dirname(path))).filter((p) => p !== path).map((p) => basename(p));
     return (await computeManifest(path, { scan: new Map(others.map((n) => [n.slice(0, 32), n])) })).references;
@@ -70,26 +87,39 @@ async function referencesOf(path: string): Promise<string[]> {
  * links in <store>/.roots and the temporary roots of live processes (what they realise,
  * import or hold); scratch directories of live builders stay.
  */
-export async function gc(options: { store?: string; report?: Reporter } = {}): Promise<{ kept: string[]; removed: string[] }> {
+export async function gc(
+  options: { store?: string; report?: Reporter } = {},
+): Promise<{ kept: string[]; removed: string[] }> {
   const store = storeDir(options.store);
   const report = options.report ?? stderrReporter;
   if (!existsSync(store)) return { kept: [], removed: [] };
-  const lock = await gcLock(store, 'exclusive', (holder) => report(`gc: waiting for ${holder} to finish checking what it needs`));
+  const lock = await gcLock(store, 'exclusive', (holder) =>
+    report(`gc: waiting for ${holder} to finish checking what it needs`),
+  );
   try {
-    const held = new Set([...await liveTempRoots(store)].map((name) => join(store, name)));
+    const held = new Set([...(await liveTempRoots(store))].map((name) => join(store, name)));
     const keep = new Set(await referenceClosure([...(await listRoots(store)).values(), ...held]));
     const removed: string[] = [];
     for (const path of await listPaths(store)) {
       if (keep.has(path)) continue;
       const pathLock = await acquireLock(store, hashPart(path), { purpose: 'collecting garbage' });
-      try { await removePath(path); removed.push(path); } finally { await pathLock.release(); }
+      try {
+        await removePath(path);
+        removed.push(path);
+      } finally {
+        await pathLock.release();
+      }
     }
     // Logs and sidecars of builds that failed or died: no valid path beside them, none being built.
     for (const name of await readdir(store)) {
       const path = join(store, name.replace(/\.(manifest|drv|log)$/, ''));
       if (name === basename(path) || !storeName.test(basename(path)) || isValid(path) || held.has(path)) continue;
       const pathLock = await acquireLock(store, hashPart(path), { purpose: 'collecting garbage' });
-      try { if (!isValid(path)) await removePath(path); } finally { await pathLock.release(); }
+      try {
+        if (!isValid(path)) await removePath(path);
+      } finally {
+        await pathLock.release();
+      }
     }
     await removeDeadScratch(store);
     await removeStaleLocks(store, held);
@@ -106,11 +136,15 @@ export async function gc(options: { store?: string; report?: Reporter } = {}): P
  */
 async function removeStaleLocks(store: string, held: Set<string>): Promise<void> {
   const dir = join(store, '.locks');
-  const keep = new Set([...held, ...await listPaths(store)].map(hashPart));
+  const keep = new Set([...held, ...(await listPaths(store))].map(hashPart));
   for (const key of existsSync(dir) ? await readdir(dir) : []) {
     if (!/^[0-9a-df-np-sv-z]{32}$/.test(key) || keep.has(key)) continue;
     const lock = await acquireLock(store, key, { purpose: 'collecting garbage' });
-    try { await rm(join(dir, key), { recursive: true, force: true }); } finally { await lock.release(); }
+    try {
+      await rm(join(dir, key), { recursive: true, force: true });
+    } finally {
+      await lock.release();
+    }
   }
 }
 
@@ -123,17 +157,27 @@ async function removeDeadScratch(store: string): Promise<void> {
   }
 }
 
-export interface Added { path: string; sha256: string; name: string; source: Input }
+export interface Added {
+  path: string;
+  sha256: string;
+  name: string;
+  source: Input;
+}
 
 /**
  * Put a file (pinned by its sha256) or a directory or tarball (pinned by the hash of
  * its unpacked tree) into the store as the fixed-output path a recipe declares.
  */
-export async function add(file: string, options: { store?: string; name?: string; unpack?: boolean } = {}): Promise<Added> {
+export async function add(
+  file: string,
+  options: { store?: string; name?: string; unpack?: boolean } = {},
+): Promise<Added> {
   const store = storeDir(options.store);
   const isDir = (await stat(file)).isDirectory();
   const isTarball = !isDir && (options.unpack ?? /\.(tar(\.[a-z0-9]+)?|tgz|txz)$/.test(file));
-  const name = options.name ?? (isDir || isTarball ? basename(file).replace(/\.(tar(\.[a-z0-9]+)?|tgz|txz)$/, '') : basename(file));
+  const name =
+    options.name ??
+    (isDir || isTarball ? basename(file).replace(/\.(tar(\.[a-z0-9]+)?|tgz|txz)$/, '') : basename(file));
   await mkdir(store, { recursive: true });
   const scratch = await scratchDir(store, 'add');
   try {
@@ -164,17 +208,23 @@ async function debOf(file: string, sha256: string) {
   const { stdout } = await execa('dpkg-deb', ['--field', resolve(file), 'Package', 'Version', 'Architecture']);
   const field = (name: string) => new RegExp(`^${name}: (.*)$`, 'm').exec(stdout)?.[1] ?? '';
   const arch = field('Architecture');
-  if (arch !== 'amd64' && arch !== 'all') throw new Error(`${file} is a package for ${arch}; batu pins amd64 and all only`);
+  if (arch !== 'amd64' && arch !== 'all')
+    throw new Error(`${file} is a package for ${arch}; batu pins amd64 and all only`);
   return debPackage({ package: field('Package'), version: field('Version'), arch, sha256 });
 }
 
 async function install(store: string, dir: string, source: Input & { sha256: string }): Promise<Added> {
   const path = await storePath(source, store);
   const held = await gcLock(store, 'shared');
-  try { await holdPaths(store, [path]); } finally { await held.release(); }
+  try {
+    await holdPaths(store, [path]);
+  } finally {
+    await held.release();
+  }
   const lock = await acquireLock(store, hashPart(path), { purpose: `adding ${basename(path)}` });
   try {
-    if (!isValid(path)) await commitPath(path, dir, JSON.stringify({ added: source, hash: await hashInput(source) }) + '\n');
+    if (!isValid(path))
+      await commitPath(path, dir, JSON.stringify({ added: source, hash: await hashInput(source) }) + '\n');
   } finally {
     await lock.release();
   }

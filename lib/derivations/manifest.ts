@@ -9,7 +9,13 @@ import { sha256 as sha256Hex } from './schema.ts';
 const relPath = z.string().regex(/^(?!\/)(?!.*(^|\/)\.\.?(\/|$)).+$/, 'expected a relative path without . or ..');
 const EntrySchema = z.discriminatedUnion('type', [
   z.strictObject({ path: relPath, type: z.literal('dir') }),
-  z.strictObject({ path: relPath, type: z.literal('file'), executable: z.boolean(), size: z.number().int().nonnegative(), sha256: sha256Hex }),
+  z.strictObject({
+    path: relPath,
+    type: z.literal('file'),
+    executable: z.boolean(),
+    size: z.number().int().nonnegative(),
+    sha256: sha256Hex,
+  }),
   z.strictObject({ path: relPath, type: z.literal('symlink'), target: z.string() }),
 ]);
 export type Entry = z.infer<typeof EntrySchema>;
@@ -38,25 +44,35 @@ export async function computeManifest(
   const reading = limiter(16); // files are read concurrently (a kernel tree has ~17k), a few at a time
   async function walk(rel: string): Promise<Entry[]> {
     const names = (await fs.readdir(join(root, rel))).map(String).sort();
-    const children = await Promise.all(names.map(async (name): Promise<Entry[]> => {
-      const path = rel ? `${rel}/${name}` : name;
-      const abs = join(root, path);
-      const st = await fs.lstat(abs);
-      if (st.isSymbolicLink()) {
-        const target = String(await fs.readlink(abs));
-        for (const [needle, ref] of scan) if (target.includes(needle)) references.add(ref);
-        return [{ path, type: 'symlink', target }];
-      }
-      if (st.isDirectory()) return [{ path, type: 'dir' }, ...(await walk(path))];
-      if (st.isFile()) {
-        return reading(async () => {
-          const data = (await fs.readFile(abs)) as Buffer;
-          for (const [needle, ref] of scan) if (data.includes(needle)) references.add(ref);
-          return [{ path, type: 'file', executable: (Number(st.mode) & 0o111) !== 0, size: data.length, sha256: sha256(data) }];
-        });
-      }
-      throw new Error(`${abs}: a store path may hold only files, directories and symlinks`);
-    }));
+    const children = await Promise.all(
+      names.map(async (name): Promise<Entry[]> => {
+        const path = rel ? `${rel}/${name}` : name;
+        const abs = join(root, path);
+        const st = await fs.lstat(abs);
+        if (st.isSymbolicLink()) {
+          const target = String(await fs.readlink(abs));
+          for (const [needle, ref] of scan) if (target.includes(needle)) references.add(ref);
+          return [{ path, type: 'symlink', target }];
+        }
+        if (st.isDirectory()) return [{ path, type: 'dir' }, ...(await walk(path))];
+        if (st.isFile()) {
+          return reading(async () => {
+            const data = (await fs.readFile(abs)) as Buffer;
+            for (const [needle, ref] of scan) if (data.includes(needle)) references.add(ref);
+            return [
+              {
+                path,
+                type: 'file',
+                executable: (Number(st.mode) & 0o111) !== 0,
+                size: data.length,
+                sha256: sha256(data),
+              },
+            ];
+          });
+        }
+        throw new Error(`${abs}: a store path may hold only files, directories and symlinks`);
+      }),
+    );
     return children.flat(); // in sorted order, whatever order the reads finished in
   }
   const entries = await walk('');
@@ -70,7 +86,12 @@ function limiter(n: number): <T>(job: () => Promise<T>) => Promise<T> {
   return async (job) => {
     while (running >= n) await new Promise<void>((go) => waiting.push(go));
     running++;
-    try { return await job(); } finally { running--; waiting.shift()?.(); }
+    try {
+      return await job();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
   };
 }
 

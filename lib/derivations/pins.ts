@@ -25,22 +25,30 @@ export type PinFile = z.infer<typeof PinFile>;
 
 export function readPinFile(file: string): PinFile {
   let data: unknown;
-  try { data = JSON.parse(readFileSync(file, 'utf8')); } catch (e) {
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
     throw new RecipeError(`cannot read the pin file ${file}: ${(e as Error).message}`);
   }
   return parse(PinFile, data, `the pin file ${file}`);
 }
 
 async function writePinFile(file: string, pins: PinFile): Promise<void> {
-  const sorted = <T>(record: Record<string, T>) => Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : 1)));
-  await writeAtomic(file, JSON.stringify({ ...pins, binary: sorted(pins.binary), source: sorted(pins.source) }, null, 2) + '\n');
+  const sorted = <T>(record: Record<string, T>) =>
+    Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : 1)));
+  await writeAtomic(
+    file,
+    JSON.stringify({ ...pins, binary: sorted(pins.binary), source: sorted(pins.source) }, null, 2) + '\n',
+  );
 }
 
 /** A pin file as recipes use it: inputs by package name. */
 export function pinned(file: string) {
   const pins = readPinFile(file);
   const missing = (kind: PinKind, name: string) =>
-    new RecipeError(`no ${kind} pin for ${JSON.stringify(name)} in ${file}; add one with: batu pins add ${kind === 'source' ? '--source ' : ''}${name}`);
+    new RecipeError(
+      `no ${kind} pin for ${JSON.stringify(name)} in ${file}; add one with: batu pins add ${kind === 'source' ? '--source ' : ''}${name}`,
+    );
   return {
     file,
     release: pins.release,
@@ -76,36 +84,63 @@ export async function checkPins(file: string, { store }: { store: string }): Pro
   const statuses: PinStatus[] = [];
   for (const kind of ['binary', 'source'] as const) {
     const entries = Object.entries(pins[kind]);
-    const served = await servedVersions(store, kind, entries.map(([name]) => name), pins.release);
+    const served = await servedVersions(
+      store,
+      kind,
+      entries.map(([name]) => name),
+      pins.release,
+    );
     for (const [name, pin] of entries) {
       const versions = served.get(name)!;
       const same = versions.find((v) => v.version === pin.version);
-      const problem = !same ? `${pin.version} is not served; the archive has ${describeServed(versions, pins.release)}`
-        : same.sha256 !== pin.sha256 ? `the archive serves ${pin.version} with sha256 ${same.sha256}, the pin says ${pin.sha256}`
+      const problem = !same
+        ? `${pin.version} is not served; the archive has ${describeServed(versions, pins.release)}`
+        : same.sha256 !== pin.sha256
+          ? `the archive serves ${pin.version} with sha256 ${same.sha256}, the pin says ${pin.sha256}`
           : undefined;
-      statuses.push({ kind, name, version: pin.version, ok: !problem, served: versions, ...(problem ? { problem } : {}) });
+      statuses.push({
+        kind,
+        name,
+        version: pin.version,
+        ok: !problem,
+        served: versions,
+        ...(problem ? { problem } : {}),
+      });
     }
   }
   return statuses;
 }
 
-export interface PinChange { kind: PinKind; name: string; from?: string; to: string; sha256: string }
+export interface PinChange {
+  kind: PinKind;
+  name: string;
+  from?: string;
+  to: string;
+  sha256: string;
+}
 
 /**
  * Move pins (all, or those named) to the newest version the archive serves in the pin
  * file's release, with its sha256; `add` pins packages not pinned yet. Writes the file
  * and returns what changed.
  */
-export async function updatePins(file: string, options: { store: string; names?: string[]; add?: { kind: PinKind; name: string }[] }): Promise<PinChange[]> {
+export async function updatePins(
+  file: string,
+  options: { store: string; names?: string[]; add?: { kind: PinKind; name: string }[] },
+): Promise<PinChange[]> {
   const pins = readPinFile(file);
   const wanted: { kind: PinKind; name: string }[] = [...(options.add ?? [])];
   for (const name of options.names ?? []) {
     const kinds = (['binary', 'source'] as const).filter((k) => name in pins[k]);
-    if (kinds.length === 0) throw new RecipeError(`no pin named ${JSON.stringify(name)} in ${file} (pinned: ${[...Object.keys(pins.binary), ...Object.keys(pins.source)].join(', ')}); batu pins add ${name} adds one`);
+    if (kinds.length === 0)
+      throw new RecipeError(
+        `no pin named ${JSON.stringify(name)} in ${file} (pinned: ${[...Object.keys(pins.binary), ...Object.keys(pins.source)].join(', ')}); batu pins add ${name} adds one`,
+      );
     wanted.push(...kinds.map((kind) => ({ kind, name })));
   }
   if (!options.names?.length && !options.add?.length) {
-    for (const kind of ['binary', 'source'] as const) wanted.push(...Object.keys(pins[kind]).map((name) => ({ kind, name })));
+    for (const kind of ['binary', 'source'] as const)
+      wanted.push(...Object.keys(pins[kind]).map((name) => ({ kind, name })));
   }
   await refreshLists(options.store);
   const changes: PinChange[] = [];
@@ -114,10 +149,14 @@ export async function updatePins(file: string, options: { store: string; names?:
     const served = await servedVersions(options.store, kind, names, pins.release);
     for (const name of names) {
       const [newest] = served.get(name)!;
-      if (!newest) throw new RecipeError(`the archive serves no ${kind} package ${JSON.stringify(name)} in ${pins.release}; nothing was changed`);
+      if (!newest)
+        throw new RecipeError(
+          `the archive serves no ${kind} package ${JSON.stringify(name)} in ${pins.release}; nothing was changed`,
+        );
       const from = pins[kind][name];
       if (from?.version === newest.version && from.sha256 === newest.sha256) continue;
-      if (kind === 'binary') pins.binary[name] = { version: newest.version, arch: newest.arch ?? 'amd64', sha256: newest.sha256 };
+      if (kind === 'binary')
+        pins.binary[name] = { version: newest.version, arch: newest.arch ?? 'amd64', sha256: newest.sha256 };
       else pins.source[name] = { version: newest.version, sha256: newest.sha256 };
       changes.push({ kind, name, ...(from ? { from: from.version } : {}), to: newest.version, sha256: newest.sha256 });
     }

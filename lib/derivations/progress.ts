@@ -1,6 +1,8 @@
 // Progress of long work as a few lines on stderr: one per phase, and a running count
 // at most every `every` ms, never the raw build output.
-export interface Reporter { (line: string): void }
+export interface Reporter {
+  (line: string): void;
+}
 
 export const stderrReporter: Reporter = (line) => process.stderr.write(`batu: ${line}\n`);
 export const silentReporter: Reporter = () => {};
@@ -45,6 +47,8 @@ export class BuildProgress {
   }
 
   done(): void {
-    this.report(`${this.label}: done in ${elapsed(this.started)}${this.counter ? `, ${this.count} ${this.counter.unit}` : ''}`);
+    this.report(
+      `${this.label}: done in ${elapsed(this.started)}${this.counter ? `, ${this.count} ${this.counter.unit}` : ''}`,
+    );
   }
 }

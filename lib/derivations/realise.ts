@@ -25,10 +25,18 @@ export interface RealiseOptions {
   sandboxPaths?: string[];
 }
 
-export interface RealiseResult { path: string; built: string[]; reused: string[] }
+export interface RealiseResult {
+  path: string;
+  built: string[];
+  reused: string[];
+}
 
 export async function realise(target: Input, options: RealiseOptions = {}): Promise<RealiseResult> {
-  const { paths: [path], built, reused } = await realiseAll([target], options);
+  const {
+    paths: [path],
+    built,
+    reused,
+  } = await realiseAll([target], options);
   return { path, built, reused };
 }
 
@@ -37,7 +45,10 @@ export async function realise(target: Input, options: RealiseOptions = {}): Prom
  * needs is fetched before the first build starts, so a source that can no longer be had
  * fails in seconds, not after a kernel build. `root` roots the first target.
  */
-export async function realiseAll(targets: Input[], options: RealiseOptions = {}): Promise<{ paths: string[]; built: string[]; reused: string[] }> {
+export async function realiseAll(
+  targets: Input[],
+  options: RealiseOptions = {},
+): Promise<{ paths: string[]; built: string[]; reused: string[] }> {
   const store = storeDir(options.store);
   const report = options.report ?? stderrReporter;
   await mkdir(store, { recursive: true });
@@ -47,21 +58,30 @@ export async function realiseAll(targets: Input[], options: RealiseOptions = {})
   const lock = await gcLock(store, 'shared', (holder) => report(`waiting for the store's gc lock, held by ${holder}`));
   let planned: Awaited<ReturnType<typeof plan>>;
   try {
-    await holdPaths(store, await Promise.all([...new Set(targets.flatMap((t) => closure(t)))].map((i) => storePath(i, store))));
+    await holdPaths(
+      store,
+      await Promise.all([...new Set(targets.flatMap((t) => closure(t)))].map((i) => storePath(i, store))),
+    );
     planned = await plan(targets, store);
   } finally {
     await lock.release();
   }
   const { missing, reused } = planned;
   const built: string[] = [];
-  for (const { input, path } of [...missing.filter((m) => m.input.type !== 'derivation'), ...missing.filter((m) => m.input.type === 'derivation')]) {
+  for (const { input, path } of [
+    ...missing.filter((m) => m.input.type !== 'derivation'),
+    ...missing.filter((m) => m.input.type === 'derivation'),
+  ]) {
     const lock = await acquireLock(store, hashPart(path), {
       purpose: `realising ${basename(path)}`,
       onWait: (holder) => report(`${basename(path)}: waiting for its lock, held by ${holder}`),
     });
     try {
       if (await isUsable(path)) reused.push(path);
-      else { await realiseOne(input, path, store, report, options.sandboxPaths); built.push(path); }
+      else {
+        await realiseOne(input, path, store, report, options.sandboxPaths);
+        built.push(path);
+      }
     } finally {
       await lock.release();
     }
@@ -71,16 +91,25 @@ export async function realiseAll(targets: Input[], options: RealiseOptions = {})
   return { paths, built, reused };
 }
 
-const writable = (store: string) => access(store, constants.W_OK).then(() => true, () => false);
+const writable = (store: string) =>
+  access(store, constants.W_OK).then(
+    () => true,
+    () => false,
+  );
 
 /**
  * A store this process may not write (root's, used by an unprivileged mesh): what is there
  * can be used, without locks or temporary roots (gc by the owner may take it); nothing can be built.
  */
-async function readOnly(targets: Input[], store: string): Promise<{ paths: string[]; built: string[]; reused: string[] }> {
+async function readOnly(
+  targets: Input[],
+  store: string,
+): Promise<{ paths: string[]; built: string[]; reused: string[] }> {
   const { missing, reused } = await plan(targets, store);
   if (missing.length) {
-    throw new Error(`the store ${store} is read-only for this user (uid ${process.getuid?.()}) and lacks ${missing.length} path(s), e.g. ${missing[0].path}: realise them as the store's owner first`);
+    throw new Error(
+      `the store ${store} is read-only for this user (uid ${process.getuid?.()}) and lacks ${missing.length} path(s), e.g. ${missing[0].path}: realise them as the store's owner first`,
+    );
   }
   return { paths: await Promise.all(targets.map((t) => storePath(t, store))), built: [], reused };
 }
@@ -95,7 +124,10 @@ async function openToBuilders(store: string): Promise<void> {
  * What realising `targets` takes: the inputs whose paths are missing, dependencies first.
  * Below a valid path nothing is needed (a kernel that exists needs no source fetched).
  */
-async function plan(targets: Input[], store: string): Promise<{ missing: { input: Input; path: string }[]; reused: string[] }> {
+async function plan(
+  targets: Input[],
+  store: string,
+): Promise<{ missing: { input: Input; path: string }[]; reused: string[] }> {
   const missing: { input: Input; path: string }[] = [];
   const reused: string[] = [];
   const seen = new Set<Input>();
@@ -103,7 +135,10 @@ async function plan(targets: Input[], store: string): Promise<{ missing: { input
     if (seen.has(input)) return;
     seen.add(input);
     const path = await storePath(input, store);
-    if (await isUsable(path)) { reused.push(path); return; }
+    if (await isUsable(path)) {
+      reused.push(path);
+      return;
+    }
     if (input.type === 'derivation') for (const dep of Object.values(input.inputs)) await visit(dep);
     missing.push({ input, path });
   };
@@ -111,7 +146,13 @@ async function plan(targets: Input[], store: string): Promise<{ missing: { input
   return { missing, reused };
 }
 
-async function realiseOne(input: Input, path: string, store: string, report: Reporter, sandboxPaths?: string[]): Promise<void> {
+async function realiseOne(
+  input: Input,
+  path: string,
+  store: string,
+  report: Reporter,
+  sandboxPaths?: string[],
+): Promise<void> {
   const label = basename(path).slice(33);
   await removeStale(store, path);
   const scratch = await scratchDir(store, hashPart(path));
@@ -125,13 +166,19 @@ async function realiseOne(input: Input, path: string, store: string, report: Rep
       if (input.builtin) await input.builtin.build({ inputs: inputPaths, env: input.env, out });
       else {
         out = await runBuilder({
-          label, script: input.builder, scratch, progress, logFile: sidecar.log(path),
+          label,
+          script: input.builder,
+          scratch,
+          progress,
+          logFile: sidecar.log(path),
           env: { ...input.env, ...inputPaths },
           tools: await resolveTools(toolsOf(input)),
-          visible: await referenceClosure(Object.values(inputPaths)), sandboxPaths,
+          visible: await referenceClosure(Object.values(inputPaths)),
+          sandboxPaths,
         });
       }
-      if (!existsSync(out)) throw new Error(`building ${label}: the builder did not create $out (log: ${sidecar.log(path)})`);
+      if (!existsSync(out))
+        throw new Error(`building ${label}: the builder did not create $out (log: ${sidecar.log(path)})`);
       progress.done();
     } else {
       report(`fetching ${label}`);
@@ -139,7 +186,12 @@ async function realiseOne(input: Input, path: string, store: string, report: Rep
       await fetchSource(input, out, store);
     }
     const manifest = await computeManifest(out, { scan: await referenceCandidates(input, store) });
-    await commitPath(path, out, canonical({ ...input, inputs: inputPaths, hash: await hashInput(input) }) + '\n', manifest);
+    await commitPath(
+      path,
+      out,
+      canonical({ ...input, inputs: inputPaths, hash: await hashInput(input) }) + '\n',
+      manifest,
+    );
   } finally {
     await discardTree(store, scratch);
   }

@@ -13,7 +13,18 @@ import { BuildProgress, stderrReporter, type Reporter } from './progress.ts';
 import { runBuilder } from './sandbox.ts';
 import { FixedSource, type Derivation } from './schema.ts';
 import {
-  DamagedPathError, commitPath, discardTree, hashPart, isUsable, isValid, listPaths, readManifest, removePath, scratchDir, sidecar, storeName,
+  DamagedPathError,
+  commitPath,
+  discardTree,
+  hashPart,
+  isUsable,
+  isValid,
+  listPaths,
+  readManifest,
+  removePath,
+  scratchDir,
+  sidecar,
+  storeName,
 } from './store.ts';
 import { gcLock, liveTempRoots } from './temproots.ts';
 import { resolveTools } from './toolchain.ts';
@@ -22,7 +33,8 @@ import { toolsOf } from './evaluate.ts';
 export class RepairError extends Error {}
 
 function checkStorePath(path: string): string {
-  if (!storeName.test(basename(path))) throw new RepairError(`${path} is not a store path (<store>/<32-char hash>-<name>)`);
+  if (!storeName.test(basename(path)))
+    throw new RepairError(`${path} is not a store path (<store>/<32-char hash>-<name>)`);
   return path;
 }
 
@@ -37,12 +49,21 @@ export async function repair(path: string, options: RepairOptions = {}): Promise
   const report = options.report ?? stderrReporter;
   const store = dirname(checkStorePath(path));
   const drvText = await readFile(sidecar.drv(path), 'utf8').catch(() => {
-    throw new RepairError(`${path} has no readable .drv beside it: nothing says how it was made (realise its recipe again after batu store delete ${path})`);
+    throw new RepairError(
+      `${path} has no readable .drv beside it: nothing says how it was made (realise its recipe again after batu store delete ${path})`,
+    );
   });
   const drv = JSON.parse(drvText) as Record<string, unknown>;
   if ('added' in drv) throw new RepairError(`${path} was put in with store add: add the same file again`);
-  const recorded = await readManifest(path).catch((e) => { if (e instanceof DamagedPathError) return undefined; throw e; });
-  const was = isValid(path) ? (recorded ? await problemsOf(path, recorded) : ['its manifest is unreadable']) : ['missing'];
+  const recorded = await readManifest(path).catch((e) => {
+    if (e instanceof DamagedPathError) return undefined;
+    throw e;
+  });
+  const was = isValid(path)
+    ? recorded
+      ? await problemsOf(path, recorded)
+      : ['its manifest is unreadable']
+    : ['missing'];
   const lock = await acquireLock(store, hashPart(path), { purpose: `repairing ${basename(path)}` });
   const scratch = await scratchDir(store, hashPart(path));
   try {
@@ -52,7 +73,10 @@ export async function repair(path: string, options: RepairOptions = {}): Promise
     if (drv.type === 'derivation') {
       const inputs = drv.inputs as Record<string, string>;
       for (const [key, input] of Object.entries(inputs)) {
-        if (!(await isUsable(input))) throw new RepairError(`${path} needs its input ${key} = ${input}, which is missing or damaged: repair that first`);
+        if (!(await isUsable(input)))
+          throw new RepairError(
+            `${path} needs its input ${key} = ${input}, which is missing or damaged: repair that first`,
+          );
       }
       scan = new Map((await referenceClosure(Object.values(inputs))).map((p) => [hashPart(p), basename(p)]));
       const { builder, env } = drv as unknown as Derivation;
@@ -62,13 +86,20 @@ export async function repair(path: string, options: RepairOptions = {}): Promise
       if (builtin) await builtin.build({ inputs, env, out });
       else {
         out = await runBuilder({
-          label, script: builder, scratch, progress, logFile: sidecar.log(path),
-          env: { ...env, ...inputs }, tools: await resolveTools(toolsOf(drv as unknown as Derivation)),
+          label,
+          script: builder,
+          scratch,
+          progress,
+          logFile: sidecar.log(path),
+          env: { ...env, ...inputs },
+          tools: await resolveTools(toolsOf(drv as unknown as Derivation)),
           visible: await referenceClosure(Object.values(inputs)),
         });
       }
     } else {
-      const parsed = FixedSource.safeParse(Object.fromEntries(Object.entries(drv).filter(([k]) => k !== 'inputs' && k !== 'hash')));
+      const parsed = FixedSource.safeParse(
+        Object.fromEntries(Object.entries(drv).filter(([k]) => k !== 'inputs' && k !== 'hash')),
+      );
       if (!parsed.success) throw new RepairError(`${sidecar.drv(path)} is neither a derivation nor a source`);
       report(`repairing ${label}: fetching it again`);
       await mkdir(out);
@@ -76,7 +107,9 @@ export async function repair(path: string, options: RepairOptions = {}): Promise
     }
     const manifest = await computeManifest(out, { scan });
     if (recorded && manifest.treeHash !== recorded.treeHash) {
-      throw new RepairError(`rebuilding ${path} gave other content than recorded (tree hash ${manifest.treeHash}, recorded ${recorded.treeHash}); left as it is`);
+      throw new RepairError(
+        `rebuilding ${path} gave other content than recorded (tree hash ${manifest.treeHash}, recorded ${recorded.treeHash}); left as it is`,
+      );
     }
     await discardTree(store, path);
     await commitPath(path, out, drvText, manifest);
@@ -98,17 +131,28 @@ export async function deletePath(path: string): Promise<void> {
   const lock = await gcLock(store, 'exclusive');
   try {
     const roots = [...(await listRoots(store))].filter(([, target]) => target === path).map(([name]) => name);
-    if (roots.length) throw new RepairError(`${path} is a gc root (${roots.join(', ')} in ${join(store, '.roots')}); remove the root first`);
-    if ((await liveTempRoots(store)).has(basename(path))) throw new RepairError(`${path} is held by a running process (it realised or imported it)`);
+    if (roots.length)
+      throw new RepairError(
+        `${path} is a gc root (${roots.join(', ')} in ${join(store, '.roots')}); remove the root first`,
+      );
+    if ((await liveTempRoots(store)).has(basename(path)))
+      throw new RepairError(`${path} is held by a running process (it realised or imported it)`);
     const referrers: string[] = [];
     for (const other of await listPaths(store)) {
       if (other === path) continue;
-      const refs = await readManifest(other).then((m) => m.references, () => [] as string[]);
+      const refs = await readManifest(other).then(
+        (m) => m.references,
+        () => [] as string[],
+      );
       if (refs.includes(basename(path))) referrers.push(other);
     }
     if (referrers.length) throw new RepairError(`${path} is referenced by ${referrers.join(', ')}; delete those first`);
     const pathLock = await acquireLock(store, hashPart(path), { purpose: `deleting ${basename(path)}` });
-    try { await removePath(path); } finally { await pathLock.release(); }
+    try {
+      await removePath(path);
+    } finally {
+      await pathLock.release();
+    }
   } finally {
     await lock.release();
   }

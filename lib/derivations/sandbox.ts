@@ -29,10 +29,14 @@ let isolation: Promise<Isolation> | undefined;
 function isolationKind(): Promise<Isolation> {
   isolation ??= (async () => {
     const probe = (cmd: string[]) => execa(cmd[0], cmd.slice(1), { reject: false }).then((r) => r.exitCode === 0);
-    if (await probe([...asBuildUser(), '/usr/bin/bwrap', ...systemBinds(), '--unshare-all', '--', '/usr/bin/true'])) return 'bwrap';
-    process.stderr.write('batu: warning: bubblewrap (Debian package bubblewrap) does not work here; builders run without a sandbox, in network and PID namespaces at best\n');
+    if (await probe([...asBuildUser(), '/usr/bin/bwrap', ...systemBinds(), '--unshare-all', '--', '/usr/bin/true']))
+      return 'bwrap';
+    process.stderr.write(
+      'batu: warning: bubblewrap (Debian package bubblewrap) does not work here; builders run without a sandbox, in network and PID namespaces at best\n',
+    );
     const unshare = ['/usr/bin/unshare', '--net', '--pid', '--fork', '--kill-child'];
-    for (const prefix of [unshare, [...unshare, '--map-root-user']]) if (await probe([...prefix, '--', '/usr/bin/true'])) return 'unshare';
+    for (const prefix of [unshare, [...unshare, '--map-root-user']])
+      if (await probe([...prefix, '--', '/usr/bin/true'])) return 'unshare';
     return 'none';
   })();
   return isolation;
@@ -59,7 +63,9 @@ function reachable(dir: string): boolean {
     if (st.uid !== buildUser.uid && (st.mode & 0o001) === 0) {
       if (!warned.has(dir)) {
         warned.add(dir);
-        process.stderr.write(`batu: note: the build user (uid ${buildUser.uid}) cannot reach the store ${dir} (${d} is mode ${(st.mode & 0o777).toString(8)}); builders run sandboxed as root mapped to it\n`);
+        process.stderr.write(
+          `batu: note: the build user (uid ${buildUser.uid}) cannot reach the store ${dir} (${d} is mode ${(st.mode & 0o777).toString(8)}); builders run sandboxed as root mapped to it\n`,
+        );
       }
       return false;
     }
@@ -85,20 +91,59 @@ async function sandboxPrefix(run: BuilderRun): Promise<string[]> {
   switch (await isolationKind()) {
     case 'bwrap': {
       const drop = asRoot() && reachable(dirname(dirname(run.scratch)));
-      const mapped = asRoot() && !drop ? ['--unshare-user', '--uid', String(buildUser.uid), '--gid', String(buildUser.gid)] : [];
-      return [...asBuildUser(drop), '/usr/bin/bwrap', '--unshare-all', ...mapped, '--die-with-parent', '--new-session', '--hostname', 'batu',
-        ...systemBinds(), '--proc', '/proc', '--dev', '/dev',
+      const mapped =
+        asRoot() && !drop ? ['--unshare-user', '--uid', String(buildUser.uid), '--gid', String(buildUser.gid)] : [];
+      return [
+        ...asBuildUser(drop),
+        '/usr/bin/bwrap',
+        '--unshare-all',
+        ...mapped,
+        '--die-with-parent',
+        '--new-session',
+        '--hostname',
+        'batu',
+        ...systemBinds(),
+        '--proc',
+        '/proc',
+        '--dev',
+        '/dev',
         ...run.visible.flatMap((p) => ['--ro-bind', p, p]),
         ...(run.sandboxPaths ?? []).flatMap((p) => ['--bind', p, p]),
-        '--bind', run.scratch, run.scratch, '--remount-ro', '/', '--chdir', join(run.scratch, 'build'), '--'];
+        '--bind',
+        run.scratch,
+        run.scratch,
+        '--remount-ro',
+        '/',
+        '--chdir',
+        join(run.scratch, 'build'),
+        '--',
+      ];
     }
-    case 'unshare': return ['/usr/bin/setpriv', '--pdeathsig', 'KILL', '--', '/usr/bin/unshare', '--net', '--pid', '--fork', '--kill-child', '--'];
-    case 'none': return ['/usr/bin/setpriv', '--pdeathsig', 'KILL', '--'];
+    case 'unshare':
+      return [
+        '/usr/bin/setpriv',
+        '--pdeathsig',
+        'KILL',
+        '--',
+        '/usr/bin/unshare',
+        '--net',
+        '--pid',
+        '--fork',
+        '--kill-child',
+        '--',
+      ];
+    case 'none':
+      return ['/usr/bin/setpriv', '--pdeathsig', 'KILL', '--'];
   }
 }
 
 export class BuildError extends Error {
-  constructor(readonly label: string, readonly logFile: string, tail: string, cause: string) {
+  constructor(
+    readonly label: string,
+    readonly logFile: string,
+    tail: string,
+    cause: string,
+  ) {
     super(`building ${label} failed (${cause}). Last lines of ${logFile}:\n${tail}`);
   }
 }
@@ -120,7 +165,12 @@ export interface BuilderRun {
 
 export async function runBuilder(run: BuilderRun): Promise<string> {
   const { scratch } = run;
-  const dirs = { build: join(scratch, 'build'), tools: join(scratch, 'tools'), home: join(scratch, 'home'), tmp: join(scratch, 'tmp') };
+  const dirs = {
+    build: join(scratch, 'build'),
+    tools: join(scratch, 'tools'),
+    home: join(scratch, 'home'),
+    tmp: join(scratch, 'tmp'),
+  };
   for (const dir of Object.values(dirs)) await mkdir(dir, { recursive: true });
   for (const tool of run.tools) await symlink(tool.path, join(dirs.tools, tool.command));
   const out = join(scratch, 'out');
@@ -142,21 +192,36 @@ export async function runBuilder(run: BuilderRun): Promise<string> {
   const prefix = await sandboxPrefix(run);
   // The build user owns what it writes; the store's files go back to root after the build.
   const dropped = prefix.includes('--reuid');
-  if (dropped) for (const dir of [scratch, ...Object.values(dirs).filter((d) => d !== dirs.tools)]) await chown(dir, buildUser.uid, buildUser.gid);
+  if (dropped)
+    for (const dir of [scratch, ...Object.values(dirs).filter((d) => d !== dirs.tools)])
+      await chown(dir, buildUser.uid, buildUser.gid);
   const child = execa(prefix[0], [...prefix.slice(1), join(dirs.tools, 'bash'), '--noprofile', '--norc', scriptFile], {
-    env, extendEnv: false, cwd: dirs.build, all: true, buffer: false, reject: false, stdin: 'ignore',
+    env,
+    extendEnv: false,
+    cwd: dirs.build,
+    all: true,
+    buffer: false,
+    reject: false,
+    stdin: 'ignore',
   });
   const lines = createInterface({ input: child.all! });
   // Phase lines get the time since the start in the log, so a slow phase can be found later.
   const started = performance.now();
   const at = () => `(at ${((performance.now() - started) / 1000).toFixed(1)} s)`;
-  lines.on('line', (line) => { log.write(line.startsWith('@@batu phase ') ? `${line} ${at()}\n` : `${line}\n`); run.progress.line(line); });
+  lines.on('line', (line) => {
+    log.write(line.startsWith('@@batu phase ') ? `${line} ${at()}\n` : `${line}\n`);
+    run.progress.line(line);
+  });
   const [result] = await Promise.all([child, once(lines, 'close')]);
   log.write(`@@batu builder exited ${at()}\n`);
   await new Promise((done) => log.end(done));
   if (result.exitCode !== 0 || result.signal) {
     const tail = (await readFile(run.logFile, 'utf8')).trimEnd().split('\n').slice(-30).join('\n');
-    const cause = result.signal ? `killed by ${result.signal}` : result.exitCode !== undefined ? `exit code ${result.exitCode}` : result.message ?? "it did not start";
+    const cause = result.signal
+      ? `killed by ${result.signal}`
+      : result.exitCode !== undefined
+        ? `exit code ${result.exitCode}`
+        : (result.message ?? 'it did not start');
     throw new BuildError(run.label, run.logFile, tail, cause);
   }
   if (dropped && existsSync(out)) await execa('chown', ['-hR', '0:0', out]);

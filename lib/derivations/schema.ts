@@ -4,7 +4,9 @@ import { z } from 'zod';
 import type { Builtin } from './builtins.ts';
 
 export const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits (a sha256)');
-export const pathName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9+._~-]*$/, 'expected a name of letters, digits and + . _ ~ -');
+export const pathName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9+._~-]*$/, 'expected a name of letters, digits and + . _ ~ -');
 export const debVersion = z.string().regex(/^[0-9][A-Za-z0-9.+~:-]*$/, 'expected a Debian version like 1.2-3');
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name');
 

@@ -19,14 +19,22 @@ export interface CProgramOptions {
 
 const strict = '-O2 -Wall -Wextra -Werror';
 
-function cBuild(compiler: 'musl' | 'host', { name, version = '1', src, programs, uapi, cflags = strict }: CProgramOptions): Derivation {
+function cBuild(
+  compiler: 'musl' | 'host',
+  { name, version = '1', src, programs, uapi, cflags = strict }: CProgramOptions,
+): Derivation {
   const cc = compiler === 'musl' ? 'musl-gcc -static' : 'gcc';
   const include = uapi ? ' -I "$uapi/include"' : '';
-  const steps = Object.entries(programs).map(([out, files]) =>
-    `install -d "$(dirname "$out/${out}")" && ${cc} ${cflags}${include} -o "$out/${out}" ${files.split(/\s+/).map((f) => `"$src"/${f}`).join(' ')}` +
-    (compiler === 'musl' ? ` && strip "$out/${out}"` : ''));
+  const steps = Object.entries(programs).map(
+    ([out, files]) =>
+      `install -d "$(dirname "$out/${out}")" && ${cc} ${cflags}${include} -o "$out/${out}" ${files
+        .split(/\s+/)
+        .map((f) => `"$src"/${f}`)
+        .join(' ')}` + (compiler === 'musl' ? ` && strip "$out/${out}"` : ''),
+  );
   return derivation({
-    name, version,
+    name,
+    version,
     inputs: { src, ...(uapi ? { uapi } : {}) },
     tools: compiler === 'musl' ? ['musl-gcc', 'x86_64-linux-gnu-gcc', 'as', 'ld', 'strip'] : ['gcc', 'as', 'ld'],
     builder: `\nphase compile\n${steps.join('\n')}\n`,

@@ -52,12 +52,18 @@ export function isValid(path: string): boolean {
 export async function listPaths(store: string): Promise<string[]> {
   if (!existsSync(store)) return [];
   const names = (await readdir(store)).filter((n) => storeName.test(n) && !/\.(manifest|drv|log)$/.test(n));
-  return names.map((n) => join(store, n)).filter(isValid).sort();
+  return names
+    .map((n) => join(store, n))
+    .filter(isValid)
+    .sort();
 }
 
 /** A path whose manifest cannot be read: realise does not reuse it; verify and repair name it. */
 export class DamagedPathError extends Error {
-  constructor(readonly path: string, readonly reason: string) {
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
     super(`${path} is damaged: ${reason} (batu store repair rebuilds it)`);
   }
 }
@@ -65,15 +71,26 @@ export class DamagedPathError extends Error {
 /** A path's manifest; a missing, truncated or malformed one throws DamagedPathError naming the path. */
 export async function readManifest(path: string): Promise<Manifest> {
   let text: string;
-  try { text = await readFile(sidecar.manifest(path), 'utf8'); } catch (e) {
-    throw new DamagedPathError(path, `its manifest cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  try {
+    text = await readFile(sidecar.manifest(path), 'utf8');
+  } catch (e) {
+    throw new DamagedPathError(
+      path,
+      `its manifest cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
   let manifest: Manifest;
-  try { manifest = JSON.parse(text) as Manifest; } catch (e) {
+  try {
+    manifest = JSON.parse(text) as Manifest;
+  } catch (e) {
     throw new DamagedPathError(path, `its manifest is not JSON (${(e as Error).message})`);
   }
   // The cheap shape check (a kernel's manifest has ~17k entries; import checks every field).
-  if (typeof manifest?.treeHash !== 'string' || !Array.isArray(manifest.references) || !Array.isArray(manifest.entries)) {
+  if (
+    typeof manifest?.treeHash !== 'string' ||
+    !Array.isArray(manifest.references) ||
+    !Array.isArray(manifest.entries)
+  ) {
     throw new DamagedPathError(path, 'its manifest is not a manifest');
   }
   return manifest;
@@ -82,7 +99,10 @@ export async function readManifest(path: string): Promise<Manifest> {
 /** Valid, and its manifest readable: a path realise may reuse. */
 export async function isUsable(path: string): Promise<boolean> {
   if (!isValid(path)) return false;
-  return readManifest(path).then(() => true, () => false);
+  return readManifest(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Write a file so readers see either nothing or all of it. */
@@ -117,8 +137,11 @@ export async function discardTree(store: string, path: string): Promise<void> {
   await mkdir(trash, { recursive: true });
   const target = join(trash, basename(path));
   await rename(path, target);
-  const remover = execa('nice', ['-n', '19', 'sh', '-c', 'chmod -R u+w "$1" 2>/dev/null; rm -rf "$1"', 'discard', target],
-    { detached: true, stdio: 'ignore', cleanup: false, reject: false });
+  const remover = execa(
+    'nice',
+    ['-n', '19', 'sh', '-c', 'chmod -R u+w "$1" 2>/dev/null; rm -rf "$1"', 'discard', target],
+    { detached: true, stdio: 'ignore', cleanup: false, reject: false },
+  );
   remover.unref();
 }
 
@@ -128,7 +151,9 @@ async function chmodTree(path: string): Promise<void> {
     for (const entry of await readdir(path, { withFileTypes: true })) {
       if (entry.isDirectory()) await chmodTree(join(path, entry.name));
     }
-  } catch { /* not a directory or already gone */ }
+  } catch {
+    /* not a directory or already gone */
+  }
 }
 
 /** Remove a path and its sidecars. */

@@ -33,7 +33,10 @@ export async function liveTempRoots(store: string): Promise<Set<string>> {
   for (const name of existsSync(dir) ? await readdir(dir) : []) {
     const pid = Number(name);
     if (!Number.isInteger(pid) || pid <= 0) continue;
-    if (!processAlive(pid)) { await rm(join(dir, name), { force: true }); continue; }
+    if (!processAlive(pid)) {
+      await rm(join(dir, name), { force: true });
+      continue;
+    }
     for (const line of (await readFile(join(dir, name), 'utf8').catch(() => '')).split('\n')) if (line) live.add(line);
   }
   return live;

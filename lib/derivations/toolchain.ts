@@ -7,15 +7,78 @@ import { execa } from 'execa';
 
 /** Commands every builder gets (the shell and the usual file tools). */
 export const baseTools = [
-  'bash', 'sh', 'env', 'cat', 'cp', 'mv', 'rm', 'ln', 'ls', 'mkdir', 'rmdir', 'chmod', 'touch',
-  'find', 'xargs', 'sed', 'grep', 'awk', 'tr', 'head', 'tail', 'sort', 'uniq', 'cut', 'wc',
-  'tar', 'gzip', 'xz', 'dirname', 'basename', 'readlink', 'realpath', 'test', '[', 'true',
-  'false', 'printf', 'echo', 'expr', 'cmp', 'diff', 'install', 'stat', 'date', 'sleep', 'tee',
-  'mktemp', 'od', 'nproc', 'uname', 'id', 'sha256sum', 'dpkg-deb', 'tac', 'seq', 'truncate',
-  'md5sum', 'getconf', 'hostname', 'whoami', 'pwd', 'ar', 'cpio', 'patch',
+  'bash',
+  'sh',
+  'env',
+  'cat',
+  'cp',
+  'mv',
+  'rm',
+  'ln',
+  'ls',
+  'mkdir',
+  'rmdir',
+  'chmod',
+  'touch',
+  'find',
+  'xargs',
+  'sed',
+  'grep',
+  'awk',
+  'tr',
+  'head',
+  'tail',
+  'sort',
+  'uniq',
+  'cut',
+  'wc',
+  'tar',
+  'gzip',
+  'xz',
+  'dirname',
+  'basename',
+  'readlink',
+  'realpath',
+  'test',
+  '[',
+  'true',
+  'false',
+  'printf',
+  'echo',
+  'expr',
+  'cmp',
+  'diff',
+  'install',
+  'stat',
+  'date',
+  'sleep',
+  'tee',
+  'mktemp',
+  'od',
+  'nproc',
+  'uname',
+  'id',
+  'sha256sum',
+  'dpkg-deb',
+  'tac',
+  'seq',
+  'truncate',
+  'md5sum',
+  'getconf',
+  'hostname',
+  'whoami',
+  'pwd',
+  'ar',
+  'cpio',
+  'patch',
 ];
 
-export interface Tool { command: string; path: string; package: string; version: string }
+export interface Tool {
+  command: string;
+  path: string;
+  package: string;
+  version: string;
+}
 
 const searchPath = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 
@@ -25,14 +88,23 @@ const searchPath = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin'
  */
 const dpkgStatus = '/var/lib/dpkg/status';
 const cacheFile = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'batu', 'tools.json');
-const statusStamp = () => { try { const st = statSync(dpkgStatus); return `${st.mtimeMs}:${st.size}`; } catch { return 'none'; } };
+const statusStamp = () => {
+  try {
+    const st = statSync(dpkgStatus);
+    return `${st.mtimeMs}:${st.size}`;
+  } catch {
+    return 'none';
+  }
+};
 const resolved = loadCache();
 
 function loadCache(): Map<string, Tool> {
   try {
     const cached = JSON.parse(readFileSync(cacheFile, 'utf8')) as { stamp: string; tools: Tool[] };
     if (cached.stamp === statusStamp()) return new Map(cached.tools.map((t) => [t.command, t]));
-  } catch { /* no cache yet */ }
+  } catch {
+    /* no cache yet */
+  }
   return new Map();
 }
 
@@ -42,7 +114,9 @@ function saveCache(): void {
     const tmp = `${cacheFile}.${process.pid}`;
     writeFileSync(tmp, JSON.stringify({ stamp: statusStamp(), tools: [...resolved.values()] }));
     renameSync(tmp, cacheFile);
-  } catch { /* a cache is an optimisation only */ }
+  } catch {
+    /* a cache is an optimisation only */
+  }
 }
 
 export class ToolError extends Error {}
@@ -54,14 +128,20 @@ export async function resolveTools(commands: readonly string[]): Promise<Tool[]>
     const found = new Map<string, string>();
     for (const command of missing) {
       const dir = searchPath.find((d) => existsSync(`${d}/${command}`));
-      if (!dir) throw new ToolError(`tool ${JSON.stringify(command)} is not installed on this machine (looked in ${searchPath.join(':')}); install the Debian package that provides it`);
+      if (!dir)
+        throw new ToolError(
+          `tool ${JSON.stringify(command)} is not installed on this machine (looked in ${searchPath.join(':')}); install the Debian package that provides it`,
+        );
       found.set(command, `${dir}/${command}`);
     }
     const owners = await owningPackages([...found.values()].map((p) => realpathSync(p)));
     const versions = await packageVersions([...new Set(owners.values())]);
     for (const [command, path] of found) {
       const pkg = owners.get(realpathSync(path));
-      if (!pkg) throw new ToolError(`tool ${JSON.stringify(command)} (${realpathSync(path)}) belongs to no Debian package; batu hashes only packaged tools`);
+      if (!pkg)
+        throw new ToolError(
+          `tool ${JSON.stringify(command)} (${realpathSync(path)}) belongs to no Debian package; batu hashes only packaged tools`,
+        );
       resolved.set(command, { command, path, package: pkg, version: versions.get(pkg)! });
     }
     saveCache();
@@ -88,5 +168,10 @@ async function owningPackages(paths: string[]): Promise<Map<string, string>> {
 
 async function packageVersions(packages: string[]): Promise<Map<string, string>> {
   const { stdout } = await execa('dpkg-query', ['-W', '-f', '${Package}\t${Version}\n', ...packages]);
-  return new Map(stdout.split('\n').filter(Boolean).map((l) => l.split('\t') as [string, string]));
+  return new Map(
+    stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split('\t') as [string, string]),
+  );
 }

@@ -10,7 +10,18 @@ import { acquireLock } from './lock.ts';
 import { gcLock, holdPaths } from './temproots.ts';
 import { ManifestSchema, computeManifest, diffManifests, treeHash, type Manifest } from './manifest.ts';
 import { referenceClosure } from './maintain.ts';
-import { SOURCE_DATE_EPOCH, readManifest, commitPath, hashPart, isValid, removeTree, scratchDir, sidecar, storeDir, storeName } from './store.ts';
+import {
+  SOURCE_DATE_EPOCH,
+  readManifest,
+  commitPath,
+  hashPart,
+  isValid,
+  removeTree,
+  scratchDir,
+  sidecar,
+  storeDir,
+  storeName,
+} from './store.ts';
 
 const mtime = new Date(SOURCE_DATE_EPOCH * 1000);
 
@@ -19,11 +30,12 @@ export async function exportClosure(paths: string[], into: Writable): Promise<st
   const closure = await referenceClosure(paths);
   const pack = tar.pack();
   const done = pipeline(pack, into);
-  const add = (header: Partial<tar.Header> & { name: string }, body?: Readable | string) => new Promise<void>((ok, fail) => {
-    const entry = pack.entry({ mtime, uid: 0, gid: 0, ...header }, (e) => (e ? fail(e) : ok()));
-    if (body && typeof body !== 'string') body.pipe(entry);
-    else entry.end(body);
-  });
+  const add = (header: Partial<tar.Header> & { name: string }, body?: Readable | string) =>
+    new Promise<void>((ok, fail) => {
+      const entry = pack.entry({ mtime, uid: 0, gid: 0, ...header }, (e) => (e ? fail(e) : ok()));
+      if (body && typeof body !== 'string') body.pipe(entry);
+      else entry.end(body);
+    });
   for (const path of closure) {
     const name = basename(path);
     for (const side of [sidecar.manifest(path), sidecar.drv(path)]) {
@@ -36,8 +48,13 @@ export async function exportClosure(paths: string[], into: Writable): Promise<st
       const file = join(path, entry.path);
       const entryName = `${name}/${entry.path}`;
       if (entry.type === 'dir') await add({ name: `${entryName}/`, type: 'directory', mode: 0o555 });
-      else if (entry.type === 'symlink') await add({ name: entryName, type: 'symlink', linkname: await readlink(file) });
-      else await add({ name: entryName, size: (await lstat(file)).size, mode: entry.executable ? 0o555 : 0o444 }, createReadStream(file));
+      else if (entry.type === 'symlink')
+        await add({ name: entryName, type: 'symlink', linkname: await readlink(file) });
+      else
+        await add(
+          { name: entryName, size: (await lstat(file)).size, mode: entry.executable ? 0o555 : 0o444 },
+          createReadStream(file),
+        );
     }
   }
   pack.finalize();
@@ -64,8 +81,16 @@ export async function importClosure(from: Readable, options: { store?: string } 
     let staged: Staged[];
     try {
       const names = (await readdir(scratch)).filter((n) => storeName.test(n) && !/\.(manifest|drv)$/.test(n));
-      await holdPaths(store, names.map((n) => join(store, n)));
-      staged = await checkStaged(store, scratch, (refs) => holdPaths(store, refs.map((r) => join(store, r))));
+      await holdPaths(
+        store,
+        names.map((n) => join(store, n)),
+      );
+      staged = await checkStaged(store, scratch, (refs) =>
+        holdPaths(
+          store,
+          refs.map((r) => join(store, r)),
+        ),
+      );
     } finally {
       await lock.release();
     }
@@ -88,7 +113,8 @@ async function extractSafely(from: Readable, dir: string): Promise<void> {
   const extract = tar.extract();
   const reading = pipeline(from, extract);
   reading.catch(() => {}); // its error is reported below, once
-  const refuse = (name: string, why: string) => new ImportError(`refusing the import: tar entry ${JSON.stringify(name)} ${why}; nothing was imported`);
+  const refuse = (name: string, why: string) =>
+    new ImportError(`refusing the import: tar entry ${JSON.stringify(name)} ${why}; nothing was imported`);
   try {
     for await (const entry of extract) {
       const { name: raw, type, linkname } = entry.header;
@@ -97,13 +123,17 @@ async function extractSafely(from: Readable, dir: string): Promise<void> {
       if (name.startsWith('/')) throw refuse(raw, 'has an absolute name');
       if (parts.some((p) => p === '' || p === '.' || p === '..')) throw refuse(raw, 'has an empty, . or .. component');
       const top = topLevel.exec(parts[0]);
-      if (!top || (top[2] && (parts.length > 1 || type !== 'file'))) throw refuse(raw, 'is not inside a store path, its manifest or its .drv');
-      if (type !== 'file' && type !== 'directory' && type !== 'symlink') throw refuse(raw, `is a ${type}; a store path holds only files, directories and symlinks`);
+      if (!top || (top[2] && (parts.length > 1 || type !== 'file')))
+        throw refuse(raw, 'is not inside a store path, its manifest or its .drv');
+      if (type !== 'file' && type !== 'directory' && type !== 'symlink')
+        throw refuse(raw, `is a ${type}; a store path holds only files, directories and symlinks`);
       for (let i = 1; i < parts.length; i++) {
         const parent = parts.slice(0, i).join('/');
         const kind = kinds.get(parent);
-        if (kind === undefined) { await mkdir(join(dir, parent)); kinds.set(parent, 'implied'); }
-        else if (kind !== 'dir' && kind !== 'implied') throw refuse(raw, `lies below a ${kind} (${parent})`);
+        if (kind === undefined) {
+          await mkdir(join(dir, parent));
+          kinds.set(parent, 'implied');
+        } else if (kind !== 'dir' && kind !== 'implied') throw refuse(raw, `lies below a ${kind} (${parent})`);
       }
       const target = join(dir, name);
       const seen = kinds.get(name);
@@ -119,18 +149,26 @@ async function extractSafely(from: Readable, dir: string): Promise<void> {
       } else {
         kinds.set(name, 'file');
         // 'wx': O_CREAT|O_EXCL, so nothing that exists (a link above all) is written through.
-        await pipeline(entry, createWriteStream(target, { flags: 'wx', mode: 0o644 | ((entry.header.mode ?? 0) & 0o111) }));
+        await pipeline(
+          entry,
+          createWriteStream(target, { flags: 'wx', mode: 0o644 | ((entry.header.mode ?? 0) & 0o111) }),
+        );
       }
     }
     await reading;
   } catch (e) {
     extract.destroy();
     if (e instanceof ImportError) throw e;
-    throw new ImportError(`refusing the import: the stream is not a complete tar stream (${(e as Error).message}); nothing was imported`);
+    throw new ImportError(
+      `refusing the import: the stream is not a complete tar stream (${(e as Error).message}); nothing was imported`,
+    );
   }
 }
 
-interface Staged { name: string; manifest: Manifest }
+interface Staged {
+  name: string;
+  manifest: Manifest;
+}
 
 /**
  * Check every staged path: a manifest that parses and is consistent, files that match it,
@@ -142,25 +180,39 @@ async function checkStaged(store: string, scratch: string, hold: (refs: string[]
   const paths = names.filter((n) => storeName.test(n) && !/\.(manifest|drv)$/.test(n));
   for (const n of names) {
     const owner = n.replace(/\.(manifest|drv)$/, '');
-    if (owner !== n && !paths.includes(owner)) throw new ImportError(`refusing the import: ${n} comes without the path ${owner}; nothing was imported`);
+    if (owner !== n && !paths.includes(owner))
+      throw new ImportError(`refusing the import: ${n} comes without the path ${owner}; nothing was imported`);
   }
   const staged = new Map<string, Manifest>();
-  const refuse = (name: string, why: string) => new ImportError(`refusing the import: ${name} ${why}; nothing was imported`);
+  const refuse = (name: string, why: string) =>
+    new ImportError(`refusing the import: ${name} ${why}; nothing was imported`);
   for (const name of paths) {
-    const text = await readFile(join(scratch, `${name}.manifest`), 'utf8').catch(() => { throw refuse(name, 'comes without its manifest'); });
+    const text = await readFile(join(scratch, `${name}.manifest`), 'utf8').catch(() => {
+      throw refuse(name, 'comes without its manifest');
+    });
     let declared: Manifest;
-    try { declared = ManifestSchema.parse(JSON.parse(text)); } catch (e) { throw refuse(name, `has an unreadable manifest (${(e as Error).message.split('\n')[0]})`); }
-    if (treeHash(declared.entries) !== declared.treeHash) throw refuse(name, 'has a manifest whose tree hash does not match its own entries');
+    try {
+      declared = ManifestSchema.parse(JSON.parse(text));
+    } catch (e) {
+      throw refuse(name, `has an unreadable manifest (${(e as Error).message.split('\n')[0]})`);
+    }
+    if (treeHash(declared.entries) !== declared.treeHash)
+      throw refuse(name, 'has a manifest whose tree hash does not match its own entries');
     const others = new Map(paths.filter((p) => p !== name).map((p) => [hashPart(p), p]));
     const actual = await computeManifest(join(scratch, name), { scan: others });
     if (actual.treeHash !== declared.treeHash) {
-      throw refuse(name, `does not match its manifest (tree hash ${actual.treeHash}, manifest says ${declared.treeHash}: ${diffManifests(declared, actual).slice(0, 5).join(', ')})`);
+      throw refuse(
+        name,
+        `does not match its manifest (tree hash ${actual.treeHash}, manifest says ${declared.treeHash}: ${diffManifests(declared, actual).slice(0, 5).join(', ')})`,
+      );
     }
     const unlisted = actual.references.filter((r) => !declared.references.includes(r));
-    if (unlisted.length) throw refuse(name, `mentions ${unlisted.join(', ')}, which its manifest does not list as references`);
+    if (unlisted.length)
+      throw refuse(name, `mentions ${unlisted.join(', ')}, which its manifest does not list as references`);
     await hold(declared.references);
     for (const ref of declared.references) {
-      if (!paths.includes(ref) && !isValid(join(store, ref))) throw refuse(name, `references ${ref}, which is neither in the stream nor in the store`);
+      if (!paths.includes(ref) && !isValid(join(store, ref)))
+        throw refuse(name, `references ${ref}, which is neither in the stream nor in the store`);
     }
     staged.set(name, declared);
   }
@@ -183,7 +235,13 @@ async function install(store: string, scratch: string, name: string, manifest: M
   const path = join(store, name);
   const lock = await acquireLock(store, hashPart(path), { purpose: `importing ${name}` });
   try {
-    if (!isValid(path)) await commitPath(path, join(scratch, name), await readFile(join(scratch, `${name}.drv`), 'utf8').catch(() => ''), manifest);
+    if (!isValid(path))
+      await commitPath(
+        path,
+        join(scratch, name),
+        await readFile(join(scratch, `${name}.drv`), 'utf8').catch(() => ''),
+        manifest,
+      );
   } finally {
     await lock.release();
   }

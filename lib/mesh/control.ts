@@ -12,12 +12,21 @@ import type { Mesh } from './mesh.ts';
 import { converged, observe } from './observe.ts';
 import { LinkProperties } from './topology.ts';
 
-export const MeshName = z.string().regex(/^[a-z][a-z0-9-]{0,23}$/, 'expected a mesh name: a lowercase letter, then up to 23 letters, digits or -');
+export const MeshName = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,23}$/, 'expected a mesh name: a lowercase letter, then up to 23 letters, digits or -');
 export const meshDir = join(runRoot, 'mesh');
 const socketOf = (name: string) => join(meshDir, `${name}.sock`);
 const recordOf = (name: string) => join(meshDir, `${name}.json`);
 
-export interface MeshRecord { name: string; pid: number; backend: string; nodes: string[]; aliases: Record<string, string>; started: string }
+export interface MeshRecord {
+  name: string;
+  pid: number;
+  backend: string;
+  nodes: string[];
+  aliases: Record<string, string>;
+  started: string;
+}
 
 const Pair = { a: z.string(), b: z.string() };
 export const MeshRequest = z.discriminatedUnion('op', [
@@ -27,7 +36,12 @@ export const MeshRequest = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('link'), ...Pair, properties: LinkProperties }),
   z.strictObject({ op: z.literal('kill'), node: z.string() }),
   z.strictObject({ op: z.literal('start'), node: z.string() }),
-  z.strictObject({ op: z.literal('exec'), node: z.string(), program: z.enum(['batctl', 'tc']), args: z.array(z.string()).max(64) }),
+  z.strictObject({
+    op: z.literal('exec'),
+    node: z.string(),
+    program: z.enum(['batctl', 'tc']),
+    args: z.array(z.string()).max(64),
+  }),
   z.strictObject({ op: z.literal('vis'), format: z.enum(visFormats) }),
   z.strictObject({ op: z.literal('down') }),
 ]);
@@ -40,10 +54,16 @@ export type MeshRequest = z.infer<typeof MeshRequest>;
 export async function claimMeshName(name: string): Promise<void> {
   MeshName.parse(name);
   const running = await readRecord(name);
-  if (running) throw new Error(`a mesh named ${name} is already running (pid ${running.pid}); batu mesh down ${name}, or --name another`);
+  if (running)
+    throw new Error(
+      `a mesh named ${name} is already running (pid ${running.pid}); batu mesh down ${name}, or --name another`,
+    );
   await mkdir(meshDir, { recursive: true });
   await rm(socketOf(name), { force: true });
-  await writeFile(recordOf(name), JSON.stringify({ name, pid: process.pid, backend: '', nodes: [], aliases: {}, started: new Date().toISOString() }));
+  await writeFile(
+    recordOf(name),
+    JSON.stringify({ name, pid: process.pid, backend: '', nodes: [], aliases: {}, started: new Date().toISOString() }),
+  );
 }
 
 /** Give a claimed name back (a mesh that failed to start). */
@@ -56,7 +76,9 @@ async function readRecord(name: string): Promise<MeshRecord | undefined> {
   try {
     const record = JSON.parse(await readFile(recordOf(name), 'utf8')) as MeshRecord;
     if (processAlive(record.pid)) return record;
-  } catch { /* none, or half written by a process that died */ }
+  } catch {
+    /* none, or half written by a process that died */
+  }
   await rm(recordOf(name), { force: true });
   await rm(socketOf(name), { force: true });
   return undefined;
@@ -79,7 +101,9 @@ export interface MeshServer {
 /** Serve `mesh` under `name` (claimed before). */
 export async function serveMesh(name: string, mesh: Mesh, aliases: Record<string, string>): Promise<MeshServer> {
   let downDone!: () => void;
-  const down = new Promise<void>((resolve) => { downDone = resolve; });
+  const down = new Promise<void>((resolve) => {
+    downDone = resolve;
+  });
   const nodeName = (n: string) => {
     const resolved = aliases[n] ?? n;
     mesh.numberOf(resolved); // throws naming it if the mesh has no such node
@@ -92,19 +116,27 @@ export async function serveMesh(name: string, mesh: Mesh, aliases: Record<string
         const down = mesh.topology.nodes.map((n) => n.name).filter((n) => !mesh.nodes.has(n));
         return { name, converged: converged(views), views, down };
       }
-      case 'cut': return mesh.cut(nodeName(request.a), nodeName(request.b));
-      case 'restore': return mesh.restore(nodeName(request.a), nodeName(request.b));
-      case 'link': return mesh.setLink(nodeName(request.a), nodeName(request.b), request.properties);
-      case 'kill': return mesh.kill(nodeName(request.node));
-      case 'start': return void await mesh.startNode(nodeName(request.node));
-      case 'exec': return guestCommand(mesh.node(nodeName(request.node)), request.program, request.args);
+      case 'cut':
+        return mesh.cut(nodeName(request.a), nodeName(request.b));
+      case 'restore':
+        return mesh.restore(nodeName(request.a), nodeName(request.b));
+      case 'link':
+        return mesh.setLink(nodeName(request.a), nodeName(request.b), request.properties);
+      case 'kill':
+        return mesh.kill(nodeName(request.node));
+      case 'start':
+        return void (await mesh.startNode(nodeName(request.node)));
+      case 'exec':
+        return guestCommand(mesh.node(nodeName(request.node)), request.program, request.args);
       case 'vis': {
-        const from = mesh.topology.nodes.find((n) => n.alfred === 'master' && mesh.nodes.has(n.name))
-          ?? mesh.topology.nodes.find((n) => n.alfred !== 'off' && mesh.nodes.has(n.name));
+        const from =
+          mesh.topology.nodes.find((n) => n.alfred === 'master' && mesh.nodes.has(n.name)) ??
+          mesh.topology.nodes.find((n) => n.alfred !== 'off' && mesh.nodes.has(n.name));
         if (!from) throw new Error(`no running node of mesh ${name} runs alfred`);
         return visualize(mesh.node(from.name), request.format);
       }
-      case 'down': return mesh.stop();
+      case 'down':
+        return mesh.stop();
     }
   };
   let queue = Promise.resolve();
@@ -120,8 +152,11 @@ export async function serveMesh(name: string, mesh: Mesh, aliases: Record<string
         let reply: object;
         try {
           const parsed = MeshRequest.safeParse(JSON.parse(line));
-          if (!parsed.success) throw new Error(`bad request: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; ')}`);
-          reply = { ok: true, result: await handle(parsed.data) ?? null };
+          if (!parsed.success)
+            throw new Error(
+              `bad request: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; ')}`,
+            );
+          reply = { ok: true, result: (await handle(parsed.data)) ?? null };
           if (parsed.data.op === 'down') socket.once('close', downDone);
         } catch (error) {
           reply = { ok: false, error: (error as Error).message };
@@ -132,7 +167,14 @@ export async function serveMesh(name: string, mesh: Mesh, aliases: Record<string
     socket.on('error', () => {});
   });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(socketOf(name), resolve));
-  const record: MeshRecord = { name, pid: process.pid, backend: mesh.backend, nodes: mesh.topology.nodes.map((n) => n.name), aliases, started: new Date().toISOString() };
+  const record: MeshRecord = {
+    name,
+    pid: process.pid,
+    backend: mesh.backend,
+    nodes: mesh.topology.nodes.map((n) => n.name),
+    aliases,
+    started: new Date().toISOString(),
+  };
   await writeFile(recordOf(name), JSON.stringify(record));
   return {
     down,
@@ -155,7 +197,9 @@ export async function meshRequest(name: string, request: MeshRequest): Promise<u
     const socket = createConnection(socketOf(name));
     let reply = '';
     socket.on('connect', () => socket.write(`${JSON.stringify(request)}\n`));
-    socket.on('data', (chunk) => { reply += chunk; });
+    socket.on('data', (chunk) => {
+      reply += chunk;
+    });
     socket.on('end', () => resolve(reply));
     socket.on('error', (error) => reject(new Error(`mesh ${name} did not answer: ${error.message}`)));
   });

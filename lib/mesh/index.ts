@@ -1,6 +1,26 @@
 // lib/mesh: topologies of nodes and links, started, observed and changed while running.
-export { Topology, LinkProperties, line, ring, grid, randomGeometric, type TopologyInput, type Link } from './topology.ts';
+export {
+  Topology,
+  LinkProperties,
+  line,
+  ring,
+  grid,
+  randomGeometric,
+  type TopologyInput,
+  type Link,
+} from './topology.ts';
 export { Mesh, nodeMac, nodeOfMac, type MeshOptions } from './mesh.ts';
 export { observe, converged, formatTable, heardRecently, type NodeView } from './observe.ts';
 export { generateTopology, loadTopology, fromMeshnetLab, topoUsage, type LoadedTopology } from './sources.ts';
-export { serveMesh, meshRequest, listMeshes, claimMeshName, releaseMeshName, meshDir, MeshName, MeshRequest, type MeshRecord, type MeshServer } from './control.ts';
+export {
+  serveMesh,
+  meshRequest,
+  listMeshes,
+  claimMeshName,
+  releaseMeshName,
+  meshDir,
+  MeshName,
+  MeshRequest,
+  type MeshRecord,
+  type MeshServer,
+} from './control.ts';

@@ -15,7 +15,8 @@ import { Topology, type LinkProperties, type TopologyInput } from './topology.ts
 
 const hex = (n: number) => n.toString(16).padStart(2, '0');
 /** Locally administered MACs that name their node: 02:ba:<node>:<role>:<index>. */
-export const nodeMac = (k: number, role: number, index = 0) => `02:ba:${hex(k >> 8)}:${hex(k & 255)}:${hex(role)}:${hex(index)}`;
+export const nodeMac = (k: number, role: number, index = 0) =>
+  `02:ba:${hex(k >> 8)}:${hex(k & 255)}:${hex(role)}:${hex(index)}`;
 export const nodeOfMac = (mac: string) => parseInt(mac.slice(6, 8) + mac.slice(9, 11), 16);
 /** Node k's service address: 192.168.254.k as the original's, then on down 192.168.253.x … (a /16). */
 export const managementAddress = (k: number) => `192.168.${254 - Math.floor((k - 1) / 253)}.${((k - 1) % 253) + 1}`;
@@ -53,14 +54,19 @@ export class Mesh {
     readonly id: string,
   ) {}
 
-  get backend(): 'bridge' | 'socketpair' { return this.netns ? 'bridge' : 'socketpair'; }
+  get backend(): 'bridge' | 'socketpair' {
+    return this.netns ? 'bridge' : 'socketpair';
+  }
 
   static async start(input: TopologyInput, options: MeshOptions): Promise<Mesh> {
     const topology = Topology.parse(input);
     const backend = options.backend ?? 'bridge';
     // linkDriver 'socketpair' with a shared medium the schema already refused.
     const shared = topology.links.find((l) => l.nodes.length > 2);
-    if (backend === 'socketpair' && shared) throw new Error(`link ${shared.nodes.join('-')}: a shared medium needs tap links on the bridge backend (socketpairs are point to point)`);
+    if (backend === 'socketpair' && shared)
+      throw new Error(
+        `link ${shared.nodes.join('-')}: a shared medium needs tap links on the bridge backend (socketpairs are point to point)`,
+      );
     const socketpairs = backend === 'socketpair' || topology.linkDriver === 'socketpair';
     const netns = backend === 'bridge' ? await Netns.create('bt') : undefined;
     let mesh: Mesh | undefined;
@@ -113,19 +119,30 @@ export class Mesh {
     const hard = links.map((link, j) => this.hardInterface(name, k, link, j));
     const common = {
       umid: `${this.id}-${name}`,
-      kernel: this.options.kernels?.[name] ?? this.options.kernel, image: this.options.image,
-      rootfs: this.options.rootfs ?? 'initramfs', mem: this.options.mem,
-      hard, bat0Mac: nodeMac(k, 0), alfred: node.alfred, routingAlgo: this.topology.routingAlgo,
+      kernel: this.options.kernels?.[name] ?? this.options.kernel,
+      image: this.options.image,
+      rootfs: this.options.rootfs ?? 'initramfs',
+      mem: this.options.mem,
+      hard,
+      bat0Mac: nodeMac(k, 0),
+      alfred: node.alfred,
+      routingAlgo: this.topology.routingAlgo,
       mesh: {
         ...this.topology.meshSettings,
         orig_interval: this.topology.origInterval,
-        bridge_loop_avoidance: this.topology.bridgeLoopAvoidance ? 1 as const : 0 as const,
+        bridge_loop_avoidance: this.topology.bridgeLoopAvoidance ? (1 as const) : (0 as const),
         ...(node.gateway !== 'off' ? { gw_mode: node.gateway } : {}),
       },
     };
     // Socketpair links are fds 3, 4, …; a vector bat0 tap (bridge backend) comes after them.
-    const wire = this.wire?.fds(Object.fromEntries(links.map((link, j): [number, [number, 0 | 1]] =>
-      [3 + j, [link, this.topology.links[link].nodes.indexOf(name) as 0 | 1]])));
+    const wire = this.wire?.fds(
+      Object.fromEntries(
+        links.map((link, j): [number, [number, 0 | 1]] => [
+          3 + j,
+          [link, this.topology.links[link].nodes.indexOf(name) as 0 | 1],
+        ]),
+      ),
+    );
     if (!this.netns) return { spec: parseSpec({ ...common, batctlConsole: true }), start: { wire } };
     const attach: Record<string, string> = { [`bt${name}m`]: 'btmgmt' };
     if (!wire) for (const link of links) attach[`bt${name}l${link}`] = `btl${link}`;
@@ -134,20 +151,43 @@ export class Mesh {
       spec: parseSpec({
         ...common,
         management: { driver: 'tuntap', tap: `bt${name}m` },
-        bat0Tap: this.topology.bat0Driver === 'tuntap'
-          ? { driver: 'tuntap', tap: `bt${name}b`, mac: nodeMac(k, 1), mtu: this.topology.bat0Mtu }
-          // Opened by the runner and handed over as a descriptor: a client() moves the tap into
-          // its own namespace, which a tap UML opened by name does not survive reliably.
-          : { driver: 'vector', transport: 'fd', fd: bat0Fd, fdKind: 'tap', offload: this.topology.offload, mac: nodeMac(k, 1), mtu: this.topology.bat0Mtu },
-        serviceIp: `${managementAddress(k)}/16`, batctlWrapper: true,
+        bat0Tap:
+          this.topology.bat0Driver === 'tuntap'
+            ? { driver: 'tuntap', tap: `bt${name}b`, mac: nodeMac(k, 1), mtu: this.topology.bat0Mtu }
+            : // Opened by the runner and handed over as a descriptor: a client() moves the tap into
+              // its own namespace, which a tap UML opened by name does not survive reliably.
+              {
+                driver: 'vector',
+                transport: 'fd',
+                fd: bat0Fd,
+                fdKind: 'tap',
+                offload: this.topology.offload,
+                mac: nodeMac(k, 1),
+                mtu: this.topology.bat0Mtu,
+              },
+        serviceIp: `${managementAddress(k)}/16`,
+        batctlWrapper: true,
       }),
-      start: { netns: this.netns, attach, wire, ...(this.topology.bat0Driver === 'vector' ? { tapFds: { [bat0Fd]: `bt${name}b` } } : {}) },
+      start: {
+        netns: this.netns,
+        attach,
+        wire,
+        ...(this.topology.bat0Driver === 'vector' ? { tapFds: { [bat0Fd]: `bt${name}b` } } : {}),
+      },
     };
   }
 
   private hardInterface(name: string, k: number, link: number, j: number): Interface {
     const common = { mac: nodeMac(k, 2, j), ...(this.topology.linkMtu ? { mtu: this.topology.linkMtu } : {}) };
-    if (this.wire) return { driver: 'vector', transport: 'fd', fd: 3 + j, fdKind: 'socket', offload: this.topology.offload, ...common };
+    if (this.wire)
+      return {
+        driver: 'vector',
+        transport: 'fd',
+        fd: 3 + j,
+        fdKind: 'socket',
+        offload: this.topology.offload,
+        ...common,
+      };
     const tap = `bt${name}l${link}`;
     return this.topology.linkDriver === 'tuntap'
       ? { driver: 'tuntap', tap, ...common }
@@ -224,7 +264,10 @@ export class Mesh {
    * new links hot-plugged (mconsole config), the new node boots with them.
    */
   async addNode(node: Partial<NodeInput> & { name: string }, links: string[]): Promise<UmlNode> {
-    if (!this.netns || this.wire) throw new Error('adding nodes to a running mesh needs tap links on the bridge backend (a running node cannot be handed new socketpairs)');
+    if (!this.netns || this.wire)
+      throw new Error(
+        'adding nodes to a running mesh needs tap links on the bridge backend (a running node cannot be handed new socketpairs)',
+      );
     const next = Topology.parse({
       ...this.topology,
       nodes: [...this.topology.nodes, node],
@@ -245,7 +288,12 @@ export class Mesh {
       await this.netns.attach(tap, `btl${i}`);
       await running.mconsole(`config ${renderInterface(2 + j, iface)}`);
       await running.waitForConsole(new RegExp(`hot-plugged \\w+${2 + j} joined bat0`), 15_000);
-      running.ready.interfaces.push({ name: `${iface.driver === 'tuntap' ? 'eth' : 'vec'}${2 + j}`, role: 'hard', mac: iface.mac!, mtu: iface.mtu ?? 0 });
+      running.ready.interfaces.push({
+        name: `${iface.driver === 'tuntap' ? 'eth' : 'vec'}${2 + j}`,
+        role: 'hard',
+        mac: iface.mac!,
+        mtu: iface.mtu ?? 0,
+      });
     }
     return this.startNode(node.name);
   }
@@ -258,14 +306,29 @@ export class Mesh {
    */
   async client(name: string, address: string): Promise<Netns> {
     this.node(name);
-    if (!this.netns) throw new Error('clients sit on a node\'s bat0 tap: that needs the bridge backend');
+    if (!this.netns) throw new Error("clients sit on a node's bat0 tap: that needs the bridge backend");
     const client = await Netns.create('bt');
     this.clients.push(client);
     let device = `bt${name}b`;
     if (this.topology.bat0Driver === 'vector') {
       const mtu = String(this.topology.bat0Mtu ?? 1500);
       device = `bt${name}p`;
-      await this.netns.ip('link', 'add', `bt${name}v`, 'mtu', mtu, 'type', 'veth', 'peer', 'name', device, 'mtu', mtu, 'netns', client.name);
+      await this.netns.ip(
+        'link',
+        'add',
+        `bt${name}v`,
+        'mtu',
+        mtu,
+        'type',
+        'veth',
+        'peer',
+        'name',
+        device,
+        'mtu',
+        mtu,
+        'netns',
+        client.name,
+      );
       await this.netns.addBridge(`bt${name}c`);
       for (const port of [`bt${name}b`, `bt${name}v`]) await this.netns.attach(port, `bt${name}c`);
       await this.netns.ip('link', 'set', `bt${name}v`, 'up');
@@ -281,7 +344,7 @@ export class Mesh {
 
   /** Stop every node and remove what the mesh made; once (a second call waits for the first). */
   stop(): Promise<void> {
-    return this.stopped ??= this.stopNow();
+    return (this.stopped ??= this.stopNow());
   }
 
   private async stopNow(): Promise<void> {

@@ -3,9 +3,26 @@
 import { batctlJson } from '../runner/index.ts';
 import { nodeOfMac, type Mesh } from './mesh.ts';
 
-interface Originator { orig_address: string; neigh_address: string; tq?: number; throughput?: number; best?: boolean; hard_ifname: string; last_seen_msecs: number }
-interface Neighbour { neigh_address: string; hard_ifname: string; last_seen_msecs: number }
-interface Gateway { orig_address: string; best?: boolean; tq?: number; throughput?: number }
+interface Originator {
+  orig_address: string;
+  neigh_address: string;
+  tq?: number;
+  throughput?: number;
+  best?: boolean;
+  hard_ifname: string;
+  last_seen_msecs: number;
+}
+interface Neighbour {
+  neigh_address: string;
+  hard_ifname: string;
+  last_seen_msecs: number;
+}
+interface Gateway {
+  orig_address: string;
+  best?: boolean;
+  tq?: number;
+  throughput?: number;
+}
 
 export interface NodeView {
   name: string;
@@ -16,8 +33,8 @@ export interface NodeView {
 }
 
 /** An originator or neighbour heard within 10 OGM intervals (+1 s): batman-adv's 200 s purge is far too slow to tell. */
-export const heardRecently = (origIntervalMs: number) =>
-  (entry: { last_seen_msecs: number }) => entry.last_seen_msecs <= 10 * origIntervalMs + 1000;
+export const heardRecently = (origIntervalMs: number) => (entry: { last_seen_msecs: number }) =>
+  entry.last_seen_msecs <= 10 * origIntervalMs + 1000;
 
 /**
  * What every running node knows. batman-adv keeps a silent originator or neighbour for
@@ -28,21 +45,30 @@ export async function observe(mesh: Mesh): Promise<NodeView[]> {
   const names = mesh.topology.nodes.map((n) => n.name);
   const nameOf = (mac: string) => names[nodeOfMac(mac) - 1] ?? mac;
   const fresh = heardRecently(mesh.topology.origInterval);
-  return Promise.all(names.filter((name) => mesh.nodes.has(name)).map(async (name) => {
-    const node = mesh.node(name);
-    const [neighbours, originators, gateways] = await Promise.all([
-      batctlJson<Neighbour[]>(node, 'neighbors_json'),
-      batctlJson<Originator[]>(node, 'originators_json'),
-      batctlJson<Gateway[]>(node, 'gateways_json'),
-    ]);
-    const best = originators.filter((o) => o.best && fresh(o));
-    return {
-      name,
-      neighbours: [...new Set(neighbours.filter(fresh).map((n) => nameOf(n.neigh_address)))].sort(),
-      originators: Object.fromEntries(best.map((o) => [nameOf(o.orig_address), { metric: o.tq ?? o.throughput ?? 0, via: nameOf(o.neigh_address) }])),
-      gateway: gateways.find((g) => g.best) ? nameOf(gateways.find((g) => g.best)!.orig_address) : null,
-    };
-  }));
+  return Promise.all(
+    names
+      .filter((name) => mesh.nodes.has(name))
+      .map(async (name) => {
+        const node = mesh.node(name);
+        const [neighbours, originators, gateways] = await Promise.all([
+          batctlJson<Neighbour[]>(node, 'neighbors_json'),
+          batctlJson<Originator[]>(node, 'originators_json'),
+          batctlJson<Gateway[]>(node, 'gateways_json'),
+        ]);
+        const best = originators.filter((o) => o.best && fresh(o));
+        return {
+          name,
+          neighbours: [...new Set(neighbours.filter(fresh).map((n) => nameOf(n.neigh_address)))].sort(),
+          originators: Object.fromEntries(
+            best.map((o) => [
+              nameOf(o.orig_address),
+              { metric: o.tq ?? o.throughput ?? 0, via: nameOf(o.neigh_address) },
+            ]),
+          ),
+          gateway: gateways.find((g) => g.best) ? nameOf(gateways.find((g) => g.best)!.orig_address) : null,
+        };
+      }),
+  );
 }
 
 /** Every node has a route to every other node. */

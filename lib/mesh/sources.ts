@@ -20,7 +20,9 @@ const generators: Record<string, { args: string; make: (n: number[]) => Topology
   grid: { args: 'WxH', make: ([w, h]) => grid(h, w) },
   random: { args: 'N[,SEED]', make: ([n, seed]) => randomGeometric(n, { seed: seed ?? 1 }) },
 };
-export const topoUsage = Object.entries(generators).map(([k, g]) => `${k},${g.args}`).join(' | ');
+export const topoUsage = Object.entries(generators)
+  .map(([k, g]) => `${k},${g.args}`)
+  .join(' | ');
 
 /** `line,5` → a topology; a bad spec gets one line naming it and the forms known. */
 export function generateTopology(spec: string): LoadedTopology {
@@ -44,8 +46,9 @@ const MeshnetLab = z.object({
   links: z.array(z.object({ source: Id, target: Id })),
 });
 
-const isMeshnetLab = (data: unknown) => Array.isArray((data as { links?: unknown })?.links)
-  && (data as { links: unknown[] }).links.some((l) => typeof l === 'object' && l !== null && 'source' in l);
+const isMeshnetLab = (data: unknown) =>
+  Array.isArray((data as { links?: unknown })?.links) &&
+  (data as { links: unknown[] }).links.some((l) => typeof l === 'object' && l !== null && 'source' in l);
 
 /** A topology file: batu's own JSON (the Topology schema) or meshnet-lab's. */
 export async function loadTopology(file: string): Promise<LoadedTopology> {
@@ -57,13 +60,16 @@ export async function loadTopology(file: string): Promise<LoadedTopology> {
   }
   if (isMeshnetLab(data)) return fromMeshnetLab(data, file);
   if (!isBatu(data)) {
-    throw new Error(`unknown topology format in ${file}: expected batu's {"nodes":[{"name":…}],"links":[["a","b"],…]} or meshnet-lab's {"links":[{"source":…,"target":…}]}`);
+    throw new Error(
+      `unknown topology format in ${file}: expected batu's {"nodes":[{"name":…}],"links":[["a","b"],…]} or meshnet-lab's {"links":[{"source":…,"target":…}]}`,
+    );
   }
   return { topology: data as TopologyInput, aliases: {}, notes: [] };
 }
 
-const isBatu = (data: unknown) => Array.isArray((data as { nodes?: unknown })?.nodes)
-  && (data as { nodes: unknown[] }).nodes.every((n) => typeof n === 'object' && n !== null && 'name' in n);
+const isBatu = (data: unknown) =>
+  Array.isArray((data as { nodes?: unknown })?.nodes) &&
+  (data as { nodes: unknown[] }).nodes.every((n) => typeof n === 'object' && n !== null && 'name' in n);
 
 /**
  * meshnet-lab names nodes freely (numbers, up to 6 characters); batu's names are short
@@ -78,9 +84,17 @@ export function fromMeshnetLab(data: unknown, what = 'meshnet-lab topology'): Lo
   }
   const ids: string[] = [];
   const seen = new Set<string>();
-  const add = (id: string) => { if (!seen.has(id)) { seen.add(id); ids.push(id); } };
+  const add = (id: string) => {
+    if (!seen.has(id)) {
+      seen.add(id);
+      ids.push(id);
+    }
+  };
   for (const n of parsed.data.nodes ?? []) add(n.id);
-  for (const l of parsed.data.links) { add(l.source); add(l.target); }
+  for (const l of parsed.data.links) {
+    add(l.source);
+    add(l.target);
+  }
   const keep = ids.every((id) => NodeName.safeParse(id).success);
   const nameOf = new Map(ids.map((id, i) => [id, keep ? id : `n${i + 1}`]));
   const notes: string[] = [];
@@ -93,11 +107,20 @@ export function fromMeshnetLab(data: unknown, what = 'meshnet-lab topology'): Lo
     const key = [a, b].sort().join(' ');
     if (a === b) selfLinks++;
     else if (linked.has(key)) duplicates++;
-    else { linked.add(key); links.push([a, b]); }
+    else {
+      linked.add(key);
+      links.push([a, b]);
+    }
   }
   if (duplicates) notes.push(`${duplicates} duplicate links (the same two nodes) taken once`);
   if (selfLinks) notes.push(`${selfLinks} links from a node to itself dropped`);
   const aliases = keep ? {} : Object.fromEntries(ids.map((id) => [id, nameOf.get(id)!]));
-  if (!keep) notes.push(`node ids ${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ', …' : ''} are nodes ${ids.slice(0, 3).map((id) => nameOf.get(id)).join(', ')}${ids.length > 3 ? ', …' : ''} (either name works)`);
+  if (!keep)
+    notes.push(
+      `node ids ${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ', …' : ''} are nodes ${ids
+        .slice(0, 3)
+        .map((id) => nameOf.get(id))
+        .join(', ')}${ids.length > 3 ? ', …' : ''} (either name works)`,
+    );
   return { topology: { nodes: ids.map((id) => ({ name: nameOf.get(id)! })), links }, aliases, notes };
 }

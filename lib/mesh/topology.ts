@@ -4,7 +4,9 @@
 import { z } from 'zod';
 import { MeshSettings } from '../cmdline/index.ts';
 
-export const NodeName = z.string().regex(/^[a-z][a-z0-9]{0,5}$/, 'expected a short node name (1-6 lowercase letters/digits)');
+export const NodeName = z
+  .string()
+  .regex(/^[a-z][a-z0-9]{0,5}$/, 'expected a short node name (1-6 lowercase letters/digits)');
 
 /** What netem makes of a link, applied in each end's guest on its way out. */
 export const LinkProperties = z.strictObject({
@@ -17,76 +19,104 @@ export const LinkProperties = z.strictObject({
 export type LinkProperties = z.infer<typeof LinkProperties>;
 
 /** [a, b], or { nodes: [a, b, …], …properties }; parsed, always the object. */
-const Link = z.union([
-  z.tuple([NodeName, NodeName]),
-  z.strictObject({ nodes: z.array(NodeName).min(2).max(64), ...LinkProperties.shape }),
-]).transform((l) => (Array.isArray(l) ? { nodes: l } : l));
+const Link = z
+  .union([
+    z.tuple([NodeName, NodeName]),
+    z.strictObject({ nodes: z.array(NodeName).min(2).max(64), ...LinkProperties.shape }),
+  ])
+  .transform((l) => (Array.isArray(l) ? { nodes: l } : l));
 export type Link = z.infer<typeof Link>;
 
-export const Topology = z.strictObject({
-  nodes: z.array(z.strictObject({
-    name: NodeName,
-    gateway: z.enum(['off', 'client', 'server']).default('off'),
-    alfred: z.enum(['off', 'slave', 'master']).default('slave'),
-  })).min(1).max(1000),
-  links: z.array(Link).default([]),
-  /** OGM interval in ms (batman-adv's default is 1000). */
-  origInterval: z.number().int().min(50).max(60_000).default(1000),
-  routingAlgo: z.enum(['BATMAN_IV', 'BATMAN_V']).default('BATMAN_IV'),
-  /**
-   * Hard interfaces (bridge backend): the vector driver on a tap (default), the legacy tuntap
-   * driver (as the original), or the vector driver on a unix socketpair per link (no host tap
-   * or bridge per frame: faster, point-to-point links only, no addNode).
-   */
-  linkDriver: z.enum(['vector', 'tuntap', 'socketpair']).optional(),
-  /** MTU of the hard interfaces: 1560 lets bat0 keep 1500 without fragmenting (tuntap caps at 1500). */
-  linkMtu: z.number().int().min(576).max(65534).optional(),
-  /** Bridge loop avoidance drops the mesh's broadcasts for its first ~30 s; off by default here. */
-  bridgeLoopAvoidance: z.boolean().default(false),
-  /**
-   * Each node's bat0-side tap (the clients' link; bridge backend): the legacy driver as the
-   * original (measured no slower here), or the vector driver, which jumbo frames (bat0Mtu > 1500) need.
-   */
-  bat0Driver: z.enum(['tuntap', 'vector']).optional(),
-  bat0Mtu: z.number().int().min(576).max(65534).optional(),
-  /**
-   * TCP crosses the mesh unsegmented (GSO) while bat0 stays at 1500: the offload variant of
-   * batman-adv (recipes/batman-adv-offload.ts, its kernel and image) over socketpair links
-   * and a vector bat0 tap, all with virtio-net headers. These two drivers and linkMtu 1560
-   * are its defaults; other drivers are refused (a host bridge cannot forward batman-adv's
-   * GSO frames).
-   */
-  offload: z.boolean().default(false),
-  /** Further batman-adv settings for every node (gateway, OGM interval and BLA have their own fields). */
-  meshSettings: MeshSettings.omit({ gw_mode: true, orig_interval: true, bridge_loop_avoidance: true }).default({}),
-}).transform((t) => ({
-  ...t,
-  linkDriver: t.linkDriver ?? (t.offload ? 'socketpair' as const : 'vector' as const),
-  bat0Driver: t.bat0Driver ?? (t.offload ? 'vector' as const : 'tuntap' as const),
-  // Whole segments (bat0's 1500 plus batman-adv's headers) must fit a link.
-  linkMtu: t.linkMtu ?? (t.offload ? 1560 : undefined),
-})).superRefine((t, ctx) => {
-  if (t.offload && t.linkDriver !== 'socketpair') ctx.addIssue({ code: 'custom', path: ['linkDriver'], message: `linkDriver '${t.linkDriver}' with offload: its GSO frames need socketpair links (a host bridge cannot forward them)` });
-  if (t.offload && t.bat0Driver !== 'vector') ctx.addIssue({ code: 'custom', path: ['bat0Driver'], message: `bat0Driver '${t.bat0Driver}' with offload: the legacy driver has no virtio-net headers (bat0Driver: 'vector')` });
-  if (t.bat0Driver === 'tuntap' && (t.bat0Mtu ?? 0) > 1500) ctx.addIssue({ code: 'custom', path: ['bat0Mtu'], message: `bat0Mtu ${t.bat0Mtu}: the legacy tuntap driver caps the MTU at 1500 (bat0Driver: 'vector')` });
-  const names = new Set<string>();
-  t.nodes.forEach((n, i) => {
-    if (names.has(n.name)) ctx.addIssue({ code: 'custom', path: ['nodes', i, 'name'], message: `node name ${n.name} is used twice` });
-    names.add(n.name);
+export const Topology = z
+  .strictObject({
+    nodes: z
+      .array(
+        z.strictObject({
+          name: NodeName,
+          gateway: z.enum(['off', 'client', 'server']).default('off'),
+          alfred: z.enum(['off', 'slave', 'master']).default('slave'),
+        }),
+      )
+      .min(1)
+      .max(1000),
+    links: z.array(Link).default([]),
+    /** OGM interval in ms (batman-adv's default is 1000). */
+    origInterval: z.number().int().min(50).max(60_000).default(1000),
+    routingAlgo: z.enum(['BATMAN_IV', 'BATMAN_V']).default('BATMAN_IV'),
+    /**
+     * Hard interfaces (bridge backend): the vector driver on a tap (default), the legacy tuntap
+     * driver (as the original), or the vector driver on a unix socketpair per link (no host tap
+     * or bridge per frame: faster, point-to-point links only, no addNode).
+     */
+    linkDriver: z.enum(['vector', 'tuntap', 'socketpair']).optional(),
+    /** MTU of the hard interfaces: 1560 lets bat0 keep 1500 without fragmenting (tuntap caps at 1500). */
+    linkMtu: z.number().int().min(576).max(65534).optional(),
+    /** Bridge loop avoidance drops the mesh's broadcasts for its first ~30 s; off by default here. */
+    bridgeLoopAvoidance: z.boolean().default(false),
+    /**
+     * Each node's bat0-side tap (the clients' link; bridge backend): the legacy driver as the
+     * original (measured no slower here), or the vector driver, which jumbo frames (bat0Mtu > 1500) need.
+     */
+    bat0Driver: z.enum(['tuntap', 'vector']).optional(),
+    bat0Mtu: z.number().int().min(576).max(65534).optional(),
+    /**
+     * TCP crosses the mesh unsegmented (GSO) while bat0 stays at 1500: the offload variant of
+     * batman-adv (recipes/batman-adv-offload.ts, its kernel and image) over socketpair links
+     * and a vector bat0 tap, all with virtio-net headers. These two drivers and linkMtu 1560
+     * are its defaults; other drivers are refused (a host bridge cannot forward batman-adv's
+     * GSO frames).
+     */
+    offload: z.boolean().default(false),
+    /** Further batman-adv settings for every node (gateway, OGM interval and BLA have their own fields). */
+    meshSettings: MeshSettings.omit({ gw_mode: true, orig_interval: true, bridge_loop_avoidance: true }).default({}),
+  })
+  .transform((t) => ({
+    ...t,
+    linkDriver: t.linkDriver ?? (t.offload ? ('socketpair' as const) : ('vector' as const)),
+    bat0Driver: t.bat0Driver ?? (t.offload ? ('vector' as const) : ('tuntap' as const)),
+    // Whole segments (bat0's 1500 plus batman-adv's headers) must fit a link.
+    linkMtu: t.linkMtu ?? (t.offload ? 1560 : undefined),
+  }))
+  .superRefine((t, ctx) => {
+    if (t.offload && t.linkDriver !== 'socketpair')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['linkDriver'],
+        message: `linkDriver '${t.linkDriver}' with offload: its GSO frames need socketpair links (a host bridge cannot forward them)`,
+      });
+    if (t.offload && t.bat0Driver !== 'vector')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['bat0Driver'],
+        message: `bat0Driver '${t.bat0Driver}' with offload: the legacy driver has no virtio-net headers (bat0Driver: 'vector')`,
+      });
+    if (t.bat0Driver === 'tuntap' && (t.bat0Mtu ?? 0) > 1500)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['bat0Mtu'],
+        message: `bat0Mtu ${t.bat0Mtu}: the legacy tuntap driver caps the MTU at 1500 (bat0Driver: 'vector')`,
+      });
+    const names = new Set<string>();
+    t.nodes.forEach((n, i) => {
+      if (names.has(n.name))
+        ctx.addIssue({ code: 'custom', path: ['nodes', i, 'name'], message: `node name ${n.name} is used twice` });
+      names.add(n.name);
+    });
+    const seen = new Set<string>();
+    t.links.forEach((link, i) => {
+      const label = link.nodes.join('-');
+      const issue = (message: string) =>
+        ctx.addIssue({ code: 'custom', path: ['links', i], message: `link ${label}: ${message}` });
+      for (const end of link.nodes) if (!names.has(end)) issue(`there is no node ${end}`);
+      if (new Set(link.nodes).size < link.nodes.length) issue('names a node twice');
+      const key = [...link.nodes].sort().join('-');
+      if (seen.has(key)) issue('is given twice');
+      seen.add(key);
+      if (link.jitterMs !== undefined && link.delayMs === undefined) issue('jitterMs needs delayMs');
+      if (t.linkDriver === 'socketpair' && link.nodes.length > 2)
+        issue("a shared medium needs tap links (linkDriver 'vector' or 'tuntap'): socketpairs are point to point");
+    });
   });
-  const seen = new Set<string>();
-  t.links.forEach((link, i) => {
-    const label = link.nodes.join('-');
-    const issue = (message: string) => ctx.addIssue({ code: 'custom', path: ['links', i], message: `link ${label}: ${message}` });
-    for (const end of link.nodes) if (!names.has(end)) issue(`there is no node ${end}`);
-    if (new Set(link.nodes).size < link.nodes.length) issue('names a node twice');
-    const key = [...link.nodes].sort().join('-');
-    if (seen.has(key)) issue('is given twice');
-    seen.add(key);
-    if (link.jitterMs !== undefined && link.delayMs === undefined) issue('jitterMs needs delayMs');
-    if (t.linkDriver === 'socketpair' && link.nodes.length > 2) issue("a shared medium needs tap links (linkDriver 'vector' or 'tuntap'): socketpairs are point to point");
-  });
-});
 export type Topology = z.infer<typeof Topology>;
 export type TopologyInput = z.input<typeof Topology>;
 
@@ -108,10 +138,11 @@ export function ring(n: number): TopologyInput {
 export function grid(rows: number, cols: number): TopologyInput {
   const name = (r: number, c: number) => `n${r * cols + c + 1}`;
   const links: [string, string][] = [];
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) {
-    if (c + 1 < cols) links.push([name(r, c), name(r, c + 1)]);
-    if (r + 1 < rows) links.push([name(r, c), name(r + 1, c)]);
-  }
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < cols; c++) {
+      if (c + 1 < cols) links.push([name(r, c), name(r, c + 1)]);
+      if (r + 1 < rows) links.push([name(r, c), name(r + 1, c)]);
+    }
   return { nodes: names(rows * cols).map((n) => ({ name: n })), links };
 }
 
@@ -121,14 +152,15 @@ export function grid(rows: number, cols: number): TopologyInput {
  */
 export function randomGeometric(n: number, { seed = 1, radius = Math.sqrt(2.5 / n) } = {}): TopologyInput {
   let state = seed >>> 0 || 1;
-  const random = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const random = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   const points = Array.from({ length: n }, () => [random(), random()]);
   const ns = names(n);
   for (let r = radius; ; r *= 1.1) {
     const links: [string, string][] = [];
-    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) {
-      if (Math.hypot(points[i][0] - points[j][0], points[i][1] - points[j][1]) < r) links.push([ns[i], ns[j]]);
-    }
+    for (let i = 0; i < n; i++)
+      for (let j = i + 1; j < n; j++) {
+        if (Math.hypot(points[i][0] - points[j][0], points[i][1] - points[j][1]) < r) links.push([ns[i], ns[j]]);
+      }
     if (connected(n, links)) return { nodes: ns.map((name) => ({ name })), links };
   }
 }
@@ -137,7 +169,12 @@ function connected(n: number, links: [string, string][]): boolean {
   const reached = new Set(['n1']);
   for (let grew = true; grew;) {
     grew = false;
-    for (const [a, b] of links) if (reached.has(a) !== reached.has(b)) { reached.add(a); reached.add(b); grew = true; }
+    for (const [a, b] of links)
+      if (reached.has(a) !== reached.has(b)) {
+        reached.add(a);
+        reached.add(b);
+        grew = true;
+      }
   }
   return reached.size === n;
 }

@@ -22,11 +22,19 @@ export function sourcesDigest(): string {
   return hash.digest('hex');
 }
 
-const cpioStream = JSON.parse(readFileSync(createRequire(import.meta.url).resolve('cpio-stream/package.json'), 'utf8')) as { version: string };
-const identity = createHash('sha256').update(JSON.stringify({
-  sources: existsSync(new URL('./builtin.ts', import.meta.url)) ? sourcesDigest() : readFileSync(digestFile, 'utf8').trim(),
-  cpioStream: cpioStream.version,
-})).digest('hex');
+const cpioStream = JSON.parse(
+  readFileSync(createRequire(import.meta.url).resolve('cpio-stream/package.json'), 'utf8'),
+) as { version: string };
+const identity = createHash('sha256')
+  .update(
+    JSON.stringify({
+      sources: existsSync(new URL('./builtin.ts', import.meta.url))
+        ? sourcesDigest()
+        : readFileSync(digestFile, 'utf8').trim(),
+      cpioStream: cpioStream.version,
+    }),
+  )
+  .digest('hex');
 
 /** The `initramfs` builder: a derivation with `builder: initramfs` packs its `tree` input. */
 export const initramfs: Builtin = {

@@ -2,12 +2,25 @@
 declare module 'cpio-stream' {
   import type { Readable, Writable } from 'node:stream';
   export interface CpioHeader {
-    name: string; mode: number; uid: number; gid: number; mtime: Date; size: number;
+    name: string;
+    mode: number;
+    uid: number;
+    gid: number;
+    mtime: Date;
+    size: number;
     type?: 'file' | 'directory' | 'symlink' | 'character-device';
-    linkname?: string; rdevmajor?: number; rdevminor?: number; devmajor?: number; devminor?: number;
+    linkname?: string;
+    rdevmajor?: number;
+    rdevminor?: number;
+    devmajor?: number;
+    devminor?: number;
   }
   export interface Pack extends Readable {
-    entry(header: CpioHeader, buffer?: Buffer | string | ((err?: Error) => void), callback?: (err?: Error) => void): Writable;
+    entry(
+      header: CpioHeader,
+      buffer?: Buffer | string | ((err?: Error) => void),
+      callback?: (err?: Error) => void,
+    ): Writable;
     finalize(): void;
   }
   export interface Extract extends Writable {

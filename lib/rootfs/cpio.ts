@@ -16,12 +16,27 @@ export async function packInitramfs(entries: RootfsEntry[], into: Writable | str
     await new Promise<void>((ok, fail) => {
       const cb = (err?: Error) => (err ? fail(err) : ok());
       switch (entry.type) {
-        case 'dir': pack.entry({ ...header, type: 'directory', mode: entry.mode ?? 0o755 }, cb); break;
-        case 'symlink': pack.entry({ ...header, type: 'symlink', mode: 0o777, linkname: entry.target }, cb); break;
-        case 'chardev':
-          pack.entry({ ...header, type: 'character-device', mode: entry.mode ?? 0o600, rdevmajor: entry.major, rdevminor: entry.minor }, cb);
+        case 'dir':
+          pack.entry({ ...header, type: 'directory', mode: entry.mode ?? 0o755 }, cb);
           break;
-        case 'file': pack.entry({ ...header, type: 'file', mode: entry.mode ?? 0o644 }, Buffer.from(entry.data), cb); break;
+        case 'symlink':
+          pack.entry({ ...header, type: 'symlink', mode: 0o777, linkname: entry.target }, cb);
+          break;
+        case 'chardev':
+          pack.entry(
+            {
+              ...header,
+              type: 'character-device',
+              mode: entry.mode ?? 0o600,
+              rdevmajor: entry.major,
+              rdevminor: entry.minor,
+            },
+            cb,
+          );
+          break;
+        case 'file':
+          pack.entry({ ...header, type: 'file', mode: entry.mode ?? 0o644 }, Buffer.from(entry.data), cb);
+          break;
       }
     });
   }

@@ -12,11 +12,15 @@ export function completeTree(entries: RootfsEntry[]): RootfsEntry[] {
   for (const entry of entries) {
     const path = entry.path.replace(/^\/+|\/+$/g, '');
     if (!path || path.split('/').includes('..')) throw new Error(`bad rootfs path ${JSON.stringify(entry.path)}`);
-    if (byPath.has(path) && !(implied.delete(path) && entry.type === 'dir')) throw new Error(`rootfs path ${JSON.stringify(path)} given twice`);
+    if (byPath.has(path) && !(implied.delete(path) && entry.type === 'dir'))
+      throw new Error(`rootfs path ${JSON.stringify(path)} given twice`);
     byPath.set(path, { ...entry, path });
     for (let i = path.indexOf('/'); i > 0; i = path.indexOf('/', i + 1)) {
       const parent = path.slice(0, i);
-      if (!byPath.has(parent)) { byPath.set(parent, { path: parent, type: 'dir' }); implied.add(parent); }
+      if (!byPath.has(parent)) {
+        byPath.set(parent, { path: parent, type: 'dir' });
+        implied.add(parent);
+      }
     }
   }
   return [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -27,6 +31,9 @@ export const baseEntries: RootfsEntry[] = [
   { path: 'dev', type: 'dir' },
   { path: 'dev/console', type: 'chardev', mode: 0o600, major: 5, minor: 1 },
   { path: 'dev/null', type: 'chardev', mode: 0o666, major: 1, minor: 3 },
-  { path: 'proc', type: 'dir' }, { path: 'sys', type: 'dir' }, { path: 'tmp', type: 'dir', mode: 0o1777 },
-  { path: 'run', type: 'dir' }, { path: 'mnt', type: 'dir' },
+  { path: 'proc', type: 'dir' },
+  { path: 'sys', type: 'dir' },
+  { path: 'tmp', type: 'dir', mode: 0o1777 },
+  { path: 'run', type: 'dir' },
+  { path: 'mnt', type: 'dir' },
 ];

@@ -10,8 +10,10 @@ export async function entriesFromDirectory(root: string, prefix = ''): Promise<R
     const abs = join(root, path);
     const st = await lstat(abs);
     if (st.isSymbolicLink()) entries.push({ path, type: 'symlink', target: await readlink(abs) });
-    else if (st.isDirectory()) entries.push({ path, type: 'dir', mode: 0o755 }, ...(await entriesFromDirectory(root, path)));
-    else if (st.isFile()) entries.push({ path, type: 'file', mode: st.mode & 0o111 ? 0o755 : 0o644, data: await readFile(abs) });
+    else if (st.isDirectory())
+      entries.push({ path, type: 'dir', mode: 0o755 }, ...(await entriesFromDirectory(root, path)));
+    else if (st.isFile())
+      entries.push({ path, type: 'file', mode: st.mode & 0o111 ? 0o755 : 0o644, data: await readFile(abs) });
     else throw new Error(`${abs}: only files, directories and symlinks can go into a guest image`);
   }
   return entries;

@@ -19,19 +19,37 @@ export function umlCommand(kernel: string, args: string[]): [string, string[]] {
   return ['setarch', ['x86_64', '-R', kernel, ...args]];
 }
 
-export interface BootResult { console: string; exitCode: number | undefined; timedOut: boolean }
+export interface BootResult {
+  console: string;
+  exitCode: number | undefined;
+  timedOut: boolean;
+}
 
 /** Boot a kernel whose init powers off by itself; returns everything it printed. */
 export async function bootToPowerOff(
-  kernel: string, initrd: string, extraArgs: string[] = [], { timeoutMs = 60_000, mem = '64M' } = {},
+  kernel: string,
+  initrd: string,
+  extraArgs: string[] = [],
+  { timeoutMs = 60_000, mem = '64M' } = {},
 ): Promise<BootResult> {
   const umlDir = await mkdtemp(join(guestMemoryDir, 'batu-uml-'));
   try {
     const [cmd, argv] = umlCommand(kernel, [
-      `mem=${mem}`, `initrd=${initrd}`, `uml_dir=${umlDir}`, 'umid=boot', 'con=null', 'con0=fd:0,fd:1', ...extraArgs,
+      `mem=${mem}`,
+      `initrd=${initrd}`,
+      `uml_dir=${umlDir}`,
+      'umid=boot',
+      'con=null',
+      'con0=fd:0,fd:1',
+      ...extraArgs,
     ]);
     const run = await execa(cmd, argv, {
-      env: { TMPDIR: guestMemoryDir }, stdin: 'ignore', all: true, reject: false, timeout: timeoutMs, killSignal: 'SIGKILL',
+      env: { TMPDIR: guestMemoryDir },
+      stdin: 'ignore',
+      all: true,
+      reject: false,
+      timeout: timeoutMs,
+      killSignal: 'SIGKILL',
     });
     return { console: run.all ?? '', exitCode: run.exitCode, timedOut: run.timedOut };
   } finally {

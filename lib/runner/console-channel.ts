@@ -11,7 +11,10 @@ export class ConsoleChannel {
   private late = 0;
   private closed = false;
 
-  constructor(private readonly stream: Duplex, readonly umid: string) {
+  constructor(
+    private readonly stream: Duplex,
+    readonly umid: string,
+  ) {
     stream.on('data', (chunk: Buffer) => {
       this.buffered = Buffer.concat([this.buffered, chunk]);
       for (let end = this.buffered.indexOf(0); end >= 0; end = this.buffered.indexOf(0)) {
@@ -21,8 +24,12 @@ export class ConsoleChannel {
         else this.waiting?.(answer);
       }
     });
-    stream.on('close', () => { this.closed = true; });
-    stream.on('error', () => { this.closed = true; });
+    stream.on('close', () => {
+      this.closed = true;
+    });
+    stream.on('error', () => {
+      this.closed = true;
+    });
   }
 
   /** Run a program of the service (batctl, tc) in the guest: argv[0] is its name; returns its output. */
@@ -33,14 +40,21 @@ export class ConsoleChannel {
   }
 
   private ask(argv: string[], timeoutMs: number): Promise<string> {
-    if (this.closed) return Promise.reject(new Error(`node ${this.umid}: its batctl console is closed (node stopped?)`));
+    if (this.closed)
+      return Promise.reject(new Error(`node ${this.umid}: its batctl console is closed (node stopped?)`));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiting = undefined;
         this.late++;
-        reject(new Error(`node ${this.umid}: no answer on the batctl console to ${argv.join(' ')} after ${timeoutMs} ms`));
+        reject(
+          new Error(`node ${this.umid}: no answer on the batctl console to ${argv.join(' ')} after ${timeoutMs} ms`),
+        );
       }, timeoutMs);
-      this.waiting = (answer) => { clearTimeout(timer); this.waiting = undefined; resolve(answer); };
+      this.waiting = (answer) => {
+        clearTimeout(timer);
+        this.waiting = undefined;
+        resolve(answer);
+      };
       this.stream.write(argv.map((a) => `${a}\0`).join('') + '\0');
     });
   }

@@ -16,21 +16,44 @@ export function hostTaps(spec: NodeSpec): { name: string; mtu?: number }[] {
 
 /** The spec's interfaces on inherited descriptors (vector transport=fd). */
 export const fdInterfaces = (spec: NodeSpec) =>
-  [spec.management, spec.bat0Tap, ...spec.hard].filter((i): i is Extract<Interface, { transport: 'fd' }> => i?.driver === 'vector' && i.transport === 'fd');
+  [spec.management, spec.bat0Tap, ...spec.hard].filter(
+    (i): i is Extract<Interface, { transport: 'fd' }> => i?.driver === 'vector' && i.transport === 'fd',
+  );
 
 /**
  * The helpers that open a node's descriptors before UML starts (taps by tapfd, socketpair
  * links by fdwire; each execs the next), and the descriptor for its batctl console: one
  * above every descriptor the links use.
  */
-export async function descriptors(spec: NodeSpec, options: StartOptions): Promise<{ openers: string[]; consoleFd?: number }> {
+export async function descriptors(
+  spec: NodeSpec,
+  options: StartOptions,
+): Promise<{ openers: string[]; consoleFd?: number }> {
   const taps = Object.entries(options.tapFds ?? {});
   const wires = Object.entries(options.wire?.fds ?? {});
   // A tap for an offload interface is opened with virtio-net headers (tapfd's ",vnet").
-  const vnet = new Set(fdInterfaces(spec).filter((i) => i.offload).map((i) => String(i.fd)));
+  const vnet = new Set(
+    fdInterfaces(spec)
+      .filter((i) => i.offload)
+      .map((i) => String(i.fd)),
+  );
   const openers = [
-    ...(taps.length ? [await helperBinary('tapfd', helperStore(spec.kernel)), ...taps.map(([fd, tap]) => `${fd}=${tap}${vnet.has(fd) ? ',vnet' : ''}`), '--'] : []),
-    ...(wires.length ? [await helperBinary('fdwire', helperStore(spec.kernel)), 'exec', options.wire!.server, ...wires.map(([fd, [pair, end]]) => `${fd}=${pair}:${end}`), '--'] : []),
+    ...(taps.length
+      ? [
+          await helperBinary('tapfd', helperStore(spec.kernel)),
+          ...taps.map(([fd, tap]) => `${fd}=${tap}${vnet.has(fd) ? ',vnet' : ''}`),
+          '--',
+        ]
+      : []),
+    ...(wires.length
+      ? [
+          await helperBinary('fdwire', helperStore(spec.kernel)),
+          'exec',
+          options.wire!.server,
+          ...wires.map(([fd, [pair, end]]) => `${fd}=${pair}:${end}`),
+          '--',
+        ]
+      : []),
   ];
   const used = [2, ...fdInterfaces(spec).map((i) => i.fd), ...[...taps, ...wires].map(([fd]) => Number(fd))];
   return { openers, consoleFd: spec.batctlConsole ? Math.max(...used) + 1 : undefined };

@@ -9,11 +9,12 @@ import { hostC, realise, repoFiles, silentReporter, storeDir, storeOf } from '..
 export type Helper = 'tapfd' | 'fdwire';
 const built = new Map<string, Promise<string>>();
 
-const helpers = async () => hostC({
-  name: 'batu-host-helpers',
-  src: await repoFiles('batu-host-helpers-src', fileURLToPath(new URL('./helpers', import.meta.url))),
-  programs: { 'bin/tapfd': 'tapfd.c', 'bin/fdwire': 'fdwire.c' },
-});
+const helpers = async () =>
+  hostC({
+    name: 'batu-host-helpers',
+    src: await repoFiles('batu-host-helpers-src', fileURLToPath(new URL('./helpers', import.meta.url))),
+    programs: { 'bin/tapfd': 'tapfd.c', 'bin/fdwire': 'fdwire.c' },
+  });
 
 /** The store helpers for a node go to: its kernel's, else the default one. */
 export const helperStore = (kernel?: string) => (kernel && storeOf(kernel)) || storeDir();
@@ -22,7 +23,9 @@ export const helperStore = (kernel?: string) => (kernel && storeOf(kernel)) || s
 export async function helperBinary(name: Helper, store: string): Promise<string> {
   let path = built.get(store);
   if (!path) {
-    path = helpers().then((d) => realise(d, { store, root: 'batu-host-helpers', report: silentReporter })).then((r) => r.path);
+    path = helpers()
+      .then((d) => realise(d, { store, root: 'batu-host-helpers', report: silentReporter }))
+      .then((r) => r.path);
     built.set(store, path);
     path.catch(() => built.delete(store));
   }

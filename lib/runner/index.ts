@@ -10,5 +10,16 @@ export { ConsoleChannel } from './console-channel.ts';
 export { WireServer } from './wire.ts';
 export { helperBinary, helperStore, type Helper } from './helpers.ts';
 export { visualize, visFormats, type VisFormat } from './vis.ts';
-export { batctl, guestCommand, batctlJson, alfredBridge, readGuestFile, listGuestDir, getGuestFile, putGuestFile, type AlfredBridge, type NodeRef } from './services.ts';
+export {
+  batctl,
+  guestCommand,
+  batctlJson,
+  alfredBridge,
+  readGuestFile,
+  listGuestDir,
+  getGuestFile,
+  putGuestFile,
+  type AlfredBridge,
+  type NodeRef,
+} from './services.ts';
 export { servicePorts } from './contract.ts';

@@ -3,15 +3,24 @@
 import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
 
-export interface ExecOptions { input?: string | Buffer; reject?: boolean; timeout?: number }
-export interface ExecResult { stdout: string; stderr: string; exitCode?: number }
+export interface ExecOptions {
+  input?: string | Buffer;
+  reject?: boolean;
+  timeout?: number;
+}
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  exitCode?: number;
+}
 
 export class Netns {
   private constructor(readonly name: string) {}
 
   /** A new namespace `<prefix>-<random>` with loopback up. */
   static async create(prefix = 'batu'): Promise<Netns> {
-    if (!/^(batu|bt)/.test(prefix)) throw new Error(`namespace prefix ${JSON.stringify(prefix)} must start with batu or bt`);
+    if (!/^(batu|bt)/.test(prefix))
+      throw new Error(`namespace prefix ${JSON.stringify(prefix)} must start with batu or bt`);
     const ns = new Netns(`${prefix}-${randomBytes(3).toString('hex')}`);
     await execa('ip', ['netns', 'add', ns.name]);
     await ns.ip('link', 'set', 'lo', 'up');
@@ -25,7 +34,10 @@ export class Netns {
 
   /** Run a command inside the namespace. */
   async exec(command: string, args: string[] = [], options: ExecOptions = {}): Promise<ExecResult> {
-    const r = await execa('ip', ['netns', 'exec', this.name, command, ...args], { ...options, stripFinalNewline: false });
+    const r = await execa('ip', ['netns', 'exec', this.name, command, ...args], {
+      ...options,
+      stripFinalNewline: false,
+    });
     return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode };
   }
 
@@ -35,7 +47,9 @@ export class Netns {
   }
 
   /** The argv prefix that runs a command inside the namespace. */
-  get prefix(): string[] { return ['ip', 'netns', 'exec', this.name]; }
+  get prefix(): string[] {
+    return ['ip', 'netns', 'exec', this.name];
+  }
 
   async ip(...args: string[]): Promise<void> {
     await execa('ip', ['-n', this.name, ...args]);
@@ -70,5 +84,8 @@ export class Netns {
 /** Namespaces left by runs that were killed before they could clean up. */
 export async function listNamespaces(prefix = 'bt'): Promise<string[]> {
   const { stdout } = await execa('ip', ['netns', 'list']);
-  return stdout.split('\n').map((l) => l.split(' ')[0]).filter((n) => n.startsWith(prefix) || n.startsWith('batu-'));
+  return stdout
+    .split('\n')
+    .map((l) => l.split(' ')[0])
+    .filter((n) => n.startsWith(prefix) || n.startsWith('batu-'));
 }

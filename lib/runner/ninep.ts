@@ -6,17 +6,44 @@ import type { Readable, Writable } from 'node:stream';
 const T = { version: 100, attach: 104, walk: 110, lopen: 12, lcreate: 14, read: 116, write: 118, clunk: 120 } as const;
 const RLERROR = 7;
 const NOFID = 0xffffffff;
-const O_RDONLY = 0, O_WRONLY = 1, O_TRUNC = 0o1000;
+const O_RDONLY = 0,
+  O_WRONLY = 1,
+  O_TRUNC = 0o1000;
 
 /** Builds one message body field by field (little-endian, strings with a 2-byte length). */
 class Fields {
   private parts: Buffer[] = [];
-  u32(n: number) { const b = Buffer.alloc(4); b.writeUInt32LE(n); this.parts.push(b); return this; }
-  u16(n: number) { const b = Buffer.alloc(2); b.writeUInt16LE(n); this.parts.push(b); return this; }
-  u64(n: number) { const b = Buffer.alloc(8); b.writeBigUInt64LE(BigInt(n)); this.parts.push(b); return this; }
-  str(s: string) { const b = Buffer.from(s); this.u16(b.length); this.parts.push(b); return this; }
-  bytes(b: Buffer) { this.parts.push(b); return this; }
-  get buffer() { return Buffer.concat(this.parts); }
+  u32(n: number) {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(n);
+    this.parts.push(b);
+    return this;
+  }
+  u16(n: number) {
+    const b = Buffer.alloc(2);
+    b.writeUInt16LE(n);
+    this.parts.push(b);
+    return this;
+  }
+  u64(n: number) {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64LE(BigInt(n));
+    this.parts.push(b);
+    return this;
+  }
+  str(s: string) {
+    const b = Buffer.from(s);
+    this.u16(b.length);
+    this.parts.push(b);
+    return this;
+  }
+  bytes(b: Buffer) {
+    this.parts.push(b);
+    return this;
+  }
+  get buffer() {
+    return Buffer.concat(this.parts);
+  }
 }
 
 export class NinePError extends Error {}
@@ -28,7 +55,10 @@ export class NinePClient {
   private nextFid = 1;
   msize = 65536;
 
-  constructor(input: Readable, private readonly output: Writable) {
+  constructor(
+    input: Readable,
+    private readonly output: Writable,
+  ) {
     input.on('data', (chunk: Buffer) => {
       this.buffered = Buffer.concat([this.buffered, chunk]);
       while (this.buffered.length >= 7 && this.buffered.length >= this.buffered.readUInt32LE(0)) {
@@ -51,7 +81,8 @@ export class NinePClient {
     header.writeUInt16LE(tag, 5);
     return new Promise((resolve, reject) => {
       this.pending.set(tag, (rtype, rbody) => {
-        if (rtype === RLERROR) reject(new NinePError(`9P ${what}: errno ${rbody.readUInt32LE(0)} (${errnoName(rbody.readUInt32LE(0))})`));
+        if (rtype === RLERROR)
+          reject(new NinePError(`9P ${what}: errno ${rbody.readUInt32LE(0)} (${errnoName(rbody.readUInt32LE(0))})`));
         else if (rtype !== type + 1) reject(new NinePError(`9P ${what}: unexpected reply type ${rtype}`));
         else resolve(rbody);
       });
@@ -77,11 +108,14 @@ export class NinePClient {
     const fields = new Fields().u32(from).u32(fid).u16(names.length);
     for (const name of names) fields.str(name);
     const r = await this.rpc(T.walk, fields, `walk ${path}`);
-    if (r.readUInt16LE(0) !== names.length) throw new NinePError(`9P walk ${path}: ${names[r.readUInt16LE(0)]} does not exist`);
+    if (r.readUInt16LE(0) !== names.length)
+      throw new NinePError(`9P walk ${path}: ${names[r.readUInt16LE(0)]} does not exist`);
     return fid;
   }
 
-  private get chunk(): number { return this.msize - 24; }
+  private get chunk(): number {
+    return this.msize - 24;
+  }
 
   async readFile(root: number, path: string): Promise<Buffer> {
     const fid = await this.walk(root, path);
@@ -110,14 +144,28 @@ export class NinePClient {
     } catch (error) {
       if (!(error instanceof NinePError) || !/does not exist|ENOENT/.test(error.message)) throw error;
       fid = await this.walk(root, dir); // lcreate turns the directory's fid into the new file's
-      await this.rpc(T.lcreate, new Fields().u32(fid).str(name).u32(O_WRONLY | O_TRUNC).u32(mode).u32(0), `create ${path}`);
+      await this.rpc(
+        T.lcreate,
+        new Fields()
+          .u32(fid)
+          .str(name)
+          .u32(O_WRONLY | O_TRUNC)
+          .u32(mode)
+          .u32(0),
+        `create ${path}`,
+      );
     }
     let offset = 0;
     do {
       const part = data.subarray(offset, offset + this.chunk);
-      const r = await this.rpc(T.write, new Fields().u32(fid).u64(offset).u32(part.length).bytes(part), `write ${path}`);
+      const r = await this.rpc(
+        T.write,
+        new Fields().u32(fid).u64(offset).u32(part.length).bytes(part),
+        `write ${path}`,
+      );
       const written = r.readUInt32LE(0);
-      if (part.length && !written) throw new NinePError(`9P write ${path}: the server took no bytes at offset ${offset}`);
+      if (part.length && !written)
+        throw new NinePError(`9P write ${path}: the server took no bytes at offset ${offset}`);
       offset += written;
     } while (offset < data.length);
     await this.clunk(fid);
@@ -129,5 +177,18 @@ export class NinePClient {
 }
 
 function errnoName(code: number): string {
-  return ({ 1: 'EPERM', 2: 'ENOENT', 13: 'EACCES', 17: 'EEXIST', 20: 'ENOTDIR', 21: 'EISDIR', 28: 'ENOSPC', 30: 'EROFS' } as Record<number, string>)[code] ?? 'see errno(3)';
+  return (
+    (
+      {
+        1: 'EPERM',
+        2: 'ENOENT',
+        13: 'EACCES',
+        17: 'EEXIST',
+        20: 'ENOTDIR',
+        21: 'EISDIR',
+        28: 'ENOSPC',
+        30: 'EROFS',
+      } as Record<number, string>
+    )[code] ?? 'see errno(3)'
+  );
 }

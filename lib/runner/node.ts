@@ -17,7 +17,6 @@ import { listNodes, reapDeadNodesOnce, runRoot } from './registry.ts';
 import { Netns } from './netns.ts';
 import { ConsoleChannel } from './console-channel.ts';
 
-
 export interface ReadySummary {
   interfaces: { name: string; role: 'management' | 'bat0-tap' | 'hard'; mac: string; mtu: number }[];
   bat0: { mac: string; mtu: number; routing_algo: string };
@@ -91,16 +90,27 @@ export class UmlNode {
     })();
   }
 
-  get pid(): number { return this.process.pid!; }
-  get consoleLog(): string { return join(this.runDir, 'console.log'); }
-  get consoleText(): string { return this.console; }
-  get mconsoleSocket(): string { return mconsoleSocket(this.umlDir, this.spec.umid); }
+  get pid(): number {
+    return this.process.pid!;
+  }
+  get consoleLog(): string {
+    return join(this.runDir, 'console.log');
+  }
+  get consoleText(): string {
+    return this.console;
+  }
+  get mconsoleSocket(): string {
+    return mconsoleSocket(this.umlDir, this.spec.umid);
+  }
   /** The management address without its prefix, where the guest's services listen. */
-  get serviceIp(): string | undefined { return this.spec.serviceIp?.split('/')[0]; }
+  get serviceIp(): string | undefined {
+    return this.spec.serviceIp?.split('/')[0];
+  }
 
   static async start(input: NodeSpecInput | NodeSpec, options: StartOptions = {}): Promise<UmlNode> {
     const spec = parseSpec(input); // fails before anything is made
-    if (!spec.kernel || !spec.image) throw new NodeError(`node ${spec.umid}: spec.kernel and spec.image (store paths) are required to start it`);
+    if (!spec.kernel || !spec.image)
+      throw new NodeError(`node ${spec.umid}: spec.kernel and spec.image (store paths) are required to start it`);
     // An unprivileged UML needs a uml_dir it may write to.
     const umlDir = spec.umlDir ?? (options.user ? join(runRoot, `uid-${options.user.uid}`) : runRoot);
     await mkdir(umlDir, { recursive: true });
@@ -110,7 +120,8 @@ export class UmlNode {
     // Taps and namespaces of runs that were killed: once per process (its own nodes clean up after themselves).
     await reapDeadNodesOnce();
     const previous = await readFile(join(runDir, 'pid'), 'utf8').catch(() => undefined);
-    if (previous && processAlive(Number(previous))) throw new NodeError(`umid ${spec.umid} is already running (pid ${previous}); umids must be unique`);
+    if (previous && processAlive(Number(previous)))
+      throw new NodeError(`umid ${spec.umid} is already running (pid ${previous}); umids must be unique`);
     await rm(runDir, { recursive: true, force: true });
     await mkdir(runDir, { recursive: true });
 
@@ -119,12 +130,32 @@ export class UmlNode {
     try {
       if (options.createTaps ?? true) {
         const fdMtu = (fd: number) => fdInterfaces(spec).find((i) => i.fd === fd)?.mtu;
-        const wanted = [...hostTaps(spec), ...Object.entries(options.tapFds ?? {}).map(([fd, name]) => ({ name, mtu: fdMtu(Number(fd)) }))];
+        const wanted = [
+          ...hostTaps(spec),
+          ...Object.entries(options.tapFds ?? {}).map(([fd, name]) => ({ name, mtu: fdMtu(Number(fd)) })),
+        ];
         // Recorded before they exist: a run killed from here on leaves a record the next reap follows.
-        await writeFile(join(runDir, 'node.json'), JSON.stringify({ umid: spec.umid, pid: process.pid, netns: ns?.name, ownsNetns: options.ownsNetns, taps: wanted.map((t) => t.name), umlDir, spec }, null, 2));
+        await writeFile(
+          join(runDir, 'node.json'),
+          JSON.stringify(
+            {
+              umid: spec.umid,
+              pid: process.pid,
+              netns: ns?.name,
+              ownsNetns: options.ownsNetns,
+              taps: wanted.map((t) => t.name),
+              umlDir,
+              spec,
+            },
+            null,
+            2,
+          ),
+        );
         for (const tap of wanted) {
           if (!ns) throw new NodeError('making taps needs a netns (tests and tools run nodes in their own namespace)');
-          await ns.addTap(tap.name, { user: options.tapUser, mtu: tap.mtu }).catch(async (e: Error) => { throw await tapInTheWay(ns, tap.name, e); });
+          await ns.addTap(tap.name, { user: options.tapUser, mtu: tap.mtu }).catch(async (e: Error) => {
+            throw await tapInTheWay(ns, tap.name, e);
+          });
           taps.push(tap.name);
         }
       }
@@ -147,15 +178,29 @@ export class UmlNode {
     const asUser = options.user ? [`--reuid=${options.user.uid}`, `--regid=${options.user.gid}`, '--clear-groups'] : [];
     const full = [...(ns?.prefix ?? []), ...openers, 'setpriv', '--pdeathsig', 'KILL', ...asUser, '--', cmd, ...argv];
     // Extra descriptors up to the console's: ignored, apart from the console itself.
-    const extra = consoleFd ? Array.from({ length: consoleFd - 2 }, (_, i) => (i + 3 === consoleFd ? 'pipe' : 'ignore')) : [];
+    const extra = consoleFd
+      ? Array.from({ length: consoleFd - 2 }, (_, i) => (i + 3 === consoleFd ? 'pipe' : 'ignore'))
+      : [];
     const child = execa(full[0], full.slice(1), {
-      env: { TMPDIR: guestMemoryDir }, extendEnv: true, all: true, reject: false, detached: true, stdio: ['ignore', 'pipe', 'pipe', ...extra],
+      env: { TMPDIR: guestMemoryDir },
+      extendEnv: true,
+      all: true,
+      reject: false,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe', ...extra],
     });
     const log = createWriteStream(join(runDir, 'console.log'));
     const node = new UmlNode(spec, runDir, umlDir, ns, child, taps, log);
     if (consoleFd) node.batctlConsole = new ConsoleChannel(child.stdio[consoleFd] as Duplex, spec.umid);
     await writeFile(join(runDir, 'pid'), String(child.pid));
-    await writeFile(join(runDir, 'node.json'), JSON.stringify({ umid: spec.umid, pid: child.pid, netns: ns?.name, ownsNetns: options.ownsNetns, taps, umlDir, spec }, null, 2));
+    await writeFile(
+      join(runDir, 'node.json'),
+      JSON.stringify(
+        { umid: spec.umid, pid: child.pid, netns: ns?.name, ownsNetns: options.ownsNetns, taps, umlDir, spec },
+        null,
+        2,
+      ),
+    );
     try {
       node.ready = await node.waitForReady(options.readyTimeoutMs ?? 30_000);
       node.state = 'running';
@@ -171,8 +216,10 @@ export class UmlNode {
     for (;;) {
       const m = /^batu-init: ready (\{.*\})$/m.exec(this.console);
       if (m) return JSON.parse(m[1]) as ReadySummary;
-      if (this.state === 'crashed') throw new NodeError(`node ${this.spec.umid} exited before it was ready:\n${this.tail()}`);
-      if (Date.now() > deadline) throw new NodeError(`node ${this.spec.umid} not ready after ${timeoutMs} ms:\n${this.tail()}`);
+      if (this.state === 'crashed')
+        throw new NodeError(`node ${this.spec.umid} exited before it was ready:\n${this.tail()}`);
+      if (Date.now() > deadline)
+        throw new NodeError(`node ${this.spec.umid} not ready after ${timeoutMs} ms:\n${this.tail()}`);
       await sleep(20);
     }
   }
@@ -187,7 +234,8 @@ export class UmlNode {
     for (;;) {
       const m = pattern.exec(this.console);
       if (m) return m;
-      if (Date.now() > deadline || this.state === 'crashed') throw new NodeError(`node ${this.spec.umid}: no console line matching ${pattern}:\n${this.tail()}`);
+      if (Date.now() > deadline || this.state === 'crashed')
+        throw new NodeError(`node ${this.spec.umid}: no console line matching ${pattern}:\n${this.tail()}`);
       await sleep(50);
     }
   }
@@ -210,7 +258,11 @@ export class UmlNode {
   }
 
   private signal(sig: NodeJS.Signals): void {
-    try { process.kill(-this.pid, sig); } catch { /* already gone */ }
+    try {
+      process.kill(-this.pid, sig);
+    } catch {
+      /* already gone */
+    }
   }
 
   /** SIGKILL the node's whole process group and wait for the cleanup. */
@@ -241,8 +293,12 @@ export class UmlNode {
 
 /** Why a tap cannot be made: a live node's, or a device something else holds. */
 async function tapInTheWay(ns: Netns, tap: string, cause: Error): Promise<Error> {
-  const owner = (await listNodes()).find((n) => n.netns?.name === ns.name && hostTaps(n.spec).some((t) => t.name === tap));
-  return new NodeError(owner
-    ? `tap ${tap} in namespace ${ns.name} belongs to the running node ${owner.umid} (pid ${owner.pid}); stop it first (batu stop ${owner.umid})`
-    : `tap ${tap} in namespace ${ns.name} exists and something holds it open (${cause.message.split('\n').pop()}); remove it with: ip -n ${ns.name} link del ${tap}`);
+  const owner = (await listNodes()).find(
+    (n) => n.netns?.name === ns.name && hostTaps(n.spec).some((t) => t.name === tap),
+  );
+  return new NodeError(
+    owner
+      ? `tap ${tap} in namespace ${ns.name} belongs to the running node ${owner.umid} (pid ${owner.pid}); stop it first (batu stop ${owner.umid})`
+      : `tap ${tap} in namespace ${ns.name} exists and something holds it open (${cause.message.split('\n').pop()}); remove it with: ip -n ${ns.name} link del ${tap}`,
+  );
 }

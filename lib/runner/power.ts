@@ -13,7 +13,11 @@ export interface PowerControl {
   waitGone(ms: number): Promise<boolean>;
 }
 
-export const powerOffSteps: [string, number][] = [['cad', 5000], ['halt', 3000], ['SIGTERM', 2000]];
+export const powerOffSteps: [string, number][] = [
+  ['cad', 5000],
+  ['halt', 3000],
+  ['SIGTERM', 2000],
+];
 
 /** How it went: 'powered off' (a step sufficed) or 'killed' (SIGKILL in the end). */
 export async function powerOff(node: PowerControl): Promise<'powered off' | 'killed'> {
@@ -29,8 +33,15 @@ export async function powerOff(node: PowerControl): Promise<'powered off' | 'kil
 /** powerOff for a node found by listNodes(): its pid and mconsole socket are all there is. */
 export function powerOffRunning(node: RunningNode): Promise<'powered off' | 'killed'> {
   return powerOff({
-    mconsole: (command) => mconsole(mconsoleSocket(node.umlDir, node.umid), command, { netnsPrefix: node.netns?.prefix }),
-    signal: (sig) => { try { process.kill(-node.pid, sig); } catch { /* already gone */ } },
+    mconsole: (command) =>
+      mconsole(mconsoleSocket(node.umlDir, node.umid), command, { netnsPrefix: node.netns?.prefix }),
+    signal: (sig) => {
+      try {
+        process.kill(-node.pid, sig);
+      } catch {
+        /* already gone */
+      }
+    },
     waitGone: async (ms) => {
       for (const end = Date.now() + ms; processAlive(node.pid) && Date.now() < end;) await sleep(100);
       return !processAlive(node.pid);

@@ -8,15 +8,32 @@ import type { NodeSpec } from '../cmdline/index.ts';
 import { Netns } from './netns.ts';
 
 /** Our run state; per user, so an unprivileged user's nodes never need root's directory. */
-export const runRoot = process.env.BATU_RUN_DIR ?? (process.getuid?.() === 0 ? '/tmp/batu-run' : `/tmp/batu-run-${process.getuid?.()}`);
+export const runRoot =
+  process.env.BATU_RUN_DIR ?? (process.getuid?.() === 0 ? '/tmp/batu-run' : `/tmp/batu-run-${process.getuid?.()}`);
 
-export interface RunningNode { umid: string; pid: number; netns?: Netns; spec: NodeSpec; serviceIp?: string; runDir: string; umlDir: string }
+export interface RunningNode {
+  umid: string;
+  pid: number;
+  netns?: Netns;
+  spec: NodeSpec;
+  serviceIp?: string;
+  runDir: string;
+  umlDir: string;
+}
 
 let reapedOnce: Promise<string[]> | undefined;
 /** reapDeadNodes, once per process (a start needs it before its first tap, not before every one). */
 export const reapDeadNodesOnce = () => (reapedOnce ??= reapDeadNodes());
 
-interface NodeRecord { umid: string; pid: number; netns?: string; ownsNetns?: boolean; taps?: string[]; spec: NodeSpec; umlDir: string }
+interface NodeRecord {
+  umid: string;
+  pid: number;
+  netns?: string;
+  ownsNetns?: boolean;
+  taps?: string[];
+  spec: NodeSpec;
+  umlDir: string;
+}
 
 /**
  * Remove what nodes whose process died (kill -9 of their runner) left behind: their taps,
@@ -49,9 +66,22 @@ export async function listNodes(): Promise<RunningNode[]> {
   for (const umid of await readdir(dir).catch(() => [] as string[])) {
     const text = await readFile(join(dir, umid, 'node.json'), 'utf8').catch(() => undefined);
     if (!text) continue;
-    const { pid, netns, spec, umlDir } = JSON.parse(text) as { pid: number; netns?: string; spec: NodeSpec; umlDir: string };
+    const { pid, netns, spec, umlDir } = JSON.parse(text) as {
+      pid: number;
+      netns?: string;
+      spec: NodeSpec;
+      umlDir: string;
+    };
     if (!processAlive(pid)) continue;
-    found.push({ umid, pid, spec, umlDir, netns: netns ? Netns.existing(netns) : undefined, serviceIp: spec.serviceIp?.split('/')[0], runDir: join(dir, umid) });
+    found.push({
+      umid,
+      pid,
+      spec,
+      umlDir,
+      netns: netns ? Netns.existing(netns) : undefined,
+      serviceIp: spec.serviceIp?.split('/')[0],
+      runDir: join(dir, umid),
+    });
   }
   return found;
 }

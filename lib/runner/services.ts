@@ -12,16 +12,31 @@ import { NinePClient } from './ninep.ts';
 import { servicePorts } from './contract.ts';
 
 /** What the clients need of a node: a running UmlNode, or one found by listNodes(). */
-export interface NodeRef { spec: NodeSpec; netns?: Netns; serviceIp?: string; batctlConsole?: ConsoleChannel }
+export interface NodeRef {
+  spec: NodeSpec;
+  netns?: Netns;
+  serviceIp?: string;
+  batctlConsole?: ConsoleChannel;
+}
 
-async function inNodeNetns(node: NodeRef, command: string, args: string[], options: ExecOptions = {}): Promise<ExecResult> {
+async function inNodeNetns(
+  node: NodeRef,
+  command: string,
+  args: string[],
+  options: ExecOptions = {},
+): Promise<ExecResult> {
   if (node.netns) return node.netns.exec(command, args, options);
   const r = await execa(command, args, { ...options, stripFinalNewline: false });
   return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode };
 }
 
 /** A long-running process in the node's namespace (or here, for a node without one). */
-function spawnInNodeNetns(node: NodeRef, command: string, args: string[], options: { buffer?: boolean } = {}): ResultPromise {
+function spawnInNodeNetns(
+  node: NodeRef,
+  command: string,
+  args: string[],
+  options: { buffer?: boolean } = {},
+): ResultPromise {
   return node.netns ? node.netns.spawn(command, args, options) : execa(command, args, { reject: false, ...options });
 }
 
@@ -37,10 +52,17 @@ function serviceIp(node: NodeRef, what: string): string {
 export async function guestCommand(node: NodeRef, program: 'batctl' | 'tc', args: string[]): Promise<string> {
   if (node.batctlConsole) return node.batctlConsole.run([program, ...args]);
   if (!node.spec.batctlWrapper) {
-    throw new Error(`node ${node.spec.umid} has no batctl service here (batctlWrapper: true, or batctlConsole for a node this process started)`);
+    throw new Error(
+      `node ${node.spec.umid} has no batctl service here (batctlWrapper: true, or batctlConsole for a node this process started)`,
+    );
   }
   const request = Buffer.from([program, ...args].map((a) => `${a}\0`).join('') + '\0');
-  const { stdout } = await inNodeNetns(node, 'socat', ['-t', '10', '-', `TCP:${serviceIp(node, 'batctl')}:${servicePorts.batctl}`], { input: request });
+  const { stdout } = await inNodeNetns(
+    node,
+    'socat',
+    ['-t', '10', '-', `TCP:${serviceIp(node, 'batctl')}:${servicePorts.batctl}`],
+    { input: request },
+  );
   return String(stdout);
 }
 
@@ -49,10 +71,17 @@ export const batctl = (node: NodeRef, args: string[]) => guestCommand(node, 'bat
 /** batctl's JSON queries (originators_json, neighbors_json, gateways_json, mesh_json …). */
 export async function batctlJson<T = unknown>(node: NodeRef, query: string): Promise<T> {
   const out = await batctl(node, ['meshif', 'bat0', query]);
-  try { return JSON.parse(out) as T; } catch { throw new Error(`batctl ${query} on ${node.spec.umid} did not return JSON: ${out.slice(0, 200)}`); }
+  try {
+    return JSON.parse(out) as T;
+  } catch {
+    throw new Error(`batctl ${query} on ${node.spec.umid} did not return JSON: ${out.slice(0, 200)}`);
+  }
 }
 
-export interface AlfredBridge { socket: string; close(): Promise<void> }
+export interface AlfredBridge {
+  socket: string;
+  close(): Promise<void>;
+}
 
 /** A host unix socket for alfred/batadv-vis clients, forwarded to the guest's alfred. */
 export async function alfredBridge(node: NodeRef, socket: string): Promise<AlfredBridge> {
@@ -60,26 +89,55 @@ export async function alfredBridge(node: NodeRef, socket: string): Promise<Alfre
   const args = [`UNIX-LISTEN:${socket},fork,unlink-early`, `TCP:${serviceIp(node, 'alfred')}:${servicePorts.alfred}`];
   const proc = spawnInNodeNetns(node, 'socat', args);
   for (let i = 0; i < 100 && !existsSync(socket); i++) await sleep(20);
-  return { socket, close: async () => { proc.kill('SIGTERM'); await proc; await execa('rm', ['-f', socket]); } };
+  return {
+    socket,
+    close: async () => {
+      proc.kill('SIGTERM');
+      await proc;
+      await execa('rm', ['-f', socket]);
+    },
+  };
 }
 
 /** Read a guest file over 9P with diod's userspace client (no kernel 9p needed). */
 export async function readGuestFile(node: NodeRef, path: string, aname = '/'): Promise<string> {
   if (!node.spec.u9fs) throw new Error(`node ${node.spec.umid} does not run the 9P server (u9fs: true)`);
-  const { stdout } = await inNodeNetns(node, 'diodcat', ['-t', '10', '-s', `${serviceIp(node, '9P')}:${servicePorts.ninep}`, '-a', aname, path]);
+  const { stdout } = await inNodeNetns(node, 'diodcat', [
+    '-t',
+    '10',
+    '-s',
+    `${serviceIp(node, '9P')}:${servicePorts.ninep}`,
+    '-a',
+    aname,
+    path,
+  ]);
   return String(stdout);
 }
 
 export async function listGuestDir(node: NodeRef, path: string, aname = '/'): Promise<string[]> {
   if (!node.spec.u9fs) throw new Error(`node ${node.spec.umid} does not run the 9P server (u9fs: true)`);
-  const { stdout } = await inNodeNetns(node, 'diodls', ['-t', '10', '-s', `${serviceIp(node, '9P')}:${servicePorts.ninep}`, '-a', aname, path]);
+  const { stdout } = await inNodeNetns(node, 'diodls', [
+    '-t',
+    '10',
+    '-s',
+    `${serviceIp(node, '9P')}:${servicePorts.ninep}`,
+    '-a',
+    aname,
+    path,
+  ]);
   return String(stdout).split('\n').filter(Boolean).sort();
 }
 
 /** A 9P session with the guest's u9fs over socat in the node's namespace; closed after `use`. */
-async function withNineP<T>(node: NodeRef, aname: string, use: (client: NinePClient, root: number) => Promise<T>): Promise<T> {
+async function withNineP<T>(
+  node: NodeRef,
+  aname: string,
+  use: (client: NinePClient, root: number) => Promise<T>,
+): Promise<T> {
   if (!node.spec.u9fs) throw new Error(`node ${node.spec.umid} does not run the 9P server (u9fs: true)`);
-  const proc = spawnInNodeNetns(node, 'socat', ['-', `TCP:${serviceIp(node, '9P')}:${servicePorts.ninep}`], { buffer: false });
+  const proc = spawnInNodeNetns(node, 'socat', ['-', `TCP:${serviceIp(node, '9P')}:${servicePorts.ninep}`], {
+    buffer: false,
+  });
   let timer: NodeJS.Timeout | undefined;
   try {
     const client = new NinePClient(proc.stdout!, proc.stdin!);

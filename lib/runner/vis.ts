@@ -7,10 +7,11 @@ import { execa } from 'execa';
 import { alfredBridge, type NodeRef } from './services.ts';
 
 export const visFormats = ['json', 'dot', 'svg'] as const;
-export type VisFormat = typeof visFormats[number];
+export type VisFormat = (typeof visFormats)[number];
 
 export async function visualize(node: NodeRef, format: VisFormat = 'dot'): Promise<string> {
-  if (!visFormats.includes(format)) throw new Error(`unknown vis format ${JSON.stringify(format)} (known: ${visFormats.join(', ')})`);
+  if (!visFormats.includes(format))
+    throw new Error(`unknown vis format ${JSON.stringify(format)} (known: ${visFormats.join(', ')})`);
   const dir = await mkdtemp(join(tmpdir(), 'batu-vis-'));
   const bridge = await alfredBridge(node, join(dir, 'alfred.sock'));
   try {

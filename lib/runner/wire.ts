@@ -8,7 +8,11 @@ import { execa, type ResultPromise } from 'execa';
 import { helperBinary } from './helpers.ts';
 
 export class WireServer {
-  private constructor(readonly socket: string, private readonly dir: string, private readonly process: ResultPromise) {}
+  private constructor(
+    readonly socket: string,
+    private readonly dir: string,
+    private readonly process: ResultPromise,
+  ) {}
 
   /** `store`: where the fdwire helper is (or is built), e.g. helperStore(kernel). */
   static async start(store: string): Promise<WireServer> {

@@ -8,16 +8,20 @@ import { pins, upstream } from '../pins.ts';
 export const kernelSources = { '6.12': pins.deb('linux-source-6.12'), '6.1': pins.deb('linux-source-6.1') };
 export type KernelSeries = keyof typeof kernelSources;
 
-const dir = (d: string) => repoFiles(`batu-uml-${d.replace(/\W+/g, '-')}`, fileURLToPath(new URL(`./${d}`, import.meta.url)));
+const dir = (d: string) =>
+  repoFiles(`batu-uml-${d.replace(/\W+/g, '-')}`, fileURLToPath(new URL(`./${d}`, import.meta.url)));
 // Every kernel gets the host fixes (ptrace wants the host's whole XSAVE area, AMX); the module
 // kernel the option patches (the vector driver's `vnet=1` on inherited descriptors).
 const [fragment, hostFixes, offloadPatches] = await Promise.all(['config', 'patches/host', 'patches/offload'].map(dir));
 
 /** The uapi headers (`$out/include`; UML has none, its host arch's serve): source only, no config. */
-export const uapiHeaders = (series: KernelSeries = '6.12') => kernelBuild({
-  name: 'linux-uapi-headers', version: upstream(kernelSources[series].version), src: kernelSources[series],
-  compile: 'make ARCH=x86 headers_install INSTALL_HDR_PATH="$out" > /dev/null',
-});
+export const uapiHeaders = (series: KernelSeries = '6.12') =>
+  kernelBuild({
+    name: 'linux-uapi-headers',
+    version: upstream(kernelSources[series].version),
+    src: kernelSources[series],
+    compile: 'make ARCH=x86 headers_install INSTALL_HDR_PATH="$out" > /dev/null',
+  });
 
 export interface KernelOptions {
   series: KernelSeries;
@@ -31,11 +35,16 @@ export interface KernelOptions {
 export function umlKernel({ series, batmanAdv, tuning = 'speed', patches }: KernelOptions) {
   // The fragment as asked: without its speed section (defconfig tuning), without the batman-adv
   // options (they cannot be =y when BATMAN_ADV is off, which turns on the library its module needs).
-  const drop = [...(tuning === 'speed' ? [] : ['/^# --- speed/,/^$/d']), ...(batmanAdv ? [] : ['/CONFIG_BATMAN_ADV/d'])];
+  const drop = [
+    ...(tuning === 'speed' ? [] : ['/^# --- speed/,/^$/d']),
+    ...(batmanAdv ? [] : ['/CONFIG_BATMAN_ADV/d']),
+  ];
   return kernelBuild({
     name: `${batmanAdv ? 'linux-uml' : 'linux-uml-nobatman'}${tuning === 'speed' ? '' : '-defconfig'}`,
-    version: upstream(kernelSources[series].version), src: kernelSources[series],
-    inputs: { config: fragment }, patches: [hostFixes, ...(patches ? [patches] : [])],
+    version: upstream(kernelSources[series].version),
+    src: kernelSources[series],
+    inputs: { config: fragment },
+    patches: [hostFixes, ...(patches ? [patches] : [])],
     env: { extraConfig: batmanAdv ? '' : '# CONFIG_BATMAN_ADV is not set\nCONFIG_LIBCRC32C=y\n' },
     meta: { progress: { count: '^\\s+CC\\s', unit: 'files compiled', expected: 1000 } },
     configure: `

@@ -13,7 +13,8 @@ import { guestImage } from '../image.ts';
 function kernelBatmanAdvSource(series: KernelSeries = '6.12') {
   const src = kernelSources[series];
   return derivation({
-    name: 'batman-adv-src-linux', version: upstream(src.version),
+    name: 'batman-adv-src-linux',
+    version: upstream(src.version),
     inputs: { src },
     builder: `
       mkdir -p "$out"
@@ -30,10 +31,13 @@ export async function patchedBatmanAdv(variant: string) {
   const version = upstream(kernelSources['6.12'].version);
   const dir = fileURLToPath(new URL(`../batman-adv/${variant}`, import.meta.url));
   const module = kernelModule({
-    name: `batman-adv-${variant}`, version,
-    kernel: moduleKernel('6.12'), src: kernelBatmanAdvSource('6.12'),
+    name: `batman-adv-${variant}`,
+    version,
+    kernel: moduleKernel('6.12'),
+    src: kernelBatmanAdvSource('6.12'),
     patches: await repoFiles(`batman-adv-${variant}-patches`, dir),
-    make: `make -C "$KERNEL_BUILD" ARCH=um M="$PWD" CONFIG_BATMAN_ADV=m ${features.map((f) => `${f}=y`).join(' ')} ` +
+    make:
+      `make -C "$KERNEL_BUILD" ARCH=um M="$PWD" CONFIG_BATMAN_ADV=m ${features.map((f) => `${f}=y`).join(' ')} ` +
       `KCFLAGS="$KCFLAGS ${features.map((f) => `-D${f}=1`).join(' ')}" modules`,
   });
   return { module, image: guestImage({ name: `batu-image-${variant}`, modules: [module] }) };

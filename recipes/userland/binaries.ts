@@ -6,15 +6,22 @@ import { pins } from '../pins.ts';
 
 const closureScript = await repoFiles('batu-elf-closure', fileURLToPath(new URL('./closure', import.meta.url)));
 
-export function debBinaries({ name, version, packages, files }: {
-  name: string; version: string;
+export function debBinaries({
+  name,
+  version,
+  packages,
+  files,
+}: {
+  name: string;
+  version: string;
   /** Every package the closure may draw from (the program's own and its libraries'). */
   packages: string[];
   /** Paths inside the packages to take, e.g. usr/sbin/batctl. */
   files: string[];
 }) {
   return derivation({
-    name, version,
+    name,
+    version,
     inputs: { closure: closureScript, ...Object.fromEntries(packages.map((p, i) => [`deb${i}`, pins.deb(p)])) },
     env: { debInputs: packages.map((_, i) => `deb${i}`).join(' '), files: files.join(' ') },
     tools: ['readelf'],

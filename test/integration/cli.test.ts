@@ -15,72 +15,106 @@ const cli = (...args: string[]) => execa(process.execPath, ['--import', 'tsx', b
 
 // Realised before the tests, with no time limit: from an empty store this builds the kernel.
 let paths: { kernel: string; image: string };
-before(async () => { paths = await guestPaths(); });
-
-test('batu run: the node answers batu batctl at once, and a panic ends run non-zero with the reason', { timeout: 180_000 }, async (t) => {
-  const spec = join(await tempDir(t), 'node.json');
-  await writeFile(spec, JSON.stringify({
-    ...paths, umid: 'bt-cli', serviceIp: '192.168.254.2/24', batctlWrapper: true,
-    management: { driver: 'tuntap', tap: 'bt-cli-m' }, bat0Tap: { driver: 'tuntap', tap: 'bt-cli-b' },
-  }));
-  const run = execa(process.execPath, ['--import', 'tsx', batu, 'run', spec], { reject: false, all: true });
-  let netns = '';
-  t.after(async () => {
-    run.kill('SIGKILL');
-    if (netns) await execa('ip', ['netns', 'delete', netns], { reject: false });
-  });
-  const ready = await new Promise<{ netns: string; hostAddress: string }>((done, fail) => {
-    createInterface({ input: run.stdout! }).on('line', (line) => { if (line.startsWith('{')) done(JSON.parse(line)); });
-    void run.then((r) => fail(new Error(`batu run ended before the node was ready:\n${r.all}`)));
-  });
-  netns = ready.netns;
-  assert.equal(ready.hostAddress, '192.168.254.1/24');
-  const interfaces = await cli('batctl', 'bt-cli', 'meshif', 'bat0', 'interface');
-  assert.equal(interfaces.exitCode, 0, `batctl through the management tap:\n${interfaces.stderr}`);
-
-  const [node] = (await listNodes()).filter((n) => n.umid === 'bt-cli');
-  await mconsole(mconsoleSocket(node.umlDir, node.umid), 'sysrq c').catch(() => {}); // the node dies mid-answer
-  const result = await run;
-  assert.notEqual(result.exitCode, 0, 'a panicked node is a failure');
-  assert.match(result.all ?? '', /batu: error: node bt-cli panicked: .*sysrq/i);
-  assert.equal((await execa('ip', ['netns', 'list'])).stdout.includes(netns), false, 'run removed its namespace');
+before(async () => {
+  paths = await guestPaths();
 });
+
+test(
+  'batu run: the node answers batu batctl at once, and a panic ends run non-zero with the reason',
+  { timeout: 180_000 },
+  async (t) => {
+    const spec = join(await tempDir(t), 'node.json');
+    await writeFile(
+      spec,
+      JSON.stringify({
+        ...paths,
+        umid: 'bt-cli',
+        serviceIp: '192.168.254.2/24',
+        batctlWrapper: true,
+        management: { driver: 'tuntap', tap: 'bt-cli-m' },
+        bat0Tap: { driver: 'tuntap', tap: 'bt-cli-b' },
+      }),
+    );
+    const run = execa(process.execPath, ['--import', 'tsx', batu, 'run', spec], { reject: false, all: true });
+    let netns = '';
+    t.after(async () => {
+      run.kill('SIGKILL');
+      if (netns) await execa('ip', ['netns', 'delete', netns], { reject: false });
+    });
+    const ready = await new Promise<{ netns: string; hostAddress: string }>((done, fail) => {
+      createInterface({ input: run.stdout! }).on('line', (line) => {
+        if (line.startsWith('{')) done(JSON.parse(line));
+      });
+      void run.then((r) => fail(new Error(`batu run ended before the node was ready:\n${r.all}`)));
+    });
+    netns = ready.netns;
+    assert.equal(ready.hostAddress, '192.168.254.1/24');
+    const interfaces = await cli('batctl', 'bt-cli', 'meshif', 'bat0', 'interface');
+    assert.equal(interfaces.exitCode, 0, `batctl through the management tap:\n${interfaces.stderr}`);
+
+    const [node] = (await listNodes()).filter((n) => n.umid === 'bt-cli');
+    await mconsole(mconsoleSocket(node.umlDir, node.umid), 'sysrq c').catch(() => {}); // the node dies mid-answer
+    const result = await run;
+    assert.notEqual(result.exitCode, 0, 'a panicked node is a failure');
+    assert.match(result.all ?? '', /batu: error: node bt-cli panicked: .*sysrq/i);
+    assert.equal((await execa('ip', ['netns', 'list'])).stdout.includes(netns), false, 'run removed its namespace');
+  },
+);
 
 /** `batu run SPEC [--netns NS]` until its ready line; returns the process and what it printed. */
 async function runUntilReady(spec: string, netns?: string) {
-  const run = execa(process.execPath, ['--import', 'tsx', batu, 'run', spec, ...(netns ? ['--netns', netns] : [])], { reject: false, all: true });
+  const run = execa(process.execPath, ['--import', 'tsx', batu, 'run', spec, ...(netns ? ['--netns', netns] : [])], {
+    reject: false,
+    all: true,
+  });
   const ready = await new Promise<{ netns: string }>((done, fail) => {
-    createInterface({ input: run.stdout! }).on('line', (line) => { if (line.startsWith('{')) done(JSON.parse(line)); });
+    createInterface({ input: run.stdout! }).on('line', (line) => {
+      if (line.startsWith('{')) done(JSON.parse(line));
+    });
     void run.then((r) => fail(new Error(`batu run ended before the node was ready:\n${r.all}`)));
   });
   return { run, ready };
 }
 
-test('kill -9 of batu run leaves nothing the next run trips on: ps reaps its taps and its namespace', { timeout: 180_000 }, async (t) => {
-  const spec = join(await tempDir(t), 'node.json');
-  await writeFile(spec, JSON.stringify({
-    ...paths, umid: 'bt-reap', serviceIp: '192.168.254.2/24', batctlWrapper: true,
-    management: { driver: 'tuntap', tap: 'bt-reap-m' }, bat0Tap: { driver: 'tuntap', tap: 'bt-reap-b' },
-  }));
-  const ns = await Netns.create('bt');
-  t.after(() => ns.delete());
-  const taps = async () => (await ns.exec('ip', ['-o', 'link', 'show'])).stdout.match(/bt-reap-[mb]/g) ?? [];
+test(
+  'kill -9 of batu run leaves nothing the next run trips on: ps reaps its taps and its namespace',
+  { timeout: 180_000 },
+  async (t) => {
+    const spec = join(await tempDir(t), 'node.json');
+    await writeFile(
+      spec,
+      JSON.stringify({
+        ...paths,
+        umid: 'bt-reap',
+        serviceIp: '192.168.254.2/24',
+        batctlWrapper: true,
+        management: { driver: 'tuntap', tap: 'bt-reap-m' },
+        bat0Tap: { driver: 'tuntap', tap: 'bt-reap-b' },
+      }),
+    );
+    const ns = await Netns.create('bt');
+    t.after(() => ns.delete());
+    const taps = async () => (await ns.exec('ip', ['-o', 'link', 'show'])).stdout.match(/bt-reap-[mb]/g) ?? [];
 
-  const first = await runUntilReady(spec, ns.name);
-  first.run.kill('SIGKILL');
-  await first.run;
-  assert.deepEqual((await taps()).sort(), ['bt-reap-b', 'bt-reap-m'], 'the killed run left its taps');
-  const second = await runUntilReady(spec, ns.name); // reaps them, then makes its own
-  second.run.kill('SIGINT');
-  assert.equal((await second.run).exitCode, 0, 'ctrl-c stops a node cleanly');
-  assert.deepEqual(await taps(), []);
+    const first = await runUntilReady(spec, ns.name);
+    first.run.kill('SIGKILL');
+    await first.run;
+    assert.deepEqual((await taps()).sort(), ['bt-reap-b', 'bt-reap-m'], 'the killed run left its taps');
+    const second = await runUntilReady(spec, ns.name); // reaps them, then makes its own
+    second.run.kill('SIGINT');
+    assert.equal((await second.run).exitCode, 0, 'ctrl-c stops a node cleanly');
+    assert.deepEqual(await taps(), []);
 
-  // Without --netns the run made a namespace of its own: ps removes it after a kill -9.
-  const third = await runUntilReady(spec);
-  third.run.kill('SIGKILL');
-  await third.run;
-  assert.ok((await execa('ip', ['netns', 'list'])).stdout.includes(third.ready.netns), 'the killed run left its namespace');
-  const ps = await cli('ps');
-  assert.equal(ps.exitCode, 0, ps.stderr);
-  assert.equal((await execa('ip', ['netns', 'list'])).stdout.includes(third.ready.netns), false, 'ps reaped it');
-});
+    // Without --netns the run made a namespace of its own: ps removes it after a kill -9.
+    const third = await runUntilReady(spec);
+    third.run.kill('SIGKILL');
+    await third.run;
+    assert.ok(
+      (await execa('ip', ['netns', 'list'])).stdout.includes(third.ready.netns),
+      'the killed run left its namespace',
+    );
+    const ps = await cli('ps');
+    assert.equal(ps.exitCode, 0, ps.stderr);
+    assert.equal((await execa('ip', ['netns', 'list'])).stdout.includes(third.ready.netns), false, 'ps reaped it');
+  },
+);

@@ -8,9 +8,21 @@ import { eventually } from '../fixtures/guest-helpers.ts';
 import { jumboImage, jumboKernel } from '../../recipes/batman-adv-jumbo.ts';
 
 test('the jumbo batman-adv module loads from the image and two nodes mesh with bat0 at 15900 bytes', async (t) => {
-  const { paths: [kernel, image] } = await realiseAll([jumboKernel, jumboImage]);
+  const {
+    paths: [kernel, image],
+  } = await realiseAll([jumboKernel, jumboImage]);
   const paths = { kernel, image };
-  const mesh = await Mesh.start({ ...line(2), origInterval: 200, linkMtu: 16000, bat0Driver: 'vector', bat0Mtu: 15900, meshSettings: { fragmentation: 0 } }, paths);
+  const mesh = await Mesh.start(
+    {
+      ...line(2),
+      origInterval: 200,
+      linkMtu: 16000,
+      bat0Driver: 'vector',
+      bat0Mtu: 15900,
+      meshSettings: { fragmentation: 0 },
+    },
+    paths,
+  );
   t.after(() => mesh.stop());
   for (const node of mesh.nodes.values()) {
     assert.match(node.consoleText, /batu-init: loaded module batman-adv\.ko/);
@@ -20,6 +32,11 @@ test('the jumbo batman-adv module loads from the image and two nodes mesh with b
   await eventually('the pair converges', async () => converged(await observe(mesh)), 30_000);
   const a = await mesh.client('n1', '10.99.0.1/24');
   await mesh.client('n2', '10.99.0.2/24');
-  await eventually('a jumbo ping crosses unfragmented', async () =>
-    (await a.exec('ping', ['-c', '1', '-W', '1', '-M', 'do', '-s', '15000', '10.99.0.2'], { reject: false })).exitCode === 0, 30_000);
+  await eventually(
+    'a jumbo ping crosses unfragmented',
+    async () =>
+      (await a.exec('ping', ['-c', '1', '-W', '1', '-M', 'do', '-s', '15000', '10.99.0.2'], { reject: false }))
+        .exitCode === 0,
+    30_000,
+  );
 });

@@ -24,7 +24,15 @@ test('linux-v15 (6.12) boots, registers batman-adv built in, and powers off', ke
   assert.equal(boot.exitCode, 0, boot.console);
 
   const config = await readFile(join(kernel, 'config'), 'utf8');
-  for (const option of ['BATMAN_ADV', 'BATMAN_ADV_BATMAN_V', 'UML_NET_VECTOR', 'UML_NET_TUNTAP', '9P_FS', 'MODULES', 'CC_OPTIMIZE_FOR_PERFORMANCE']) {
+  for (const option of [
+    'BATMAN_ADV',
+    'BATMAN_ADV_BATMAN_V',
+    'UML_NET_VECTOR',
+    'UML_NET_TUNTAP',
+    '9P_FS',
+    'MODULES',
+    'CC_OPTIMIZE_FOR_PERFORMANCE',
+  ]) {
     assert.match(config, new RegExp(`^CONFIG_${option}=y$`, 'm'));
   }
   assert.doesNotMatch(config, /^CONFIG_SLUB_DEBUG=y$/m);
@@ -45,12 +53,16 @@ test('the 6.1 variant (Debian linux-source-6.1) boots with batman-adv compat 15 
 
 test('an out-of-tree module built by the module recipe loads into the booted kernel', kernelBuild, async (t) => {
   const module = kernelModule({
-    name: 'batu-test-module', version: '1', kernel: linuxV15,
+    name: 'batu-test-module',
+    version: '1',
+    kernel: linuxV15,
     src: await repoFiles('batu-test-module-src', new URL('../fixtures/batu-test-module', import.meta.url).pathname),
   });
   const built = (await realise(module)).path;
   const ko = await readFile(join(built, 'lib/modules/batu_test.ko'));
-  const boot = await bootTestInit((await realise(linuxV15)).path, await tempDir(t), [{ path: 'lib/modules/batu_test.ko', type: 'file', data: ko }]);
+  const boot = await bootTestInit((await realise(linuxV15)).path, await tempDir(t), [
+    { path: 'lib/modules/batu_test.ko', type: 'file', data: ko },
+  ]);
   assert.match(boot.console, /batu_test: loaded: hello from an out-of-tree module/);
   assert.match(boot.console, /batu-test-init: finit_module batu_test\.ko: ok/);
   assert.match(boot.console, /batu-test-init: batu_test hello from an out-of-tree module/);
@@ -59,12 +71,27 @@ test('an out-of-tree module built by the module recipe loads into the booted ker
 
 test('linux-v14 without its source fails at once with what to supply, building nothing', async (t) => {
   const store = await tempDir(t);
-  const run = await execa(process.execPath, ['--import', 'tsx', new URL('../../recipes/linux-v14.ts', import.meta.url).pathname, '--store', store], { reject: false });
+  const run = await execa(
+    process.execPath,
+    ['--import', 'tsx', new URL('../../recipes/linux-v14.ts', import.meta.url).pathname, '--store', store],
+    { reject: false },
+  );
   assert.equal(run.exitCode, 1);
   assert.match(run.stderr, /needs the source of batman-adv-legacy-2013\.4\.0/);
   assert.match(run.stderr, /store add <tarball-or-dir> --name batman-adv-legacy-2013\.4\.0/);
-  const withHash = await execa(process.execPath, ['--import', 'tsx', new URL('../../recipes/linux-v14.ts', import.meta.url).pathname,
-    '--store', store, '--source-sha256', 'cd'.repeat(32)], { reject: false });
+  const withHash = await execa(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      new URL('../../recipes/linux-v14.ts', import.meta.url).pathname,
+      '--store',
+      store,
+      '--source-sha256',
+      'cd'.repeat(32),
+    ],
+    { reject: false },
+  );
   assert.equal(withHash.exitCode, 1);
   assert.match(withHash.stderr, /the source tree batman-adv-legacy-2013\.4\.0 cannot be fetched[\s\S]*cdcdcd/);
   assert.doesNotMatch(withHash.stderr, /building linux/, 'no kernel build before the missing source is reported');

@@ -15,7 +15,9 @@ import { offloadImage, offloadKernel } from '../../recipes/batman-adv-offload.ts
 
 /** batman-adv's own traffic counters of a node (`batctl statistics`). */
 async function counters(node: UmlNode): Promise<Record<string, number>> {
-  return Object.fromEntries([...(await batctl(node, ['s'])).matchAll(/^\s*(\w+): (\d+)$/gm)].map((m) => [m[1], Number(m[2])]));
+  return Object.fromEntries(
+    [...(await batctl(node, ['s'])).matchAll(/^\s*(\w+): (\d+)$/gm)].map((m) => [m[1], Number(m[2])]),
+  );
 }
 
 /** Average packet size of one of batman-adv's counters between two readings. */
@@ -29,26 +31,39 @@ const average = (before: Record<string, number>, after: Record<string, number>, 
 async function sendThroughLine(mesh: Mesh, dir: string) {
   const sender = await mesh.client('n1', '10.99.0.1/24');
   const receiver = await mesh.client('n3', '10.99.0.3/24');
-  await eventually('n1\'s client reaches n3\'s', () => pings(sender, '10.99.0.3'), 30_000);
+  await eventually("n1's client reaches n3's", () => pings(sender, '10.99.0.3'), 30_000);
   const data = randomBytes(24 << 20);
   await writeFile(join(dir, 'sent'), data);
   const nodes = ['n1', 'n2', 'n3'].map((n) => mesh.node(n));
   const before = await Promise.all(nodes.map(counters));
   const listening = receiver.spawn('socat', ['-u', 'TCP-LISTEN:5001,reuseaddr', `CREATE:${join(dir, 'received')}`]);
-  await eventually('the receiver listens', async () =>
-    (await receiver.exec('ss', ['-Htln', 'sport = :5001'])).stdout.includes('5001'), 10_000);
+  await eventually(
+    'the receiver listens',
+    async () => (await receiver.exec('ss', ['-Htln', 'sport = :5001'])).stdout.includes('5001'),
+    10_000,
+  );
   await sender.exec('socat', ['-u', `FILE:${join(dir, 'sent')}`, 'TCP:10.99.0.3:5001'], { timeout: 120_000 });
   await listening;
   const arrived = await readFile(join(dir, 'received'));
   assert.equal(arrived.length, data.length, 'every byte arrived');
-  assert.equal(createHash('sha256').update(arrived).digest('hex'), createHash('sha256').update(data).digest('hex'), 'and unchanged');
+  assert.equal(
+    createHash('sha256').update(arrived).digest('hex'),
+    createHash('sha256').update(data).digest('hex'),
+    'and unchanged',
+  );
   const after = await Promise.all(nodes.map(counters));
-  return { sent: average(before[0], after[0], 'tx'), forwarded: average(before[1], after[1], 'forward'), received: average(before[2], after[2], 'rx') };
+  return {
+    sent: average(before[0], after[0], 'tx'),
+    forwarded: average(before[1], after[1], 'forward'),
+    received: average(before[2], after[2], 'rx'),
+  };
 }
 
 /** A 3-node line of the offload variant, stopped (and its scratch dir removed) after the test. */
 async function offloadLine(t: { after(fn: () => Promise<void>): void }, topology: Partial<TopologyInput>) {
-  const { paths: [kernel, image] } = await realiseAll([offloadKernel, offloadImage]);
+  const {
+    paths: [kernel, image],
+  } = await realiseAll([offloadKernel, offloadImage]);
   const paths = { kernel, image };
   const mesh = await Mesh.start({ ...line(3), origInterval: 200, ...topology }, paths);
   const dir = await mkdtemp(join(tmpdir(), 'batu-offload-'));
@@ -70,7 +85,10 @@ test('offload: TCP crosses a 3-node line as GSO frames, forwarded whole by the m
   for (const node of mesh.nodes.values()) assert.match(node.consoleText, /fd: using vnet headers/);
   const { forwarded, received } = await sendThroughLine(mesh, dir);
   // Far above bat0's 1500 bytes: whole GSO packets.
-  assert.ok(forwarded > 8000 && received > 8000, `average packet forwarded by n2: ${Math.round(forwarded)} bytes, received by n3: ${Math.round(received)}`);
+  assert.ok(
+    forwarded > 8000 && received > 8000,
+    `average packet forwarded by n2: ${Math.round(forwarded)} bytes, received by n3: ${Math.round(received)}`,
+  );
   for (const node of mesh.nodes.values()) assert.doesNotMatch(node.consoleText, /WARNING/);
 });
 
@@ -78,6 +96,9 @@ test('offload over links too small for whole segments: batman-adv segments TCP i
   const { mesh, dir } = await offloadLine(t, { offload: true, linkMtu: 1500 });
   const { sent, received } = await sendThroughLine(mesh, dir);
   // Whole GSO packets into n1's bat0, segments of at most bat0's MTU out of n3's.
-  assert.ok(sent > 8000 && received <= 1514, `average packet into n1's bat0: ${Math.round(sent)} bytes, out of n3's: ${Math.round(received)}`);
+  assert.ok(
+    sent > 8000 && received <= 1514,
+    `average packet into n1's bat0: ${Math.round(sent)} bytes, out of n3's: ${Math.round(received)}`,
+  );
   for (const node of mesh.nodes.values()) assert.doesNotMatch(node.consoleText, /WARNING/);
 });

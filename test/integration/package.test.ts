@@ -20,9 +20,18 @@ const store = storeDir(); // the suite's store: the installed batu boots the ker
 let project: string;
 
 /** `npx batu ARGS…` in the project, as a user types it. */
-const batu = (...args: string[]) => execa('npx', ['--no-install', 'batu', ...args], { cwd: project, reject: false, env: { BATU_STORE: store } });
-const namespaces = async () => (await execa('ip', ['netns', 'list'])).stdout.split('\n').map((l) => l.split(' ')[0]).filter(Boolean).sort();
-const leftovers = async () => ({ namespaces: await namespaces(), meshes: existsSync(meshDir) ? (await readdir(meshDir)).sort() : [] });
+const batu = (...args: string[]) =>
+  execa('npx', ['--no-install', 'batu', ...args], { cwd: project, reject: false, env: { BATU_STORE: store } });
+const namespaces = async () =>
+  (await execa('ip', ['netns', 'list'])).stdout
+    .split('\n')
+    .map((l) => l.split(' ')[0])
+    .filter(Boolean)
+    .sort();
+const leftovers = async () => ({
+  namespaces: await namespaces(),
+  meshes: existsSync(meshDir) ? (await readdir(meshDir)).sort() : [],
+});
 
 before(async () => {
   project = await mkdtemp(join(tmpdir(), 'batu-user-'));
@@ -34,94 +43,165 @@ before(async () => {
 });
 after(() => rm(project, { recursive: true, force: true }));
 
-test('the installed package works with plain node: every export, hello into a temporary store, the same kernel path', { timeout: 600_000 }, async (t) => {
-  const temporary = await mkdtemp(join(tmpdir(), 'batu-user-store-'));
-  t.after(() => rm(temporary, { recursive: true, force: true }));
-  await writeFile(join(project, 'use.mjs'), `
+test(
+  'the installed package works with plain node: every export, hello into a temporary store, the same kernel path',
+  { timeout: 600_000 },
+  async (t) => {
+    const temporary = await mkdtemp(join(tmpdir(), 'batu-user-store-'));
+    t.after(() => rm(temporary, { recursive: true, force: true }));
+    await writeFile(
+      join(project, 'use.mjs'),
+      `
     const layers = ['derivations', 'rootfs', 'cmdline', 'runner', 'mesh', 'recipes'];
     const exported = Object.fromEntries(await Promise.all(layers.map(async (l) => [l, Object.keys(await import('batu/' + l)).sort()])));
     const { realise, storePath } = await import('batu/derivations');
     const { hello, linuxV15 } = await import('batu/recipes');
     const built = await realise(hello, { store: process.argv[2], report: () => {} });
     console.log(JSON.stringify({ exported, hello: built.path, kernel: await storePath(linuxV15, process.argv[3]) }));
-  `);
-  const run = await execa('node', ['use.mjs', temporary, store], { cwd: project, reject: false });
-  assert.equal(run.exitCode, 0, run.stderr);
-  const result = JSON.parse(run.stdout) as { exported: Record<string, string[]>; hello: string; kernel: string };
-  assert.ok(result.exported.mesh.includes('Mesh') && result.exported.recipes.includes('image') && result.exported.derivations.includes('realise'), JSON.stringify(result.exported));
-  assert.ok(result.hello.startsWith(`${temporary}/`), result.hello);
-  assert.match((await execa(join(result.hello, 'bin/batu-hello'))).stdout, /^hello from batu, built against Linux uapi 6\.12\./);
-  assert.equal(result.kernel, await storePath(linuxV15, store), 'where batu is installed does not change what it builds');
+  `,
+    );
+    const run = await execa('node', ['use.mjs', temporary, store], { cwd: project, reject: false });
+    assert.equal(run.exitCode, 0, run.stderr);
+    const result = JSON.parse(run.stdout) as { exported: Record<string, string[]>; hello: string; kernel: string };
+    assert.ok(
+      result.exported.mesh.includes('Mesh') &&
+        result.exported.recipes.includes('image') &&
+        result.exported.derivations.includes('realise'),
+      JSON.stringify(result.exported),
+    );
+    assert.ok(result.hello.startsWith(`${temporary}/`), result.hello);
+    assert.match(
+      (await execa(join(result.hello, 'bin/batu-hello'))).stdout,
+      /^hello from batu, built against Linux uapi 6\.12\./,
+    );
+    assert.equal(
+      result.kernel,
+      await storePath(linuxV15, store),
+      'where batu is installed does not change what it builds',
+    );
 
-  const dry = await batu('build', 'linux-v15', '--dry-run');
-  assert.equal(dry.exitCode, 0, dry.stderr);
-  assert.equal(dry.stdout.trim(), await storePath(linuxV15, store));
-  const help = await batu('--help');
-  assert.equal(help.exitCode, 0, help.stderr);
-  for (const command of ['build', 'store', 'pins', 'run', 'mesh']) assert.match(help.stdout, new RegExp(`^  ${command}\\b`, 'm'));
-});
+    const dry = await batu('build', 'linux-v15', '--dry-run');
+    assert.equal(dry.exitCode, 0, dry.stderr);
+    assert.equal(dry.stdout.trim(), await storePath(linuxV15, store));
+    const help = await batu('--help');
+    assert.equal(help.exitCode, 0, help.stderr);
+    for (const command of ['build', 'store', 'pins', 'run', 'mesh'])
+      assert.match(help.stdout, new RegExp(`^  ${command}\\b`, 'm'));
+  },
+);
 
-test('npx batu mesh: up --detach, status from another process, cut, restore, down, and nothing left behind', { timeout: 600_000 }, async (t) => {
-  const before = await leftovers();
-  t.after(() => batu('mesh', 'down', '-n', 'bt-line'));
-  const up = await batu('mesh', 'up', '--topo', 'line,3', '--detach', '--name', 'bt-line');
-  assert.equal(up.exitCode, 0, up.stderr);
-  assert.match(up.stdout, /mesh bt-line is up: 3 nodes/);
-  type Status = { converged: boolean; views: { name: string; neighbours: string[]; originators: Record<string, { metric: number }> }[] };
-  const status = async () => {
-    const r = await batu('mesh', 'status', '--json', '-n', 'bt-line');
-    assert.equal(r.exitCode, 0, r.stderr);
-    return JSON.parse(r.stdout) as Status;
-  };
-  const first = await status();
-  assert.ok(first.converged);
-  for (const view of first.views) assert.deepEqual(Object.keys(view.originators).sort(), ['n1', 'n2', 'n3'].filter((n) => n !== view.name), view.name);
+test(
+  'npx batu mesh: up --detach, status from another process, cut, restore, down, and nothing left behind',
+  { timeout: 600_000 },
+  async (t) => {
+    const before = await leftovers();
+    t.after(() => batu('mesh', 'down', '-n', 'bt-line'));
+    const up = await batu('mesh', 'up', '--topo', 'line,3', '--detach', '--name', 'bt-line');
+    assert.equal(up.exitCode, 0, up.stderr);
+    assert.match(up.stdout, /mesh bt-line is up: 3 nodes/);
+    type Status = {
+      converged: boolean;
+      views: { name: string; neighbours: string[]; originators: Record<string, { metric: number }> }[];
+    };
+    const status = async () => {
+      const r = await batu('mesh', 'status', '--json', '-n', 'bt-line');
+      assert.equal(r.exitCode, 0, r.stderr);
+      return JSON.parse(r.stdout) as Status;
+    };
+    const first = await status();
+    assert.ok(first.converged);
+    for (const view of first.views)
+      assert.deepEqual(
+        Object.keys(view.originators).sort(),
+        ['n1', 'n2', 'n3'].filter((n) => n !== view.name),
+        view.name,
+      );
 
-  assert.equal((await batu('mesh', 'cut', 'n1', 'n2', '-n', 'bt-line')).exitCode, 0);
-  await eventually('n1 loses n2 once the link is cut', async () => {
-    const n1 = (await status()).views.find((v) => v.name === 'n1')!;
-    return n1.neighbours.length === 0 && Object.keys(n1.originators).length === 0;
-  }, 30_000);
-  assert.equal((await batu('mesh', 'restore', 'n1', 'n2', '-n', 'bt-line')).exitCode, 0);
-  await eventually('every node routes to every other again', async () => (await status()).converged, 30_000);
-  assert.match((await batu('mesh', 'exec', 'n2', 'batctl', 'n', '-H', '-n', 'bt-line')).stdout, /02:ba:00:01:02:00/);
+    assert.equal((await batu('mesh', 'cut', 'n1', 'n2', '-n', 'bt-line')).exitCode, 0);
+    await eventually(
+      'n1 loses n2 once the link is cut',
+      async () => {
+        const n1 = (await status()).views.find((v) => v.name === 'n1')!;
+        return n1.neighbours.length === 0 && Object.keys(n1.originators).length === 0;
+      },
+      30_000,
+    );
+    assert.equal((await batu('mesh', 'restore', 'n1', 'n2', '-n', 'bt-line')).exitCode, 0);
+    await eventually('every node routes to every other again', async () => (await status()).converged, 30_000);
+    assert.match((await batu('mesh', 'exec', 'n2', 'batctl', 'n', '-H', '-n', 'bt-line')).stdout, /02:ba:00:01:02:00/);
 
-  // alfred gathers vis data every 10 s: one cluster per originator once every node has reported.
-  await eventually('batadv-vis (through the alfred master) draws all three nodes as SVG', async () => {
-    const svg = await batu('mesh', 'vis', '--format', 'svg', '-n', 'bt-line');
-    assert.equal(svg.exitCode, 0, svg.stderr);
-    return svg.stdout.startsWith('<?xml') && svg.stdout.match(/class="cluster"/g)?.length === 3;
-  }, 40_000);
+    // alfred gathers vis data every 10 s: one cluster per originator once every node has reported.
+    await eventually(
+      'batadv-vis (through the alfred master) draws all three nodes as SVG',
+      async () => {
+        const svg = await batu('mesh', 'vis', '--format', 'svg', '-n', 'bt-line');
+        assert.equal(svg.exitCode, 0, svg.stderr);
+        return svg.stdout.startsWith('<?xml') && svg.stdout.match(/class="cluster"/g)?.length === 3;
+      },
+      40_000,
+    );
 
-  const down = await batu('mesh', 'down', '-n', 'bt-line');
-  assert.equal(down.exitCode, 0, down.stderr);
-  assert.deepEqual(await leftovers(), before, 'no namespace, socket, record or log is left');
-  assert.equal((await execa('pgrep', ['-f', 'umid=bt-line-'], { reject: false })).stdout, '', 'no UML process is left');
-});
+    const down = await batu('mesh', 'down', '-n', 'bt-line');
+    assert.equal(down.exitCode, 0, down.stderr);
+    assert.deepEqual(await leftovers(), before, 'no namespace, socket, record or log is left');
+    assert.equal(
+      (await execa('pgrep', ['-f', 'umid=bt-line-'], { reject: false })).stdout,
+      '',
+      'no UML process is left',
+    );
+  },
+);
 
-test('a meshnet-lab topology file boots as it is; its ids name the nodes; bad input is one line and leaves nothing', { timeout: 600_000 }, async (t) => {
-  const before = await leftovers();
-  t.after(() => batu('mesh', 'down', '-n', 'bt-lab'));
-  const up = await batu('mesh', 'up', fixture('meshnet-lab-grid.json'), '--detach', '--name', 'bt-lab');
-  assert.equal(up.exitCode, 0, up.stderr);
-  assert.match(up.stdout, /every node has a route to every other \(4 running\)/);
-  const ls = JSON.parse((await batu('mesh', 'ls', '--json')).stdout) as { name: string; aliases: Record<string, string> }[];
-  assert.deepEqual(ls.find((m) => m.name === 'bt-lab')?.aliases, { 0: 'n1', 1: 'n2', 2: 'n3', 3: 'n4' });
-  assert.equal((await batu('mesh', 'cut', '0', '1', '-n', 'bt-lab')).exitCode, 0, 'meshnet-lab ids work as node names');
+test(
+  'a meshnet-lab topology file boots as it is; its ids name the nodes; bad input is one line and leaves nothing',
+  { timeout: 600_000 },
+  async (t) => {
+    const before = await leftovers();
+    t.after(() => batu('mesh', 'down', '-n', 'bt-lab'));
+    const up = await batu('mesh', 'up', fixture('meshnet-lab-grid.json'), '--detach', '--name', 'bt-lab');
+    assert.equal(up.exitCode, 0, up.stderr);
+    assert.match(up.stdout, /every node has a route to every other \(4 running\)/);
+    const ls = JSON.parse((await batu('mesh', 'ls', '--json')).stdout) as {
+      name: string;
+      aliases: Record<string, string>;
+    }[];
+    assert.deepEqual(ls.find((m) => m.name === 'bt-lab')?.aliases, { 0: 'n1', 1: 'n2', 2: 'n3', 3: 'n4' });
+    assert.equal(
+      (await batu('mesh', 'cut', '0', '1', '-n', 'bt-lab')).exitCode,
+      0,
+      'meshnet-lab ids work as node names',
+    );
 
-  const bad = async (args: string[], message: RegExp) => {
-    const r = await batu(...args);
-    assert.notEqual(r.exitCode, 0, args.join(' '));
-    assert.match(r.stderr, message);
-    assert.equal(r.stderr.trim().split('\n').filter((l) => l.startsWith('batu: error')).length, 1, r.stderr);
-  };
-  await bad(['mesh', 'up', '--topo', 'hexagon,4'], /bad topology "hexagon,4": expected line,N/);
-  await bad(['mesh', 'cut', 'n1', 'n9', '-n', 'bt-lab'], /no node "n9" in this mesh/);
-  await bad(['mesh', 'status', '-n', 'bt-nope'], /no mesh named bt-nope is running \(running: .*bt-lab/);
-  const dangling = join(project, 'dangling.json');
-  await writeFile(dangling, JSON.stringify({ nodes: [{ name: 'a' }, { name: 'b' }], links: [['a', 'b'], ['b', 'c']] }));
-  await bad(['mesh', 'up', dangling, '--name', 'bt-dangling'], /links\.1: link b-c: there is no node c/);
+    const bad = async (args: string[], message: RegExp) => {
+      const r = await batu(...args);
+      assert.notEqual(r.exitCode, 0, args.join(' '));
+      assert.match(r.stderr, message);
+      assert.equal(
+        r.stderr
+          .trim()
+          .split('\n')
+          .filter((l) => l.startsWith('batu: error')).length,
+        1,
+        r.stderr,
+      );
+    };
+    await bad(['mesh', 'up', '--topo', 'hexagon,4'], /bad topology "hexagon,4": expected line,N/);
+    await bad(['mesh', 'cut', 'n1', 'n9', '-n', 'bt-lab'], /no node "n9" in this mesh/);
+    await bad(['mesh', 'status', '-n', 'bt-nope'], /no mesh named bt-nope is running \(running: .*bt-lab/);
+    const dangling = join(project, 'dangling.json');
+    await writeFile(
+      dangling,
+      JSON.stringify({
+        nodes: [{ name: 'a' }, { name: 'b' }],
+        links: [
+          ['a', 'b'],
+          ['b', 'c'],
+        ],
+      }),
+    );
+    await bad(['mesh', 'up', dangling, '--name', 'bt-dangling'], /links\.1: link b-c: there is no node c/);
 
-  assert.equal((await batu('mesh', 'down', '-n', 'bt-lab')).exitCode, 0);
-  assert.deepEqual(await leftovers(), before);
-});
+    assert.equal((await batu('mesh', 'down', '-n', 'bt-lab')).exitCode, 0);
+    assert.deepEqual(await leftovers(), before);
+  },
+);

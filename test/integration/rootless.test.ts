@@ -14,7 +14,9 @@ const asNobody = ['setpriv', `--reuid=${nobody}`, `--regid=${nobody}`, '--clear-
 const repo = new URL('../..', import.meta.url).pathname;
 
 test('an unprivileged user starts a 3-node line on socketpairs; it forms and passes traffic', async (t) => {
-  const readable = await execa(asNobody[0], [...asNobody.slice(1), 'test', '-r', join(repo, 'package.json')], { reject: false });
+  const readable = await execa(asNobody[0], [...asNobody.slice(1), 'test', '-r', join(repo, 'package.json')], {
+    reject: false,
+  });
   if (readable.exitCode !== 0) return t.skip(`the checkout ${repo} is not readable by uid ${nobody}`);
   const paths = await guestPaths();
   await helperBinary('fdwire', helperStore(paths.kernel)); // realised by root here; the unprivileged user only reads the store
@@ -23,12 +25,28 @@ test('an unprivileged user starts a 3-node line on socketpairs; it forms and pas
   t.after(() => rm(home, { recursive: true, force: true }));
   const namespacesBefore = await listNamespaces();
 
-  const run = await execa(asNobody[0], [...asNobody.slice(1), process.execPath, '--import', 'tsx', 'test/fixtures/rootless-mesh.ts', JSON.stringify(paths)], {
-    cwd: repo, env: { HOME: home, TMPDIR: home }, reject: false, timeout: 180_000,
-  });
+  const run = await execa(
+    asNobody[0],
+    [
+      ...asNobody.slice(1),
+      process.execPath,
+      '--import',
+      'tsx',
+      'test/fixtures/rootless-mesh.ts',
+      JSON.stringify(paths),
+    ],
+    {
+      cwd: repo,
+      env: { HOME: home, TMPDIR: home },
+      reject: false,
+      timeout: 180_000,
+    },
+  );
   assert.equal(run.exitCode, 0, `${run.stdout}\n${run.stderr}`);
   const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as {
-    uid: number; convergedS: number; ping: string;
+    uid: number;
+    convergedS: number;
+    ping: string;
     views: { name: string; neighbours: string[]; originators: Record<string, { via: string }> }[];
     processes: { umid: string; uid: string; capEff: string }[];
   };

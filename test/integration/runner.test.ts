@@ -17,8 +17,13 @@ const batu = (...args: string[]) => execa(process.execPath, ['--import', 'tsx', 
 const bed = nodeTestBed();
 
 const spec = (umid: string, n: number): NodeSpecInput => ({
-  ...bed.paths, umid, serviceIp: `192.168.254.${n}/24`, batctlWrapper: true, mesh: { gw_mode: 'server', gw_bandwidth: '1024MBit/1024MBit' },
-  management: { driver: 'tuntap', tap: `bt-${n}-m` }, bat0Tap: { driver: 'tuntap', tap: `bt-${n}-b` },
+  ...bed.paths,
+  umid,
+  serviceIp: `192.168.254.${n}/24`,
+  batctlWrapper: true,
+  mesh: { gw_mode: 'server', gw_bandwidth: '1024MBit/1024MBit' },
+  management: { driver: 'tuntap', tap: `bt-${n}-m` },
+  bat0Tap: { driver: 'tuntap', tap: `bt-${n}-b` },
   hard: [{ driver: 'tuntap', tap: `bt-${n}-h0`, mtu: 1408 }],
 });
 
@@ -29,16 +34,28 @@ test('batu run boots a spec, batu ps lists it, batu batctl reaches it, batu stop
   t.after(() => rm(dir, { recursive: true, force: true }));
   const file = join(dir, 'gw.json');
   await writeFile(file, JSON.stringify(spec('bt-cli-gw', 40)));
-  const run = execa(process.execPath, ['--import', 'tsx', cli, 'run', file, '--netns', bed.ns.name], { reject: false, buffer: true });
+  const run = execa(process.execPath, ['--import', 'tsx', cli, 'run', file, '--netns', bed.ns.name], {
+    reject: false,
+    buffer: true,
+  });
   let started: { umid: string; ready: { services: string[] } } | undefined;
-  run.stdout!.on('data', (d: Buffer) => { const line = d.toString().split('\n').find((l) => l.startsWith('{')); if (line) started = JSON.parse(line); });
+  run.stdout!.on('data', (d: Buffer) => {
+    const line = d
+      .toString()
+      .split('\n')
+      .find((l) => l.startsWith('{'));
+    if (line) started = JSON.parse(line);
+  });
   await eventually('batu run reports the ready node', async () => started !== undefined, 60_000);
   await bed.ns.attach('bt-40-m', 'bt-mgmt');
 
   const ps = JSON.parse((await batu('ps', '--json')).stdout) as { umid: string; pid: number }[];
   const entry = ps.find((p) => p.umid === 'bt-cli-gw');
   assert.ok(entry, JSON.stringify(ps));
-  assert.match((await batu('batctl', 'bt-cli-gw', 'meshif', 'bat0', 'gw_mode')).stdout, /^server \(announced bw: 1024\.0\/1024\.0 MBit\)/);
+  assert.match(
+    (await batu('batctl', 'bt-cli-gw', 'meshif', 'bat0', 'gw_mode')).stdout,
+    /^server \(announced bw: 1024\.0\/1024\.0 MBit\)/,
+  );
   assert.match(await linksIn(bed.ns), /bt-40-h0/);
 
   const stop = await batu('stop', 'bt-cli-gw');
@@ -46,8 +63,15 @@ test('batu run boots a spec, batu ps lists it, batu batctl reaches it, batu stop
   await run;
   assert.doesNotMatch(await linksIn(bed.ns), /bt-40-/, 'the taps were removed');
   assert.equal(existsSync(join(runRoot, 'bt-cli-gw', 'mconsole')), false, 'the mconsole socket was removed');
-  assert.equal((await execa('pgrep', ['-f', 'umid=bt-cli-gw'], { reject: false })).stdout, '', 'no UML process is left');
-  assert.equal(JSON.parse((await batu('ps', '--json')).stdout).some((p: { umid: string }) => p.umid === 'bt-cli-gw'), false);
+  assert.equal(
+    (await execa('pgrep', ['-f', 'umid=bt-cli-gw'], { reject: false })).stdout,
+    '',
+    'no UML process is left',
+  );
+  assert.equal(
+    JSON.parse((await batu('ps', '--json')).stdout).some((p: { umid: string }) => p.umid === 'bt-cli-gw'),
+    false,
+  );
 });
 
 test('batu start runs a node in the background; batu mount says clearly when the host has no 9p', async (t) => {
@@ -56,7 +80,9 @@ test('batu start runs a node in the background; batu mount says clearly when the
   const file = join(dir, 'n.json');
   await writeFile(file, JSON.stringify({ ...spec('bt-cli-bg', 44), u9fs: true }));
   const started = await batu('start', file, '--netns', bed.ns.name);
-  t.after(async () => { await batu('stop', 'bt-cli-bg'); });
+  t.after(async () => {
+    await batu('stop', 'bt-cli-bg');
+  });
   assert.equal(started.exitCode, 0, started.stderr);
   await bed.ns.attach('bt-44-m', 'bt-mgmt');
   assert.equal(JSON.parse(started.stdout).umid, 'bt-cli-bg');
@@ -80,7 +106,10 @@ test('batu start runs a node in the background; batu mount says clearly when the
   assert.notEqual(missing.exitCode, 0);
   assert.match(missing.stderr, /walk \/root\/nope\/file: .*(ENOENT|does not exist)/);
   assert.equal((await batu('stop', 'bt-cli-bg')).exitCode, 0);
-  await eventually('the background node is gone', async () => !JSON.parse((await batu('ps', '--json')).stdout).some((p: { umid: string }) => p.umid === 'bt-cli-bg'));
+  await eventually(
+    'the background node is gone',
+    async () => !JSON.parse((await batu('ps', '--json')).stdout).some((p: { umid: string }) => p.umid === 'bt-cli-bg'),
+  );
   await eventually('its taps are removed', async () => !/bt-44-/.test(await linksIn(bed.ns)));
 });
 
@@ -104,7 +133,9 @@ test('an interface hot-plugged into a running node joins bat0', async () => {
   await bed.ns.addTap('bt-42-hp');
   await node.mconsole('config eth3=tuntap,bt-42-hp,02:ba:00:42:03:00'); // throws with UML's answer when it refuses
   await node.waitForConsole(/batu-init: hot-plugged eth3 joined bat0/);
-  await eventually('eth3 is a hard interface of bat0', async () => /^eth3: active$/m.test(await batctl(node, ['meshif', 'bat0', 'interface'])));
+  await eventually('eth3 is a hard interface of bat0', async () =>
+    /^eth3: active$/m.test(await batctl(node, ['meshif', 'bat0', 'interface'])),
+  );
   await node.stop();
 });
 
@@ -112,17 +143,35 @@ test('a node run as an unprivileged user comes up with the taps it was handed, a
   // The runner opens the taps (as root) and hands them over as descriptors; UML runs as
   // nobody with no capabilities, so it cannot open any other device.
   const nobody = { uid: 65534, gid: 65534 };
-  const fdInterface = (fd: number) => ({ driver: 'vector' as const, transport: 'fd' as const, fd, fdKind: 'tap' as const });
-  const node = await UmlNode.start({
-    ...spec('bt-nobody', 43), management: fdInterface(3), bat0Tap: fdInterface(4), hard: [fdInterface(5)],
-  }, { netns: bed.ns, user: nobody, tapFds: { 3: 'bt-43-m', 4: 'bt-43-b', 5: 'bt-43-h0' }, attach: { 'bt-43-m': 'bt-mgmt' } });
+  const fdInterface = (fd: number) => ({
+    driver: 'vector' as const,
+    transport: 'fd' as const,
+    fd,
+    fdKind: 'tap' as const,
+  });
+  const node = await UmlNode.start(
+    {
+      ...spec('bt-nobody', 43),
+      management: fdInterface(3),
+      bat0Tap: fdInterface(4),
+      hard: [fdInterface(5)],
+    },
+    {
+      netns: bed.ns,
+      user: nobody,
+      tapFds: { 3: 'bt-43-m', 4: 'bt-43-b', 5: 'bt-43-h0' },
+      attach: { 'bt-43-m': 'bt-mgmt' },
+    },
+  );
   bed.nodes.push(node);
   assert.equal(node.ready.errors, 0, node.consoleText);
   const status = await readFile(`/proc/${node.pid}/status`, 'utf8');
   assert.match(status, /^Uid:\s+65534\s+65534\s+65534\s+65534$/m);
   assert.match(status, /^CapEff:\s+0+$/m);
   assert.match(status, /^CapPrm:\s+0+$/m);
-  await eventually('vec2 active in bat0', async () => /^vec2: active$/m.test(await batctl(node, ['meshif', 'bat0', 'interface'])));
+  await eventually('vec2 active in bat0', async () =>
+    /^vec2: active$/m.test(await batctl(node, ['meshif', 'bat0', 'interface'])),
+  );
   // A tap it was not handed stays out of reach, even hot-plugged by name.
   await bed.ns.addTap('bt-43-extra');
   await node.mconsole('config vec6:transport=tap,ifname=bt-43-extra').catch(() => {});

@@ -6,7 +6,16 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import {
-  add, checkPins, debPackage, debSource, derivation, readPinFile, realise, silentReporter, storePath, readManifestOf,
+  add,
+  checkPins,
+  debPackage,
+  debSource,
+  derivation,
+  readPinFile,
+  realise,
+  silentReporter,
+  storePath,
+  readManifestOf,
 } from '../../lib/derivations/index.ts';
 import { hello } from '../../recipes/hello.ts';
 import { pinFile, pins, upstream } from '../../recipes/pins.ts';
@@ -15,25 +24,33 @@ import { tempDir } from '../fixtures/store-helpers.ts';
 const quiet = { report: silentReporter };
 const kernelSourceVersion = upstream(pins.deb('linux-source-6.12').version);
 
-test('two cold realises of the example recipe into two stores give the same path and bytes', { timeout: 15 * 60_000 }, async (t) => {
-  const [a, b] = [await tempDir(t), await tempDir(t)];
-  const first = await realise(hello, { store: a, ...quiet });
-  const second = await realise(hello, { store: b, ...quiet });
-  assert.equal(first.built.length, 4, 'source, kernel source package, uapi headers and hello were all realised cold');
-  assert.equal(first.path.slice(a.length), second.path.slice(b.length));
-  assert.deepEqual(await readManifestOf(first.path), await readManifestOf(second.path));
-  const binary = 'bin/batu-hello';
-  assert.ok((await readFile(join(first.path, binary))).equals(await readFile(join(second.path, binary))));
-  const { stdout } = await execa(join(first.path, binary));
-  assert.equal(stdout, `hello from batu, built against Linux uapi ${kernelSourceVersion}`);
-});
+test(
+  'two cold realises of the example recipe into two stores give the same path and bytes',
+  { timeout: 15 * 60_000 },
+  async (t) => {
+    const [a, b] = [await tempDir(t), await tempDir(t)];
+    const first = await realise(hello, { store: a, ...quiet });
+    const second = await realise(hello, { store: b, ...quiet });
+    assert.equal(first.built.length, 4, 'source, kernel source package, uapi headers and hello were all realised cold');
+    assert.equal(first.path.slice(a.length), second.path.slice(b.length));
+    assert.deepEqual(await readManifestOf(first.path), await readManifestOf(second.path));
+    const binary = 'bin/batu-hello';
+    assert.ok((await readFile(join(first.path, binary))).equals(await readFile(join(second.path, binary))));
+    const { stdout } = await execa(join(first.path, binary));
+    assert.equal(stdout, `hello from batu, built against Linux uapi ${kernelSourceVersion}`);
+  },
+);
 
 test('a Debian package whose pinned sha256 is wrong is refused with both hashes', async (t) => {
   const store = await tempDir(t);
   const pin = pins.deb('libmd0');
   const wrong = debPackage({ package: pin.package, version: pin.version, sha256: '00'.repeat(32) });
-  await assert.rejects(realise(wrong, { store, ...quiet }),
-    new RegExp(`hash mismatch for Debian package libmd0:amd64=${pin.version.replace(/[.+]/g, '\\$&')}:\\n  expected sha256 ${'00'.repeat(32)}\\n  got      sha256 ${pin.sha256}`));
+  await assert.rejects(
+    realise(wrong, { store, ...quiet }),
+    new RegExp(
+      `hash mismatch for Debian package libmd0:amd64=${pin.version.replace(/[.+]/g, '\\$&')}:\\n  expected sha256 ${'00'.repeat(32)}\\n  got      sha256 ${pin.sha256}`,
+    ),
+  );
   assert.equal(existsSync(await storePath(wrong, store)), false);
 });
 
@@ -42,11 +59,19 @@ test('a pin the archive does not serve fails before any build starts, naming wha
   const marker = join(await tempDir(t), 'built');
   const absent = debPackage({ package: 'libmd0', version: '0.0.1-1', sha256: '00'.repeat(32) });
   // A build that would run first if sources were not all fetched before building.
-  const early = derivation({ name: 'early', version: '1', env: { marker }, builder: 'touch "$marker"; mkdir -p "$out"' });
+  const early = derivation({
+    name: 'early',
+    version: '1',
+    env: { marker },
+    builder: 'touch "$marker"; mkdir -p "$out"',
+  });
   const top = derivation({ name: 'top', version: '1', inputs: { early, absent }, builder: 'mkdir -p "$out"' });
   await assert.rejects(realise(top, { store, ...quiet }), (e: Error) => {
     assert.match(e.message, /the Debian package libmd0 0\.0\.1-1 \(amd64, sha256 0{64}\) is no longer served/);
-    assert.match(e.message, new RegExp(`the archive has ${pins.deb('libmd0').version.replace(/[.+]/g, '\\$&')} \\(bookworm`));
+    assert.match(
+      e.message,
+      new RegExp(`the archive has ${pins.deb('libmd0').version.replace(/[.+]/g, '\\$&')} \\(bookworm`),
+    );
     assert.match(e.message, /batu\.ts pins update libmd0/);
     assert.match(e.message, /batu\.ts store add libmd0_0\.0\.1-1_amd64\.deb/);
     assert.match(e.message, /store import/);
@@ -60,14 +85,22 @@ test('store add of the exact .deb satisfies a pin the archive does not serve', a
   const pkg = join(work, 'pkg');
   await mkdir(join(pkg, 'DEBIAN'), { recursive: true });
   await mkdir(join(pkg, 'usr/share/batu'), { recursive: true });
-  await writeFile(join(pkg, 'DEBIAN/control'), 'Package: batu-test-pin\nVersion: 1:0.0.1-1\nArchitecture: all\nMaintainer: batu <batu@localhost>\nDescription: a package no archive serves\n');
+  await writeFile(
+    join(pkg, 'DEBIAN/control'),
+    'Package: batu-test-pin\nVersion: 1:0.0.1-1\nArchitecture: all\nMaintainer: batu <batu@localhost>\nDescription: a package no archive serves\n',
+  );
   await writeFile(join(pkg, 'usr/share/batu/pinned'), 'by its hash\n');
   const deb = join(work, 'batu-test-pin_0.0.1-1_all.deb');
   await execa('dpkg-deb', ['--root-owner-group', '--build', pkg, deb]);
   const added = await add(deb, { store });
   const pin = debPackage({ package: 'batu-test-pin', version: '1:0.0.1-1', arch: 'all', sha256: added.sha256 });
   assert.equal(added.path, await storePath(pin, store));
-  const user = derivation({ name: 'uses-pin', version: '1', inputs: { pin }, builder: 'unpackDeb "$pin" root; mkdir -p "$out"; cp root/usr/share/batu/pinned "$out/"' });
+  const user = derivation({
+    name: 'uses-pin',
+    version: '1',
+    inputs: { pin },
+    builder: 'unpackDeb "$pin" root; mkdir -p "$out"; cp root/usr/share/batu/pinned "$out/"',
+  });
   const { path, reused } = await realise(user, { store, ...quiet });
   assert.ok(reused.includes(added.path), 'the added file was used, not fetched');
   assert.equal(await readFile(join(path, 'pinned'), 'utf8'), 'by its hash\n');
@@ -79,22 +112,35 @@ test('a Debian source package is fetched and every file its .dsc lists is checke
   const { path } = await realise(socat, { store, ...quiet });
   const manifest = await readManifestOf(path);
   const upstreamVersion = upstream(socat.version);
-  assert.deepEqual(manifest.entries.map((e) => e.path).sort(), [`socat_${socat.version}.debian.tar.xz`, `socat_${socat.version}.dsc`, `socat_${upstreamVersion}.orig.tar.gz`]);
+  assert.deepEqual(manifest.entries.map((e) => e.path).sort(), [
+    `socat_${socat.version}.debian.tar.xz`,
+    `socat_${socat.version}.dsc`,
+    `socat_${upstreamVersion}.orig.tar.gz`,
+  ]);
   const wrong = debSource({ package: 'socat', version: socat.version, sha256: '11'.repeat(32) });
-  await assert.rejects(realise(wrong, { store: await tempDir(t), ...quiet }), new RegExp(`hash mismatch for Debian source package socat=${socat.version.replace(/[.+]/g, '\\$&')} \\(socat_`));
+  await assert.rejects(
+    realise(wrong, { store: await tempDir(t), ...quiet }),
+    new RegExp(`hash mismatch for Debian source package socat=${socat.version.replace(/[.+]/g, '\\$&')} \\(socat_`),
+  );
 });
 
 test('a source package the registry does not fully serve gives a clear error', async (t) => {
   // batctl's orig tarball is missing from the registry.
   const batctl = debSource({ package: 'batctl', version: pins.deb('batctl').version, sha256: '22'.repeat(32) });
-  await assert.rejects(realise(batctl, { store: await tempDir(t), ...quiet }),
-    /the Debian source package batctl=\S+ could not be fetched: the registry serves sources for some packages only/);
+  await assert.rejects(
+    realise(batctl, { store: await tempDir(t), ...quiet }),
+    /the Debian source package batctl=\S+ could not be fetched: the registry serves sources for some packages only/,
+  );
 });
 
 test('pins check passes on the real pins and fails on one the archive does not serve, naming it', async (t) => {
   const store = await tempDir(t);
   const statuses = await checkPins(pinFile, { store });
-  assert.deepEqual(statuses.filter((s) => !s.ok), [], 'every real pin is served');
+  assert.deepEqual(
+    statuses.filter((s) => !s.ok),
+    [],
+    'every real pin is served',
+  );
   assert.ok(statuses.some((s) => s.kind === 'source' && s.name === 'socat'));
   const edited = readPinFile(pinFile);
   const served = edited.binary['linux-source-6.1'].version;
@@ -106,7 +152,21 @@ test('pins check passes on the real pins and fails on one the archive does not s
   assert.equal(bad[0].name, 'linux-source-6.1');
   assert.match(bad[0].problem!, /6\.1\.0-999 is not served; the archive has .*\(bookworm/);
   assert.ok(bad[0].served.some((s) => s.version === served));
-  const cli = await execa(process.execPath, ['--import', 'tsx', new URL('../../bin/batu.ts', import.meta.url).pathname, 'pins', 'check', '--pins', file, '--store', store], { reject: false });
+  const cli = await execa(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      new URL('../../bin/batu.ts', import.meta.url).pathname,
+      'pins',
+      'check',
+      '--pins',
+      file,
+      '--store',
+      store,
+    ],
+    { reject: false },
+  );
   assert.equal(cli.exitCode, 1);
   assert.match(cli.stdout, /^FAIL linux-source-6\.1 6\.1\.0-999: /m);
   assert.match(cli.stdout, /pins update linux-source-6\.1$/m);

@@ -16,11 +16,18 @@ function volume(files: Record<string, string>, order: 'forward' | 'reverse'): Fs
   return vol.promises as unknown as Fs;
 }
 
-const files = { '/t/bin/run.sh': '#!/bin/sh\necho hi\n', '/t/data/a.txt': 'a', '/t/data/b.txt': 'refers to 0123456789abcdfghijklmnpqrsvwxy-dep-1' };
+const files = {
+  '/t/bin/run.sh': '#!/bin/sh\necho hi\n',
+  '/t/data/a.txt': 'a',
+  '/t/data/b.txt': 'refers to 0123456789abcdfghijklmnpqrsvwxy-dep-1',
+};
 
 test('a manifest lists every entry sorted, with content hashes and the executable bit', async () => {
   const m = await computeManifest('/t', { fs: volume(files, 'forward') });
-  assert.deepEqual(m.entries.map((e) => `${e.type}:${e.path}`), ['dir:bin', 'file:bin/run.sh', 'dir:data', 'file:data/a.txt', 'file:data/b.txt', 'symlink:link']);
+  assert.deepEqual(
+    m.entries.map((e) => `${e.type}:${e.path}`),
+    ['dir:bin', 'file:bin/run.sh', 'dir:data', 'file:data/a.txt', 'file:data/b.txt', 'symlink:link'],
+  );
   const run = m.entries.find((e) => e.path === 'bin/run.sh') as Extract<Manifest['entries'][number], { type: 'file' }>;
   assert.equal(run.executable, true);
   assert.equal(run.sha256, createHash('sha256').update(files['/t/bin/run.sh']).digest('hex'));
@@ -36,7 +43,10 @@ test('the tree hash depends on content, not on creation order', async () => {
 });
 
 test('references are the scanned hashes that occur in file contents or link targets', async () => {
-  const scan = new Map([['0123456789abcdfghijklmnpqrsvwxy', '0123456789abcdfghijklmnpqrsvwxy-dep-1'], ['zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz', 'zzzz-absent']]);
+  const scan = new Map([
+    ['0123456789abcdfghijklmnpqrsvwxy', '0123456789abcdfghijklmnpqrsvwxy-dep-1'],
+    ['zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz', 'zzzz-absent'],
+  ]);
   const m = await computeManifest('/t', { fs: volume(files, 'forward'), scan });
   assert.deepEqual(m.references, ['0123456789abcdfghijklmnpqrsvwxy-dep-1']);
 });

@@ -11,7 +11,14 @@ test('randomGeometric is deterministic per seed, connected, and sparse', () => {
   const reached = new Set(['n1']);
   for (let grew = true; grew;) {
     grew = false;
-    for (const { nodes: [x, y] } of a.links) if (reached.has(x) !== reached.has(y)) { reached.add(x); reached.add(y); grew = true; }
+    for (const {
+      nodes: [x, y],
+    } of a.links)
+      if (reached.has(x) !== reached.has(y)) {
+        reached.add(x);
+        reached.add(y);
+        grew = true;
+      }
   }
   assert.equal(reached.size, 60, 'every node is reachable');
   const degree = (2 * a.links.length) / 60;
@@ -19,12 +26,24 @@ test('randomGeometric is deterministic per seed, connected, and sparse', () => {
 });
 
 test('links: pairs, shared media and properties parse into one shape; bad ones name the link', () => {
-  const t = Topology.parse({ ...grid(1, 3), links: [['n1', 'n2'], { nodes: ['n1', 'n2', 'n3'], lossPercent: 5, delayMs: 10, jitterMs: 2 }] });
-  assert.deepEqual(t.links, [{ nodes: ['n1', 'n2'] }, { nodes: ['n1', 'n2', 'n3'], lossPercent: 5, delayMs: 10, jitterMs: 2 }]);
+  const t = Topology.parse({
+    ...grid(1, 3),
+    links: [['n1', 'n2'], { nodes: ['n1', 'n2', 'n3'], lossPercent: 5, delayMs: 10, jitterMs: 2 }],
+  });
+  assert.deepEqual(t.links, [
+    { nodes: ['n1', 'n2'] },
+    { nodes: ['n1', 'n2', 'n3'], lossPercent: 5, delayMs: 10, jitterMs: 2 },
+  ]);
   const bad: [unknown, RegExp][] = [
     [[{ nodes: ['n1', 'n2'], jitterMs: 3 }], /links\.0: link n1-n2: jitterMs needs delayMs/],
     [[{ nodes: ['n1', 'n1', 'n2'] }], /link n1-n1-n2: names a node twice/],
-    [[['n1', 'n2'], ['n2', 'n1']], /links\.1: link n2-n1: is given twice/],
+    [
+      [
+        ['n1', 'n2'],
+        ['n2', 'n1'],
+      ],
+      /links\.1: link n2-n1: is given twice/,
+    ],
     [[['n1', 'n9']], /link n1-n9: there is no node n9/],
     [[{ nodes: ['n1', 'n2'], lossPercent: 101 }], /lossPercent/],
   ];
@@ -33,20 +52,52 @@ test('links: pairs, shared media and properties parse into one shape; bad ones n
     assert.equal(r.success, false, JSON.stringify(links));
     assert.match(r.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'), message);
   }
-  const shared = Topology.safeParse({ ...grid(1, 3), linkDriver: 'socketpair', links: [{ nodes: ['n1', 'n2', 'n3'] }] });
+  const shared = Topology.safeParse({
+    ...grid(1, 3),
+    linkDriver: 'socketpair',
+    links: [{ nodes: ['n1', 'n2', 'n3'] }],
+  });
   assert.match(shared.error!.issues[0].message, /link n1-n2-n3: a shared medium needs tap links/);
 });
 
 test('netem arguments follow the link properties; none removes the qdisc', () => {
-  assert.deepEqual(netemCommand('vec2', { delayMs: 20, jitterMs: 5, lossPercent: 1.5, rateMbit: 10 }),
-    ['qdisc', 'replace', 'dev', 'vec2', 'root', 'netem', 'delay', '20ms', '5ms', 'loss', '1.5%', 'rate', '10mbit']);
-  assert.deepEqual(netemCommand('eth3', { lossPercent: 100 }), ['qdisc', 'replace', 'dev', 'eth3', 'root', 'netem', 'loss', '100%']);
+  assert.deepEqual(netemCommand('vec2', { delayMs: 20, jitterMs: 5, lossPercent: 1.5, rateMbit: 10 }), [
+    'qdisc',
+    'replace',
+    'dev',
+    'vec2',
+    'root',
+    'netem',
+    'delay',
+    '20ms',
+    '5ms',
+    'loss',
+    '1.5%',
+    'rate',
+    '10mbit',
+  ]);
+  assert.deepEqual(netemCommand('eth3', { lossPercent: 100 }), [
+    'qdisc',
+    'replace',
+    'dev',
+    'eth3',
+    'root',
+    'netem',
+    'loss',
+    '100%',
+  ]);
   assert.deepEqual(netemCommand('vec2', {}), ['qdisc', 'del', 'dev', 'vec2', 'root']);
 });
 
 test('offload needs socketpair links and a vector bat0 tap, and says so', () => {
-  assert.throws(() => Topology.parse({ ...line(2), offload: true, linkDriver: 'vector' }), /linkDriver 'vector' with offload/);
-  assert.throws(() => Topology.parse({ ...line(2), offload: true, bat0Driver: 'tuntap' }), /bat0Driver 'tuntap' with offload/);
+  assert.throws(
+    () => Topology.parse({ ...line(2), offload: true, linkDriver: 'vector' }),
+    /linkDriver 'vector' with offload/,
+  );
+  assert.throws(
+    () => Topology.parse({ ...line(2), offload: true, bat0Driver: 'tuntap' }),
+    /bat0Driver 'tuntap' with offload/,
+  );
   const t = Topology.parse({ ...line(2), offload: true });
   assert.deepEqual([t.linkDriver, t.bat0Driver, t.linkMtu], ['socketpair', 'vector', 1560]);
   assert.deepEqual([Topology.parse(line(2)).linkDriver, Topology.parse(line(2)).linkMtu], ['vector', undefined]);

@@ -9,8 +9,25 @@ import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import {
-  acquireLock, add, addRoot, deletePath, derivation, releaseHeldPaths, repair, exportClosure, gc, importClosure, isValid, listPaths, realise, repoFiles,
-  silentReporter, storePath, tree, url, verify,
+  acquireLock,
+  add,
+  addRoot,
+  deletePath,
+  derivation,
+  releaseHeldPaths,
+  repair,
+  exportClosure,
+  gc,
+  importClosure,
+  isValid,
+  listPaths,
+  realise,
+  repoFiles,
+  silentReporter,
+  storePath,
+  tree,
+  url,
+  verify,
 } from '../../lib/derivations/index.ts';
 import { gatedDerivation, sharedDir, tempDir, textDerivation } from '../fixtures/store-helpers.ts';
 import { readTar, shuffled, writeTar, type TarEntry } from '../fixtures/tar-helpers.ts';
@@ -52,10 +69,14 @@ test('a failed build leaves no store path and reports the log tail and its path'
 test('the builder sees a cleared environment, its inputs and only declared tools', async (t) => {
   const store = await tempDir(t);
   process.env.BATU_LEAK_CHECK = 'leaked';
-  t.after(() => { delete process.env.BATU_LEAK_CHECK; });
+  t.after(() => {
+    delete process.env.BATU_LEAK_CHECK;
+  });
   const dep = textDerivation('dep', 'from dep');
   const drv = derivation({
-    name: 'env', version: '1', inputs: { dep },
+    name: 'env',
+    version: '1',
+    inputs: { dep },
     builder: `mkdir -p "$out"; env | sort > "$out/env"; cat "$dep/text" > "$out/dep"; command -v gcc > "$out/gcc" || echo none > "$out/gcc"`,
   });
   const { path } = await realise(drv, { store, ...quiet });
@@ -77,7 +98,10 @@ test('builders run sandboxed: an unprivileged user, no network, only their input
   const port = (server.address() as AddressInfo).port;
   const { path: other } = await realise(textDerivation('not-an-input', 'hidden'), { store, ...quiet });
   const probe = derivation({
-    name: 'probe', version: '1', inputs: { dep: textDerivation('an-input', 'seen') }, env: { other, port: String(port) },
+    name: 'probe',
+    version: '1',
+    inputs: { dep: textDerivation('an-input', 'seen') },
+    env: { other, port: String(port) },
     builder: `mkdir -p "$out"; id -u > "$out/uid"; cat "$dep/text" > "$out/dep"
       if [ -e "$other" ]; then echo yes; else echo no; fi > "$out/sees-other"
       if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then echo yes; else echo no; fi > "$out/network"`,
@@ -87,9 +111,14 @@ test('builders run sandboxed: an unprivileged user, no network, only their input
   assert.equal(await read('uid'), String(process.getuid!() === 0 ? 65534 : process.getuid!()));
   assert.equal(await read('dep'), 'seen');
   assert.equal(await read('sees-other'), 'no', 'a store path that is not an input is invisible');
-  assert.equal(await read('network'), 'no', 'no network, not even the host\'s loopback');
-  assert.equal(statSync(join(path, 'uid')).uid, process.getuid!(), 'outputs belong to the store\'s owner');
-  const writer = derivation({ name: 'writer', version: '1', env: { outside }, builder: 'echo pwned > "$outside/pwned"; mkdir -p "$out"' });
+  assert.equal(await read('network'), 'no', "no network, not even the host's loopback");
+  assert.equal(statSync(join(path, 'uid')).uid, process.getuid!(), "outputs belong to the store's owner");
+  const writer = derivation({
+    name: 'writer',
+    version: '1',
+    env: { outside },
+    builder: 'echo pwned > "$outside/pwned"; mkdir -p "$out"',
+  });
   await assert.rejects(realise(writer, { store, ...quiet }), /building writer-1 failed/);
   assert.equal(existsSync(join(outside, 'pwned')), false, 'the host file was not written');
 });
@@ -118,7 +147,10 @@ test('a URL cannot be fetched here: the error says how to add it, and store add 
   const { sha256 } = await add(file, { store, unpack: false });
   const src = url({ url: 'https://downloads.example.org/batman-adv-2013.4.0.tar.gz', sha256 });
   const missing = url({ url: 'https://downloads.example.org/other-1.tar.gz', sha256: 'cd'.repeat(32) });
-  await assert.rejects(realise(missing, { store, ...quiet }), /other-1\.tar\.gz cannot be fetched[\s\S]*cdcdcd[\s\S]*store add <file-or-directory> --name other-1\.tar\.gz/);
+  await assert.rejects(
+    realise(missing, { store, ...quiet }),
+    /other-1\.tar\.gz cannot be fetched[\s\S]*cdcdcd[\s\S]*store add <file-or-directory> --name other-1\.tar\.gz/,
+  );
   const { path } = await realise(src, { store, ...quiet });
   assert.equal(await readFile(join(path, 'batman-adv-2013.4.0.tar.gz'), 'utf8'), 'pretend tarball');
 });
@@ -169,7 +201,11 @@ test('gc while a build runs keeps its inputs, its scratch directory and what it 
   const { removed } = await gc({ store, ...quiet });
   assert.deepEqual(removed, [], 'nothing a live realise holds is collected');
   assert.ok(isValid(input));
-  assert.equal(readdirSync(join(store, '.tmp')).filter((n) => n.includes(`.${proc.pid}.`)).length, 1, 'the live builder keeps its scratch');
+  assert.equal(
+    readdirSync(join(store, '.tmp')).filter((n) => n.includes(`.${proc.pid}.`)).length,
+    1,
+    'the live builder keeps its scratch',
+  );
   await writeFile(gate, '');
   const done = await proc;
   assert.equal(done.exitCode, 0, done.stderr);
@@ -187,11 +223,16 @@ test('a lock left by an earlier crash (a directory without a pid) does not block
   const first = await Promise.race([realise(drv, { store, ...quiet }), sleep(10_000).then(() => 'hung')]);
   assert.notEqual(first, 'hung', 'realise must not hang on a stale lock');
   const other = textDerivation('held', 'y');
-  const held = await acquireLock(store, basename(await storePath(other, store)).slice(0, 32), { purpose: 'a test holding it' });
+  const held = await acquireLock(store, basename(await storePath(other, store)).slice(0, 32), {
+    purpose: 'a test holding it',
+  });
   const lines: string[] = [];
   const waiting = realise(other, { store, report: (l) => lines.push(l) });
   await sleep(1800);
-  assert.ok(lines.some((l) => l.includes(`waiting for its lock, held by process ${process.pid} (a test holding it)`)), lines.join('\n'));
+  assert.ok(
+    lines.some((l) => l.includes(`waiting for its lock, held by process ${process.pid} (a test holding it)`)),
+    lines.join('\n'),
+  );
   await held.release();
   assert.ok(isValid((await waiting).path));
 });
@@ -208,7 +249,12 @@ test('verify finds a flipped byte and names the file', async (t) => {
 test('damage is reported path by path and mended: verify goes on, realise rebuilds, repair restores, delete refuses what is needed', async (t) => {
   const store = await tempDir(t);
   const dep = textDerivation('dep', 'intact');
-  const top = derivation({ name: 'top', version: '1', inputs: { dep }, builder: 'mkdir -p $out; echo "$dep" > $out/ref' });
+  const top = derivation({
+    name: 'top',
+    version: '1',
+    inputs: { dep },
+    builder: 'mkdir -p $out; echo "$dep" > $out/ref',
+  });
   const truncated = textDerivation('truncated', 'x');
   const { path: topPath } = await realise(top, { store, root: 'top', ...quiet });
   const depPath = await storePath(dep, store);
@@ -222,7 +268,10 @@ test('damage is reported path by path and mended: verify goes on, realise rebuil
   assert.match(problems.find((p) => p.path === cut)!.problems[0], /manifest is not JSON/);
   await releaseHeldPaths(store);
   const collected = await gc({ store, ...quiet });
-  assert.ok(collected.kept.includes(depPath) && collected.kept.includes(topPath), 'gc goes on, and keeps what the root needs');
+  assert.ok(
+    collected.kept.includes(depPath) && collected.kept.includes(topPath),
+    'gc goes on, and keeps what the root needs',
+  );
   const again = await realise(truncated, { store, ...quiet });
   assert.deepEqual(again.built, [cut], 'a path with an unreadable manifest is rebuilt, not reused');
   assert.deepEqual(await repair(depPath, quiet), { path: depPath, was: ['text: changed'] });
@@ -242,9 +291,19 @@ test('gc keeps roots and what they reference, and drops the rest', async (t) => 
   const dep = textDerivation('dep', 'x');
   const depPath = await storePath(dep, store);
   // The rooted path stores its dependency's path in a file: a run-time reference.
-  const rooted = derivation({ name: 'rooted', version: '1', inputs: { dep }, builder: 'mkdir -p $out; echo "$dep" > $out/ref' });
+  const rooted = derivation({
+    name: 'rooted',
+    version: '1',
+    inputs: { dep },
+    builder: 'mkdir -p $out; echo "$dep" > $out/ref',
+  });
   const onlyBuildDep = textDerivation('build-only', 'y');
-  const kept = derivation({ name: 'kept', version: '1', inputs: { onlyBuildDep }, builder: 'mkdir -p $out; echo no-ref > $out/x' });
+  const kept = derivation({
+    name: 'kept',
+    version: '1',
+    inputs: { onlyBuildDep },
+    builder: 'mkdir -p $out; echo no-ref > $out/x',
+  });
   const loose = textDerivation('loose', 'z');
   const r1 = await realise(rooted, { store, root: 'one', ...quiet });
   const r2 = await realise(kept, { store, ...quiet });
@@ -262,8 +321,14 @@ test('gc keeps roots and what they reference, and drops the rest', async (t) => 
   const left = await listPaths(store);
   assert.deepEqual(left, [r1.path, depPath, r2.path].sort());
   assert.deepEqual(removed.sort(), [await storePath(onlyBuildDep, store), r3.path].sort());
-  const locks = readdirSync(join(store, '.locks')).filter((k) => k.length === 32).sort();
-  assert.deepEqual(locks, left.map((p) => basename(p).slice(0, 32)).sort(), 'the lock files of removed paths went with them');
+  const locks = readdirSync(join(store, '.locks'))
+    .filter((k) => k.length === 32)
+    .sort();
+  assert.deepEqual(
+    locks,
+    left.map((p) => basename(p).slice(0, 32)).sort(),
+    'the lock files of removed paths went with them',
+  );
   assert.equal(existsSync(r3.path + '.manifest'), false);
 });
 
@@ -271,7 +336,12 @@ test('gc keeps roots and what they reference, and drops the rest', async (t) => 
 async function exportedClosure(t: TestContext) {
   const from = await tempDir(t);
   const dep = textDerivation('dep', 'payload');
-  const top = derivation({ name: 'top', version: '1', inputs: { dep }, builder: 'mkdir -p $out/sub; ln -s "$dep/text" $out/sub/link; echo "$dep" > $out/ref; chmod +x $out/ref' });
+  const top = derivation({
+    name: 'top',
+    version: '1',
+    inputs: { dep },
+    builder: 'mkdir -p $out/sub; ln -s "$dep/text" $out/sub/link; echo "$dep" > $out/ref; chmod +x $out/ref',
+  });
   const { path } = await realise(top, { store: from, ...quiet });
   const sink = new PassThrough();
   const tarball = buffer(sink);
@@ -282,14 +352,22 @@ async function exportedClosure(t: TestContext) {
 /** What an import must leave behind when it refuses: no path, no sidecar, no scratch. */
 async function assertUntouched(store: string) {
   assert.deepEqual(await listPaths(store), []);
-  assert.deepEqual(readdirSync(store).filter((n) => !n.startsWith('.')), [], 'no path or sidecar');
+  assert.deepEqual(
+    readdirSync(store).filter((n) => !n.startsWith('.')),
+    [],
+    'no path or sidecar',
+  );
   assert.deepEqual(existsSync(join(store, '.tmp')) ? readdirSync(join(store, '.tmp')) : [], [], 'no scratch left');
 }
 
 // The entry orders an import is tried with: as exported, reversed, and seeded shuffles.
 const orders: [string, (e: TarEntry[]) => TarEntry[]][] = [
-  ['as exported', (e) => e], ['reversed', (e) => [...e].reverse()],
-  ...[1, 2, 3, 4, 5, 6].map((seed): [string, (e: TarEntry[]) => TarEntry[]] => [`shuffled (seed ${seed})`, (e) => shuffled(e, seed)]),
+  ['as exported', (e) => e],
+  ['reversed', (e) => [...e].reverse()],
+  ...[1, 2, 3, 4, 5, 6].map((seed): [string, (e: TarEntry[]) => TarEntry[]] => [
+    `shuffled (seed ${seed})`,
+    (e) => shuffled(e, seed),
+  ]),
 ];
 
 test('export and import move a closure between stores whatever the order of the entries', async (t) => {
@@ -299,7 +377,11 @@ test('export and import move a closure between stores whatever the order of the 
   for (const [order, arrange] of orders) {
     const to = await tempDir(t);
     const imported = await importClosure(PassThrough.from([await writeTar(arrange(entries))]), { store: to });
-    assert.deepEqual(imported.map((p) => p.slice(to.length)), exported.map((p) => p.slice(from.length)), order);
+    assert.deepEqual(
+      imported.map((p) => p.slice(to.length)),
+      exported.map((p) => p.slice(from.length)),
+      order,
+    );
     assert.deepEqual(await verify({ store: to }), [], order);
   }
 });
@@ -310,7 +392,11 @@ test('a tampered stream is refused whole, whatever the order of its entries', as
   const tampered = await readTar(Buffer.from(tarball.toString('latin1').replaceAll('payload', 'paYload'), 'latin1'));
   for (const [order, arrange] of orders) {
     const to = await tempDir(t);
-    await assert.rejects(importClosure(PassThrough.from([await writeTar(arrange(tampered))]), { store: to }), /dep-1 does not match its manifest[\s\S]*nothing was imported/, order);
+    await assert.rejects(
+      importClosure(PassThrough.from([await writeTar(arrange(tampered))]), { store: to }),
+      /dep-1 does not match its manifest[\s\S]*nothing was imported/,
+      order,
+    );
     await assertUntouched(to);
   }
 });
@@ -321,33 +407,58 @@ async function hostileBench(t: TestContext) {
   const entries = await readTar(tarball);
   const top = entries.find((e) => /^[0-9a-z]{32}-top-1\/$/.test(e.header.name))!.header.name.slice(0, -1);
   const outside = await sharedDir(t); // writable by anyone: only the import's own checks keep it empty
-  const file = (name: string, data = 'x'): TarEntry => ({ header: { name, type: 'file', mode: 0o644 }, data: Buffer.from(data) });
+  const file = (name: string, data = 'x'): TarEntry => ({
+    header: { name, type: 'file', mode: 0o644 },
+    data: Buffer.from(data),
+  });
   return { tarball, entries, top, outside, file };
 }
 
 test('hostile tar streams are refused by name and write nothing anywhere', async (t) => {
   const { tarball, entries, top, outside, file } = await hostileBench(t);
   const cases: [string, TarEntry[], RegExp][] = [
-    ['a symlink, then a file below it', [{ header: { name: `${top}/l`, type: 'symlink', linkname: outside }, data: Buffer.alloc(0) }, file(`${top}/l/pwned`)], /lies below a symlink|comes twice/],
+    [
+      'a symlink, then a file below it',
+      [
+        { header: { name: `${top}/l`, type: 'symlink', linkname: outside }, data: Buffer.alloc(0) },
+        file(`${top}/l/pwned`),
+      ],
+      /lies below a symlink|comes twice/,
+    ],
     ['a .. entry', [file(`${top}/../../escaped`)], /empty, \. or \.\. component/],
     ['an absolute name', [file(`${outside}/abs`)], /absolute name/],
-    ['a hard link', [{ header: { name: `${top}/hard`, type: 'link', linkname: `${top}/ref` }, data: Buffer.alloc(0) }], /is a link/],
-    ['a device', [{ header: { name: `${top}/dev`, type: 'character-device', devmajor: 1, devminor: 3 }, data: Buffer.alloc(0) }], /is a character-device/],
+    [
+      'a hard link',
+      [{ header: { name: `${top}/hard`, type: 'link', linkname: `${top}/ref` }, data: Buffer.alloc(0) }],
+      /is a link/,
+    ],
+    [
+      'a device',
+      [{ header: { name: `${top}/dev`, type: 'character-device', devmajor: 1, devminor: 3 }, data: Buffer.alloc(0) }],
+      /is a character-device/,
+    ],
     ['a name outside any store path', [file('etc-passwd')], /not inside a store path/],
     ['a duplicate entry', [file(`${top}/ref`, 'one'), file(`${top}/ref`, 'two')], /comes twice/],
   ];
   for (const [what, extra, reason] of cases) {
     for (const [order, arrange] of orders.slice(0, 3)) {
       const to = await tempDir(t);
-      await assert.rejects(importClosure(PassThrough.from([await writeTar(arrange([...entries, ...extra]))]), { store: to }), reason, `${what}, ${order}`);
+      await assert.rejects(
+        importClosure(PassThrough.from([await writeTar(arrange([...entries, ...extra]))]), { store: to }),
+        reason,
+        `${what}, ${order}`,
+      );
       await assertUntouched(to);
     }
   }
   // Cut anywhere: inside an entry tar-stream notices; at an entry's end the closure is short.
   for (const cut of [0.3, 0.5, 0.7, 0.95]) {
     const to = await tempDir(t);
-    await assert.rejects(importClosure(PassThrough.from([tarball.subarray(0, Math.floor(tarball.length * cut))]), { store: to }),
-      /not a complete tar stream|neither in the stream nor in the store|without its manifest|without the path/, `cut at ${cut}`);
+    await assert.rejects(
+      importClosure(PassThrough.from([tarball.subarray(0, Math.floor(tarball.length * cut))]), { store: to }),
+      /not a complete tar stream|neither in the stream nor in the store|without its manifest|without the path/,
+      `cut at ${cut}`,
+    );
     await assertUntouched(to);
   }
   assert.deepEqual(readdirSync(outside), [], 'nothing was written outside the store');
@@ -356,19 +467,32 @@ test('hostile tar streams are refused by name and write nothing anywhere', async
 test('property: any mutation of an exported stream, in any order, imports whole and verified or is refused leaving nothing', async (t) => {
   const { entries, top, outside, file } = await hostileBench(t);
   const mutations: ((e: TarEntry[], r: () => number) => TarEntry[])[] = [
-    (e) => [...e, { header: { name: `${top}/l${e.length}`, type: 'symlink', linkname: outside }, data: Buffer.alloc(0) }, file(`${top}/l${e.length}/pwned`)],
+    (e) => [
+      ...e,
+      { header: { name: `${top}/l${e.length}`, type: 'symlink', linkname: outside }, data: Buffer.alloc(0) },
+      file(`${top}/l${e.length}/pwned`),
+    ],
     (e, r) => [...e, file(`${top}/${'../'.repeat(1 + Math.floor(r() * 3))}escaped`)],
     (e) => [...e, file(`${outside}/absolute`)],
     (e) => [...e, { header: { name: `${top}/hard`, type: 'link', linkname: '/etc/passwd' }, data: Buffer.alloc(0) }],
-    (e, r) => { const d = e[Math.floor(r() * e.length)]; return [...e, { ...d, data: Buffer.from('other') }]; },
+    (e, r) => {
+      const d = e[Math.floor(r() * e.length)];
+      return [...e, { ...d, data: Buffer.from('other') }];
+    },
     (e, r) => e.filter((_, i) => i !== Math.floor(r() * e.length)), // an entry lost
-    (e, r) => e.map((x, i) => (i === Math.floor(r() * e.length) && x.data.length ? { ...x, data: Buffer.from(x.data.toString('latin1').replace(/.$/s, '#'), 'latin1') } : x)),
+    (e, r) =>
+      e.map((x, i) =>
+        i === Math.floor(r() * e.length) && x.data.length
+          ? { ...x, data: Buffer.from(x.data.toString('latin1').replace(/.$/s, '#'), 'latin1') }
+          : x,
+      ),
     (e) => e, // untouched: must import
   ];
-  let imported = 0, refused = 0;
+  let imported = 0,
+    refused = 0;
   for (let seed = 1; seed <= 40; seed++) {
     let state = seed * 7919;
-    const r = () => ((state = (state * 48271) % 2147483647) / 2147483647);
+    const r = () => (state = (state * 48271) % 2147483647) / 2147483647;
     let stream = entries;
     for (let k = 0; k < 1 + Math.floor(r() * 3); k++) stream = mutations[Math.floor(r() * mutations.length)](stream, r);
     const to = await tempDir(t);
@@ -388,4 +512,3 @@ test('property: any mutation of an exported stream, in any order, imports whole 
   assert.deepEqual(readdirSync(outside), [], 'nothing was ever written outside a store');
   assert.ok(imported > 0 && refused > 0, `both outcomes were exercised (${imported} imported, ${refused} refused)`);
 });
-

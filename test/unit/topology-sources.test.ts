@@ -19,14 +19,21 @@ test('--topo specs make the shapes mn --topo makes; bad ones name the spec and t
   assert.deepEqual(random('random,12,7'), random('random,12,7'));
   assert.notDeepEqual(random('random,12,7'), random('random,12,8'));
   for (const bad of ['lime,3', 'line', 'line,0', 'line,2.5', 'grid,3', 'ring,3,4', 'line,1001', 'grid,40x40']) {
-    assert.throws(() => generateTopology(bad), (e: Error) => e.message.includes(JSON.stringify(bad)), bad);
+    assert.throws(
+      () => generateTopology(bad),
+      (e: Error) => e.message.includes(JSON.stringify(bad)),
+      bad,
+    );
   }
 });
 
 test('meshnet-lab files load as they are: numeric ids become n1… with aliases, repeats and extra fields are dropped', async () => {
   const loaded = await loadTopology(fixture('meshnet-lab-grid.json'));
   const topology = Topology.parse(loaded.topology);
-  assert.deepEqual(topology.nodes.map((n) => n.name), ['n1', 'n2', 'n3', 'n4']);
+  assert.deepEqual(
+    topology.nodes.map((n) => n.name),
+    ['n1', 'n2', 'n3', 'n4'],
+  );
   assert.deepEqual(pairs(topology), ['n1-n2', 'n2-n4', 'n1-n3', 'n3-n4']);
   assert.deepEqual(loaded.aliases, { 0: 'n1', 1: 'n2', 2: 'n3', 3: 'n4' });
   assert.match(loaded.notes.join('\n'), /1 duplicate links/);
@@ -35,7 +42,12 @@ test('meshnet-lab files load as they are: numeric ids become n1… with aliases,
   assert.deepEqual(readme.aliases, {}, 'ids that are valid names stay');
   assert.deepEqual(pairs(Topology.parse(readme.topology)), ['a-b', 'b-c']);
 
-  const numbers = fromMeshnetLab({ links: [{ source: 7, target: 7 }, { source: 7, target: 9 }] });
+  const numbers = fromMeshnetLab({
+    links: [
+      { source: 7, target: 7 },
+      { source: 7, target: 9 },
+    ],
+  });
   assert.deepEqual(numbers.aliases, { 7: 'n1', 9: 'n2' });
   assert.match(numbers.notes.join('\n'), /1 links from a node to itself dropped/);
 });
@@ -43,13 +55,24 @@ test('meshnet-lab files load as they are: numeric ids become n1… with aliases,
 test('bad topology files say what is wrong with them', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'bt-topo-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  const write = async (name: string, text: string) => { await writeFile(join(dir, name), text); return join(dir, name); };
+  const write = async (name: string, text: string) => {
+    await writeFile(join(dir, name), text);
+    return join(dir, name);
+  };
   await assert.rejects(loadTopology(join(dir, 'missing.json')), /cannot read topology .*missing\.json/);
   await assert.rejects(loadTopology(await write('broken.json', '{"links": [')), /cannot read topology .*broken\.json/);
-  await assert.rejects(loadTopology(await write('half.json', '{"links": [{"source": "a"}]}')), /bad meshnet-lab topology .*half\.json: links\.0\.target/);
-  await assert.rejects(loadTopology(await write('edges.json', '{"vertices": [1, 2], "edges": [[1, 2]]}')), /unknown topology format in .*edges\.json: expected batu's/);
+  await assert.rejects(
+    loadTopology(await write('half.json', '{"links": [{"source": "a"}]}')),
+    /bad meshnet-lab topology .*half\.json: links\.0\.target/,
+  );
+  await assert.rejects(
+    loadTopology(await write('edges.json', '{"vertices": [1, 2], "edges": [[1, 2]]}')),
+    /unknown topology format in .*edges\.json: expected batu's/,
+  );
   await assert.rejects(loadTopology(await write('array.json', '[]')), /unknown topology format/);
   // batu's own format passes through to the Topology schema, which names the bad link.
-  const own = await loadTopology(await write('own.json', JSON.stringify({ nodes: [{ name: 'a' }], links: [['a', 'zz']] })));
+  const own = await loadTopology(
+    await write('own.json', JSON.stringify({ nodes: [{ name: 'a' }], links: [['a', 'zz']] })),
+  );
   assert.throws(() => Topology.parse(own.topology), /there is no node zz/);
 });

@@ -1,4 +1,5 @@
-// The guest's 9P server (recipes/u9fs.ts, the very static binary the image carries), run on
+// An integration test (it builds u9fs through the store and uses diod's clients): the guest's
+// 9P server (recipes/u9fs.ts, the very static binary the image carries), run on
 // the host over loopback against a temporary directory: batu's own client and diod's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,11 +25,19 @@ async function startServer(t: { after(fn: () => unknown): void }, flags: string[
   const binary = join((await realise(u9fs, { report: silentReporter })).path, 'usr/sbin/u9fs');
   const address = `127.0.0.1:${await freePort()}`;
   const server = execa(binary, [...flags, '-l', address], { reject: false });
-  t.after(() => { server.kill(); return server; });
+  t.after(() => {
+    server.kill();
+    return server;
+  });
   for (let i = 0; i < 100; i++) {
     const up = await new Promise<boolean>((done) => {
       const probe = connect(Number(address.split(':')[1]), '127.0.0.1');
-      probe.once('connect', () => { probe.destroy(); done(true); }).once('error', () => done(false));
+      probe
+        .once('connect', () => {
+          probe.destroy();
+          done(true);
+        })
+        .once('error', () => done(false));
     });
     if (up) return address;
     await new Promise((r) => setTimeout(r, 20));
@@ -36,7 +45,11 @@ async function startServer(t: { after(fn: () => unknown): void }, flags: string[
   throw new Error(`u9fs did not listen on ${address}: ${(await server).stderr}`);
 }
 
-async function session<T>(address: string, aname: string, use: (c: NinePClient, root: number) => Promise<T>): Promise<T> {
+async function session<T>(
+  address: string,
+  aname: string,
+  use: (c: NinePClient, root: number) => Promise<T>,
+): Promise<T> {
   const [host, port] = address.split(':');
   const socket = connect(Number(port), host);
   try {
@@ -61,7 +74,7 @@ test('u9fs: files put and got back are the same bytes; a missing path fails with
   assert.equal(await readFile(join(dir, 'blob'), 'utf8'), 'shorter');
 });
 
-test('u9fs: diod\'s clients list (readdir, getattr) and read through it, also via symlinks', async (t) => {
+test("u9fs: diod's clients list (readdir, getattr) and read through it, also via symlinks", async (t) => {
   const dir = await tempDir(t);
   await mkdir(join(dir, 'sub'));
   await writeFile(join(dir, 'sub', 'a.txt'), 'alpha\n');
