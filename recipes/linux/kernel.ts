@@ -1,27 +1,18 @@
-// The UML kernels (linux-v15, and the kernel out-of-tree batman-adv modules boot on) and the
-// uapi headers userland compiles against, from Debian's kernel source: kernelBuild steps.
+// The UML kernels (linux-v15, and the kernel out-of-tree batman-adv modules boot on), from
+// Debian's kernel source: kernelBuild steps.
 import { fileURLToPath } from 'node:url';
 import { kernelBuild, repoFiles, type Input } from '../../lib/derivations/index.ts';
-import { pins, upstream } from '../pins.ts';
+import { upstream } from '../pins.ts';
+import { kernelSources, type KernelSeries } from './sources.ts';
 
-/** Debian's kernel sources (pinned in recipes/debian-pins.json). Both speak batman-adv compat 15. */
-export const kernelSources = { '6.12': pins.deb('linux-source-6.12'), '6.1': pins.deb('linux-source-6.1') };
-export type KernelSeries = keyof typeof kernelSources;
+export { kernelSources, type KernelSeries } from './sources.ts';
+export { uapiHeaders } from './headers.ts';
 
 const dir = (d: string) =>
   repoFiles(`batu-uml-${d.replace(/\W+/g, '-')}`, fileURLToPath(new URL(`./${d}`, import.meta.url)));
 // Every kernel gets the host fixes (ptrace wants the host's whole XSAVE area, AMX); the module
 // kernel the option patches (the vector driver's `vnet=1` on inherited descriptors).
 const [fragment, hostFixes, offloadPatches] = await Promise.all(['config', 'patches/host', 'patches/offload'].map(dir));
-
-/** The uapi headers (`$out/include`; UML has none, its host arch's serve): source only, no config. */
-export const uapiHeaders = (series: KernelSeries = '6.12') =>
-  kernelBuild({
-    name: 'linux-uapi-headers',
-    version: upstream(kernelSources[series].version),
-    src: kernelSources[series],
-    compile: 'make ARCH=x86 headers_install INSTALL_HDR_PATH="$out" > /dev/null',
-  });
 
 export interface KernelOptions {
   series: KernelSeries;
