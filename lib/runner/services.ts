@@ -99,33 +99,18 @@ export async function alfredBridge(node: NodeRef, socket: string): Promise<Alfre
   };
 }
 
-/** Read a guest file over 9P with diod's userspace client (no kernel 9p needed). */
-export async function readGuestFile(node: NodeRef, path: string, aname = '/'): Promise<string> {
+/** diod's userspace clients (diodcat, diodls) against the node's 9P server: no kernel 9p needed. */
+async function diodClient(node: NodeRef, tool: 'diodcat' | 'diodls', path: string, aname: string): Promise<string> {
   if (!node.spec.u9fs) throw new Error(`node ${node.spec.umid} does not run the 9P server (u9fs: true)`);
-  const { stdout } = await inNodeNetns(node, 'diodcat', [
-    '-t',
-    '10',
-    '-s',
-    `${serviceIp(node, '9P')}:${servicePorts.ninep}`,
-    '-a',
-    aname,
-    path,
-  ]);
-  return String(stdout);
+  const server = `${serviceIp(node, '9P')}:${servicePorts.ninep}`;
+  return String((await inNodeNetns(node, tool, ['-t', '10', '-s', server, '-a', aname, path])).stdout);
 }
 
+/** Read a guest file over 9P. */
+export const readGuestFile = (node: NodeRef, path: string, aname = '/') => diodClient(node, 'diodcat', path, aname);
+
 export async function listGuestDir(node: NodeRef, path: string, aname = '/'): Promise<string[]> {
-  if (!node.spec.u9fs) throw new Error(`node ${node.spec.umid} does not run the 9P server (u9fs: true)`);
-  const { stdout } = await inNodeNetns(node, 'diodls', [
-    '-t',
-    '10',
-    '-s',
-    `${serviceIp(node, '9P')}:${servicePorts.ninep}`,
-    '-a',
-    aname,
-    path,
-  ]);
-  return String(stdout).split('\n').filter(Boolean).sort();
+  return (await diodClient(node, 'diodls', path, aname)).split('\n').filter(Boolean).sort();
 }
 
 /** A 9P session with the guest's u9fs over socat in the node's namespace; closed after `use`. */

@@ -19,22 +19,20 @@ before(async () => {
   paths = await guestPaths();
 });
 
+/** A node spec file reachable by `batu batctl` (its service on the management tap). */
+async function specFile(t: { after(fn: () => Promise<void>): void }, umid: string): Promise<string> {
+  const spec = join(await tempDir(t), 'node.json');
+  const node = { ...paths, umid, serviceIp: '192.168.254.2/24', batctlWrapper: true };
+  const taps = { management: { driver: 'tuntap', tap: `${umid}-m` }, bat0Tap: { driver: 'tuntap', tap: `${umid}-b` } };
+  await writeFile(spec, JSON.stringify({ ...node, ...taps }));
+  return spec;
+}
+
 test(
   'batu run: the node answers batu batctl at once, and a panic ends run non-zero with the reason',
   { timeout: 180_000 },
   async (t) => {
-    const spec = join(await tempDir(t), 'node.json');
-    await writeFile(
-      spec,
-      JSON.stringify({
-        ...paths,
-        umid: 'bt-cli',
-        serviceIp: '192.168.254.2/24',
-        batctlWrapper: true,
-        management: { driver: 'tuntap', tap: 'bt-cli-m' },
-        bat0Tap: { driver: 'tuntap', tap: 'bt-cli-b' },
-      }),
-    );
+    const spec = await specFile(t, 'bt-cli');
     const run = execa(process.execPath, ['--import', 'tsx', batu, 'run', spec], { reject: false, all: true });
     let netns = '';
     t.after(async () => {
@@ -80,18 +78,7 @@ test(
   'kill -9 of batu run leaves nothing the next run trips on: ps reaps its taps and its namespace',
   { timeout: 180_000 },
   async (t) => {
-    const spec = join(await tempDir(t), 'node.json');
-    await writeFile(
-      spec,
-      JSON.stringify({
-        ...paths,
-        umid: 'bt-reap',
-        serviceIp: '192.168.254.2/24',
-        batctlWrapper: true,
-        management: { driver: 'tuntap', tap: 'bt-reap-m' },
-        bat0Tap: { driver: 'tuntap', tap: 'bt-reap-b' },
-      }),
-    );
+    const spec = await specFile(t, 'bt-reap');
     const ns = await Netns.create('bt');
     t.after(() => ns.delete());
     const taps = async () => (await ns.exec('ip', ['-o', 'link', 'show'])).stdout.match(/bt-reap-[mb]/g) ?? [];
