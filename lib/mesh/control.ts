@@ -53,17 +53,17 @@ export type MeshRequest = z.infer<typeof MeshRequest>;
  */
 export async function claimMeshName(name: string): Promise<void> {
   MeshName.parse(name);
+  const taken = (pid: number | string) =>
+    new Error(`a mesh named ${name} is already running (pid ${pid}); batu mesh down -n ${name}, or --name another`);
   const running = await readRecord(name);
-  if (running)
-    throw new Error(
-      `a mesh named ${name} is already running (pid ${running.pid}); batu mesh down ${name}, or --name another`,
-    );
+  if (running) throw taken(running.pid);
   await mkdir(meshDir, { recursive: true });
   await rm(socketOf(name), { force: true });
-  await writeFile(
-    recordOf(name),
-    JSON.stringify({ name, pid: process.pid, backend: '', nodes: [], aliases: {}, started: new Date().toISOString() }),
-  );
+  const record = { name, pid: process.pid, backend: '', nodes: [], aliases: {}, started: new Date().toISOString() };
+  // Created exclusively: of two processes claiming one name at once, one gets it.
+  await writeFile(recordOf(name), JSON.stringify(record), { flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
+    throw error.code === 'EEXIST' ? taken('another process, just now') : error;
+  });
 }
 
 /** Give a claimed name back (a mesh that failed to start). */
