@@ -2,7 +2,7 @@
 // node, realising the default kernel and image, and starting batu itself in the background.
 import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Option, type Command } from 'commander';
 import { realiseAll, storeDir } from '../../lib/derivations/index.ts';
@@ -51,12 +51,19 @@ export async function kernelAndImage(
  * Run `batu ARGS…` detached, its output in `log`; resolves with the log's text once a line
  * matches `ready`, throws with the log if the process ends first or `timeoutMs` passes.
  */
-export async function startDetached(args: string[], log: string, ready: RegExp, timeoutMs: number): Promise<string> {
+export async function startDetached(
+  args: string[],
+  log: string,
+  ready: RegExp,
+  timeoutMs: number,
+  env: Record<string, string> = {},
+): Promise<string> {
   const out = openSync(log, 'w');
   // The same node and loader flags (tsx in a checkout), the same batu entry point.
   const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...args], {
     detached: true,
     stdio: ['ignore', out, out],
+    env: { ...process.env, ...env },
   });
   child.unref();
   let exited = false;
@@ -66,8 +73,10 @@ export async function startDetached(args: string[], log: string, ready: RegExp, 
   for (const end = Date.now() + timeoutMs; Date.now() < end; await sleep(100)) {
     const text = await readFile(log, 'utf8');
     if (ready.test(text)) return text;
-    if (exited || /^batu: error:/m.test(text))
+    if (exited || /^batu: error:/m.test(text)) {
+      await rm(log, { force: true }); // all it says is in the error
       throw new Error(`batu ${args.slice(0, 2).join(' ')} did not start:\n${text.trim()}`);
+    }
   }
   throw new Error(`batu ${args.slice(0, 2).join(' ')} was not ready within ${timeoutMs / 1000} s (log: ${log})`);
 }

@@ -11,6 +11,7 @@ import {
   Topology,
   claimMeshName,
   meshDir,
+  meshDown,
   converged,
   formatTable,
   generateTopology,
@@ -183,7 +184,7 @@ export const register: Register = (program) =>
     .addCommand(
       sub('down', 'stop every node and remove everything the mesh made').action(async (options: { name?: string }) => {
         const name = await meshName(options);
-        await request({ name }, { op: 'down' });
+        await meshDown(name);
         console.log(`mesh ${name} is down`);
       }),
     );
@@ -259,12 +260,10 @@ async function up(file: string | undefined, options: UpOptions): Promise<void> {
       storeOf(options),
       ...(options.json ? ['--json'] : []),
     ];
-    const text = await startDetached(
-      args,
-      join(meshDir, `${name}.log`),
-      new RegExp(`^(mesh ${name} is up|\\{"name")`, 'm'),
-      120_000 + 2000 * topology.nodes.length,
-    );
+    // A log of this start's own: two starts of one name must not read each other's lines.
+    const log = join(meshDir, `${name}.${process.pid}.log`);
+    const ready = new RegExp(`^(mesh ${name} is up|\\{"name")`, 'm');
+    const text = await startDetached(args, log, ready, 120_000 + 2000 * topology.nodes.length, { BATU_MESH_LOG: log });
     return void process.stdout.write(
       text
         .split('\n')
@@ -296,7 +295,7 @@ async function up(file: string | undefined, options: UpOptions): Promise<void> {
     throw error;
   }
   if (signalled) return shutdown();
-  server = await serveMesh(name, mesh, aliases);
+  server = await serveMesh(name, mesh, aliases, { log: process.env.BATU_MESH_LOG });
   const status = await waitForRoutes(mesh, 30_000 + 500 * topology.nodes.length);
   const record: Status = { name, converged: converged(status), views: status, down: [] };
   output(

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createConnection, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { processAlive } from '../derivations/index.ts';
 import { guestCommand, runRoot, visFormats, visualize } from '../runner/index.ts';
@@ -99,7 +100,13 @@ export interface MeshServer {
 }
 
 /** Serve `mesh` under `name` (claimed before). */
-export async function serveMesh(name: string, mesh: Mesh, aliases: Record<string, string>): Promise<MeshServer> {
+export async function serveMesh(
+  name: string,
+  mesh: Mesh,
+  aliases: Record<string, string>,
+  /** log: the --detach log the mesh's output goes to, removed by a clean close. */
+  options: { log?: string } = {},
+): Promise<MeshServer> {
   let downDone!: () => void;
   const down = new Promise<void>((resolve) => {
     downDone = resolve;
@@ -181,7 +188,7 @@ export async function serveMesh(name: string, mesh: Mesh, aliases: Record<string
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await releaseMeshName(name);
-      await rm(join(meshDir, `${name}.log`), { force: true });
+      if (options.log) await rm(options.log, { force: true });
     },
   };
 }
@@ -206,4 +213,17 @@ export async function meshRequest(name: string, request: MeshRequest): Promise<u
   const reply = JSON.parse(text) as { ok: boolean; result?: unknown; error?: string };
   if (!reply.ok) throw new Error(reply.error);
   return reply.result;
+}
+
+/**
+ * Stop the mesh named `name` and wait until its process has cleaned up and exited (the
+ * answer to `down` comes before its socket and record go).
+ */
+export async function meshDown(name: string, timeoutMs = 30_000): Promise<void> {
+  const record = await readRecord(name);
+  await meshRequest(name, { op: 'down' });
+  for (const end = Date.now() + timeoutMs; record && processAlive(record.pid); await sleep(50)) {
+    if (Date.now() > end)
+      throw new Error(`mesh ${name} stopped its nodes but its process ${record.pid} is still there`);
+  }
 }

@@ -13,6 +13,7 @@ export { Mesh, nodeMac, nodeOfMac, type MeshOptions } from './mesh.ts';
 export { observe, converged, formatTable, heardRecently, type NodeView } from './observe.ts';
 export { generateTopology, loadTopology, fromMeshnetLab, topoUsage, type LoadedTopology } from './sources.ts';
 export {
+  meshDown,
   serveMesh,
   meshRequest,
   listMeshes,
