@@ -295,17 +295,25 @@ async function up(file: string | undefined, options: UpOptions): Promise<void> {
     throw error;
   }
   if (signalled) return shutdown();
-  server = await serveMesh(name, mesh, aliases, { log: process.env.BATU_MESH_LOG });
-  const status = await waitForRoutes(mesh, 30_000 + 500 * topology.nodes.length);
-  const record: Status = { name, converged: converged(status), views: status, down: [] };
-  output(
-    options,
-    { ...record, seconds: (Date.now() - started) / 1000 },
-    () =>
-      `${describe(record)}\nmesh ${name} is up: ${status.length} nodes in ${((Date.now() - started) / 1000).toFixed(1)} s; ` +
-      `batu mesh status|cut|restore|link|kill|start|exec|vis|down -n ${name}`,
-  );
-  await server.down;
+  try {
+    server = await serveMesh(name, mesh, aliases, { log: process.env.BATU_MESH_LOG });
+    const status = await waitForRoutes(mesh, 30_000 + 500 * topology.nodes.length);
+    const record: Status = { name, converged: converged(status), views: status, down: [] };
+    const seconds = (Date.now() - started) / 1000;
+    output(
+      options,
+      { ...record, seconds },
+      () =>
+        `${describe(record)}\nmesh ${name} is up: ${status.length} nodes in ${seconds.toFixed(1)} s; ` +
+        `batu mesh status|cut|restore|link|kill|start|exec|vis|down -n ${name}`,
+    );
+    await server.down;
+  } catch (error) {
+    // Whatever failed after the boot: the nodes and the name go with it.
+    await mesh.stop();
+    await (server ?? { close: () => releaseMeshName(name) }).close();
+    throw error;
+  }
   await shutdown();
 }
 
