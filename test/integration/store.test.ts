@@ -72,8 +72,8 @@ test('a pin the archive does not serve fails before any build starts, naming wha
       e.message,
       new RegExp(`the archive has ${pins.deb('libmd0').version.replace(/[.+]/g, '\\$&')} \\(bookworm`),
     );
-    assert.match(e.message, /batu\.ts pins update libmd0/);
-    assert.match(e.message, /batu\.ts store add libmd0_0\.0\.1-1_amd64\.deb/);
+    assert.match(e.message, /npx batu pins update libmd0/);
+    assert.match(e.message, /npx batu store add libmd0_0\.0\.1-1_amd64\.deb/);
     assert.match(e.message, /store import/);
     return true;
   });
