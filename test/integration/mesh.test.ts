@@ -112,10 +112,12 @@ test('in a ring, traffic reroutes when the link it uses is cut, and nothing is l
     seq: Number(m[2]),
   }));
   assert.ok(replies.filter((r) => r.at < cutAt).length > 10, out.slice(-500));
-  // The outage is the longest silence between two replies; after it, no sequence gaps.
-  let gapEnd = 0;
-  for (let i = 1; i < replies.length; i++)
-    if (replies[i].at - replies[i - 1].at > replies[gapEnd].at - replies[Math.max(gapEnd - 1, 0)].at) gapEnd = i;
+  // The outage is the largest run of missing replies after the cut (none: the route had
+  // already moved off the cut link, or moved without a loss); after it, no sequence gaps.
+  let gapEnd = replies.findIndex((r) => r.at >= cutAt);
+  assert.ok(gapEnd > 0, `no reply after the cut:\n${out.slice(-500)}`);
+  const missing = (k: number) => replies[k].seq - replies[k - 1].seq - 1;
+  for (let k = gapEnd + 1; k < replies.length; k++) if (missing(k) > missing(gapEnd)) gapEnd = k;
   const rerouted = replies.slice(gapEnd);
   assert.ok(rerouted.length > 20, `too few replies after the reroute:\n${out.slice(-500)}`);
   const lost = rerouted[rerouted.length - 1].seq - rerouted[0].seq + 1 - rerouted.length;
