@@ -1,13 +1,12 @@
 // The store's example recipe: a static hello, built with musl-gcc from a C file of this
 // repository against the uapi headers of the pinned kernel source.
-import { fileURLToPath } from 'node:url';
 import { repoFiles, runRecipe, staticC } from '../lib/derivations/index.ts';
 import { uapiHeaders } from './linux/kernel.ts';
 
 export const hello = staticC({
   name: 'batu-hello',
   version: '1.0',
-  src: await repoFiles('batu-hello-src', fileURLToPath(new URL('./hello', import.meta.url))),
+  src: await repoFiles('batu-hello-src', new URL('./hello', import.meta.url)),
   programs: { 'bin/batu-hello': 'hello.c' },
   uapi: uapiHeaders(),
   cflags: '-Os',

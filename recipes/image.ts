@@ -2,7 +2,6 @@
 // libraries, and a minimal /etc. `<path>/initramfs.cpio` boots with initrd=…; `<path>/root`
 // is the same tree for a shared read-only hostfs root. guestImage({ modules }) adds kernel
 // modules (/lib/modules/*.ko, loaded by the init before bat0 is made).
-import { fileURLToPath } from 'node:url';
 import { derivation, repoFiles, runRecipe, type Derivation } from '../lib/derivations/index.ts';
 import { initramfs } from '../lib/rootfs/index.ts';
 import { alfred } from './alfred.ts';
@@ -12,7 +11,7 @@ import { socat } from './socat.ts';
 import { tc } from './tc.ts';
 import { u9fs } from './u9fs.ts';
 
-const etc = await repoFiles('batu-guest-etc', fileURLToPath(new URL('../guest/etc', import.meta.url)));
+const etc = await repoFiles('batu-guest-etc', new URL('../guest/etc', import.meta.url));
 
 export function guestImage({ name = 'batu-image', modules = [] as Derivation[] } = {}) {
   const moduleInputs = Object.fromEntries(modules.map((m, i) => [`module${i}`, m]));

@@ -1,13 +1,12 @@
 // The guest's init (guest/init/*.c): static with musl, against the uapi headers of the
 // pinned kernel source (a derivation of the source alone, so a kernel config change does
 // not rebuild init, and no Debian pin of its own that could rot).
-import { fileURLToPath } from 'node:url';
 import { repoFiles, runRecipe, staticC } from '../lib/derivations/index.ts';
 import { uapiHeaders } from './linux/kernel.ts';
 
 export const init = staticC({
   name: 'batu-init',
-  src: await repoFiles('batu-init-src', fileURLToPath(new URL('../guest/init', import.meta.url))),
+  src: await repoFiles('batu-init-src', new URL('../guest/init', import.meta.url)),
   programs: { 'bin/init': '*.c' },
   uapi: uapiHeaders(),
 });

@@ -2,12 +2,11 @@
 // musl. The original used Plan 9's u9fs, whose repository no longer exists; Debian's diod
 // did the job at 2.8 MiB per node (glibc, Kerberos, Lua, munge and worker threads: 12.7
 // MiB a node with it, 9.9 with this one, which is ~80 KB and idles as one small listener).
-import { fileURLToPath } from 'node:url';
 import { repoFiles, runRecipe, staticC } from '../lib/derivations/index.ts';
 
 export const u9fs = staticC({
   name: 'u9fs',
-  src: await repoFiles('batu-u9fs-src', fileURLToPath(new URL('../guest/u9fs', import.meta.url))),
+  src: await repoFiles('batu-u9fs-src', new URL('../guest/u9fs', import.meta.url)),
   programs: { 'usr/sbin/u9fs': '*.c' },
 });
 

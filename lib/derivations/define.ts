@@ -1,6 +1,7 @@
 // Constructors that recipes call. Each validates its data with zod, so a bad recipe
 // fails where it is written, naming the field and the value.
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { computeManifest } from './manifest.ts';
 import { isBuiltin, type Builtin } from './builtins.ts';
@@ -90,7 +91,7 @@ export function tree(args: Omit<z.input<typeof TreeSource>, 'type'>) {
  * Files of this repository, hashed by content now (they are small): a change to one
  * file changes the hash of everything built from it. Recipes `await` it at top level.
  */
-export async function repoFiles(name: string, dir: string) {
-  const from = resolve(dir);
+export async function repoFiles(name: string, dir: string | URL) {
+  const from = dir instanceof URL ? fileURLToPath(dir) : resolve(dir);
   return tree({ name, from, sha256: (await computeManifest(from)).treeHash });
 }

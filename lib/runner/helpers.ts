@@ -3,7 +3,6 @@
 // built into the store the caller names (the one its kernel comes from) under a gc root:
 // `store gc` between two meshes must not take them from under the next one.
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { hostC, realise, repoFiles, silentReporter, storeDir, storeOf } from '../derivations/index.ts';
 
 export type Helper = 'tapfd' | 'fdwire';
@@ -12,7 +11,7 @@ const built = new Map<string, Promise<string>>();
 const helpers = async () =>
   hostC({
     name: 'batu-host-helpers',
-    src: await repoFiles('batu-host-helpers-src', fileURLToPath(new URL('./helpers', import.meta.url))),
+    src: await repoFiles('batu-host-helpers-src', new URL('./helpers', import.meta.url)),
     programs: { 'bin/tapfd': 'tapfd.c', 'bin/fdwire': 'fdwire.c' },
   });
 

@@ -1,6 +1,5 @@
 // The UML kernels (linux-v15, and the kernel out-of-tree batman-adv modules boot on), from
 // Debian's kernel source: kernelBuild steps.
-import { fileURLToPath } from 'node:url';
 import { kernelBuild, repoFiles, type Input } from '../../lib/derivations/index.ts';
 import { upstream } from '../pins.ts';
 import { kernelSources, type KernelSeries } from './sources.ts';
@@ -8,8 +7,7 @@ import { kernelSources, type KernelSeries } from './sources.ts';
 export { kernelSources, type KernelSeries } from './sources.ts';
 export { uapiHeaders } from './headers.ts';
 
-const dir = (d: string) =>
-  repoFiles(`batu-uml-${d.replace(/\W+/g, '-')}`, fileURLToPath(new URL(`./${d}`, import.meta.url)));
+const dir = (d: string) => repoFiles(`batu-uml-${d.replace(/\W+/g, '-')}`, new URL(`./${d}`, import.meta.url));
 // Every kernel gets the host fixes (ptrace wants the host's whole XSAVE area, AMX); the module
 // kernel the option patches (the vector driver's `vnet=1` on inherited descriptors).
 const [fragment, hostFixes, offloadPatches] = await Promise.all(['config', 'patches/host', 'patches/offload'].map(dir));

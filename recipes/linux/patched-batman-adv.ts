@@ -3,7 +3,6 @@
 // kernel without batman-adv (whose UML patches the offload variant's links need), and an
 // image that loads it. recipes/batman-adv-jumbo.ts and
 // recipes/batman-adv-offload.ts are the two variants.
-import { fileURLToPath } from 'node:url';
 import { derivation, kernelModule, repoFiles } from '../../lib/derivations/index.ts';
 import { kernelSources, moduleKernel, type KernelSeries } from './kernel.ts';
 import { upstream } from '../pins.ts';
@@ -29,13 +28,12 @@ const features = ['BATMAN_V', 'BLA', 'DAT', 'MCAST', 'NC'].map((f) => `CONFIG_BA
 /** The module with the patches in recipes/batman-adv/<variant>/, and an image that loads it. */
 export async function patchedBatmanAdv(variant: string) {
   const version = upstream(kernelSources['6.12'].version);
-  const dir = fileURLToPath(new URL(`../batman-adv/${variant}`, import.meta.url));
   const module = kernelModule({
     name: `batman-adv-${variant}`,
     version,
     kernel: moduleKernel('6.12'),
     src: kernelBatmanAdvSource('6.12'),
-    patches: await repoFiles(`batman-adv-${variant}-patches`, dir),
+    patches: await repoFiles(`batman-adv-${variant}-patches`, new URL(`../batman-adv/${variant}`, import.meta.url)),
     make:
       `make -C "$KERNEL_BUILD" ARCH=um M="$PWD" CONFIG_BATMAN_ADV=m ${features.map((f) => `${f}=y`).join(' ')} ` +
       `KCFLAGS="$KCFLAGS ${features.map((f) => `-D${f}=1`).join(' ')}" modules`,

@@ -1,10 +1,9 @@
 // Debian's binaries with their shared-library closure, for programs batu does not (yet)
 // build from source: the closure is computed from the ELF files, not listed by hand.
-import { fileURLToPath } from 'node:url';
 import { derivation, repoFiles } from '../../lib/derivations/index.ts';
 import { pins } from '../pins.ts';
 
-const closureScript = await repoFiles('batu-elf-closure', fileURLToPath(new URL('./closure', import.meta.url)));
+const closureScript = await repoFiles('batu-elf-closure', new URL('./closure', import.meta.url));
 
 export function debBinaries({
   name,
