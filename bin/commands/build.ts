@@ -1,9 +1,10 @@
 // batu build RECIPE: realise one of batu's recipes (or a recipe file) and print its store path.
+import { storeDir } from '../../lib/derivations/index.ts';
 import { existsSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { jsonOption, storeOf, storeOption, type Register } from './common.ts';
+import { jsonOption, storeOption, type Register } from './common.ts';
 
 const recipesDir = fileURLToPath(new URL('../../recipes/', import.meta.url));
 /** .ts in a checkout run by tsx, .js in an installed package. */
@@ -30,7 +31,7 @@ export const register: Register = (program) =>
       const loader = file.endsWith('.ts') ? ['--import', import.meta.resolve('tsx')] : [];
       const args = [
         '--store',
-        storeOf(options),
+        storeDir(options.store),
         ...(options.variant ? ['--variant', options.variant] : []),
         ...(options.json ? ['--json'] : []),
         ...(options.dryRun ? ['--dry-run'] : []),

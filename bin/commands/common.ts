@@ -5,14 +5,12 @@ import { openSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Option, type Command } from 'commander';
-import { realiseAll, storeDir } from '../../lib/derivations/index.ts';
+import { realiseAll } from '../../lib/derivations/index.ts';
 import { listNodes, type RunningNode } from '../../lib/runner/index.ts';
 
 export const storeOption = () =>
   new Option('--store <dir>', "the store (default: BATU_STORE, else batu's default store)");
 export const jsonOption = () => new Option('--json', 'one JSON document instead of text');
-
-export const storeOf = (options: { store?: string }) => storeDir(options.store);
 
 /** Print `data` as JSON with --json, else the text. */
 export function output(options: { json?: boolean }, data: unknown, text: () => string): void {

@@ -4,7 +4,7 @@
 import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Command, Option } from 'commander';
-import { stderrReporter } from '../../lib/derivations/index.ts';
+import { stderrReporter, storeDir } from '../../lib/derivations/index.ts';
 import {
   Mesh,
   MeshName,
@@ -26,7 +26,7 @@ import {
   type MeshServer,
   type NodeView,
 } from '../../lib/mesh/index.ts';
-import { jsonOption, kernelAndImage, output, startDetached, storeOf, storeOption, type Register } from './common.ts';
+import { jsonOption, kernelAndImage, output, startDetached, storeOption, type Register } from './common.ts';
 import { formatOption } from './vis.ts';
 
 interface UpOptions {
@@ -245,7 +245,7 @@ async function up(file: string | undefined, options: UpOptions): Promise<void> {
   for (const note of notes) stderrReporter(note);
   if ((await listMeshes()).some((m) => m.name === name))
     throw new Error(`a mesh named ${name} is already running; batu mesh down -n ${name}, or --name another`);
-  const { kernel, image } = await kernelAndImage(storeOf(options));
+  const { kernel, image } = await kernelAndImage(storeDir(options.store));
   if (options.detach) {
     await mkdir(meshDir, { recursive: true });
     const args = [
@@ -257,7 +257,7 @@ async function up(file: string | undefined, options: UpOptions): Promise<void> {
       '--backend',
       options.backend,
       '--store',
-      storeOf(options),
+      storeDir(options.store),
       ...(options.json ? ['--json'] : []),
     ];
     // A log of this start's own: two starts of one name must not read each other's lines.

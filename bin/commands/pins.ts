@@ -1,9 +1,9 @@
 // batu pins …: are the Debian pins still served, and moving them when they are not.
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { checkPins, updatePins } from '../../lib/derivations/index.ts';
+import { checkPins, updatePins, storeDir } from '../../lib/derivations/index.ts';
 import { pinFile } from '../../recipes/pins.ts';
-import { jsonOption, output, storeOf, storeOption, type Register } from './common.ts';
+import { jsonOption, output, storeOption, type Register } from './common.ts';
 
 type Options = { json?: boolean; store?: string; pins?: string };
 const pinsOption = () => new Option('--pins <file>', "another pin file than batu's recipes/debian-pins.json");
@@ -19,7 +19,7 @@ export const register: Register = (program) =>
       command('check', 'does the archive still serve every pin exactly? (exit 1 if not)').action(
         async (options: Options) => {
           const file = fileOf(options);
-          const statuses = await checkPins(file, { store: storeOf(options) });
+          const statuses = await checkPins(file, { store: storeDir(options.store) });
           const bad = statuses.filter((s) => !s.ok);
           output(options, { ok: bad.length === 0, pins: statuses }, () =>
             [
@@ -41,7 +41,7 @@ export const register: Register = (program) =>
       command('update', 'move pins (all, or the PKGs named) to what the archive serves now, same release')
         .argument('[pkg...]')
         .action(async (names: string[], options: Options) => {
-          await report(options, await updatePins(fileOf(options), { store: storeOf(options), names }));
+          await report(options, await updatePins(fileOf(options), { store: storeDir(options.store), names }));
         }),
     )
     .addCommand(
@@ -52,7 +52,10 @@ export const register: Register = (program) =>
           const kind = options.source ? ('source' as const) : ('binary' as const);
           await report(
             options,
-            await updatePins(fileOf(options), { store: storeOf(options), add: names.map((name) => ({ kind, name })) }),
+            await updatePins(fileOf(options), {
+              store: storeDir(options.store),
+              add: names.map((name) => ({ kind, name })),
+            }),
           );
         }),
     );

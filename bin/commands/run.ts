@@ -1,8 +1,9 @@
 // batu run SPEC.json: one node in the foreground; ctrl-c stops it cleanly.
+import { storeDir } from '../../lib/derivations/index.ts';
 import { readFile } from 'node:fs/promises';
 import { parseSpec, type NodeSpec, type NodeSpecInput } from '../../lib/cmdline/index.ts';
 import { Netns, UmlNode } from '../../lib/runner/index.ts';
-import { kernelAndImage, storeOf, storeOption, type Register } from './common.ts';
+import { kernelAndImage, storeOption, type Register } from './common.ts';
 
 export interface RunOptions {
   netns?: string;
@@ -29,7 +30,7 @@ export async function readSpec(file: string): Promise<NodeSpecInput> {
 
 async function runNode(file: string, options: RunOptions): Promise<void> {
   const input = await readSpec(file);
-  const { kernel, image } = await kernelAndImage(storeOf(options), input);
+  const { kernel, image } = await kernelAndImage(storeDir(options.store), input);
   const ns = options.netns ? Netns.existing(options.netns) : await Netns.create('batu');
   const node = await UmlNode.start({ ...input, kernel, image }, { netns: ns, ownsNetns: !options.netns }).catch(
     async (e) => {

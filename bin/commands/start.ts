@@ -1,8 +1,9 @@
 // batu start SPEC.json: `run` in the background; prints the ready JSON once the node is up.
+import { storeDir } from '../../lib/derivations/index.ts';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { runRoot } from '../../lib/runner/index.ts';
-import { kernelAndImage, startDetached, storeOf, storeOption, type Register } from './common.ts';
+import { kernelAndImage, startDetached, storeOption, type Register } from './common.ts';
 import { readSpec, type RunOptions } from './run.ts';
 
 export const register: Register = (program) =>
@@ -15,13 +16,13 @@ export const register: Register = (program) =>
     .action(async (file: string, options: RunOptions) => {
       const input = await readSpec(file);
       // Built here, with progress on this terminal; the background run finds them ready.
-      await kernelAndImage(storeOf(options), input);
+      await kernelAndImage(storeDir(options.store), input);
       await mkdir(join(runRoot, 'start'), { recursive: true });
       const args = [
         'run',
         resolve(file),
         '--store',
-        storeOf(options),
+        storeDir(options.store),
         ...(options.netns ? ['--netns', options.netns] : []),
       ];
       const text = await startDetached(args, join(runRoot, 'start', `${process.pid}.log`), /^\{/m, 60_000);

@@ -11,9 +11,10 @@ import {
   listRoots,
   repair,
   verify,
+  storeDir,
 } from '../../lib/derivations/index.ts';
 import { initramfs } from '../../lib/rootfs/index.ts';
-import { jsonOption, output, storeOf, storeOption, type Register } from './common.ts';
+import { jsonOption, output, storeOption, type Register } from './common.ts';
 
 type Options = { json?: boolean; store?: string };
 const command = (name: string, description: string) =>
@@ -27,7 +28,7 @@ export const register: Register = (program) =>
       command('ls', 'valid paths in the store')
         .addOption(jsonOption())
         .action(async (options: Options) => {
-          const paths = await listPaths(storeOf(options));
+          const paths = await listPaths(storeDir(options.store));
           output(options, paths, () => paths.join('\n'));
         }),
     )
@@ -35,7 +36,7 @@ export const register: Register = (program) =>
       command('roots', 'gc roots (<store>/.roots)')
         .addOption(jsonOption())
         .action(async (options: Options) => {
-          const roots = Object.fromEntries(await listRoots(storeOf(options)));
+          const roots = Object.fromEntries(await listRoots(storeDir(options.store)));
           output(options, roots, () =>
             Object.entries(roots)
               .map(([n, p]) => `${n} -> ${p}`)
@@ -47,7 +48,7 @@ export const register: Register = (program) =>
       command('verify', 're-hash every path against its manifest (exit 1 on a mismatch)')
         .addOption(jsonOption())
         .action(async (options: Options) => {
-          const bad = await verify({ store: storeOf(options) });
+          const bad = await verify({ store: storeDir(options.store) });
           output(options, { ok: bad.length === 0, problems: bad }, () =>
             bad.length === 0
               ? 'all paths match their manifests'
@@ -60,7 +61,7 @@ export const register: Register = (program) =>
       command('gc', 'remove paths no root (nor running process) references')
         .addOption(jsonOption())
         .action(async (options: Options) => {
-          const { removed, kept } = await gc({ store: storeOf(options) });
+          const { removed, kept } = await gc({ store: storeDir(options.store) });
           output(
             options,
             { removed, kept },
@@ -97,7 +98,7 @@ export const register: Register = (program) =>
         .option('--unpack', 'unpack a tarball into a tree')
         .addOption(jsonOption())
         .action(async (file: string, options: Options & { name?: string; unpack?: boolean }) => {
-          const added = await add(file, { store: storeOf(options), name: options.name, unpack: options.unpack });
+          const added = await add(file, { store: storeDir(options.store), name: options.name, unpack: options.unpack });
           const { source } = added;
           const use =
             source.type === 'deb'
@@ -125,7 +126,7 @@ export const register: Register = (program) =>
       command('import', 'read such a stream from stdin into the store (all of it, checked, or nothing)')
         .addOption(jsonOption())
         .action(async (options: Options) => {
-          const imported = await importClosure(process.stdin, { store: storeOf(options) });
+          const imported = await importClosure(process.stdin, { store: storeDir(options.store) });
           output(options, imported, () => imported.join('\n'));
         }),
     );
