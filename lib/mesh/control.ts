@@ -2,7 +2,7 @@
 // shell): its process serves JSON-lines requests on a unix socket <runRoot>/mesh/<name>.sock,
 // beside a record <name>.json. Requests are checked (zod) and run one at a time.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { createConnection, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -56,15 +56,30 @@ export async function claimMeshName(name: string): Promise<void> {
   MeshName.parse(name);
   const taken = (pid: number | string) =>
     new Error(`a mesh named ${name} is already running (pid ${pid}); batu mesh down -n ${name}, or --name another`);
-  const running = await readRecord(name);
+  const running = await readRecord(name); // a dead one's socket and record go on the way
   if (running) throw taken(running.pid);
   await mkdir(meshDir, { recursive: true });
-  await rm(socketOf(name), { force: true });
   const record = { name, pid: process.pid, backend: '', nodes: [], aliases: {}, started: new Date().toISOString() };
   // Created exclusively: of two processes claiming one name at once, one gets it.
-  await writeFile(recordOf(name), JSON.stringify(record), { flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
+  await writeRecord(record, { exclusive: true }).catch((error: NodeJS.ErrnoException) => {
     throw error.code === 'EEXIST' ? taken('another process, just now') : error;
   });
+}
+
+/**
+ * A record is written whole, to a temporary file first, then linked in (exclusive: fails if
+ * one is there) or renamed over the old one: a reader never takes half of one for a dead
+ * process's leftovers and removes it.
+ */
+async function writeRecord(record: MeshRecord, { exclusive = false } = {}): Promise<void> {
+  const file = recordOf(record.name);
+  const temporary = `${file}.${process.pid}.tmp`;
+  await writeFile(temporary, JSON.stringify(record));
+  try {
+    await (exclusive ? link(temporary, file) : rename(temporary, file));
+  } finally {
+    await rm(temporary, { force: true });
+  }
 }
 
 /** Give a claimed name back (a mesh that failed to start). */
@@ -78,10 +93,9 @@ async function readRecord(name: string): Promise<MeshRecord | undefined> {
     const record = JSON.parse(await readFile(recordOf(name), 'utf8')) as MeshRecord;
     if (processAlive(record.pid)) return record;
   } catch {
-    /* none, or half written by a process that died */
+    /* none, or unreadable */
   }
-  await rm(recordOf(name), { force: true });
-  await rm(socketOf(name), { force: true });
+  await releaseMeshName(name);
   return undefined;
 }
 
@@ -182,7 +196,7 @@ export async function serveMesh(
     aliases,
     started: new Date().toISOString(),
   };
-  await writeFile(recordOf(name), JSON.stringify(record));
+  await writeRecord(record);
   return {
     down,
     async close() {
