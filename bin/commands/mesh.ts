@@ -275,9 +275,13 @@ async function up(file: string | undefined, options: UpOptions): Promise<void> {
   let mesh: Mesh | undefined;
   let server: MeshServer | undefined;
   let signalled = false;
-  const shutdown = async () => {
+  // Everything the mesh made, and its name: on ctrl-c, on `down`, or when anything fails.
+  const stopAll = async () => {
     await mesh?.stop();
-    await (server ?? { close: () => releaseMeshName(name) }).close();
+    await (server ? server.close() : releaseMeshName(name));
+  };
+  const shutdown = async () => {
+    await stopAll();
     process.exit(0);
   };
   // A signal while nodes boot waits for the boot to finish, then stops them all.
@@ -290,12 +294,7 @@ async function up(file: string | undefined, options: UpOptions): Promise<void> {
   const started = Date.now();
   try {
     mesh = await Mesh.start(topology, { kernel, image, backend: options.backend, report: stderrReporter });
-  } catch (error) {
-    await releaseMeshName(name);
-    throw error;
-  }
-  if (signalled) return shutdown();
-  try {
+    if (signalled) return shutdown();
     server = await serveMesh(name, mesh, aliases, { log: process.env.BATU_MESH_LOG });
     const status = await waitForRoutes(mesh, 30_000 + 500 * topology.nodes.length);
     const record: Status = { name, converged: converged(status), views: status, down: [] };
@@ -309,9 +308,7 @@ async function up(file: string | undefined, options: UpOptions): Promise<void> {
     );
     await server.down;
   } catch (error) {
-    // Whatever failed after the boot: the nodes and the name go with it.
-    await mesh.stop();
-    await (server ?? { close: () => releaseMeshName(name) }).close();
+    await stopAll();
     throw error;
   }
   await shutdown();
