@@ -14,11 +14,24 @@ export interface LoadedTopology {
   notes: string[];
 }
 
-const generators: Record<string, { args: string; make: (n: number[]) => TopologyInput }> = {
-  line: { args: 'N', make: ([n]) => line(n) },
-  ring: { args: 'N', make: ([n]) => ring(n) },
-  grid: { args: 'WxH', make: ([w, h]) => grid(h, w) },
-  random: { args: 'N[,SEED]', make: ([n, seed]) => randomGeometric(n, { seed: seed ?? 1 }) },
+interface Generator {
+  args: string;
+  /** How many numbers the spec may give. */
+  counts: number[];
+  /** How many nodes it makes (checked before anything is generated). */
+  size(n: number[]): number;
+  make(n: number[]): TopologyInput;
+}
+const generators: Record<string, Generator> = {
+  line: { args: 'N', counts: [1], size: ([n]) => n, make: ([n]) => line(n) },
+  ring: { args: 'N', counts: [1], size: ([n]) => n, make: ([n]) => ring(n) },
+  grid: { args: 'WxH', counts: [2], size: ([w, h]) => w * h, make: ([w, h]) => grid(h, w) },
+  random: {
+    args: 'N[,SEED]',
+    counts: [1, 2],
+    size: ([n]) => n,
+    make: ([n, seed]) => randomGeometric(n, { seed: seed ?? 1 }),
+  },
 };
 export const topoUsage = Object.entries(generators)
   .map(([k, g]) => `${k},${g.args}`)
@@ -27,14 +40,12 @@ export const topoUsage = Object.entries(generators)
 /** `line,5` → a topology; a bad spec gets one line naming it and the forms known. */
 export function generateTopology(spec: string): LoadedTopology {
   const [kind, ...rest] = spec.split(',');
-  const generator = generators[kind];
+  const generator = Object.hasOwn(generators, kind) ? generators[kind] : undefined;
   const numbers = rest.join(',').split(/[,x]/).filter(Boolean).map(Number);
-  const count = kind === 'grid' ? 2 : kind === 'random' ? [1, 2] : 1;
-  const okCount = Array.isArray(count) ? count.includes(numbers.length) : numbers.length === count;
-  if (!generator || !okCount || numbers.some((n) => !Number.isInteger(n) || n < 1)) {
+  if (!generator?.counts.includes(numbers.length) || numbers.some((n) => !Number.isInteger(n) || n < 1)) {
     throw new Error(`bad topology ${JSON.stringify(spec)}: expected ${topoUsage}`);
   }
-  const nodes = kind === 'grid' ? numbers[0] * numbers[1] : numbers[0];
+  const nodes = generator.size(numbers);
   if (nodes > 1000) throw new Error(`bad topology ${JSON.stringify(spec)}: ${nodes} nodes, at most 1000`);
   return { topology: generator.make(numbers), aliases: {}, notes: [] };
 }

@@ -18,7 +18,17 @@ test('--topo specs make the shapes mn --topo makes; bad ones name the spec and t
   const random = (spec: string) => pairs(Topology.parse(generateTopology(spec).topology));
   assert.deepEqual(random('random,12,7'), random('random,12,7'));
   assert.notDeepEqual(random('random,12,7'), random('random,12,8'));
-  for (const bad of ['lime,3', 'line', 'line,0', 'line,2.5', 'grid,3', 'ring,3,4', 'line,1001', 'grid,40x40']) {
+  for (const bad of [
+    'lime,3',
+    'toString,3',
+    'line',
+    'line,0',
+    'line,2.5',
+    'grid,3',
+    'ring,3,4',
+    'line,1001',
+    'grid,40x40',
+  ]) {
     assert.throws(
       () => generateTopology(bad),
       (e: Error) => e.message.includes(JSON.stringify(bad)),
