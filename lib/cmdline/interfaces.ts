@@ -1,7 +1,10 @@
 // One interface as UML's kernel parameter and back: `ethN=tuntap,…` (the legacy driver) or
 // `vecN:transport=…,…` (the vector driver, options in a fixed order: rendering is deterministic).
 import { CmdlineError } from './error.ts';
-import type { Interface } from './schema.ts';
+import type { Interface, NodeSpec } from './schema.ts';
+
+/** A spec's interfaces by their index N (ethN/vecN): management, bat0's tap, then the hard ones. */
+export const interfacesOf = (spec: NodeSpec) => [spec.management, spec.bat0Tap, ...spec.hard];
 
 /** vecN options in a fixed order, so that rendering is deterministic. */
 export function vectorOptions(

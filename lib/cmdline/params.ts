@@ -3,7 +3,7 @@
 // (guest/init/cmdline.c's table; a unit test holds the two together, limits included).
 import { CmdlineError } from './error.ts';
 import { MeshSettings, Mtu, meshKnobs, meshPath, type Interface, type NodeSpec } from './schema.ts';
-import { parseVector, renderInterface } from './interfaces.ts';
+import { interfacesOf, parseVector, renderInterface } from './interfaces.ts';
 
 /** What parse() gathers before the spec is validated. */
 export interface ParseState {
@@ -71,7 +71,6 @@ function scalar(name: string, field: ScalarField, codec: Codec, init = false): P
 }
 
 const rootfsParams = ['root=/dev/root', 'rootfstype=hostfs', 'ro', 'init=/init'];
-const interfacesOf = (spec: NodeSpec) => [spec.management, spec.bat0Tap, ...spec.hard];
 /** A mesh setting's value as zod takes it: a number where the setting is numeric. */
 const meshValue = (knob: keyof MeshSettings, value: string) =>
   /^\d+$/.test(value) && MeshSettings.shape[knob].safeParse(Number(value)).success ? Number(value) : value;

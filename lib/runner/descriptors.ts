@@ -1,13 +1,13 @@
 // What a node's interfaces need from the host: taps to create, and descriptors handed to
 // UML (taps opened by the tapfd helper, socketpair ends fetched by fdwire) before it starts.
-import type { Interface, NodeSpec } from '../cmdline/index.ts';
+import { interfacesOf, type Interface, type NodeSpec } from '../cmdline/index.ts';
 import { helperBinary, helperStore } from './helpers.ts';
 import type { StartOptions } from './node.ts';
 
 /** Host devices a spec's interfaces use: taps to create (tuntap, vector tap/hybrid). */
 export function hostTaps(spec: NodeSpec): { name: string; mtu?: number }[] {
-  const ifaces = [spec.management, spec.bat0Tap, ...spec.hard].filter((i): i is Interface => !!i);
-  return ifaces.flatMap((i) => {
+  return interfacesOf(spec).flatMap((i) => {
+    if (!i) return [];
     if (i.driver === 'tuntap') return [{ name: i.tap }];
     if (i.transport === 'tap' || i.transport === 'hybrid') return [{ name: i.ifname, mtu: i.mtu }];
     return [];
@@ -16,7 +16,7 @@ export function hostTaps(spec: NodeSpec): { name: string; mtu?: number }[] {
 
 /** The spec's interfaces on inherited descriptors (vector transport=fd). */
 export const fdInterfaces = (spec: NodeSpec) =>
-  [spec.management, spec.bat0Tap, ...spec.hard].filter(
+  interfacesOf(spec).filter(
     (i): i is Extract<Interface, { transport: 'fd' }> => i?.driver === 'vector' && i.transport === 'fd',
   );
 
