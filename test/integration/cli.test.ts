@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
 import { Netns, listNodes, mconsole, mconsoleSocket } from '../../lib/runner/index.ts';
+import { batuCli, runScript } from '../fixtures/cli-helpers.ts';
 import { guestPaths } from '../fixtures/guest-helpers.ts';
 import { tempDir } from '../fixtures/store-helpers.ts';
 
-const batu = new URL('../../bin/batu.ts', import.meta.url).pathname;
-const cli = (...args: string[]) => execa(process.execPath, ['--import', 'tsx', batu, ...args], { reject: false });
+const cli = batuCli;
 
 // Realised before the tests, with no time limit: from an empty store this builds the kernel.
 let paths: { kernel: string; image: string };
@@ -33,7 +33,7 @@ test(
   { timeout: 180_000 },
   async (t) => {
     const spec = await specFile(t, 'bt-cli');
-    const run = execa(process.execPath, ['--import', 'tsx', batu, 'run', spec], { reject: false, all: true });
+    const run = runScript('bin/batu.ts', ['run', spec], { all: true });
     let netns = '';
     t.after(async () => {
       run.kill('SIGKILL');
@@ -61,10 +61,7 @@ test(
 
 /** `batu run SPEC [--netns NS]` until its ready line; returns the process and what it printed. */
 async function runUntilReady(spec: string, netns?: string) {
-  const run = execa(process.execPath, ['--import', 'tsx', batu, 'run', spec, ...(netns ? ['--netns', netns] : [])], {
-    reject: false,
-    all: true,
-  });
+  const run = runScript('bin/batu.ts', ['run', spec, ...(netns ? ['--netns', netns] : [])], { all: true });
   const ready = await new Promise<{ netns: string }>((done, fail) => {
     createInterface({ input: run.stdout! }).on('line', (line) => {
       if (line.startsWith('{')) done(JSON.parse(line));

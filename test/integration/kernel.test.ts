@@ -4,12 +4,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { execa } from 'execa';
 import { realise, repoFiles } from '../../lib/derivations/index.ts';
 import { linuxV15, linuxV15On61 } from '../../recipes/linux-v15.ts';
 import { uapiHeaders } from '../../recipes/linux/kernel.ts';
 import { kernelModule } from '../../lib/derivations/index.ts';
 import { bootTestInit } from '../fixtures/boot-helpers.ts';
+import { runScript } from '../fixtures/cli-helpers.ts';
 import { tempDir } from '../fixtures/store-helpers.ts';
 
 const kernelBuild = { timeout: 40 * 60_000 }; // a cold CI run builds the kernel here
@@ -71,27 +71,11 @@ test('an out-of-tree module built by the module recipe loads into the booted ker
 
 test('linux-v14 without its source fails at once with what to supply, building nothing', async (t) => {
   const store = await tempDir(t);
-  const run = await execa(
-    process.execPath,
-    ['--import', 'tsx', new URL('../../recipes/linux-v14.ts', import.meta.url).pathname, '--store', store],
-    { reject: false },
-  );
+  const run = await runScript('recipes/linux-v14.ts', ['--store', store]);
   assert.equal(run.exitCode, 1);
   assert.match(run.stderr, /needs the source of batman-adv-legacy-2013\.4\.0/);
   assert.match(run.stderr, /store add <tarball-or-dir> --name batman-adv-legacy-2013\.4\.0/);
-  const withHash = await execa(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      new URL('../../recipes/linux-v14.ts', import.meta.url).pathname,
-      '--store',
-      store,
-      '--source-sha256',
-      'cd'.repeat(32),
-    ],
-    { reject: false },
-  );
+  const withHash = await runScript('recipes/linux-v14.ts', ['--store', store, '--source-sha256', 'cd'.repeat(32)]);
   assert.equal(withHash.exitCode, 1);
   assert.match(withHash.stderr, /the source tree batman-adv-legacy-2013\.4\.0 cannot be fetched[\s\S]*cdcdcd/);
   assert.doesNotMatch(withHash.stderr, /building linux/, 'no kernel build before the missing source is reported');

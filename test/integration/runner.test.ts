@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { Netns, UmlNode, batctl, runRoot } from '../../lib/runner/index.ts';
 import type { NodeSpecInput } from '../../lib/cmdline/index.ts';
+import { batuCli, runScript } from '../fixtures/cli-helpers.ts';
 import { eventually, nodeTestBed } from '../fixtures/guest-helpers.ts';
 
-const cli = new URL('../../bin/batu.ts', import.meta.url).pathname;
-const batu = (...args: string[]) => execa(process.execPath, ['--import', 'tsx', cli, ...args], { reject: false });
+const batu = batuCli;
 const bed = nodeTestBed();
 
 const spec = (umid: string, n: number): NodeSpecInput => ({
@@ -34,10 +34,7 @@ test('batu run boots a spec, batu ps lists it, batu batctl reaches it, batu stop
   t.after(() => rm(dir, { recursive: true, force: true }));
   const file = join(dir, 'gw.json');
   await writeFile(file, JSON.stringify(spec('bt-cli-gw', 40)));
-  const run = execa(process.execPath, ['--import', 'tsx', cli, 'run', file, '--netns', bed.ns.name], {
-    reject: false,
-    buffer: true,
-  });
+  const run = runScript('bin/batu.ts', ['run', file, '--netns', bed.ns.name], { buffer: true });
   let started: { umid: string; ready: { services: string[] } } | undefined;
   run.stdout!.on('data', (d: Buffer) => {
     const line = d

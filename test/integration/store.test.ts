@@ -19,6 +19,7 @@ import {
 } from '../../lib/derivations/index.ts';
 import { hello } from '../../recipes/hello.ts';
 import { pinFile, pins, upstream } from '../../recipes/pins.ts';
+import { batuCli } from '../fixtures/cli-helpers.ts';
 import { tempDir } from '../fixtures/store-helpers.ts';
 
 const quiet = { report: silentReporter };
@@ -152,21 +153,7 @@ test('pins check passes on the real pins and fails on one the archive does not s
   assert.equal(bad[0].name, 'linux-source-6.1');
   assert.match(bad[0].problem!, /6\.1\.0-999 is not served; the archive has .*\(bookworm/);
   assert.ok(bad[0].served.some((s) => s.version === served));
-  const cli = await execa(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      new URL('../../bin/batu.ts', import.meta.url).pathname,
-      'pins',
-      'check',
-      '--pins',
-      file,
-      '--store',
-      store,
-    ],
-    { reject: false },
-  );
+  const cli = await batuCli('pins', 'check', '--pins', file, '--store', store);
   assert.equal(cli.exitCode, 1);
   assert.match(cli.stdout, /^FAIL linux-source-6\.1 6\.1\.0-999: /m);
   assert.match(cli.stdout, /pins update linux-source-6\.1$/m);
