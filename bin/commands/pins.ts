@@ -2,14 +2,15 @@
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { checkPins, updatePins, storeDir } from '../../lib/derivations/index.ts';
-import { pinFile } from '../../recipes/pins.ts';
 import { jsonOption, output, storeOption, type Register } from './common.ts';
 
 type Options = { json?: boolean; store?: string; pins?: string };
 const pinsOption = () => new Option('--pins <file>', "another pin file than batu's recipes/debian-pins.json");
 const command = (name: string, description: string) =>
   new Command(name).description(description).addOption(pinsOption()).addOption(storeOption()).addOption(jsonOption());
-const fileOf = (options: Options) => (options.pins ? resolve(options.pins) : pinFile);
+// batu's own pin file, read (by recipes/pins.ts) only when a pins command runs.
+const fileOf = async (options: Options) =>
+  options.pins ? resolve(options.pins) : (await import('../../recipes/pins.ts')).pinFile;
 
 export const register: Register = (program) =>
   program
@@ -18,7 +19,7 @@ export const register: Register = (program) =>
     .addCommand(
       command('check', 'does the archive still serve every pin exactly? (exit 1 if not)').action(
         async (options: Options) => {
-          const file = fileOf(options);
+          const file = await fileOf(options);
           const statuses = await checkPins(file, { store: storeDir(options.store) });
           const bad = statuses.filter((s) => !s.ok);
           output(options, { ok: bad.length === 0, pins: statuses }, () =>
@@ -41,7 +42,7 @@ export const register: Register = (program) =>
       command('update', 'move pins (all, or the PKGs named) to what the archive serves now, same release')
         .argument('[pkg...]')
         .action(async (names: string[], options: Options) => {
-          await report(options, await updatePins(fileOf(options), { store: storeDir(options.store), names }));
+          await report(options, await updatePins(await fileOf(options), { store: storeDir(options.store), names }));
         }),
     )
     .addCommand(
@@ -52,7 +53,7 @@ export const register: Register = (program) =>
           const kind = options.source ? ('source' as const) : ('binary' as const);
           await report(
             options,
-            await updatePins(fileOf(options), {
+            await updatePins(await fileOf(options), {
               store: storeDir(options.store),
               add: names.map((name) => ({ kind, name })),
             }),
@@ -61,9 +62,10 @@ export const register: Register = (program) =>
     );
 
 async function report(options: Options, changes: Awaited<ReturnType<typeof updatePins>>): Promise<void> {
+  const file = await fileOf(options);
   output(options, changes, () =>
     changes.length === 0
       ? 'no pin changed: each is at the newest version served'
-      : `${changes.map((c) => `${c.kind === 'source' ? 'source ' : ''}${c.name}: ${c.from ?? '(new)'} -> ${c.to} (sha256 ${c.sha256})`).join('\n')}\nwrote ${fileOf(options)}; what uses these pins rebuilds`,
+      : `${changes.map((c) => `${c.kind === 'source' ? 'source ' : ''}${c.name}: ${c.from ?? '(new)'} -> ${c.to} (sha256 ${c.sha256})`).join('\n')}\nwrote ${file}; what uses these pins rebuilds`,
   );
 }

@@ -13,12 +13,14 @@ import {
   verify,
   storeDir,
 } from '../../lib/derivations/index.ts';
-import { initramfs } from '../../lib/rootfs/index.ts';
 import { jsonOption, output, storeOption, type Register } from './common.ts';
 
 type Options = { json?: boolean; store?: string };
 const command = (name: string, description: string) =>
   new Command(name).description(description).addOption(storeOption());
+
+// Loaded when a repair needs them: lib/rootfs hashes its sources as it loads, work every other command can skip.
+const builtins = async () => [(await import('../../lib/rootfs/index.ts')).initramfs];
 
 export const register: Register = (program) =>
   program
@@ -75,7 +77,7 @@ export const register: Register = (program) =>
         .argument('<path...>')
         .action(async (paths: string[]) => {
           for (const path of paths.map((p) => resolve(p))) {
-            const { was } = await repair(path, { builtins: [initramfs] });
+            const { was } = await repair(path, { builtins: await builtins() });
             console.log(`repaired ${path} (was: ${was.slice(0, 5).join('; ') || 'intact'})`);
           }
         }),
