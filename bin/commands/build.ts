@@ -23,19 +23,50 @@ export const register: Register = (program) =>
     .option('--dry-run', 'print the store path, build nothing')
     .addOption(jsonOption())
     .addOption(storeOption())
-    .action(async (recipe: string, options: { variant?: string; dryRun?: boolean; json?: boolean; store?: string }) => {
-      const file = existsSync(recipe) ? resolve(recipe) : `${recipesDir}${recipe}${ext}`;
-      if (!existsSync(file))
-        throw new Error(`no recipe ${JSON.stringify(recipe)} (batu's recipes: ${known().join(', ')}; or give a file)`);
-      // A recipe realises itself when run (runRecipe); a TypeScript one needs tsx's loader.
-      const loader = file.endsWith('.ts') ? ['--import', import.meta.resolve('tsx')] : [];
-      const args = [
-        '--store',
-        storeDir(options.store),
-        ...(options.variant ? ['--variant', options.variant] : []),
-        ...(options.json ? ['--json'] : []),
-        ...(options.dryRun ? ['--dry-run'] : []),
-      ];
-      const run = await execa(process.execPath, [...loader, file, ...args], { stdio: 'inherit', reject: false });
+    .option(
+      '--substituters <urls>',
+      'binary caches to ask before building (default: BATU_SUBSTITUTERS, the store config)',
+    )
+    .option('--trusted-keys <keys>', 'keys whose signatures count (NAME:base64 or .pub files)')
+    .option('--no-substitute', 'ask no binary cache: build what is missing')
+    .action(async (recipe: string, options: BuildOptions) => {
+      const run = await runRecipeFile(recipe, options, 'inherit');
       process.exitCode = run.exitCode ?? 1;
     });
+
+type BuildOptions = {
+  variant?: string;
+  dryRun?: boolean;
+  json?: boolean;
+  store?: string;
+  substituters?: string;
+  trustedKeys?: string;
+  substitute?: boolean;
+};
+
+/** Run a recipe (batu's by name, or a file): it realises itself when run (runRecipe). */
+function runRecipeFile(recipe: string, options: BuildOptions, stdout: 'inherit' | 'pipe') {
+  const file = existsSync(recipe) ? resolve(recipe) : `${recipesDir}${recipe}${ext}`;
+  if (!existsSync(file))
+    throw new Error(`no recipe ${JSON.stringify(recipe)} (batu's recipes: ${known().join(', ')}; or give a file)`);
+  // A TypeScript recipe needs tsx's loader.
+  const loader = file.endsWith('.ts') ? ['--import', import.meta.resolve('tsx')] : [];
+  const args = [
+    '--store',
+    storeDir(options.store),
+    ...(options.variant ? ['--variant', options.variant] : []),
+    ...(options.json ? ['--json'] : []),
+    ...(options.dryRun ? ['--dry-run'] : []),
+    ...(options.substituters ? ['--substituters', options.substituters] : []),
+    ...(options.trustedKeys ? ['--trusted-keys', options.trustedKeys] : []),
+    ...(options.substitute === false ? ['--no-substitute'] : []),
+  ];
+  return execa(process.execPath, [...loader, file, ...args], { stdio: ['ignore', stdout, 'inherit'], reject: false });
+}
+
+/** Realise a recipe and return its store path (its progress goes to stderr). */
+export async function realiseRecipe(recipe: string, options: BuildOptions): Promise<string> {
+  const run = await runRecipeFile(recipe, { ...options, json: true }, 'pipe');
+  if (run.exitCode !== 0) throw new Error(`realising the recipe ${recipe} failed (exit ${run.exitCode})`);
+  return (JSON.parse(String(run.stdout).trim().split('\n').pop()!) as { path: string }).path;
+}

@@ -1,19 +1,51 @@
-// batu store …: look after the store (list, roots, verify, gc, repair, delete, add, export, import).
+// batu store …: look after the store (list, roots, verify, gc, repair, delete, add, export, import)
+// and its binary caches (keygen, push, challenge, config).
 import { resolve } from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import {
   add,
+  cacheSettings,
   deletePath,
   exportClosure,
   gc,
+  generateKeyPair,
   importClosure,
   listPaths,
   listRoots,
+  push,
+  readSecretKey,
+  readStoreConfig,
+  referenceClosure,
   repair,
-  verify,
+  stderrReporter,
   storeDir,
+  storeOf,
+  verify,
+  writeStoreConfig,
 } from '../../lib/derivations/index.ts';
+import { challenge } from '../../lib/derivations/challenge.ts';
+import { realiseRecipe } from './build.ts';
 import { jsonOption, output, storeOption, type Register } from './common.ts';
+
+const trustedKeysOption = () =>
+  new Option(
+    '--trusted-keys <keys>',
+    'keys whose signatures count (NAME:base64 or .pub files; default: BATU_TRUSTED_KEYS, the store config)',
+  );
+
+/** Store paths as given, or recipes (batu's by name, or files) realised to theirs. */
+async function pathsOrRecipes(
+  items: string[],
+  store: string,
+  realise: { substitute?: boolean } = {},
+): Promise<string[]> {
+  const paths: string[] = [];
+  for (const item of items) {
+    const path = resolve(item);
+    paths.push(storeOf(path) ? path : await realiseRecipe(item, { store, ...realise }));
+  }
+  return paths;
+}
 
 type Options = { json?: boolean; store?: string };
 const command = (name: string, description: string) =>
@@ -113,22 +145,123 @@ export const register: Register = (program) =>
     )
     .addCommand(
       new Command('export')
-        .description('write the closure of PATHs to stdout as a tar stream')
+        .description('write the closure of PATHs to stdout as a tar stream, signed with --key')
         .argument('<path...>')
-        .action(async (paths: string[]) => {
+        .option('--key <file>', 'a secret key (batu store keygen) to sign each path with')
+        .action(async (paths: string[], options: { key?: string }) => {
           if (process.stdout.isTTY) throw new Error('store export writes a tar stream: redirect stdout to a file');
+          const key = options.key ? readSecretKey(options.key) : undefined;
           const packed = await exportClosure(
             paths.map((p) => resolve(p)),
             process.stdout,
+            { key },
           );
-          process.stderr.write(`exported ${packed.length} paths\n`);
+          process.stderr.write(`exported ${packed.length} paths${key ? `, signed by ${key.name}` : ' (unsigned)'}\n`);
         }),
     )
     .addCommand(
-      command('import', 'read such a stream from stdin into the store (all of it, checked, or nothing)')
+      command(
+        'import',
+        'read such a stream from stdin into the store: all of it, checked and signed by a trusted key, or nothing',
+      )
+        .addOption(trustedKeysOption())
+        .option(
+          '--unsigned',
+          'accept paths no trusted key signed (their files are still checked against their manifests)',
+        )
         .addOption(jsonOption())
-        .action(async (options: Options) => {
-          const imported = await importClosure(process.stdin, { store: storeDir(options.store) });
+        .action(async (options: Options & { trustedKeys?: string; unsigned?: boolean }) => {
+          const store = storeDir(options.store);
+          const { trustedKeys } = await cacheSettings(store, { trustedKeys: options.trustedKeys });
+          if (options.unsigned)
+            process.stderr.write(
+              'importing without checking signatures: anyone who could change the stream could change its paths\n',
+            );
+          const imported = await importClosure(process.stdin, { store, trustedKeys, unsigned: options.unsigned });
           output(options, imported, () => imported.join('\n'));
+        }),
+    )
+    .addCommand(
+      new Command('keygen')
+        .description('make an ed25519 key pair for signing paths: PREFIX.sec (keep it secret) and PREFIX.pub')
+        .argument('<name>', "the key's name, e.g. ci.example.org-1")
+        .requiredOption('--out <prefix>', 'where to write the two files')
+        .action(async (name: string, options: { out: string }) => {
+          const pub = await generateKeyPair(name, resolve(options.out));
+          process.stderr.write(
+            `wrote ${resolve(options.out)}.sec and .pub; trust the public key with --trusted-keys or batu store config:\n`,
+          );
+          console.log(pub);
+        }),
+    )
+    .addCommand(
+      command('push', 'sign the closure of PATHs (or of RECIPEs, realised) and upload it to a binary cache')
+        .argument('<cache>', 'file:///dir or http(s)://server/dir (written by HTTP PUT)')
+        .argument('<path-or-recipe...>')
+        .requiredOption('--key <file>', 'the secret key to sign with (batu store keygen)')
+        .option('--force', 'upload paths the cache has already')
+        .addOption(jsonOption())
+        .action(async (cache: string, items: string[], options: Options & { key: string; force?: boolean }) => {
+          const key = readSecretKey(options.key);
+          const paths = await pathsOrRecipes(items, storeDir(options.store));
+          const result = await push(cache, paths, { key, force: options.force, report: stderrReporter });
+          output(
+            options,
+            result,
+            () => `pushed ${result.pushed.length} paths, ${result.present.length} were there already`,
+          );
+        }),
+    )
+    .addCommand(
+      command('challenge', "compare this machine's builds with a cache's, file by file (exit 1 when one differs)")
+        .argument('<cache>')
+        .argument(
+          '[path-or-recipe...]',
+          'store paths, or recipes built here without substitutes (default: every path here)',
+        )
+        .addOption(trustedKeysOption())
+        .addOption(jsonOption())
+        .action(async (cache: string, items: string[], options: Options & { trustedKeys?: string }) => {
+          const store = storeDir(options.store);
+          const paths = items.length
+            ? await referenceClosure(await pathsOrRecipes(items, store, { substitute: false }))
+            : await listPaths(store);
+          const { trustedKeys } = await cacheSettings(store, { trustedKeys: options.trustedKeys });
+          const results = await challenge(cache, paths, { trustedKeys });
+          output(options, results, () =>
+            results
+              .map(
+                (r) =>
+                  `${r.path}: ${r.verdict}${r.signature ? ` (${r.signature})` : ''}${r.differences.map((d) => `\n  ${d}`).join('')}`,
+              )
+              .join('\n'),
+          );
+          if (results.some((r) => r.verdict === 'differs')) process.exitCode = 1;
+        }),
+    )
+    .addCommand(
+      command('config', "show or set the store's binary caches and trusted keys")
+        .option(
+          '--substituters <urls>',
+          'binary caches realise asks before building (space or comma separated; "" for none)',
+        )
+        .option('--trusted-keys <keys>', 'public keys (NAME:base64 or .pub files) whose signatures count')
+        .addOption(jsonOption())
+        .action(async (options: Options & { substituters?: string; trustedKeys?: string }) => {
+          const store = storeDir(options.store);
+          const split = (v: string) => v.split(/[\s,]+/).filter(Boolean);
+          const config =
+            options.substituters === undefined && options.trustedKeys === undefined
+              ? await readStoreConfig(store)
+              : await writeStoreConfig(store, {
+                  ...(options.substituters !== undefined && { substituters: split(options.substituters) }),
+                  ...(options.trustedKeys !== undefined && { trustedKeys: split(options.trustedKeys) }),
+                });
+          output(options, config, () =>
+            [
+              `substituters: ${config.substituters.join(' ') || 'none'}`,
+              `trusted keys: ${config.trustedKeys.join(' ') || 'none'}`,
+            ].join('\n'),
+          );
         }),
     );

@@ -9,7 +9,9 @@ import { storeDir } from './store.ts';
 import { silentReporter, stderrReporter } from './progress.ts';
 import type { Input } from './schema.ts';
 
-export const recipeUsage = `options: --dry-run (print the path, build nothing) --json (one JSON object) --store DIR --quiet`;
+export const recipeUsage =
+  'options: --dry-run (print the path, build nothing) --json (one JSON object) --store DIR --quiet\n' +
+  '  --substituters URLS (binary caches to ask first) --trusted-keys KEYS --no-substitute';
 
 /**
  * Call as `await runRecipe(import.meta, drv)` at the end of a recipe: does nothing when
@@ -31,6 +33,9 @@ export async function runRecipe(
         quiet: { type: 'boolean' },
         store: { type: 'string' },
         variant: { type: 'string' },
+        substituters: { type: 'string' },
+        'trusted-keys': { type: 'string' },
+        'no-substitute': { type: 'boolean' },
         help: { type: 'boolean' },
       },
     });
@@ -48,7 +53,14 @@ export async function runRecipe(
       return;
     }
     const root = `recipe-${basename(process.argv[1]).replace(/\.[jt]s$/, '')}${values.variant ? `-${values.variant}` : ''}`;
-    const result = await realise(input, { store, root, report: values.quiet ? silentReporter : stderrReporter });
+    const result = await realise(input, {
+      store,
+      root,
+      report: values.quiet ? silentReporter : stderrReporter,
+      substituters: values.substituters as string | undefined,
+      trustedKeys: values['trusted-keys'] as string | undefined,
+      substitute: !values['no-substitute'],
+    });
     console.log(values.json ? JSON.stringify({ name, version, ...result }) : result.path);
   } catch (error) {
     process.stderr.write(`error: ${(error as Error).message}\n`);

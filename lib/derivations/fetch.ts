@@ -35,11 +35,7 @@ export async function fetchSource(src: FixedSource, out: string, store: string):
       await aptFetch(store, out, ['download', spec]).catch(async (e: Error) => {
         throw (await notServed(src, store)) ?? e;
       });
-      const [deb] = (await readdir(out)).filter((f) => f.endsWith('.deb'));
-      if (!deb) throw new FetchError(`apt-get download ${spec} produced no .deb`);
-      const actual = await fileSha256(join(out, deb));
-      if (actual !== src.sha256) throw mismatch(`Debian package ${spec}`, src.sha256, actual);
-      return;
+      return checkFixedOutput(src, out);
     }
     case 'deb-src': {
       const spec = `${src.package}=${src.version}`;
@@ -51,21 +47,48 @@ export async function fetchSource(src: FixedSource, out: string, store: string):
           `the Debian source package ${spec} could not be fetched: the registry serves sources for some packages only (use the binary package instead).\n${e.message}`,
         );
       });
-      const dscName = (await readdir(out)).find((f) => f.endsWith('.dsc'));
-      if (!dscName) throw new FetchError(`apt-get source ${spec} produced no .dsc`);
-      const dsc = join(out, dscName);
-      const actual = await fileSha256(dsc);
-      if (actual !== src.sha256) throw mismatch(`Debian source package ${spec} (${dscName})`, src.sha256, actual);
-      await checkDscFiles(dsc, out);
-      return;
+      return checkFixedOutput(src, out);
     }
     case 'url':
       throw new FetchError(howToAdd(`${src.url}`, src.sha256, src.name));
     case 'tree': {
       if (!src.from) throw new FetchError(howToAdd(`the source tree ${src.name}`, src.sha256, src.name));
       await cp(src.from, out, { recursive: true, verbatimSymlinks: true });
-      const actual = (await computeManifest(out)).treeHash;
-      if (actual !== src.sha256) throw mismatch(`${src.from}`, src.sha256, actual);
+      return checkFixedOutput(src, out);
+    }
+  }
+}
+
+/**
+ * Check that `dir` holds what the pin `src` names, by its hash: the one .deb, the .dsc and
+ * the tarballs it lists, the file, or the tree. Used on whatever was fetched or substituted.
+ */
+export async function checkFixedOutput(src: FixedSource, dir: string): Promise<void> {
+  switch (src.type) {
+    case 'deb': {
+      const debs = (await readdir(dir)).filter((f) => f.endsWith('.deb'));
+      if (debs.length !== 1)
+        throw new FetchError(`${src.package} ${src.version}: expected one .deb, found ${debs.length}`);
+      const actual = await fileSha256(join(dir, debs[0]));
+      if (actual !== src.sha256) throw mismatch(`Debian package ${src.package} ${src.version}`, src.sha256, actual);
+      return;
+    }
+    case 'deb-src': {
+      const dscName = (await readdir(dir)).find((f) => f.endsWith('.dsc'));
+      if (!dscName) throw new FetchError(`the source package ${src.package} ${src.version} has no .dsc`);
+      const actual = await fileSha256(join(dir, dscName));
+      if (actual !== src.sha256)
+        throw mismatch(`Debian source package ${src.package} ${src.version} (${dscName})`, src.sha256, actual);
+      return checkDscFiles(join(dir, dscName), dir);
+    }
+    case 'url': {
+      const actual = await fileSha256(join(dir, src.name)).catch(() => 'missing');
+      if (actual !== src.sha256) throw mismatch(`${src.url} (${src.name})`, src.sha256, actual);
+      return;
+    }
+    case 'tree': {
+      const actual = (await computeManifest(dir)).treeHash;
+      if (actual !== src.sha256) throw mismatch(`the source tree ${src.name}`, src.sha256, actual);
       return;
     }
   }

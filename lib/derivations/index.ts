@@ -7,7 +7,20 @@ export { canonical, sha256, base32 } from './hash.ts';
 export { hashInput, storePath, closure, derivationIdentity } from './evaluate.ts';
 export { realise, realiseAll, addRoot, type RealiseOptions, type RealiseResult } from './realise.ts';
 export { verify, gc, add, listRoots, referenceClosure } from './maintain.ts';
-export { exportClosure, importClosure, ImportError } from './transfer.ts';
+export { exportClosure, importClosure, ImportError, type ImportOptions } from './transfer.ts';
+export {
+  generateKeyPair,
+  readSecretKey,
+  parsePublicKey,
+  parsePublicKeys,
+  KeyError,
+  type PublicKey,
+  type SecretKey,
+} from './signing.ts';
+export { cacheSettings, readStoreConfig, writeStoreConfig, type CacheOptions, type CacheSettings } from './settings.ts';
+export { openCache, readPathInfo, CacheError, type Cache, type PathInfo } from './cache.ts';
+export { push, type PushOptions, type PushResult } from './push.ts';
+export { SubstituteError } from './substitute.ts';
 export { repair, deletePath, RepairError, type RepairOptions } from './repair.ts';
 export { computeManifest, treeHash, type Manifest } from './manifest.ts';
 export {

@@ -15,8 +15,11 @@ import type { Input } from './schema.ts';
 import { commitPath, discardTree, hashPart, isUsable, removeTree, scratchDir, sidecar, storeDir } from './store.ts';
 import { resolveTools } from './toolchain.ts';
 import { referenceClosure } from './maintain.ts';
+import { cacheSettings, type CacheOptions, type CacheSettings } from './settings.ts';
+import { querySubstitutes, substitute, type Offer } from './substitute.ts';
 
-export interface RealiseOptions {
+/** Substituters and trusted keys (default: BATU_SUBSTITUTERS, BATU_TRUSTED_KEYS, the store's config). */
+export interface RealiseOptions extends CacheOptions {
   store?: string;
   report?: Reporter;
   /** Register the result as a gc root under this name (<store>/.roots/<name>). */
@@ -29,15 +32,16 @@ export interface RealiseResult {
   path: string;
   built: string[];
   reused: string[];
+  /** Taken from a binary cache. */
+  substituted: string[];
 }
 
 export async function realise(target: Input, options: RealiseOptions = {}): Promise<RealiseResult> {
   const {
     paths: [path],
-    built,
-    reused,
+    ...rest
   } = await realiseAll([target], options);
-  return { path, built, reused };
+  return { path, ...rest };
 }
 
 /**
@@ -48,7 +52,7 @@ export async function realise(target: Input, options: RealiseOptions = {}): Prom
 export async function realiseAll(
   targets: Input[],
   options: RealiseOptions = {},
-): Promise<{ paths: string[]; built: string[]; reused: string[] }> {
+): Promise<{ paths: string[]; built: string[]; reused: string[]; substituted: string[] }> {
   const store = storeDir(options.store);
   const report = options.report ?? stderrReporter;
   await mkdir(store, { recursive: true });
@@ -66,7 +70,13 @@ export async function realiseAll(
   } finally {
     await lock.release();
   }
-  const { missing, reused } = planned;
+  let { missing } = planned;
+  const { reused } = planned;
+  const settings = await cacheSettings(store, options);
+  const substituted = settings.substituters.length
+    ? await substituteMissing(targets, missing, store, settings, report)
+    : [];
+  if (substituted.length) ({ missing } = await plan(targets, store)); // what still needs building
   const built: string[] = [];
   for (const { input, path } of [
     ...missing.filter((m) => m.input.type !== 'derivation'),
@@ -88,7 +98,95 @@ export async function realiseAll(
   }
   const paths = await Promise.all(targets.map((t) => storePath(t, store)));
   if (options.root && paths[0]) await addRoot(store, options.root, paths[0]);
-  return { paths, built, reused };
+  return { paths, built, reused, substituted };
+}
+
+/**
+ * Take from the caches what they offer of the missing paths, top-down: a target a cache
+ * has needs only its references, not its build inputs. A substitution that fails is
+ * reported and the plan is made again without that offer: the path gets built instead.
+ */
+async function substituteMissing(
+  targets: Input[],
+  missing: { input: Input; path: string }[],
+  store: string,
+  settings: CacheSettings,
+  report: Reporter,
+): Promise<string[]> {
+  if (!missing.length) return [];
+  const offers = await querySubstitutes(missing, settings, report);
+  const substituted: string[] = [];
+  for (let failed = true; failed && offers.size;) {
+    failed = false;
+    for (const { input, path, offer } of await chooseSubstitutes(targets, missing, offers, store, report)) {
+      if (await isUsable(path)) continue;
+      const size = (offer.info.archive.size / 2 ** 20).toFixed(1);
+      report(`substituting ${basename(path).slice(33)} from ${offer.cache.url} (${size} MiB)`);
+      try {
+        await substitute(input, path, offer, store, settings);
+        substituted.push(path);
+      } catch (e) {
+        report(`${(e as Error).message}\n  building it instead`);
+        offers.delete(path);
+        failed = true;
+        break;
+      }
+    }
+  }
+  return substituted;
+}
+
+/** The offers to take, each after the offers its references need; skips an offer whose references no one has. */
+async function chooseSubstitutes(
+  targets: Input[],
+  missing: { input: Input; path: string }[],
+  offers: Map<string, Offer>,
+  store: string,
+  report: Reporter,
+): Promise<{ input: Input; path: string; offer: Offer }[]> {
+  const byName = new Map(missing.map((m) => [basename(m.path), m]));
+  const chosen: { input: Input; path: string; offer: Offer }[] = [];
+  const available = new Map<string, boolean>();
+  // A path can be had when it is in the store, or offered with references that can be had.
+  const canHave = async (name: string): Promise<boolean> => {
+    if (!available.has(name)) {
+      available.set(name, false); // a reference cycle does not count
+      const wanted = byName.get(name);
+      const offer = wanted && offers.get(wanted.path);
+      let ok = await isUsable(join(store, name));
+      if (!ok && offer) {
+        ok = true;
+        for (const ref of offer.info.references.filter((r) => r !== name)) {
+          if (await canHave(ref)) continue;
+          report(
+            `not substituting ${name} from ${offer.cache.url}: its reference ${ref} is in neither the store nor a cache`,
+          );
+          ok = false;
+          break;
+        }
+      }
+      available.set(name, ok);
+    }
+    return available.get(name)!;
+  };
+  const seen = new Set<string>();
+  const take = (name: string) => {
+    const wanted = byName.get(name);
+    if (!wanted || seen.has(name) || !offers.has(wanted.path)) return;
+    seen.add(name);
+    for (const ref of offers.get(wanted.path)!.info.references) if (ref !== name) take(ref);
+    chosen.push({ ...wanted, offer: offers.get(wanted.path)! });
+  };
+  const visit = async (input: Input): Promise<void> => {
+    const path = await storePath(input, store);
+    const name = basename(path);
+    if (seen.has(name) || !byName.has(name)) return; // in the store already, or below a path that is
+    if (offers.has(path) && (await canHave(name))) return take(name);
+    seen.add(name);
+    if (input.type === 'derivation') for (const dep of Object.values(input.inputs)) await visit(dep);
+  };
+  for (const target of targets) await visit(target);
+  return chosen;
 }
 
 const writable = (store: string) =>
@@ -104,14 +202,14 @@ const writable = (store: string) =>
 async function readOnly(
   targets: Input[],
   store: string,
-): Promise<{ paths: string[]; built: string[]; reused: string[] }> {
+): Promise<{ paths: string[]; built: string[]; reused: string[]; substituted: string[] }> {
   const { missing, reused } = await plan(targets, store);
   if (missing.length) {
     throw new Error(
       `the store ${store} is read-only for this user (uid ${process.getuid?.()}) and lacks ${missing.length} path(s), e.g. ${missing[0].path}: realise them as the store's owner first`,
     );
   }
-  return { paths: await Promise.all(targets.map((t) => storePath(t, store))), built: [], reused };
+  return { paths: await Promise.all(targets.map((t) => storePath(t, store))), built: [], reused, substituted: [] };
 }
 
 /** Builders run as an unprivileged user: the store must let it in (a mkdtemp'd store is 0700). */

@@ -1,5 +1,6 @@
-// Export and import of closures as tar streams: the basis of a binary cache shared
-// between machines. An imported path is checked against its manifest before it appears.
+// Export and import of closures as tar streams: the basis of the binary cache. An imported
+// path is checked against its manifest, and its signature against the trusted keys,
+// before it appears.
 import { createReadStream, createWriteStream } from 'node:fs';
 import { lstat, mkdir, readFile, readdir, readlink, symlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -10,6 +11,8 @@ import { acquireLock } from './lock.ts';
 import { gcLock, holdPaths } from './temproots.ts';
 import { ManifestSchema, computeManifest, diffManifests, treeHash, type Manifest } from './manifest.ts';
 import { referenceClosure } from './maintain.ts';
+import { checkSignatures, fingerprintOf, signFingerprint, type PublicKey, type SecretKey } from './signing.ts';
+import { cacheSettings } from './settings.ts';
 import {
   SOURCE_DATE_EPOCH,
   readManifest,
@@ -25,9 +28,22 @@ import {
 
 const mtime = new Date(SOURCE_DATE_EPOCH * 1000);
 
-/** Write the run-time closure of `paths` to `into` as a tar stream. Returns what was packed. */
-export async function exportClosure(paths: string[], into: Writable): Promise<string[]> {
+/**
+ * Write the run-time closure of `paths` to `into` as a tar stream, each path signed with
+ * `key` when one is given. Returns what was packed.
+ */
+export async function exportClosure(
+  paths: string[],
+  into: Writable,
+  options: { key?: SecretKey } = {},
+): Promise<string[]> {
   const closure = await referenceClosure(paths);
+  await packPaths(closure, into, options);
+  return closure;
+}
+
+/** Write exactly `paths` (each with its manifest, .drv and, given a key, .sig) as a tar stream. */
+export async function packPaths(paths: string[], into: Writable, { key }: { key?: SecretKey } = {}): Promise<void> {
   const pack = tar.pack();
   const done = pipeline(pack, into);
   const add = (header: Partial<tar.Header> & { name: string }, body?: Readable | string) =>
@@ -36,13 +52,14 @@ export async function exportClosure(paths: string[], into: Writable): Promise<st
       if (body && typeof body !== 'string') body.pipe(entry);
       else entry.end(body);
     });
-  for (const path of closure) {
+  const addText = (name: string, text: string) => add({ name, size: Buffer.byteLength(text), mode: 0o444 }, text);
+  for (const path of paths) {
     const name = basename(path);
-    for (const side of [sidecar.manifest(path), sidecar.drv(path)]) {
-      const text = await readFile(side, 'utf8').catch(() => '');
-      await add({ name: basename(side), size: Buffer.byteLength(text), mode: 0o444 }, text);
-    }
     const manifest = await readManifest(path);
+    const drvText = await readFile(sidecar.drv(path), 'utf8').catch(() => '');
+    await addText(basename(sidecar.manifest(path)), await readFile(sidecar.manifest(path), 'utf8'));
+    await addText(basename(sidecar.drv(path)), drvText);
+    if (key) await addText(`${name}.sig`, signFingerprint(fingerprintOf(name, manifest, drvText), key) + '\n');
     await add({ name: `${name}/`, type: 'directory', mode: 0o555 });
     for (const entry of manifest.entries) {
       const file = join(path, entry.path);
@@ -59,49 +76,101 @@ export async function exportClosure(paths: string[], into: Writable): Promise<st
   }
   pack.finalize();
   await done;
-  return closure;
 }
 
 export class ImportError extends Error {}
 
+export interface ImportOptions {
+  store?: string;
+  /** The keys whose signatures count (default: the store's cache settings). */
+  trustedKeys?: PublicKey[];
+  /** Accept paths without a trusted signature (--unsigned): only their manifests are checked. */
+  unsigned?: boolean;
+  /** Signatures from elsewhere (a binary cache's metadata), by path name. */
+  signatures?: Map<string, string[]>;
+  /** Content-addressed paths (fixed-output sources), accepted unsigned when this check of their files passes. */
+  contentChecks?: Map<string, (dir: string) => Promise<void>>;
+  /** The stream must hold exactly these paths (a cache archive holds one). */
+  expect?: string[];
+}
+
 /**
  * Read a tar stream made by exportClosure into the store: all of it or nothing. The whole
  * stream is staged in a scratch directory first (no entry can reach outside it), every
- * path is checked against its manifest and every reference resolved, and only then are
- * the paths moved in, dependencies first. Returns the paths the stream holds.
+ * path is checked against its manifest and its signature, every reference resolved, and
+ * only then are the paths moved in, dependencies first. Returns the paths the stream holds.
  */
-export async function importClosure(from: Readable, options: { store?: string } = {}): Promise<string[]> {
+export async function importClosure(from: Readable, options: ImportOptions = {}): Promise<string[]> {
   const store = storeDir(options.store);
   await mkdir(store, { recursive: true });
   const scratch = await scratchDir(store, 'import');
   try {
     await extractSafely(from, scratch);
-    // Under the gc lock: the references found in the store are held before they are checked.
-    const lock = await gcLock(store, 'shared');
-    let staged: Staged[];
-    try {
-      const names = (await readdir(scratch)).filter((n) => storeName.test(n) && !/\.(manifest|drv)$/.test(n));
-      await holdPaths(
-        store,
-        names.map((n) => join(store, n)),
-      );
-      staged = await checkStaged(store, scratch, (refs) =>
-        holdPaths(
-          store,
-          refs.map((r) => join(store, r)),
-        ),
-      );
-    } finally {
-      await lock.release();
-    }
-    for (const { name, manifest } of staged) await install(store, scratch, name, manifest);
-    return staged.map(({ name }) => join(store, name)).sort();
+    return await importStaged(store, scratch, options);
   } finally {
     await removeTree(scratch);
   }
 }
 
-const topLevel = new RegExp(`^(${storeName.source.slice(1, -1)})(\\.manifest|\\.drv)?$`);
+/** Check and move in what a scratch directory holds (extracted by extractSafely). */
+async function importStaged(store: string, scratch: string, options: ImportOptions): Promise<string[]> {
+  const accept = options.unsigned ? undefined : acceptance(options, await trusted(store, options));
+  // Under the gc lock: the references found in the store are held before they are checked.
+  const lock = await gcLock(store, 'shared');
+  let staged: Staged[];
+  try {
+    const names = (await readdir(scratch)).filter((n) => storeName.test(n) && !sidecarName.test(n));
+    if (!names.length) throw new ImportError('refusing the import: the stream holds no store path');
+    if (options.expect && names.sort().join() !== [...options.expect].sort().join())
+      throw new ImportError(
+        `refusing the import: the stream holds ${names.join(', ') || 'no path'}, not ${options.expect.join(', ')}; nothing was imported`,
+      );
+    await holdPaths(
+      store,
+      names.map((n) => join(store, n)),
+    );
+    staged = await checkStaged(
+      store,
+      scratch,
+      (refs) =>
+        holdPaths(
+          store,
+          refs.map((r) => join(store, r)),
+        ),
+      accept,
+    );
+  } finally {
+    await lock.release();
+  }
+  for (const { name, manifest } of staged) await install(store, scratch, name, manifest);
+  return staged.map(({ name }) => join(store, name)).sort();
+}
+
+const trusted = async (store: string, options: ImportOptions) =>
+  options.trustedKeys ?? (await cacheSettings(store)).trustedKeys;
+
+/** A staged path's sidecars: its manifest, its .drv and its signatures. */
+const sidecarName = /\.(manifest|drv|sig)$/;
+const topLevel = new RegExp(`^(${storeName.source.slice(1, -1)})(\\.manifest|\\.drv|\\.sig)?$`);
+
+type Accept = (name: string, dir: string, manifest: Manifest, drvText: string, sigs: string[]) => Promise<void>;
+
+/** The check that lets a staged path in besides its manifest: its content hash, or a trusted signature. */
+function acceptance(options: ImportOptions, keys: PublicKey[]): Accept {
+  return async (name, dir, manifest, drvText, sigs) => {
+    const contentCheck = options.contentChecks?.get(name);
+    if (contentCheck) return contentCheck(dir);
+    const verdict = checkSignatures(
+      fingerprintOf(name, manifest, drvText),
+      [...sigs, ...(options.signatures?.get(name) ?? [])],
+      keys,
+    );
+    if (!verdict.ok)
+      throw new ImportError(
+        `refusing the import: ${name} is not signed by a trusted key: ${verdict.reason} (store import --unsigned skips this check); nothing was imported`,
+      );
+  };
+}
 
 /**
  * Unpack a tar stream into `dir`, refusing by name what could write elsewhere: absolute
@@ -175,11 +244,16 @@ interface Staged {
  * references that are in the stream or already valid in the store, and no mention of a
  * path of the stream its manifest does not list. Returns the paths dependencies first.
  */
-async function checkStaged(store: string, scratch: string, hold: (refs: string[]) => Promise<void>): Promise<Staged[]> {
+async function checkStaged(
+  store: string,
+  scratch: string,
+  hold: (refs: string[]) => Promise<void>,
+  accept?: Accept,
+): Promise<Staged[]> {
   const names = await readdir(scratch);
-  const paths = names.filter((n) => storeName.test(n) && !/\.(manifest|drv)$/.test(n));
+  const paths = names.filter((n) => storeName.test(n) && !sidecarName.test(n));
   for (const n of names) {
-    const owner = n.replace(/\.(manifest|drv)$/, '');
+    const owner = n.replace(sidecarName, '');
     if (owner !== n && !paths.includes(owner))
       throw new ImportError(`refusing the import: ${n} comes without the path ${owner}; nothing was imported`);
   }
@@ -209,6 +283,11 @@ async function checkStaged(store: string, scratch: string, hold: (refs: string[]
     const unlisted = actual.references.filter((r) => !declared.references.includes(r));
     if (unlisted.length)
       throw refuse(name, `mentions ${unlisted.join(', ')}, which its manifest does not list as references`);
+    if (accept) {
+      const read = (file: string) => readFile(join(scratch, file), 'utf8').catch(() => '');
+      const sigs = (await read(`${name}.sig`)).split('\n').filter(Boolean);
+      await accept(name, join(scratch, name), declared, await read(`${name}.drv`), sigs);
+    }
     await hold(declared.references);
     for (const ref of declared.references) {
       if (!paths.includes(ref) && !isValid(join(store, ref)))

@@ -29,7 +29,7 @@ import {
   url,
   verify,
 } from '../../lib/derivations/index.ts';
-import { gatedDerivation, sharedDir, tempDir, textDerivation } from '../fixtures/store-helpers.ts';
+import { gatedDerivation, sharedDir, tempDir, testKeys, textDerivation } from '../fixtures/store-helpers.ts';
 import { readTar, shuffled, writeTar, type TarEntry } from '../fixtures/tar-helpers.ts';
 
 const quiet = { report: silentReporter };
@@ -48,7 +48,7 @@ test('realise builds once, then reuses; outputs are read-only with fixed mtimes 
   assert.equal(st.mtimeMs, 1000);
   for (const side of ['.manifest', '.drv', '.log']) assert.ok(existsSync(first.path + side), side);
   const second = await realise(drv, { store, ...quiet });
-  assert.deepEqual(second, { path: first.path, built: [], reused: [first.path] });
+  assert.deepEqual(second, { path: first.path, built: [], reused: [first.path], substituted: [] });
 });
 
 test('a failed build leaves no store path and reports the log tail and its path', async (t) => {
@@ -332,8 +332,9 @@ test('gc keeps roots and what they reference, and drops the rest', async (t) => 
   assert.equal(existsSync(r3.path + '.manifest'), false);
 });
 
-/** A two-path closure (top references dep) exported from a fresh store, as a tar stream. */
+/** A two-path closure (top references dep) exported from a fresh store, as a tar stream signed by a trusted key. */
 async function exportedClosure(t: TestContext) {
+  const { secret, trusted } = await testKeys(t);
   const from = await tempDir(t);
   const dep = textDerivation('dep', 'payload');
   const top = derivation({
@@ -345,8 +346,8 @@ async function exportedClosure(t: TestContext) {
   const { path } = await realise(top, { store: from, ...quiet });
   const sink = new PassThrough();
   const tarball = buffer(sink);
-  const exported = await exportClosure([path], sink);
-  return { from, exported, tarball: await tarball };
+  const exported = await exportClosure([path], sink, { key: secret });
+  return { from, exported, tarball: await tarball, trusted };
 }
 
 /** What an import must leave behind when it refuses: no path, no sidecar, no scratch. */
@@ -371,12 +372,15 @@ const orders: [string, (e: TarEntry[]) => TarEntry[]][] = [
 ];
 
 test('export and import move a closure between stores whatever the order of the entries', async (t) => {
-  const { from, exported, tarball } = await exportedClosure(t);
+  const { from, exported, tarball, trusted } = await exportedClosure(t);
   assert.equal(exported.length, 2);
   const entries = await readTar(tarball);
   for (const [order, arrange] of orders) {
     const to = await tempDir(t);
-    const imported = await importClosure(PassThrough.from([await writeTar(arrange(entries))]), { store: to });
+    const imported = await importClosure(PassThrough.from([await writeTar(arrange(entries))]), {
+      store: to,
+      trustedKeys: trusted,
+    });
     assert.deepEqual(
       imported.map((p) => p.slice(to.length)),
       exported.map((p) => p.slice(from.length)),
@@ -387,13 +391,13 @@ test('export and import move a closure between stores whatever the order of the 
 });
 
 test('a tampered stream is refused whole, whatever the order of its entries', async (t) => {
-  const { tarball } = await exportedClosure(t);
+  const { tarball, trusted } = await exportedClosure(t);
   // Flip the payload of dep (the file, and its mention in dep's .drv): top is intact but needs dep.
   const tampered = await readTar(Buffer.from(tarball.toString('latin1').replaceAll('payload', 'paYload'), 'latin1'));
   for (const [order, arrange] of orders) {
     const to = await tempDir(t);
     await assert.rejects(
-      importClosure(PassThrough.from([await writeTar(arrange(tampered))]), { store: to }),
+      importClosure(PassThrough.from([await writeTar(arrange(tampered))]), { store: to, trustedKeys: trusted }),
       /dep-1 does not match its manifest[\s\S]*nothing was imported/,
       order,
     );
@@ -403,7 +407,7 @@ test('a tampered stream is refused whole, whatever the order of its entries', as
 
 /** An exported closure taken apart, the name of its top path, and a directory outside any store. */
 async function hostileBench(t: TestContext) {
-  const { tarball } = await exportedClosure(t);
+  const { tarball, trusted } = await exportedClosure(t);
   const entries = await readTar(tarball);
   const top = entries.find((e) => /^[0-9a-z]{32}-top-1\/$/.test(e.header.name))!.header.name.slice(0, -1);
   const outside = await sharedDir(t); // writable by anyone: only the import's own checks keep it empty
@@ -411,11 +415,11 @@ async function hostileBench(t: TestContext) {
     header: { name, type: 'file', mode: 0o644 },
     data: Buffer.from(data),
   });
-  return { tarball, entries, top, outside, file };
+  return { tarball, entries, top, outside, file, trusted };
 }
 
 test('hostile tar streams are refused by name and write nothing anywhere', async (t) => {
-  const { tarball, entries, top, outside, file } = await hostileBench(t);
+  const { tarball, entries, top, outside, file, trusted } = await hostileBench(t);
   const cases: [string, TarEntry[], RegExp][] = [
     [
       'a symlink, then a file below it',
@@ -444,7 +448,10 @@ test('hostile tar streams are refused by name and write nothing anywhere', async
     for (const [order, arrange] of orders.slice(0, 3)) {
       const to = await tempDir(t);
       await assert.rejects(
-        importClosure(PassThrough.from([await writeTar(arrange([...entries, ...extra]))]), { store: to }),
+        importClosure(PassThrough.from([await writeTar(arrange([...entries, ...extra]))]), {
+          store: to,
+          trustedKeys: trusted,
+        }),
         reason,
         `${what}, ${order}`,
       );
@@ -455,7 +462,10 @@ test('hostile tar streams are refused by name and write nothing anywhere', async
   for (const cut of [0.3, 0.5, 0.7, 0.95]) {
     const to = await tempDir(t);
     await assert.rejects(
-      importClosure(PassThrough.from([tarball.subarray(0, Math.floor(tarball.length * cut))]), { store: to }),
+      importClosure(PassThrough.from([tarball.subarray(0, Math.floor(tarball.length * cut))]), {
+        store: to,
+        trustedKeys: trusted,
+      }),
       /not a complete tar stream|neither in the stream nor in the store|without its manifest|without the path/,
       `cut at ${cut}`,
     );
@@ -465,7 +475,7 @@ test('hostile tar streams are refused by name and write nothing anywhere', async
 });
 
 test('property: any mutation of an exported stream, in any order, imports whole and verified or is refused leaving nothing', async (t) => {
-  const { entries, top, outside, file } = await hostileBench(t);
+  const { entries, top, outside, file, trusted } = await hostileBench(t);
   const mutations: ((e: TarEntry[], r: () => number) => TarEntry[])[] = [
     (e) => [
       ...e,
@@ -499,7 +509,7 @@ test('property: any mutation of an exported stream, in any order, imports whole 
     const data = await writeTar(shuffled(stream, seed));
     const cut = r() < 0.2 ? data.subarray(0, Math.floor(data.length * r())) : data;
     try {
-      await importClosure(PassThrough.from([cut]), { store: to });
+      await importClosure(PassThrough.from([cut]), { store: to, trustedKeys: trusted });
       assert.deepEqual(await verify({ store: to }), [], `seed ${seed}: what was imported is whole`);
       assert.equal((await listPaths(to)).length, 2, `seed ${seed}`);
       imported++;

@@ -1,0 +1,82 @@
+// A store's cache settings: which binary caches realise asks, and which keys it trusts.
+// Flags beat environment variables (BATU_SUBSTITUTERS, BATU_TRUSTED_KEYS), which beat
+// the store's own <store>/.config.json (written by `batu store config`).
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { parsePublicKeys, type PublicKey } from './signing.ts';
+import { writeAtomic } from './store.ts';
+
+const cacheUrl = z
+  .string()
+  .regex(/^(file:\/\/\/|https?:\/\/)\S+$/, 'expected a file:///… or http(s):// URL')
+  .transform((u) => u.replace(/\/+$/, ''));
+
+export const StoreConfigSchema = z.strictObject({
+  substituters: z.array(cacheUrl).default([]),
+  trustedKeys: z.array(z.string()).default([]),
+});
+export type StoreConfig = z.infer<typeof StoreConfigSchema>;
+
+export interface CacheSettings {
+  substituters: string[];
+  trustedKeys: PublicKey[];
+}
+
+/** What callers may give instead of the environment and the store's config. */
+export interface CacheOptions {
+  /** Cache URLs (a list, or one string separated by spaces or commas). */
+  substituters?: string[] | string;
+  /** Keys as NAME:base64 or .pub files (a list, or one string separated by spaces or commas), or parsed. */
+  trustedKeys?: (string | PublicKey)[] | string;
+  /** false: ask no cache (--no-substitute). */
+  substitute?: boolean;
+}
+
+const configFile = (store: string) => join(store, '.config.json');
+
+export async function readStoreConfig(store: string): Promise<StoreConfig> {
+  if (!existsSync(configFile(store))) return StoreConfigSchema.parse({});
+  const text = await readFile(configFile(store), 'utf8');
+  const parsed = StoreConfigSchema.safeParse(JSON.parse(text));
+  if (!parsed.success)
+    throw new Error(
+      `${configFile(store)} is not a store config: ${parsed.error.issues[0].message} (batu store config)`,
+    );
+  return parsed.data;
+}
+
+export async function writeStoreConfig(store: string, config: Partial<StoreConfig>): Promise<StoreConfig> {
+  const next = StoreConfigSchema.parse({ ...(await readStoreConfig(store)), ...config });
+  next.trustedKeys = parsePublicKeys(next.trustedKeys).map((k) => k.text); // checked, and .pub files read, before writing
+  await writeAtomic(configFile(store), JSON.stringify(next, null, 2) + '\n');
+  return next;
+}
+
+const list = (value: string[] | string | undefined) =>
+  value === undefined
+    ? undefined
+    : (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(/[\s,]+/)).filter(Boolean);
+
+const toKeys = (keys: (string | PublicKey)[] | string): PublicKey[] =>
+  (Array.isArray(keys) ? keys : [keys]).flatMap((k) => (typeof k === 'string' ? parsePublicKeys(k) : [k]));
+
+function checkUrl(url: string): string {
+  const parsed = cacheUrl.safeParse(url);
+  if (!parsed.success) throw new Error(`bad binary cache ${JSON.stringify(url)}: ${parsed.error.issues[0].message}`);
+  return parsed.data;
+}
+
+export async function cacheSettings(store: string, given: CacheOptions = {}): Promise<CacheSettings> {
+  const config = await readStoreConfig(store);
+  const substituters =
+    given.substitute === false
+      ? []
+      : (list(given.substituters) ?? list(process.env.BATU_SUBSTITUTERS) ?? config.substituters).map(checkUrl);
+  const trustedKeys =
+    given.trustedKeys !== undefined
+      ? toKeys(given.trustedKeys)
+      : parsePublicKeys(list(process.env.BATU_TRUSTED_KEYS) ?? config.trustedKeys);
+  return { substituters, trustedKeys };
+}

@@ -1,0 +1,119 @@
+// Substitution: taking a path from a binary cache instead of building it. Every missing
+// path is asked of every cache at once; an offer counts only when signed by a trusted key
+// (or, for a fixed-output source, once its content matches the pin's hash); the archive is
+// checked by its hash, then imported like any stream: checked whole, or nothing enters.
+import { basename, join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { PassThrough } from 'node:stream';
+import { CacheError, checkCacheInfo, openCache, readPathInfo, type Cache, type PathInfo } from './cache.ts';
+import { checkFixedOutput, fileSha256 } from './fetch.ts';
+import { stat } from 'node:fs/promises';
+import type { Reporter } from './progress.ts';
+import type { Input } from './schema.ts';
+import type { CacheSettings } from './settings.ts';
+import { checkSignatures, fingerprint } from './signing.ts';
+import { removeTree, scratchDir } from './store.ts';
+import { importClosure } from './transfer.ts';
+
+export interface Offer {
+  cache: Cache;
+  info: PathInfo;
+}
+
+/** How many metadata files are asked for at once. */
+const QUERIES_AT_ONCE = 16;
+
+/**
+ * Ask every cache for every path (one batch: all requests issued together, a few at a
+ * time). Returns the first acceptable offer of each path; what is refused is reported
+ * with the path, the cache and why.
+ */
+export async function querySubstitutes(
+  wanted: { input: Input; path: string }[],
+  settings: CacheSettings,
+  report: Reporter,
+): Promise<Map<string, Offer>> {
+  const offers = new Map<string, Offer>();
+  for (const url of settings.substituters) {
+    const cache = openCache(url);
+    try {
+      await checkCacheInfo(cache);
+    } catch (e) {
+      report(`not using the cache ${url}: ${(e as Error).message}`);
+      continue;
+    }
+    const asked = wanted.filter(({ path }) => !offers.has(path));
+    const answers = await inBatches(asked, QUERIES_AT_ONCE, async ({ input, path }) => {
+      const info = await readPathInfo(cache, basename(path)).catch((e: Error) => e);
+      if (info instanceof Error) return report(`not substituting ${basename(path)} from ${url}: ${info.message}`);
+      if (!info) return;
+      if (input.type === 'derivation') {
+        const verdict = checkSignatures(fingerprint(info), info.signatures, settings.trustedKeys);
+        if (!verdict.ok) return report(`not substituting ${basename(path)} from ${url}: ${verdict.reason}`);
+      }
+      return { path, offer: { cache, info } };
+    });
+    for (const answer of answers) if (answer) offers.set(answer.path, answer.offer);
+  }
+  return offers;
+}
+
+async function inBatches<T, R>(items: T[], n: number, job: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let i = 0; i < items.length; i += n) results.push(...(await Promise.all(items.slice(i, i + n).map(job))));
+  return results;
+}
+
+export class SubstituteError extends Error {}
+
+/**
+ * Take `path` from the cache that offered it: download its archive into the store's
+ * scratch space, check its size and sha256, then import it checked (manifest, signature
+ * or pinned hash, references). The caller holds the path's lock.
+ */
+export async function substitute(
+  input: Input,
+  path: string,
+  offer: Offer,
+  store: string,
+  settings: CacheSettings,
+): Promise<void> {
+  const { cache, info } = offer;
+  const name = basename(path);
+  const scratch = await scratchDir(store, 'substitute');
+  const fail = (why: string) => new SubstituteError(`${name} from ${cache.url}: ${why}`);
+  try {
+    const archive = join(scratch, 'archive.tar.zst');
+    if (!(await cache.download(info.archive.file, archive)))
+      throw fail(`its archive ${info.archive.file} is missing from the cache`);
+    const [size, sha256] = [(await stat(archive)).size, await fileSha256(archive)];
+    if (size !== info.archive.size || sha256 !== info.archive.sha256)
+      throw fail(
+        `its archive does not match its metadata (hash mismatch: sha256 ${sha256}, ${size} bytes; metadata says ${info.archive.sha256}, ${info.archive.size} bytes)`,
+      );
+    const zstd = spawn('zstd', ['-q', '-d', '-c', archive], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // Piped at once: node discards a child's unread output when the child exits.
+    const tarStream = zstd.stdout.pipe(new PassThrough());
+    const exited = new Promise((done) => zstd.once('close', done));
+    try {
+      await importClosure(tarStream, {
+        store,
+        expect: [name],
+        trustedKeys: settings.trustedKeys,
+        signatures: new Map([[name, info.signatures]]),
+        contentChecks:
+          input.type === 'derivation' ? undefined : new Map([[name, (dir: string) => checkFixedOutput(input, dir)]]),
+      });
+    } catch (e) {
+      throw fail((e as Error).message);
+    } finally {
+      zstd.kill();
+      await exited;
+    }
+  } catch (e) {
+    if (e instanceof SubstituteError) throw e;
+    throw fail(e instanceof CacheError ? e.message : String((e as Error).message ?? e));
+  } finally {
+    await removeTree(scratch);
+  }
+}

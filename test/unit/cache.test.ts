@@ -1,0 +1,299 @@
+// Signing, signed imports and a file:// binary cache: push, substitute, refuse, challenge.
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { PassThrough } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import { basename, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  add,
+  derivation,
+  exportClosure,
+  generateKeyPair,
+  importClosure,
+  listPaths,
+  parsePublicKey,
+  push,
+  realise,
+  treeHash,
+  url,
+  verify,
+  type Manifest,
+} from '../../lib/derivations/index.ts';
+import { challenge } from '../../lib/derivations/challenge.ts';
+import { checkSignatures, fingerprintOf, signFingerprint } from '../../lib/derivations/signing.ts';
+import { sha256 } from '../../lib/derivations/hash.ts';
+import { commitPath } from '../../lib/derivations/store.ts';
+import { tempDir, testKeys, textDerivation } from '../fixtures/store-helpers.ts';
+import { readTar, writeTar } from '../fixtures/tar-helpers.ts';
+
+test('a signature holds for its fingerprint and trusted key only; bad keys are named', async (t) => {
+  const { secret, trusted, prefix } = await testKeys(t, 'ci-1');
+  const other = await testKeys(t, 'other-1');
+  const manifest: Manifest = { treeHash: treeHash([]), references: [], entries: [] };
+  const fp = fingerprintOf('0'.repeat(32) + '-x', manifest, 'drv');
+  const sig = signFingerprint(fp, secret);
+  assert.deepEqual(checkSignatures(fp, [sig], trusted), { ok: true, key: 'ci-1' });
+  const changed = fingerprintOf('0'.repeat(32) + '-x', manifest, 'drv!');
+  assert.deepEqual(checkSignatures(changed, [sig], trusted), {
+    ok: false,
+    reason: 'its signature by the trusted key ci-1 does not match its content',
+  });
+  const untrusted = checkSignatures(fp, [sig], other.trusted);
+  assert.equal(untrusted.ok, false);
+  assert.match(!untrusted.ok ? untrusted.reason : '', /not trusted here \(ci-1\)/);
+  assert.deepEqual(checkSignatures(fp, [], trusted), { ok: false, reason: 'it is unsigned' });
+  // A key name reused by another key does not pass for it.
+  const impostor = await testKeys(t, 'ci-1');
+  assert.equal(checkSignatures(fp, [signFingerprint(fp, impostor.secret)], trusted).ok, false);
+  assert.throws(() => parsePublicKey('ci-1:AAAA'), /not 32 bytes/);
+  assert.throws(() => parsePublicKey('no key at all'), /"no key at all" is not NAME:base64/);
+  assert.equal(parsePublicKey(`${prefix}.pub`).name, 'ci-1', 'a .pub file is read');
+  await assert.rejects(generateKeyPair('ci-1', prefix), /exists already/);
+  await assert.rejects(generateKeyPair('bad name', join(await tempDir(t), 'k')), /bad key name "bad name"/);
+});
+
+/** A store with top (referencing dep, built with the build-only tool) realised in it. */
+async function builtStore(t: TestContext) {
+  const store = await tempDir(t);
+  const dep = textDerivation('dep', 'payload');
+  const tool = textDerivation('tool', 'used only while building');
+  const top = derivation({
+    name: 'top',
+    version: '1',
+    inputs: { dep, tool },
+    builder: 'mkdir -p $out; echo "$dep" > $out/ref; cat "$tool/text" > $out/copy',
+  });
+  const { path } = await realise(top, { store, ...quiet });
+  return { store, top, path, dep, tool };
+}
+
+const quiet = { report: () => {} };
+
+test('import: a trusted signature, or --unsigned; a file changed with its manifest entry and tree hash is refused', async (t) => {
+  const { path } = await builtStore(t);
+  const { secret, trusted } = await testKeys(t);
+  const other = await testKeys(t, 'other-1');
+  const signed = await buffer(await exported(path, secret));
+  const unsigned = await buffer(await exported(path));
+  const entries = await readTar(signed);
+  // The forgery import used to accept: dep's file and its manifest changed consistently.
+  const depName = entries.find((e) => /-dep-1\.manifest$/.test(e.header.name))!.header.name.replace('.manifest', '');
+  const forged = entries.map((e) => {
+    if (e.header.name === `${depName}/text`) return { ...e, data: Buffer.from('forgery') };
+    if (e.header.name !== `${depName}.manifest`) return e;
+    const manifest = JSON.parse(e.data.toString()) as Manifest;
+    for (const entry of manifest.entries)
+      if (entry.type === 'file') Object.assign(entry, { sha256: sha256('forgery'), size: 7 });
+    manifest.treeHash = treeHash(manifest.entries);
+    return { ...e, data: Buffer.from(JSON.stringify(manifest)) };
+  });
+  const cases: [string, Buffer, object, RegExp][] = [
+    [
+      'forged',
+      await writeTar(forged),
+      { trustedKeys: trusted },
+      /dep-1 is not signed by a trusted key: its signature by the trusted key test-1 does not match/,
+    ],
+    [
+      'unsigned',
+      unsigned,
+      { trustedKeys: trusted },
+      /is not signed by a trusted key: it is unsigned \(store import --unsigned skips this check\)/,
+    ],
+    ['untrusted', signed, { trustedKeys: other.trusted }, /signed only by keys not trusted here \(test-1\)/],
+  ];
+  for (const [what, stream, options, reason] of cases) {
+    const to = await tempDir(t);
+    await assert.rejects(importClosure(PassThrough.from([stream]), { store: to, ...options }), reason, what);
+    assert.deepEqual(
+      readdirSync(to).filter((n) => !n.startsWith('.')),
+      [],
+      `${what}: nothing imported`,
+    );
+  }
+  const to = await tempDir(t);
+  assert.equal((await importClosure(PassThrough.from([signed]), { store: to, trustedKeys: trusted })).length, 2);
+  assert.deepEqual(await verify({ store: to }), []);
+  // --unsigned skips exactly the signature: the forgery is consistent, so it gets in (and verify cannot tell).
+  const gullible = await tempDir(t);
+  await importClosure(PassThrough.from([await writeTar(forged)]), { store: gullible, unsigned: true });
+  assert.equal(await readFile(join(gullible, depName, 'text'), 'utf8'), 'forgery');
+});
+
+async function exported(path: string, key?: Awaited<ReturnType<typeof testKeys>>['secret']) {
+  const sink = new PassThrough();
+  const done = buffer(sink);
+  await exportClosure([path], sink, { key });
+  return PassThrough.from([await done]);
+}
+
+test('a file:// cache: an empty store substitutes the run-time closure, builds nothing, fetches no build input', async (t) => {
+  const { path, top } = await builtStore(t);
+  const { secret, trusted } = await testKeys(t);
+  const cache = pathToFileURL(await tempDir(t)).href;
+  const pushed = await push(cache, [path], { key: secret });
+  assert.equal(pushed.pushed.length, 2, 'top and dep (its reference); not tool');
+  assert.equal((await push(cache, [path], { key: secret })).present.length, 2, 'a second push uploads nothing');
+  const empty = await tempDir(t);
+  const result = await realise(top, { store: empty, substituters: [cache], trustedKeys: trusted, ...quiet });
+  assert.equal(basename(result.path), basename(path), 'the same store path');
+  assert.deepEqual(result.built, []);
+  assert.deepEqual(result.substituted.map((p) => basename(p)).sort(), pushed.pushed.map((p) => basename(p)).sort());
+  assert.deepEqual(await verify({ store: empty }), []);
+  assert.equal((await listPaths(empty)).length, 2, 'the build-only input was not needed');
+  assert.deepEqual(readdirSync(join(empty, '.tmp')), [], 'no scratch left');
+  // --no-substitute builds.
+  const built = await realise(top, {
+    store: await tempDir(t),
+    substituters: [cache],
+    trustedKeys: trusted,
+    substitute: false,
+    ...quiet,
+  });
+  assert.equal(built.built.length, 3);
+});
+
+test('a cache entry that is untrusted, damaged or edited is refused with its reason; nothing partial enters; realise builds it', async (t) => {
+  const { path, top } = await builtStore(t);
+  const { secret, trusted } = await testKeys(t);
+  const other = await testKeys(t, 'other-1');
+  const pristine = await tempDir(t);
+  const cache = pathToFileURL(pristine).href;
+  await push(cache, [path], { key: secret });
+  const topInfo = join(pristine, `${basename(path).slice(0, 32)}.info`);
+  const info = JSON.parse(await readFile(topInfo, 'utf8'));
+  const damage: [string, (dir: string) => Promise<void>, RegExp, typeof trusted][] = [
+    [
+      'untrusted key',
+      async () => {},
+      /not substituting \S+-top-1 from file:\S+: it is signed only by keys not trusted here \(test-1\)/,
+      other.trusted,
+    ],
+    [
+      'an archive byte flipped',
+      async (dir) => {
+        const file = join(dir, info.archive.file);
+        const bytes = await readFile(file);
+        bytes[bytes.length >> 1] ^= 1;
+        await writeFile(file, bytes);
+      },
+      /\S+-top-1 from file:\S+: its archive does not match its metadata \(hash mismatch/,
+      trusted,
+    ],
+    [
+      'metadata edited',
+      (dir) => writeFile(join(dir, basename(topInfo)), JSON.stringify({ ...info, references: [] })),
+      /not substituting \S+-top-1 from file:\S+: its signature by the trusted key test-1 does not match/,
+      trusted,
+    ],
+    [
+      'archive missing',
+      (dir) => rm(join(dir, info.archive.file)),
+      /its archive archives\/\S+ is missing from the cache/,
+      trusted,
+    ],
+    [
+      'metadata malformed',
+      (dir) =>
+        writeFile(
+          join(dir, basename(topInfo)),
+          JSON.stringify({ ...info, archive: { ...info.archive, file: '../../etc/passwd' } }),
+        ),
+      /\.info is malformed: archive\.file: expected archives\/<sha256>\.tar\.zst/,
+      trusted,
+    ],
+  ];
+  for (const [what, spoil, reason, keys] of damage) {
+    const dir = await tempDir(t);
+    await cp(pristine, dir, { recursive: true });
+    await spoil(dir);
+    const store = await tempDir(t);
+    const said: string[] = [];
+    const result = await realise(top, {
+      store,
+      substituters: [pathToFileURL(dir).href],
+      trustedKeys: keys,
+      report: (line) => said.push(line),
+    });
+    assert.match(said.join('\n'), reason, what);
+    assert.ok(
+      result.built.some((p) => basename(p) === basename(path)),
+      `${what}: top was built instead`,
+    );
+    assert.equal(basename(result.path), basename(path));
+    assert.deepEqual(await verify({ store }), [], what);
+    assert.deepEqual(readdirSync(join(store, '.tmp')), [], `${what}: no scratch left`);
+  }
+});
+
+test('challenge: identical for a reproducible path, the differing file named for one that is not', async (t) => {
+  const store = await tempDir(t);
+  const { secret, trusted } = await testKeys(t);
+  const cache = pathToFileURL(await tempDir(t)).href;
+  const steady = textDerivation('steady', 'same everywhere');
+  // Not reproducible on purpose: each build writes the time it ran.
+  const wobbly = derivation({
+    name: 'wobbly',
+    version: '1',
+    builder: 'mkdir -p $out; echo same > $out/same; date +%s%N > $out/when',
+  });
+  const [a, b] = [await realise(steady, { store, ...quiet }), await realise(wobbly, { store, ...quiet })];
+  await push(cache, [a.path, b.path], { key: secret });
+  const here = await tempDir(t);
+  const [a2, b2] = [await realise(steady, { store: here, ...quiet }), await realise(wobbly, { store: here, ...quiet })];
+  const missing = await realise(textDerivation('never-pushed', 'x'), { store: here, ...quiet });
+  const results = await challenge(cache, [a2.path, b2.path, missing.path], { trustedKeys: trusted });
+  assert.deepEqual(
+    results.map((r) => [basename(r.path), r.verdict]),
+    [
+      [basename(a.path), 'identical'],
+      [basename(b.path), 'differs'],
+      [basename(missing.path), 'not in cache'],
+    ],
+  );
+  assert.equal(results[0].signature, 'signed by test-1');
+  assert.equal(results[1].differences.length, 1);
+  assert.match(
+    results[1].differences[0],
+    /^when: here sha256 [0-9a-f]{16}… \d+ bytes, cache sha256 [0-9a-f]{16}… \d+ bytes$/,
+  );
+});
+
+test('a fixed-output source comes from a cache by its pinned hash, unsigned; a different file under its name is refused', async (t) => {
+  const store = await tempDir(t);
+  const { secret } = await testKeys(t);
+  const file = join(await tempDir(t), 'release.bin');
+  await writeFile(file, 'the release');
+  const added = await add(file, { store });
+  const source = url({ url: 'https://example.invalid/release.bin', name: 'release.bin', sha256: added.sha256 });
+  const dir = await tempDir(t);
+  const cache = pathToFileURL(dir).href;
+  await push(cache, [added.path], { key: secret });
+  // No trusted key at all: a fixed output is checked by its hash.
+  const fresh = await tempDir(t);
+  const result = await realise(source, { store: fresh, substituters: [cache], trustedKeys: [], ...quiet });
+  assert.deepEqual(
+    result.substituted.map((p) => basename(p)),
+    [basename(added.path)],
+  );
+  assert.equal(await readFile(join(result.path, 'release.bin'), 'utf8'), 'the release');
+  // A cache that serves other bytes under that name, with metadata and signature to match.
+  const other = await tempDir(t);
+  const forged = join(await tempDir(t), 'out');
+  await mkdir(forged);
+  await writeFile(join(forged, 'release.bin'), 'a trojan!!!');
+  await commitPath(join(other, basename(added.path)), forged, '');
+  const evilDir = await tempDir(t);
+  await push(pathToFileURL(evilDir).href, [join(other, basename(added.path))], { key: secret });
+  const victim = await tempDir(t);
+  const said: string[] = [];
+  await assert.rejects(
+    realise(source, { store: victim, substituters: [pathToFileURL(evilDir).href], report: (l) => said.push(l) }),
+    /cannot be fetched on this machine/,
+  );
+  assert.match(said.join('\n'), /hash mismatch for https:\/\/example\.invalid\/release\.bin/);
+  assert.deepEqual(await listPaths(victim), [], 'nothing entered');
+});
