@@ -9,6 +9,7 @@ packages=(
   build-essential musl-tools flex bison bc rsync cpio xz-utils dpkg-dev   # recipes' toolchain
   iproute2 iputils-ping util-linux uml-utilities bubblewrap               # taps, netns, ping, setpriv, flock, mconsole, the builders' sandbox
   batctl alfred socat diod iperf3 graphviz                                # host-side clients
+  zstd nginx                                                              # binary caches: archives, and the test server
   "$@"
 )
 missing=()
