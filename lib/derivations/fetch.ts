@@ -106,7 +106,8 @@ async function notServed(src: Extract<FixedSource, { type: 'deb' }>, store: stri
       `the archive has ${describeServed(served, release())} now. Ways out:\n` +
       `  - move the pin to what is served (then rebuild what uses it): npx batu pins update ${src.package}\n` +
       `  - or put that exact file into the store, where it satisfies the pin by its hash: npx batu store add ${file}\n` +
-      `  - or import the path from a store or binary cache that holds it: npx batu store import < closure.tar`,
+      `  - or take it from a binary cache that kept it (pushed with --build-closure): --substituters URL or BATU_SUBSTITUTERS\n` +
+      `  - or import it from a store that holds it: npx batu store import < closure.tar`,
   );
 }
 

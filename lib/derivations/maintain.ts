@@ -1,6 +1,6 @@
 // Store maintenance: verify manifests, collect garbage, add files the user obtained.
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readlink, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, readdir, readlink, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { hashInput, storePath } from './evaluate.ts';
@@ -17,6 +17,7 @@ import {
   removePath,
   removeTree,
   scratchDir,
+  sidecar,
   storeDir,
   storeName,
 } from './store.ts';
@@ -70,6 +71,35 @@ export async function referenceClosure(paths: string[]): Promise<string[]> {
     for (const ref of await referencesOf(path)) stack.push(join(path, '..', ref));
   }
   return [...seen].sort();
+}
+
+/**
+ * Everything in the store that went into building `paths`: their run-time closure plus,
+ * recursively, the inputs their .drv files name (intermediate builds and fixed-output
+ * sources such as .debs). What a cache needs to let others rebuild, or to outlive a pin.
+ */
+export async function buildClosure(paths: string[]): Promise<string[]> {
+  const seen = new Set<string>();
+  const stack = [...paths];
+  while (stack.length) {
+    const path = stack.pop()!;
+    if (seen.has(path) || !isValid(path)) continue;
+    seen.add(path);
+    for (const ref of await referencesOf(path)) stack.push(join(path, '..', ref));
+    const inputs = await drvInputs(path);
+    // A .drv names inputs by the paths of the store it was built in: find them here by name.
+    for (const input of Object.values(inputs)) stack.push(join(path, '..', basename(String(input))));
+  }
+  return [...seen].sort();
+}
+
+/** The input paths a path's .drv names (none for a source, or a .drv that cannot be read). */
+async function drvInputs(path: string): Promise<Record<string, string>> {
+  try {
+    return (JSON.parse(await readFile(sidecar.drv(path), 'utf8')) as { inputs?: Record<string, string> }).inputs ?? {};
+  } catch {
+    return {};
+  }
 }
 
 async function referencesOf(path: string): Promise<string[]> {

@@ -17,7 +17,7 @@ import {
 } from './cache.ts';
 import { fileSha256 } from './fetch.ts';
 import { sha256 } from './hash.ts';
-import { referenceClosure } from './maintain.ts';
+import { buildClosure, referenceClosure } from './maintain.ts';
 import { silentReporter, type Reporter } from './progress.ts';
 import { fingerprint, manifestHash, signFingerprint, type SecretKey } from './signing.ts';
 import { readManifest, removeTree, scratchDir, sidecar, storeOf } from './store.ts';
@@ -28,8 +28,8 @@ export const ZSTD_ARGS = ['-q', '-3', '-T0'];
 
 export interface PushOptions {
   key: SecretKey;
-  /** Push the paths themselves and no more (default: their run-time closure). */
-  noClosure?: boolean;
+  /** Also what built them (intermediate builds, sources such as .debs), so a pin can outlive the archive. */
+  buildClosure?: boolean;
   /** Replace what the cache has already (default: a path the cache has is skipped). */
   force?: boolean;
   report?: Reporter;
@@ -44,7 +44,7 @@ export async function push(cacheUrl: string, paths: string[], options: PushOptio
   const report = options.report ?? silentReporter;
   const cache = openCache(cacheUrl);
   await ensureCacheInfo(cache);
-  const all = options.noClosure ? paths : await referenceClosure(paths);
+  const all = options.buildClosure ? await buildClosure(paths) : await referenceClosure(paths);
   const result: PushResult = { pushed: [], present: [] };
   for (const path of await dependenciesFirst(all)) {
     if (!options.force && (await readPathInfo(cache, basename(path)).catch(() => undefined))) {

@@ -262,24 +262,43 @@ test('challenge: identical for a reproducible path, the differing file named for
   );
 });
 
-test('a fixed-output source comes from a cache by its pinned hash, unsigned; a different file under its name is refused', async (t) => {
+test('a fixed-output source (pushed with a build closure) comes from a cache by its pinned hash, unsigned; other bytes under its name are refused', async (t) => {
   const store = await tempDir(t);
   const { secret } = await testKeys(t);
   const file = join(await tempDir(t), 'release.bin');
   await writeFile(file, 'the release');
   const added = await add(file, { store });
   const source = url({ url: 'https://example.invalid/release.bin', name: 'release.bin', sha256: added.sha256 });
-  const dir = await tempDir(t);
-  const cache = pathToFileURL(dir).href;
-  await push(cache, [added.path], { key: secret });
-  // No trusted key at all: a fixed output is checked by its hash.
+  // What a recipe built from it, pushed with its build closure: the source goes along.
+  const consumer = derivation({
+    name: 'consumer',
+    version: '1',
+    inputs: { source },
+    builder: 'mkdir -p $out; wc -c < "$source/release.bin" > $out/size',
+  });
+  const built = await realise(consumer, { store, ...quiet });
+  const cache = pathToFileURL(await tempDir(t)).href;
+  const pushed = await push(cache, [built.path], { key: secret, buildClosure: true });
+  assert.deepEqual(pushed.pushed.map((p) => basename(p)).sort(), [basename(added.path), basename(built.path)].sort());
+  // No key trusted at all: the consumer is refused, the source (checked by its pinned hash) is taken, the consumer built.
   const fresh = await tempDir(t);
-  const result = await realise(source, { store: fresh, substituters: [cache], trustedKeys: [], ...quiet });
+  const said: string[] = [];
+  const result = await realise(consumer, {
+    store: fresh,
+    substituters: [cache],
+    trustedKeys: [],
+    report: (l) => said.push(l),
+  });
+  assert.match(
+    said.join('\n'),
+    /not substituting \S+-consumer-1 from file:\S+: it is signed only by keys not trusted here/,
+  );
   assert.deepEqual(
     result.substituted.map((p) => basename(p)),
     [basename(added.path)],
   );
-  assert.equal(await readFile(join(result.path, 'release.bin'), 'utf8'), 'the release');
+  assert.deepEqual(result.built, [result.path]);
+  assert.equal(await readFile(join(result.path, 'size'), 'utf8'), '11\n');
   // A cache that serves other bytes under that name, with metadata and signature to match.
   const other = await tempDir(t);
   const forged = join(await tempDir(t), 'out');
@@ -289,7 +308,7 @@ test('a fixed-output source comes from a cache by its pinned hash, unsigned; a d
   const evilDir = await tempDir(t);
   await push(pathToFileURL(evilDir).href, [join(other, basename(added.path))], { key: secret });
   const victim = await tempDir(t);
-  const said: string[] = [];
+  said.length = 0;
   await assert.rejects(
     realise(source, { store: victim, substituters: [pathToFileURL(evilDir).href], report: (l) => said.push(l) }),
     /cannot be fetched on this machine/,
