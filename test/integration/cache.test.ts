@@ -29,7 +29,9 @@ test('the image closure pushed to nginx is pulled into empty stores, signed and 
   const keys = await testKeys(t, 'ci-1');
   const other = await testKeys(t, 'other-1');
   const storeA = storeDir();
-  // The build job: realise the image (reused when the suite's store has it) and push its closure.
+  // The build job: realise the image (reused when the suite's store has it; built where the
+  // Debian archive is reachable, not in the namespace) and push its closure.
+  await realise(image, { store: storeA, report: silentReporter });
   const pushed = await batuIn(client.name, [
     'store',
     'push',

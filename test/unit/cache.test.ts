@@ -9,6 +9,7 @@ import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   add,
+  cacheSettings,
   derivation,
   exportClosure,
   generateKeyPair,
@@ -19,9 +20,12 @@ import {
   realise,
   treeHash,
   url,
+  readStoreConfig,
   verify,
+  writeStoreConfig,
   type Manifest,
 } from '../../lib/derivations/index.ts';
+import { batuCli, runScript } from '../fixtures/cli-helpers.ts';
 import { challenge } from '../../lib/derivations/challenge.ts';
 import { checkSignatures, fingerprintOf, signFingerprint } from '../../lib/derivations/signing.ts';
 import { sha256 } from '../../lib/derivations/hash.ts';
@@ -315,4 +319,70 @@ test('a fixed-output source (pushed with a build closure) comes from a cache by 
   );
   assert.match(said.join('\n'), /hash mismatch for https:\/\/example\.invalid\/release\.bin/);
   assert.deepEqual(await listPaths(victim), [], 'nothing entered');
+});
+
+test('cache settings: flags beat BATU_SUBSTITUTERS / BATU_TRUSTED_KEYS, which beat the store config; bad values are named', async (t) => {
+  const store = await tempDir(t);
+  const [a, b] = [await testKeys(t, 'a-1'), await testKeys(t, 'b-1')];
+  await writeStoreConfig(store, { substituters: ['file:///from/config'], trustedKeys: [`${a.prefix}.pub`] });
+  assert.deepEqual(
+    await readStoreConfig(store),
+    { substituters: ['file:///from/config'], trustedKeys: [a.pub] },
+    'a .pub file is stored as its key',
+  );
+  const saved = { ...process.env };
+  t.after(() => {
+    process.env.BATU_SUBSTITUTERS = saved.BATU_SUBSTITUTERS;
+    process.env.BATU_TRUSTED_KEYS = saved.BATU_TRUSTED_KEYS;
+    if (saved.BATU_SUBSTITUTERS === undefined) delete process.env.BATU_SUBSTITUTERS;
+    if (saved.BATU_TRUSTED_KEYS === undefined) delete process.env.BATU_TRUSTED_KEYS;
+  });
+  delete process.env.BATU_SUBSTITUTERS;
+  delete process.env.BATU_TRUSTED_KEYS;
+  const names = (s: Awaited<ReturnType<typeof cacheSettings>>) => [s.substituters, s.trustedKeys.map((k) => k.name)];
+  assert.deepEqual(names(await cacheSettings(store)), [['file:///from/config'], ['a-1']]);
+  process.env.BATU_SUBSTITUTERS = 'http://env.example/ file:///env/two';
+  process.env.BATU_TRUSTED_KEYS = b.pub;
+  assert.deepEqual(names(await cacheSettings(store)), [['http://env.example', 'file:///env/two'], ['b-1']]);
+  assert.deepEqual(names(await cacheSettings(store, { substituters: 'file:///flag', trustedKeys: [a.pub, b.pub] })), [
+    ['file:///flag'],
+    ['a-1', 'b-1'],
+  ]);
+  assert.deepEqual((await cacheSettings(store, { substitute: false })).substituters, []);
+  await assert.rejects(cacheSettings(store, { substituters: 'ftp://nope' }), /bad binary cache "ftp:\/\/nope"/);
+  await assert.rejects(writeStoreConfig(store, { trustedKeys: ['x:notakey!'] }), /"x:notakey!" is not NAME:base64/);
+  assert.deepEqual((await readStoreConfig(store)).trustedKeys, [a.pub], 'a refused config is not written');
+});
+
+test('the command line: keygen, export --key, import signed or --unsigned, push and challenge', async (t) => {
+  const { path } = await builtStore(t);
+  const dir = await tempDir(t);
+  const keygen = await batuCli('store', 'keygen', 'cli-1', '--out', join(dir, 'cli'));
+  assert.equal(keygen.exitCode, 0, String(keygen.stderr));
+  assert.match(String(keygen.stdout), /^cli-1:[A-Za-z0-9+/]{43}=$/);
+  const pub = String(keygen.stdout).trim();
+  const tarball = join(dir, 'closure.tar');
+  const exported = await runScript('bin/batu.ts', ['store', 'export', path, '--key', join(dir, 'cli.sec')], {
+    stdout: { file: tarball },
+  });
+  assert.match(String(exported.stderr), /exported 2 paths, signed by cli-1/);
+  const to = await tempDir(t);
+  const importing = (...args: string[]) =>
+    runScript('bin/batu.ts', ['store', 'import', '--store', to, ...args], { stdin: { file: tarball } });
+  const refused = await importing();
+  assert.equal(refused.exitCode, 1);
+  assert.match(
+    String(refused.stderr),
+    /^batu: error: refusing the import: \S+ is not signed by a trusted key: it is signed only by keys not trusted here \(cli-1\); no key is trusted/m,
+  );
+  assert.deepEqual(await listPaths(to), []);
+  const accepted = await importing('--trusted-keys', join(dir, 'cli.pub'));
+  assert.equal(accepted.exitCode, 0, String(accepted.stderr));
+  assert.equal((await listPaths(to)).length, 2);
+  const cache = pathToFileURL(join(dir, 'cache')).href;
+  const pushed = await batuCli('store', 'push', cache, path, '--key', join(dir, 'cli.sec'), '--json');
+  assert.deepEqual(JSON.parse(String(pushed.stdout)).pushed.length, 2, String(pushed.stderr));
+  const challenged = await batuCli('store', 'challenge', cache, '--store', to, '--trusted-keys', pub);
+  assert.equal(challenged.exitCode, 0, String(challenged.stderr));
+  assert.equal(String(challenged.stdout).match(/: identical \(signed by cli-1\)$/gm)?.length, 2);
 });
