@@ -47,19 +47,21 @@ test('the image closure pushed to nginx is pulled into empty stores, signed and 
   const imagePath = await storePath(image, storeA);
   assert.ok(readdirSync(root).includes(`${basename(imagePath).slice(0, 32)}.info`), 'the image is in the cache');
 
-  // A later job with an empty store pulls it: the same path, nothing built, every path verified.
+  // A later job with an empty store, the cache and the key configured for it, pulls it:
+  // the same path, nothing built, every path verified.
   const storeB = await tempDir(t);
-  const pull = await batuIn(client.name, [
-    'build',
-    'image',
-    '--json',
+  const configured = await batuIn(client.name, [
+    'store',
+    'config',
     '--store',
     storeB,
     '--substituters',
     url,
     '--trusted-keys',
-    keys.pub,
+    `${keys.prefix}.pub`,
   ]);
+  assert.equal(configured.exitCode, 0, String(configured.stderr));
+  const pull = await batuIn(client.name, ['build', 'image', '--json', '--store', storeB]);
   assert.equal(pull.exitCode, 0, String(pull.stderr));
   const pulled = json<Built>(pull.stdout);
   assert.equal(basename(pulled.path), basename(imagePath));
