@@ -6,7 +6,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
@@ -49,8 +49,8 @@ export interface Cache {
   url: string;
   /** A file's bytes, or undefined when the cache does not have it. */
   get(name: string): Promise<Buffer | undefined>;
-  /** Copy a file into `to`; false when the cache does not have it. */
-  download(name: string, to: string): Promise<boolean>;
+  /** Copy a file into `to`; false when the cache does not have it. More than `maxBytes` is an error. */
+  download(name: string, to: string, maxBytes: number): Promise<boolean>;
   /** Store a file (its bytes, or a local file) under `name`; readers never see a part of it. */
   put(name: string, data: Buffer | string, options?: { file?: boolean }): Promise<void>;
 }
@@ -70,13 +70,13 @@ function directoryCache(url: string): Cache {
   return {
     url,
     get: (name) => readFile(join(root, name)).catch(notFound),
-    async download(name, to) {
+    async download(name, to, maxBytes) {
       const from = createReadStream(join(root, name));
       const opened = await new Promise<boolean>((ok, fail) => {
         from.once('open', () => ok(true));
         from.once('error', (e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? ok(false) : fail(e)));
       });
-      if (opened) await pipeline(from, createWriteStream(to));
+      if (opened) await pipeline(from, atMost(maxBytes, `${url}/${name}`), createWriteStream(to));
       return opened;
     },
     async put(name, data, { file } = {}) {
@@ -116,12 +116,13 @@ function httpCache(url: string): Cache {
       if (!response.ok) throw failed(name, response);
       return Buffer.from(await response.arrayBuffer());
     },
-    async download(name, to) {
+    async download(name, to, maxBytes) {
       const response = await request(name);
       if (response.status === 404) return false;
       if (!response.ok || !response.body) throw failed(name, response);
       await pipeline(
         Readable.fromWeb(response.body as import('node:stream/web').ReadableStream),
+        atMost(maxBytes, at(name)),
         createWriteStream(to),
       );
       return true;
@@ -139,6 +140,17 @@ function httpCache(url: string): Cache {
       if (!response.ok) throw failed(name, response);
     },
   };
+}
+
+/** Passes bytes on until there are more than `max`: a server cannot fill the disk with more than it announced. */
+function atMost(max: number, what: string): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      seen += chunk.length;
+      done(seen > max ? new CacheError(`${what} is larger than the ${max} bytes its metadata says`) : null, chunk);
+    },
+  });
 }
 
 /** Check that `url` is a batu cache (its batu-cache-info). */

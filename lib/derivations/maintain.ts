@@ -61,16 +61,8 @@ export async function listRoots(store: string): Promise<Map<string, string>> {
  * The paths `paths` reference at run time, transitively, including themselves. A damaged
  * path's references are found by scanning its files for every path of the store.
  */
-export async function referenceClosure(paths: string[]): Promise<string[]> {
-  const seen = new Set<string>();
-  const stack = [...paths];
-  while (stack.length) {
-    const path = stack.pop()!;
-    if (seen.has(path) || !isValid(path)) continue;
-    seen.add(path);
-    for (const ref of await referencesOf(path)) stack.push(join(path, '..', ref));
-  }
-  return [...seen].sort();
+export function referenceClosure(paths: string[]): Promise<string[]> {
+  return closureOf(paths, referencesOf);
 }
 
 /**
@@ -78,17 +70,23 @@ export async function referenceClosure(paths: string[]): Promise<string[]> {
  * recursively, the inputs their .drv files name (intermediate builds and fixed-output
  * sources such as .debs). What a cache needs to let others rebuild, or to outlive a pin.
  */
-export async function buildClosure(paths: string[]): Promise<string[]> {
+export function buildClosure(paths: string[]): Promise<string[]> {
+  // A .drv names inputs by the paths of the store it was built in: found here by name.
+  return closureOf(paths, async (path) => [
+    ...(await referencesOf(path)),
+    ...Object.values(await drvInputs(path)).map((input) => basename(String(input))),
+  ]);
+}
+
+/** The valid paths reachable from `paths` by `next` (which names paths of the same store). */
+async function closureOf(paths: string[], next: (path: string) => Promise<string[]>): Promise<string[]> {
   const seen = new Set<string>();
   const stack = [...paths];
   while (stack.length) {
     const path = stack.pop()!;
     if (seen.has(path) || !isValid(path)) continue;
     seen.add(path);
-    for (const ref of await referencesOf(path)) stack.push(join(path, '..', ref));
-    const inputs = await drvInputs(path);
-    // A .drv names inputs by the paths of the store it was built in: find them here by name.
-    for (const input of Object.values(inputs)) stack.push(join(path, '..', basename(String(input))));
+    for (const name of await next(path)) stack.push(join(path, '..', name));
   }
   return [...seen].sort();
 }

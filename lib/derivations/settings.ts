@@ -38,17 +38,24 @@ const configFile = (store: string) => join(store, '.config.json');
 
 export async function readStoreConfig(store: string): Promise<StoreConfig> {
   if (!existsSync(configFile(store))) return StoreConfigSchema.parse({});
-  const text = await readFile(configFile(store), 'utf8');
-  const parsed = StoreConfigSchema.safeParse(JSON.parse(text));
-  if (!parsed.success)
-    throw new Error(
-      `${configFile(store)} is not a store config: ${parsed.error.issues[0].message} (batu store config)`,
-    );
-  return parsed.data;
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(configFile(store), 'utf8'));
+  } catch (e) {
+    throw new Error(`${configFile(store)} is not JSON (${(e as Error).message}); batu store config rewrites it`);
+  }
+  return checkConfig(json, `${configFile(store)} is not a store config`);
+}
+
+function checkConfig(value: unknown, what: string): StoreConfig {
+  const parsed = StoreConfigSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new Error(`${what}: ${issue.path.join('.')}: ${issue.message}`);
 }
 
 export async function writeStoreConfig(store: string, config: Partial<StoreConfig>): Promise<StoreConfig> {
-  const next = StoreConfigSchema.parse({ ...(await readStoreConfig(store)), ...config });
+  const next = checkConfig({ ...(await readStoreConfig(store)), ...config }, 'bad store config');
   next.trustedKeys = parsePublicKeys(next.trustedKeys).map((k) => k.text); // checked, and .pub files read, before writing
   await writeAtomic(configFile(store), JSON.stringify(next, null, 2) + '\n');
   return next;

@@ -69,7 +69,7 @@ export class SubstituteError extends Error {}
 /**
  * Take `path` from the cache that offered it: download its archive into the store's
  * scratch space, check its size and sha256, then import it checked (manifest, signature
- * or pinned hash, references). The caller holds the path's lock.
+ * or pinned hash, references); the import takes the path's lock to move it in.
  */
 export async function substitute(
   input: Input,
@@ -84,7 +84,7 @@ export async function substitute(
   const fail = (why: string) => new SubstituteError(`${name} from ${cache.url}: ${why}`);
   try {
     const archive = join(scratch, 'archive.tar.zst');
-    if (!(await cache.download(info.archive.file, archive)))
+    if (!(await cache.download(info.archive.file, archive, info.archive.size)))
       throw fail(`its archive ${info.archive.file} is missing from the cache`);
     const [size, sha256] = [(await stat(archive)).size, await fileSha256(archive)];
     if (size !== info.archive.size || sha256 !== info.archive.sha256)

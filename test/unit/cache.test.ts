@@ -194,6 +194,13 @@ test('a cache entry that is untrusted, damaged or edited is refused with its rea
       trusted,
     ],
     [
+      'an archive larger than its metadata says',
+      (dir) =>
+        writeFile(join(dir, basename(topInfo)), JSON.stringify({ ...info, archive: { ...info.archive, size: 100 } })),
+      /\S+-top-1 from file:\S+: file:\S+ is larger than the 100 bytes its metadata says/,
+      trusted,
+    ],
+    [
       'archive missing',
       (dir) => rm(join(dir, info.archive.file)),
       /its archive archives\/\S+ is missing from the cache/,
