@@ -5,6 +5,7 @@ import { Command, Option } from 'commander';
 import {
   add,
   cacheSettings,
+  challenge,
   deletePath,
   exportClosure,
   gc,
@@ -23,7 +24,6 @@ import {
   verify,
   writeStoreConfig,
 } from '../../lib/derivations/index.ts';
-import { challenge } from '../../lib/derivations/challenge.ts';
 import { realiseRecipe } from './build.ts';
 import { jsonOption, output, storeOption, type Register } from './common.ts';
 

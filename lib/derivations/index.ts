@@ -20,6 +20,7 @@ export {
 export { cacheSettings, readStoreConfig, writeStoreConfig, type CacheOptions, type CacheSettings } from './settings.ts';
 export { openCache, readPathInfo, CacheError, type Cache, type PathInfo } from './cache.ts';
 export { push, type PushOptions, type PushResult } from './push.ts';
+export { challenge, type Challenged } from './challenge.ts';
 export { SubstituteError } from './substitute.ts';
 export { repair, deletePath, RepairError, type RepairOptions } from './repair.ts';
 export { computeManifest, treeHash, type Manifest } from './manifest.ts';

@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import {
   add,
   cacheSettings,
+  challenge,
   derivation,
   exportClosure,
   generateKeyPair,
@@ -26,7 +27,6 @@ import {
   type Manifest,
 } from '../../lib/derivations/index.ts';
 import { batuCli, runScript } from '../fixtures/cli-helpers.ts';
-import { challenge } from '../../lib/derivations/challenge.ts';
 import { checkSignatures, fingerprintOf, signFingerprint } from '../../lib/derivations/signing.ts';
 import { sha256 } from '../../lib/derivations/hash.ts';
 import { commitPath } from '../../lib/derivations/store.ts';
