@@ -31,7 +31,7 @@ const howToAdd = (what: string, sha256: string, name: string) =>
 export async function fetchSource(src: FixedSource, out: string, store: string): Promise<void> {
   switch (src.type) {
     case 'deb': {
-      const spec = `${src.package}${src.arch === 'all' ? '' : `:${src.arch}`}=${src.version}`;
+      const spec = debSpec(src);
       await aptFetch(store, out, ['download', spec]).catch(async (e: Error) => {
         throw (await notServed(src, store)) ?? e;
       });
@@ -59,6 +59,10 @@ export async function fetchSource(src: FixedSource, out: string, store: string):
   }
 }
 
+/** A pinned package as apt names it: libmd0:amd64=1.0.4-2. */
+const debSpec = (src: Extract<FixedSource, { type: 'deb' }>) =>
+  `${src.package}${src.arch === 'all' ? '' : `:${src.arch}`}=${src.version}`;
+
 /**
  * Check that `dir` holds what the pin `src` names, by its hash: the one .deb, the .dsc and
  * the tarballs it lists, the file, or the tree. Used on whatever was fetched or substituted.
@@ -67,10 +71,9 @@ export async function checkFixedOutput(src: FixedSource, dir: string): Promise<v
   switch (src.type) {
     case 'deb': {
       const debs = (await readdir(dir)).filter((f) => f.endsWith('.deb'));
-      if (debs.length !== 1)
-        throw new FetchError(`${src.package} ${src.version}: expected one .deb, found ${debs.length}`);
+      if (debs.length !== 1) throw new FetchError(`${debSpec(src)}: expected one .deb, found ${debs.length}`);
       const actual = await fileSha256(join(dir, debs[0]));
-      if (actual !== src.sha256) throw mismatch(`Debian package ${src.package} ${src.version}`, src.sha256, actual);
+      if (actual !== src.sha256) throw mismatch(`Debian package ${debSpec(src)}`, src.sha256, actual);
       return;
     }
     case 'deb-src': {
@@ -78,7 +81,7 @@ export async function checkFixedOutput(src: FixedSource, dir: string): Promise<v
       if (!dscName) throw new FetchError(`the source package ${src.package} ${src.version} has no .dsc`);
       const actual = await fileSha256(join(dir, dscName));
       if (actual !== src.sha256)
-        throw mismatch(`Debian source package ${src.package} ${src.version} (${dscName})`, src.sha256, actual);
+        throw mismatch(`Debian source package ${src.package}=${src.version} (${dscName})`, src.sha256, actual);
       return checkDscFiles(join(dir, dscName), dir);
     }
     case 'url': {
