@@ -4,7 +4,7 @@
 //
 //   npx batu store add batman-adv-2024.3.tar.gz     # prints the tree hash
 //   npx tsx recipes/batman-adv.ts --source-sha256 <hash> --source-name batman-adv-2024.3
-import { kernelModule, runRecipe, tree, type Input } from '../lib/derivations/index.ts';
+import { kernelModule, runRecipe, tree, type Derivation, type Input } from '../lib/derivations/index.ts';
 import { moduleKernel, type KernelSeries } from './linux/kernel.ts';
 
 export interface BatmanAdvOptions {
@@ -13,15 +13,17 @@ export interface BatmanAdvOptions {
   version: string;
   series?: KernelSeries;
   patches?: Input;
+  /** The kernel to build against (default: the module kernel of `series`). */
+  kernel?: Derivation;
 }
 
-export function batmanAdvModule({ src, version, series = '6.12', patches }: BatmanAdvOptions) {
+export function batmanAdvModule({ src, version, series = '6.12', patches, kernel }: BatmanAdvOptions) {
   return kernelModule({
     name: 'batman-adv-module',
     version,
     src,
     patches,
-    kernel: moduleKernel(series),
+    kernel: kernel ?? moduleKernel(series),
     // batman-adv's own Makefile: builds net/batman-adv with its compat layer.
     make: 'make KERNELPATH="$KERNEL_BUILD" ARCH=um CONFIG_BATMAN_ADV_BATMAN_V=y',
   });
@@ -39,5 +41,8 @@ await runRecipe(
     }
     return batmanAdvModule({ src: tree({ name, sha256 }), version: name.replace(/^batman-adv-/, '') });
   },
-  ['source-sha256', 'source-name'],
+  {
+    'source-sha256': 'SHA256  the release tree (store add prints its hash)',
+    'source-name': 'NAME  its name in the store, e.g. batman-adv-2024.3',
+  },
 );

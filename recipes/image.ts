@@ -1,7 +1,8 @@
 // The guest image: init, batctl, tc, alfred + batadv-vis, socat and the 9P server with their
 // libraries, and a minimal /etc. `<path>/initramfs.cpio` boots with initrd=…; `<path>/root`
 // is the same tree for a shared read-only hostfs root. guestImage({ modules }) adds kernel
-// modules (/lib/modules/*.ko, loaded by the init before bat0 is made).
+// modules (/lib/modules/*.ko, loaded by the init before bat0 is made), { extras } more
+// programs (each a tree laid over the root, e.g. usr/sbin/batctl-legacy).
 import { derivation, repoFiles, runRecipe, type Derivation } from '../lib/derivations/index.ts';
 import { initramfs } from '../lib/rootfs/index.ts';
 import { alfred } from './alfred.ts';
@@ -13,19 +14,26 @@ import { u9fs } from './u9fs.ts';
 
 const etc = await repoFiles('batu-guest-etc', new URL('../guest/etc', import.meta.url));
 
-export function guestImage({ name = 'batu-image', modules = [] as Derivation[] } = {}) {
+export function guestImage({ name = 'batu-image', modules = [] as Derivation[], extras = [] as Derivation[] } = {}) {
   const moduleInputs = Object.fromEntries(modules.map((m, i) => [`module${i}`, m]));
+  const extraInputs = Object.fromEntries(extras.map((e, i) => [`extra${i}`, e]));
   const tree = derivation({
     name: name === 'batu-image' ? 'batu-guest-tree' : `${name}-tree`,
     version: '1',
-    inputs: { init, batctl, tc, alfred, socat, u9fs, etc, ...moduleInputs },
-    env: modules.length ? { moduleInputs: Object.keys(moduleInputs).join(' ') } : {},
+    inputs: { init, batctl, tc, alfred, socat, u9fs, etc, ...moduleInputs, ...extraInputs },
+    env: {
+      ...(modules.length ? { moduleInputs: Object.keys(moduleInputs).join(' ') } : {}),
+      ...(extras.length ? { extraInputs: Object.keys(extraInputs).join(' ') } : {}),
+    },
     builder: `
       # Mount points must exist in the tree itself for the read-only hostfs root.
       mkdir -p "$out/root/etc" "$out/root/usr/sbin" "$out/root/root"
       for dir in dev proc sys tmp run mnt; do mkdir -p "$out/root/$dir"; done
       for part in "$batctl" "$tc" "$alfred" "$socat" "$u9fs"; do
         cp -rT "$part" "$out/root" && chmod -R u+w "$out/root"
+      done
+      for e in \${extraInputs:-}; do
+        cp -rT "\${!e}" "$out/root" && chmod -R u+w "$out/root"
       done
       for m in \${moduleInputs:-}; do
         mkdir -p "$out/root/lib/modules" && cp "\${!m}"/lib/modules/*.ko "$out/root/lib/modules/"

@@ -1,46 +1,54 @@
-// linux-v14: batman-adv compat 14 (batman-adv 2013.4.0, carried on by Freifunk as
-// "batman-adv-legacy") as an out-of-tree module on the UML kernel without batman-adv.
+// linux-v14: batman-adv compat 14 — Freifunk's batman-adv-legacy (2013.4.0 carried on,
+// github.com/freifunk-gluon/batman-adv-legacy at d8bfd8e4b5bd45023b3d0201ee035f7af3dac44a)
+// as an out-of-tree module on the 6.1 UML kernel without batman-adv.
 //
 // No registry reachable here serves that source, and batu does not vendor it. Supply it:
 //   npx batu store add batman-adv-legacy.tar.gz --name batman-adv-legacy-2013.4.0
-//   npx tsx recipes/linux-v14.ts --source-sha256 <the tree hash it printed>
-// (or write {"sha256": "<hash>"} to recipes/pins/batman-adv-legacy.json).
-// Note: the legacy tree builds against Linux ≤ 5.4 only; Debian 12's kernels are 6.1
-// and 6.12, so patches (--patches-dir) are needed for it to compile here.
+//   npx batu store add batctl-2013.4.0.tar.gz --name batctl-2013.4.0   (see batctl-legacy.ts)
+//   npx tsx recipes/linux-v14.ts
+// Both trees' hashes are pinned; --source-sha256 takes another legacy tree.
 //
-// Prints the image (the module in /lib/modules; the init makes bat0 through the legacy
-// sysfs interface when batman-adv has no rtnetlink kind); `--variant kernel` the kernel
-// to boot it with, `--variant module` the module alone. Guest batctl is Debian's 2023
-// release, which speaks netlink only: a compat-14 node needs a batctl of its era too.
-import { fileURLToPath } from 'node:url';
-import { existsSync, readFileSync } from 'node:fs';
+// The tree's compat layer stops at Linux 5.4: batu's patches (recipes/batman-adv/legacy/,
+// each says what and why) make it build and register on 6.1–6.12 and answer today's batctl
+// (neighbours, interface status); --patches-dir replaces them. With this tree the init makes
+// bat0 through rtnetlink like any batman-adv (the sysfs way remains for trees without it),
+// and bat0's knobs (/sys/class/net/bat0/mesh/…=) are written as sysfs files before the
+// interfaces join. The v14 kernel has debugfs, where the legacy tables are; the image has
+// Debian's batctl (netlink) and batctl-legacy (sysfs, debugfs, ping) side by side.
+//
+// Prints the image; `--variant module` the module alone, `--variant kernel` the kernel.
 import { repoFiles, runRecipe, tree } from '../lib/derivations/index.ts';
 import { batmanAdvModule } from './batman-adv.ts';
+import { legacyBatctl } from './batctl-legacy.ts';
 import { guestImage } from './image.ts';
-import { moduleKernel } from './linux/kernel.ts';
+import { umlKernel } from './linux/kernel.ts';
 
-const pinFile = fileURLToPath(new URL('./pins/batman-adv-legacy.json', import.meta.url));
 export const legacyName = 'batman-adv-legacy-2013.4.0';
+/** batman-adv-legacy at d8bfd8e4 (its GitHub archive), as `batu store add` prints it. */
+export const legacySha256 = 'cc7ffed4d9f3f9fe8cac010991266cf69b8748f27d25f0a39e2737a8c2e8f26d';
 
-/** The kernel a compat-14 node boots: 6.1 without batman-adv. */
-export const v14Kernel = moduleKernel('6.1');
+/** The kernel a compat-14 node boots: 6.1 without batman-adv, with debugfs (where the legacy tables are). */
+export const v14Kernel = umlKernel({ series: '6.1', batmanAdv: false, extraConfig: 'CONFIG_DEBUG_FS=y\n' });
 
-export async function linuxV14(sha256: string, patchesDir?: string) {
+const legacyPatches = new URL('./batman-adv/legacy', import.meta.url);
+
+export async function linuxV14(sha256 = legacySha256, patchesDir: string | URL = legacyPatches) {
   return batmanAdvModule({
     src: tree({ name: legacyName, sha256 }),
     version: '2013.4.0',
     series: '6.1',
-    patches: patchesDir ? await repoFiles('batman-adv-legacy-patches', patchesDir) : undefined,
+    kernel: v14Kernel,
+    patches: await repoFiles('batman-adv-legacy-patches', patchesDir),
   });
 }
 
-export async function v14Image(sha256: string, patchesDir?: string) {
-  return guestImage({ name: 'batu-image-v14', modules: [await linuxV14(sha256, patchesDir)] });
+export async function v14Image(sha256?: string, patchesDir?: string | URL) {
+  return guestImage({
+    name: 'batu-image-v14',
+    modules: [await linuxV14(sha256, patchesDir)],
+    extras: [legacyBatctl()],
+  });
 }
-
-const pinned = existsSync(pinFile)
-  ? (JSON.parse(readFileSync(pinFile, 'utf8')) as { sha256: string }).sha256
-  : undefined;
 
 await runRecipe(
   import.meta,
@@ -49,17 +57,12 @@ await runRecipe(
       throw new Error(`unknown variant ${JSON.stringify(flags.variant)} (known: image, module, kernel)`);
     }
     if (flags.variant === 'kernel') return v14Kernel;
-    const sha256 = (flags['source-sha256'] as string | undefined) ?? pinned;
-    if (!sha256) {
-      throw new Error(
-        `linux-v14 needs the source of ${legacyName}, which no registry here serves.\n` +
-          `Obtain it, then:\n  npx batu store add <tarball-or-dir> --name ${legacyName}\n` +
-          `  npx tsx recipes/linux-v14.ts --source-sha256 <the tree hash it printed>\n` +
-          `or pin it in recipes/pins/batman-adv-legacy.json as {"sha256": "<hash>"}`,
-      );
-    }
+    const sha256 = flags['source-sha256'] as string | undefined;
     const patchesDir = flags['patches-dir'] as string | undefined;
     return flags.variant === 'module' ? linuxV14(sha256, patchesDir) : v14Image(sha256, patchesDir);
   },
-  ['source-sha256', 'patches-dir'],
+  {
+    'source-sha256': `SHA256  another batman-adv-legacy tree (default: the pinned ${legacySha256.slice(0, 12)}…)`,
+    'patches-dir': "DIR  patches to apply instead of batu's (recipes/batman-adv/legacy)",
+  },
 );

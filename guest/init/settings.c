@@ -123,25 +123,32 @@ static int hardif_setting(const char *path, const char *hardif, const char *knob
 #define MESH_KNOB "/sys/class/net/%31[^/]/mesh/%63[^/]%c"
 #define HARDIF_KNOB "/sys/class/net/%31[^/]/batman_adv/%63[^/]%c"
 
-/* A batman-adv sysfs knob (format MESH_KNOB or HARDIF_KNOB) to translate into a batctl
- * setting: batman-adv's sysfs files are written as they are where a release still has
- * them (compat 14); a netlink-only batman-adv has none. */
-static int translated(const char *path, const char *format, char iface[32], char knob[64])
+/* A batman-adv sysfs knob: format MESH_KNOB or HARDIF_KNOB. */
+static int is_knob(const char *path, const char *format, char iface[32], char knob[64])
 {
 	char rest;
-	return access(path, F_OK) && sscanf(path, format, iface, knob, &rest) == 2;
+	return sscanf(path, format, iface, knob, &rest) == 2;
 }
 
+/* A knob to translate into a batctl setting: batman-adv's sysfs files are written as they
+ * are where a release still has them (compat 14); a netlink-only batman-adv has none. */
+static int translated(const char *path, const char *format, char iface[32], char knob[64])
+{
+	return access(path, F_OK) && is_knob(path, format, iface, knob);
+}
+
+/* Either way a knob is applied in its phase (bat0's before hard interfaces join, so that
+ * e.g. orig_interval holds from the first OGM, also where it is a sysfs file). */
 int is_mesh_setting(const char *path)
 {
 	char iface[32], knob[64];
-	return translated(path, MESH_KNOB, iface, knob);
+	return is_knob(path, MESH_KNOB, iface, knob);
 }
 
 int is_hardif_setting(const char *path)
 {
 	char iface[32], knob[64];
-	return translated(path, HARDIF_KNOB, iface, knob);
+	return is_knob(path, HARDIF_KNOB, iface, knob);
 }
 
 int apply_write(const char *path, const char *value)

@@ -20,14 +20,14 @@ export const recipeUsage =
 export async function runRecipe(
   meta: ImportMeta,
   target: Input | ((flags: Record<string, string | boolean | undefined>) => Input | Promise<Input>),
-  /** String flags of the recipe's own, e.g. ['source-sha256']. */
-  recipeFlags: string[] = [],
+  /** String flags of the recipe's own and what they take, e.g. { 'source-sha256': 'SHA256 the tree to build' }. */
+  recipeFlags: Record<string, string> = {},
 ): Promise<void> {
   if (process.argv[1] !== fileURLToPath(meta.url)) return;
   try {
     const { values } = parseArgs({
       options: {
-        ...Object.fromEntries(recipeFlags.map((flag) => [flag, { type: 'string' as const }])),
+        ...Object.fromEntries(Object.keys(recipeFlags).map((flag) => [flag, { type: 'string' as const }])),
         'dry-run': { type: 'boolean' },
         json: { type: 'boolean' },
         quiet: { type: 'boolean' },
@@ -40,7 +40,10 @@ export async function runRecipe(
       },
     });
     if (values.help) {
-      console.log(`usage: ${process.argv[1]} [--variant NAME] ${recipeUsage}`);
+      const own = Object.entries(recipeFlags).map(([flag, what]) => `\n  --${flag} ${what}`);
+      console.log(
+        `usage: ${process.argv[1]} [--variant NAME] ${recipeUsage}${own.length ? `\nits own:${own.join('')}` : ''}`,
+      );
       return;
     }
     const input = typeof target === 'function' ? await target(values) : target;

@@ -19,9 +19,11 @@ export interface KernelOptions {
   tuning?: 'speed' | 'defconfig'; // defconfig: without the fragment's speed section, for A/B benches
   /** A directory of patches applied after the host fixes (`patch -p1`, in order). */
   patches?: Input;
+  /** Config lines merged last (e.g. `CONFIG_DEBUG_FS=y` for compat 14's tables). */
+  extraConfig?: string;
 }
 
-export function umlKernel({ series, batmanAdv, tuning = 'speed', patches }: KernelOptions) {
+export function umlKernel({ series, batmanAdv, tuning = 'speed', patches, extraConfig = '' }: KernelOptions) {
   // The fragment as asked: without its speed section (defconfig tuning), without the batman-adv
   // options (they cannot be =y when BATMAN_ADV is off, which turns on the library its module needs).
   const drop = [
@@ -34,7 +36,7 @@ export function umlKernel({ series, batmanAdv, tuning = 'speed', patches }: Kern
     src: kernelSources[series],
     inputs: { config: fragment },
     patches: [hostFixes, ...(patches ? [patches] : [])],
-    env: { extraConfig: batmanAdv ? '' : '# CONFIG_BATMAN_ADV is not set\nCONFIG_LIBCRC32C=y\n' },
+    env: { extraConfig: (batmanAdv ? '' : '# CONFIG_BATMAN_ADV is not set\nCONFIG_LIBCRC32C=y\n') + extraConfig },
     meta: { progress: { count: '^\\s+CC\\s', unit: 'files compiled', expected: 1000 } },
     configure: `
       sed ${drop.map((d) => `-e '${d}'`).join(' ') || "''"} "$config/uml.config" > ../fragment.config

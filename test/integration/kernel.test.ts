@@ -69,14 +69,23 @@ test('an out-of-tree module built by the module recipe loads into the booted ker
   assert.equal(boot.exitCode, 0, boot.console);
 });
 
-test('linux-v14 without its source fails at once with what to supply, building nothing', async (t) => {
+test('linux-v14 without its sources fails at once with what to supply, building nothing', async (t) => {
   const store = await tempDir(t);
   const run = await runScript('recipes/linux-v14.ts', ['--store', store]);
   assert.equal(run.exitCode, 1);
-  assert.match(run.stderr, /needs the source of batman-adv-legacy-2013\.4\.0/);
-  assert.match(run.stderr, /store add <tarball-or-dir> --name batman-adv-legacy-2013\.4\.0/);
-  const withHash = await runScript('recipes/linux-v14.ts', ['--store', store, '--source-sha256', 'cd'.repeat(32)]);
-  assert.equal(withHash.exitCode, 1);
-  assert.match(withHash.stderr, /the source tree batman-adv-legacy-2013\.4\.0 cannot be fetched[\s\S]*cdcdcd/);
-  assert.doesNotMatch(withHash.stderr, /building linux/, 'no kernel build before the missing source is reported');
+  assert.match(run.stderr, /the source tree (batman-adv-legacy|batctl)-2013\.4\.0 cannot be fetched on this machine/);
+  assert.match(run.stderr, /npx batu store add <file-or-directory> --name (batman-adv-legacy|batctl)-2013\.4\.0/);
+  assert.doesNotMatch(run.stderr, /building linux/, 'no kernel build before the missing source is reported');
+  const other = await runScript('recipes/linux-v14.ts', [
+    '--store',
+    store,
+    '--variant',
+    'module',
+    '--source-sha256',
+    'cd'.repeat(32),
+  ]);
+  assert.equal(other.exitCode, 1);
+  assert.match(other.stderr, /the source tree batman-adv-legacy-2013\.4\.0 cannot be fetched[\s\S]*cdcdcd/);
+  const help = await runScript('recipes/linux-v14.ts', ['--help']);
+  assert.match(help.stdout, /--source-sha256 SHA256[\s\S]*--patches-dir DIR/, 'the recipe lists its own flags');
 });
