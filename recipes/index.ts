@@ -2,7 +2,8 @@
 // nixpkgs is imported): the kernels, the guest image and its parts, and the constructors
 // they are made with. Importing evaluates nothing heavy; realise() builds.
 export { linuxV15, linuxV15On61, linuxV15Variants } from './linux-v15.ts';
-export { v14Kernel, linuxV14, v14Image, legacyName } from './linux-v14.ts';
+export { v14Kernel, linuxV14, v14Image, legacyName, legacySha256, legacyPatchFiles } from './linux-v14.ts';
+export { legacyBatctl, legacyBatctlName, legacyBatctlSha256 } from './batctl-legacy.ts';
 export {
   umlKernel,
   moduleKernel,

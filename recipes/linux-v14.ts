@@ -30,19 +30,23 @@ export const legacySha256 = 'cc7ffed4d9f3f9fe8cac010991266cf69b8748f27d25f0a39e2
 /** The kernel a compat-14 node boots: 6.1 without batman-adv, with debugfs (where the legacy tables are). */
 export const v14Kernel = umlKernel({ series: '6.1', batmanAdv: false, extraConfig: 'CONFIG_DEBUG_FS=y\n' });
 
-const legacyPatches = new URL('./batman-adv/legacy', import.meta.url);
+/** batu's patches for the legacy tree (recipes/batman-adv/legacy/: each says what and why). */
+export const legacyPatchFiles = await repoFiles(
+  'batman-adv-legacy-patches',
+  new URL('./batman-adv/legacy', import.meta.url),
+);
 
-export async function linuxV14(sha256 = legacySha256, patchesDir: string | URL = legacyPatches) {
+export async function linuxV14(sha256 = legacySha256, patchesDir?: string) {
   return batmanAdvModule({
     src: tree({ name: legacyName, sha256 }),
     version: '2013.4.0',
     series: '6.1',
     kernel: v14Kernel,
-    patches: await repoFiles('batman-adv-legacy-patches', patchesDir),
+    patches: patchesDir ? await repoFiles('batman-adv-legacy-patches', patchesDir) : legacyPatchFiles,
   });
 }
 
-export async function v14Image(sha256?: string, patchesDir?: string | URL) {
+export async function v14Image(sha256?: string, patchesDir?: string) {
   return guestImage({
     name: 'batu-image-v14',
     modules: [await linuxV14(sha256, patchesDir)],

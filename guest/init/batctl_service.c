@@ -75,13 +75,17 @@ static int only_reads(int argc, char **argv)
 	return i >= argc || i + 1 == argc || (listed(argv[i], tables) && strcmp(argv[i], "interface") && strcmp(argv[i], "if"));
 }
 
-/* In a child: run the request's program (batctl, or tc for link properties) with its argv,
- * output to out. Nothing else can be run. */
+/* In a child: run the request's program (batctl, tc for link properties, or a compat-14
+ * image's batctl-legacy) with its argv, output to out. Nothing else can be run. */
 static void exec_request(int out, int argc, char **argv)
 {
-	const char *path = argc <= 0 ? NULL : !strcmp(argv[0], "batctl") ? BATCTL : !strcmp(argv[0], "tc") ? TC : NULL;
+	const char *path = argc <= 0                          ? NULL
+			   : !strcmp(argv[0], "batctl")        ? BATCTL
+			   : !strcmp(argv[0], "tc")            ? TC
+			   : !strcmp(argv[0], "batctl-legacy") ? BATCTL_LEGACY
+							       : NULL;
 	if (!path) {
-		dprintf(out, "batu batctl service: expected \"batctl\\0<args>\\0…\\0\\0\" (or tc), got %s\n", argc > 0 ? argv[0] : "nothing");
+		dprintf(out, "batu batctl service: expected \"batctl\\0<args>\\0…\\0\\0\" (or tc, batctl-legacy), got %s\n", argc > 0 ? argv[0] : "nothing");
 		_exit(2);
 	}
 	if (read_only && !only_reads(argc, argv)) {

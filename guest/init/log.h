@@ -8,4 +8,5 @@ extern int batu_errors;
 #define fail(...) do { batu_errors++; say("error: " __VA_ARGS__); } while (0)
 #define BATCTL "/usr/sbin/batctl"
 #define TC "/sbin/tc"
+#define BATCTL_LEGACY "/usr/sbin/batctl-legacy" /* compat 14 images only (recipes/batctl-legacy.ts) */
 #endif

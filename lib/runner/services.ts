@@ -49,7 +49,11 @@ function serviceIp(node: NodeRef, what: string): string {
  * Run batctl (or tc) inside the guest through its batctl service: the console channel of a
  * node this process started with batctlConsole, else TCP service_ip:12000. Returns the output.
  */
-export async function guestCommand(node: NodeRef, program: 'batctl' | 'tc', args: string[]): Promise<string> {
+export async function guestCommand(
+  node: NodeRef,
+  program: 'batctl' | 'tc' | 'batctl-legacy',
+  args: string[],
+): Promise<string> {
   if (node.batctlConsole) return node.batctlConsole.run([program, ...args]);
   if (!node.spec.batctlWrapper) {
     throw new Error(
