@@ -26,6 +26,8 @@ export interface MeshOptions {
   /** Per-node kernels (store paths), e.g. to mix 6.1 and 6.12 nodes. */
   kernels?: Record<string, string>;
   image: string;
+  /** Per-node images (store paths), e.g. compat-14 nodes beside compat-15 ones (with their kernels). */
+  images?: Record<string, string>;
   rootfs?: 'initramfs' | 'hostfs';
   mem?: string;
   report?: Reporter;
@@ -120,7 +122,7 @@ export class Mesh {
     const common = {
       umid: `${this.id}-${name}`,
       kernel: this.options.kernels?.[name] ?? this.options.kernel,
-      image: this.options.image,
+      image: this.options.images?.[name] ?? this.options.image,
       rootfs: this.options.rootfs ?? 'initramfs',
       mem: this.options.mem,
       hard,

@@ -8,9 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { isValid, realise, realiseAll, storeDir, storePath, tree } from '../../lib/derivations/index.ts';
-import { Mesh, converged, nodeMac, nodeOfMac, observe, type NodeView } from '../../lib/mesh/index.ts';
+import { Mesh, converged, line, nodeMac, nodeOfMac, observe, type NodeView } from '../../lib/mesh/index.ts';
 import { alfredBridge, guestCommand } from '../../lib/runner/index.ts';
 import { batmanAdvModule } from '../../recipes/batman-adv.ts';
+import { image } from '../../recipes/image.ts';
+import { linuxV15 } from '../../recipes/linux-v15.ts';
 import { legacyBatctlName, legacyBatctlSha256 } from '../../recipes/batctl-legacy.ts';
 import { legacyName, legacyPatchFiles, legacySha256, v14Image, v14Kernel } from '../../recipes/linux-v14.ts';
 import { eventually, pings } from '../fixtures/guest-helpers.ts';
@@ -110,6 +112,48 @@ test('a compat-14 line meshes: neighbours, originators, gateway, client ping, le
     await rm(dir, { recursive: true, force: true });
   }
   for (const [name, node] of mesh.nodes) assert.doesNotMatch(node.consoleText, /WARNING|Oops|BUG:/, name);
+});
+
+test('a mixed lab: compat-14 and compat-15 nodes run side by side in one topology, each meshing only with its own', async (t) => {
+  if (!(await sourcesOrSkip(t))) return;
+  const {
+    paths: [v14k, v14i, v15k, v15i],
+  } = await realiseAll([v14Kernel, await v14Image(), linuxV15, image]);
+  // A community migrating: o1-o2 still compat 14, n1-n2 already compat 15, a link between o2 and n1.
+  const mesh = await Mesh.start(
+    {
+      ...line(4),
+      nodes: ['o1', 'o2', 'n1', 'n2'].map((name) => ({ name })),
+      links: [
+        ['o1', 'o2'],
+        ['o2', 'n1'],
+        ['n1', 'n2'],
+      ],
+      origInterval: 200,
+    },
+    { kernel: v15k, image: v15i, kernels: { o1: v14k, o2: v14k }, images: { o1: v14i, o2: v14i } },
+  );
+  t.after(() => mesh.stop());
+  assert.match(mesh.node('o1').consoleText, /Linux version 6\.1\./);
+  let views: NodeView[] = [];
+  const neighbours = () => Object.fromEntries(views.map((v) => [v.name, v.neighbours]));
+  const expected = { o1: ['o2'], o2: ['o1'], n1: ['n2'], n2: ['n1'] };
+  await eventually(
+    'each protocol meshes with its own',
+    async () => {
+      views = await observe(mesh);
+      return JSON.stringify(neighbours()) === JSON.stringify(expected);
+    },
+    60_000,
+  );
+  // Over 20 OGM intervals more, the link between the two never carries a neighbour.
+  await new Promise((done) => setTimeout(done, 4_000));
+  views = await observe(mesh);
+  assert.deepEqual(neighbours(), expected);
+  assert.deepEqual(Object.keys(views.find((v) => v.name === 'o1')!.originators), ['o2']);
+  assert.deepEqual(Object.keys(views.find((v) => v.name === 'n2')!.originators), ['n1']);
+  assert.match(await guestCommand(mesh.node('o1'), 'batctl', ['o']), /B\.A\.T\.M\.A\.N\. adv 2013\.4\.0/);
+  assert.doesNotMatch(await guestCommand(mesh.node('n1'), 'batctl', ['o']), /2013\.4\.0/);
 });
 
 test('the compat-14 module with batu patches also builds against the 6.12 kernel', async (t) => {
