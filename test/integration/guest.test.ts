@@ -77,18 +77,20 @@ test("the original README's gateway example comes up with everything it asked fo
   const dir = await mkdtemp(join(tmpdir(), 'bt-alfred-'));
   const bridge = await alfredBridge(node, join(dir, 'alfred.sock'));
   try {
-    await execa('alfred', ['-s', '158', '-u', bridge.socket], { input: 'hello from the host' });
-    // alfred stores asynchronously: a read right after the write may come back empty.
+    // alfred stores asynchronously: a read right after the write may come back empty. A slave
+    // alfred with no master in reach answered a read only after its own timeouts on a loaded
+    // machine (over 10 s), and in 1 of 4 full runs the record never showed within 30 s (cause
+    // not found; #19's simulated time is meant to make such stalls reproducible): the write
+    // is repeated with each try, and the node gets 60 s.
     let read = '';
     await eventually(
       'the record is readable',
       async () => {
+        await execa('alfred', ['-s', '158', '-u', bridge.socket], { input: 'hello from the host' });
         read = (await execa('alfred', ['-r', '158', '-u', bridge.socket])).stdout.trim();
         return read !== '';
       },
-      // A slave alfred with no master in reach answers a read after its own timeouts: on a
-      // loaded machine (kernel builds beside the suite) that took over 10 s.
-      30_000,
+      60_000,
     );
     assert.equal(read, '{ "ca:fe:fe:fe:03:f0", "hello from the host" },');
   } finally {
