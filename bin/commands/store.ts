@@ -18,6 +18,7 @@ import {
   readStoreConfig,
   referenceClosure,
   repair,
+  splitList,
   stderrReporter,
   storeDir,
   storeOf,
@@ -264,13 +265,12 @@ export const register: Register = (program) =>
         .addOption(jsonOption())
         .action(async (options: Options & { substituters?: string; trustedKeys?: string }) => {
           const store = storeDir(options.store);
-          const split = (v: string) => v.split(/[\s,]+/).filter(Boolean);
           const config =
             options.substituters === undefined && options.trustedKeys === undefined
               ? await readStoreConfig(store)
               : await writeStoreConfig(store, {
-                  ...(options.substituters !== undefined && { substituters: split(options.substituters) }),
-                  ...(options.trustedKeys !== undefined && { trustedKeys: split(options.trustedKeys) }),
+                  ...(options.substituters !== undefined && { substituters: splitList(options.substituters) }),
+                  ...(options.trustedKeys !== undefined && { trustedKeys: splitList(options.trustedKeys) }),
                 });
           output(options, config, () =>
             [

@@ -153,12 +153,25 @@ function atMost(max: number, what: string): Transform {
   });
 }
 
-/** Check that `url` is a batu cache (its batu-cache-info). */
-export async function checkCacheInfo(cache: Cache): Promise<void> {
+/** Check that `url` is a batu cache (its batu-cache-info); with `create`, an empty one becomes one. */
+export async function checkCacheInfo(cache: Cache, { create = false } = {}): Promise<void> {
   const text = await cache.get('batu-cache-info');
+  if (!text && create) {
+    await cache.put(
+      'batu-cache-info',
+      Buffer.from(JSON.stringify({ format: CACHE_FORMAT, compression: 'zstd' }) + '\n'),
+    );
+    return;
+  }
   if (!text) throw new CacheError(`${cache.url} is not a batu cache: it has no batu-cache-info`);
-  const parsed = CacheInfoSchema.safeParse(JSON.parse(text.toString('utf8')));
-  if (!parsed.success) throw new CacheError(`${cache.url}/batu-cache-info is not of format ${CACHE_FORMAT}`);
+  let json: unknown;
+  try {
+    json = JSON.parse(text.toString('utf8'));
+  } catch {
+    json = undefined; // not JSON: not of the format either
+  }
+  if (!CacheInfoSchema.safeParse(json).success)
+    throw new CacheError(`${cache.url}/batu-cache-info is not of format ${CACHE_FORMAT}`);
 }
 
 /** A path's metadata from a cache, checked against the schema; undefined when the cache lacks it. */

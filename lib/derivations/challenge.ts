@@ -1,7 +1,7 @@
 // Challenge: compare what this machine built with what a cache holds, file by file (the
 // cross-machine half of reproducibility; `npm run repro` is the same-machine half).
 import { basename } from 'node:path';
-import { manifestFile, openCache, readPathInfo } from './cache.ts';
+import { manifestFile, openCache, readPathInfo, type Cache } from './cache.ts';
 import { ManifestSchema, type Manifest } from './manifest.ts';
 import { checkSignatures, fingerprint, manifestHash, type PublicKey } from './signing.ts';
 import { readManifest } from './store.ts';
@@ -37,18 +37,18 @@ export async function challenge(
       results.push({ path, verdict: 'identical', signature, differences: [] });
       continue;
     }
-    const theirs = await cacheManifest(cacheUrl, name, info.manifestHash);
+    const theirs = await cacheManifest(cache, name, info.manifestHash);
     results.push({ path, verdict: 'differs', signature, differences: compareManifests(local, theirs) });
   }
   return results;
 }
 
-async function cacheManifest(cacheUrl: string, name: string, expected: string): Promise<Manifest> {
-  const bytes = await openCache(cacheUrl).get(manifestFile(name));
-  if (!bytes) throw new Error(`${cacheUrl}/${manifestFile(name)} is missing: cannot compare ${name} file by file`);
+async function cacheManifest(cache: Cache, name: string, expected: string): Promise<Manifest> {
+  const bytes = await cache.get(manifestFile(name));
+  if (!bytes) throw new Error(`${cache.url}/${manifestFile(name)} is missing: cannot compare ${name} file by file`);
   const manifest = ManifestSchema.parse(JSON.parse(bytes.toString('utf8')));
   if (manifestHash(manifest) !== expected)
-    throw new Error(`${cacheUrl}/${manifestFile(name)} does not match the hash in ${name}'s metadata`);
+    throw new Error(`${cache.url}/${manifestFile(name)} does not match the hash in ${name}'s metadata`);
   return manifest;
 }
 

@@ -8,16 +8,16 @@ export { hashInput, storePath, closure, derivationIdentity } from './evaluate.ts
 export { realise, realiseAll, addRoot, type RealiseOptions, type RealiseResult } from './realise.ts';
 export { verify, gc, add, listRoots, referenceClosure } from './maintain.ts';
 export { exportClosure, importClosure, ImportError, type ImportOptions } from './transfer.ts';
+export { generateKeyPair, readSecretKey, parsePublicKey, KeyError, type PublicKey, type SecretKey } from './signing.ts';
 export {
-  generateKeyPair,
-  readSecretKey,
-  parsePublicKey,
+  cacheSettings,
   parsePublicKeys,
-  KeyError,
-  type PublicKey,
-  type SecretKey,
-} from './signing.ts';
-export { cacheSettings, readStoreConfig, writeStoreConfig, type CacheOptions, type CacheSettings } from './settings.ts';
+  splitList,
+  readStoreConfig,
+  writeStoreConfig,
+  type CacheOptions,
+  type CacheSettings,
+} from './settings.ts';
 export { openCache, readPathInfo, CacheError, type Cache, type PathInfo } from './cache.ts';
 export { push, type PushOptions, type PushResult } from './push.ts';
 export { challenge, type Challenged } from './challenge.ts';

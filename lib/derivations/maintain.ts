@@ -78,6 +78,29 @@ export function buildClosure(paths: string[]): Promise<string[]> {
   ]);
 }
 
+/**
+ * `names` ordered so that each comes after the names `refsOf` gives for it (names of the
+ * same set); a name met again while its own references are being visited calls `onCycle`.
+ */
+export function dependenciesFirst(
+  names: string[],
+  refsOf: (name: string) => string[],
+  onCycle: (name: string) => void = () => {},
+): string[] {
+  const order: string[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (name: string) => {
+    if (state.get(name) === 'done') return;
+    if (state.get(name) === 'visiting') return onCycle(name);
+    state.set(name, 'visiting');
+    for (const ref of refsOf(name)) visit(ref);
+    state.set(name, 'done');
+    order.push(name);
+  };
+  [...names].sort().forEach(visit);
+  return order;
+}
+
 /** The valid paths reachable from `paths` by `next` (which names paths of the same store). */
 async function closureOf(paths: string[], next: (path: string) => Promise<string[]>): Promise<string[]> {
   const seen = new Set<string>();

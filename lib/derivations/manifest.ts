@@ -80,7 +80,7 @@ export async function computeManifest(
 }
 
 /** Run at most n of the given jobs at once. */
-function limiter(n: number): <T>(job: () => Promise<T>) => Promise<T> {
+export function limiter(n: number): <T>(job: () => Promise<T>) => Promise<T> {
   let running = 0;
   const waiting: (() => void)[] = [];
   return async (job) => {

@@ -5,9 +5,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import {
-  CACHE_FORMAT,
+  checkCacheInfo,
   CacheError,
-  CacheInfoSchema,
   infoFile,
   manifestFile,
   openCache,
@@ -17,7 +16,7 @@ import {
 } from './cache.ts';
 import { fileSha256 } from './fetch.ts';
 import { sha256 } from './hash.ts';
-import { buildClosure, referenceClosure } from './maintain.ts';
+import { buildClosure, dependenciesFirst, referenceClosure } from './maintain.ts';
 import { silentReporter, type Reporter } from './progress.ts';
 import { fingerprint, manifestHash, signFingerprint, type SecretKey } from './signing.ts';
 import { readManifest, removeTree, scratchDir, sidecar, storeOf } from './store.ts';
@@ -43,10 +42,12 @@ export interface PushResult {
 export async function push(cacheUrl: string, paths: string[], options: PushOptions): Promise<PushResult> {
   const report = options.report ?? silentReporter;
   const cache = openCache(cacheUrl);
-  await ensureCacheInfo(cache);
+  await checkCacheInfo(cache, { create: true }).catch((e: Error) => {
+    throw new CacheError(`${e.message}: not pushing into it`);
+  });
   const all = options.buildClosure ? await buildClosure(paths) : await referenceClosure(paths);
   const result: PushResult = { pushed: [], present: [] };
-  for (const path of await dependenciesFirst(all)) {
+  for (const path of await inDependencyOrder(all)) {
     if (!options.force && (await readPathInfo(cache, basename(path)).catch(() => undefined))) {
       result.present.push(path);
       continue;
@@ -61,19 +62,6 @@ export async function push(cacheUrl: string, paths: string[], options: PushOptio
 }
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-
-async function ensureCacheInfo(cache: Cache): Promise<void> {
-  const text = await cache.get('batu-cache-info');
-  if (!text) {
-    await cache.put(
-      'batu-cache-info',
-      Buffer.from(JSON.stringify({ format: CACHE_FORMAT, compression: 'zstd' }) + '\n'),
-    );
-    return;
-  }
-  if (!CacheInfoSchema.safeParse(JSON.parse(text.toString('utf8'))).success)
-    throw new CacheError(`${cache.url}/batu-cache-info is not of format ${CACHE_FORMAT}: not pushing into it`);
-}
 
 async function pushOne(cache: Cache, path: string, key: SecretKey): Promise<PathInfo> {
   const name = basename(path);
@@ -115,23 +103,14 @@ async function pushOne(cache: Cache, path: string, key: SecretKey): Promise<Path
   }
 }
 
-/** Order store paths so each comes after the paths it references. */
-async function dependenciesFirst(paths: string[]): Promise<string[]> {
+/** Store paths, each after the paths among them it references. */
+async function inDependencyOrder(paths: string[]): Promise<string[]> {
   const byName = new Map(paths.map((p) => [basename(p), p]));
   const refs = new Map<string, string[]>();
-  for (const p of paths)
+  for (const name of byName.keys())
     refs.set(
-      p,
-      (await readManifest(p)).references.filter((r) => byName.has(r)),
+      name,
+      (await readManifest(byName.get(name)!)).references.filter((r) => r !== name && byName.has(r)),
     );
-  const order: string[] = [];
-  const seen = new Set<string>();
-  const visit = (p: string) => {
-    if (seen.has(p)) return;
-    seen.add(p);
-    for (const r of refs.get(p)!) if (r !== basename(p)) visit(byName.get(r)!);
-    order.push(p);
-  };
-  [...paths].sort().forEach(visit);
-  return order;
+  return dependenciesFirst([...byName.keys()], (name) => refs.get(name)!).map((name) => byName.get(name)!);
 }

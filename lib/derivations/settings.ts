@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { parsePublicKeys, type PublicKey } from './signing.ts';
+import { parsePublicKey, type PublicKey } from './signing.ts';
 import { writeAtomic } from './store.ts';
 
 const cacheUrl = z
@@ -61,10 +61,14 @@ export async function writeStoreConfig(store: string, config: Partial<StoreConfi
   return next;
 }
 
-const list = (value: string[] | string | undefined) =>
-  value === undefined
-    ? undefined
-    : (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(/[\s,]+/)).filter(Boolean);
+/** A list as flags and environment variables give it: entries separated by spaces or commas. */
+export const splitList = (value: string[] | string): string[] =>
+  (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(/[\s,]+/)).filter(Boolean);
+
+const list = (value: string[] | string | undefined) => (value === undefined ? undefined : splitList(value));
+
+/** Keys as BATU_TRUSTED_KEYS or --trusted-keys give them: NAME:base64 or .pub files. */
+export const parsePublicKeys = (keys: string[] | string): PublicKey[] => splitList(keys).map(parsePublicKey);
 
 const toKeys = (keys: (string | PublicKey)[] | string): PublicKey[] =>
   (Array.isArray(keys) ? keys : [keys]).flatMap((k) => (typeof k === 'string' ? parsePublicKeys(k) : [k]));

@@ -93,12 +93,6 @@ export function parsePublicKey(given: string): PublicKey {
   return { name, key, text };
 }
 
-/** A list of keys as given in BATU_TRUSTED_KEYS or --trusted-keys: separated by spaces or commas. */
-export function parsePublicKeys(list: string | string[] | undefined): PublicKey[] {
-  const items = (Array.isArray(list) ? list : [list ?? '']).flatMap((l) => l.split(/[\s,]+/)).filter(Boolean);
-  return items.map(parsePublicKey);
-}
-
 function splitKey(text: string, what: string): [string, string] {
   const at = text.indexOf(':');
   const [name, data] = [text.slice(0, at), text.slice(at + 1)];

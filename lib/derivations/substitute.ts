@@ -5,8 +5,9 @@
 import { basename, join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
-import { CacheError, checkCacheInfo, openCache, readPathInfo, type Cache, type PathInfo } from './cache.ts';
+import { checkCacheInfo, openCache, readPathInfo, type Cache, type PathInfo } from './cache.ts';
 import { checkFixedOutput, fileSha256 } from './fetch.ts';
+import { limiter } from './manifest.ts';
 import { stat } from 'node:fs/promises';
 import type { Reporter } from './progress.ts';
 import type { Input } from './schema.ts';
@@ -21,10 +22,10 @@ export interface Offer {
 }
 
 /** How many metadata files are asked for at once. */
-const QUERIES_AT_ONCE = 16;
+const asking = limiter(16);
 
 /**
- * Ask every cache for every path (one batch: all requests issued together, a few at a
+ * Ask every cache for every path (one batch: all requests issued together, 16 at a
  * time). Returns the first acceptable offer of each path; what is refused is reported
  * with the path, the cache and why.
  */
@@ -43,25 +44,23 @@ export async function querySubstitutes(
       continue;
     }
     const asked = wanted.filter(({ path }) => !offers.has(path));
-    const answers = await inBatches(asked, QUERIES_AT_ONCE, async ({ input, path }) => {
-      const info = await readPathInfo(cache, basename(path)).catch((e: Error) => e);
-      if (info instanceof Error) return report(`not substituting ${basename(path)} from ${url}: ${info.message}`);
-      if (!info) return;
-      if (input.type === 'derivation') {
-        const verdict = checkSignatures(fingerprint(info), info.signatures, settings.trustedKeys);
-        if (!verdict.ok) return report(`not substituting ${basename(path)} from ${url}: ${verdict.reason}`);
-      }
-      return { path, offer: { cache, info } };
-    });
+    const answers = await Promise.all(
+      asked.map(({ input, path }) =>
+        asking(async () => {
+          const info = await readPathInfo(cache, basename(path)).catch((e: Error) => e);
+          if (info instanceof Error) return report(`not substituting ${basename(path)} from ${url}: ${info.message}`);
+          if (!info) return;
+          if (input.type === 'derivation') {
+            const verdict = checkSignatures(fingerprint(info), info.signatures, settings.trustedKeys);
+            if (!verdict.ok) return report(`not substituting ${basename(path)} from ${url}: ${verdict.reason}`);
+          }
+          return { path, offer: { cache, info } };
+        }),
+      ),
+    );
     for (const answer of answers) if (answer) offers.set(answer.path, answer.offer);
   }
   return offers;
-}
-
-async function inBatches<T, R>(items: T[], n: number, job: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = [];
-  for (let i = 0; i < items.length; i += n) results.push(...(await Promise.all(items.slice(i, i + n).map(job))));
-  return results;
 }
 
 export class SubstituteError extends Error {}
@@ -111,8 +110,7 @@ export async function substitute(
       await exited;
     }
   } catch (e) {
-    if (e instanceof SubstituteError) throw e;
-    throw fail(e instanceof CacheError ? e.message : String((e as Error).message ?? e));
+    throw e instanceof SubstituteError ? e : fail(String((e as Error).message ?? e));
   } finally {
     await removeTree(scratch);
   }

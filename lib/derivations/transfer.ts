@@ -10,7 +10,7 @@ import tar from 'tar-stream';
 import { acquireLock } from './lock.ts';
 import { gcLock, holdPaths } from './temproots.ts';
 import { ManifestSchema, computeManifest, diffManifests, treeHash, type Manifest } from './manifest.ts';
-import { referenceClosure } from './maintain.ts';
+import { dependenciesFirst, referenceClosure } from './maintain.ts';
 import { checkSignatures, fingerprintOf, signFingerprint, type PublicKey, type SecretKey } from './signing.ts';
 import { cacheSettings } from './settings.ts';
 import {
@@ -296,18 +296,13 @@ async function checkStaged(
     staged.set(name, declared);
   }
   // Dependencies first: a path becomes valid only after everything it references.
-  const order: Staged[] = [];
-  const state = new Map<string, 'visiting' | 'done'>();
-  const visit = (name: string) => {
-    if (state.get(name) === 'done') return;
-    if (state.get(name) === 'visiting') throw refuse(name, 'is part of a reference cycle');
-    state.set(name, 'visiting');
-    for (const ref of staged.get(name)!.references) if (staged.has(ref)) visit(ref);
-    state.set(name, 'done');
-    order.push({ name, manifest: staged.get(name)! });
-  };
-  [...staged.keys()].sort().forEach(visit);
-  return order;
+  return dependenciesFirst(
+    [...staged.keys()],
+    (name) => staged.get(name)!.references.filter((ref) => staged.has(ref)),
+    (name) => {
+      throw refuse(name, 'is part of a reference cycle');
+    },
+  ).map((name) => ({ name, manifest: staged.get(name)! }));
 }
 
 async function install(store: string, scratch: string, name: string, manifest: Manifest): Promise<void> {
