@@ -49,6 +49,18 @@ export interface StartOptions {
   readyTimeoutMs?: number;
   /** Raw kernel parameters appended unvalidated: only for testing the init's own checks. */
   extraArgs?: string[];
+  /** Kernel parameters of the runner's own, not the init's (lib/sim: time-travel=ext:…). */
+  kernelArgs?: string[];
+  /** Extra environment of the UML process (lib/sim: LD_PRELOAD of the seeded getrandom). */
+  env?: Record<string, string>;
+  /**
+   * The consoles on inherited descriptors (`wire` fds) instead of the process's stdout and
+   * a pipe: the caller feeds what they print to appendConsole() and gives batctlConsole a
+   * channel (lib/sim, where a calendar relays them stamped with simulated time).
+   */
+  consoles?: { con0: number; batctl?: number };
+  /** Return once UML is spawned, without waiting for the init's ready line (default true: wait). */
+  waitReady?: boolean;
   /** Default guest memory when the spec has none. */
   mem?: string;
   /** The namespace was made for this node alone: if the starting process dies, the next reap removes it too. */
@@ -78,16 +90,19 @@ export class UmlNode {
     private readonly log: WriteStream,
   ) {
     const lines = createInterface({ input: process.all! });
-    lines.on('line', (line) => {
-      if (line.startsWith('batu-init: ready ')) this.timing.ready = performance.now();
-      this.console += `${line}\n`;
-      this.log.write(`${line}\n`);
-    });
+    lines.on('line', (line) => this.appendConsole(`${line}\n`));
     this.exited = (async () => {
       await Promise.all([process.catch(() => {}), new Promise((done) => lines.once('close', done))]);
       if (this.state !== 'stopped') this.state = 'crashed';
       await this.cleanup();
     })();
+  }
+
+  /** Console output: the process's own, or relayed by the caller (StartOptions.consoles). */
+  appendConsole(text: string): void {
+    if (text.includes('batu-init: ready ')) this.timing.ready ??= performance.now();
+    this.console += text;
+    this.log.write(text);
   }
 
   get pid(): number {
@@ -169,8 +184,13 @@ export class UmlNode {
     const args = render(spec);
     if (!spec.mem) args.unshift(`mem=${options.mem ?? '64M'}`);
     if (!spec.umlDir) args.push(`uml_dir=${umlDir}`);
-    args.push(...(options.extraArgs ?? []), 'con=null', 'con0=fd:0,fd:1');
-    const { openers, consoleFd } = await descriptors(spec, options);
+    args.push(...(options.kernelArgs ?? []), ...(options.extraArgs ?? []), 'con=null');
+    const { consoles } = options;
+    const described = await descriptors(spec, options);
+    const { openers } = described;
+    const consoleFd = consoles ? undefined : described.consoleFd;
+    args.push(consoles ? `con0=fd:${consoles.con0}` : 'con0=fd:0,fd:1');
+    if (consoles?.batctl !== undefined) args.push(`con1=fd:${consoles.batctl}`);
     if (consoleFd) args.push(`con1=fd:${consoleFd}`);
     checkCommandLine(args);
     const [cmd, argv] = umlCommand(join(spec.kernel, 'bin/linux'), args);
@@ -182,7 +202,7 @@ export class UmlNode {
       ? Array.from({ length: consoleFd - 2 }, (_, i) => (i + 3 === consoleFd ? 'pipe' : 'ignore'))
       : [];
     const child = execa(full[0], full.slice(1), {
-      env: { TMPDIR: guestMemoryDir },
+      env: { TMPDIR: guestMemoryDir, ...options.env },
       extendEnv: true,
       all: true,
       reject: false,
@@ -201,6 +221,7 @@ export class UmlNode {
         2,
       ),
     );
+    if (options.waitReady === false) return node;
     try {
       node.ready = await node.waitForReady(options.readyTimeoutMs ?? 30_000);
       node.state = 'running';
@@ -214,14 +235,20 @@ export class UmlNode {
   private async waitForReady(timeoutMs: number): Promise<ReadySummary> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const m = /^batu-init: ready (\{.*\})$/m.exec(this.console);
-      if (m) return JSON.parse(m[1]) as ReadySummary;
+      const ready = this.readySummary();
+      if (ready) return ready;
       if (this.state === 'crashed')
         throw new NodeError(`node ${this.spec.umid} exited before it was ready:\n${this.tail()}`);
       if (Date.now() > deadline)
         throw new NodeError(`node ${this.spec.umid} not ready after ${timeoutMs} ms:\n${this.tail()}`);
       await sleep(20);
     }
+  }
+
+  /** The init's ready summary, once its console has printed it. */
+  readySummary(): ReadySummary | undefined {
+    const m = /^batu-init: ready (\{.*\})$/m.exec(this.console);
+    return m ? (JSON.parse(m[1]) as ReadySummary) : undefined;
   }
 
   tail(lines = 30): string {

@@ -1,0 +1,552 @@
+/* simcal: the calendar of a mesh in simulated time, and its wire.
+ *
+ *   simcal CALENDAR_SOCKET FD_SOCKET SEED
+ *
+ * UML nodes started with time-travel=ext:K:CALENDAR_SOCKET hand their clock to simcal
+ * (include/uapi/linux/um_timetravel.h): exactly one node runs at a time, always the one
+ * whose requested time is earliest (ties: the lower K), so a scenario replays exactly.
+ *
+ * Every descriptor a node has besides its calendar link comes from simcal: a node fetches
+ * them with fdwire's client (`fdwire exec FD_SOCKET N=P:0`, pair P = K*16 + slot). Slot 0 is
+ * its console (con0), slot 1 its batctl console (con1), slots 2.. its mesh interfaces
+ * (vector transport=fd). simcal keeps the other end of each, so it is the wire: after a
+ * node's turn it reads what the node wrote, stamps it with the node's time, and a frame
+ * goes through its link's model (loss, rate, delay, jitter; a seeded PRNG) into the
+ * receiver's queue; it is written into the receiver's socket just before the receiver's
+ * next turn. UML runs a plain descriptor's interrupt only on its next turn, so a frame is
+ * taken in at the receiver's first wakeup at or after its arrival time.
+ *
+ * Commands on stdin (one per line, obeyed between runs):
+ *   node K                  node K is starting: runs wait until it has registered
+ *   link L A SA B SB        link L joins slot SA of node A and slot SB of node B
+ *   shape L DELAY JITTER LOSS_PPM RATE   nanoseconds, nanoseconds, parts per million, bit/s (0: unlimited)
+ *   cut L | restore L       drop everything sent into link L / carry it again
+ *   send K HEX              write bytes into node K's batctl console
+ *   kill K                  forget node K (the controller kills its process)
+ *   run T                   run until simulated time T (ns)
+ * Lines on stdout: `ready`; `out K SLOT T HEX` (console output, stamped with the node's
+ * time); `gone K T`; `at T MESSAGES FRAMES` when a run is done; `error TEXT`. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+enum { ACK, START, REQUEST, WAIT, GET, UPDATE, RUN, FREE_UNTIL, GET_TOD, BROADCAST };
+struct msg {
+	uint32_t op, seq;
+	uint64_t time;
+};
+
+#define MAX_NODES 4096
+#define SLOTS 16
+#define MAX_LINKS 16384
+/* The guests' wall clock: 2026-01-01T00:00:00Z plus simulated time. */
+#define EPOCH_NS 1767225600000000000ULL
+
+struct frame {
+	struct frame *next;
+	uint64_t arrival;
+	size_t len;
+	unsigned char data[];
+};
+
+struct end {
+	int fd; /* simcal's end of the node's socketpair, or -1 */
+	int link; /* the link this interface is on, or -1 */
+	struct frame *head, *tail; /* frames on their way to the node, by arrival */
+};
+
+struct node {
+	int conn; /* calendar connection, or -1 */
+	int expected, registered;
+	int requested;
+	uint64_t request, time;
+	struct end slot[SLOTS];
+};
+
+struct direction {
+	uint64_t busy_until, last_arrival;
+};
+
+struct link {
+	int used, cut;
+	int node[2], slot[2];
+	uint64_t delay, jitter, rate;
+	uint32_t loss_ppm;
+	struct direction dir[2];
+};
+
+static struct node nodes[MAX_NODES];
+static struct link links[MAX_LINKS];
+static uint64_t now, messages, frames, rng;
+static int top; /* nodes 0..top-1 have been named */
+static int devnull = -1;
+
+/* splitmix64: one stream for the whole run, drawn in the calendar's (deterministic) order. */
+static uint64_t draw(void)
+{
+	uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static void die(const char *what)
+{
+	printf("error %s: %s\n", what, strerror(errno));
+	fflush(stdout);
+	exit(1);
+}
+
+static void hex_out(int k, int slot, const unsigned char *data, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+	printf("out %d %d %" PRIu64 " ", k, slot, now);
+	for (size_t i = 0; i < len; i++) {
+		putchar(digits[data[i] >> 4]);
+		putchar(digits[data[i] & 15]);
+	}
+	putchar('\n');
+}
+
+static int listen_on(const char *path)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		errno = ENAMETOOLONG;
+		die(path);
+	}
+	strcpy(addr.sun_path, path);
+	unlink(path);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) || listen(fd, 256))
+		die(path);
+	return fd;
+}
+
+static void send_msg(struct node *n, uint32_t op, uint32_t seq, uint64_t time)
+{
+	struct msg m = { op, seq, time };
+	messages++;
+	if (write(n->conn, &m, sizeof(m)) != sizeof(m)) {
+		/* A node that died mid-turn: its EOF is read next. */
+	}
+}
+
+/* START is answered with two descriptors (/dev/null): UML reads its ACK with recvmsg and
+ * would otherwise use an uninitialised descriptor array; with /dev/null its shared-memory
+ * setup fails quietly and the plain socket protocol is used. */
+static void ack_start(int conn, uint32_t seq)
+{
+	struct msg m = { ACK, seq, 0 };
+	char space[CMSG_SPACE(2 * sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = space, .msg_controllen = sizeof(space) };
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&mh);
+	int fds[2] = { devnull, devnull };
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(fds));
+	memcpy(CMSG_DATA(cmsg), fds, sizeof(fds));
+	messages++;
+	sendmsg(conn, &mh, 0);
+}
+
+static void drop_queue(struct end *e)
+{
+	while (e->head) {
+		struct frame *f = e->head;
+		e->head = f->next;
+		free(f);
+	}
+	e->tail = NULL;
+}
+
+static void forget(int k)
+{
+	struct node *n = &nodes[k];
+	if (n->conn >= 0)
+		close(n->conn);
+	n->conn = -1;
+	n->expected = n->registered = n->requested = 0;
+	for (int s = 0; s < SLOTS; s++) {
+		if (n->slot[s].fd >= 0)
+			close(n->slot[s].fd);
+		n->slot[s].fd = -1;
+		drop_queue(&n->slot[s]);
+	}
+}
+
+/* A frame node k sent on slot s at `now`: through its link's model into the peer's queue. */
+static void carry(int k, int s, const unsigned char *data, size_t len)
+{
+	struct end *from = &nodes[k].slot[s];
+	if (from->link < 0)
+		return;
+	struct link *l = &links[from->link];
+	int side = l->node[0] == k && l->slot[0] == s ? 0 : 1;
+	int peer = l->node[1 - side], peer_slot = l->slot[1 - side];
+	struct direction *d = &l->dir[side];
+	struct end *to = &nodes[peer].slot[peer_slot];
+	frames++;
+	if (l->cut || to->fd < 0 || !nodes[peer].registered)
+		return;
+	if (l->loss_ppm && draw() % 1000000 < l->loss_ppm)
+		return;
+	uint64_t start = now > d->busy_until ? now : d->busy_until;
+	uint64_t tx = l->rate ? (uint64_t)len * 8 * 1000000000ULL / l->rate : 0;
+	d->busy_until = start + tx;
+	uint64_t arrival = start + tx + l->delay;
+	if (l->jitter) {
+		uint64_t j = draw() % (2 * l->jitter + 1);
+		arrival = arrival + j >= l->jitter ? arrival + j - l->jitter : 0;
+	}
+	/* One direction of a link keeps its order, as a cable does. */
+	if (arrival < d->last_arrival)
+		arrival = d->last_arrival;
+	d->last_arrival = arrival;
+	struct frame *f = malloc(sizeof(*f) + len);
+	if (!f)
+		die("malloc");
+	f->next = NULL;
+	f->arrival = arrival;
+	f->len = len;
+	memcpy(f->data, data, len);
+	if (to->tail)
+		to->tail->next = f;
+	else
+		to->head = f;
+	to->tail = f;
+}
+
+/* After node k's turn: everything it wrote, stamped with its time. */
+static void drain(int k)
+{
+	static unsigned char buf[65536 + 64];
+	for (int s = 0; s < SLOTS; s++) {
+		int fd = nodes[k].slot[s].fd;
+		ssize_t len;
+		if (fd < 0)
+			continue;
+		while ((len = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+			if (s < 2)
+				hex_out(k, s, buf, len);
+			else
+				carry(k, s, buf, len);
+		}
+	}
+}
+
+/* Before node k's turn at `now`: frames that have arrived by then. */
+static void deliver(int k)
+{
+	for (int s = 2; s < SLOTS; s++) {
+		struct end *e = &nodes[k].slot[s];
+		while (e->head && e->head->arrival <= now) {
+			struct frame *f = e->head;
+			/* A full receive queue drops the frame, as a full NIC ring would. */
+			if (send(e->fd, f->data, f->len, MSG_DONTWAIT) < 0 && errno != EAGAIN && errno != ENOBUFS) {
+			}
+			e->head = f->next;
+			free(f);
+		}
+		if (!e->head)
+			e->tail = NULL;
+	}
+}
+
+/* One message from node k, answered. Returns the op, or -1 when the node is gone. */
+static int handle(int k)
+{
+	struct node *n = &nodes[k];
+	struct msg m;
+	ssize_t got = read(n->conn, &m, sizeof(m));
+	if (got != sizeof(m)) {
+		printf("gone %d %" PRIu64 "\n", k, now);
+		forget(k);
+		return -1;
+	}
+	messages++;
+	switch (m.op) {
+	case START:
+		ack_start(n->conn, m.seq);
+		return START;
+	case REQUEST:
+		n->request = m.time;
+		n->requested = 1;
+		break;
+	case UPDATE:
+		if (m.time > n->time)
+			n->time = m.time;
+		break;
+	case GET:
+		send_msg(n, ACK, m.seq, n->time);
+		return GET;
+	case GET_TOD:
+		send_msg(n, ACK, m.seq, EPOCH_NS + n->time);
+		return GET_TOD;
+	case ACK:
+		return ACK;
+	}
+	send_msg(n, ACK, m.seq, 0);
+	return m.op;
+}
+
+/* Node k's turn: RUN at its requested time, then answer it until it waits again. */
+static void turn(int k)
+{
+	struct node *n = &nodes[k];
+	now = n->request;
+	n->time = now;
+	n->requested = 0;
+	deliver(k);
+	send_msg(n, RUN, 0, now);
+	for (int op = 0; op != WAIT;)
+		if ((op = handle(k)) < 0)
+			return;
+	drain(k);
+}
+
+static int next_node(uint64_t until)
+{
+	int best = -1;
+	for (int k = 0; k < top; k++)
+		if (nodes[k].registered && nodes[k].requested && nodes[k].request < until &&
+		    (best < 0 || nodes[k].request < nodes[best].request))
+			best = k;
+	return best;
+}
+
+static void run(uint64_t until)
+{
+	for (int k; (k = next_node(until)) >= 0;)
+		turn(k);
+	if (until > now)
+		now = until;
+	printf("at %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", now, messages, frames);
+	fflush(stdout);
+}
+
+/* A node's descriptor request (fdwire's client protocol): "P E" → a fresh socketpair's end 0. */
+static void serve_fd(int listener)
+{
+	int conn = accept4(listener, NULL, NULL, SOCK_CLOEXEC), p, e;
+	char req[32] = "";
+	if (conn < 0)
+		return;
+	ssize_t got = read(conn, req, sizeof(req) - 1);
+	int k = 0, s = 0, pair[2];
+	if (got > 0 && sscanf(req, "%d %d", &p, &e) == 2 && e == 0 && p >= 0 && (k = p / SLOTS) < MAX_NODES) {
+		s = p % SLOTS;
+		if (socketpair(AF_UNIX, (s < 2 ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0, pair))
+			die("socketpair");
+		int size = 4 << 20;
+		for (int i = 0; i < 2; i++)
+			setsockopt(pair[i], SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+		struct end *end = &nodes[k].slot[s];
+		if (end->fd >= 0)
+			close(end->fd);
+		drop_queue(end);
+		end->fd = pair[1];
+		fcntl(pair[1], F_SETFL, O_NONBLOCK);
+		char space[CMSG_SPACE(sizeof(int))] = { 0 };
+		struct iovec iov = { .iov_base = "k", .iov_len = 1 };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = space, .msg_controllen = sizeof(space) };
+		struct cmsghdr *cmsg = CMSG_FIRSTHDR(&mh);
+		cmsg->cmsg_level = SOL_SOCKET;
+		cmsg->cmsg_type = SCM_RIGHTS;
+		cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cmsg), &pair[0], sizeof(int));
+		sendmsg(conn, &mh, 0);
+		close(pair[0]);
+	} else if (got > 0) {
+		dprintf(conn, "simcal: no descriptor %s (pair K*16+slot, end 0)\n", req);
+	}
+	close(conn);
+}
+
+static char *hex_in(const char *text, size_t *len)
+{
+	size_t n = strlen(text) / 2;
+	char *out = malloc(n + 1);
+	for (size_t i = 0; out && i < n; i++)
+		sscanf(text + 2 * i, "%2hhx", (unsigned char *)&out[i]);
+	*len = n;
+	return out;
+}
+
+static int valid_node(int k)
+{
+	return k >= 0 && k < MAX_NODES;
+}
+
+static int valid_link(int l)
+{
+	return l >= 0 && l < MAX_LINKS;
+}
+
+/* Obey one controller line; returns the time to run to, or 0. */
+static uint64_t command(char *line)
+{
+	int k, l, a, sa, b, sb;
+	uint64_t t, delay, jitter, rate;
+	uint32_t loss;
+	char hex[1 << 16];
+	if (sscanf(line, "node %d", &k) == 1 && valid_node(k)) {
+		/* Its descriptors it fetches afresh; its calendar link it makes anew. */
+		if (nodes[k].conn >= 0)
+			close(nodes[k].conn);
+		nodes[k].conn = -1;
+		nodes[k].registered = nodes[k].requested = 0;
+		nodes[k].expected = 1;
+		nodes[k].time = now;
+		if (k >= top)
+			top = k + 1;
+	} else if (sscanf(line, "link %d %d %d %d %d", &l, &a, &sa, &b, &sb) == 5 && valid_link(l) && valid_node(a) &&
+		   valid_node(b) && sa >= 2 && sa < SLOTS && sb >= 2 && sb < SLOTS) {
+		links[l] = (struct link){ .used = 1, .node = { a, b }, .slot = { sa, sb } };
+		nodes[a].slot[sa].link = nodes[b].slot[sb].link = l;
+	} else if (sscanf(line, "shape %d %" SCNu64 " %" SCNu64 " %" SCNu32 " %" SCNu64, &l, &delay, &jitter, &loss,
+			  &rate) == 5 &&
+		   valid_link(l) && links[l].used) {
+		links[l].delay = delay;
+		links[l].jitter = jitter;
+		links[l].loss_ppm = loss;
+		links[l].rate = rate;
+	} else if (sscanf(line, "cut %d", &l) == 1 && valid_link(l) && links[l].used) {
+		links[l].cut = 1;
+	} else if (sscanf(line, "restore %d", &l) == 1 && valid_link(l) && links[l].used) {
+		links[l].cut = 0;
+	} else if (sscanf(line, "send %d %65535s", &k, hex) == 2 && valid_node(k) && nodes[k].slot[1].fd >= 0) {
+		size_t len;
+		char *bytes = hex_in(hex, &len);
+		if (!bytes || send(nodes[k].slot[1].fd, bytes, len, MSG_DONTWAIT) != (ssize_t)len)
+			printf("error send %d: %s\n", k, strerror(errno));
+		free(bytes);
+	} else if (sscanf(line, "kill %d", &k) == 1 && valid_node(k)) {
+		forget(k);
+	} else if (sscanf(line, "run %" SCNu64, &t) == 1) {
+		return t ? t : 1;
+	} else {
+		printf("error bad command: %s\n", line);
+	}
+	fflush(stdout);
+	return 0;
+}
+
+static int unregistered(void)
+{
+	for (int k = 0; k < top; k++)
+		if (nodes[k].expected && !nodes[k].registered)
+			return 1;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 4) {
+		fprintf(stderr, "usage: simcal CALENDAR_SOCKET FD_SOCKET SEED\n");
+		return 2;
+	}
+	/* Two descriptors per interface and console, one calendar link per node. */
+	struct rlimit nofile;
+	if (!getrlimit(RLIMIT_NOFILE, &nofile)) {
+		nofile.rlim_cur = nofile.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &nofile);
+	}
+	rng = strtoull(argv[3], NULL, 0);
+	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	for (int k = 0; k < MAX_NODES; k++) {
+		nodes[k].conn = -1;
+		for (int s = 0; s < SLOTS; s++)
+			nodes[k].slot[s] = (struct end){ .fd = -1, .link = -1 };
+	}
+	int calendar = listen_on(argv[1]), fds = listen_on(argv[2]);
+	/* Calendar links not yet known to be whose (before START). */
+	int anonymous[MAX_NODES], nanon = 0;
+	static char input[1 << 17];
+	size_t have = 0;
+	uint64_t pending_run = 0;
+	printf("ready\n");
+	fflush(stdout);
+	for (;;) {
+		if (pending_run && !unregistered()) {
+			run(pending_run);
+			pending_run = 0;
+			continue;
+		}
+		/* Between runs: the controller, descriptor requests, and nodes registering. */
+		static struct pollfd p[3 + 2 * MAX_NODES];
+		int np = 0, who[3 + 2 * MAX_NODES];
+		p[np] = (struct pollfd){ .fd = 0, .events = POLLIN }, who[np++] = -1;
+		p[np] = (struct pollfd){ .fd = calendar, .events = POLLIN }, who[np++] = -2;
+		p[np] = (struct pollfd){ .fd = fds, .events = POLLIN }, who[np++] = -3;
+		for (int i = 0; i < nanon; i++)
+			p[np] = (struct pollfd){ .fd = anonymous[i], .events = POLLIN }, who[np++] = -4 - i;
+		for (int k = 0; k < top; k++)
+			if (nodes[k].conn >= 0 && !nodes[k].registered)
+				p[np] = (struct pollfd){ .fd = nodes[k].conn, .events = POLLIN }, who[np++] = k;
+		if (poll(p, np, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			die("poll");
+		}
+		for (int i = 0; i < np; i++) {
+			if (!p[i].revents)
+				continue;
+			if (who[i] == -1) {
+				ssize_t got = read(0, input + have, sizeof(input) - 1 - have);
+				if (got <= 0)
+					return 0;
+				have += got;
+				char *nl;
+				while ((nl = memchr(input, '\n', have))) {
+					*nl = 0;
+					uint64_t t = command(input);
+					if (t)
+						pending_run = t;
+					have -= nl + 1 - input;
+					memmove(input, nl + 1, have);
+				}
+			} else if (who[i] == -2) {
+				int conn = accept4(calendar, NULL, NULL, SOCK_CLOEXEC);
+				if (conn >= 0 && nanon < MAX_NODES)
+					anonymous[nanon++] = conn;
+			} else if (who[i] == -3) {
+				serve_fd(fds);
+			} else if (who[i] <= -4) {
+				/* START names the node: its ID is K. */
+				int idx = -4 - who[i], conn = anonymous[idx];
+				struct msg m;
+				anonymous[idx] = anonymous[--nanon];
+				if (read(conn, &m, sizeof(m)) != sizeof(m) || m.op != START || !valid_node((int)m.time) ||
+				    !nodes[m.time].expected || nodes[m.time].conn >= 0) {
+					printf("error calendar link refused (op %u id %" PRIu64 ")\n", m.op, m.time);
+					close(conn);
+					break;
+				}
+				messages++;
+				nodes[m.time].conn = conn;
+				ack_start(conn, m.seq);
+				break; /* the descriptor lists changed */
+			} else {
+				/* Registering: answered as they come, until its first WAIT. */
+				int k = who[i];
+				if (nodes[k].conn >= 0 && handle(k) == WAIT) {
+					nodes[k].registered = 1;
+					drain(k);
+				}
+			}
+		}
+		fflush(stdout);
+	}
+}

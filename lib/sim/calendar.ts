@@ -1,0 +1,155 @@
+// The calendar process (simcal, lib/runner/helpers/simcal.c) seen from TypeScript: commands
+// in, a single ordered stream of what happened out. Everything a node prints reaches us
+// through it, stamped with the node's simulated time, before the `at` that ends a run.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { execa, type ResultPromise } from 'execa';
+import { helperBinary } from '../runner/index.ts';
+
+/** Descriptor slots of a node at the calendar: pair number = node * SLOTS + slot. */
+export const SLOTS = 16;
+export const CONSOLE_SLOT = 0;
+export const BATCTL_SLOT = 1;
+/** A node's mesh interface j is slot FIRST_LINK_SLOT + j. */
+export const FIRST_LINK_SLOT = 2;
+
+export interface LinkModel {
+  delayNs: bigint;
+  jitterNs: bigint;
+  lossPpm: number;
+  rateBps: bigint;
+}
+
+export interface CalendarEvents {
+  /** What a node printed: slot CONSOLE_SLOT or BATCTL_SLOT, at simulated time `ns`. */
+  output(node: number, slot: number, ns: bigint, data: Buffer): void;
+  /** A node's calendar link closed (it exited), at simulated time `ns`. */
+  gone(node: number, ns: bigint): void;
+}
+
+export interface RunStats {
+  now: bigint;
+  messages: bigint;
+  frames: bigint;
+}
+
+export class Calendar {
+  now = 0n;
+  stats: RunStats = { now: 0n, messages: 0n, frames: 0n };
+  private waiting?: { resolve: (s: RunStats) => void; reject: (e: Error) => void };
+  private failure?: Error;
+
+  private constructor(
+    readonly calendarSocket: string,
+    readonly fdSocket: string,
+    private readonly dir: string,
+    private readonly process: ResultPromise,
+    private readonly events: CalendarEvents,
+  ) {}
+
+  /** Start simcal (built into `store` on first use) with the PRNG seed of the links' model. */
+  static async start(store: string, seed: bigint, events: CalendarEvents): Promise<Calendar> {
+    const dir = await mkdtemp(join(tmpdir(), 'batu-sim-'));
+    const calendarSocket = join(dir, 'calendar.sock');
+    const fdSocket = join(dir, 'fds.sock');
+    try {
+      const proc = execa(await helperBinary('simcal', store), [calendarSocket, fdSocket, String(seed)], {
+        reject: false,
+        stdin: 'pipe',
+        buffer: false,
+      });
+      const calendar = new Calendar(calendarSocket, fdSocket, dir, proc, events);
+      await calendar.listen();
+      return calendar;
+    } catch (error) {
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  private listen(): Promise<void> {
+    const lines = createInterface({ input: this.process.stdout! });
+    let stderr = '';
+    this.process.stderr!.on('data', (d: Buffer) => (stderr += d));
+    return new Promise((ready, failed) => {
+      lines.on('line', (line) => {
+        const [kind, ...f] = line.split(' ');
+        if (kind === 'ready') ready();
+        else if (kind === 'out')
+          this.events.output(Number(f[0]), Number(f[1]), BigInt(f[2]), Buffer.from(f[3] ?? '', 'hex'));
+        else if (kind === 'gone') this.events.gone(Number(f[0]), BigInt(f[1]));
+        else if (kind === 'at') {
+          this.now = BigInt(f[0]);
+          this.stats = { now: this.now, messages: BigInt(f[1]), frames: BigInt(f[2]) };
+          const waiting = this.waiting;
+          this.waiting = undefined;
+          waiting?.resolve(this.stats);
+        } else this.fail(new Error(`simcal: ${line}`));
+      });
+      void this.process.then((r) => {
+        const error = new Error(`simcal exited (${r.exitCode ?? r.signal}): ${stderr.trim() || 'no message'}`);
+        this.fail(error);
+        failed(error);
+      });
+    });
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    waiting?.reject(error);
+  }
+
+  private send(line: string): void {
+    if (this.failure) throw this.failure;
+    this.process.stdin!.write(`${line}\n`);
+  }
+
+  /** Node k is starting: the next run waits until it has registered. */
+  expect(node: number): void {
+    this.send(`node ${node}`);
+  }
+  link(index: number, a: [node: number, slot: number], b: [node: number, slot: number]): void {
+    this.send(`link ${index} ${a[0]} ${a[1]} ${b[0]} ${b[1]}`);
+  }
+  shape(index: number, m: LinkModel): void {
+    this.send(`shape ${index} ${m.delayNs} ${m.jitterNs} ${m.lossPpm} ${m.rateBps}`);
+  }
+  cut(index: number): void {
+    this.send(`cut ${index}`);
+  }
+  restore(index: number): void {
+    this.send(`restore ${index}`);
+  }
+  /** Bytes into node k's batctl console, taken in on its next turn. */
+  write(node: number, data: Buffer): void {
+    this.send(`send ${node} ${data.toString('hex')}`);
+  }
+  kill(node: number): void {
+    this.send(`kill ${node}`);
+  }
+
+  /** Run every node's turns before simulated time `until` (ns). */
+  run(until: bigint): Promise<RunStats> {
+    if (this.waiting) return Promise.reject(new Error('the calendar is already running'));
+    return new Promise((resolve, reject) => {
+      this.waiting = { resolve, reject };
+      try {
+        this.send(`run ${until}`);
+      } catch (error) {
+        this.waiting = undefined;
+        reject(error as Error);
+      }
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.process.stdin!.end();
+    this.process.kill('SIGTERM');
+    await this.process;
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
