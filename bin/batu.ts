@@ -13,6 +13,7 @@ import { register as mount } from './commands/mount.ts';
 import { register as pins } from './commands/pins.ts';
 import { register as ps } from './commands/ps.ts';
 import { register as run } from './commands/run.ts';
+import { register as sim } from './commands/sim.ts';
 import { register as start } from './commands/start.ts';
 import { register as stop } from './commands/stop.ts';
 import { register as store } from './commands/store.ts';
@@ -32,6 +33,7 @@ const commands: Register[] = [
   fs,
   mount, // single nodes
   mesh, // whole meshes
+  sim, // meshes in simulated time
 ];
 
 const program = new Command('batu')

@@ -1,6 +1,7 @@
 // lib/mesh: topologies of nodes and links, started, observed and changed while running.
 export {
   Topology,
+  NodeName,
   LinkProperties,
   line,
   ring,
@@ -9,7 +10,7 @@ export {
   type TopologyInput,
   type Link,
 } from './topology.ts';
-export { Mesh, nodeMac, nodeOfMac, type MeshOptions } from './mesh.ts';
+export { Mesh, meshSettingsOf, nodeMac, nodeOfMac, type MeshOptions } from './mesh.ts';
 export { observe, converged, formatTable, heardRecently, type NodeView } from './observe.ts';
 export { generateTopology, loadTopology, fromMeshnetLab, topoUsage, type LoadedTopology } from './sources.ts';
 export {

@@ -39,6 +39,17 @@ export interface MeshOptions {
 
 type NodeInput = Topology['nodes'][number];
 
+/** A node's batman-adv settings: the topology's, its OGM interval and BLA, the node's gateway mode. */
+export function meshSettingsOf(topology: Topology, name: string) {
+  const node = topology.nodes.find((n) => n.name === name);
+  return {
+    ...topology.meshSettings,
+    orig_interval: topology.origInterval,
+    bridge_loop_avoidance: topology.bridgeLoopAvoidance ? (1 as const) : (0 as const),
+    ...(node && node.gateway !== 'off' ? { gw_mode: node.gateway } : {}),
+  };
+}
+
 export class Mesh {
   readonly nodes = new Map<string, UmlNode>();
   private readonly clients: Netns[] = [];
@@ -129,12 +140,7 @@ export class Mesh {
       bat0Mac: nodeMac(k, 0),
       alfred: node.alfred,
       routingAlgo: this.topology.routingAlgo,
-      mesh: {
-        ...this.topology.meshSettings,
-        orig_interval: this.topology.origInterval,
-        bridge_loop_avoidance: this.topology.bridgeLoopAvoidance ? (1 as const) : (0 as const),
-        ...(node.gateway !== 'off' ? { gw_mode: node.gateway } : {}),
-      },
+      mesh: meshSettingsOf(this.topology, name),
     };
     // Socketpair links are fds 3, 4, …; a vector bat0 tap (bridge backend) comes after them.
     const wire = this.wire?.fds(

@@ -41,7 +41,7 @@ export const heardRecently = (origIntervalMs: number) => (entry: { last_seen_mse
  * 200 s; a view lists only those heard within 10 OGM intervals (+1 s), so a node that
  * died drops out of the others' views within seconds.
  */
-export async function observe(mesh: Mesh): Promise<NodeView[]> {
+export async function observe(mesh: Pick<Mesh, 'topology' | 'nodes' | 'node'>): Promise<NodeView[]> {
   const names = mesh.topology.nodes.map((n) => n.name);
   const nameOf = (mac: string) => names[nodeOfMac(mac) - 1] ?? mac;
   const fresh = heardRecently(mesh.topology.origInterval);

@@ -1,6 +1,7 @@
 // The calendar process (simcal, lib/runner/helpers/simcal.c) seen from TypeScript: commands
 // in, a single ordered stream of what happened out. Everything a node prints reaches us
 // through it, stamped with the node's simulated time, before the `at` that ends a run.
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +37,8 @@ export interface RunStats {
 }
 
 export class Calendar {
+  /** Prefix of this simulation's node umids. */
+  readonly id = `bts-${randomBytes(3).toString('hex')}`;
   now = 0n;
   stats: RunStats = { now: 0n, messages: 0n, frames: 0n };
   private waiting?: { resolve: (s: RunStats) => void; reject: (e: Error) => void };

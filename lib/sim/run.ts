@@ -1,0 +1,185 @@
+// Run a scenario and log what happened as JSON lines: { t (seconds), event, node?, … }.
+// One option chooses the clock: 'simulated' (SimMesh: same seed, same log, byte for byte)
+// or 'real' (lib/mesh's rootless Mesh, netem for link properties, wall-clock time).
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Mesh, converged, nodeMac, observe, type NodeView } from '../mesh/index.ts';
+import { guestCommand } from '../runner/index.ts';
+import type { Reporter } from '../derivations/index.ts';
+import { schedule, type Action, type Scenario } from './scenario.ts';
+import { NS_PER_MS, SimMesh } from './sim-mesh.ts';
+
+export interface LogEntry {
+  t: number;
+  event: string;
+  [field: string]: unknown;
+}
+
+export interface RunOptions {
+  kernel: string;
+  image: string;
+  clock?: 'simulated' | 'real';
+  seed?: number;
+  log: (entry: LogEntry) => void;
+  report?: Reporter;
+}
+
+/** What the timeline needs of a running mesh, in either clock. */
+interface Driver {
+  /** Seconds since the start. */
+  now(): number;
+  advanceTo(seconds: number): Promise<void>;
+  /** Run the mesh while `work` waits on it (simulated time does not pass by itself). */
+  during<T>(work: Promise<T>): Promise<T>;
+  cut(a: string, b: string): Promise<void>;
+  restore(a: string, b: string): Promise<void>;
+  kill(name: string): Promise<void>;
+  start(name: string): Promise<void>;
+  mesh: Parameters<typeof observe>[0];
+  stats(): Record<string, unknown>;
+  stop(): Promise<void>;
+}
+
+const round = (seconds: number) => Math.round(seconds * 1000) / 1000;
+
+async function simulated(s: Scenario, o: RunOptions, ready: (name: string, t: number) => void): Promise<Driver> {
+  const seconds = (ns: bigint) => Number(ns / NS_PER_MS) / 1000;
+  const sim = await SimMesh.start(s.topology, {
+    kernel: o.kernel,
+    image: o.image,
+    seed: o.seed ?? 1,
+    report: o.report,
+    onConsole: (ns, node, text) => {
+      if (text.includes('batu-init: ready ')) ready(node, seconds(ns));
+    },
+  });
+  const toNs = (t: number) => BigInt(Math.round(t * 1000)) * NS_PER_MS;
+  return {
+    now: () => seconds(sim.now),
+    advanceTo: (t) => sim.advance(toNs(t)),
+    during: (work) => sim.during(work),
+    cut: async (a, b) => sim.cut(a, b),
+    restore: async (a, b) => sim.restore(a, b),
+    kill: (n) => sim.kill(n),
+    start: async (n) => void (await sim.startNode(n)),
+    mesh: sim,
+    stats: () => ({ messages: Number(sim.calendar.stats.messages), frames: Number(sim.calendar.stats.frames) }),
+    stop: () => sim.stop(),
+  };
+}
+
+async function realTime(s: Scenario, o: RunOptions, ready: (name: string, t: number) => void): Promise<Driver> {
+  const mesh = await Mesh.start(s.topology, {
+    kernel: o.kernel,
+    image: o.image,
+    backend: 'socketpair',
+    report: o.report,
+  });
+  const start = performance.now();
+  const now = () => (performance.now() - start) / 1000;
+  for (const name of mesh.nodes.keys()) ready(name, 0);
+  return {
+    now,
+    advanceTo: async (t) => void (t > now() && (await sleep((t - now()) * 1000))),
+    during: (work) => work,
+    cut: (a, b) => mesh.cut(a, b),
+    restore: (a, b) => mesh.restore(a, b),
+    kill: (n) => mesh.kill(n),
+    start: async (n) => {
+      await mesh.startNode(n);
+      ready(n, now());
+    },
+    mesh,
+    stats: () => ({}),
+    stop: () => mesh.stop(),
+  };
+}
+
+/** batctl ping's summary: sent, received and each reply's round trip. */
+export function parsePing(out: string): { sent: number; received: number; rttMs: number[] } {
+  const m = /(\d+) packets transmitted, (\d+) received/.exec(out);
+  const rttMs = [...out.matchAll(/time=([\d.]+) ms/g)].map((r) => Number(r[1]));
+  return { sent: m ? Number(m[1]) : 0, received: m ? Number(m[2]) : 0, rttMs };
+}
+
+/** Run `s`; returns the log entries (also given to options.log as they happen). */
+export async function runScenario(s: Scenario, options: RunOptions): Promise<LogEntry[]> {
+  const entries: LogEntry[] = [];
+  let driver: Driver | undefined;
+  const log = (entry: LogEntry) => {
+    entries.push(entry);
+    options.log(entry);
+  };
+  // Ready lines of the boot arrive before the driver exists: held, then logged in node order.
+  const boot: LogEntry[] = [];
+  const ready = (node: string, t: number) =>
+    (driver ? log : (e: LogEntry) => boot.push(e))({ t: round(t), event: 'ready', node });
+  const clock = options.clock ?? 'simulated';
+  try {
+    driver = await (clock === 'simulated' ? simulated : realTime)(s, options, ready);
+    log({
+      t: 0,
+      event: 'start',
+      clock,
+      seed: options.seed ?? 1,
+      nodes: s.topology.nodes.length,
+      links: s.topology.links.length,
+    });
+    for (const e of boot.sort((a, b) => a.t - b.t || String(a.node).localeCompare(String(b.node)))) log(e);
+    for (const step of schedule(s)) {
+      await driver.advanceTo(step.at);
+      await act(driver, s, step.action, log);
+    }
+    await driver.advanceTo(s.duration);
+    log({ t: round(driver.now()), event: 'end', ...driver.stats() });
+    return entries;
+  } finally {
+    await driver?.stop();
+  }
+}
+
+async function act(d: Driver, s: Scenario, a: Action, log: (e: LogEntry) => void): Promise<void> {
+  const t = round(d.now());
+  if ('cut' in a) {
+    await d.cut(...a.cut);
+    log({ t, event: 'cut', link: a.cut });
+  } else if ('restore' in a) {
+    await d.restore(...a.restore);
+    log({ t, event: 'restore', link: a.restore });
+  } else if ('kill' in a) {
+    await d.kill(a.kill);
+    log({ t, event: 'kill', node: a.kill });
+  } else if ('start' in a) {
+    log({ t, event: 'start', node: a.start });
+    await d.start(a.start);
+  } else if ('ping' in a) {
+    const [from, to] = a.ping;
+    const k = s.topology.nodes.findIndex((n) => n.name === to) + 1;
+    const out = await d.during(
+      guestCommand(d.mesh.node(from), 'batctl', ['ping', '-c', String(a.count), nodeMac(k, 2, 0)]),
+    );
+    log({ t, event: 'ping', from, to, ...parsePing(out) });
+  } else if ('record' in a) {
+    const views = await d.during(observe(d.mesh));
+    for (const v of views) log({ t, event: 'originators', node: v.name, originators: v.originators });
+    log({ t, event: 'routes', converged: converged(views), missing: missingRoutes(views) });
+  } else if ('converge' in a) {
+    const deadline = d.now() + a.within;
+    for (;;) {
+      const views = await d.during(observe(d.mesh));
+      if (converged(views)) {
+        log({ t: round(d.now()), event: 'converged', after: round(d.now() - t) });
+        return;
+      }
+      if (d.now() + a.step > deadline) {
+        log({ t: round(d.now()), event: 'not converged', within: a.within, missing: missingRoutes(views) });
+        return;
+      }
+      await d.advanceTo(d.now() + a.step);
+    }
+  }
+}
+
+/** Routes missing between running nodes. */
+function missingRoutes(views: NodeView[]): number {
+  return views.reduce((sum, v) => sum + views.filter((o) => o.name !== v.name && !v.originators[o.name]).length, 0);
+}

@@ -1,0 +1,294 @@
+// A mesh in simulated time: the same Topology as lib/mesh, every node's clock and every frame
+// owned by one calendar (simcal). Nothing runs unless advance() runs it, so what happens
+// depends only on the topology, the actions taken between advances, and the seed.
+//
+// Determinism rules kept here: actions (cut, kill, console requests …) reach the calendar
+// only between runs, after every answer of the previous run has been handled; console
+// output is taken only from the calendar's stream; nodes get seeded host entropy, fixed
+// MACs and a fixed wall clock.
+import { Duplex } from 'node:stream';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { parseSpec, type Interface } from '../cmdline/index.ts';
+import { ConsoleChannel, UmlNode, helperBinary, helperStore } from '../runner/index.ts';
+import type { Reporter } from '../derivations/index.ts';
+import { Topology, meshSettingsOf, nodeMac, type LinkProperties, type TopologyInput } from '../mesh/index.ts';
+import { BATCTL_SLOT, CONSOLE_SLOT, Calendar, FIRST_LINK_SLOT, SLOTS, type LinkModel } from './calendar.ts';
+
+export const NS_PER_MS = 1_000_000n;
+export const NS_PER_S = 1_000_000_000n;
+
+export interface SimOptions {
+  kernel: string;
+  image: string;
+  kernels?: Record<string, string>;
+  images?: Record<string, string>;
+  /** Seeds the links' model and every node's entropy: same seed, same run. */
+  seed: number | bigint;
+  mem?: string;
+  report?: Reporter;
+  /** Called with each node's console text as it is relayed (simulated time, node, text). */
+  onConsole?: (ns: bigint, node: string, text: string) => void;
+}
+
+/** The link model of lib/mesh's properties (which are netem's in real time). */
+export function linkModel(p: LinkProperties): LinkModel {
+  const ns = (ms: number | undefined) => BigInt(Math.round((ms ?? 0) * 1e6));
+  return {
+    delayNs: ns(p.delayMs),
+    jitterNs: ns(p.jitterMs),
+    lossPpm: Math.round((p.lossPercent ?? 0) * 10_000),
+    rateBps: BigInt(Math.round((p.rateMbit ?? 0) * 1e6)),
+  };
+}
+
+export class SimMesh {
+  readonly nodes = new Map<string, UmlNode>();
+  /** Bytes for nodes' batctl consoles, written into the calendar between runs. */
+  private readonly outbox: [number, Buffer][] = [];
+  private readonly consoles = new Map<number, Duplex>();
+  private readonly gone = new Set<string>();
+  private stopped?: Promise<void>;
+
+  private constructor(
+    readonly topology: Topology,
+    private readonly options: SimOptions,
+    readonly calendar: Calendar,
+    private readonly preload: string,
+  ) {}
+
+  /** Boot every node of the topology at simulated time 0 and run until all are ready. */
+  static async start(input: TopologyInput, options: SimOptions): Promise<SimMesh> {
+    const topology = Topology.parse(input);
+    const shared = topology.links.find((l) => l.nodes.length > 2);
+    if (shared) throw new Error(`link ${shared.nodes.join('-')}: simulated links are point to point`);
+    const crowded = topology.nodes.find(
+      (n) => topology.links.filter((l) => l.nodes.includes(n.name)).length > SLOTS - FIRST_LINK_SLOT,
+    );
+    if (crowded)
+      throw new Error(
+        `node ${crowded.name}: more than ${SLOTS - FIRST_LINK_SLOT} links (the calendar's limit per node)`,
+      );
+    const store = helperStore(options.kernel);
+    const preload = await helperBinary('seedrandom.so', store);
+    let sim: SimMesh | undefined;
+    const calendar = await Calendar.start(store, BigInt(options.seed), {
+      output: (k, slot, ns, data) => sim?.output(k, slot, ns, data),
+      gone: (k, ns) => sim?.nodeGone(k, ns),
+    });
+    sim = new SimMesh(topology, options, calendar, preload);
+    try {
+      topology.links.forEach((link, i) => {
+        const [a, b] = link.nodes;
+        calendar.link(i, [sim!.numberOf(a), sim!.slotOf(a, i)], [sim!.numberOf(b), sim!.slotOf(b, i)]);
+        calendar.shape(i, linkModel(link));
+      });
+      for (const node of topology.nodes) await sim.spawn(node.name);
+      await sim.untilReady(topology.nodes.map((n) => n.name));
+      return sim;
+    } catch (error) {
+      await sim.stop();
+      throw error;
+    }
+  }
+
+  /** Simulated time now, in ns. */
+  get now(): bigint {
+    return this.calendar.now;
+  }
+
+  numberOf(name: string): number {
+    const k = this.topology.nodes.findIndex((n) => n.name === name) + 1;
+    if (k === 0) throw new Error(`no node ${JSON.stringify(name)} in this mesh`);
+    return k;
+  }
+
+  node(name: string): UmlNode {
+    const node = this.nodes.get(name);
+    if (!node) throw new Error(`no node ${JSON.stringify(name)} running in this mesh`);
+    return node;
+  }
+
+  linksOf(name: string): number[] {
+    return this.topology.links.flatMap((l, i) => (l.nodes.includes(name) ? [i] : []));
+  }
+
+  private slotOf(name: string, link: number): number {
+    return FIRST_LINK_SLOT + this.linksOf(name).indexOf(link);
+  }
+
+  private output(k: number, slot: number, ns: bigint, data: Buffer): void {
+    const name = this.topology.nodes[k - 1]?.name;
+    if (!name) return;
+    if (slot === CONSOLE_SLOT) {
+      const text = data.toString();
+      this.nodes.get(name)?.appendConsole(text);
+      this.options.onConsole?.(ns, name, text);
+    } else if (slot === BATCTL_SLOT) this.consoles.get(k)?.push(data);
+  }
+
+  private nodeGone(k: number, ns: bigint): void {
+    const name = this.topology.nodes[k - 1]?.name;
+    if (!name || !this.nodes.has(name)) return;
+    this.gone.add(name);
+    this.options.report?.(`${name} exited at ${formatNs(ns)}`);
+  }
+
+  /** Start node `name`'s UML (it boots when the calendar runs it). */
+  private async spawn(name: string): Promise<UmlNode> {
+    const k = this.numberOf(name);
+    const links = this.linksOf(name);
+    const hard = links.map((_, j): Interface => ({
+      driver: 'vector',
+      transport: 'fd',
+      fd: 5 + j,
+      fdKind: 'socket',
+      offload: false,
+      mac: nodeMac(k, 2, j),
+      ...(this.topology.linkMtu ? { mtu: this.topology.linkMtu } : {}),
+    }));
+    const spec = parseSpec({
+      umid: `${this.calendar.id}-${name}`,
+      kernel: this.options.kernels?.[name] ?? this.options.kernel,
+      image: this.options.images?.[name] ?? this.options.image,
+      rootfs: 'initramfs',
+      mem: this.options.mem,
+      hard,
+      bat0Mac: nodeMac(k, 0),
+      alfred: this.topology.nodes[k - 1].alfred,
+      routingAlgo: this.topology.routingAlgo,
+      mesh: meshSettingsOf(this.topology, name),
+      batctlConsole: true,
+    });
+    const fds: Record<number, [number, 0 | 1]> = {
+      3: [k * SLOTS + CONSOLE_SLOT, 0],
+      4: [k * SLOTS + BATCTL_SLOT, 0],
+    };
+    links.forEach((_, j) => (fds[5 + j] = [k * SLOTS + FIRST_LINK_SLOT + j, 0]));
+    this.calendar.expect(k);
+    this.gone.delete(name);
+    const node = await UmlNode.start(spec, {
+      wire: { server: this.calendar.fdSocket, fds },
+      consoles: { con0: 3, batctl: 4 },
+      waitReady: false,
+      kernelArgs: [
+        `time-travel=ext:${k}:${this.calendar.calendarSocket}`,
+        // A node takes in frames only on its own wakeups: a steady tick bounds that wait to 10 ms.
+        'nohz=off',
+        // UML's hw_random reads the host's /dev/random: off, the seeded getrandom is the only source.
+        'rng_core.default_quality=0',
+      ],
+      env: { LD_PRELOAD: this.preload, BATU_SIM_SEED: String(BigInt(this.options.seed) * 65_536n + BigInt(k)) },
+    });
+    const stream = new Duplex({
+      read() {},
+      write: (chunk: Buffer, _encoding, done) => {
+        this.outbox.push([k, chunk]);
+        done();
+      },
+    });
+    this.consoles.set(k, stream);
+    node.batctlConsole = new ConsoleChannel(stream, spec.umid);
+    this.nodes.set(name, node);
+    return node;
+  }
+
+  /**
+   * Run the mesh until simulated time `until` (ns), in steps of at most `stepNs`. Between
+   * steps, every answer that came is handled before anything new is sent.
+   */
+  async advance(until: bigint, stepNs = 100n * NS_PER_MS): Promise<void> {
+    while (this.now < until) {
+      const next = this.now + stepNs < until ? this.now + stepNs : until;
+      await this.step(next);
+    }
+  }
+
+  private async step(to: bigint): Promise<void> {
+    for (const [k, data] of this.outbox.splice(0)) this.calendar.write(k, data);
+    await this.calendar.run(to);
+    // Answers resolve promises whose reactions may send more: let them all settle first.
+    await nextTurn();
+    await nextTurn();
+  }
+
+  /** Run the simulation while `work` (console requests, say) waits on it; at most `limitNs` of simulated time. */
+  async during<T>(work: Promise<T>, { limitNs = 60n * NS_PER_S, stepNs = 10n * NS_PER_MS } = {}): Promise<T> {
+    let settled = false;
+    const done = work.finally(() => (settled = true));
+    done.catch(() => {});
+    const deadline = this.now + limitNs;
+    while (!settled) {
+      if (this.now >= deadline) throw new Error(`no result after ${formatNs(limitNs)} of simulated time`);
+      await this.step(this.now + stepNs);
+    }
+    return done;
+  }
+
+  /** Run until every named node's init has said ready (at most `limitNs` of simulated time). */
+  async untilReady(names: string[], limitNs = 120n * NS_PER_S): Promise<void> {
+    const deadline = this.now + limitNs;
+    for (;;) {
+      const waiting = names.filter((n) => !this.node(n).readySummary());
+      for (const name of waiting) {
+        if (this.gone.has(name)) throw new Error(`node ${name} exited while booting:\n${this.node(name).tail()}`);
+      }
+      if (!waiting.length) break;
+      if (this.now >= deadline)
+        throw new Error(`${waiting.join(', ')} not ready after ${formatNs(limitNs)} of simulated time`);
+      await this.step(this.now + 100n * NS_PER_MS);
+    }
+    for (const name of names) {
+      const node = this.node(name);
+      node.ready = node.readySummary()!;
+      node.state = 'running';
+    }
+  }
+
+  private linkIndex(a: string, b: string): number {
+    const i = this.topology.links.findIndex((l) => l.nodes.includes(a) && l.nodes.includes(b));
+    if (i < 0) throw new Error(`no link ${a}-${b} in this mesh`);
+    return i;
+  }
+
+  /** Pull the cable now: frames sent into the link from now on are lost. */
+  cut(a: string, b: string): void {
+    this.calendar.cut(this.linkIndex(a, b));
+  }
+  restore(a: string, b: string): void {
+    this.calendar.restore(this.linkIndex(a, b));
+  }
+  setLink(a: string, b: string, props: LinkProperties): void {
+    const i = this.linkIndex(a, b);
+    this.topology.links[i] = { nodes: this.topology.links[i].nodes, ...props };
+    this.calendar.shape(i, linkModel(props));
+  }
+
+  /** Power loss now: the node stops taking turns, its process is killed. */
+  async kill(name: string): Promise<void> {
+    const node = this.node(name);
+    this.calendar.kill(this.numberOf(name));
+    this.nodes.delete(name);
+    this.consoles.delete(this.numberOf(name));
+    await node.kill();
+  }
+
+  /** Boot a killed node again, from now; runs until it is ready. */
+  async startNode(name: string): Promise<UmlNode> {
+    if (this.nodes.has(name)) throw new Error(`node ${name} is already running`);
+    const node = await this.spawn(name);
+    await this.untilReady([name]);
+    return node;
+  }
+
+  stop(): Promise<void> {
+    return (this.stopped ??= (async () => {
+      await Promise.all([...this.nodes.values()].map((n) => n.kill().catch(() => {})));
+      await this.calendar.stop();
+    })());
+  }
+}
+
+/** 12.345678901s → "12.346s" (ms precision is what observations report). */
+export function formatNs(ns: bigint): string {
+  return `${(Number(ns / NS_PER_MS) / 1000).toFixed(3)}s`;
+}
