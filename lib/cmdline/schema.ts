@@ -118,10 +118,13 @@ export const NodeSpec = z
       .string()
       .regex(/^\d+[KMG]$/, 'expected a size like 64M')
       .optional(),
-    /** Where UML keeps the node's mconsole socket; unset: the runner's own directory. */
+    /**
+     * Where UML keeps the node's mconsole socket; unset: the runner's own directory. A
+     * relative path is relative to UML's working directory (StartOptions.cwd).
+     */
     umlDir: z
       .string()
-      .regex(/^\/[^\s=,]*$/, 'expected an absolute path')
+      .regex(/^(\/|(?!\.\.?(\/|$)))[^\s=,]*$/, 'expected a path (absolute, or relative without leading ./ or ../)')
       .optional(),
     /** Store paths: the kernel (…/bin/linux inside) and the image (initramfs.cpio, root/). */
     kernel: z.string().optional(),

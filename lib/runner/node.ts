@@ -2,7 +2,7 @@
 // summary; stop() halts it and removes everything that was made for it.
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -59,6 +59,13 @@ export interface StartOptions {
    * channel (lib/sim, where a calendar relays them stamped with simulated time).
    */
   consoles?: { con0: number; batctl?: number };
+  /**
+   * UML's working directory, against which relative paths in the spec (umlDir, image) and
+   * in kernelArgs resolve (lib/sim keeps a node's command line the same in every run).
+   */
+  cwd?: string;
+  /** The runner's name for the node (its run directory, `batu ps`), when the spec's umid is not unique on this host. */
+  runId?: string;
   /** Return once UML is spawned, without waiting for the init's ready line (default true: wait). */
   waitReady?: boolean;
   /** Default guest memory when the spec has none. */
@@ -127,16 +134,20 @@ export class UmlNode {
     if (!spec.kernel || !spec.image)
       throw new NodeError(`node ${spec.umid}: spec.kernel and spec.image (store paths) are required to start it`);
     // An unprivileged UML needs a uml_dir it may write to.
-    const umlDir = spec.umlDir ?? (options.user ? join(runRoot, `uid-${options.user.uid}`) : runRoot);
+    const umlDir = resolve(
+      options.cwd ?? '.',
+      spec.umlDir ?? (options.user ? join(runRoot, `uid-${options.user.uid}`) : runRoot),
+    );
+    const runId = options.runId ?? spec.umid;
     await mkdir(umlDir, { recursive: true });
     if (options.user && !spec.umlDir) await chown(umlDir, options.user.uid, options.user.gid);
     // Ours (console log, pid, spec), apart from UML's own <uml_dir>/<umid>/ which it manages.
-    const runDir = join(runRoot, 'nodes', spec.umid);
+    const runDir = join(runRoot, 'nodes', runId);
     // Taps and namespaces of runs that were killed: once per process (its own nodes clean up after themselves).
     await reapDeadNodesOnce();
     const previous = await readFile(join(runDir, 'pid'), 'utf8').catch(() => undefined);
     if (previous && processAlive(Number(previous)))
-      throw new NodeError(`umid ${spec.umid} is already running (pid ${previous}); umids must be unique`);
+      throw new NodeError(`umid ${runId} is already running (pid ${previous}); umids must be unique`);
     await rm(runDir, { recursive: true, force: true });
     await mkdir(runDir, { recursive: true });
 
@@ -154,7 +165,7 @@ export class UmlNode {
           join(runDir, 'node.json'),
           JSON.stringify(
             {
-              umid: spec.umid,
+              umid: runId,
               pid: process.pid,
               netns: ns?.name,
               ownsNetns: options.ownsNetns,
@@ -207,6 +218,7 @@ export class UmlNode {
       all: true,
       reject: false,
       detached: true,
+      cwd: options.cwd,
       stdio: ['ignore', 'pipe', 'pipe', ...extra],
     });
     const log = createWriteStream(join(runDir, 'console.log'));
@@ -216,7 +228,7 @@ export class UmlNode {
     await writeFile(
       join(runDir, 'node.json'),
       JSON.stringify(
-        { umid: spec.umid, pid: child.pid, netns: ns?.name, ownsNetns: options.ownsNetns, taps, umlDir, spec },
+        { umid: runId, pid: child.pid, netns: ns?.name, ownsNetns: options.ownsNetns, taps, umlDir, spec },
         null,
         2,
       ),

@@ -9,6 +9,9 @@ import { createInterface } from 'node:readline';
 import { execa, type ResultPromise } from 'execa';
 import { helperBinary } from '../runner/index.ts';
 
+/** The calendar's socket in the simulation's directory. */
+export const CALENDAR_SOCKET = 'calendar.sock';
+
 /** Descriptor slots of a node at the calendar: pair number = node * SLOTS + slot. */
 export const SLOTS = 16;
 export const CONSOLE_SLOT = 0;
@@ -47,7 +50,8 @@ export class Calendar {
   private constructor(
     readonly calendarSocket: string,
     readonly fdSocket: string,
-    private readonly dir: string,
+    /** The simulation's directory: the sockets, and the nodes' working directory. */
+    readonly dir: string,
     private readonly process: ResultPromise,
     private readonly events: CalendarEvents,
   ) {}
@@ -55,7 +59,7 @@ export class Calendar {
   /** Start simcal (built into `store` on first use) with the PRNG seed of the links' model. */
   static async start(store: string, seed: bigint, events: CalendarEvents): Promise<Calendar> {
     const dir = await mkdtemp(join(tmpdir(), 'batu-sim-'));
-    const calendarSocket = join(dir, 'calendar.sock');
+    const calendarSocket = join(dir, CALENDAR_SOCKET);
     const fdSocket = join(dir, 'fds.sock');
     try {
       const proc = execa(await helperBinary('simcal', store), [calendarSocket, fdSocket, String(seed)], {

@@ -6,13 +6,23 @@
 // only between runs, after every answer of the previous run has been handled; console
 // output is taken only from the calendar's stream; nodes get seeded host entropy, fixed
 // MACs and a fixed wall clock.
+import { mkdir, symlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Duplex } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { parseSpec, type Interface } from '../cmdline/index.ts';
 import { ConsoleChannel, UmlNode, helperBinary, helperStore } from '../runner/index.ts';
 import type { Reporter } from '../derivations/index.ts';
 import { Topology, meshSettingsOf, nodeMac, type LinkProperties, type TopologyInput } from '../mesh/index.ts';
-import { BATCTL_SLOT, CONSOLE_SLOT, Calendar, FIRST_LINK_SLOT, SLOTS, type LinkModel } from './calendar.ts';
+import {
+  BATCTL_SLOT,
+  CALENDAR_SOCKET,
+  CONSOLE_SLOT,
+  Calendar,
+  FIRST_LINK_SLOT,
+  SLOTS,
+  type LinkModel,
+} from './calendar.ts';
 
 export const NS_PER_MS = 1_000_000n;
 export const NS_PER_S = 1_000_000_000n;
@@ -146,10 +156,20 @@ export class SimMesh {
       mac: nodeMac(k, 2, j),
       ...(this.topology.linkMtu ? { mtu: this.topology.linkMtu } : {}),
     }));
+    // The command line seeds the guest's entropy pool too: it names nothing of this run (no
+    // temporary paths, no run id), only paths relative to the simulation's directory.
+    const image = join('images', name);
+    await mkdir(join(this.calendar.dir, 'images'), { recursive: true });
+    await symlink(this.options.images?.[name] ?? this.options.image, join(this.calendar.dir, image)).catch(
+      (e: NodeJS.ErrnoException) => {
+        if (e.code !== 'EEXIST') throw e;
+      },
+    );
     const spec = parseSpec({
-      umid: `${this.calendar.id}-${name}`,
+      umid: name,
+      umlDir: 'uml',
       kernel: this.options.kernels?.[name] ?? this.options.kernel,
-      image: this.options.images?.[name] ?? this.options.image,
+      image,
       rootfs: 'initramfs',
       mem: this.options.mem,
       hard,
@@ -167,15 +187,15 @@ export class SimMesh {
     this.calendar.expect(k);
     this.gone.delete(name);
     const node = await UmlNode.start(spec, {
+      cwd: this.calendar.dir,
+      runId: `${this.calendar.id}-${name}`,
       wire: { server: this.calendar.fdSocket, fds },
       consoles: { con0: 3, batctl: 4 },
       waitReady: false,
       kernelArgs: [
-        `time-travel=ext:${k}:${this.calendar.calendarSocket}`,
+        `time-travel=ext:${k}:${CALENDAR_SOCKET}`,
         // A node takes in frames only on its own wakeups: a steady tick bounds that wait to 10 ms.
         'nohz=off',
-        // UML's hw_random reads the host's /dev/random: off, the seeded getrandom is the only source.
-        'rng_core.default_quality=0',
       ],
       env: { LD_PRELOAD: this.preload, BATU_SIM_SEED: String(BigInt(this.options.seed) * 65_536n + BigInt(k)) },
     });

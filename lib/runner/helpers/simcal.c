@@ -90,6 +90,7 @@ static struct link links[MAX_LINKS];
 static uint64_t now, messages, frames, rng;
 static int top; /* nodes 0..top-1 have been named */
 static int devnull = -1;
+static int trace;
 
 /* splitmix64: one stream for the whole run, drawn in the calendar's (deterministic) order. */
 static uint64_t draw(void)
@@ -198,6 +199,8 @@ static void carry(int k, int s, const unsigned char *data, size_t len)
 	struct direction *d = &l->dir[side];
 	struct end *to = &nodes[peer].slot[peer_slot];
 	frames++;
+	if (trace)
+		fprintf(stderr, "frame %" PRIu64 " %d %d %zu\n", now, k, s, len);
 	if (l->cut || to->fd < 0 || !nodes[peer].registered)
 		return;
 	if (l->loss_ppm && draw() % 1000000 < l->loss_ppm)
@@ -464,6 +467,7 @@ int main(int argc, char **argv)
 		setrlimit(RLIMIT_NOFILE, &nofile);
 	}
 	rng = strtoull(argv[3], NULL, 0);
+	trace = getenv("SIMCAL_TRACE") != NULL;
 	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	for (int k = 0; k < MAX_NODES; k++) {
 		nodes[k].conn = -1;
