@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -44,6 +45,34 @@ enum { ACK, START, REQUEST, WAIT, GET, UPDATE, RUN, FREE_UNTIL, GET_TOD, BROADCA
 struct msg {
 	uint32_t op, seq;
 	uint64_t time;
+};
+
+/* The shared-memory schedule (Linux 6.11+, struct um_timetravel_schedshm): a node with it
+ * keeps its request here instead of sending REQUEST, runs freely until free_until, and
+ * neither RUN nor WAIT is acknowledged: two messages a turn instead of eight. Older
+ * kernels ignore the descriptor and speak the plain protocol; simcal serves both. */
+#define SHM_VERSION 2
+#define CAP_TIME_SHARE 1
+#define FLAG_REQ_RUN 1
+struct shm_client {
+	union {
+		struct {
+			uint32_t capa, flags;
+			uint64_t req_time, name;
+		};
+		char reserve[128];
+	};
+};
+struct schedshm {
+	union {
+		struct {
+			uint32_t version, len;
+			uint64_t free_until, current_time;
+			uint16_t running_id, max_clients;
+		};
+		char hdr[4096];
+	};
+	struct shm_client clients[];
 };
 
 #define MAX_NODES 4096
@@ -70,6 +99,9 @@ struct node {
 	int expected, registered;
 	int requested;
 	uint64_t request, time;
+	/* Shared-memory protocol: its clock is ours minus offset (our time when it joined). */
+	int shared;
+	uint64_t offset;
 	struct end slot[SLOTS];
 };
 
@@ -89,8 +121,9 @@ static struct node nodes[MAX_NODES];
 static struct link links[MAX_LINKS];
 static uint64_t now, messages, frames, rng;
 static int top; /* nodes 0..top-1 have been named */
-static int devnull = -1;
-static int trace;
+static int devnull = -1, shm_fd = -1;
+static volatile struct schedshm *shm;
+static uint64_t lookahead = 1000000; /* ns */
 
 /* splitmix64: one stream for the whole run, drawn in the calendar's (deterministic) order. */
 static uint64_t draw(void)
@@ -143,23 +176,38 @@ static void send_msg(struct node *n, uint32_t op, uint32_t seq, uint64_t time)
 	}
 }
 
-/* START is answered with two descriptors (/dev/null): UML reads its ACK with recvmsg and
- * would otherwise use an uninitialised descriptor array; with /dev/null its shared-memory
- * setup fails quietly and the plain socket protocol is used. */
-static void ack_start(int conn, uint32_t seq)
+/* START is answered with the shared schedule and the node's slot in it (ID = K), plus
+ * /dev/null as the unused log descriptor. (UML reads this ACK with recvmsg into an
+ * uninitialised descriptor array: descriptors must come, or it closes whatever was there.) */
+static void ack_start(int conn, uint32_t seq, int k)
 {
-	struct msg m = { ACK, seq, 0 };
+	struct msg m = { ACK, seq, (uint64_t)k };
 	char space[CMSG_SPACE(2 * sizeof(int))] = { 0 };
 	struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = space, .msg_controllen = sizeof(space) };
 	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&mh);
-	int fds[2] = { devnull, devnull };
+	int fds[2] = { shm_fd, devnull };
 	cmsg->cmsg_level = SOL_SOCKET;
 	cmsg->cmsg_type = SCM_RIGHTS;
 	cmsg->cmsg_len = CMSG_LEN(sizeof(fds));
 	memcpy(CMSG_DATA(cmsg), fds, sizeof(fds));
 	messages++;
+	/* It maps the schedule now and takes our current time as its zero. */
+	shm->current_time = now;
+	shm->clients[k].capa = shm->clients[k].flags = 0;
+	nodes[k].offset = now;
 	sendmsg(conn, &mh, 0);
+}
+
+/* A shared-memory node's request, after it waited. */
+static void read_request(struct node *n, int k)
+{
+	if (!n->shared && (shm->clients[k].capa & CAP_TIME_SHARE))
+		n->shared = 1;
+	if (n->shared && (shm->clients[k].flags & FLAG_REQ_RUN)) {
+		n->requested = 1;
+		n->request = shm->clients[k].req_time;
+	}
 }
 
 static void drop_queue(struct end *e)
@@ -178,7 +226,7 @@ static void forget(int k)
 	if (n->conn >= 0)
 		close(n->conn);
 	n->conn = -1;
-	n->expected = n->registered = n->requested = 0;
+	n->expected = n->registered = n->requested = n->shared = 0;
 	for (int s = 0; s < SLOTS; s++) {
 		if (n->slot[s].fd >= 0)
 			close(n->slot[s].fd);
@@ -199,8 +247,6 @@ static void carry(int k, int s, const unsigned char *data, size_t len)
 	struct direction *d = &l->dir[side];
 	struct end *to = &nodes[peer].slot[peer_slot];
 	frames++;
-	if (trace)
-		fprintf(stderr, "frame %" PRIu64 " %d %d %zu\n", now, k, s, len);
 	if (l->cut || to->fd < 0 || !nodes[peer].registered)
 		return;
 	if (l->loss_ppm && draw() % 1000000 < l->loss_ppm)
@@ -231,20 +277,28 @@ static void carry(int k, int s, const unsigned char *data, size_t len)
 	to->tail = f;
 }
 
-/* After node k's turn: everything it wrote, stamped with its time. */
+/* After node k's turn: everything it wrote, stamped with its time (one poll finds which). */
 static void drain(int k)
 {
 	static unsigned char buf[65536 + 64];
-	for (int s = 0; s < SLOTS; s++) {
-		int fd = nodes[k].slot[s].fd;
+	struct pollfd p[SLOTS];
+	int slot[SLOTS], np = 0;
+	for (int s = 0; s < SLOTS; s++)
+		if (nodes[k].slot[s].fd >= 0) {
+			p[np] = (struct pollfd){ .fd = nodes[k].slot[s].fd, .events = POLLIN };
+			slot[np++] = s;
+		}
+	if (poll(p, np, 0) <= 0)
+		return;
+	for (int i = 0; i < np; i++) {
 		ssize_t len;
-		if (fd < 0)
+		if (!(p[i].revents & POLLIN))
 			continue;
-		while ((len = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
-			if (s < 2)
-				hex_out(k, s, buf, len);
+		while ((len = recv(p[i].fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+			if (slot[i] < 2)
+				hex_out(k, slot[i], buf, len);
 			else
-				carry(k, s, buf, len);
+				carry(k, slot[i], buf, len);
 		}
 	}
 }
@@ -281,8 +335,13 @@ static int handle(int k)
 	messages++;
 	switch (m.op) {
 	case START:
-		ack_start(n->conn, m.seq);
+		ack_start(n->conn, m.seq, k);
 		return START;
+	case WAIT:
+		read_request(n, k);
+		if (n->shared)
+			return WAIT; /* not acknowledged in the shared-memory protocol */
+		break;
 	case REQUEST:
 		n->request = m.time;
 		n->requested = 1;
@@ -304,7 +363,11 @@ static int handle(int k)
 	return m.op;
 }
 
-/* Node k's turn: RUN at its requested time, then answer it until it waits again. */
+/* Node k's turn: RUN at its requested time, then answer it until it waits again. A
+ * shared-memory node may move its own clock without asking up to free_until: the next
+ * other node's turn or the next frame for it, at most `lookahead` ahead (the many tiny
+ * steps of a UML clock, each read of which costs time, then need no round trip). What
+ * it sends meanwhile is stamped with the turn's time. */
 static void turn(int k)
 {
 	struct node *n = &nodes[k];
@@ -312,10 +375,29 @@ static void turn(int k)
 	n->time = now;
 	n->requested = 0;
 	deliver(k);
-	send_msg(n, RUN, 0, now);
+	if (n->shared) {
+		uint64_t free_until = now + lookahead;
+		for (int o = 0; o < top; o++)
+			if (o != k && nodes[o].registered && nodes[o].requested && nodes[o].request < free_until)
+				free_until = nodes[o].request;
+		for (int s = 2; s < SLOTS; s++)
+			if (n->slot[s].head && n->slot[s].head->arrival < free_until)
+				free_until = n->slot[s].head->arrival;
+		shm->clients[k].flags &= ~FLAG_REQ_RUN;
+		shm->current_time = now;
+		shm->free_until = free_until;
+		shm->running_id = k;
+		send_msg(n, RUN, 0, now - n->offset);
+	} else {
+		send_msg(n, RUN, 0, now);
+	}
 	for (int op = 0; op != WAIT;)
 		if ((op = handle(k)) < 0)
-			return;
+			break;
+	/* Between turns nobody may run ahead: free_until is now (a node's bound is free_until
+	 * minus its offset, which must not wrap below zero for one that joined at now). */
+	shm->running_id = 0;
+	shm->free_until = now;
 	drain(k);
 }
 
@@ -334,7 +416,7 @@ static void run(uint64_t until)
 	for (int k; (k = next_node(until)) >= 0;)
 		turn(k);
 	if (until > now)
-		now = until;
+		now = shm->free_until = until;
 	printf("at %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", now, messages, frames);
 	fflush(stdout);
 }
@@ -456,8 +538,8 @@ static int unregistered(void)
 
 int main(int argc, char **argv)
 {
-	if (argc != 4) {
-		fprintf(stderr, "usage: simcal CALENDAR_SOCKET FD_SOCKET SEED\n");
+	if (argc != 4 && argc != 5) {
+		fprintf(stderr, "usage: simcal CALENDAR_SOCKET FD_SOCKET SEED [LOOKAHEAD_NS]\n");
 		return 2;
 	}
 	/* Two descriptors per interface and console, one calendar link per node. */
@@ -467,8 +549,21 @@ int main(int argc, char **argv)
 		setrlimit(RLIMIT_NOFILE, &nofile);
 	}
 	rng = strtoull(argv[3], NULL, 0);
-	trace = getenv("SIMCAL_TRACE") != NULL;
+	if (argc == 5)
+		lookahead = strtoull(argv[4], NULL, 0);
 	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	size_t shm_len = sizeof(struct schedshm) + MAX_NODES * sizeof(struct shm_client);
+	shm_fd = memfd_create("batu-simcal", MFD_CLOEXEC);
+	if (shm_fd < 0 || ftruncate(shm_fd, shm_len))
+		die("memfd");
+	shm = mmap(NULL, shm_len, PROT_READ | PROT_WRITE, MAP_SHARED, shm_fd, 0);
+	if (shm == MAP_FAILED)
+		die("mmap");
+	shm->version = SHM_VERSION;
+	shm->len = shm_len;
+	shm->max_clients = MAX_NODES;
+	/* Slot 0 is simcal's: "running" between turns, able to take requests in memory. */
+	shm->clients[0].capa = CAP_TIME_SHARE;
 	for (int k = 0; k < MAX_NODES; k++) {
 		nodes[k].conn = -1;
 		for (int s = 0; s < SLOTS; s++)
@@ -540,7 +635,7 @@ int main(int argc, char **argv)
 				}
 				messages++;
 				nodes[m.time].conn = conn;
-				ack_start(conn, m.seq);
+				ack_start(conn, m.seq, (int)m.time);
 				break; /* the descriptor lists changed */
 			} else {
 				/* Registering: answered as they come, until its first WAIT. */
