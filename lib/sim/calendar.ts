@@ -31,6 +31,8 @@ export interface CalendarEvents {
   output(node: number, slot: number, ns: bigint, data: Buffer): void;
   /** A node's calendar link closed (it exited), at simulated time `ns`. */
   gone(node: number, ns: bigint): void;
+  /** A node registered, with the shared-memory schedule (Linux 6.11+) or the plain protocol. */
+  joined(node: number, shared: boolean): void;
 }
 
 export interface RunStats {
@@ -87,6 +89,7 @@ export class Calendar {
         else if (kind === 'out')
           this.events.output(Number(f[0]), Number(f[1]), BigInt(f[2]), Buffer.from(f[3] ?? '', 'hex'));
         else if (kind === 'gone') this.events.gone(Number(f[0]), BigInt(f[1]));
+        else if (kind === 'joined') this.events.joined(Number(f[0]), f[1] === 'shared');
         else if (kind === 'at') {
           this.now = BigInt(f[0]);
           this.stats = { now: this.now, messages: BigInt(f[1]), frames: BigInt(f[2]) };

@@ -24,8 +24,8 @@
  *   send K HEX              write bytes into node K's batctl console
  *   kill K                  forget node K (the controller kills its process)
  *   run T                   run until simulated time T (ns)
- * Lines on stdout: `ready`; `out K SLOT T HEX` (console output, stamped with the node's
- * time); `gone K T`; `at T MESSAGES FRAMES` when a run is done; `error TEXT`. */
+ * Lines on stdout: `ready`; `joined K shared|plain` (which protocol node K speaks);
+ * `out K SLOT T HEX` (console output, stamped with the node's time); `gone K T`; `at T MESSAGES FRAMES` when a run is done; `error TEXT`. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -642,6 +642,7 @@ int main(int argc, char **argv)
 				int k = who[i];
 				if (nodes[k].conn >= 0 && handle(k) == WAIT) {
 					nodes[k].registered = 1;
+					printf("joined %d %s\n", k, nodes[k].shared ? "shared" : "plain");
 					drain(k);
 				}
 			}
