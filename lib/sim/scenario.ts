@@ -8,16 +8,16 @@ import { NodeName, Topology, generateTopology } from '../mesh/index.ts';
 const units: Record<string, number> = { ms: 1e-3, s: 1, m: 60, h: 3600 };
 
 /** "500ms", "30s", "2m", "1h" or a number of seconds → seconds. */
-export const Duration = z.union([
-  z.number().nonnegative(),
-  z
-    .string()
-    .regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'expected a duration such as 500ms, 30s, 2m or 1h')
-    .transform((d) => {
-      const [, n, unit] = /^([\d.]+)(ms|s|m|h)$/.exec(d)!;
-      return Number(n) * units[unit];
-    }),
-]);
+export const Duration = z.union([z.number(), z.string()]).transform((d, ctx) => {
+  if (typeof d === 'number' && d >= 0) return d;
+  const m = typeof d === 'string' ? /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(d) : null;
+  if (m) return Number(m[1]) * units[m[2]];
+  ctx.addIssue({
+    code: 'custom',
+    message: `expected a duration such as 500ms, 30s, 2m or 1h, not ${JSON.stringify(d)}`,
+  });
+  return z.NEVER;
+});
 
 const pair = z.tuple([NodeName, NodeName]);
 const at = { at: Duration };
