@@ -125,9 +125,10 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Log
       links: s.topology.links.length,
     });
     for (const e of boot.sort((a, b) => a.t - b.t || String(a.node).localeCompare(String(b.node)))) log(e);
+    const cut: CutLinks = new Set();
     for (const step of schedule(s)) {
       await driver.advanceTo(step.at);
-      await act(driver, s, step.action, log);
+      await act(driver, s, step.action, log, cut);
     }
     await driver.advanceTo(s.duration);
     log({ t: round(driver.now()), event: 'end', ...driver.stats() });
@@ -137,13 +138,19 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Log
   }
 }
 
-async function act(d: Driver, s: Scenario, a: Action, log: (e: LogEntry) => void): Promise<void> {
+/** Links cut and not restored, as "a b" both ways round. */
+type CutLinks = Set<string>;
+
+async function act(d: Driver, s: Scenario, a: Action, log: (e: LogEntry) => void, cut: CutLinks): Promise<void> {
   const t = round(d.now());
   if ('cut' in a) {
     await d.cut(...a.cut);
+    cut.add(a.cut.join(' ')).add([...a.cut].reverse().join(' '));
     log({ t, event: 'cut', link: a.cut });
   } else if ('restore' in a) {
     await d.restore(...a.restore);
+    cut.delete(a.restore.join(' '));
+    cut.delete([...a.restore].reverse().join(' '));
     log({ t, event: 'restore', link: a.restore });
   } else if ('kill' in a) {
     await d.kill(a.kill);
@@ -166,7 +173,8 @@ async function act(d: Driver, s: Scenario, a: Action, log: (e: LogEntry) => void
     const deadline = d.now() + a.within;
     for (;;) {
       const views = await d.during(observe(d.mesh));
-      if (converged(views)) {
+      const overCut = views.some((v) => Object.values(v.originators).some((r) => cut.has(`${v.name} ${r.via}`)));
+      if (converged(views) && !overCut) {
         log({ t: round(d.now()), event: 'converged', after: round(d.now() - t) });
         return;
       }

@@ -33,7 +33,10 @@ export const Action = z.union([
     every: Duration.refine((s) => s > 0, 'must be positive'),
     record: z.literal('originators'),
   }),
-  /** Observe every `step` until every node has a route to every other; logs how long that took. */
+  /**
+   * Observe every `step` until every node has a route to every other, none of them over a
+   * cut link; logs how long that took.
+   */
   z.strictObject({ ...at, converge: z.literal(true), step: Duration.default(1), within: Duration.default(120) }),
 ]);
 export type Action = z.infer<typeof Action>;
@@ -95,7 +98,14 @@ export interface Step {
   action: Action;
 }
 
-/** The timeline as instants in order (an `every` expanded; equal instants keep the written order). */
+/** Actions that change the mesh: at one instant they come before the observations. */
+const changes = (a: Action) => 'cut' in a || 'restore' in a || 'kill' in a || 'start' in a;
+
+/**
+ * The timeline as instants in order (an `every` expanded). At one instant the changes
+ * (cut, restore, kill, start) come first, then the observations, each in written order:
+ * an observation takes simulated time to answer, and a change must not wait for it.
+ */
 export function schedule(s: Scenario): Step[] {
   const steps = s.timeline.flatMap((action, order) => {
     if ('every' in action) {
@@ -106,5 +116,8 @@ export function schedule(s: Scenario): Step[] {
     }
     return [{ at: action.at, order, action }];
   });
-  return steps.sort((a, b) => a.at - b.at || a.order - b.order).map(({ at, action }) => ({ at, action }));
+  const rank = (a: Action) => (changes(a) ? 0 : 1);
+  return steps
+    .sort((a, b) => a.at - b.at || rank(a.action) - rank(b.action) || a.order - b.order)
+    .map(({ at, action }) => ({ at, action }));
 }
