@@ -157,6 +157,16 @@ export class SimMesh {
     this.options.report?.(`${name} exited at ${formatNs(ns)}`);
   }
 
+  /** Boots per node so far: a restarted node draws new entropy, as a rebooted router would. */
+  private readonly boots = new Map<number, number>();
+
+  /** The seed of node k's host entropy for this boot: the run's seed, the node, its boot count. */
+  private entropySeed(k: number): string {
+    const boot = (this.boots.get(k) ?? 0) + 1;
+    this.boots.set(k, boot);
+    return String((BigInt(this.options.seed) << 32n) | (BigInt(k) << 16n) | BigInt(boot));
+  }
+
   /** Start node `name`'s UML (it boots when the calendar runs it). */
   private async spawn(name: string): Promise<UmlNode> {
     const k = this.numberOf(name);
@@ -211,7 +221,7 @@ export class SimMesh {
         // A node takes in frames only on its own wakeups: a steady tick bounds that wait to 10 ms.
         'nohz=off',
       ],
-      env: { LD_PRELOAD: this.preload, BATU_SIM_SEED: String(BigInt(this.options.seed) * 65_536n + BigInt(k)) },
+      env: { LD_PRELOAD: this.preload, BATU_SIM_SEED: this.entropySeed(k) },
     });
     const stream = new Duplex({
       read() {},

@@ -30,6 +30,14 @@ async function assertNothingLeft(): Promise<void> {
   );
 }
 
+const line3 = {
+  nodes: [{ name: 'n1' }, { name: 'n2' }, { name: 'n3' }],
+  links: [
+    ['n1', 'n2'],
+    ['n2', 'n3'],
+  ] as [string, string][],
+};
+
 // A 4x5 grid: n7-n8 is an inner link, so the mesh converges again around the cut.
 const grid: ScenarioInput = {
   topology: 'grid,4x5',
@@ -100,4 +108,33 @@ test("a link's delay is simulated time: a ping's round trip over two 50 ms hops 
   // Each of the 4 crossings waits for the receiver's next 10 ms tick at most.
   for (const rtt of ping.rttMs) assert.ok(rtt >= 200 && rtt <= 240, `round trip ${rtt} ms`);
   await assertNothingLeft();
+});
+
+test("a restarted node's seqno window, timed exactly: its neighbour takes it back when batman-adv's 30 s reset protection runs out", async () => {
+  // n3 comes back with a new random sequence number, which n2 takes for an old one: it drops
+  // n3's OGMs until 30 s (BATADV_RESET_PROTECTION_MS) after its last reset of n3's window,
+  // first counted from when it met n3 (at boot), then from when it took n3 back. In real
+  // time this made a restart test wait anywhere from seconds to half a minute.
+  const log = await run(
+    {
+      topology: { ...line3, origInterval: 200 },
+      duration: '65s',
+      timeline: [
+        'at 10s kill n3',
+        'at 15s start n3',
+        { at: '15s', converge: true, step: '200ms' },
+        'at 40s kill n3',
+        'at 45s start n3',
+        { at: '45s', converge: true, step: '200ms' },
+      ],
+    },
+    1,
+  );
+  const back = events(log, 'converged').map((e) => e.t as number);
+  assert.equal(back.length, 2, text(log));
+  assert.ok(back[0] >= 30 && back[0] <= 32.5, `first rejoin at ${back[0]} s, expected just after 30 s`);
+  assert.ok(
+    back[1] >= back[0] + 28.5 && back[1] <= back[0] + 31,
+    `second rejoin at ${back[1]} s, 30 s after the first`,
+  );
 });
