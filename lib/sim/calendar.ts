@@ -37,15 +37,19 @@ export interface CalendarEvents {
 
 export interface RunStats {
   now: bigint;
+  /** Calendar messages, both ways. */
   messages: bigint;
+  /** Frames the nodes sent into links. */
   frames: bigint;
+  /** Turns: one node run from its requested time until it waited again. */
+  turns: bigint;
 }
 
 export class Calendar {
   /** Prefix of this simulation's node umids. */
   readonly id = `bts-${randomBytes(3).toString('hex')}`;
   now = 0n;
-  stats: RunStats = { now: 0n, messages: 0n, frames: 0n };
+  stats: RunStats = { now: 0n, messages: 0n, frames: 0n, turns: 0n };
   private waiting?: { resolve: (s: RunStats) => void; reject: (e: Error) => void };
   private failure?: Error;
 
@@ -92,7 +96,7 @@ export class Calendar {
         else if (kind === 'joined') this.events.joined(Number(f[0]), f[1] === 'shared');
         else if (kind === 'at') {
           this.now = BigInt(f[0]);
-          this.stats = { now: this.now, messages: BigInt(f[1]), frames: BigInt(f[2]) };
+          this.stats = { now: this.now, messages: BigInt(f[1]), frames: BigInt(f[2]), turns: BigInt(f[3]) };
           const waiting = this.waiting;
           this.waiting = undefined;
           waiting?.resolve(this.stats);

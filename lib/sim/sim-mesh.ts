@@ -34,7 +34,10 @@ export interface SimOptions {
   images?: Record<string, string>;
   /** Seeds the links' model and every node's entropy: same seed, same run. */
   seed: number | bigint;
+  /** Guest memory per node (default 64M). */
   mem?: string;
+  /** initramfs (default: each node unpacks its own copy) or hostfs (one read-only tree for all: less memory for big meshes). */
+  rootfs?: 'initramfs' | 'hostfs';
   report?: Reporter;
   /** Called with each node's console text as it is relayed (simulated time, node, text). */
   onConsole?: (ns: bigint, node: string, text: string) => void;
@@ -181,20 +184,24 @@ export class SimMesh {
       ...(this.topology.linkMtu ? { mtu: this.topology.linkMtu } : {}),
     }));
     // The command line seeds the guest's entropy pool too: it names nothing of this run (no
-    // temporary paths, no run id), only paths relative to the simulation's directory.
-    const image = join('images', name);
-    await mkdir(join(this.calendar.dir, 'images'), { recursive: true });
-    await symlink(this.options.images?.[name] ?? this.options.image, join(this.calendar.dir, image)).catch(
-      (e: NodeJS.ErrnoException) => {
+    // temporary paths, no run id). An initramfs is named relative to the simulation's
+    // directory (so not even the store's location counts); hostfs wants an absolute root.
+    const rootfs = this.options.rootfs ?? 'initramfs';
+    const storeImage = this.options.images?.[name] ?? this.options.image;
+    let image = storeImage;
+    if (rootfs === 'initramfs') {
+      image = join('images', name);
+      await mkdir(join(this.calendar.dir, 'images'), { recursive: true });
+      await symlink(storeImage, join(this.calendar.dir, image)).catch((e: NodeJS.ErrnoException) => {
         if (e.code !== 'EEXIST') throw e;
-      },
-    );
+      });
+    }
     const spec = parseSpec({
       umid: name,
       umlDir: 'uml',
       kernel: this.options.kernels?.[name] ?? this.options.kernel,
       image,
-      rootfs: 'initramfs',
+      rootfs,
       mem: this.options.mem,
       hard,
       bat0Mac: nodeMac(k, 0),

@@ -25,7 +25,7 @@
  *   kill K                  forget node K (the controller kills its process)
  *   run T                   run until simulated time T (ns)
  * Lines on stdout: `ready`; `joined K shared|plain` (which protocol node K speaks);
- * `out K SLOT T HEX` (console output, stamped with the node's time); `gone K T`; `at T MESSAGES FRAMES` when a run is done; `error TEXT`. */
+ * `out K SLOT T HEX` (console output, stamped with the node's time); `gone K T`; `at T MESSAGES FRAMES TURNS` when a run is done; `error TEXT`. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -119,7 +119,7 @@ struct link {
 
 static struct node nodes[MAX_NODES];
 static struct link links[MAX_LINKS];
-static uint64_t now, messages, frames, rng;
+static uint64_t now, messages, frames, turns, rng;
 static int top; /* nodes 0..top-1 have been named */
 static int devnull = -1, shm_fd = -1;
 static volatile struct schedshm *shm;
@@ -374,6 +374,7 @@ static void turn(int k)
 	now = n->request;
 	n->time = now;
 	n->requested = 0;
+	turns++;
 	deliver(k);
 	if (n->shared) {
 		uint64_t free_until = now + lookahead;
@@ -417,7 +418,7 @@ static void run(uint64_t until)
 		turn(k);
 	if (until > now)
 		now = shm->free_until = until;
-	printf("at %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", now, messages, frames);
+	printf("at %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", now, messages, frames, turns);
 	fflush(stdout);
 }
 

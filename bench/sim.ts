@@ -1,0 +1,135 @@
+// bench/sim: meshes in simulated time (lib/sim), by size. Per size: a grid (one node for
+// size 1; hostfs, mem=32M, OGM interval 1 s) booted under the calendar, run until every node
+// has a fresh route to every other (observed every 5 simulated seconds), then left idle for
+// --idle simulated seconds. Reported: wall/simulated time while idle (and its inverse, the
+// speed-up over real time), calendar turns per wall second, calendar messages per node and
+// simulated second, simulated and wall time to converge, and memory per node (MemAvailable
+// before and after). --hour adds the 10-node mesh idle for one simulated hour.
+// Writes bench/sim.json and bench/sim.svg.
+//   npx tsx bench/sim.ts [--sizes 1,10,50,100,200,500] [--idle 60] [--hour]
+import { readFile, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { converged, grid, observe, type TopologyInput } from '../lib/mesh/index.ts';
+import { NS_PER_S, SimMesh } from '../lib/sim/index.ts';
+import { realiseAll, silentReporter } from '../lib/derivations/index.ts';
+import { linuxV15 } from '../recipes/linux-v15.ts';
+import { image } from '../recipes/image.ts';
+import { lineChart } from './svg.ts';
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '1,10,50,100' },
+    idle: { type: 'string', default: '60' },
+    hour: { type: 'boolean' },
+    json: { type: 'boolean' },
+  },
+});
+
+export interface SimRow {
+  nodes: number;
+  idle_sim_s: number;
+  idle_wall_s: number;
+  /** Simulated seconds per wall second while idle: > 1 is faster than real time. */
+  speedup: number;
+  wall_per_sim: number;
+  turns_per_wall_s: number;
+  messages_per_node_sim_s: number;
+  boot_wall_s: number;
+  converge_sim_s: number | null;
+  converge_wall_s: number;
+  mem_mib_per_node: number;
+}
+
+const memAvailableMiB = async () =>
+  Number(/MemAvailable:\s+(\d+)/.exec(await readFile('/proc/meminfo', 'utf8'))![1]) / 1024;
+
+/** A near-square grid of n nodes (n = rows × cols), or one node alone. */
+function topologyOf(n: number): TopologyInput {
+  if (n === 1) return { nodes: [{ name: 'n1' }] };
+  let rows = Math.floor(Math.sqrt(n));
+  while (n % rows) rows--;
+  return grid(rows, n / rows);
+}
+
+async function benchSize(paths: { kernel: string; image: string }, n: number, idleS: number): Promise<SimRow> {
+  const memBefore = await memAvailableMiB();
+  const started = performance.now();
+  const sim = await SimMesh.start(topologyOf(n), { ...paths, seed: 1, rootfs: 'hostfs', mem: '32M' });
+  try {
+    const booted = performance.now();
+    let convergedAt: bigint | null = null;
+    // Converged: observed every 5 s of simulated time, at most 10 minutes of it.
+    for (let t = 5n; t <= 600n && n > 1; t += 5n) {
+      await sim.advance(t * NS_PER_S);
+      if (converged(await sim.during(observe(sim)))) {
+        convergedAt = sim.now;
+        break;
+      }
+    }
+    const convergedWall = performance.now();
+    const mem = (memBefore - (await memAvailableMiB())) / n;
+    const from = sim.calendar.stats;
+    const idleStart = performance.now();
+    await sim.advance(sim.now + BigInt(idleS) * NS_PER_S);
+    const wall = (performance.now() - idleStart) / 1000;
+    const to = sim.calendar.stats;
+    const simS = Number(to.now - from.now) / 1e9;
+    return {
+      nodes: n,
+      idle_sim_s: Math.round(simS),
+      idle_wall_s: Number(wall.toFixed(2)),
+      speedup: Number((simS / wall).toFixed(2)),
+      wall_per_sim: Number((wall / simS).toFixed(4)),
+      turns_per_wall_s: Math.round(Number(to.turns - from.turns) / wall),
+      messages_per_node_sim_s: Math.round(Number(to.messages - from.messages) / n / simS),
+      boot_wall_s: Number(((booted - started) / 1000).toFixed(2)),
+      converge_sim_s: convergedAt === null ? null : Number(convergedAt / NS_PER_S),
+      converge_wall_s: Number(((convergedWall - booted) / 1000).toFixed(1)),
+      mem_mib_per_node: Number(mem.toFixed(1)),
+    };
+  } finally {
+    await sim.stop();
+  }
+}
+
+const { paths } = await realiseAll([linuxV15, image], { report: silentReporter });
+const [kernel, img] = paths;
+const rows: SimRow[] = [];
+for (const n of values.sizes!.split(',').map(Number)) {
+  const row = await benchSize({ kernel, image: img }, n, Number(values.idle));
+  rows.push(row);
+  console.log(JSON.stringify({ bench: 'sim', ...row }));
+}
+const hour = values.hour ? await benchSize({ kernel, image: img }, 10, 3600) : undefined;
+if (hour) console.log(JSON.stringify({ bench: 'sim-hour', ...hour }));
+
+const header = [
+  'nodes',
+  'speed-up (sim/wall)',
+  'turns/wall s',
+  'msgs/node/sim s',
+  'boot wall s',
+  'converged at sim s (wall s)',
+  'MiB/node',
+];
+const table = [...rows, ...(hour ? [{ ...hour, nodes: `10, 1 h` as unknown as number }] : [])].map((r) => [
+  String(r.nodes),
+  `${r.speedup}× (${r.idle_sim_s} s in ${r.idle_wall_s} s)`,
+  String(r.turns_per_wall_s),
+  String(r.messages_per_node_sim_s),
+  String(r.boot_wall_s),
+  r.converge_sim_s === null ? '-' : `${r.converge_sim_s} (${r.converge_wall_s})`,
+  String(r.mem_mib_per_node),
+]);
+console.log([header, ...table].map((r) => `| ${r.join(' | ')} |`).join('\n'));
+const date = new Date().toISOString().slice(0, 10);
+await writeFile(new URL('sim.json', import.meta.url), `${JSON.stringify({ date, rows, hour }, null, 2)}\n`);
+await writeFile(
+  new URL('sim.svg', import.meta.url),
+  lineChart(
+    'Simulated time: speed-up over real time while idle, by mesh size',
+    'nodes',
+    'simulated s per wall s',
+    rows.map((r) => [r.nodes, r.speedup]),
+  ),
+);
