@@ -52,7 +52,7 @@ test(
     await writeFile(
       join(project, 'use.mjs'),
       `
-    const layers = ['derivations', 'rootfs', 'cmdline', 'runner', 'mesh', 'recipes'];
+    const layers = ['derivations', 'rootfs', 'cmdline', 'runner', 'mesh', 'sim', 'recipes'];
     const exported = Object.fromEntries(await Promise.all(layers.map(async (l) => [l, Object.keys(await import('batu/' + l)).sort()])));
     const { realise, storePath } = await import('batu/derivations');
     const { hello, linuxV15 } = await import('batu/recipes');
@@ -65,6 +65,7 @@ test(
     const result = JSON.parse(run.stdout) as { exported: Record<string, string[]>; hello: string; kernel: string };
     assert.ok(
       result.exported.mesh.includes('Mesh') &&
+        result.exported.sim.includes('SimMesh') &&
         result.exported.recipes.includes('image') &&
         result.exported.derivations.includes('realise'),
       JSON.stringify(result.exported),
@@ -85,8 +86,19 @@ test(
     assert.equal(dry.stdout.trim(), await storePath(linuxV15, store));
     const help = await batu('--help');
     assert.equal(help.exitCode, 0, help.stderr);
-    for (const command of ['build', 'store', 'pins', 'run', 'mesh'])
+    for (const command of ['build', 'store', 'pins', 'run', 'mesh', 'sim'])
       assert.match(help.stdout, new RegExp(`^  ${command}\\b`, 'm'));
+
+    // Simulated time from the installed package: its calendar and entropy helpers build
+    // from the package's own C sources, and the same seed gives the same log.
+    const sim = async () => {
+      const r = await batu('sim', 'run', '--topo', 'line,2', '--duration', '12s', '--seed', '3');
+      assert.equal(r.exitCode, 0, r.stderr);
+      return r.stdout;
+    };
+    const log = await sim();
+    assert.match(log, /"event":"routes","converged":true/);
+    assert.equal(await sim(), log);
   },
 );
 
