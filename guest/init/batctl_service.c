@@ -3,7 +3,9 @@
  * and stderr back, then the connection closes. `tc\0…` runs tc the same way (link properties).
  * run_batctl_console: the same requests on a console (/dev/tty1 = UML's con1, a pipe to the
  * host), one after another; each answer ends with a NUL byte. For nodes with no network
- * path to the host (rootless meshes). run_batctl_wrapper=ro: only requests that read. */
+ * path to the host (rootless meshes). run_batctl_wrapper=ro: only requests that read.
+ * `batadv-vis\0-f\0FORMAT\0\0` reads the mesh as this node's alfred gathered it (json,
+ * jsondoc or dot), so a node without a network path to the host can be drawn too. */
 #include "contract.h"
 #include "batctl_service.h"
 #include "log.h"
@@ -75,17 +77,36 @@ static int only_reads(int argc, char **argv)
 	return i >= argc || i + 1 == argc || (listed(argv[i], tables) && strcmp(argv[i], "interface") && strcmp(argv[i], "if"));
 }
 
-/* In a child: run the request's program (batctl, tc for link properties, or a compat-14
- * image's batctl-legacy) with its argv, output to out. Nothing else can be run. */
+/* batadv-vis reads only: -f FORMAT, against the node's own alfred socket. */
+static void exec_vis(int out, int argc, char **argv)
+{
+	static const char *const formats[] = { "json", "jsondoc", "dot", NULL };
+	if (argc != 3 || strcmp(argv[1], "-f") || !listed(argv[2], formats)) {
+		dprintf(out, "batu batctl service: batadv-vis takes only -f json|jsondoc|dot\n");
+		_exit(2);
+	}
+	char *vis[] = { argv[0], "-u", BATU_ALFRED_SOCKET, "-f", argv[2], NULL };
+	dup2(out, 1);
+	dup2(out, 2);
+	execv(BATADV_VIS, vis);
+	dprintf(out, "batu batctl service: cannot run %s\n", BATADV_VIS);
+	_exit(127);
+}
+
+/* In a child: run the request's program (batctl, tc for link properties, a compat-14
+ * image's batctl-legacy, or batadv-vis to read) with its argv, output to out. Nothing
+ * else can be run. */
 static void exec_request(int out, int argc, char **argv)
 {
+	if (argc > 0 && !strcmp(argv[0], "batadv-vis"))
+		exec_vis(out, argc, argv);
 	const char *path = argc <= 0                          ? NULL
 			   : !strcmp(argv[0], "batctl")        ? BATCTL
 			   : !strcmp(argv[0], "tc")            ? TC
 			   : !strcmp(argv[0], "batctl-legacy") ? BATCTL_LEGACY
 							       : NULL;
 	if (!path) {
-		dprintf(out, "batu batctl service: expected \"batctl\\0<args>\\0…\\0\\0\" (or tc, batctl-legacy), got %s\n", argc > 0 ? argv[0] : "nothing");
+		dprintf(out, "batu batctl service: expected \"batctl\\0<args>\\0…\\0\\0\" (or tc, batctl-legacy, batadv-vis), got %s\n", argc > 0 ? argv[0] : "nothing");
 		_exit(2);
 	}
 	if (read_only && !only_reads(argc, argv)) {

@@ -9,4 +9,5 @@ extern int batu_errors;
 #define BATCTL "/usr/sbin/batctl"
 #define TC "/sbin/tc"
 #define BATCTL_LEGACY "/usr/sbin/batctl-legacy" /* compat 14 images only (recipes/batctl-legacy.ts) */
+#define BATADV_VIS "/usr/sbin/batadv-vis"
 #endif

@@ -51,7 +51,7 @@ function serviceIp(node: NodeRef, what: string): string {
  */
 export async function guestCommand(
   node: NodeRef,
-  program: 'batctl' | 'tc' | 'batctl-legacy',
+  program: 'batctl' | 'tc' | 'batctl-legacy' | 'batadv-vis',
   args: string[],
 ): Promise<string> {
   if (node.batctlConsole) return node.batctlConsole.run([program, ...args]);
