@@ -76,6 +76,7 @@ export class SimMesh {
     const topology = Topology.parse(input);
     const shared = topology.links.find((l) => l.nodes.length > 2);
     if (shared) throw new Error(`link ${shared.nodes.join('-')}: simulated links are point to point`);
+    if (topology.offload) throw new Error('offload: simulated links carry plain frames (no virtio-net headers)');
     const crowded = topology.nodes.find(
       (n) => topology.links.filter((l) => l.nodes.includes(n.name)).length > SLOTS - FIRST_LINK_SLOT,
     );

@@ -1,6 +1,6 @@
 /* simcal: the calendar of a mesh in simulated time, and its wire.
  *
- *   simcal CALENDAR_SOCKET FD_SOCKET SEED
+ *   simcal CALENDAR_SOCKET FD_SOCKET SEED [LOOKAHEAD_NS]
  *
  * UML nodes started with time-travel=ext:K:CALENDAR_SOCKET hand their clock to simcal
  * (include/uapi/linux/um_timetravel.h): exactly one node runs at a time, always the one
@@ -25,7 +25,8 @@
  *   kill K                  forget node K (the controller kills its process)
  *   run T                   run until simulated time T (ns)
  * Lines on stdout: `ready`; `joined K shared|plain` (which protocol node K speaks);
- * `out K SLOT T HEX` (console output, stamped with the node's time); `gone K T`; `at T MESSAGES FRAMES TURNS` when a run is done; `error TEXT`. */
+ * `out K SLOT T HEX` (console output, stamped with the node's time); `gone K T`;
+ * `at T MESSAGES FRAMES TURNS` when a run is done; `error TEXT`. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -311,8 +312,7 @@ static void deliver(int k)
 		while (e->head && e->head->arrival <= now) {
 			struct frame *f = e->head;
 			/* A full receive queue drops the frame, as a full NIC ring would. */
-			if (send(e->fd, f->data, f->len, MSG_DONTWAIT) < 0 && errno != EAGAIN && errno != ENOBUFS) {
-			}
+			(void)!send(e->fd, f->data, f->len, MSG_DONTWAIT);
 			e->head = f->next;
 			free(f);
 		}
@@ -626,9 +626,9 @@ int main(int argc, char **argv)
 			} else if (who[i] <= -4) {
 				/* START names the node: its ID is K. */
 				int idx = -4 - who[i], conn = anonymous[idx];
-				struct msg m;
+				struct msg m = { 0 };
 				anonymous[idx] = anonymous[--nanon];
-				if (read(conn, &m, sizeof(m)) != sizeof(m) || m.op != START || !valid_node((int)m.time) ||
+				if (read(conn, &m, sizeof(m)) != sizeof(m) || m.op != START || m.time >= MAX_NODES ||
 				    !nodes[m.time].expected || nodes[m.time].conn >= 0) {
 					printf("error calendar link refused (op %u id %" PRIu64 ")\n", m.op, m.time);
 					close(conn);
