@@ -7,10 +7,13 @@ export {
   ring,
   grid,
   randomGeometric,
+  nodeNumber,
+  linksOf,
+  linkBetween,
   type TopologyInput,
   type Link,
 } from './topology.ts';
-export { Mesh, meshSettingsOf, nodeMac, nodeOfMac, type MeshOptions } from './mesh.ts';
+export { Mesh, meshSettingsOf, runningNode, nodeMac, nodeOfMac, type MeshOptions } from './mesh.ts';
 export { observe, converged, formatTable, heardRecently, type NodeView } from './observe.ts';
 export { generateTopology, loadTopology, fromMeshnetLab, topoUsage, type LoadedTopology } from './sources.ts';
 export {

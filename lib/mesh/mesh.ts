@@ -11,7 +11,7 @@ import { parseSpec, renderInterface, type Interface, type NodeSpec } from '../cm
 import { Netns, UmlNode, WireServer, guestCommand, helperStore, hostTaps, type StartOptions } from '../runner/index.ts';
 import type { Reporter } from '../derivations/index.ts';
 import { netemCommand, propertiesOf } from './netem.ts';
-import { Topology, type LinkProperties, type TopologyInput } from './topology.ts';
+import { Topology, linkBetween, linksOf, nodeNumber, type LinkProperties, type TopologyInput } from './topology.ts';
 
 const hex = (n: number) => n.toString(16).padStart(2, '0');
 /** Locally administered MACs that name their node: 02:ba:<node>:<role>:<index>. */
@@ -38,6 +38,13 @@ export interface MeshOptions {
 }
 
 type NodeInput = Topology['nodes'][number];
+
+/** A running node of a mesh by name, or an error that names it. */
+export function runningNode(nodes: Map<string, UmlNode>, name: string): UmlNode {
+  const node = nodes.get(name);
+  if (!node) throw new Error(`no node ${JSON.stringify(name)} running in this mesh`);
+  return node;
+}
 
 /** A node's batman-adv settings: the topology's, its OGM interval and BLA, the node's gateway mode. */
 export function meshSettingsOf(topology: Topology, name: string) {
@@ -122,7 +129,7 @@ export class Mesh {
 
   /** Which links a node is on, in its hard-interface order. */
   linksOf(name: string): number[] {
-    return this.topology.links.flatMap((l, i) => (l.nodes.includes(name) ? [i] : []));
+    return linksOf(this.topology, name);
   }
 
   private nodeSpec(name: string): { spec: NodeSpec; start: StartOptions } {
@@ -204,21 +211,15 @@ export class Mesh {
 
   /** A node's number k (1-based, in topology order): its MACs and service address derive from it. */
   numberOf(name: string): number {
-    const k = this.topology.nodes.findIndex((n) => n.name === name) + 1;
-    if (k === 0) throw new Error(`no node ${JSON.stringify(name)} in this mesh`);
-    return k;
+    return nodeNumber(this.topology, name);
   }
 
   node(name: string): UmlNode {
-    const node = this.nodes.get(name);
-    if (!node) throw new Error(`no node ${JSON.stringify(name)} running in this mesh`);
-    return node;
+    return runningNode(this.nodes, name);
   }
 
   private linkIndex(a: string, b: string): number {
-    const i = this.topology.links.findIndex((l) => l.nodes.length === 2 && l.nodes.includes(a) && l.nodes.includes(b));
-    if (i < 0) throw new Error(`no link ${a}-${b} in this mesh`);
-    return i;
+    return linkBetween(this.topology, a, b);
   }
 
   /** Apply a link's properties (or a cut) to one end: netem on that node's interface. */

@@ -120,6 +120,24 @@ export const Topology = z
 export type Topology = z.infer<typeof Topology>;
 export type TopologyInput = z.input<typeof Topology>;
 
+/** A node's number k (1-based, in topology order): its MACs and service address derive from it. */
+export function nodeNumber(topology: Topology, name: string): number {
+  const k = topology.nodes.findIndex((n) => n.name === name) + 1;
+  if (k === 0) throw new Error(`no node ${JSON.stringify(name)} in this mesh`);
+  return k;
+}
+
+/** Which links a node is on, in its hard-interface order. */
+export const linksOf = (topology: Topology, name: string): number[] =>
+  topology.links.flatMap((l, i) => (l.nodes.includes(name) ? [i] : []));
+
+/** The point-to-point link between a and b. */
+export function linkBetween(topology: Topology, a: string, b: string): number {
+  const i = topology.links.findIndex((l) => l.nodes.length === 2 && l.nodes.includes(a) && l.nodes.includes(b));
+  if (i < 0) throw new Error(`no link ${a}-${b} in this mesh`);
+  return i;
+}
+
 const names = (n: number) => Array.from({ length: n }, (_, i) => `n${i + 1}`);
 
 /** n1 - n2 - … - nN */

@@ -13,7 +13,17 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { parseSpec, type Interface } from '../cmdline/index.ts';
 import { ConsoleChannel, UmlNode, helperBinary, helperStore } from '../runner/index.ts';
 import type { Reporter } from '../derivations/index.ts';
-import { Topology, meshSettingsOf, nodeMac, type LinkProperties, type TopologyInput } from '../mesh/index.ts';
+import {
+  Topology,
+  linkBetween,
+  linksOf,
+  meshSettingsOf,
+  nodeMac,
+  nodeNumber,
+  runningNode,
+  type LinkProperties,
+  type TopologyInput,
+} from '../mesh/index.ts';
 import {
   BATCTL_SLOT,
   CALENDAR_SOCKET,
@@ -114,19 +124,15 @@ export class SimMesh {
   }
 
   numberOf(name: string): number {
-    const k = this.topology.nodes.findIndex((n) => n.name === name) + 1;
-    if (k === 0) throw new Error(`no node ${JSON.stringify(name)} in this mesh`);
-    return k;
+    return nodeNumber(this.topology, name);
   }
 
   node(name: string): UmlNode {
-    const node = this.nodes.get(name);
-    if (!node) throw new Error(`no node ${JSON.stringify(name)} running in this mesh`);
-    return node;
+    return runningNode(this.nodes, name);
   }
 
   linksOf(name: string): number[] {
-    return this.topology.links.flatMap((l, i) => (l.nodes.includes(name) ? [i] : []));
+    return linksOf(this.topology, name);
   }
 
   private slotOf(name: string, link: number): number {
@@ -301,9 +307,7 @@ export class SimMesh {
   }
 
   private linkIndex(a: string, b: string): number {
-    const i = this.topology.links.findIndex((l) => l.nodes.includes(a) && l.nodes.includes(b));
-    if (i < 0) throw new Error(`no link ${a}-${b} in this mesh`);
-    return i;
+    return linkBetween(this.topology, a, b);
   }
 
   /** Pull the cable now: frames sent into the link from now on are lost. */
