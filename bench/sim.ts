@@ -3,10 +3,11 @@
 // has a fresh route to every other (observed every 5 simulated seconds), then left idle for
 // --idle simulated seconds. Reported: wall/simulated time while idle (and its inverse, the
 // speed-up over real time), calendar turns per wall second, calendar messages per node and
-// simulated second, simulated and wall time to converge, and memory per node (MemAvailable
+// simulated second, simulated and wall time to converge (checked every --step simulated
+// seconds), and memory per node (MemAvailable
 // before and after). --hour adds the 10-node mesh idle for one simulated hour.
 // Writes bench/sim.json and bench/sim.svg.
-//   npx tsx bench/sim.ts [--sizes 1,10,50,100,200,500] [--idle 60] [--hour]
+//   npx tsx bench/sim.ts [--sizes 1,10,50,100,200,500] [--idle 60] [--step 5] [--hour]
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { converged, grid, observe, type TopologyInput } from '../lib/mesh/index.ts';
@@ -20,6 +21,8 @@ const { values } = parseArgs({
   options: {
     sizes: { type: 'string', default: '1,10,50,100' },
     idle: { type: 'string', default: '60' },
+    /** Simulated seconds between convergence checks (each asks every node three things). */
+    step: { type: 'string', default: '5' },
     hour: { type: 'boolean' },
     json: { type: 'boolean' },
   },
@@ -58,8 +61,9 @@ async function benchSize(paths: { kernel: string; image: string }, n: number, id
   try {
     const booted = performance.now();
     let convergedAt: bigint | null = null;
-    // Converged: observed every 5 s of simulated time, at most 10 minutes of it.
-    for (let t = 5n; t <= 600n && n > 1; t += 5n) {
+    // Converged: observed every --step s of simulated time, at most 10 minutes of it.
+    const step = BigInt(values.step!);
+    for (let t = step; t <= 600n && n > 1; t += step) {
       await sim.advance(t * NS_PER_S);
       if (converged(await sim.during(observe(sim)))) {
         convergedAt = sim.now;

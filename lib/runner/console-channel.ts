@@ -14,6 +14,8 @@ export class ConsoleChannel {
   constructor(
     private readonly stream: Duplex,
     readonly umid: string,
+    /** A request's time limit in wall-clock ms; 0: none (lib/sim limits it in simulated time). */
+    private readonly timeoutMs = 15_000,
   ) {
     stream.on('data', (chunk: Buffer) => {
       this.buffered = Buffer.concat([this.buffered, chunk]);
@@ -33,7 +35,7 @@ export class ConsoleChannel {
   }
 
   /** Run a program of the service (batctl, tc) in the guest: argv[0] is its name; returns its output. */
-  run(argv: string[], timeoutMs = 15_000): Promise<string> {
+  run(argv: string[], timeoutMs = this.timeoutMs): Promise<string> {
     const run = this.queue.then(() => this.ask(argv, timeoutMs));
     this.queue = run.catch(() => {});
     return run;
@@ -43,13 +45,18 @@ export class ConsoleChannel {
     if (this.closed)
       return Promise.reject(new Error(`node ${this.umid}: its batctl console is closed (node stopped?)`));
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiting = undefined;
-        this.late++;
-        reject(
-          new Error(`node ${this.umid}: no answer on the batctl console to ${argv.join(' ')} after ${timeoutMs} ms`),
-        );
-      }, timeoutMs);
+      const timer =
+        timeoutMs > 0
+          ? setTimeout(() => {
+              this.waiting = undefined;
+              this.late++;
+              reject(
+                new Error(
+                  `node ${this.umid}: no answer on the batctl console to ${argv.join(' ')} after ${timeoutMs} ms`,
+                ),
+              );
+            }, timeoutMs)
+          : undefined;
       this.waiting = (answer) => {
         clearTimeout(timer);
         this.waiting = undefined;

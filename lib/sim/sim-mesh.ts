@@ -245,7 +245,8 @@ export class SimMesh {
       },
     });
     this.consoles.set(k, stream);
-    node.batctlConsole = new ConsoleChannel(stream, spec.umid);
+    // No wall-clock limit: an answer takes simulated time, which during() limits.
+    node.batctlConsole = new ConsoleChannel(stream, spec.umid, 0);
     this.nodes.set(name, node);
     return node;
   }

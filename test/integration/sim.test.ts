@@ -121,6 +121,29 @@ test("a link's delay is simulated time: a ping's round trip over two 50 ms hops 
   await assertNothingLeft();
 });
 
+test("a link's loss and jitter come from the seeded model: the same seed loses the same pings", async () => {
+  const lossy = (seed: number) =>
+    run(
+      {
+        topology: {
+          nodes: [{ name: 'a' }, { name: 'b' }],
+          links: [{ nodes: ['a', 'b'], lossPercent: 30, delayMs: 20, jitterMs: 10 }],
+        },
+        duration: '80s',
+        timeline: [{ at: '20s', ping: ['a', 'b'], count: 40 }],
+      },
+      seed,
+    ).then((log) => events(log, 'ping')[0] as unknown as { sent: number; received: number; rttMs: number[] });
+  const [first, again, other] = [await lossy(5), await lossy(5), await lossy(6)];
+  assert.deepEqual(again, first);
+  assert.notDeepEqual(other, first);
+  // A request and its reply each cross with 30 % loss: about half come back, never all or none.
+  assert.ok(first.received > 5 && first.received < 35, JSON.stringify(first));
+  // 20 ms ± 10 ms each way, plus at most a 10 ms tick per crossing.
+  for (const rtt of first.rttMs) assert.ok(rtt >= 20 && rtt <= 80, `round trip ${rtt} ms`);
+  assert.ok(new Set(first.rttMs).size > 3, `jitter varies the round trips: ${first.rttMs.join(' ')}`);
+});
+
 test("a restarted node's seqno window, timed exactly: its neighbour takes it back when batman-adv's 30 s reset protection runs out", async () => {
   // n3 comes back with a new random sequence number, which n2 takes for an old one: it drops
   // n3's OGMs until 30 s (BATADV_RESET_PROTECTION_MS) after its last reset of n3's window,
