@@ -39,7 +39,7 @@ export const helperStore = (kernel?: string) => (kernel && storeOf(kernel)) || s
 /** Path of a helper, built into `store` if it is not there yet. */
 export async function helperBinary(name: Helper, store: string): Promise<string> {
   const [recipe, file] = recipes[name];
-  const key = `${store}\0${recipe === preload ? 'preload' : 'programs'}`;
+  const key = `${store}\0${recipe.name}`;
   let path = built.get(key);
   if (!path) {
     path = recipe()

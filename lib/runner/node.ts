@@ -74,6 +74,8 @@ export interface StartOptions {
   ownsNetns?: boolean;
 }
 
+const READY_LINE = 'batu-init: ready ';
+
 export class NodeError extends Error {}
 
 export class UmlNode {
@@ -107,9 +109,12 @@ export class UmlNode {
 
   /** Console output: the process's own, or relayed by the caller (StartOptions.consoles). */
   appendConsole(text: string): void {
-    if (text.includes('batu-init: ready ')) this.timing.ready ??= performance.now();
+    const from = Math.max(0, this.console.length - READY_LINE.length);
     this.console += text;
     this.log.write(text);
+    // The ready line may come in pieces: looked for from just before this one.
+    if (this.timing.ready === undefined && this.console.includes(READY_LINE, from))
+      this.timing.ready = performance.now();
   }
 
   get pid(): number {
@@ -197,9 +202,8 @@ export class UmlNode {
     if (!spec.umlDir) args.push(`uml_dir=${umlDir}`);
     args.push(...(options.kernelArgs ?? []), ...(options.extraArgs ?? []), 'con=null');
     const { consoles } = options;
-    const described = await descriptors(spec, options);
-    const { openers } = described;
-    const consoleFd = consoles ? undefined : described.consoleFd;
+    const { openers, consoleFd: pipedConsole } = await descriptors(spec, options);
+    const consoleFd = consoles ? undefined : pipedConsole;
     args.push(consoles ? `con0=fd:${consoles.con0}` : 'con0=fd:0,fd:1');
     if (consoles?.batctl !== undefined) args.push(`con1=fd:${consoles.batctl}`);
     if (consoleFd) args.push(`con1=fd:${consoleFd}`);

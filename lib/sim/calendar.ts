@@ -46,15 +46,13 @@ export interface RunStats {
 }
 
 export class Calendar {
-  /** Prefix of this simulation's node umids. */
+  /** Prefix of this simulation's run ids (the runner's names for its nodes). */
   readonly id = `bts-${randomBytes(3).toString('hex')}`;
-  now = 0n;
   stats: RunStats = { now: 0n, messages: 0n, frames: 0n, turns: 0n };
   private waiting?: { resolve: (s: RunStats) => void; reject: (e: Error) => void };
   private failure?: Error;
 
   private constructor(
-    readonly calendarSocket: string,
     readonly fdSocket: string,
     /** The simulation's directory: the sockets, and the nodes' working directory. */
     readonly dir: string,
@@ -73,7 +71,7 @@ export class Calendar {
         stdin: 'pipe',
         buffer: false,
       });
-      const calendar = new Calendar(calendarSocket, fdSocket, dir, proc, events);
+      const calendar = new Calendar(fdSocket, dir, proc, events);
       await calendar.listen();
       return calendar;
     } catch (error) {
@@ -95,8 +93,7 @@ export class Calendar {
         else if (kind === 'gone') this.events.gone(Number(f[0]), BigInt(f[1]));
         else if (kind === 'joined') this.events.joined(Number(f[0]), f[1] === 'shared');
         else if (kind === 'at') {
-          this.now = BigInt(f[0]);
-          this.stats = { now: this.now, messages: BigInt(f[1]), frames: BigInt(f[2]), turns: BigInt(f[3]) };
+          this.stats = { now: BigInt(f[0]), messages: BigInt(f[1]), frames: BigInt(f[2]), turns: BigInt(f[3]) };
           const waiting = this.waiting;
           this.waiting = undefined;
           waiting?.resolve(this.stats);
@@ -108,6 +105,11 @@ export class Calendar {
         failed(error);
       });
     });
+  }
+
+  /** Simulated time now, in ns: where the last run ended. */
+  get now(): bigint {
+    return this.stats.now;
   }
 
   private fail(error: Error): void {

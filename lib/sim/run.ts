@@ -40,22 +40,15 @@ interface Driver {
 }
 
 const round = (seconds: number) => Math.round(seconds * 1000) / 1000;
-const READY = 'batu-init: ready ';
 
 async function simulated(s: Scenario, o: RunOptions, ready: (name: string, t: number) => void): Promise<Driver> {
   const seconds = (ns: bigint) => Number(ns / NS_PER_MS) / 1000;
-  const tails = new Map<string, string>();
   const sim = await SimMesh.start(s.topology, {
     kernel: o.kernel,
     image: o.image,
     seed: o.seed ?? 1,
     report: o.report,
-    onConsole: (ns, node, text) => {
-      // The line may come in two pieces: a piece is looked at with the last few characters before it.
-      const seen = (tails.get(node) ?? '') + text;
-      if (seen.includes(READY)) ready(node, seconds(ns));
-      tails.set(node, seen.slice(-(READY.length - 1)));
-    },
+    onReady: (ns, node) => ready(node, seconds(ns)),
   });
   const toNs = (t: number) => BigInt(Math.round(t * 1000)) * NS_PER_MS;
   return {

@@ -49,8 +49,8 @@ export interface SimOptions {
   /** initramfs (default: each node unpacks its own copy) or hostfs (one read-only tree for all: less memory for big meshes). */
   rootfs?: 'initramfs' | 'hostfs';
   report?: Reporter;
-  /** Called with each node's console text as it is relayed (simulated time, node, text). */
-  onConsole?: (ns: bigint, node: string, text: string) => void;
+  /** Called when a node's init says ready, at that simulated time (each boot once). */
+  onReady?: (ns: bigint, node: string) => void;
 }
 
 /** The link model of lib/mesh's properties (which are netem's in real time). */
@@ -143,9 +143,11 @@ export class SimMesh {
     const name = this.topology.nodes[k - 1]?.name;
     if (!name) return;
     if (slot === CONSOLE_SLOT) {
-      const text = data.toString();
-      this.nodes.get(name)?.appendConsole(text);
-      this.options.onConsole?.(ns, name, text);
+      const node = this.nodes.get(name);
+      if (!node) return;
+      const booting = node.timing.ready === undefined;
+      node.appendConsole(data.toString());
+      if (booting && node.timing.ready !== undefined) this.options.onReady?.(ns, name);
     } else if (slot === BATCTL_SLOT) this.consoles.get(k)?.push(data);
   }
 
