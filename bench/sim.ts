@@ -4,10 +4,10 @@
 // --idle simulated seconds. Reported: wall/simulated time while idle (and its inverse, the
 // speed-up over real time), calendar turns per wall second, calendar messages per node and
 // simulated second, simulated and wall time to converge (checked every --step simulated
-// seconds), and memory per node (MemAvailable
-// before and after). --hour adds the 10-node mesh idle for one simulated hour.
-// Writes bench/sim.json and bench/sim.svg.
-//   npx tsx bench/sim.ts [--sizes 1,10,50,100,200,500] [--idle 60] [--step 5] [--hour]
+// seconds from --from on), and memory per node (MemAvailable before and after). --hour adds
+// the 10-node mesh idle for one simulated hour. Progress goes to stderr. Rows replace those of
+// the same size in bench/sim.json; bench/sim.svg is drawn from them all.
+//   npx tsx bench/sim.ts [--sizes 1,10,50,100,200,500] [--idle 60] [--step 5] [--from 5] [--hour]
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { converged, grid, observe, type TopologyInput } from '../lib/mesh/index.ts';
@@ -23,6 +23,8 @@ const { values } = parseArgs({
     idle: { type: 'string', default: '60' },
     /** Simulated seconds between convergence checks (each asks every node three things). */
     step: { type: 'string', default: '5' },
+    /** Simulated second of the first check: a big mesh cannot converge before its TQ windows fill. */
+    from: { type: 'string' },
     hour: { type: 'boolean' },
     json: { type: 'boolean' },
   },
@@ -43,6 +45,9 @@ export interface SimRow {
   mem_mib_per_node: number;
 }
 
+const progress = (what: string, since: number) =>
+  process.stderr.write(`${what} (${((performance.now() - since) / 1000).toFixed(0)} s wall)\n`);
+
 const memAvailableMiB = async () =>
   Number(/MemAvailable:\s+(\d+)/.exec(await readFile('/proc/meminfo', 'utf8'))![1]) / 1024;
 
@@ -60,12 +65,16 @@ async function benchSize(paths: { kernel: string; image: string }, n: number, id
   const sim = await SimMesh.start(topologyOf(n), { ...paths, seed: 1, rootfs: 'hostfs', mem: '32M' });
   try {
     const booted = performance.now();
+    progress(`${n} nodes: started`, started);
     let convergedAt: bigint | null = null;
     // Converged: observed every --step s of simulated time, at most 10 minutes of it.
     const step = BigInt(values.step!);
-    for (let t = step; t <= 600n && n > 1; t += step) {
+    for (let t = BigInt(values.from ?? step); t <= 600n && n > 1; t += step) {
       await sim.advance(t * NS_PER_S);
-      if (converged(await sim.during(observe(sim)))) {
+      const views = await sim.during(observe(sim));
+      const missing = views.reduce((sum, v) => sum + n - 1 - Object.keys(v.originators).length, 0);
+      progress(`${n} nodes: at ${t} s simulated, ${missing} routes missing`, started);
+      if (converged(views)) {
         convergedAt = sim.now;
         break;
       }
@@ -127,13 +136,18 @@ const table = [...rows, ...(hour ? [{ ...hour, nodes: `10, 1 h` as unknown as nu
 ]);
 console.log([header, ...table].map((r) => `| ${r.join(' | ')} |`).join('\n'));
 const date = new Date().toISOString().slice(0, 10);
-await writeFile(new URL('sim.json', import.meta.url), `${JSON.stringify({ date, rows, hour }, null, 2)}\n`);
+const file = new URL('sim.json', import.meta.url);
+const before = JSON.parse(await readFile(file, 'utf8').catch(() => '{}')) as { rows?: SimRow[]; hour?: SimRow };
+const all = [...(before.rows ?? []).filter((r) => !rows.some((m) => m.nodes === r.nodes)), ...rows].sort(
+  (a, b) => a.nodes - b.nodes,
+);
+await writeFile(file, `${JSON.stringify({ date, rows: all, hour: hour ?? before.hour }, null, 2)}\n`);
 await writeFile(
   new URL('sim.svg', import.meta.url),
   lineChart(
     'Simulated time: speed-up over real time while idle, by mesh size',
     'nodes',
     'simulated s per wall s',
-    rows.map((r) => [r.nodes, r.speedup]),
+    all.map((r) => [r.nodes, r.speedup]),
   ),
 );

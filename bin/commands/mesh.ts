@@ -19,12 +19,19 @@ import {
   loadTopology,
   meshRequest,
   observe,
+  partition,
+  placeOnHosts,
+  resolveHost,
+  statusAcross,
+  Host,
   serveMesh,
   topoUsage,
   releaseMeshName,
   type LoadedTopology,
   type MeshServer,
+  type MeshStatus,
   type NodeView,
+  type AcrossStatus,
 } from '../../lib/mesh/index.ts';
 import { jsonOption, kernelAndImage, output, startDetached, storeOption, type Register } from './common.ts';
 import { formatOption } from './vis.ts';
@@ -33,15 +40,10 @@ interface UpOptions {
   topo?: string;
   name?: string;
   detach?: boolean;
-  backend: 'bridge' | 'socketpair';
+  backend?: 'bridge' | 'socketpair';
+  partition?: string;
   store?: string;
   json?: boolean;
-}
-interface Status {
-  name: string;
-  converged: boolean;
-  views: NodeView[];
-  down: string[];
 }
 
 const nameOption = () => new Option('-n, --name <mesh>', 'which mesh (default: the only one running)');
@@ -59,13 +61,30 @@ export const register: Register = (program) =>
         .option('-n, --name <mesh>', 'the name other commands find it by (default: from the file or spec)')
         .option('--detach', 'run in the background; return once every node sees every other')
         .addOption(
-          new Option('--backend <backend>', 'bridge (taps and bridges, root) or socketpair (rootless links)')
-            .choices(['bridge', 'socketpair'])
-            .default('bridge'),
+          new Option(
+            '--backend <backend>',
+            'bridge (taps and bridges, root; the default) or socketpair (rootless links; with --partition)',
+          ).choices(['bridge', 'socketpair']),
         )
+        .option('--partition <host>', "start only this host's nodes of a partitioned topology (see mesh partition)")
         .addOption(storeOption())
         .addOption(jsonOption())
         .action(up),
+    )
+    .addCommand(
+      new Command('partition')
+        .description(
+          'place a topology on hosts: balanced node counts, few links between hosts; prints the topology with its hosts',
+        )
+        .argument('[topology]', "a topology JSON file (batu's or meshnet-lab's)")
+        .option('--topo <spec>', `a generated topology instead: ${topoUsage}`)
+        .requiredOption('--parts <k>', 'how many hosts', Number)
+        .option(
+          '--hosts <list>',
+          'the hosts as name=address,… (an IPv4 address or a DNS name); default p1=127.0.0.1, p2=127.0.0.2, … (one machine)',
+        )
+        .option('--base-port <port>', 'status on this port, links on the ports after it (default 17000)', Number)
+        .action(partitionCommand),
     )
     .addCommand(
       new Command('ls')
@@ -88,9 +107,14 @@ export const register: Register = (program) =>
     )
     .addCommand(
       sub('status', 'what every node knows: neighbours, originators, gateway and its TQ')
+        .option('--across <topology>', "a partitioned mesh's status from all its hosts (asks each over HTTP)")
         .addOption(jsonOption())
-        .action(async (options: { name?: string; json?: boolean }) => {
-          const status = (await request(options, { op: 'status' })) as Status;
+        .action(async (options: { name?: string; across?: string; json?: boolean }) => {
+          if (options.across) {
+            const status = await statusAcross((await loadTopology(options.across)).topology);
+            return output(options, status, () => describeAcross(status));
+          }
+          const status = (await request(options, { op: 'status' })) as MeshStatus;
           output(options, status, () => describe(status));
         }),
     )
@@ -205,9 +229,10 @@ async function request(options: { name?: string }, body: Parameters<typeof meshR
   return meshRequest(await meshName(options), body);
 }
 
-function describe(status: Status): string {
+function describe(status: MeshStatus): string {
   return [
     formatTable(status.views),
+    ...(status.partition ? [`partition ${status.partition}: this host's nodes only (mesh status --across: all)`] : []),
     ...(status.down.length ? [`not running: ${status.down.join(', ')}`] : []),
     status.converged
       ? `every node has a route to every other (${status.views.length} running)`
@@ -215,25 +240,78 @@ function describe(status: Status): string {
   ].join('\n');
 }
 
-/** The topology and the mesh's name, checked before anything starts. */
-async function topologyOf(file: string | undefined, options: UpOptions): Promise<LoadedTopology & { name: string }> {
-  if (Boolean(file) === Boolean(options.topo))
-    throw new Error('mesh up needs a topology: a file, or --topo SPEC (one of them)');
-  const loaded = file ? await loadTopology(file) : generateTopology(options.topo!);
+function describeAcross(status: AcrossStatus): string {
+  return [
+    formatTable(status.views),
+    ...status.hosts.map((h) => `host ${h.name} (${h.address}): ${h.error ? `no status: ${h.error}` : 'answered'}`),
+    ...(status.down.length ? [`not running: ${status.down.join(', ')}`] : []),
+    status.converged
+      ? `every node has a route to every other (${status.views.length} running)`
+      : 'not converged: some nodes have no route to some others yet',
+  ].join('\n');
+}
+
+/** A topology from a file or a --topo spec, checked. */
+async function readTopology(file: string | undefined, topo: string | undefined, command: string) {
+  if (Boolean(file) === Boolean(topo))
+    throw new Error(`mesh ${command} needs a topology: a file, or --topo SPEC (one of them)`);
+  const loaded = file ? await loadTopology(file) : generateTopology(topo!);
   const parsed = Topology.safeParse(loaded.topology);
   if (!parsed.success) {
     throw new Error(
-      `bad topology ${file ?? options.topo}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      `bad topology ${file ?? topo}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
     );
   }
+  return { loaded, parsed: parsed.data };
+}
+
+async function partitionCommand(
+  file: string | undefined,
+  options: { topo?: string; parts: number; hosts?: string; basePort?: number },
+): Promise<void> {
+  const { loaded } = await readTopology(file, options.topo, 'partition');
+  const hosts = options.hosts
+    ? options.hosts.split(',').map((entry) => {
+        const [name, address] = entry.split('=');
+        const host = Host.safeParse({ name, address });
+        if (!host.success)
+          throw new Error(`bad host ${JSON.stringify(entry)}: expected name=address (${host.error.issues[0].message})`);
+        return host.data;
+      })
+    : Array.from({ length: options.parts }, (_, i) => ({ name: `p${i + 1}`, address: `127.0.0.${i + 1}` }));
+  const split = partition(loaded.topology, options.parts);
+  const placed = placeOnHosts(
+    { ...loaded.topology, ...(options.basePort ? { basePort: options.basePort } : {}) },
+    split,
+    hosts,
+  );
+  const checked = Topology.safeParse(placed);
+  if (!checked.success)
+    throw new Error(
+      `cannot place it: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  stderrReporter(
+    `${split.parts.length} parts (${split.parts.map((p) => p.length).join(' + ')} nodes), ${split.cutLinks} cut links`,
+  );
+  console.log(JSON.stringify(placed, null, 2));
+}
+
+/** The topology and the mesh's name, checked before anything starts. */
+async function topologyOf(file: string | undefined, options: UpOptions): Promise<LoadedTopology & { name: string }> {
+  const { loaded, parsed } = await readTopology(file, options.topo, 'up');
+  if (options.partition && !parsed.hosts?.some((h) => h.name === options.partition))
+    throw new Error(
+      `partition ${JSON.stringify(options.partition)}: ${parsed.hosts ? `the topology's hosts are ${parsed.hosts.map((h) => h.name).join(', ')}` : 'the topology has no hosts (batu mesh partition places its nodes)'}`,
+    );
   // Someone must gather alfred's vis data: the first node, unless the topology chose.
-  if (!parsed.data.nodes.some((n) => n.alfred === 'master'))
+  if (!parsed.nodes.some((n) => n.alfred === 'master'))
     loaded.topology.nodes[0] = { ...loaded.topology.nodes[0], alfred: 'master' };
-  const fallback = (file ? basename(file).replace(/\.json$/, '') : options.topo!)
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^[^a-z]+|-+$/g, '')
-    .slice(0, 24);
+  const fallback =
+    `${file ? basename(file).replace(/\.json$/, '') : options.topo!}${options.partition ? `-${options.partition}` : ''}`
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^[^a-z]+|-+$/g, '')
+      .slice(0, 24);
   const name = options.name ?? (fallback || 'mesh');
   const checked = MeshName.safeParse(name);
   if (!checked.success) throw new Error(`bad mesh name ${JSON.stringify(name)}: ${checked.error.issues[0].message}`);
@@ -242,6 +320,7 @@ async function topologyOf(file: string | undefined, options: UpOptions): Promise
 
 async function up(file: string | undefined, options: UpOptions): Promise<void> {
   const { topology, aliases, notes, name } = await topologyOf(file, options);
+  const backend = options.backend ?? (options.partition ? 'socketpair' : 'bridge');
   for (const note of notes) stderrReporter(note);
   if ((await listMeshes()).some((m) => m.name === name))
     throw new Error(`a mesh named ${name} is already running; batu mesh down -n ${name}, or --name another`);
@@ -255,7 +334,8 @@ async function up(file: string | undefined, options: UpOptions): Promise<void> {
       '--name',
       name,
       '--backend',
-      options.backend,
+      backend,
+      ...(options.partition ? ['--partition', options.partition] : []),
       '--store',
       storeDir(options.store),
       ...(options.json ? ['--json'] : []),
@@ -293,11 +373,26 @@ async function up(file: string | undefined, options: UpOptions): Promise<void> {
   process.on('SIGTERM', onSignal);
   const started = Date.now();
   try {
-    mesh = await Mesh.start(topology, { kernel, image, backend: options.backend, report: stderrReporter });
+    mesh = await Mesh.start(topology, {
+      kernel,
+      image,
+      backend,
+      partition: options.partition,
+      report: stderrReporter,
+    });
     if (signalled) return shutdown();
-    server = await serveMesh(name, mesh, aliases, { log: process.env.BATU_MESH_LOG });
+    server = await serveMesh(name, mesh, aliases, {
+      log: process.env.BATU_MESH_LOG,
+      status: options.partition ? await partitionAddress(topology, options.partition) : undefined,
+    });
     const status = await waitForRoutes(mesh, 30_000 + 500 * topology.nodes.length);
-    const record: Status = { name, converged: converged(status), views: status, down: [] };
+    const record: MeshStatus = {
+      name,
+      ...(options.partition ? { partition: options.partition } : {}),
+      converged: converged(status),
+      views: status,
+      down: [],
+    };
     const seconds = (Date.now() - started) / 1000;
     output(
       options,
@@ -312,6 +407,13 @@ async function up(file: string | undefined, options: UpOptions): Promise<void> {
     throw error;
   }
   await shutdown();
+}
+
+/** Where a partition serves its status: its host's address, the topology's basePort. */
+async function partitionAddress(input: LoadedTopology['topology'], partition: string) {
+  const topology = Topology.parse(input);
+  const host = topology.hosts!.find((h) => h.name === partition)!;
+  return { address: await resolveHost(host.address), port: topology.basePort };
 }
 
 /** Views once every node has a route to every other, or the last ones when time runs out. */

@@ -3,6 +3,7 @@
 // beside a record <name>.json. Requests are checked (zod) and run one at a time.
 import { existsSync } from 'node:fs';
 import { link, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
 import { createConnection, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -10,7 +11,7 @@ import { z } from 'zod';
 import { processAlive } from '../derivations/index.ts';
 import { guestCommand, runRoot, visFormats, visualize } from '../runner/index.ts';
 import type { Mesh } from './mesh.ts';
-import { converged, observe } from './observe.ts';
+import { converged, observe, type NodeView } from './observe.ts';
 import { LinkProperties } from './topology.ts';
 
 export const MeshName = z
@@ -106,6 +107,24 @@ export async function listMeshes(): Promise<MeshRecord[]> {
   return records.filter((r): r is MeshRecord => r !== undefined && existsSync(socketOf(r.name)));
 }
 
+export interface MeshStatus {
+  name: string;
+  /** The host whose part this is, in a partitioned mesh. */
+  partition?: string;
+  /** Every running node has a route to every other running node (of this part). */
+  converged: boolean;
+  views: NodeView[];
+  /** Nodes (of this part) not running. */
+  down: string[];
+}
+
+/** What a mesh's (or a partition's) running nodes know. */
+export async function meshStatus(name: string, mesh: Mesh): Promise<MeshStatus> {
+  const views = await observe(mesh);
+  const down = mesh.localNodes.filter((n) => !mesh.nodes.has(n));
+  return { name, ...(mesh.partition ? { partition: mesh.partition } : {}), converged: converged(views), views, down };
+}
+
 export interface MeshServer {
   /** Settles once a `down` request has stopped the mesh and its answer has gone out. */
   down: Promise<void>;
@@ -118,8 +137,11 @@ export async function serveMesh(
   name: string,
   mesh: Mesh,
   aliases: Record<string, string>,
-  /** log: the --detach log the mesh's output goes to, removed by a clean close. */
-  options: { log?: string } = {},
+  /**
+   * log: the --detach log the mesh's output goes to, removed by a clean close. status: also
+   * answer `GET /status` over HTTP there (a partition's address, for other hosts to read).
+   */
+  options: { log?: string; status?: { address: string; port: number } } = {},
 ): Promise<MeshServer> {
   let downDone!: () => void;
   const down = new Promise<void>((resolve) => {
@@ -132,11 +154,8 @@ export async function serveMesh(
   };
   const handle = async (request: MeshRequest): Promise<unknown> => {
     switch (request.op) {
-      case 'status': {
-        const views = await observe(mesh);
-        const down = mesh.topology.nodes.map((n) => n.name).filter((n) => !mesh.nodes.has(n));
-        return { name, converged: converged(views), views, down };
-      }
+      case 'status':
+        return meshStatus(name, mesh);
       case 'cut':
         return mesh.cut(nodeName(request.a), nodeName(request.b));
       case 'restore':
@@ -188,6 +207,31 @@ export async function serveMesh(
     socket.on('error', () => {});
   });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(socketOf(name), resolve));
+  // Read-only: status only, in the same queue as the socket's requests.
+  const http = options.status
+    ? createHttpServer((request, response) => {
+        if (request.method !== 'GET' || request.url !== '/status')
+          return void response.writeHead(404).end('batu mesh: only GET /status here\n');
+        queue = queue.then(async () => {
+          try {
+            response
+              .writeHead(200, { 'content-type': 'application/json' })
+              .end(JSON.stringify(await meshStatus(name, mesh)));
+          } catch (error) {
+            response.writeHead(500).end(`${(error as Error).message}\n`);
+          }
+        });
+      })
+    : undefined;
+  if (http) {
+    const { address, port } = options.status!;
+    await new Promise<void>((resolve, reject) => http.once('error', reject).listen(port, address, resolve)).catch(
+      async (error: Error) => {
+        server.close();
+        throw new Error(`mesh ${name}: cannot serve its status on ${address}:${port}: ${error.message}`);
+      },
+    );
+  }
   const record: MeshRecord = {
     name,
     pid: process.pid,
@@ -200,7 +244,8 @@ export async function serveMesh(
   return {
     down,
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      http?.closeAllConnections();
+      await Promise.all([server, ...(http ? [http] : [])].map((s) => new Promise((resolve) => s.close(resolve))));
       await releaseMeshName(name);
       if (options.log) await rm(options.log, { force: true });
     },

@@ -10,14 +10,19 @@ export {
   nodeNumber,
   linksOf,
   linkBetween,
+  Host,
+  HostName,
   type TopologyInput,
   type Link,
 } from './topology.ts';
-export { Mesh, meshSettingsOf, runningNode, nodeMac, nodeOfMac, type MeshOptions } from './mesh.ts';
+export { Mesh, meshSettingsOf, runningNode, nodeMac, nodeOfMac, resolveHost, type MeshOptions } from './mesh.ts';
+export { partition, placeOnHosts, cutLinkCount, type Partition } from './partition.ts';
+export { statusAcross, type AcrossStatus, type HostStatus } from './across.ts';
 export { observe, converged, formatTable, heardRecently, type NodeView } from './observe.ts';
 export { generateTopology, loadTopology, fromMeshnetLab, topoUsage, type LoadedTopology } from './sources.ts';
 export {
   meshDown,
+  meshStatus,
   serveMesh,
   meshRequest,
   listMeshes,
@@ -28,4 +33,5 @@ export {
   MeshRequest,
   type MeshRecord,
   type MeshServer,
+  type MeshStatus,
 } from './control.ts';

@@ -4,9 +4,14 @@
 //    with linkDriver 'socketpair', a unix socketpair per link (faster: no host bridge);
 //  - 'socketpair' (no privilege at all): each link a unix socketpair handed to both nodes,
 //    the nodes' batctl service on their console instead of a management network.
+// A partitioned topology (hosts) runs one host's nodes per Mesh (options.partition, socketpair
+// backend): links to other hosts' nodes are L2TPv3 over UDP, unprivileged like the rest.
 // Link properties are netem in the guests, so both backends have them. Links can be cut,
 // restored and changed, nodes killed, restarted and added while the mesh runs.
 import { randomBytes } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
+import { isIPv4 } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseSpec, renderInterface, type Interface, type NodeSpec } from '../cmdline/index.ts';
 import { Netns, UmlNode, WireServer, guestCommand, helperStore, hostTaps, type StartOptions } from '../runner/index.ts';
 import type { Reporter } from '../derivations/index.ts';
@@ -35,9 +40,49 @@ export interface MeshOptions {
   parallel?: number;
   /** 'bridge' (default, needs root) or 'socketpair' (rootless, point-to-point links only). */
   backend?: 'bridge' | 'socketpair';
+  /** Run only the nodes of this host of the topology's hosts (socketpair backend). */
+  partition?: string;
+}
+
+/**
+ * A host's address as an IPv4 address: itself, or its DNS name resolved (a pod's stable name,
+ * which exists only once the pod does: tried again every second for up to `waitMs`).
+ */
+export async function resolveHost(
+  address: string,
+  { waitMs = 0, report }: { waitMs?: number; report?: Reporter } = {},
+) {
+  if (isIPv4(address)) return address;
+  for (const end = Date.now() + waitMs; ; await sleep(1000)) {
+    try {
+      return (await lookup(address, { family: 4 })).address;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? String(error);
+      if (Date.now() >= end) throw new Error(`cannot resolve host address ${address}: ${code}`);
+      report?.(`waiting for host ${address} to resolve (${code})`);
+    }
+  }
 }
 
 type NodeInput = Topology['nodes'][number];
+
+/** A partition's hosts resolved to IPv4 (checked before anything starts). */
+async function partitionAddresses(topology: Topology, options: MeshOptions): Promise<Map<string, string>> {
+  const { partition } = options;
+  if (!partition) return new Map();
+  if (!topology.hosts)
+    throw new Error(`partition ${partition}: the topology has no hosts (batu mesh partition places its nodes)`);
+  if (!topology.hosts.some((h) => h.name === partition))
+    throw new Error(
+      `partition ${JSON.stringify(partition)}: the topology's hosts are ${topology.hosts.map((h) => h.name).join(', ')}`,
+    );
+  if ((options.backend ?? 'bridge') !== 'socketpair')
+    throw new Error(
+      `partition ${partition}: a partition runs on the socketpair backend (links to other hosts are UDP)`,
+    );
+  const resolve = (address: string) => resolveHost(address, { waitMs: 300_000, report: options.report });
+  return new Map(await Promise.all(topology.hosts.map(async (h) => [h.name, await resolve(h.address)] as const)));
+}
 
 /** A running node of a mesh by name, or an error that names it. */
 export function runningNode(nodes: Map<string, UmlNode>, name: string): UmlNode {
@@ -72,7 +117,28 @@ export class Mesh {
     private readonly wire: WireServer | undefined,
     /** Prefix of the nodes' umids: the namespace's name, or bt-<random>. */
     readonly id: string,
+    /** A partition's hosts' IPv4 addresses, by host name. */
+    private readonly addresses: Map<string, string> = new Map(),
   ) {}
+
+  /** The host whose nodes this Mesh runs, in a partitioned topology. */
+  get partition(): string | undefined {
+    return this.options.partition;
+  }
+
+  /** The nodes this Mesh runs: the partition's, or all. */
+  get localNodes(): string[] {
+    const { partition } = this.options;
+    return this.topology.nodes.filter((n) => !partition || n.host === partition).map((n) => n.name);
+  }
+
+  /** Whether a link leaves this partition: it is a tunnel to another host. */
+  private remoteEnd(link: number): string | undefined {
+    const { partition } = this.options;
+    if (!partition) return undefined;
+    const hostOf = (name: string) => this.topology.nodes.find((n) => n.name === name)!.host!;
+    return this.topology.links[link].nodes.map(hostOf).find((h) => h !== partition);
+  }
 
   get backend(): 'bridge' | 'socketpair' {
     return this.netns ? 'bridge' : 'socketpair';
@@ -87,17 +153,19 @@ export class Mesh {
       throw new Error(
         `link ${shared.nodes.join('-')}: a shared medium needs tap links on the bridge backend (socketpairs are point to point)`,
       );
+    const addresses = await partitionAddresses(topology, options);
     const socketpairs = backend === 'socketpair' || topology.linkDriver === 'socketpair';
     const netns = backend === 'bridge' ? await Netns.create('bt') : undefined;
     let mesh: Mesh | undefined;
     try {
       const wire = socketpairs ? await WireServer.start(helperStore(options.kernel)) : undefined;
-      mesh = new Mesh(topology, options, netns, wire, netns?.name ?? `bt-${randomBytes(3).toString('hex')}`);
+      const id = netns?.name ?? `bt-${randomBytes(3).toString('hex')}`;
+      mesh = new Mesh(topology, options, netns, wire, id, addresses);
       if (netns) {
         await netns.addBridge('btmgmt', '192.168.254.254/16');
         if (!socketpairs) for (const [i] of topology.links.entries()) await netns.addBridge(`btl${i}`);
       }
-      await mesh.startNodes(topology.nodes.map((n) => n.name));
+      await mesh.startNodes(mesh.localNodes);
       return mesh;
     } catch (error) {
       if (mesh) await mesh.stop();
@@ -152,10 +220,9 @@ export class Mesh {
     // Socketpair links are fds 3, 4, …; a vector bat0 tap (bridge backend) comes after them.
     const wire = this.wire?.fds(
       Object.fromEntries(
-        links.map((link, j): [number, [number, 0 | 1]] => [
-          3 + j,
-          [link, this.topology.links[link].nodes.indexOf(name) as 0 | 1],
-        ]),
+        links.flatMap((link, j): [number, [number, 0 | 1]][] =>
+          this.remoteEnd(link) ? [] : [[3 + j, [link, this.topology.links[link].nodes.indexOf(name) as 0 | 1]]],
+        ),
       ),
     );
     if (!this.netns) return { spec: parseSpec({ ...common, batctlConsole: true }), start: { wire } };
@@ -194,6 +261,21 @@ export class Mesh {
 
   private hardInterface(name: string, k: number, link: number, j: number): Interface {
     const common = { mac: nodeMac(k, 2, j), ...(this.topology.linkMtu ? { mtu: this.topology.linkMtu } : {}) };
+    const remote = this.remoteEnd(link);
+    if (remote) {
+      // Both ends use the link's own port and session: nothing to agree on but the topology.
+      const port = this.topology.basePort + 1 + link;
+      return {
+        driver: 'vector',
+        transport: 'l2tpv3',
+        src: this.addresses.get(this.options.partition!)!,
+        dst: this.addresses.get(remote)!,
+        srcPort: port,
+        dstPort: port,
+        key: link + 1,
+        ...common,
+      };
+    }
     if (this.wire)
       return {
         driver: 'vector',

@@ -18,6 +18,20 @@ export const LinkProperties = z.strictObject({
 });
 export type LinkProperties = z.infer<typeof LinkProperties>;
 
+/** A host running part of a mesh (a partition): a DNS label, as Kubernetes pod names are. */
+export const HostName = z
+  .string()
+  .regex(/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/, 'expected a host name (a DNS label: lowercase letters, digits, -)');
+/** An IPv4 address, or a DNS name resolved when a partition starts (a pod's stable name). */
+const HostAddress = z
+  .string()
+  .regex(
+    /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i,
+    'expected an IPv4 address or a DNS name',
+  );
+export const Host = z.strictObject({ name: HostName, address: HostAddress });
+export type Host = z.infer<typeof Host>;
+
 /** [a, b], or { nodes: [a, b, …], …properties }; parsed, always the object. */
 const Link = z
   .union([
@@ -35,11 +49,20 @@ export const Topology = z
           name: NodeName,
           gateway: z.enum(['off', 'client', 'server']).default('off'),
           alfred: z.enum(['off', 'slave', 'master']).default('slave'),
+          /** Which of `hosts` runs it (a partitioned mesh). */
+          host: HostName.optional(),
         }),
       )
       .min(1)
       .max(1000),
     links: z.array(Link).default([]),
+    /**
+     * Hosts sharing the mesh: each runs the nodes that name it (`batu mesh up --partition`).
+     * A link between hosts is L2TPv3 over UDP, port basePort + 1 + its index at both ends.
+     */
+    hosts: z.array(Host).min(1).max(256).optional(),
+    /** A partition's status over HTTP on its host's address (the links' ports follow). */
+    basePort: z.number().int().min(1024).max(64_000).default(17_000),
     /** OGM interval in ms (batman-adv's default is 1000). */
     origInterval: z.number().int().min(50).max(60_000).default(1000),
     routingAlgo: z.enum(['BATMAN_IV', 'BATMAN_V']).default('BATMAN_IV'),
@@ -102,6 +125,33 @@ export const Topology = z
         ctx.addIssue({ code: 'custom', path: ['nodes', i, 'name'], message: `node name ${n.name} is used twice` });
       names.add(n.name);
     });
+    const hosts = new Set<string>();
+    t.hosts?.forEach((h, i) => {
+      if (hosts.has(h.name))
+        ctx.addIssue({ code: 'custom', path: ['hosts', i, 'name'], message: `host name ${h.name} is used twice` });
+      hosts.add(h.name);
+    });
+    t.nodes.forEach((n, i) => {
+      if (t.hosts && !n.host)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['nodes', i, 'host'],
+          message: `node ${n.name} has no host: a mesh with hosts places every node (batu mesh partition does)`,
+        });
+      if (n.host && !hosts.has(n.host))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['nodes', i, 'host'],
+          message: `node ${n.name}: there is no host ${n.host}`,
+        });
+    });
+    const hostOf = new Map(t.nodes.map((n) => [n.name, n.host]));
+    if (t.basePort + t.links.length > 65_535)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['basePort'],
+        message: `basePort ${t.basePort}: its ${t.links.length} links' ports would pass 65535`,
+      });
     const seen = new Set<string>();
     t.links.forEach((link, i) => {
       const label = link.nodes.join('-');
@@ -113,6 +163,8 @@ export const Topology = z
       if (seen.has(key)) issue('is given twice');
       seen.add(key);
       if (link.jitterMs !== undefined && link.delayMs === undefined) issue('jitterMs needs delayMs');
+      if (link.nodes.length > 2 && new Set(link.nodes.map((n) => hostOf.get(n))).size > 1)
+        issue('a shared medium cannot span hosts (links between hosts are point to point)');
       if (t.linkDriver === 'socketpair' && link.nodes.length > 2)
         issue("a shared medium needs tap links (linkDriver 'vector' or 'tuntap'): socketpairs are point to point");
     });
