@@ -1,0 +1,196 @@
+// A mesh larger than one host, on two: two namespaces joined by a veth pair play the hosts.
+// `batu mesh partition` places a 10-node grid on them, `batu mesh up --partition` starts
+// each half rootless in its own namespace, the halves meet over L2TPv3/UDP links, and
+// `batu mesh status --across` reads both. Then a link between hosts is cut, one host dies
+// (kill -9 of everything in it) and comes back.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execa } from 'execa';
+import { Topology, meshDir, type AcrossStatus } from '../../lib/mesh/index.ts';
+import { Netns, runRoot } from '../../lib/runner/index.ts';
+import { batuCli, batuIn } from '../fixtures/cli-helpers.ts';
+import { guestPaths } from '../fixtures/guest-helpers.ts';
+import { tempDir } from '../fixtures/store-helpers.ts';
+
+const listing = async (dir: string, prefix = '') =>
+  existsSync(dir) ? (await readdir(dir)).filter((f) => f.startsWith(prefix)).sort() : [];
+const leftovers = async () => ({
+  meshes: await listing(meshDir),
+  nodes: await listing(join(runRoot, 'nodes')),
+  wires: await listing(tmpdir(), 'batu-wire-'),
+});
+
+let before_: Awaited<ReturnType<typeof leftovers>>;
+before(async () => {
+  await guestPaths(); // the kernel and image in the suite's store (a kernel build when it is empty)
+  before_ = await leftovers();
+});
+
+const hostAddress = { a: '10.99.1.1', b: '10.99.1.2' };
+
+/** Two namespaces with a veth pair between them, an address each: hosts a and b. */
+async function twoHosts() {
+  const hosts = { a: await Netns.create('bt'), b: await Netns.create('bt') };
+  await hosts.a.ip('link', 'add', 'btva', 'type', 'veth', 'peer', 'name', 'btvb', 'netns', hosts.b.name);
+  for (const [host, device] of [
+    ['a', 'btva'],
+    ['b', 'btvb'],
+  ] as const) {
+    await hosts[host].ip('addr', 'add', `${hostAddress[host]}/24`, 'dev', device);
+    await hosts[host].ip('link', 'set', device, 'up');
+  }
+  return hosts;
+}
+
+/** A host dying: SIGKILL to every process in its namespace. */
+async function killAllIn(ns: Netns) {
+  const { stdout } = await execa('ip', ['netns', 'pids', ns.name], { reject: false });
+  const pids = stdout.split('\n').filter(Boolean);
+  if (pids.length) await execa('kill', ['-9', ...pids], { reject: false });
+}
+
+/** `mesh status --across` (asked from host a) until `done` holds; the last status otherwise. */
+async function statusUntil(
+  netns: Netns,
+  file: string,
+  done: (s: AcrossStatus) => boolean,
+  timeoutMs = 120_000,
+): Promise<AcrossStatus> {
+  for (const end = Date.now() + timeoutMs; ; await sleep(2000)) {
+    const r = await batuIn(netns.name, ['mesh', 'status', '--across', file, '--json']);
+    assert.equal(r.exitCode, 0, `mesh status --across:\n${r.stderr}`);
+    const status = JSON.parse(String(r.stdout)) as AcrossStatus;
+    if (done(status) || Date.now() > end) return status;
+  }
+}
+
+const routesOf = (s: AcrossStatus, name: string) =>
+  Object.keys(s.views.find((v) => v.name === name)!.originators).sort();
+
+test(
+  'a 10-node grid on two hosts: routes across L2TPv3/UDP links, a cut link rerouted, a dead host left out, its return rejoined',
+  { timeout: 900_000 },
+  async (t) => {
+    const hosts = await twoHosts();
+    const names = { a: `btpa-${process.pid}`, b: `btpb-${process.pid}` };
+    t.after(async () => {
+      for (const host of ['a', 'b'] as const) {
+        await batuIn(hosts[host].name, ['mesh', 'down', '-n', names[host]]);
+        await killAllIn(hosts[host]); // what a failed step may have left running
+        await hosts[host].delete();
+      }
+    });
+    const dir = await tempDir(t);
+    const file = join(dir, 'grid.json');
+    const placed = await batuCli(
+      'mesh',
+      'partition',
+      '--topo',
+      'grid,5x2',
+      '--parts',
+      '2',
+      '--hosts',
+      `a=${hostAddress.a},b=${hostAddress.b}`,
+    );
+    assert.equal(placed.exitCode, 0, placed.stderr);
+    const cut = Number(/(\d+) cut links/.exec(placed.stderr)?.[1]);
+    assert.ok(cut >= 3, `cut links: ${placed.stderr}`);
+    await writeFile(file, placed.stdout);
+    const topology = Topology.parse(JSON.parse(placed.stdout));
+    const hostOf = (name: string) => topology.nodes.find((n) => n.name === name)!.host as 'a' | 'b';
+    const nodesOf = (host: string) =>
+      topology.nodes
+        .filter((n) => n.host === host)
+        .map((n) => n.name)
+        .sort();
+    const crossing = topology.links.filter((l) => hostOf(l.nodes[0]) !== hostOf(l.nodes[1]));
+    assert.equal(crossing.length, cut, 'the printed count is the topology’s');
+    assert.deepEqual([nodesOf('a').length, nodesOf('b').length], [5, 5], 'balanced: five nodes on each host');
+
+    const up = (host: 'a' | 'b') =>
+      batuIn(hosts[host].name, ['mesh', 'up', file, '--partition', host, '--name', names[host], '--detach']);
+
+    // Host a alone: its own nodes mesh; b's are down, and the links to them wait.
+    const first = await up('a');
+    assert.equal(first.exitCode, 0, `mesh up --partition a:\n${first.stderr}${first.stdout}`);
+    let status = await statusUntil(hosts.a, file, (s) => s.converged);
+    assert.deepEqual(status.down, nodesOf('b'));
+    assert.match(status.hosts.find((h) => h.name === 'b')!.error ?? '', /ECONNREFUSED|EHOSTUNREACH/);
+
+    // Host b comes up: the links across come up with it, and every node reaches every other.
+    const second = await up('b');
+    assert.equal(second.exitCode, 0, `mesh up --partition b:\n${second.stderr}${second.stdout}`);
+    status = await statusUntil(hosts.a, file, (s) => s.converged && s.down.length === 0);
+    assert.deepEqual(status.down, []);
+    assert.ok(status.converged, 'every node has a route to every other across the hosts');
+    for (const v of status.views) assert.equal(Object.keys(v.originators).length, 9, `${v.name}'s routes`);
+
+    // Cut one link across (each host cuts its end): traffic between its ends goes another way.
+    const [x, y] = crossing[0].nodes;
+    for (const host of ['a', 'b'] as const) {
+      const r = await batuIn(hosts[host].name, ['mesh', 'cut', x, y, '-n', names[host]]);
+      assert.equal(r.exitCode, 0, String(r.stderr));
+    }
+    const rerouted = (s: AcrossStatus) =>
+      s.converged &&
+      s.down.length === 0 &&
+      s.views.find((v) => v.name === x)!.originators[y]?.via !== y &&
+      s.views.find((v) => v.name === y)!.originators[x]?.via !== x;
+    status = await statusUntil(hosts.a, file, rerouted);
+    assert.ok(
+      rerouted(status),
+      `${x}-${y} cut: ${JSON.stringify(status.views.filter((v) => [x, y].includes(v.name)))}`,
+    );
+
+    // Host b dies: a's nodes keep their routes to each other and drop b's.
+    await killAllIn(hosts.b);
+    const alone = (s: AcrossStatus) =>
+      s.hosts.find((h) => h.name === 'b')!.error !== undefined &&
+      s.converged &&
+      nodesOf('a').every(
+        (n) =>
+          routesOf(s, n).join() ===
+          nodesOf('a')
+            .filter((m) => m !== n)
+            .join(),
+      );
+    status = await statusUntil(hosts.a, file, alone);
+    assert.ok(
+      alone(status),
+      `after b died: ${JSON.stringify(status.views.map((v) => [v.name, routesOf(status, v.name)]))}`,
+    );
+    assert.deepEqual(status.down, nodesOf('b'));
+
+    // b comes back (its leftovers from the kill are no obstacle): the grid is whole again.
+    const again = await up('b');
+    assert.equal(again.exitCode, 0, `mesh up --partition b again:\n${again.stderr}${again.stdout}`);
+    status = await statusUntil(hosts.a, file, (s) => s.converged && s.down.length === 0);
+    assert.deepEqual(status.down, []);
+    for (const v of status.views)
+      assert.equal(Object.keys(v.originators).length, 9, `${v.name}'s routes after b's return`);
+  },
+);
+
+after(async () => {
+  // What the killed host left (its nodes' run directories, its link server's directory, its
+  // --detach log): a killed process cannot clean up; anything else must already be gone.
+  const now = await leftovers();
+  for (const node of now.nodes.filter((n) => !before_.nodes.includes(n)))
+    if (!existsSync(join(runRoot, 'nodes', node, 'node.json')))
+      // reaped: dead, its console log kept
+      await rm(join(runRoot, 'nodes', node), { recursive: true, force: true });
+  for (const wire of now.wires.filter((w) => !before_.wires.includes(w)))
+    await rm(join(tmpdir(), wire), { recursive: true, force: true });
+  const logs = now.meshes.filter((m) => !before_.meshes.includes(m));
+  for (const log of logs) await rm(join(meshDir, log), { force: true });
+  assert.deepEqual(
+    logs.filter((m) => !/^btpb-\d+\.\d+\.log$/.test(m)),
+    [],
+    'only the killed partition’s --detach log is left',
+  );
+});
