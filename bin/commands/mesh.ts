@@ -4,6 +4,7 @@
 import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Command, Option } from 'commander';
+import { stringify } from 'yaml';
 import { stderrReporter, storeDir } from '../../lib/derivations/index.ts';
 import {
   Mesh,
@@ -17,6 +18,8 @@ import {
   generateTopology,
   listMeshes,
   loadTopology,
+  manifests,
+  ManifestOptions,
   meshRequest,
   observe,
   partition,
@@ -85,6 +88,23 @@ export const register: Register = (program) =>
         )
         .option('--base-port <port>', 'status on this port, links on the ports after it (default 17000)', Number)
         .action(partitionCommand),
+    )
+    .addCommand(
+      new Command('manifests')
+        .description(
+          'the Kubernetes objects that run a mesh on a cluster, one pod per partition (YAML, or --json); apply with kubectl apply -f -',
+        )
+        .argument('[topology]', "a topology JSON file (batu's or meshnet-lab's)")
+        .option('--topo <spec>', `a generated topology instead: ${topoUsage}`)
+        .requiredOption('--parts <k>', 'how many pods', Number)
+        .requiredOption(
+          '--image <ref>',
+          "batu's container image as the cluster pulls it (recipes/oci-image.ts, pushed)",
+        )
+        .option('-n, --name <name>', 'the StatefulSet and Service (default: batu-mesh)', 'batu-mesh')
+        .option('--namespace <ns>', 'the Kubernetes namespace', 'default')
+        .addOption(jsonOption())
+        .action(manifestsCommand),
     )
     .addCommand(
       new Command('ls')
@@ -294,6 +314,24 @@ async function partitionCommand(
     `${split.parts.length} parts (${split.parts.map((p) => p.length).join(' + ')} nodes), ${split.cutLinks} cut links`,
   );
   console.log(JSON.stringify(placed, null, 2));
+}
+
+async function manifestsCommand(
+  file: string | undefined,
+  options: { topo?: string; parts: number; image: string; name: string; namespace: string; json?: boolean },
+): Promise<void> {
+  const { loaded } = await readTopology(file, options.topo, 'manifests');
+  const { parts, image, name, namespace } = options;
+  const checked = ManifestOptions.safeParse({ parts, image, name, namespace });
+  if (!checked.success)
+    throw new Error(checked.error.issues.map((i) => `bad --${i.path.join('.')}: ${i.message}`).join('; '));
+  const made = manifests(loaded.topology, checked.data);
+  stderrReporter(`${options.parts} pods, ${made.cutLinks} links between them (L2TPv3/UDP)`);
+  process.stdout.write(
+    options.json
+      ? `${JSON.stringify(made.objects, null, 2)}\n`
+      : made.objects.map((o) => stringify(o, { aliasDuplicateObjects: false })).join('---\n'),
+  );
 }
 
 /** The topology and the mesh's name, checked before anything starts. */

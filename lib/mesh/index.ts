@@ -17,6 +17,7 @@ export {
 } from './topology.ts';
 export { Mesh, meshSettingsOf, runningNode, nodeMac, nodeOfMac, resolveHost, type MeshOptions } from './mesh.ts';
 export { partition, placeOnHosts, cutLinkCount, type Partition } from './partition.ts';
+export { manifests, ManifestOptions, type Manifests, type KubernetesObject } from './manifests.ts';
 export { statusAcross, type AcrossStatus, type HostStatus } from './across.ts';
 export { observe, converged, formatTable, heardRecently, type NodeView } from './observe.ts';
 export { generateTopology, loadTopology, fromMeshnetLab, topoUsage, type LoadedTopology } from './sources.ts';

@@ -1,0 +1,138 @@
+// A partitioned mesh as Kubernetes objects: one pod per partition (a StatefulSet: stable
+// names), a headless Service giving each pod a DNS name (the partitions' host addresses),
+// and the placed topology in a ConfigMap. Each pod runs `batu mesh up --partition <its name>`:
+// UML needs no privilege and the links between pods are UDP, so the pods ask for none —
+// no privileged mode, no capabilities (all dropped), no host network, not root.
+// The objects are typed with the Kubernetes API's own types (kubernetes-models, generated
+// from its OpenAPI schemas): a misspelt field fails typechecking; the tests validate them.
+import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import type { IService } from 'kubernetes-models/v1/Service';
+import type { IStatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
+import { z } from 'zod';
+import { partition, placeOnHosts } from './partition.ts';
+import { Topology, type TopologyInput } from './topology.ts';
+
+export const ManifestOptions = z.strictObject({
+  /** The StatefulSet's and Service's name; pods are <name>-0 … <name>-(parts-1). */
+  name: z.string().regex(/^[a-z]([a-z0-9-]{0,40}[a-z0-9])?$/, 'expected a DNS label of at most 42 characters'),
+  namespace: z
+    .string()
+    .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'expected a namespace name (a DNS label)')
+    .default('default'),
+  parts: z.number().int().min(1).max(256),
+  /** The container image: batu's OCI image (recipes/oci-image.ts), pushed where the cluster pulls from. */
+  image: z.string().min(1),
+  /** The cluster's DNS domain. */
+  clusterDomain: z.string().default('cluster.local'),
+});
+export type ManifestOptions = z.input<typeof ManifestOptions>;
+
+/** Per node: guest memory (64 MiB) and UML's own; what an idle node uses (~17 MiB) is requested. */
+const NODE_LIMIT_MIB = 96;
+const NODE_REQUEST_MIB = 24;
+
+/** A Kubernetes object (typed inside; plain here, so that users need no Kubernetes types). */
+export type KubernetesObject = { apiVersion: string; kind: string; metadata: { name: string } } & Record<
+  string,
+  unknown
+>;
+
+export interface Manifests {
+  /** ConfigMap, Service, StatefulSet: in the order to apply them. */
+  objects: KubernetesObject[];
+  /** The topology as placed on the pods. */
+  topology: TopologyInput;
+  cutLinks: number;
+}
+
+export function manifests(input: TopologyInput, options: ManifestOptions): Manifests {
+  const { name, namespace, parts, image, clusterDomain } = ManifestOptions.parse(options);
+  const split = partition(input, parts);
+  const hosts = split.parts.map((_, i) => ({
+    name: `${name}-${i}`,
+    address: `${name}-${i}.${name}.${namespace}.svc.${clusterDomain}`,
+  }));
+  const topology = placeOnHosts(input, split, hosts);
+  const { basePort } = Topology.parse(topology);
+  const most = Math.max(...split.parts.map((p) => p.length));
+  const labels = { 'app.kubernetes.io/name': 'batu-mesh', 'app.kubernetes.io/instance': name };
+  const metadata = { name, namespace, labels };
+
+  const configMap = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { ...metadata, name: `${name}-topology` },
+    data: { 'topology.json': `${JSON.stringify(topology, null, 2)}\n` },
+  } satisfies IConfigMap;
+
+  const service = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata,
+    spec: {
+      clusterIP: 'None', // headless: a DNS name per pod, the partitions' addresses
+      publishNotReadyAddresses: true, // a partition's links need its peers' addresses before they are ready
+      selector: labels,
+      ports: [{ name: 'status', port: basePort, targetPort: basePort, protocol: 'TCP' }],
+    },
+  } satisfies IService;
+
+  const statefulSet = {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata,
+    spec: {
+      serviceName: name,
+      replicas: parts,
+      podManagementPolicy: 'Parallel', // links come up whenever both ends are there
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels },
+        spec: {
+          hostNetwork: false,
+          automountServiceAccountToken: false, // batu does not talk to the API server
+          enableServiceLinks: false,
+          securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000 },
+          containers: [
+            {
+              name: 'batu',
+              image,
+              command: ['batu', 'mesh', 'up', '/etc/batu/topology.json', '--partition', '$(POD_NAME)'],
+              env: [
+                { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                { name: 'BATU_STORE', value: '/batu/store' },
+              ],
+              ports: [
+                { name: 'status', containerPort: basePort, protocol: 'TCP' },
+                // the links: basePort + 1 + link index, UDP (listed for readers; nothing needs it)
+                { name: 'links', containerPort: basePort + 1, protocol: 'UDP' },
+              ],
+              readinessProbe: { tcpSocket: { port: 'status' }, periodSeconds: 5 },
+              securityContext: {
+                privileged: false,
+                allowPrivilegeEscalation: false,
+                capabilities: { drop: ['ALL'] },
+              },
+              resources: {
+                requests: { cpu: `${100 + 20 * most}m`, memory: `${256 + NODE_REQUEST_MIB * most}Mi` },
+                limits: { memory: `${512 + NODE_LIMIT_MIB * most}Mi` },
+              },
+              volumeMounts: [
+                { name: 'topology', mountPath: '/etc/batu', readOnly: true },
+                { name: 'shm', mountPath: '/dev/shm' }, // UML's guest memory files
+                { name: 'tmp', mountPath: '/tmp' }, // run directories, sockets
+              ],
+            },
+          ],
+          volumes: [
+            { name: 'topology', configMap: { name: `${name}-topology` } },
+            { name: 'shm', emptyDir: { medium: 'Memory', sizeLimit: `${NODE_LIMIT_MIB * most}Mi` } },
+            { name: 'tmp', emptyDir: {} },
+          ],
+        },
+      },
+    },
+  } satisfies IStatefulSet;
+
+  return { objects: [configMap, service, statefulSet], topology, cutLinks: split.cutLinks };
+}
