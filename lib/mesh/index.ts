@@ -6,6 +6,7 @@ export {
   line,
   ring,
   grid,
+  torus,
   randomGeometric,
   nodeNumber,
   linksOf,

@@ -1,10 +1,10 @@
 // Where a topology comes from on the command line: a generator spec like mininet's
-// `--topo` (line,5 ring,N grid,WxH random,N,SEED), a batu topology JSON file, or a
+// `--topo` (line,5 ring,N grid,WxH torus,WxH random,N,SEED), a batu topology JSON file, or a
 // meshnet-lab JSON file ({"links":[{"source","target",…}], "nodes":[{"id"}]}), whose
 // published data sets load as they are.
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { NodeName, grid, line, randomGeometric, ring, type TopologyInput } from './topology.ts';
+import { NodeName, grid, line, randomGeometric, ring, torus, type TopologyInput } from './topology.ts';
 
 export interface LoadedTopology {
   topology: TopologyInput;
@@ -26,6 +26,7 @@ const generators: Record<string, Generator> = {
   line: { args: 'N', counts: [1], size: ([n]) => n, make: ([n]) => line(n) },
   ring: { args: 'N', counts: [1], size: ([n]) => n, make: ([n]) => ring(n) },
   grid: { args: 'WxH', counts: [2], size: ([w, h]) => w * h, make: ([w, h]) => grid(h, w) },
+  torus: { args: 'WxH', counts: [2], size: ([w, h]) => w * h, make: ([w, h]) => torus(h, w) },
   random: {
     args: 'N[,SEED]',
     counts: [1, 2],
@@ -47,7 +48,11 @@ export function generateTopology(spec: string): LoadedTopology {
   }
   const nodes = generator.size(numbers);
   if (nodes > 1000) throw new Error(`bad topology ${JSON.stringify(spec)}: ${nodes} nodes, at most 1000`);
-  return { topology: generator.make(numbers), aliases: {}, notes: [] };
+  try {
+    return { topology: generator.make(numbers), aliases: {}, notes: [] };
+  } catch (error) {
+    throw new Error(`bad topology ${JSON.stringify(spec)}: ${(error as Error).message}`);
+  }
 }
 
 const Id = z.union([z.string().min(1), z.number().int().nonnegative()]).transform(String);

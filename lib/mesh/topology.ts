@@ -216,6 +216,17 @@ export function grid(rows: number, cols: number): TopologyInput {
   return { nodes: names(rows * cols).map((n) => ({ name: n })), links };
 }
 
+/** A grid whose rows and columns wrap around (as mininet's torus): every node has four links. */
+export function torus(rows: number, cols: number): TopologyInput {
+  if (rows < 3 || cols < 3) throw new Error(`a torus needs at least 3x3 nodes, not ${cols}x${rows}`);
+  const name = (r: number, c: number) => `n${r * cols + c + 1}`;
+  const links: [string, string][] = [];
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < cols; c++)
+      links.push([name(r, c), name(r, (c + 1) % cols)], [name(r, c), name((r + 1) % rows, c)]);
+  return { nodes: names(rows * cols).map((n) => ({ name: n })), links };
+}
+
 /**
  * n nodes at random places in the unit square (seeded, so the same seed gives the same
  * mesh), linked when closer than `radius`; the radius grows until the mesh is connected.

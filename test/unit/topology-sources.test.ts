@@ -15,6 +15,11 @@ test('--topo specs make the shapes mn --topo makes; bad ones name the spec and t
   const grid = Topology.parse(generateTopology('grid,3x2').topology);
   assert.equal(grid.nodes.length, 6);
   assert.equal(grid.links.length, 7); // 2 rows of 2 links, 3 columns of 1
+  // A torus (mn's torus): the grid with its rows and columns wrapped, four links per node.
+  const torus = Topology.parse(generateTopology('torus,4x3').topology);
+  assert.equal(torus.links.length, 24);
+  assert.ok(pairs(torus).includes('n4-n1') && pairs(torus).includes('n9-n1'), 'rows and columns wrap');
+  for (const n of torus.nodes) assert.equal(torus.links.filter((l) => l.nodes.includes(n.name)).length, 4, n.name);
   const random = (spec: string) => pairs(Topology.parse(generateTopology(spec).topology));
   assert.deepEqual(random('random,12,7'), random('random,12,7'));
   assert.notDeepEqual(random('random,12,7'), random('random,12,8'));
@@ -28,6 +33,7 @@ test('--topo specs make the shapes mn --topo makes; bad ones name the spec and t
     'ring,3,4',
     'line,1001',
     'grid,40x40',
+    'torus,2x5',
   ]) {
     assert.throws(
       () => generateTopology(bad),
