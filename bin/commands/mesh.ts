@@ -143,8 +143,7 @@ export const register: Register = (program) =>
         .argument('<a>')
         .argument('<b>')
         .action(async (a: string, b: string, options: { name?: string }) => {
-          await request(options, { op: 'cut', a, b });
-          console.log(`cut ${a}-${b}`);
+          console.log(`cut ${a}-${b}${otherEnd(await request(options, { op: 'cut', a, b }))}`);
         }),
     )
     .addCommand(
@@ -152,8 +151,7 @@ export const register: Register = (program) =>
         .argument('<a>')
         .argument('<b>')
         .action(async (a: string, b: string, options: { name?: string }) => {
-          await request(options, { op: 'restore', a, b });
-          console.log(`restored ${a}-${b}`);
+          console.log(`restored ${a}-${b}${otherEnd(await request(options, { op: 'restore', a, b }))}`);
         }),
     )
     .addCommand(
@@ -178,13 +176,13 @@ export const register: Register = (program) =>
                 rateMbit: options.rate,
               }).filter(([, v]) => v !== undefined),
             );
-            await request(options, { op: 'link', a, b, properties });
+            const other = await request(options, { op: 'link', a, b, properties });
             console.log(
               `link ${a}-${b}: ${
                 Object.entries(properties)
                   .map(([k, v]) => `${k} ${v}`)
                   .join(', ') || 'no shaping'
-              }`,
+              }${otherEnd(other)}`,
             );
           },
         ),
@@ -232,6 +230,10 @@ export const register: Register = (program) =>
         console.log(`mesh ${name} is down`);
       }),
     );
+
+/** What a change of a link between hosts says: only this host's end changed. */
+const otherEnd = (host: unknown) =>
+  typeof host === 'string' ? ` (this host's end; the link's other end is on host ${host}: change it there too)` : '';
 
 /** The mesh a command means: --name, or the only one running. */
 async function meshName(options: { name?: string }): Promise<string> {

@@ -319,29 +319,34 @@ export class Mesh {
     }
   }
 
-  private async shapeLink(link: number): Promise<void> {
+  /** Shape both ends of a link, or this host's end of a link to another host: that host is returned. */
+  private async shapeLink(link: number): Promise<string | undefined> {
     await Promise.all(this.topology.links[link].nodes.map((end) => this.shape(end, link)));
+    return this.remoteEnd(link);
   }
 
-  /** Change a link's loss, delay, jitter and rate (replacing the ones it had). */
-  async setLink(a: string, b: string, props: LinkProperties): Promise<void> {
+  /**
+   * Change a link's loss, delay, jitter and rate (replacing the ones it had). This and cut()
+   * and restore() return the other host of a link between hosts: only this end changed.
+   */
+  async setLink(a: string, b: string, props: LinkProperties): Promise<string | undefined> {
     const i = this.linkIndex(a, b);
     const parsed = Topology.parse({ ...this.topology, links: [{ nodes: [a, b], ...props }] }).links[0];
     this.topology.links[i] = { nodes: this.topology.links[i].nodes, ...propertiesOf(parsed) };
-    await this.shapeLink(i);
+    return this.shapeLink(i);
   }
 
   /** Pull the cable: everything sent into the link is dropped until restore(). */
-  async cut(a: string, b: string): Promise<void> {
+  async cut(a: string, b: string): Promise<string | undefined> {
     const i = this.linkIndex(a, b);
     this.cutLinks.add(i);
-    await this.shapeLink(i);
+    return this.shapeLink(i);
   }
 
-  async restore(a: string, b: string): Promise<void> {
+  async restore(a: string, b: string): Promise<string | undefined> {
     const i = this.linkIndex(a, b);
     this.cutLinks.delete(i);
-    await this.shapeLink(i);
+    return this.shapeLink(i);
   }
 
   /** SIGKILL a node, as a crash or power loss; startNode() brings it back. */

@@ -79,8 +79,8 @@ async function realTime(s: Scenario, o: RunOptions, ready: (name: string, t: num
     now,
     advanceTo: async (t) => void (t > now() && (await sleep((t - now()) * 1000))),
     during: (work) => work,
-    cut: (a, b) => mesh.cut(a, b),
-    restore: (a, b) => mesh.restore(a, b),
+    cut: async (a, b) => void (await mesh.cut(a, b)),
+    restore: async (a, b) => void (await mesh.restore(a, b)),
     kill: (n) => mesh.kill(n),
     start: async (n) => {
       await mesh.startNode(n);

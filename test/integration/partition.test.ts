@@ -135,6 +135,11 @@ test(
     for (const host of ['a', 'b'] as const) {
       const r = await batuIn(hosts[host].name, ['mesh', 'cut', x, y, '-n', names[host]]);
       assert.equal(r.exitCode, 0, String(r.stderr));
+      const other = host === 'a' ? 'b' : 'a';
+      assert.match(
+        String(r.stdout),
+        new RegExp(`^cut ${x}-${y} \\(this host's end; .* on host ${other}: change it there too\\)`),
+      );
     }
     const rerouted = (s: AcrossStatus) =>
       s.converged &&
