@@ -53,13 +53,13 @@ export async function resolveHost(
   { waitMs = 0, report }: { waitMs?: number; report?: Reporter } = {},
 ) {
   if (isIPv4(address)) return address;
-  for (const end = Date.now() + waitMs; ; await sleep(1000)) {
+  for (let attempt = 0, end = Date.now() + waitMs; ; attempt++, await sleep(1000)) {
     try {
       return (await lookup(address, { family: 4 })).address;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? String(error);
       if (Date.now() >= end) throw new Error(`cannot resolve host address ${address}: ${code}`);
-      report?.(`waiting for host ${address} to resolve (${code})`);
+      if (attempt % 15 === 0) report?.(`waiting for host ${address} to resolve (${code})`);
     }
   }
 }
@@ -185,6 +185,8 @@ export class Mesh {
   /** Start a node of the topology (again, after kill()): same spec, same links. */
   async startNode(name: string): Promise<UmlNode> {
     if (this.nodes.get(name)?.state === 'running') throw new Error(`node ${name} is already running`);
+    const host = this.topology.nodes[this.numberOf(name) - 1].host;
+    if (this.partition && host !== this.partition) throw new Error(`node ${name} runs on host ${host}, not here`);
     const { spec, start } = this.nodeSpec(name);
     // Taps hot-plugged into an earlier run of this node outlive it: make them afresh.
     for (const tap of hostTaps(spec)) await this.netns?.deleteLink(tap.name);

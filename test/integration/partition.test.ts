@@ -121,6 +121,9 @@ test(
     let status = await statusUntil(hosts.a, file, (s) => s.converged);
     assert.deepEqual(status.down, nodesOf('b'));
     assert.match(status.hosts.find((h) => h.name === 'b')!.error ?? '', /ECONNREFUSED|EHOSTUNREACH/);
+    const elsewhere = await batuIn(hosts.a.name, ['mesh', 'start', nodesOf('b')[0], '-n', names.a]);
+    assert.notEqual(elsewhere.exitCode, 0, 'a node of another host is not started here');
+    assert.match(String(elsewhere.stderr), new RegExp(`node ${nodesOf('b')[0]} runs on host b, not here`));
 
     // Host b comes up: the links across come up with it, and every node reaches every other.
     const second = await up('b');
