@@ -2,7 +2,9 @@
 // bat0 to bat0) between two nodes over a socketpair link (one host) and over an L2TPv3/UDP
 // link (two partitions: hosts 127.0.0.1 and 127.0.0.2 on this machine's loopback, each a Mesh
 // of its own), alternated in one run: socketpair, UDP, socketpair, UDP (this machine is noisy).
+// Writes bench/partition.json.
 //   npx tsx bench/partition.ts [--rounds 2]      (BATU_BENCH_SECONDS: seconds per measurement)
+import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { Mesh, nodeMac, observe, type TopologyInput } from '../lib/mesh/index.ts';
 import { batctl } from '../lib/runner/index.ts';
@@ -69,7 +71,7 @@ for (let round = 0; round < Number(values.rounds); round++) {
   udp.push(await measure(paths, true));
 }
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-printResults('partition', {
+const results = {
   seconds_per_run: seconds,
   rounds: socketpair.length,
   socketpair_gbit: mean(socketpair),
@@ -77,4 +79,7 @@ printResults('partition', {
   udp_to_socketpair_ratio: mean(udp) / mean(socketpair),
   socketpair_runs: socketpair.map((x) => x.toFixed(3)).join(' '),
   l2tpv3_udp_runs: udp.map((x) => x.toFixed(3)).join(' '),
-});
+};
+printResults('partition', results);
+const date = new Date().toISOString().slice(0, 10);
+await writeFile(new URL('partition.json', import.meta.url), `${JSON.stringify({ date, ...results }, null, 2)}\n`);
