@@ -49,6 +49,14 @@ interface UpOptions {
   json?: boolean;
 }
 
+/** A command on a topology split into parts: a file or --topo, and --parts. */
+const splitCommand = (name: string, description: string, parts: string) =>
+  new Command(name)
+    .description(description)
+    .argument('[topology]', "a topology JSON file (batu's or meshnet-lab's)")
+    .option('--topo <spec>', `a generated topology instead: ${topoUsage}`)
+    .requiredOption('--parts <k>', parts, Number);
+
 const nameOption = () => new Option('-n, --name <mesh>', 'which mesh (default: the only one running)');
 const sub = (name: string, description: string) => new Command(name).description(description).addOption(nameOption());
 
@@ -75,13 +83,11 @@ export const register: Register = (program) =>
         .action(up),
     )
     .addCommand(
-      new Command('partition')
-        .description(
-          'place a topology on hosts: balanced node counts, few links between hosts; prints the topology with its hosts',
-        )
-        .argument('[topology]', "a topology JSON file (batu's or meshnet-lab's)")
-        .option('--topo <spec>', `a generated topology instead: ${topoUsage}`)
-        .requiredOption('--parts <k>', 'how many hosts', Number)
+      splitCommand(
+        'partition',
+        'place a topology on hosts: balanced node counts, few links between hosts; prints the topology with its hosts',
+        'how many hosts',
+      )
         .option(
           '--hosts <list>',
           'the hosts as name=address,… (an IPv4 address or a DNS name); default p1=127.0.0.1, p2=127.0.0.2, … (one machine)',
@@ -90,17 +96,12 @@ export const register: Register = (program) =>
         .action(partitionCommand),
     )
     .addCommand(
-      new Command('manifests')
-        .description(
-          'the Kubernetes objects that run a mesh on a cluster, one pod per partition (YAML, or --json); apply with kubectl apply -f -',
-        )
-        .argument('[topology]', "a topology JSON file (batu's or meshnet-lab's)")
-        .option('--topo <spec>', `a generated topology instead: ${topoUsage}`)
-        .requiredOption('--parts <k>', 'how many pods', Number)
-        .requiredOption(
-          '--image <ref>',
-          "batu's container image as the cluster pulls it (recipes/oci-image.ts, pushed)",
-        )
+      splitCommand(
+        'manifests',
+        'the Kubernetes objects that run a mesh on a cluster, one pod per partition (YAML, or --json); apply with kubectl apply -f -',
+        'how many pods',
+      )
+        .requiredOption('--image <ref>', "batu's container image as the cluster pulls it")
         .option('-n, --name <name>', 'the StatefulSet and Service (default: batu-mesh)', 'batu-mesh')
         .option('--namespace <ns>', 'the Kubernetes namespace', 'default')
         .addOption(jsonOption())

@@ -20,7 +20,7 @@ export const ManifestOptions = z.strictObject({
     .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'expected a namespace name (a DNS label)')
     .default('default'),
   parts: z.number().int().min(1).max(256),
-  /** The container image: batu's OCI image (recipes/oci-image.ts), pushed where the cluster pulls from. */
+  /** The container image with batu and its store closure, as the cluster pulls it (not built by batu yet: see README). */
   image: z.string().min(1),
   /** The cluster's DNS domain. */
   clusterDomain: z.string().default('cluster.local'),
