@@ -2,7 +2,17 @@
 // the order of the links) and the schema's checks of hosts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Topology, cutLinkCount, grid, partition, placeOnHosts, randomGeometric, ring } from '../../lib/mesh/index.ts';
+import {
+  Topology,
+  cutLinkCount,
+  grid,
+  partition,
+  placeOnHosts,
+  randomGeometric,
+  resolveHost,
+  ring,
+  statusAcross,
+} from '../../lib/mesh/index.ts';
 
 const issues = (input: unknown) => {
   const r = Topology.safeParse(input);
@@ -70,4 +80,14 @@ test('hosts: placed nodes check out; a bad host, a missing one or a shared mediu
   const shared = { ...placed, links: [...placed.links!, { nodes: ['n1', 'n2', 'n3', 'n4'] }] };
   assert.match(issues(shared), /a shared medium cannot span hosts/);
   assert.throws(() => placeOnHosts(base, partition(base, 2), hosts.slice(0, 1)), /2 parts need 2 hosts, not 1/);
+});
+
+test('host addresses: an IPv4 address as it is, a name resolved, an unknown name named; status across needs hosts', async () => {
+  assert.equal(await resolveHost('10.1.2.3'), '10.1.2.3');
+  assert.equal(await resolveHost('localhost'), '127.0.0.1');
+  await assert.rejects(
+    resolveHost('no-such-host.invalid'),
+    /cannot resolve host address no-such-host\.invalid: (ENOTFOUND|EAI_AGAIN)/,
+  );
+  await assert.rejects(statusAcross(grid(1, 2)), /this topology has no hosts/);
 });
