@@ -89,6 +89,17 @@ test(
     for (const command of ['build', 'store', 'pins', 'run', 'mesh', 'sim'])
       assert.match(help.stdout, new RegExp(`^  ${command}\\b`, 'm'));
 
+    // Partitions and Kubernetes objects from the installed package (no Kubernetes types needed).
+    const placed = await batu('mesh', 'partition', '--topo', 'grid,5x2', '--parts', '2');
+    assert.equal(placed.exitCode, 0, placed.stderr);
+    assert.match(placed.stderr, /2 parts \(5 \+ 5 nodes\), 3 cut links/);
+    const objects = await batu('mesh', 'manifests', '--topo', 'grid,5x2', '--parts', '2', '--image', 'x', '--json');
+    assert.equal(objects.exitCode, 0, objects.stderr);
+    assert.deepEqual(
+      (JSON.parse(objects.stdout) as { kind: string }[]).map((o) => o.kind),
+      ['ConfigMap', 'Service', 'StatefulSet'],
+    );
+
     // Simulated time from the installed package: its calendar and entropy helpers build
     // from the package's own C sources, and the same seed gives the same log.
     const sim = async () => {
