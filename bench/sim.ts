@@ -37,6 +37,8 @@ const { values } = parseArgs({
 });
 
 export interface SimRow {
+  /** When it was measured; rows without one were measured on the file's date. */
+  date?: string;
   nodes: number;
   /** grid (the default; rows written before there was a choice have none) or torus. */
   shape?: string;
@@ -98,6 +100,7 @@ async function benchSize(paths: { kernel: string; image: string }, n: number, id
     const to = sim.calendar.stats;
     const simS = Number(to.now - from.now) / 1e9;
     return {
+      date: new Date().toISOString().slice(0, 10),
       nodes: n,
       ...(values.shape === 'grid' ? {} : { shape: values.shape }),
       idle_sim_s: Math.round(simS),
@@ -146,9 +149,14 @@ const table = [...rows, ...(hour ? [{ ...hour, nodes: `10, 1 h` as unknown as nu
   String(r.mem_mib_per_node),
 ]);
 console.log([header, ...table].map((r) => `| ${r.join(' | ')} |`).join('\n'));
-const date = new Date().toISOString().slice(0, 10);
 const file = new URL('sim.json', import.meta.url);
-const before = JSON.parse(await readFile(file, 'utf8').catch(() => '{}')) as { rows?: SimRow[]; hour?: SimRow };
+const before = JSON.parse(await readFile(file, 'utf8').catch(() => '{}')) as {
+  date?: string;
+  rows?: SimRow[];
+  hour?: SimRow;
+};
+// The file's date is its first run's: the rows without one of their own were measured then.
+const date = before.date ?? new Date().toISOString().slice(0, 10);
 const same = (a: SimRow, b: SimRow) => a.nodes === b.nodes && (a.shape ?? 'grid') === (b.shape ?? 'grid');
 const all = [...(before.rows ?? []).filter((r) => !rows.some((m) => same(m, r))), ...rows].sort(
   (a, b) => a.nodes - b.nodes,
