@@ -1,8 +1,9 @@
 // Splitting a mesh over hosts: balanced node counts, few links between hosts (each is an
 // L2TPv3/UDP tunnel, slower than a link inside a host). Like meshnet-lab's partitioner, parts
-// grow along neighbours from far-apart seeds; then swaps across each border that cut fewer
-// links are taken while any is left. Written here: no maintained JavaScript package does a
-// balanced k-way graph partition (METIS has no kept binding), and this one is ~80 lines.
+// grow along neighbours from far-apart seeds (by two rules; the better result is kept); then
+// swaps across each border that cut fewer links are taken while any is left. Written here:
+// no maintained JavaScript package does a balanced k-way graph partition (METIS has no kept
+// binding), and this one is ~100 lines.
 import { Topology, type Host, type TopologyInput } from './topology.ts';
 
 export interface Partition {
@@ -39,6 +40,18 @@ export function cutLinkCount(topology: Topology, partOf: (name: string) => unkno
   return topology.links.filter((l) => new Set(l.nodes.map(partOf)).size > 1).length;
 }
 
+/**
+ * How a growing part picks its next bordering node (higher first, ties in topology order),
+ * from its links into the part, its links to free nodes, its hops from the part's seed and n.
+ */
+type Rule = (inside: number, free: number, hops: number, n: number) => number;
+const rules: Rule[] = [
+  // the fewest new border links, then the nearest the seed: compact parts (grids)
+  (inside, free, hops, n) => (inside - free) * n - hops,
+  // the most links into the part (meshnet-lab's way): better on dense random meshes
+  (inside) => inside,
+];
+
 /** Split a topology's nodes into `count` parts of sizes differing by at most one. */
 export function partition(input: TopologyInput | Topology, count: number): Partition {
   const topology = Topology.parse(input);
@@ -46,6 +59,21 @@ export function partition(input: TopologyInput | Topology, count: number): Parti
   if (!Number.isInteger(count) || count < 1 || count > n)
     throw new Error(`bad part count ${count}: expected 1 to ${n} (one node at least per part)`);
   const adjacent = neighboursOf(topology);
+  const cut = (part: number[]) => cutLinkCount(topology, (name) => part[nodeIndex.get(name)!]);
+  const nodeIndex = new Map(topology.nodes.map((node, i) => [node.name, i]));
+  // Each rule, refined; the one that cuts fewer links wins (the first on a tie).
+  const part = rules
+    .map((rule) => refine(adjacent, grow(adjacent, count, rule)))
+    .reduce((best, next) => (cut(next) < cut(best) ? next : best));
+  const parts = Array.from({ length: count }, (_, p) =>
+    topology.nodes.flatMap((node, i) => (part[i] === p ? [node.name] : [])),
+  );
+  return { parts, cutLinks: cut(part) };
+}
+
+/** Parts grown one after another, each from the free node farthest from everything placed. */
+function grow(adjacent: number[][], count: number, rule: Rule): number[] {
+  const n = adjacent.length;
   const part = new Array<number>(n).fill(-1);
   const size = (p: number) => Math.floor(n / count) + (p < n % count ? 1 : 0);
   for (let p = 0; p < count; p++) {
@@ -55,8 +83,6 @@ export function partition(input: TopologyInput | Topology, count: number): Parti
     let seed = -1;
     for (let i = 0; i < n; i++) if (part[i] < 0 && (seed < 0 || d[i] > d[seed])) seed = i;
     part[seed] = p;
-    // Grow: the bordering free node that adds the fewest border links (links into the part
-    // minus links to other free nodes), then the one nearest the seed, then topology order.
     const fromSeed = distances(adjacent, [seed]);
     for (let have = 1; have < size(p); have++) {
       let best = -1;
@@ -66,23 +92,18 @@ export function partition(input: TopologyInput | Topology, count: number): Parti
         const inside = adjacent[i].filter((m) => part[m] === p).length;
         if (!inside) continue;
         const free = adjacent[i].filter((m) => part[m] < 0).length;
-        const score = (inside - free) * n - fromSeed[i];
+        const score = rule(inside, free, fromSeed[i], n);
         if (score > bestScore) [best, bestScore] = [i, score];
       }
       if (best < 0) best = part.indexOf(-1); // nothing borders the part: start an island
       part[best] = p;
     }
   }
-  refine(adjacent, part);
-  const parts = Array.from({ length: count }, (_, p) =>
-    topology.nodes.flatMap((node, i) => (part[i] === p ? [node.name] : [])),
-  );
-  const names = new Map(topology.nodes.map((node, i) => [node.name, part[i]]));
-  return { parts, cutLinks: cutLinkCount(topology, (name) => names.get(name)) };
+  return part;
 }
 
 /** Swap pairs of nodes across a border while a swap cuts fewer links (sizes stay). */
-function refine(adjacent: number[][], part: number[]): void {
+function refine(adjacent: number[][], part: number[]): number[] {
   const external = (i: number, p: number) => adjacent[i].filter((m) => part[m] === p).length;
   for (let improved = true; improved;) {
     improved = false;
@@ -98,6 +119,7 @@ function refine(adjacent: number[][], part: number[]): void {
         }
       }
   }
+  return part;
 }
 
 /** The topology with `hosts` and every node placed on one of them (part i on hosts[i]). */
