@@ -24,7 +24,7 @@ import {
   observe,
   partition,
   placeOnHosts,
-  resolveHost,
+  partitionHost,
   statusAcross,
   Host,
   serveMesh,
@@ -136,7 +136,7 @@ export const register: Register = (program) =>
             return output(options, status, () => describeAcross(status));
           }
           const status = (await request(options, { op: 'status' })) as MeshStatus;
-          output(options, status, () => describe(status));
+          output(options, status, () => describePart(status));
         }),
     )
     .addCommand(
@@ -252,10 +252,11 @@ async function request(options: { name?: string }, body: Parameters<typeof meshR
   return meshRequest(await meshName(options), body);
 }
 
-function describe(status: MeshStatus): string {
+/** A status as text: the table, what `notes` add, the nodes not running, and whether it converged. */
+function describe(status: MeshStatus | AcrossStatus, notes: string[] = []): string {
   return [
     formatTable(status.views),
-    ...(status.partition ? [`partition ${status.partition}: this host's nodes only (mesh status --across: all)`] : []),
+    ...notes,
     ...(status.down.length ? [`not running: ${status.down.join(', ')}`] : []),
     status.converged
       ? `every node has a route to every other (${status.views.length} running)`
@@ -263,16 +264,21 @@ function describe(status: MeshStatus): string {
   ].join('\n');
 }
 
-function describeAcross(status: AcrossStatus): string {
-  return [
-    formatTable(status.views),
-    ...status.hosts.map((h) => `host ${h.name} (${h.address}): ${h.error ? `no status: ${h.error}` : 'answered'}`),
-    ...(status.down.length ? [`not running: ${status.down.join(', ')}`] : []),
-    status.converged
-      ? `every node has a route to every other (${status.views.length} running)`
-      : 'not converged: some nodes have no route to some others yet',
-  ].join('\n');
-}
+const describePart = (status: MeshStatus) =>
+  describe(
+    status,
+    status.partition ? [`partition ${status.partition}: this host's nodes only (mesh status --across: all)`] : [],
+  );
+
+const describeAcross = (status: AcrossStatus) =>
+  describe(
+    status,
+    status.hosts.map((h) => `host ${h.name} (${h.address}): ${h.error ? `no status: ${h.error}` : 'answered'}`),
+  );
+
+/** zod's issues as one line: path: message; … */
+const issuesOf = (error: { issues: { path: PropertyKey[]; message: string }[] }) =>
+  error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
 
 /** A topology from a file or a --topo spec, checked. */
 async function readTopology(file: string | undefined, topo: string | undefined, command: string) {
@@ -281,9 +287,7 @@ async function readTopology(file: string | undefined, topo: string | undefined, 
   const loaded = file ? await loadTopology(file) : generateTopology(topo!);
   const parsed = Topology.safeParse(loaded.topology);
   if (!parsed.success) {
-    throw new Error(
-      `bad topology ${file ?? topo}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
+    throw new Error(`bad topology ${file ?? topo}: ${issuesOf(parsed.error)}`);
   }
   return { loaded, parsed: parsed.data };
 }
@@ -309,10 +313,7 @@ async function partitionCommand(
     hosts,
   );
   const checked = Topology.safeParse(placed);
-  if (!checked.success)
-    throw new Error(
-      `cannot place it: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
+  if (!checked.success) throw new Error(`cannot place it: ${issuesOf(checked.error)}`);
   stderrReporter(
     `${split.parts.length} parts (${split.parts.map((p) => p.length).join(' + ')} nodes), ${split.cutLinks} cut links`,
   );
@@ -340,10 +341,7 @@ async function manifestsCommand(
 /** The topology and the mesh's name, checked before anything starts. */
 async function topologyOf(file: string | undefined, options: UpOptions): Promise<LoadedTopology & { name: string }> {
   const { loaded, parsed } = await readTopology(file, options.topo, 'up');
-  if (options.partition && !parsed.hosts?.some((h) => h.name === options.partition))
-    throw new Error(
-      `partition ${JSON.stringify(options.partition)}: ${parsed.hosts ? `the topology's hosts are ${parsed.hosts.map((h) => h.name).join(', ')}` : 'the topology has no hosts (batu mesh partition places its nodes)'}`,
-    );
+  if (options.partition) partitionHost(parsed, options.partition); // before the kernel is built
   // Someone must gather alfred's vis data: the first node, unless the topology chose.
   if (!parsed.nodes.some((n) => n.alfred === 'master'))
     loaded.topology.nodes[0] = { ...loaded.topology.nodes[0], alfred: 'master' };
@@ -424,7 +422,7 @@ async function up(file: string | undefined, options: UpOptions): Promise<void> {
     if (signalled) return shutdown();
     server = await serveMesh(name, mesh, aliases, {
       log: process.env.BATU_MESH_LOG,
-      status: options.partition ? await partitionAddress(topology, options.partition) : undefined,
+      status: mesh.statusAddress,
     });
     const status = await waitForRoutes(mesh, 30_000 + 500 * topology.nodes.length);
     const record: MeshStatus = {
@@ -439,7 +437,7 @@ async function up(file: string | undefined, options: UpOptions): Promise<void> {
       options,
       { ...record, seconds },
       () =>
-        `${describe(record)}\nmesh ${name} is up: ${status.length} nodes in ${seconds.toFixed(1)} s; ` +
+        `${describePart(record)}\nmesh ${name} is up: ${status.length} nodes in ${seconds.toFixed(1)} s; ` +
         `batu mesh status|cut|restore|link|kill|start|exec|vis|down -n ${name}`,
     );
     await server.down;
@@ -448,13 +446,6 @@ async function up(file: string | undefined, options: UpOptions): Promise<void> {
     throw error;
   }
   await shutdown();
-}
-
-/** Where a partition serves its status: its host's address, the topology's basePort. */
-async function partitionAddress(input: LoadedTopology['topology'], partition: string) {
-  const topology = Topology.parse(input);
-  const host = topology.hosts!.find((h) => h.name === partition)!;
-  return { address: await resolveHost(host.address), port: topology.basePort };
 }
 
 /** Views once every node has a route to every other, or the last ones when time runs out. */

@@ -16,7 +16,16 @@ export {
   type TopologyInput,
   type Link,
 } from './topology.ts';
-export { Mesh, meshSettingsOf, runningNode, nodeMac, nodeOfMac, resolveHost, type MeshOptions } from './mesh.ts';
+export {
+  Mesh,
+  meshSettingsOf,
+  runningNode,
+  nodeMac,
+  nodeOfMac,
+  partitionHost,
+  resolveHost,
+  type MeshOptions,
+} from './mesh.ts';
 export { partition, placeOnHosts, cutLinkCount, type Partition } from './partition.ts';
 export { manifests, ManifestOptions, type Manifests, type KubernetesObject } from './manifests.ts';
 export { statusAcross, type AcrossStatus, type HostStatus } from './across.ts';

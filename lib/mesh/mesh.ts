@@ -16,7 +16,15 @@ import { parseSpec, renderInterface, type Interface, type NodeSpec } from '../cm
 import { Netns, UmlNode, WireServer, guestCommand, helperStore, hostTaps, type StartOptions } from '../runner/index.ts';
 import type { Reporter } from '../derivations/index.ts';
 import { netemCommand, propertiesOf } from './netem.ts';
-import { Topology, linkBetween, linksOf, nodeNumber, type LinkProperties, type TopologyInput } from './topology.ts';
+import {
+  Topology,
+  linkBetween,
+  linksOf,
+  nodeNumber,
+  type Host,
+  type LinkProperties,
+  type TopologyInput,
+} from './topology.ts';
 
 const hex = (n: number) => n.toString(16).padStart(2, '0');
 /** Locally administered MACs that name their node: 02:ba:<node>:<role>:<index>. */
@@ -66,22 +74,32 @@ export async function resolveHost(
 
 type NodeInput = Topology['nodes'][number];
 
+/** A partition's host in a topology, or an error naming the partition and the hosts there are. */
+export function partitionHost(topology: Topology, partition: string): Host {
+  const { hosts } = topology;
+  if (!hosts)
+    throw new Error(
+      `partition ${JSON.stringify(partition)}: the topology has no hosts (batu mesh partition places its nodes)`,
+    );
+  const host = hosts.find((h) => h.name === partition);
+  if (!host)
+    throw new Error(
+      `partition ${JSON.stringify(partition)}: the topology's hosts are ${hosts.map((h) => h.name).join(', ')}`,
+    );
+  return host;
+}
+
 /** A partition's hosts resolved to IPv4 (checked before anything starts). */
 async function partitionAddresses(topology: Topology, options: MeshOptions): Promise<Map<string, string>> {
   const { partition } = options;
   if (!partition) return new Map();
-  if (!topology.hosts)
-    throw new Error(`partition ${partition}: the topology has no hosts (batu mesh partition places its nodes)`);
-  if (!topology.hosts.some((h) => h.name === partition))
-    throw new Error(
-      `partition ${JSON.stringify(partition)}: the topology's hosts are ${topology.hosts.map((h) => h.name).join(', ')}`,
-    );
+  partitionHost(topology, partition); // throws unless the topology has hosts, this one among them
   if ((options.backend ?? 'bridge') !== 'socketpair')
     throw new Error(
       `partition ${partition}: a partition runs on the socketpair backend (links to other hosts are UDP)`,
     );
   const resolve = (address: string) => resolveHost(address, { waitMs: 300_000, report: options.report });
-  return new Map(await Promise.all(topology.hosts.map(async (h) => [h.name, await resolve(h.address)] as const)));
+  return new Map(await Promise.all(topology.hosts!.map(async (h) => [h.name, await resolve(h.address)] as const)));
 }
 
 /** A running node of a mesh by name, or an error that names it. */
@@ -124,6 +142,12 @@ export class Mesh {
   /** The host whose nodes this Mesh runs, in a partitioned topology. */
   get partition(): string | undefined {
     return this.options.partition;
+  }
+
+  /** Where a partition serves its status: its host's address (resolved at start) and basePort. */
+  get statusAddress(): { address: string; port: number } | undefined {
+    const { partition } = this.options;
+    return partition ? { address: this.addresses.get(partition)!, port: this.topology.basePort } : undefined;
   }
 
   /** The nodes this Mesh runs: the partition's, or all. */

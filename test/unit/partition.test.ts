@@ -7,6 +7,7 @@ import {
   cutLinkCount,
   grid,
   partition,
+  partitionHost,
   placeOnHosts,
   randomGeometric,
   resolveHost,
@@ -90,4 +91,14 @@ test('host addresses: an IPv4 address as it is, a name resolved, an unknown name
     /cannot resolve host address no-such-host\.invalid: (ENOTFOUND|EAI_AGAIN)/,
   );
   await assert.rejects(statusAcross(grid(1, 2)), /this topology has no hosts/);
+  // A partition names a host of the topology (checked before anything is built).
+  const placed = Topology.parse(
+    placeOnHosts(grid(1, 2), partition(grid(1, 2), 2), [
+      { name: 'a', address: '10.0.0.1' },
+      { name: 'b', address: '10.0.0.2' },
+    ]),
+  );
+  assert.equal(partitionHost(placed, 'b').address, '10.0.0.2');
+  assert.throws(() => partitionHost(placed, 'c'), /partition "c": the topology's hosts are a, b/);
+  assert.throws(() => partitionHost(Topology.parse(grid(1, 2)), 'a'), /partition "a": the topology has no hosts/);
 });
