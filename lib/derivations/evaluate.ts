@@ -35,6 +35,8 @@ function fixedIdentity(src: FixedSource): object {
       return { type: 'file', name: src.name, sha256: src.sha256 };
     case 'tree':
       return { type: 'tree', name: src.name, sha256: src.sha256 };
+    case 'npm':
+      return { type: 'npm', package: src.package, version: src.version, integrity: src.integrity };
   }
 }
 
@@ -75,6 +77,8 @@ export function pathLabel(input: Input): string {
     case 'url':
     case 'tree':
       return input.name;
+    case 'npm': // @scope/name → npm-scope-name
+      return `npm-${input.package.replace(/^@/, '').replace('/', '-')}-${input.version}`;
   }
 }
 

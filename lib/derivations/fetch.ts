@@ -1,8 +1,9 @@
 // Realising fixed-output sources: fetch or copy, then check the declared sha256.
 import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
-import { cp, readFile, readdir } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { aptFetch } from './apt.ts';
 import { describeServed, servedVersions } from './archive.ts';
 import { computeManifest } from './manifest.ts';
@@ -56,7 +57,36 @@ export async function fetchSource(src: FixedSource, out: string, store: string):
       await cp(src.from, out, { recursive: true, verbatimSymlinks: true });
       return checkFixedOutput(src, out);
     }
+    case 'npm':
+      await npmPack(src, out, store);
+      return checkFixedOutput(src, out);
   }
+}
+
+/**
+ * `npm pack NAME@VERSION`: the registry's tarball as it is, through the user's npm
+ * configuration (registry, proxy, certificates), with a cache of its own in the store.
+ */
+async function npmPack(src: Extract<FixedSource, { type: 'npm' }>, out: string, store: string): Promise<void> {
+  const cache = await mkdtemp(join(store, '.npm-cache-'));
+  try {
+    const spec = `${src.package}@${src.version}`;
+    const r = await execa('npm', ['pack', spec, '--pack-destination', out, '--ignore-scripts', '--cache', cache], {
+      cwd: out,
+      reject: false,
+      all: true,
+    });
+    if (r.exitCode !== 0) throw new FetchError(`npm pack ${spec} failed:\n${r.all?.trim()}`);
+  } finally {
+    await rm(cache, { recursive: true, force: true });
+  }
+}
+
+/** The lockfile's integrity of a file: sha512-<base64>. */
+export async function fileIntegrity(file: string): Promise<string> {
+  const hash = createHash('sha512');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return `sha512-${hash.digest('base64')}`;
 }
 
 /** A pinned package as apt names it: libmd0:amd64=1.0.4-2. */
@@ -92,6 +122,18 @@ export async function checkFixedOutput(src: FixedSource, dir: string): Promise<v
     case 'tree': {
       const actual = (await computeManifest(dir)).treeHash;
       if (actual !== src.sha256) throw mismatch(`the source tree ${src.name}`, src.sha256, actual);
+      return;
+    }
+    case 'npm': {
+      const spec = `${src.package}@${src.version}`;
+      const files = await readdir(dir);
+      if (files.length !== 1 || !files[0].endsWith('.tgz'))
+        throw new FetchError(`npm package ${spec}: expected one .tgz, found ${files.join(', ') || 'nothing'}`);
+      const actual = await fileIntegrity(join(dir, files[0]));
+      if (actual !== src.integrity)
+        throw new FetchError(
+          `integrity mismatch for npm package ${spec}:\n  expected ${src.integrity}\n  got      ${actual}\nrefusing it`,
+        );
       return;
     }
   }

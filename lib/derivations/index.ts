@@ -2,6 +2,7 @@
 export { derivation, debPackage, debSource, url, tree, repoFiles, isDerivation, RecipeError } from './define.ts';
 export type { Derivation, Input, FixedSource } from './schema.ts';
 export { staticC, hostC, type CProgramOptions } from './stdenv.ts';
+export { npmPackage, lockedPackages, nodeModules, type LockOptions } from './npm.ts';
 export { kernelBuild, kernelModule, type KernelBuildOptions, type KernelModuleOptions } from './kbuild.ts';
 export { canonical, sha256, base32 } from './hash.ts';
 export { hashInput, storePath, closure, derivationIdentity } from './evaluate.ts';

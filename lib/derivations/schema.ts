@@ -43,7 +43,17 @@ export const TreeSource = z.strictObject({
   from: z.string().optional(),
 });
 
-export const FixedSource = z.discriminatedUnion('type', [DebPackage, DebSource, UrlSource, TreeSource]);
+/** A package tarball from the npm registry, pinned by its lockfile integrity (sha512). */
+export const NpmPackage = z.strictObject({
+  type: z.literal('npm'),
+  package: z
+    .string()
+    .regex(/^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/, 'expected an npm package name like tar-stream or @scope/name'),
+  version: z.string().regex(/^[0-9]+\.[0-9]+\.[0-9]+[A-Za-z0-9.+-]*$/, 'expected a version like 1.2.3'),
+  integrity: z.string().regex(/^sha512-[A-Za-z0-9+/]{86}==$/, 'expected a lockfile integrity: sha512-<base64>'),
+});
+
+export const FixedSource = z.discriminatedUnion('type', [DebPackage, DebSource, UrlSource, TreeSource, NpmPackage]);
 export type FixedSource = z.infer<typeof FixedSource>;
 
 const Progress = z.strictObject({
