@@ -5,7 +5,7 @@ import { openSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Option, type Command } from 'commander';
-import { realiseAll } from '../../lib/derivations/index.ts';
+import { prebuilt, realiseAll } from '../../lib/derivations/index.ts';
 import { listNodes, type RunningNode } from '../../lib/runner/index.ts';
 
 export const storeOption = () =>
@@ -28,13 +28,16 @@ export async function findNode(umid: string): Promise<RunningNode> {
 }
 
 /**
- * The kernel and image a node or mesh boots: given store paths, or the linux-v15 and image
- * recipes realised as one closure (every source fetched before the first build starts).
+ * The kernel and image a node or mesh boots: given store paths, the prebuilt closure's
+ * (BATU_PREBUILT, in batu's container image), or the linux-v15 and image recipes realised
+ * as one closure (every source fetched before the first build starts).
  */
 export async function kernelAndImage(
   store: string,
   given: { kernel?: string; image?: string } = {},
 ): Promise<{ kernel: string; image: string }> {
+  const ready = prebuilt();
+  if (ready) return { kernel: given.kernel ?? ready.kernel, image: given.image ?? ready.image };
   const wanted = [
     ...(given.kernel ? [] : [(await import('../../recipes/linux-v15.ts')).linuxV15]),
     ...(given.image ? [] : [(await import('../../recipes/image.ts')).image]),

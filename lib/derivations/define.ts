@@ -90,8 +90,10 @@ export function tree(args: Omit<z.input<typeof TreeSource>, 'type'>) {
 /**
  * Files of this repository, hashed by content now (they are small): a change to one
  * file changes the hash of everything built from it. Recipes `await` it at top level.
+ * `exclude` leaves out paths (relative to `dir`), e.g. build outputs a checkout may hold.
  */
-export async function repoFiles(name: string, dir: string | URL) {
+export async function repoFiles(name: string, dir: string | URL, { exclude }: { exclude?: RegExp } = {}) {
   const from = dir instanceof URL ? fileURLToPath(dir) : resolve(dir);
-  return tree({ name, from, sha256: (await computeManifest(from)).treeHash });
+  const sha256 = (await computeManifest(from, { exclude })).treeHash;
+  return tree({ name, from, sha256, ...(exclude ? { exclude: exclude.source } : {}) });
 }

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
 import { cp, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { execa } from 'execa';
 import { aptFetch } from './apt.ts';
 import { describeServed, servedVersions } from './archive.ts';
@@ -54,7 +54,13 @@ export async function fetchSource(src: FixedSource, out: string, store: string):
       throw new FetchError(howToAdd(`${src.url}`, src.sha256, src.name));
     case 'tree': {
       if (!src.from) throw new FetchError(howToAdd(`the source tree ${src.name}`, src.sha256, src.name));
-      await cp(src.from, out, { recursive: true, verbatimSymlinks: true });
+      const exclude = src.exclude === undefined ? undefined : new RegExp(src.exclude);
+      const from = src.from;
+      await cp(from, out, {
+        recursive: true,
+        verbatimSymlinks: true,
+        filter: (path) => !exclude || path === from || !exclude.test(relative(from, path)),
+      });
       return checkFixedOutput(src, out);
     }
     case 'npm':
@@ -120,7 +126,8 @@ export async function checkFixedOutput(src: FixedSource, dir: string): Promise<v
       return;
     }
     case 'tree': {
-      const actual = (await computeManifest(dir)).treeHash;
+      const exclude = src.exclude === undefined ? undefined : new RegExp(src.exclude);
+      const actual = (await computeManifest(dir, { exclude })).treeHash;
       if (actual !== src.sha256) throw mismatch(`the source tree ${src.name}`, src.sha256, actual);
       return;
     }

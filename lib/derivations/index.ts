@@ -36,6 +36,7 @@ export {
   DamagedPathError,
 } from './store.ts';
 export { runRecipe } from './cli.ts';
+export { prebuilt, Prebuilt } from './prebuilt.ts';
 export { BuildError } from './sandbox.ts';
 export { FetchError } from './fetch.ts';
 export { stderrReporter, silentReporter, type Reporter } from './progress.ts';

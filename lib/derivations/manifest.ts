@@ -34,11 +34,16 @@ export type Fs = Pick<typeof nodeFs, 'readdir' | 'lstat' | 'readFile' | 'readlin
 
 /**
  * Walk a tree in sorted order. `scan` lists strings to look for in file contents (the
- * hash parts of input paths); those found become the manifest's references.
+ * hash parts of input paths); those found become the manifest's references. `exclude`
+ * leaves out the paths it matches (relative, e.g. lib/x.js) and directories left empty.
  */
 export async function computeManifest(
   root: string,
-  { fs = nodeFs as Fs, scan = new Map<string, string>() }: { fs?: Fs; scan?: Map<string, string> } = {},
+  {
+    fs = nodeFs as Fs,
+    scan = new Map<string, string>(),
+    exclude,
+  }: { fs?: Fs; scan?: Map<string, string>; exclude?: RegExp } = {},
 ): Promise<Manifest> {
   const references = new Set<string>();
   const reading = limiter(16); // files are read concurrently (a kernel tree has ~17k), a few at a time
@@ -47,6 +52,7 @@ export async function computeManifest(
     const children = await Promise.all(
       names.map(async (name): Promise<Entry[]> => {
         const path = rel ? `${rel}/${name}` : name;
+        if (exclude?.test(path)) return [];
         const abs = join(root, path);
         const st = await fs.lstat(abs);
         if (st.isSymbolicLink()) {
@@ -54,7 +60,10 @@ export async function computeManifest(
           for (const [needle, ref] of scan) if (target.includes(needle)) references.add(ref);
           return [{ path, type: 'symlink', target }];
         }
-        if (st.isDirectory()) return [{ path, type: 'dir' }, ...(await walk(path))];
+        if (st.isDirectory()) {
+          const inside = await walk(path);
+          return exclude && !inside.length ? [] : [{ path, type: 'dir' }, ...inside];
+        }
         if (st.isFile()) {
           return reading(async () => {
             const data = (await fs.readFile(abs)) as Buffer;

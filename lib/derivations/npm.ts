@@ -25,8 +25,8 @@ const Lockfile = z.looseObject({
 });
 
 export interface LockOptions {
-  /** Take devDependencies too (what a build step needs, not what ships). */
-  dev?: boolean;
+  /** devDependencies too (what a build step needs, not what ships): all, or those named. */
+  dev?: boolean | string[];
   /** The platform the tree is for: optional packages for others are left out. */
   os?: string;
   cpu?: string;
@@ -44,10 +44,11 @@ export function lockedPackages(lockfile: string, { dev = false, os = 'linux', cp
   const lock = parse(Lockfile, JSON.parse(readFileSync(lockfile, 'utf8')), lockfile);
   const packages: Record<string, z.infer<typeof NpmPackage>> = {};
   for (const [path, entry] of Object.entries(lock.packages).sort(([a], [b]) => (a < b ? -1 : 1))) {
-    if (!path.startsWith('node_modules/') || entry.link || (entry.dev && !dev)) continue;
+    if (!path.startsWith('node_modules/') || entry.link) continue;
+    const name = path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length);
+    if (entry.dev && !(dev === true || (Array.isArray(dev) && dev.includes(name)))) continue;
     if (!fits(entry.os, os) || !fits(entry.cpu, cpu)) continue;
     if (!entry.version || !entry.integrity) throw new Error(`${lockfile}: ${path} has no version or integrity`);
-    const name = path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length);
     packages[path] = npmPackage({ package: name, version: entry.version, integrity: entry.integrity });
   }
   return packages;

@@ -35,12 +35,16 @@ export const UrlSource = z.strictObject({
   sha256,
 });
 
-/** A directory pinned by its content hash (see manifest.ts); `from` is where to copy it from. */
+/**
+ * A directory pinned by its content hash (see manifest.ts); `from` is where to copy it
+ * from, leaving out what `exclude` (a regular expression over relative paths) matches.
+ */
 export const TreeSource = z.strictObject({
   type: z.literal('tree'),
   name: pathName,
   sha256,
   from: z.string().optional(),
+  exclude: z.string().optional(),
 });
 
 /** A package tarball from the npm registry, pinned by its lockfile integrity (sha512). */

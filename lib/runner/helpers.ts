@@ -4,7 +4,7 @@
 // are built into the store the caller names (the one its kernel comes from) under a gc root:
 // `store gc` between two meshes must not take them from under the next one.
 import { join } from 'node:path';
-import { hostC, realise, repoFiles, silentReporter, storeDir, storeOf } from '../derivations/index.ts';
+import { hostC, prebuilt, realise, repoFiles, silentReporter, storeDir, storeOf } from '../derivations/index.ts';
 import type { Derivation } from '../derivations/index.ts';
 
 export type Helper = 'tapfd' | 'fdwire' | 'simcal' | 'seedrandom.so';
@@ -26,6 +26,9 @@ const preload = async () =>
     cflags: '-O2 -Wall -Wextra -Werror -shared -fPIC',
   });
 
+/** Both helper derivations: what a prebuilt closure (the container image) must hold. */
+export const helperDerivations = async () => [await programs(), await preload()];
+
 const recipes: Record<Helper, [() => Promise<Derivation>, string]> = {
   tapfd: [programs, 'bin/tapfd'],
   fdwire: [programs, 'bin/fdwire'],
@@ -36,9 +39,16 @@ const recipes: Record<Helper, [() => Promise<Derivation>, string]> = {
 /** The store helpers for a node go to: its kernel's, else the default one. */
 export const helperStore = (kernel?: string) => (kernel && storeOf(kernel)) || storeDir();
 
-/** Path of a helper, built into `store` if it is not there yet. */
+/** Path of a helper: the prebuilt closure's, else built into `store` if it is not there yet. */
 export async function helperBinary(name: Helper, store: string): Promise<string> {
   const [recipe, file] = recipes[name];
+  const ready = prebuilt();
+  if (ready) {
+    const { name: drv } = await recipe();
+    const path = ready.helpers[drv];
+    if (!path) throw new Error(`the helper ${name} is not in the prebuilt closure (BATU_PREBUILT has no ${drv})`);
+    return join(path, file);
+  }
   const key = `${store}\0${recipe.name}`;
   let path = built.get(key);
   if (!path) {

@@ -3,7 +3,7 @@
 import { derivation, repoFiles } from '../../lib/derivations/index.ts';
 import { pins } from '../pins.ts';
 
-const closureScript = await repoFiles('batu-elf-closure', new URL('./closure', import.meta.url));
+export const closureScript = await repoFiles('batu-elf-closure', new URL('./closure', import.meta.url));
 
 export function debBinaries({
   name,

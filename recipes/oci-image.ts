@@ -1,0 +1,58 @@
+// batu's container image, the one `batu mesh manifests --image` runs: an OCI image layout
+// (one gzip layer) holding the default kernel and guest image, the host helpers, batu
+// compiled with its production node_modules, and the userland they need. The store paths
+// keep their names under /batu/store; /batu/prebuilt.json (BATU_PREBUILT) names them, so
+// the image never evaluates a recipe. Push it with skopeo (Debian's), e.g.
+//   skopeo copy oci:$(npx tsx recipes/oci-image.ts) docker://registry.example/batu:0.1.0
+import { derivation, repoFiles, runRecipe } from '../lib/derivations/index.ts';
+import { helperDerivations } from '../lib/runner/index.ts';
+import { batuApp } from './container/app.ts';
+import { containerUserland } from './container/userland.ts';
+import { image } from './image.ts';
+import { linuxV15 } from './linux-v15.ts';
+
+const layout = await repoFiles('batu-oci-layout', new URL('./container/oci', import.meta.url));
+const [helpers, preload] = await helperDerivations();
+const store = '/batu/store';
+
+/** The image config (OCI image-spec config.json); the layer's digest is filled in by the builder. */
+const config = {
+  architecture: 'amd64',
+  os: 'linux',
+  created: '1970-01-01T00:00:00Z',
+  config: {
+    User: '1000:1000',
+    Env: ['PATH=/usr/bin:/bin', `BATU_STORE=${store}`, 'BATU_PREBUILT=/batu/prebuilt.json', 'HOME=/tmp'],
+    Entrypoint: ['/usr/bin/batu'],
+    WorkingDir: '/tmp',
+    Labels: { 'org.opencontainers.image.title': 'batu', 'org.opencontainers.image.version': batuApp.version },
+  },
+  rootfs: { type: 'layers', diff_ids: ['sha256:@DIFF_ID@'] },
+};
+
+export const ociImage = derivation({
+  name: 'batu-oci-image',
+  version: batuApp.version,
+  inputs: { layout, userland: containerUserland, app: batuApp, kernel: linuxV15, image, helpers, preload },
+  env: { config: JSON.stringify(config), ref: batuApp.version, store },
+  tools: ['sha256sum'],
+  builder: `
+    phase root
+    # mount points a runtime fills (a read-only root cannot grow them): /proc, /sys, /dev, the topology
+    mkdir -p root/batu/store root/etc/batu root/tmp root/proc root/sys root/dev
+    cp -a "$userland"/. root/ && chmod -R u+w root
+    for p in "$kernel" "$image" "$helpers" "$preload" "$app"; do cp -a "$p" "root$store/"; done
+    at() { echo "$store/$(basename "$1")"; }
+    printf '{"kernel":"%s","image":"%s","helpers":{"%s":"%s","%s":"%s"}}\\n' "$(at "$kernel")" "$(at "$image")" \\
+      batu-host-helpers "$(at "$helpers")" batu-sim-preload "$(at "$preload")" > root/batu/prebuilt.json
+    printf '#!/bin/sh\\nexec /usr/bin/node %s/lib/batu/bin/batu.js "$@"\\n' "$(at "$app")" > root/usr/bin/batu
+    chmod 755 root/usr/bin/batu
+    printf 'root:x:0:0::/root:/bin/sh\\nbatu:x:1000:1000::/tmp:/bin/sh\\n' > root/etc/passwd
+    printf 'root:x:0:\\nbatu:x:1000:\\n' > root/etc/group
+    printf 'hosts: files dns\\n' > root/etc/nsswitch.conf
+    phase layer
+    bash "$layout/oci-layout.sh" root "$out"
+  `,
+});
+
+await runRecipe(import.meta, ociImage);
