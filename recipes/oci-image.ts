@@ -4,7 +4,7 @@
 // keep their names under /batu/store; /batu/prebuilt.json (BATU_PREBUILT) names them, so
 // the image never evaluates a recipe. Push it with skopeo (Debian's), e.g.
 //   skopeo copy oci:$(npx tsx recipes/oci-image.ts) docker://registry.example/batu:0.1.0
-import { derivation, repoFiles, runRecipe } from '../lib/derivations/index.ts';
+import { SOURCE_DATE_EPOCH, derivation, repoFiles, runRecipe } from '../lib/derivations/index.ts';
 import { helperDerivations } from '../lib/runner/index.ts';
 import { batuApp } from './container/app.ts';
 import { containerUserland } from './container/userland.ts';
@@ -19,7 +19,7 @@ const store = '/batu/store';
 const config = {
   architecture: 'amd64',
   os: 'linux',
-  created: '1970-01-01T00:00:00Z',
+  created: new Date(SOURCE_DATE_EPOCH * 1000).toISOString().replace('.000Z', 'Z'), // the layer's mtimes
   config: {
     User: '1000:1000',
     Env: ['PATH=/usr/bin:/bin', `BATU_STORE=${store}`, 'BATU_PREBUILT=/batu/prebuilt.json', 'HOME=/tmp'],

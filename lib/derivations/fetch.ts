@@ -1,8 +1,8 @@
 // Realising fixed-output sources: fetch or copy, then check the declared sha256.
 import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
-import { cp, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { chmod, copyFile, cp, mkdir, mkdtemp, readFile, readdir, rm, symlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { aptFetch } from './apt.ts';
 import { describeServed, servedVersions } from './archive.ts';
@@ -54,13 +54,8 @@ export async function fetchSource(src: FixedSource, out: string, store: string):
       throw new FetchError(howToAdd(`${src.url}`, src.sha256, src.name));
     case 'tree': {
       if (!src.from) throw new FetchError(howToAdd(`the source tree ${src.name}`, src.sha256, src.name));
-      const exclude = src.exclude === undefined ? undefined : new RegExp(src.exclude);
-      const from = src.from;
-      await cp(from, out, {
-        recursive: true,
-        verbatimSymlinks: true,
-        filter: (path) => !exclude || path === from || !exclude.test(relative(from, path)),
-      });
+      if (src.exclude === undefined) await cp(src.from, out, { recursive: true, verbatimSymlinks: true });
+      else await copyKept(src.from, out, new RegExp(src.exclude));
       return checkFixedOutput(src, out);
     }
     case 'npm':
@@ -93,6 +88,20 @@ export async function fileIntegrity(file: string): Promise<string> {
   const hash = createHash('sha512');
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   return `sha512-${hash.digest('base64')}`;
+}
+
+/**
+ * Copy what a filtered tree keeps, entry by entry: `from` may hold `out` (a checkout's
+ * own store), which a recursive copy of `from` would walk into.
+ */
+async function copyKept(from: string, out: string, exclude: RegExp): Promise<void> {
+  for (const entry of (await computeManifest(from, { exclude })).entries) {
+    const [source, target] = [join(from, entry.path), join(out, entry.path)];
+    if (entry.type === 'dir') await mkdir(target);
+    else if (entry.type === 'symlink') await symlink(entry.target, target);
+    else await copyFile(source, target);
+    if (entry.type === 'file') await chmod(target, entry.executable ? 0o755 : 0o644);
+  }
 }
 
 /** A pinned package as apt names it: libmd0:amd64=1.0.4-2. */

@@ -34,6 +34,7 @@ export {
   sidecar,
   readManifest as readManifestOf,
   DamagedPathError,
+  SOURCE_DATE_EPOCH,
 } from './store.ts';
 export { runRecipe } from './cli.ts';
 export { prebuilt, Prebuilt } from './prebuilt.ts';

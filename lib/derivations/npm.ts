@@ -58,7 +58,11 @@ export function lockedPackages(lockfile: string, { dev = false, os = 'linux', cp
  * A node_modules tree from a lockfile: each tarball unpacked at its path, no install
  * scripts run and no .bin links made (batu's image runs its programs by path).
  */
-export function nodeModules({ name, lockfile, ...options }: { name: string; lockfile: string } & LockOptions): Derivation {
+export function nodeModules({
+  name,
+  lockfile,
+  ...options
+}: { name: string; lockfile: string } & LockOptions): Derivation {
   const packages = Object.entries(lockedPackages(lockfile, options));
   return derivation({
     name,

@@ -8,7 +8,10 @@ import { z } from 'zod';
 
 const storePath = z
   .string()
-  .refine((p) => isAbsolute(p), { error: (i) => `expected an absolute store path, not ${JSON.stringify(i.input)}`, abort: true })
+  .refine((p) => isAbsolute(p), {
+    error: (i) => `expected an absolute store path, not ${JSON.stringify(i.input)}`,
+    abort: true,
+  })
   .refine((p) => existsSync(p), { error: (i) => `${i.input} does not exist` });
 
 export const Prebuilt = z.strictObject({

@@ -52,7 +52,10 @@ export const NpmPackage = z.strictObject({
   type: z.literal('npm'),
   package: z
     .string()
-    .regex(/^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/, 'expected an npm package name like tar-stream or @scope/name'),
+    .regex(
+      /^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/,
+      'expected an npm package name like tar-stream or @scope/name',
+    ),
   version: z.string().regex(/^[0-9]+\.[0-9]+\.[0-9]+[A-Za-z0-9.+-]*$/, 'expected a version like 1.2.3'),
   integrity: z.string().regex(/^sha512-[A-Za-z0-9+/]{86}==$/, 'expected a lockfile integrity: sha512-<base64>'),
 });

@@ -20,7 +20,7 @@ export const ManifestOptions = z.strictObject({
     .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'expected a namespace name (a DNS label)')
     .default('default'),
   parts: z.number().int().min(1).max(256),
-  /** The container image with batu and its store closure, as the cluster pulls it (not built by batu yet: see README). */
+  /** batu's container image (recipes/oci-image.ts) as the cluster pulls it, e.g. after a skopeo copy to its registry. */
   image: z.string().min(1),
   /** The cluster's DNS domain. */
   clusterDomain: z.string().default('cluster.local'),
@@ -98,10 +98,8 @@ export function manifests(input: TopologyInput, options: ManifestOptions): Manif
               name: 'batu',
               image,
               command: ['batu', 'mesh', 'up', '/etc/batu/topology.json', '--partition', '$(POD_NAME)'],
-              env: [
-                { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-                { name: 'BATU_STORE', value: '/batu/store' },
-              ],
+              // the image sets BATU_STORE and BATU_PREBUILT (recipes/oci-image.ts)
+              env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
               ports: [
                 { name: 'status', containerPort: basePort, protocol: 'TCP' },
                 // the links: basePort + 1 + link index, UDP (listed for readers; nothing needs it)
@@ -112,6 +110,7 @@ export function manifests(input: TopologyInput, options: ManifestOptions): Manif
                 privileged: false,
                 allowPrivilegeEscalation: false,
                 capabilities: { drop: ['ALL'] },
+                readOnlyRootFilesystem: true, // batu writes only /tmp and /dev/shm
               },
               resources: {
                 requests: { cpu: `${100 + 20 * most}m`, memory: `${256 + NODE_REQUEST_MIB * most}Mi` },

@@ -2,13 +2,16 @@
 // checkout's sources (what `npm pack` ships, without declarations) beside its production
 // node_modules from the lockfile. Build outputs a checkout may hold are left out of the
 // sources, so every clone gets the same path.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { derivation, nodeModules, repoFiles, runRecipe } from '../../lib/derivations/index.ts';
 import { nodeRuntime } from './node.ts';
 
 const root = new URL('../../', import.meta.url);
 const lockfile = fileURLToPath(new URL('package-lock.json', root));
+
+if (!existsSync(new URL('bin/batu.ts', root)))
+  throw new Error('the container image is built from a checkout of batu (its TypeScript sources), not from an installed package');
 
 const sources = await repoFiles('batu-app-src', root, {
   // only lib, bin, recipes, guest and the package's own json; no compiled .js/.d.ts but the handwritten one

@@ -17,7 +17,14 @@ const packages = [
   'libreadline8',
   'libtinfo6',
 ];
-const programs = ['usr/bin/node', 'usr/bin/setpriv', 'usr/bin/setarch', 'usr/bin/flock', 'bin/dash', 'usr/bin/uml_mconsole'];
+const programs = [
+  'usr/bin/node',
+  'usr/bin/setpriv',
+  'usr/bin/setarch',
+  'usr/bin/flock',
+  'bin/dash',
+  'usr/bin/uml_mconsole',
+];
 
 export const containerUserland = derivation({
   name: 'batu-container-userland',

@@ -9,12 +9,11 @@ import { existsSync } from 'node:fs';
 import { readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { execa } from 'execa';
 import { Topology, meshDir, type AcrossStatus } from '../../lib/mesh/index.ts';
-import { Netns, runRoot } from '../../lib/runner/index.ts';
+import { runRoot } from '../../lib/runner/index.ts';
 import { batuCli, batuIn } from '../fixtures/cli-helpers.ts';
 import { guestPaths } from '../fixtures/guest-helpers.ts';
+import { killAllIn, routesOf, statusUntil, twoHosts } from '../fixtures/host-helpers.ts';
 import { tempDir } from '../fixtures/store-helpers.ts';
 
 const listing = async (dir: string, prefix = '') =>
@@ -31,52 +30,11 @@ before(async () => {
   before_ = await leftovers();
 });
 
-const hostAddress = { a: '10.99.1.1', b: '10.99.1.2' };
-
-/** Two namespaces with a veth pair between them, an address each: hosts a and b. */
-async function twoHosts() {
-  const hosts = { a: await Netns.create('bt'), b: await Netns.create('bt') };
-  await hosts.a.ip('link', 'add', 'btva', 'type', 'veth', 'peer', 'name', 'btvb', 'netns', hosts.b.name);
-  for (const [host, device] of [
-    ['a', 'btva'],
-    ['b', 'btvb'],
-  ] as const) {
-    await hosts[host].ip('addr', 'add', `${hostAddress[host]}/24`, 'dev', device);
-    await hosts[host].ip('link', 'set', device, 'up');
-  }
-  return hosts;
-}
-
-/** A host dying: SIGKILL to every process in its namespace. */
-async function killAllIn(ns: Netns) {
-  const { stdout } = await execa('ip', ['netns', 'pids', ns.name], { reject: false });
-  const pids = stdout.split('\n').filter(Boolean);
-  if (pids.length) await execa('kill', ['-9', ...pids], { reject: false });
-}
-
-/** `mesh status --across` (asked from host a) until `done` holds; the last status otherwise. */
-async function statusUntil(
-  netns: Netns,
-  file: string,
-  done: (s: AcrossStatus) => boolean,
-  timeoutMs = 120_000,
-): Promise<AcrossStatus> {
-  for (const end = Date.now() + timeoutMs; ; await sleep(2000)) {
-    const r = await batuIn(netns.name, ['mesh', 'status', '--across', file, '--json']);
-    assert.equal(r.exitCode, 0, `mesh status --across:\n${r.stderr}`);
-    const status = JSON.parse(String(r.stdout)) as AcrossStatus;
-    if (done(status) || Date.now() > end) return status;
-  }
-}
-
-const routesOf = (s: AcrossStatus, name: string) =>
-  Object.keys(s.views.find((v) => v.name === name)!.originators).sort();
-
 test(
   'a 10-node grid on two hosts: routes across L2TPv3/UDP links, a cut link rerouted, a dead host left out, its return rejoined',
   { timeout: 900_000 },
   async (t) => {
-    const hosts = await twoHosts();
+    const { hosts, address: hostAddress } = await twoHosts('10.99.1', 'btv');
     const names = { a: `btpa-${process.pid}`, b: `btpb-${process.pid}` };
     t.after(async () => {
       for (const host of ['a', 'b'] as const) {
