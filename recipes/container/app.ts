@@ -11,7 +11,9 @@ const root = new URL('../../', import.meta.url);
 const lockfile = fileURLToPath(new URL('package-lock.json', root));
 
 if (!existsSync(new URL('bin/batu.ts', root)))
-  throw new Error('the container image is built from a checkout of batu (its TypeScript sources), not from an installed package');
+  throw new Error(
+    'the container image is built from a checkout of batu (its TypeScript sources), not from an installed package',
+  );
 
 const sources = await repoFiles('batu-app-src', root, {
   // only lib, bin, recipes, guest and the package's own json; no compiled .js/.d.ts but the handwritten one
