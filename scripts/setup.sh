@@ -10,7 +10,7 @@ packages=(
   iproute2 iputils-ping util-linux uml-utilities bubblewrap               # taps, netns, ping, setpriv, flock, mconsole, the builders' sandbox
   batctl alfred socat diod iperf3 graphviz                                # host-side clients
   zstd nginx                                                              # binary caches: archives, and the test server
-  skopeo umoci                                                            # the container image: read, push, unpack
+  skopeo umoci docker-registry                                            # the container image: read, push (to a test registry), unpack
   "$@"
 )
 missing=()

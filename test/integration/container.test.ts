@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { basename, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -22,7 +23,7 @@ import {
   realise,
   silentReporter,
 } from '../../lib/derivations/index.ts';
-import { helperDerivations } from '../../lib/runner/index.ts';
+import { Netns, helperDerivations } from '../../lib/runner/index.ts';
 import { Topology } from '../../lib/mesh/index.ts';
 import { ociImage } from '../../recipes/oci-image.ts';
 import { batuCli, batuIn } from '../fixtures/cli-helpers.ts';
@@ -127,6 +128,48 @@ test(
       (await computeManifest(again)).entries,
       (await computeManifest(dir)).entries,
       'the same bytes, blob by blob',
+    );
+  },
+);
+
+test(
+  "pushed with skopeo to a registry (Debian's docker-registry, in a namespace) and pulled back: the same manifest digest and the same blobs",
+  { timeout: 1_800_000 },
+  async (t) => {
+    const dir = await image();
+    const work = await tempDir(t);
+    const ns = await Netns.create('bt');
+    const config = join(work, 'registry.yml');
+    await writeFile(
+      config,
+      `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${join(work, 'data')}\nhttp:\n  addr: 127.0.0.1:5000\n`,
+    );
+    const registry = ns.spawn('docker-registry', ['serve', config], { buffer: false });
+    t.after(async () => {
+      registry.kill();
+      await registry;
+      await ns.delete();
+    });
+    const ref = 'docker://127.0.0.1:5000/batu:0.1.0';
+    let pushed;
+    for (let tries = 0; tries < 50; tries++, await sleep(200)) {
+      pushed = await ns.exec('skopeo', ['copy', '--dest-tls-verify=false', `oci:${dir}:0.1.0`, ref], { reject: false });
+      if (pushed.exitCode === 0 || !/connection refused/.test(pushed.stderr)) break; // the registry may still be starting
+    }
+    assert.equal(pushed?.exitCode, 0, pushed?.stderr);
+    const remote = JSON.parse((await ns.exec('skopeo', ['inspect', '--tls-verify=false', ref])).stdout) as {
+      Digest: string;
+    };
+    const index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as { manifests: Descriptor[] };
+    assert.equal(remote.Digest, index.manifests[0].digest, 'the registry serves the manifest unchanged');
+    const pulled = join(work, 'pulled');
+    const pull = await ns.exec('skopeo', ['copy', '--src-tls-verify=false', ref, `oci:${pulled}:0.1.0`], {
+      reject: false,
+    });
+    assert.equal(pull.exitCode, 0, pull.stderr);
+    assert.deepEqual(
+      (await readdir(join(pulled, 'blobs/sha256'))).sort(),
+      (await readdir(join(dir, 'blobs/sha256'))).sort(),
     );
   },
 );
