@@ -59,7 +59,7 @@ test('manifests: a ConfigMap, a headless Service and a StatefulSet that the Kube
   assert.throws(() => validate(broken as unknown as KubernetesObject), /must have required property selector/);
 });
 
-test('manifests: no privileged mode, no added capabilities, no host network or namespaces, not root', () => {
+test('manifests: no privileged mode, no added capabilities, no host network or namespaces, not root, a read-only root', () => {
   const { objects } = manifests(grid, { ...options, parts: 3 });
   const privileged = objects.flatMap((o) =>
     find(
@@ -74,6 +74,7 @@ test('manifests: no privileged mode, no added capabilities, no host network or n
   assert.deepEqual(privileged, []);
   const container = (objects[2] as unknown as StatefulSet).spec!.template.spec!.containers[0];
   assert.deepEqual(container.securityContext?.capabilities?.drop, ['ALL']);
+  assert.equal(container.securityContext?.readOnlyRootFilesystem, true, 'the image needs only /tmp and /dev/shm');
   assert.equal((objects[2] as unknown as StatefulSet).spec!.template.spec!.securityContext?.runAsNonRoot, true);
 });
 
