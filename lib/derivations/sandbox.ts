@@ -3,7 +3,7 @@
 // only its inputs and its scratch directory visible, and its whole process tree killed with
 // it (also when the realiser is killed).
 import { createWriteStream, existsSync, lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
-import { chown, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -176,6 +176,9 @@ export async function runBuilder(run: BuilderRun): Promise<string> {
   const out = join(scratch, 'out');
   const scriptFile = join(scratch, 'builder.sh');
   await writeFile(scriptFile, `${prelude}\n${run.script}\n`);
+  // the build user reads these, whatever the realiser's umask (077 would keep them root's)
+  await chmod(dirs.tools, 0o755);
+  await chmod(scriptFile, 0o644);
 
   const env = {
     ...run.env,

@@ -1,7 +1,7 @@
 // The store's layout: <store>/<hash>-<name>[-<version>] plus sidecar files beside it.
 // A path is valid once its manifest exists and the directory has been renamed in.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, writeFile, chmod } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -116,6 +116,8 @@ export async function writeAtomic(file: string, data: string): Promise<void> {
 export async function scratchDir(store: string, label: string): Promise<string> {
   const dir = join(store, '.tmp', `${label}.${process.pid}.${randomBytes(4).toString('hex')}`);
   await mkdir(dir, { recursive: true });
+  // the build user passes through, whatever the realiser's umask made of it (077: 0700)
+  if ((await stat(dirname(dir))).uid === process.getuid?.()) await chmod(dirname(dir), 0o755);
   return dir;
 }
 

@@ -51,6 +51,16 @@ test('realise builds once, then reuses; outputs are read-only with fixed mtimes 
   assert.deepEqual(second, { path: first.path, built: [], reused: [first.path], substituted: [] });
 });
 
+test('a realiser with umask 077 builds the same path: the build user still gets into its scratch directory', async (t) => {
+  const [strict, usual] = [await tempDir(t), await tempDir(t)];
+  const drv = textDerivation('umask', 'strict', { dep: textDerivation('umask-dep', 'dep') });
+  const umask = process.umask(0o077);
+  const built = await realise(drv, { store: strict, ...quiet }).finally(() => process.umask(umask));
+  const again = await realise(drv, { store: usual, ...quiet });
+  assert.equal(basename(built.path), basename(again.path));
+  assert.equal(statSync(join(built.path, 'text')).mode & 0o777, 0o444, 'normalized like any other output');
+});
+
 test('a failed build leaves no store path and reports the log tail and its path', async (t) => {
   const store = await tempDir(t);
   const drv = derivation({ name: 'fails', version: '1', builder: 'mkdir -p $out; echo "the reason it broke"; exit 3' });
