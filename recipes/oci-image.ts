@@ -35,7 +35,6 @@ export const ociImage = derivation({
   version: batuApp.version,
   inputs: { layout, userland: containerUserland, app: batuApp, kernel: linuxV15, image, helpers, preload },
   env: { config: JSON.stringify(config), ref: batuApp.version, store },
-  tools: ['sha256sum'],
   builder: `
     phase root
     # mount points a runtime fills (a read-only root cannot grow them): /proc, /sys, /dev, the topology

@@ -75,6 +75,7 @@ export function nodeModules({
         mkdir -p "$out/$path"
         tar -xzf "\${!key}"/*.tgz -C "$out/$path" --strip-components=1 --no-same-owner
       done <<< "$layout"
+      chmod -R u+w,a+rX "$out" # a tarball's own modes may lock its owner out
       echo "node_modules: $(wc -l <<< "$layout") packages"
     `,
   });
