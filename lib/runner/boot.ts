@@ -22,6 +22,8 @@ export function umlCommand(kernel: string, args: string[]): [string, string[]] {
 export interface BootResult {
   console: string;
   exitCode: number | undefined;
+  /** The signal that ended it, if one did. */
+  signal?: string;
   timedOut: boolean;
 }
 
@@ -51,7 +53,7 @@ export async function bootToPowerOff(
       timeout: timeoutMs,
       killSignal: 'SIGKILL',
     });
-    return { console: run.all ?? '', exitCode: run.exitCode, timedOut: run.timedOut };
+    return { console: run.all ?? '', exitCode: run.exitCode, signal: run.signal, timedOut: run.timedOut };
   } finally {
     await rm(umlDir, { recursive: true, force: true });
   }

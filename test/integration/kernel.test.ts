@@ -21,7 +21,7 @@ test('linux-v15 (6.12) boots, registers batman-adv built in, and powers off', ke
   assert.match(boot.console, /batman_adv: B\.A\.T\.M\.A\.N\. advanced \d{4}\.\d+ \(compatibility version 15\) loaded/);
   assert.match(boot.console, /batu-test-init: batman_adv \d{4}\.\d+/);
   assert.match(boot.console, /batu-test-init: powering off/);
-  assert.equal(boot.exitCode, 0, boot.console);
+  assert.equal(boot.exitCode, 0, `exit code ${boot.exitCode}, signal ${boot.signal}:\n${boot.console}`);
 
   const config = await readFile(join(kernel, 'config'), 'utf8');
   for (const option of [
@@ -48,7 +48,7 @@ test('the 6.1 variant (Debian linux-source-6.1) boots with batman-adv compat 15 
   const boot = await bootTestInit((await realise(linuxV15On61)).path, await tempDir(t));
   assert.match(boot.console, /Linux version 6\.1\.\d+/);
   assert.match(boot.console, /batman_adv: B\.A\.T\.M\.A\.N\. advanced \d{4}\.\d+ \(compatibility version 15\) loaded/);
-  assert.equal(boot.exitCode, 0, boot.console);
+  assert.equal(boot.exitCode, 0, `exit code ${boot.exitCode}, signal ${boot.signal}:\n${boot.console}`);
 });
 
 test('an out-of-tree module built by the module recipe loads into the booted kernel', kernelBuild, async (t) => {
@@ -66,7 +66,7 @@ test('an out-of-tree module built by the module recipe loads into the booted ker
   assert.match(boot.console, /batu_test: loaded: hello from an out-of-tree module/);
   assert.match(boot.console, /batu-test-init: finit_module batu_test\.ko: ok/);
   assert.match(boot.console, /batu-test-init: batu_test hello from an out-of-tree module/);
-  assert.equal(boot.exitCode, 0, boot.console);
+  assert.equal(boot.exitCode, 0, `exit code ${boot.exitCode}, signal ${boot.signal}:\n${boot.console}`);
 });
 
 test('linux-v14 without its sources fails at once with what to supply, building nothing', async (t) => {
