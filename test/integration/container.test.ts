@@ -1,7 +1,8 @@
 // batu's container image (recipes/oci-image.ts), checked with the tools a user has: skopeo
-// reads the layout and follows its digests, umoci unpacks it, and bubblewrap runs it the way
-// a pod does (the image's user, entrypoint and environment; a read-only root; batu as PID 1;
-// no capabilities; not root on this host either). Two namespaces play two hosts: one
+// reads the layout and follows its digests, pushes it to a registry and pulls it back; built
+// again in another store it is the same bytes; umoci unpacks it, and bubblewrap runs it the
+// way a pod does (the image's user, entrypoint and environment; a read-only root; batu as
+// PID 1; no capabilities; not root on this host either). Two namespaces play two hosts: one
 // partition runs from the image, the other from this checkout, and they mesh.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
