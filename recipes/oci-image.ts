@@ -4,7 +4,14 @@
 // keep their names under /batu/store; /batu/prebuilt.json (BATU_PREBUILT) names them, so
 // the image never evaluates a recipe. Push it with skopeo (Debian's), e.g.
 //   skopeo copy oci:$(npx tsx recipes/oci-image.ts) docker://registry.example/batu:0.1.0
-import { SOURCE_DATE_EPOCH, derivation, repoFiles, runRecipe } from '../lib/derivations/index.ts';
+import {
+  SOURCE_DATE_EPOCH,
+  derivation,
+  repoFiles,
+  runRecipe,
+  storePath,
+  type Prebuilt,
+} from '../lib/derivations/index.ts';
 import { helperDerivations } from '../lib/runner/index.ts';
 import { batuApp } from './container/app.ts';
 import { containerUserland } from './container/userland.ts';
@@ -30,21 +37,32 @@ const config = {
   rootfs: { type: 'layers', diff_ids: ['sha256:@DIFF_ID@'] },
 };
 
+/** What the image runs (BATU_PREBUILT): the store paths it holds, where they land in it. */
+const prebuilt = {
+  kernel: await storePath(linuxV15, store),
+  image: await storePath(image, store),
+  helpers: { [helpers.name]: await storePath(helpers, store), [preload.name]: await storePath(preload, store) },
+} satisfies Prebuilt;
+
 export const ociImage = derivation({
   name: 'batu-oci-image',
   version: batuApp.version,
   inputs: { layout, userland: containerUserland, app: batuApp, kernel: linuxV15, image, helpers, preload },
-  env: { config: JSON.stringify(config), ref: batuApp.version, store },
+  env: {
+    config: JSON.stringify(config),
+    ref: batuApp.version,
+    store,
+    prebuilt: JSON.stringify(prebuilt),
+    batuJs: `${await storePath(batuApp, store)}/lib/batu/bin/batu.js`,
+  },
   builder: `
     phase root
     # mount points a runtime fills (a read-only root cannot grow them): /proc, /sys, /dev, the topology
     mkdir -p root/batu/store root/etc/batu root/tmp root/proc root/sys root/dev
     cp -a "$userland"/. root/ && chmod -R u+w root
     for p in "$kernel" "$image" "$helpers" "$preload" "$app"; do cp -a "$p" "root$store/"; done
-    at() { echo "$store/$(basename "$1")"; }
-    printf '{"kernel":"%s","image":"%s","helpers":{"%s":"%s","%s":"%s"}}\\n' "$(at "$kernel")" "$(at "$image")" \\
-      batu-host-helpers "$(at "$helpers")" batu-sim-preload "$(at "$preload")" > root/batu/prebuilt.json
-    printf '#!/bin/sh\\nexec /usr/bin/node %s/lib/batu/bin/batu.js "$@"\\n' "$(at "$app")" > root/usr/bin/batu
+    printf '%s\\n' "$prebuilt" > root/batu/prebuilt.json
+    printf '#!/bin/sh\\nexec /usr/bin/node %s "$@"\\n' "$batuJs" > root/usr/bin/batu
     chmod 755 root/usr/bin/batu
     printf 'root:x:0:0::/root:/bin/sh\\nbatu:x:1000:1000::/tmp:/bin/sh\\n' > root/etc/passwd
     printf 'root:x:0:\\nbatu:x:1000:\\n' > root/etc/group

@@ -11,11 +11,13 @@ import type { FixedSource } from './schema.ts';
 
 export class FetchError extends Error {}
 
-export async function fileSha256(file: string): Promise<string> {
-  const hash = createHash('sha256');
+async function fileDigest(file: string, algorithm: 'sha256' | 'sha512', encoding: 'hex' | 'base64'): Promise<string> {
+  const hash = createHash(algorithm);
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+  return hash.digest(encoding);
 }
+
+export const fileSha256 = (file: string) => fileDigest(file, 'sha256', 'hex');
 
 export function mismatch(what: string, expected: string, actual: string): FetchError {
   return new FetchError(
@@ -84,11 +86,7 @@ async function npmPack(src: Extract<FixedSource, { type: 'npm' }>, out: string, 
 }
 
 /** The lockfile's integrity of a file: sha512-<base64>. */
-export async function fileIntegrity(file: string): Promise<string> {
-  const hash = createHash('sha512');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return `sha512-${hash.digest('base64')}`;
-}
+export const fileIntegrity = async (file: string) => `sha512-${await fileDigest(file, 'sha512', 'base64')}`;
 
 /**
  * Copy what a filtered tree keeps, entry by entry: `from` may hold `out` (a checkout's
