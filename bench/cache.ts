@@ -6,8 +6,8 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { readManifestOf, storePath } from '../lib/derivations/index.ts';
-import { packPaths } from '../lib/derivations/transfer.ts';
+import { readManifest, storePath } from '../lib/derivations/index.ts';
+import { packPaths } from '../lib/derivations/store/transfer.ts';
 import { linuxV15 } from '../recipes/linux-v15.ts';
 import { startCacheServer } from '../test/fixtures/cache-server.ts';
 import { batuIn, runScript } from '../test/fixtures/cli-helpers.ts';
@@ -58,7 +58,7 @@ export async function benchCache(): Promise<Record<string, number>> {
       cli('build', 'linux-v15', '--store', storeB, '--substituters', server.url, '--trusted-keys', keys.pub),
     );
     const kernel = await storePath(linuxV15, storeA);
-    const files = (await readManifestOf(kernel)).entries.length;
+    const files = (await readManifest(kernel)).entries.length;
     // The archive's tar, once, then each compressor on it (CLI tools, so each runs the same way).
     const tarball = join(storeA, '.tmp-bench.tar');
     cleanups.push(() => rm(tarball, { force: true }));

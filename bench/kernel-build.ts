@@ -7,8 +7,8 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { realise, realiseAll, silentReporter } from '../lib/derivations/index.ts';
-import { prelude } from '../lib/derivations/sandbox.ts';
-import { sidecar } from '../lib/derivations/store.ts';
+import { prelude } from '../lib/derivations/build/sandbox.ts';
+import { sidecar } from '../lib/derivations/store/store.ts';
 import { linuxV15 } from '../recipes/linux-v15.ts';
 import { printResults } from './report.ts';
 

@@ -13,7 +13,7 @@ import {
   importClosure,
   isValid,
   listPaths,
-  readManifestOf,
+  readManifest,
   realiseAll,
   silentReporter,
   verify,
@@ -91,7 +91,7 @@ try {
   const damaged = await verify({ store });
   let broken = 0;
   for (const path of valid)
-    for (const ref of (await readManifestOf(path)).references) if (!isValid(join(store, ref))) broken++;
+    for (const ref of (await readManifest(path)).references) if (!isValid(join(store, ref))) broken++;
   // And a rerun of everything works.
   let rerunOk = 1;
   try {

@@ -4,7 +4,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
-import { addRoot, realiseAll, storeDir } from '../lib/derivations/index.ts';
+import { addRoot, realiseAll, openStore } from '../lib/derivations/index.ts';
 import { Mesh, converged, formatTable, nodeMac, observe } from '../lib/mesh/index.ts';
 import { alfredBridge } from '../lib/runner/index.ts';
 import { image } from '../recipes/image.ts';
@@ -29,7 +29,7 @@ say('batu demo: building what is missing (the first run builds the kernel, ~5 mi
 const {
   paths: [kernel, guest],
 } = await realiseAll([linuxV15, image], { root: 'demo-kernel' });
-await addRoot(storeDir(), 'demo-image', guest);
+await addRoot(openStore(), 'demo-image', guest);
 say(`  kernel ${kernel}\n  image  ${guest}`);
 
 const started = Date.now();

@@ -6,7 +6,8 @@
 // the tag's archive from a mirror of open-mesh's batctl repository), then
 //   npx batu store add batctl-2013.4.0.tar.gz --name batctl-2013.4.0
 // Its tree hash is pinned below; --source-sha256 takes another.
-import { runRecipe, staticC, tree } from '../lib/derivations/index.ts';
+import { runRecipe, tree } from '../lib/derivations/index.ts';
+import { staticC } from '../lib/stdenv/index.ts';
 import { uapiHeaders } from './linux/kernel.ts';
 
 export const legacyBatctlName = 'batctl-2013.4.0';

@@ -4,7 +4,8 @@
 //
 //   npx batu store add batman-adv-2024.3.tar.gz     # prints the tree hash
 //   npx tsx recipes/batman-adv.ts --source-sha256 <hash> --source-name batman-adv-2024.3
-import { kernelModule, runRecipe, tree, type Derivation, type Input } from '../lib/derivations/index.ts';
+import { runRecipe, tree, type Derivation, type Input } from '../lib/derivations/index.ts';
+import { kernelModule } from '../lib/stdenv/index.ts';
 import { moduleKernel, type KernelSeries } from './linux/kernel.ts';
 
 export interface BatmanAdvOptions {

@@ -1,6 +1,7 @@
 // The store's example recipe: a static hello, built with musl-gcc from a C file of this
 // repository against the uapi headers of the pinned kernel source.
-import { repoFiles, runRecipe, staticC } from '../lib/derivations/index.ts';
+import { repoFiles, runRecipe } from '../lib/derivations/index.ts';
+import { staticC } from '../lib/stdenv/index.ts';
 import { uapiHeaders } from './linux/kernel.ts';
 
 export const hello = staticC({

@@ -20,7 +20,7 @@ export {
   type KernelModuleOptions,
   type KernelBuildOptions,
   type CProgramOptions,
-} from '../lib/derivations/index.ts';
+} from '../lib/stdenv/index.ts';
 export { batmanAdvModule, type BatmanAdvOptions } from './batman-adv.ts';
 export { jumboKernel, jumboModule, jumboImage } from './batman-adv-jumbo.ts';
 export { offloadKernel, offloadModule, offloadImage } from './batman-adv-offload.ts';

@@ -1,7 +1,8 @@
 // The guest's init (guest/init/*.c): static with musl, against the uapi headers of the
 // pinned kernel source (a derivation of the source alone, so a kernel config change does
 // not rebuild init, and no Debian pin of its own that could rot).
-import { repoFiles, runRecipe, staticC } from '../lib/derivations/index.ts';
+import { repoFiles, runRecipe } from '../lib/derivations/index.ts';
+import { staticC } from '../lib/stdenv/index.ts';
 import { uapiHeaders } from './linux/kernel.ts';
 
 export const init = staticC({

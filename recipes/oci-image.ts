@@ -12,14 +12,17 @@ import {
   storePath,
   type Prebuilt,
 } from '../lib/derivations/index.ts';
-import { helperDerivations } from '../lib/runner/index.ts';
+import { runnerHelpers } from '../lib/runner/helpers.ts';
+import { simHelpers } from '../lib/sim/helpers.ts';
 import { batuApp } from './container/app.ts';
 import { containerUserland } from './container/userland.ts';
 import { image } from './image.ts';
 import { linuxV15 } from './linux-v15.ts';
 
 const layout = await repoFiles('batu-oci-layout', new URL('./container/oci', import.meta.url));
-const [helpers, preload] = await helperDerivations();
+// The host helpers' derivations only (no runtime layer is loaded): the runner's and lib/sim's.
+const helpers = [await runnerHelpers(), ...(await simHelpers())];
+const helperInputs = Object.fromEntries(helpers.map((h, i) => [`helper${i}`, h]));
 const store = '/batu/store';
 
 /** The image config (OCI image-spec config.json); the layer's digest is filled in by the builder. */
@@ -41,17 +44,18 @@ const config = {
 const prebuilt = {
   kernel: await storePath(linuxV15, store),
   image: await storePath(image, store),
-  helpers: { [helpers.name]: await storePath(helpers, store), [preload.name]: await storePath(preload, store) },
+  helpers: Object.fromEntries(await Promise.all(helpers.map(async (h) => [h.name, await storePath(h, store)]))),
 } satisfies Prebuilt;
 
 export const ociImage = derivation({
   name: 'batu-oci-image',
   version: batuApp.version,
-  inputs: { layout, userland: containerUserland, app: batuApp, kernel: linuxV15, image, helpers, preload },
+  inputs: { layout, userland: containerUserland, app: batuApp, kernel: linuxV15, image, ...helperInputs },
   env: {
     config: JSON.stringify(config),
     ref: batuApp.version,
     store,
+    helpers: Object.keys(helperInputs).join(' '),
     prebuilt: JSON.stringify(prebuilt),
     batuJs: `${await storePath(batuApp, store)}/lib/batu/bin/batu.js`,
   },
@@ -60,7 +64,8 @@ export const ociImage = derivation({
     # mount points a runtime fills (a read-only root cannot grow them): /proc, /sys, /dev, the topology
     mkdir -p root/batu/store root/etc/batu root/tmp root/proc root/sys root/dev
     cp -a "$userland"/. root/ && chmod -R u+w root
-    for p in "$kernel" "$image" "$helpers" "$preload" "$app"; do cp -a "$p" "root$store/"; done
+    for p in "$kernel" "$image" "$app"; do cp -a "$p" "root$store/"; done
+    for h in $helpers; do cp -a "\${!h}" "root$store/"; done
     printf '%s\\n' "$prebuilt" > root/batu/prebuilt.json
     printf '#!/bin/sh\\nexec /usr/bin/node %s "$@"\\n' "$batuJs" > root/usr/bin/batu
     chmod 755 root/usr/bin/batu

@@ -2,7 +2,8 @@
 // musl. The original used Plan 9's u9fs, whose repository no longer exists; Debian's diod
 // did the job at 2.8 MiB per node (glibc, Kerberos, Lua, munge and worker threads: 12.7
 // MiB a node with it, 9.9 with this one, which is ~80 KB and idles as one small listener).
-import { repoFiles, runRecipe, staticC } from '../lib/derivations/index.ts';
+import { repoFiles, runRecipe } from '../lib/derivations/index.ts';
+import { staticC } from '../lib/stdenv/index.ts';
 
 export const u9fs = staticC({
   name: 'u9fs',

@@ -1,5 +1,5 @@
 // batu build RECIPE: realise one of batu's recipes (or a recipe file) and print its store path.
-import { storeDir } from '../../lib/derivations/index.ts';
+import { openStore } from '../../lib/derivations/index.ts';
 import { existsSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,7 +53,7 @@ function runRecipeFile(recipe: string, options: BuildOptions, stdout: 'inherit' 
   const loader = file.endsWith('.ts') ? ['--import', import.meta.resolve('tsx')] : [];
   const args = [
     '--store',
-    storeDir(options.store),
+    openStore(options.store).dir,
     ...(options.variant ? ['--variant', options.variant] : []),
     ...(options.json ? ['--json'] : []),
     ...(options.dryRun ? ['--dry-run'] : []),

@@ -5,7 +5,7 @@ import { openSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Option, type Command } from 'commander';
-import { prebuilt, realiseAll } from '../../lib/derivations/index.ts';
+import { prebuilt, realiseAll, type Store } from '../../lib/derivations/index.ts';
 import { listNodes, type RunningNode } from '../../lib/runner/index.ts';
 
 export const storeOption = () =>
@@ -33,7 +33,7 @@ export async function findNode(umid: string): Promise<RunningNode> {
  * as one closure (every source fetched before the first build starts).
  */
 export async function kernelAndImage(
-  store: string,
+  store: Store,
   given: { kernel?: string; image?: string } = {},
 ): Promise<{ kernel: string; image: string }> {
   const ready = prebuilt();

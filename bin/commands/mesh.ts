@@ -5,7 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Command, Option } from 'commander';
 import { stringify } from 'yaml';
-import { stderrReporter, storeDir } from '../../lib/derivations/index.ts';
+import { stderrReporter, openStore } from '../../lib/derivations/index.ts';
 import {
   Mesh,
   MeshName,
@@ -363,7 +363,7 @@ async function up(file: string | undefined, options: UpOptions): Promise<void> {
   for (const note of notes) stderrReporter(note);
   if ((await listMeshes()).some((m) => m.name === name))
     throw new Error(`a mesh named ${name} is already running; batu mesh down -n ${name}, or --name another`);
-  const { kernel, image } = await kernelAndImage(storeDir(options.store));
+  const { kernel, image } = await kernelAndImage(openStore(options.store));
   if (options.detach) {
     await mkdir(meshDir, { recursive: true });
     const args = [
@@ -376,7 +376,7 @@ async function up(file: string | undefined, options: UpOptions): Promise<void> {
       backend,
       ...(options.partition ? ['--partition', options.partition] : []),
       '--store',
-      storeDir(options.store),
+      openStore(options.store).dir,
       ...(options.json ? ['--json'] : []),
     ];
     // A log of this start's own: two starts of one name must not read each other's lines.

@@ -1,7 +1,7 @@
 // batu pins …: are the Debian pins still served, and moving them when they are not.
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { checkPins, updatePins, storeDir } from '../../lib/derivations/index.ts';
+import { checkPins, updatePins, openStore } from '../../lib/derivations/index.ts';
 import { jsonOption, output, storeOption, type Register } from './common.ts';
 
 type Options = { json?: boolean; store?: string; pins?: string };
@@ -20,7 +20,7 @@ export const register: Register = (program) =>
       command('check', 'does the archive still serve every pin exactly? (exit 1 if not)').action(
         async (options: Options) => {
           const file = await fileOf(options);
-          const statuses = await checkPins(file, { store: storeDir(options.store) });
+          const statuses = await checkPins(file, { store: openStore(options.store) });
           const bad = statuses.filter((s) => !s.ok);
           output(options, { ok: bad.length === 0, pins: statuses }, () =>
             [
@@ -42,7 +42,7 @@ export const register: Register = (program) =>
       command('update', 'move pins (all, or the PKGs named) to what the archive serves now, same release')
         .argument('[pkg...]')
         .action(async (names: string[], options: Options) => {
-          await report(options, await updatePins(await fileOf(options), { store: storeDir(options.store), names }));
+          await report(options, await updatePins(await fileOf(options), { store: openStore(options.store), names }));
         }),
     )
     .addCommand(
@@ -54,7 +54,7 @@ export const register: Register = (program) =>
           await report(
             options,
             await updatePins(await fileOf(options), {
-              store: storeDir(options.store),
+              store: openStore(options.store),
               add: names.map((name) => ({ kind, name })),
             }),
           );

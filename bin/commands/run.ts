@@ -1,5 +1,5 @@
 // batu run SPEC.json: one node in the foreground; ctrl-c stops it cleanly.
-import { storeDir } from '../../lib/derivations/index.ts';
+import { openStore } from '../../lib/derivations/index.ts';
 import { readFile } from 'node:fs/promises';
 import { parseSpec, type NodeSpec, type NodeSpecInput } from '../../lib/cmdline/index.ts';
 import { Netns, UmlNode } from '../../lib/runner/index.ts';
@@ -30,7 +30,7 @@ export async function readSpec(file: string): Promise<NodeSpecInput> {
 
 async function runNode(file: string, options: RunOptions): Promise<void> {
   const input = await readSpec(file);
-  const { kernel, image } = await kernelAndImage(storeDir(options.store), input);
+  const { kernel, image } = await kernelAndImage(openStore(options.store), input);
   const ns = options.netns ? Netns.existing(options.netns) : await Netns.create('batu');
   const node = await UmlNode.start({ ...input, kernel, image }, { netns: ns, ownsNetns: !options.netns }).catch(
     async (e) => {

@@ -2,7 +2,7 @@
 import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { stderrReporter, storeDir } from '../../lib/derivations/index.ts';
+import { stderrReporter, openStore } from '../../lib/derivations/index.ts';
 import { topoUsage } from '../../lib/mesh/index.ts';
 import { Scenario, runScenario, type LogEntry } from '../../lib/sim/index.ts';
 import { kernelAndImage, storeOption, type Register } from './common.ts';
@@ -64,7 +64,7 @@ async function scenarioOf(file: string | undefined, flags: RunFlags): Promise<Sc
 async function run(file: string | undefined, flags: RunFlags): Promise<void> {
   if (!/^\d+$/.test(flags.seed)) throw new Error(`bad --seed ${JSON.stringify(flags.seed)}: expected a whole number`);
   const scenario = await scenarioOf(file, flags);
-  const { kernel, image } = await kernelAndImage(storeDir(flags.store));
+  const { kernel, image } = await kernelAndImage(openStore(flags.store));
   const out = flags.log ? createWriteStream(flags.log) : process.stdout;
   const started = performance.now();
   const log = (e: LogEntry) => {

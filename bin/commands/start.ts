@@ -1,5 +1,5 @@
 // batu start SPEC.json: `run` in the background; prints the ready JSON once the node is up.
-import { storeDir } from '../../lib/derivations/index.ts';
+import { openStore } from '../../lib/derivations/index.ts';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { runRoot } from '../../lib/runner/index.ts';
@@ -16,13 +16,13 @@ export const register: Register = (program) =>
     .action(async (file: string, options: RunOptions) => {
       const input = await readSpec(file);
       // Built here, with progress on this terminal; the background run finds them ready.
-      await kernelAndImage(storeDir(options.store), input);
+      await kernelAndImage(openStore(options.store), input);
       await mkdir(join(runRoot, 'start'), { recursive: true });
       const args = [
         'run',
         resolve(file),
         '--store',
-        storeDir(options.store),
+        openStore(options.store).dir,
         ...(options.netns ? ['--netns', options.netns] : []),
       ];
       const text = await startDetached(args, join(runRoot, 'start', `${process.pid}.log`), /^\{/m, 60_000);

@@ -20,7 +20,8 @@ import {
   repair,
   splitList,
   stderrReporter,
-  storeDir,
+  openStore,
+  type Store,
   storeOf,
   verify,
   writeStoreConfig,
@@ -37,13 +38,13 @@ const trustedKeysOption = () =>
 /** Store paths as given, or recipes (batu's by name, or files) realised to theirs. */
 async function pathsOrRecipes(
   items: string[],
-  store: string,
+  store: Store,
   realise: { substitute?: boolean } = {},
 ): Promise<string[]> {
   const paths: string[] = [];
   for (const item of items) {
     const path = resolve(item);
-    paths.push(storeOf(path) ? path : await realiseRecipe(item, { store, ...realise }));
+    paths.push(storeOf(path) ? path : await realiseRecipe(item, { store: store.dir, ...realise }));
   }
   return paths;
 }
@@ -63,7 +64,7 @@ export const register: Register = (program) =>
       command('ls', 'valid paths in the store')
         .addOption(jsonOption())
         .action(async (options: Options) => {
-          const paths = await listPaths(storeDir(options.store));
+          const paths = await listPaths(openStore(options.store));
           output(options, paths, () => paths.join('\n'));
         }),
     )
@@ -71,7 +72,7 @@ export const register: Register = (program) =>
       command('roots', 'gc roots (<store>/.roots)')
         .addOption(jsonOption())
         .action(async (options: Options) => {
-          const roots = Object.fromEntries(await listRoots(storeDir(options.store)));
+          const roots = Object.fromEntries(await listRoots(openStore(options.store)));
           output(options, roots, () =>
             Object.entries(roots)
               .map(([n, p]) => `${n} -> ${p}`)
@@ -83,7 +84,7 @@ export const register: Register = (program) =>
       command('verify', 're-hash every path against its manifest (exit 1 on a mismatch)')
         .addOption(jsonOption())
         .action(async (options: Options) => {
-          const bad = await verify({ store: storeDir(options.store) });
+          const bad = await verify({ store: openStore(options.store) });
           output(options, { ok: bad.length === 0, problems: bad }, () =>
             bad.length === 0
               ? 'all paths match their manifests'
@@ -96,7 +97,7 @@ export const register: Register = (program) =>
       command('gc', 'remove paths no root (nor running process) references')
         .addOption(jsonOption())
         .action(async (options: Options) => {
-          const { removed, kept } = await gc({ store: storeDir(options.store) });
+          const { removed, kept } = await gc({ store: openStore(options.store) });
           output(
             options,
             { removed, kept },
@@ -133,7 +134,11 @@ export const register: Register = (program) =>
         .option('--unpack', 'unpack a tarball into a tree')
         .addOption(jsonOption())
         .action(async (file: string, options: Options & { name?: string; unpack?: boolean }) => {
-          const added = await add(file, { store: storeDir(options.store), name: options.name, unpack: options.unpack });
+          const added = await add(file, {
+            store: openStore(options.store),
+            name: options.name,
+            unpack: options.unpack,
+          });
           const { source } = added;
           const use =
             source.type === 'deb'
@@ -172,7 +177,7 @@ export const register: Register = (program) =>
         )
         .addOption(jsonOption())
         .action(async (options: Options & { trustedKeys?: string; unsigned?: boolean }) => {
-          const store = storeDir(options.store);
+          const store = openStore(options.store);
           const { trustedKeys } = await cacheSettings(store, { trustedKeys: options.trustedKeys });
           if (options.unsigned)
             process.stderr.write(
@@ -213,7 +218,7 @@ export const register: Register = (program) =>
             options: Options & { key: string; force?: boolean; buildClosure?: boolean },
           ) => {
             const key = readSecretKey(options.key);
-            const paths = await pathsOrRecipes(items, storeDir(options.store));
+            const paths = await pathsOrRecipes(items, openStore(options.store));
             const result = await push(cache, paths, {
               key,
               force: options.force,
@@ -238,7 +243,7 @@ export const register: Register = (program) =>
         .addOption(trustedKeysOption())
         .addOption(jsonOption())
         .action(async (cache: string, items: string[], options: Options & { trustedKeys?: string }) => {
-          const store = storeDir(options.store);
+          const store = openStore(options.store);
           const paths = items.length
             ? await referenceClosure(await pathsOrRecipes(items, store, { substitute: false }))
             : await listPaths(store);
@@ -264,7 +269,7 @@ export const register: Register = (program) =>
         .option('--trusted-keys <keys>', 'public keys (NAME:base64 or .pub files) whose signatures count')
         .addOption(jsonOption())
         .action(async (options: Options & { substituters?: string; trustedKeys?: string }) => {
-          const store = storeDir(options.store);
+          const store = openStore(options.store);
           const config =
             options.substituters === undefined && options.trustedKeys === undefined
               ? await readStoreConfig(store)

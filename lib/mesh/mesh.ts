@@ -13,8 +13,8 @@ import { lookup } from 'node:dns/promises';
 import { isIPv4 } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseSpec, renderInterface, type Interface, type NodeSpec } from '../cmdline/index.ts';
-import { Netns, UmlNode, WireServer, guestCommand, helperStore, hostTaps, type StartOptions } from '../runner/index.ts';
-import type { Reporter } from '../derivations/index.ts';
+import { Netns, UmlNode, WireServer, guestCommand, hostTaps, type StartOptions } from '../runner/index.ts';
+import { openStore, type Reporter, type StoreLike } from '../derivations/index.ts';
 import { netemCommand, propertiesOf } from './netem.ts';
 import {
   Topology,
@@ -35,6 +35,8 @@ export const nodeOfMac = (mac: string) => parseInt(mac.slice(6, 8) + mac.slice(9
 export const managementAddress = (k: number) => `192.168.${254 - Math.floor((k - 1) / 253)}.${((k - 1) % 253) + 1}`;
 
 export interface MeshOptions {
+  /** The store the runner's helpers are built into or found in (default: openStore()). */
+  store?: StoreLike;
   kernel: string;
   /** Per-node kernels (store paths), e.g. to mix 6.1 and 6.12 nodes. */
   kernels?: Record<string, string>;
@@ -182,9 +184,9 @@ export class Mesh {
     const netns = backend === 'bridge' ? await Netns.create('bt') : undefined;
     let mesh: Mesh | undefined;
     try {
-      const wire = socketpairs ? await WireServer.start(helperStore(options.kernel)) : undefined;
+      const wire = socketpairs ? await WireServer.start(openStore(options.store)) : undefined;
       const id = netns?.name ?? `bt-${randomBytes(3).toString('hex')}`;
-      mesh = new Mesh(topology, options, netns, wire, id, addresses);
+      mesh = new Mesh(topology, { ...options, store: openStore(options.store) }, netns, wire, id, addresses);
       if (netns) {
         await netns.addBridge('btmgmt', '192.168.254.254/16');
         if (!socketpairs) for (const [i] of topology.links.entries()) await netns.addBridge(`btl${i}`);
@@ -251,7 +253,8 @@ export class Mesh {
         ),
       ),
     );
-    if (!this.netns) return { spec: parseSpec({ ...common, batctlConsole: true }), start: { wire } };
+    const store = openStore(this.options.store);
+    if (!this.netns) return { spec: parseSpec({ ...common, batctlConsole: true }), start: { store, wire } };
     const attach: Record<string, string> = { [`bt${name}m`]: 'btmgmt' };
     if (!wire) for (const link of links) attach[`bt${name}l${link}`] = `btl${link}`;
     const bat0Fd = 3 + (wire ? links.length : 0);
@@ -277,6 +280,7 @@ export class Mesh {
         batctlWrapper: true,
       }),
       start: {
+        store,
         netns: this.netns,
         attach,
         wire,

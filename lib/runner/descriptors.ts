@@ -1,7 +1,8 @@
 // What a node's interfaces need from the host: taps to create, and descriptors handed to
 // UML (taps opened by the tapfd helper, socketpair ends fetched by fdwire) before it starts.
 import { interfacesOf, type Interface, type NodeSpec } from '../cmdline/index.ts';
-import { helperBinary, helperStore } from './helpers.ts';
+import { openStore } from '../derivations/index.ts';
+import { helperBinary } from './helpers.ts';
 import type { StartOptions } from './node.ts';
 
 /** Host devices a spec's interfaces use: taps to create (tuntap, vector tap/hybrid). */
@@ -40,14 +41,14 @@ export async function descriptors(
   const openers = [
     ...(taps.length
       ? [
-          await helperBinary('tapfd', helperStore(spec.kernel)),
+          await helperBinary('tapfd', openStore(options.store)),
           ...taps.map(([fd, tap]) => `${fd}=${tap}${vnet.has(fd) ? ',vnet' : ''}`),
           '--',
         ]
       : []),
     ...(wires.length
       ? [
-          await helperBinary('fdwire', helperStore(spec.kernel)),
+          await helperBinary('fdwire', openStore(options.store)),
           'exec',
           options.wire!.server,
           ...wires.map(([fd, [pair, end]]) => `${fd}=${pair}:${end}`),

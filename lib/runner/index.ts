@@ -8,7 +8,7 @@ export { Netns, listNamespaces } from './netns.ts';
 export { mconsole, mconsoleSocket } from './mconsole.ts';
 export { ConsoleChannel } from './console-channel.ts';
 export { WireServer } from './wire.ts';
-export { helperBinary, helperStore, helperDerivations, type Helper } from './helpers.ts';
+export { helperBinary, runnerHelpers, type Helper } from './helpers.ts';
 export { visualize, visFormats, type VisFormat } from './vis.ts';
 export {
   batctl,

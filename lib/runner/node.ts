@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type ResultPromise } from 'execa';
-import { processAlive } from '../derivations/index.ts';
+import { processAlive, type Store } from '../derivations/index.ts';
 import { checkCommandLine, render, parseSpec, type NodeSpec, type NodeSpecInput } from '../cmdline/index.ts';
 import { guestMemoryDir, umlCommand } from './boot.ts';
 import { mconsole, mconsoleSocket } from './mconsole.ts';
@@ -26,6 +26,8 @@ export interface ReadySummary {
 }
 
 export interface StartOptions {
+  /** The store the runner's helpers are built into or found in (default: openStore()). */
+  store?: Store;
   /** Run the node (and make its taps) in this namespace. */
   netns?: Netns;
   /** Make the host taps the spec names (default true); owned by tapUser if given. */

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { helperBinary } from './helpers.ts';
+import type { Store } from '../derivations/index.ts';
 
 export class WireServer {
   private constructor(
@@ -14,8 +15,8 @@ export class WireServer {
     private readonly process: ResultPromise,
   ) {}
 
-  /** `store`: where the fdwire helper is (or is built), e.g. helperStore(kernel). */
-  static async start(store: string): Promise<WireServer> {
+  /** `store`: where the fdwire helper is (or is built). */
+  static async start(store: Store): Promise<WireServer> {
     const dir = await mkdtemp(join(tmpdir(), 'batu-wire-'));
     const socket = join(dir, 'wire.sock');
     const proc = execa(await helperBinary('fdwire', store), ['serve', socket], { reject: false, stdin: 'ignore' });

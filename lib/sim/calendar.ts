@@ -1,4 +1,4 @@
-// The calendar process (simcal, lib/runner/helpers/simcal.c) seen from TypeScript: commands
+// The calendar process (simcal, lib/sim/helpers/simcal.c) seen from TypeScript: commands
 // in, a single ordered stream of what happened out. Everything a node prints reaches us
 // through it, stamped with the node's simulated time, before the `at` that ends a run.
 import { randomBytes } from 'node:crypto';
@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { execa, type ResultPromise } from 'execa';
-import { helperBinary } from '../runner/index.ts';
+import { simcalBinary } from './helpers.ts';
+import type { Store } from '../derivations/index.ts';
 
 /** The calendar's socket in the simulation's directory. */
 export const CALENDAR_SOCKET = 'calendar.sock';
@@ -61,12 +62,12 @@ export class Calendar {
   ) {}
 
   /** Start simcal (built into `store` on first use) with the PRNG seed of the links' model. */
-  static async start(store: string, seed: bigint, events: CalendarEvents): Promise<Calendar> {
+  static async start(store: Store, seed: bigint, events: CalendarEvents): Promise<Calendar> {
     const dir = await mkdtemp(join(tmpdir(), 'batu-sim-'));
     const calendarSocket = join(dir, CALENDAR_SOCKET);
     const fdSocket = join(dir, 'fds.sock');
     try {
-      const proc = execa(await helperBinary('simcal', store), [calendarSocket, fdSocket, String(seed)], {
+      const proc = execa(await simcalBinary(store), [calendarSocket, fdSocket, String(seed)], {
         reject: false,
         stdin: 'pipe',
         buffer: false,

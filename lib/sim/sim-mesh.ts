@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { Duplex } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { parseSpec, type Interface } from '../cmdline/index.ts';
-import { ConsoleChannel, UmlNode, helperBinary, helperStore } from '../runner/index.ts';
+import { ConsoleChannel, UmlNode } from '../runner/index.ts';
+import { seedrandomLibrary } from './helpers.ts';
+import { openStore, type StoreLike } from '../derivations/index.ts';
 import type { Reporter } from '../derivations/index.ts';
 import {
   Topology,
@@ -38,6 +40,8 @@ export const NS_PER_MS = 1_000_000n;
 export const NS_PER_S = 1_000_000_000n;
 
 export interface SimOptions {
+  /** The store the simulator's helpers are built into or found in (default: openStore()). */
+  store?: StoreLike;
   kernel: string;
   image: string;
   kernels?: Record<string, string>;
@@ -94,8 +98,8 @@ export class SimMesh {
       throw new Error(
         `node ${crowded.name}: more than ${SLOTS - FIRST_LINK_SLOT} links (the calendar's limit per node)`,
       );
-    const store = helperStore(options.kernel);
-    const preload = await helperBinary('seedrandom.so', store);
+    const store = openStore(options.store);
+    const preload = await seedrandomLibrary(store);
     let sim: SimMesh | undefined;
     const calendar = await Calendar.start(store, BigInt(options.seed), {
       output: (k, slot, ns, data) => sim?.output(k, slot, ns, data),

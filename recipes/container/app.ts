@@ -4,7 +4,8 @@
 // sources, so every clone gets the same path.
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { derivation, nodeModules, repoFiles, runRecipe } from '../../lib/derivations/index.ts';
+import { derivation, repoFiles, runRecipe } from '../../lib/derivations/index.ts';
+import { nodeModules } from '../../lib/stdenv/index.ts';
 import { nodeRuntime } from './node.ts';
 
 const root = new URL('../../', import.meta.url);

@@ -1,6 +1,6 @@
 // The uapi headers userland compiles against (`$out/include`; UML exports none, its host
 // arch's serve): a derivation of the kernel source alone, no config (Nix's linuxHeaders).
-import { kernelBuild } from '../../lib/derivations/index.ts';
+import { kernelBuild } from '../../lib/stdenv/index.ts';
 import { upstream } from '../pins.ts';
 import { kernelSources, type KernelSeries } from './sources.ts';
 

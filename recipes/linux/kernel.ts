@@ -1,6 +1,7 @@
 // The UML kernels (linux-v15, and the kernel out-of-tree batman-adv modules boot on), from
 // Debian's kernel source: kernelBuild steps.
-import { kernelBuild, repoFiles, type Input } from '../../lib/derivations/index.ts';
+import { repoFiles, type Input } from '../../lib/derivations/index.ts';
+import { kernelBuild } from '../../lib/stdenv/index.ts';
 import { upstream } from '../pins.ts';
 import { kernelSources, type KernelSeries } from './sources.ts';
 

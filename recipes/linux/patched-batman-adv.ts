@@ -3,7 +3,8 @@
 // kernel without batman-adv (whose UML patches the offload variant's links need), and an
 // image that loads it. recipes/batman-adv-jumbo.ts and
 // recipes/batman-adv-offload.ts are the two variants.
-import { derivation, kernelModule, repoFiles } from '../../lib/derivations/index.ts';
+import { derivation, repoFiles } from '../../lib/derivations/index.ts';
+import { kernelModule } from '../../lib/stdenv/index.ts';
 import { kernelSources, moduleKernel, type KernelSeries } from './kernel.ts';
 import { upstream } from '../pins.ts';
 import { guestImage } from '../image.ts';

@@ -13,7 +13,7 @@ import {
   listPaths,
   realise,
   silentReporter,
-  storeDir,
+  openStore,
   storePath,
 } from '../../lib/derivations/index.ts';
 import { image } from '../../recipes/image.ts';
@@ -28,7 +28,7 @@ test('the image closure pushed to nginx is pulled into empty stores, signed and 
   const { url, root, client } = await startCacheServer(t);
   const keys = await testKeys(t, 'ci-1');
   const other = await testKeys(t, 'other-1');
-  const storeA = storeDir();
+  const storeA = openStore().dir;
   // The build job: realise the image (reused when the suite's store has it; built where the
   // Debian archive is reachable, not in the namespace) and push its closure.
   await realise(image, { store: storeA, report: silentReporter });

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { isValid, realise, realiseAll, storeDir, storePath, tree } from '../../lib/derivations/index.ts';
+import { isValid, realise, realiseAll, openStore, storePath, tree } from '../../lib/derivations/index.ts';
 import { Mesh, converged, line, nodeMac, nodeOfMac, observe, type NodeView } from '../../lib/mesh/index.ts';
 import { alfredBridge, guestCommand } from '../../lib/runner/index.ts';
 import { batmanAdvModule } from '../../recipes/batman-adv.ts';
@@ -24,7 +24,7 @@ async function sourcesOrSkip(t: TestContext): Promise<boolean> {
     [legacyName, legacySha256],
     [legacyBatctlName, legacyBatctlSha256],
   ]) {
-    if (!isValid(await storePath(tree({ name, sha256 }), storeDir()))) missing.push(name);
+    if (!isValid(await storePath(tree({ name, sha256 }), openStore()))) missing.push(name);
   }
   if (missing.length)
     t.skip(

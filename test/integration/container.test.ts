@@ -24,7 +24,8 @@ import {
   realise,
   silentReporter,
 } from '../../lib/derivations/index.ts';
-import { Netns, helperDerivations } from '../../lib/runner/index.ts';
+import { Netns, runnerHelpers } from '../../lib/runner/index.ts';
+import { simHelpers } from '../../lib/sim/helpers.ts';
 import { Topology } from '../../lib/mesh/index.ts';
 import { ociImage } from '../../recipes/oci-image.ts';
 import { batuCli, batuIn } from '../fixtures/cli-helpers.ts';
@@ -110,14 +111,16 @@ test(
   async (t) => {
     const dir = await image();
     const { kernel, image: guest } = await guestPaths();
-    const helpers = await Promise.all((await helperDerivations()).map(async (d) => (await realise(d)).path));
+    const helpers = await Promise.all(
+      [await runnerHelpers(), ...(await simHelpers())].map(async (d) => (await realise(d)).path),
+    );
     const other = await tempDir(t, 'batu-test-other-store-'); // another length: a store path leaking into a file shows
     const stream = new PassThrough();
     const [, imported] = await Promise.all([
       exportClosure([kernel, guest, ...helpers], stream),
       importClosure(stream, { store: other, unsigned: true }),
     ]);
-    assert.equal(imported.length, 4);
+    assert.equal(imported.length, 2 + helpers.length);
     const umask = process.umask(0o077); // a stricter user than the first build's: modes must not leak in
     const again = await realise(ociImage, { store: other, report: silentReporter })
       .then((r) => r.path)

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { realise, repoFiles } from '../../lib/derivations/index.ts';
 import { linuxV15, linuxV15On61 } from '../../recipes/linux-v15.ts';
 import { uapiHeaders } from '../../recipes/linux/kernel.ts';
-import { kernelModule } from '../../lib/derivations/index.ts';
+import { kernelModule } from '../../lib/stdenv/index.ts';
 import { bootTestInit } from '../fixtures/boot-helpers.ts';
 import { runScript } from '../fixtures/cli-helpers.ts';
 import { tempDir } from '../fixtures/store-helpers.ts';

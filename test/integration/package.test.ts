@@ -9,14 +9,14 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { storeDir, storePath } from '../../lib/derivations/index.ts';
+import { openStore, storePath } from '../../lib/derivations/index.ts';
 import { meshDir } from '../../lib/mesh/index.ts';
 import { linuxV15 } from '../../recipes/linux-v15.ts';
 import { eventually, guestPaths } from '../fixtures/guest-helpers.ts';
 
 const checkout = new URL('../..', import.meta.url).pathname;
 const fixture = (name: string) => new URL(`../fixtures/topologies/${name}`, import.meta.url).pathname;
-const store = storeDir(); // the suite's store: the installed batu boots the kernel built there
+const store = openStore().dir; // the suite's store: the installed batu boots the kernel built there
 let project: string;
 
 /** `npx batu ARGS…` in the project, as a user types it. */

@@ -15,7 +15,7 @@ import {
   realise,
   silentReporter,
   storePath,
-  readManifestOf,
+  readManifest,
 } from '../../lib/derivations/index.ts';
 import { hello } from '../../recipes/hello.ts';
 import { pinFile, pins, upstream } from '../../recipes/pins.ts';
@@ -34,7 +34,7 @@ test(
     const second = await realise(hello, { store: b, ...quiet });
     assert.equal(first.built.length, 4, 'source, kernel source package, uapi headers and hello were all realised cold');
     assert.equal(first.path.slice(a.length), second.path.slice(b.length));
-    assert.deepEqual(await readManifestOf(first.path), await readManifestOf(second.path));
+    assert.deepEqual(await readManifest(first.path), await readManifest(second.path));
     const binary = 'bin/batu-hello';
     assert.ok((await readFile(join(first.path, binary))).equals(await readFile(join(second.path, binary))));
     const { stdout } = await execa(join(first.path, binary));
@@ -111,7 +111,7 @@ test('a Debian source package is fetched and every file its .dsc lists is checke
   const store = await tempDir(t);
   const socat = pins.src('socat');
   const { path } = await realise(socat, { store, ...quiet });
-  const manifest = await readManifestOf(path);
+  const manifest = await readManifest(path);
   const upstreamVersion = upstream(socat.version);
   assert.deepEqual(manifest.entries.map((e) => e.path).sort(), [
     `socat_${socat.version}.debian.tar.xz`,

@@ -27,9 +27,9 @@ import {
   type Manifest,
 } from '../../lib/derivations/index.ts';
 import { batuCli, runScript } from '../fixtures/cli-helpers.ts';
-import { checkSignatures, fingerprintOf, signFingerprint } from '../../lib/derivations/signing.ts';
-import { sha256 } from '../../lib/derivations/hash.ts';
-import { commitPath } from '../../lib/derivations/store.ts';
+import { checkSignatures, fingerprintOf, signFingerprint } from '../../lib/derivations/cache/signing.ts';
+import { sha256 } from '../../lib/derivations/model/hash.ts';
+import { commitPath } from '../../lib/derivations/store/store.ts';
 import { tempDir, testKeys, textDerivation } from '../fixtures/store-helpers.ts';
 import { readTar, writeTar } from '../fixtures/tar-helpers.ts';
 

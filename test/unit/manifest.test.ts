@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Volume } from 'memfs';
 import { computeManifest, type Manifest } from '../../lib/derivations/index.ts';
-import type { Fs } from '../../lib/derivations/manifest.ts';
+import type { Fs } from '../../lib/derivations/store/manifest.ts';
 
 function volume(files: Record<string, string>, order: 'forward' | 'reverse'): Fs {
   const entries = Object.entries(files);

@@ -13,8 +13,10 @@ import {
   repoFiles,
   silentReporter,
 } from '../../lib/derivations/index.ts';
-import { checkFixedOutput } from '../../lib/derivations/fetch.ts';
+import { checkFixedOutput } from '../../lib/derivations/sources/fetch.ts';
 import { helperBinary } from '../../lib/runner/index.ts';
+import { seedrandomLibrary } from '../../lib/sim/helpers.ts';
+import { openStore } from '../../lib/derivations/index.ts';
 import { tempDir } from '../fixtures/store-helpers.ts';
 
 const integrity = (data: string) => `sha512-${createHash('sha512').update(data).digest('base64')}`;
@@ -141,9 +143,9 @@ test('BATU_PREBUILT: paths are checked and named; helpers come from it, and one 
   await writeFile(good, JSON.stringify({ kernel: dir, image: dir, helpers: { 'batu-host-helpers': helpers } }));
   process.env.BATU_PREBUILT = good;
   assert.deepEqual(prebuilt(), { kernel: dir, image: dir, helpers: { 'batu-host-helpers': helpers } });
-  assert.equal(await helperBinary('fdwire', '/no/store/needed'), join(helpers, 'bin/fdwire'));
+  assert.equal(await helperBinary('fdwire', openStore('/no/store/needed')), join(helpers, 'bin/fdwire'));
   await assert.rejects(
-    helperBinary('seedrandom.so', dir),
+    seedrandomLibrary(openStore(dir)),
     /seedrandom\.so is not in the prebuilt closure \(BATU_PREBUILT has no batu-sim-preload\)/,
   );
 });

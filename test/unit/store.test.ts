@@ -9,7 +9,7 @@ import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import {
-  acquireLock,
+  openStore,
   add,
   addRoot,
   deletePath,
@@ -233,7 +233,7 @@ test('a lock left by an earlier crash (a directory without a pid) does not block
   const first = await Promise.race([realise(drv, { store, ...quiet }), sleep(10_000).then(() => 'hung')]);
   assert.notEqual(first, 'hung', 'realise must not hang on a stale lock');
   const other = textDerivation('held', 'y');
-  const held = await acquireLock(store, basename(await storePath(other, store)).slice(0, 32), {
+  const held = await openStore(store).lock(basename(await storePath(other, store)).slice(0, 32), {
     purpose: 'a test holding it',
   });
   const lines: string[] = [];

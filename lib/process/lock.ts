@@ -1,33 +1,14 @@
-// Locks between processes: flock(2) on <store>/.locks/<key>, as Nix's store does, so the
+// Locks between processes: flock(2) on a file (the store's: <store>/.locks/<key>), as Nix does, so the
 // kernel releases a lock when its holder dies (kill -9 included). util-linux's `flock`
 // holds it in a small child whose stdin is our pipe: when we release or die, the pipe
 // closes, the child exits, and the lock goes with it. A waiter says what it waits for.
-import { readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
 
 export interface Lock {
   release(): Promise<void>;
-}
-
-/**
- * Whether a process runs (EPERM: it does, owned by someone else). A zombie does not: it
- * has exited and waits only to be reaped, which an adoptive PID 1 may do late.
- */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
-  } catch {
-    return true;
-  }
 }
 
 export interface LockOptions {
@@ -45,10 +26,9 @@ export interface LockOptions {
 const holder = `exec 9>>"$1" && flock "$2" 9 &&
   if [ "$(stat -L -c %i /proc/self/fd/9)" = "$(stat -c %i "$1" 2>/dev/null)" ]; then echo locked; exec cat; else echo stale; fi`;
 
-export async function acquireLock(store: string, key: string, options: LockOptions = {}): Promise<Lock> {
-  const dir = join(store, '.locks');
-  const file = join(dir, key);
-  await mkdir(dir, { recursive: true });
+/** Lock `file` (made if missing, with its directory). */
+export async function acquireLock(file: string, options: LockOptions = {}): Promise<Lock> {
+  await mkdir(dirname(file), { recursive: true });
   // A lock directory of batu's earlier mkdir locks: nothing holds it the kernel knows of.
   if ((await stat(file).catch(() => undefined))?.isDirectory()) await rm(file, { recursive: true, force: true });
   for (;;) {

@@ -3,8 +3,8 @@
 import * as nodeFs from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { canonical, sha256 } from './hash.ts';
-import { sha256 as sha256Hex } from './schema.ts';
+import { canonical, sha256 } from '../model/hash.ts';
+import { sha256 as sha256Hex } from '../model/schema.ts';
 
 const relPath = z.string().regex(/^(?!\/)(?!.*(^|\/)\.\.?(\/|$)).+$/, 'expected a relative path without . or ..');
 const EntrySchema = z.discriminatedUnion('type', [

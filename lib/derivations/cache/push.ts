@@ -14,13 +14,13 @@ import {
   type Cache,
   type PathInfo,
 } from './cache.ts';
-import { fileSha256 } from './fetch.ts';
-import { sha256 } from './hash.ts';
-import { buildClosure, dependenciesFirst, referenceClosure } from './maintain.ts';
-import { silentReporter, type Reporter } from './progress.ts';
+import { fileSha256 } from '../sources/fetch.ts';
+import { sha256 } from '../model/hash.ts';
+import { buildClosure, dependenciesFirst, referenceClosure } from '../store/maintain.ts';
+import { silentReporter, type Reporter } from '../build/progress.ts';
 import { fingerprint, manifestHash, signFingerprint, type SecretKey } from './signing.ts';
-import { readManifest, removeTree, scratchDir, sidecar, storeOf } from './store.ts';
-import { packPaths } from './transfer.ts';
+import { readManifest, removeTree, scratchDir, sidecar, storeOf } from '../store/store.ts';
+import { packPaths } from '../store/transfer.ts';
 
 /** zstd level 3 on all cores: a kernel's 81 MB tar becomes 18 MB in 0.4 s here (bench/cache.ts). */
 export const ZSTD_ARGS = ['-q', '-3', '-T0'];

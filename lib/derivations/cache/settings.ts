@@ -3,10 +3,9 @@
 // the store's own <store>/.config.json (written by `batu store config`).
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { z } from 'zod';
 import { parsePublicKey, type PublicKey } from './signing.ts';
-import { writeAtomic } from './store.ts';
+import { openStore, writeAtomic, type StoreLike } from '../store/store.ts';
 
 const cacheUrl = z
   .string()
@@ -34,9 +33,9 @@ export interface CacheOptions {
   substitute?: boolean;
 }
 
-const configFile = (store: string) => join(store, '.config.json');
+const configFile = (store: StoreLike) => openStore(store).configFile;
 
-export async function readStoreConfig(store: string): Promise<StoreConfig> {
+export async function readStoreConfig(store: StoreLike): Promise<StoreConfig> {
   if (!existsSync(configFile(store))) return StoreConfigSchema.parse({});
   let json: unknown;
   try {
@@ -54,7 +53,7 @@ function checkConfig(value: unknown, what: string): StoreConfig {
   throw new Error(`${what}: ${issue.path.join('.')}: ${issue.message}`);
 }
 
-export async function writeStoreConfig(store: string, config: Partial<StoreConfig>): Promise<StoreConfig> {
+export async function writeStoreConfig(store: StoreLike, config: Partial<StoreConfig>): Promise<StoreConfig> {
   const next = checkConfig({ ...(await readStoreConfig(store)), ...config }, 'bad store config');
   next.trustedKeys = parsePublicKeys(next.trustedKeys).map((k) => k.text); // checked, and .pub files read, before writing
   await writeAtomic(configFile(store), JSON.stringify(next, null, 2) + '\n');
@@ -79,7 +78,7 @@ function checkUrl(url: string): string {
   return parsed.data;
 }
 
-export async function cacheSettings(store: string, given: CacheOptions = {}): Promise<CacheSettings> {
+export async function cacheSettings(store: StoreLike, given: CacheOptions = {}): Promise<CacheSettings> {
   const config = await readStoreConfig(store);
   const substituters =
     given.substitute === false

@@ -2,8 +2,8 @@
 // uapi headers) and an out-of-tree module against a built kernel. Both unpack, patch and
 // run Kbuild the same reproducible way (prelude.sh: kernelSourceTar, applyPatches,
 // kbuildReproducible).
-import { derivation } from './define.ts';
-import type { Derivation, FixedSource, Input } from './schema.ts';
+import { derivation } from '../derivations/model/define.ts';
+import type { Derivation, FixedSource, Input } from '../derivations/model/schema.ts';
 
 const kbuildTools = [
   'make',

@@ -1,12 +1,12 @@
 // Store maintenance: verify manifests, collect garbage, add files the user obtained.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, readlink, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, readdir, readlink, rename, rm, stat, symlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
-import { hashInput, storePath } from './evaluate.ts';
-import { fileSha256 } from './fetch.ts';
+import { hashInput, storePath } from '../model/evaluate.ts';
+import { fileSha256 } from '../sources/fetch.ts';
 import { computeManifest, diffManifests } from './manifest.ts';
-import { debPackage, tree, url } from './define.ts';
+import { debPackage, tree, url } from '../model/define.ts';
 import {
   DamagedPathError,
   commitPath,
@@ -18,13 +18,15 @@ import {
   removeTree,
   scratchDir,
   sidecar,
-  storeDir,
+  openStore,
   storeName,
+  type Store,
+  type StoreLike,
 } from './store.ts';
-import { acquireLock, processAlive } from './lock.ts';
-import { stderrReporter, type Reporter } from './progress.ts';
+import { stderrReporter, type Reporter } from '../build/progress.ts';
 import { gcLock, holdPaths, liveTempRoots } from './temproots.ts';
-import type { Input } from './schema.ts';
+import { processAlive } from '../../process/alive.ts';
+import type { Input } from '../model/schema.ts';
 
 export interface VerifyProblem {
   path: string;
@@ -32,8 +34,8 @@ export interface VerifyProblem {
 }
 
 /** Re-hash every file of every path (or the given ones) against its manifest; a damaged path is reported and the rest still checked. */
-export async function verify(options: { store?: string; paths?: string[] } = {}): Promise<VerifyProblem[]> {
-  const paths = options.paths ?? (await listPaths(storeDir(options.store)));
+export async function verify(options: { store?: StoreLike; paths?: string[] } = {}): Promise<VerifyProblem[]> {
+  const paths = options.paths ?? (await listPaths(openStore(options.store)));
   const bad: VerifyProblem[] = [];
   for (const path of paths) {
     try {
@@ -47,8 +49,8 @@ export async function verify(options: { store?: string; paths?: string[] } = {})
 }
 
 /** Roots: <store>/.roots/<name> symlinks. */
-export async function listRoots(store: string): Promise<Map<string, string>> {
-  const dir = join(store, '.roots');
+export async function listRoots(store: StoreLike): Promise<Map<string, string>> {
+  const dir = openStore(store).roots;
   const roots = new Map<string, string>();
   for (const name of existsSync(dir) ? await readdir(dir) : []) {
     if (name.startsWith('.')) continue;
@@ -139,21 +141,21 @@ async function referencesOf(path: string): Promise<string[]> {
  * import or hold); scratch directories of live builders stay.
  */
 export async function gc(
-  options: { store?: string; report?: Reporter } = {},
+  options: { store?: StoreLike; report?: Reporter } = {},
 ): Promise<{ kept: string[]; removed: string[] }> {
-  const store = storeDir(options.store);
+  const store = openStore(options.store);
   const report = options.report ?? stderrReporter;
-  if (!existsSync(store)) return { kept: [], removed: [] };
+  if (!existsSync(store.dir)) return { kept: [], removed: [] };
   const lock = await gcLock(store, 'exclusive', (holder) =>
     report(`gc: waiting for ${holder} to finish checking what it needs`),
   );
   try {
-    const held = new Set([...(await liveTempRoots(store))].map((name) => join(store, name)));
+    const held = new Set([...(await liveTempRoots(store))].map((name) => store.path(name)));
     const keep = new Set(await referenceClosure([...(await listRoots(store)).values(), ...held]));
     const removed: string[] = [];
     for (const path of await listPaths(store)) {
       if (keep.has(path)) continue;
-      const pathLock = await acquireLock(store, hashPart(path), { purpose: 'collecting garbage' });
+      const pathLock = await store.lock(hashPart(path), { purpose: 'collecting garbage' });
       try {
         await removePath(path);
         removed.push(path);
@@ -162,10 +164,10 @@ export async function gc(
       }
     }
     // Logs and sidecars of builds that failed or died: no valid path beside them, none being built.
-    for (const name of await readdir(store)) {
-      const path = join(store, name.replace(/\.(manifest|drv|log)$/, ''));
+    for (const name of await readdir(store.dir)) {
+      const path = store.path(name.replace(/\.(manifest|drv|log)$/, ''));
       if (name === basename(path) || !storeName.test(basename(path)) || isValid(path) || held.has(path)) continue;
-      const pathLock = await acquireLock(store, hashPart(path), { purpose: 'collecting garbage' });
+      const pathLock = await store.lock(hashPart(path), { purpose: 'collecting garbage' });
       try {
         if (!isValid(path)) await removePath(path);
       } finally {
@@ -174,7 +176,7 @@ export async function gc(
     }
     await removeDeadScratch(store);
     await removeStaleLocks(store, held);
-    await removeTree(join(store, '.trash'));
+    await removeTree(store.trash);
     return { kept: [...keep].sort(), removed };
   } finally {
     await lock.release();
@@ -185,12 +187,12 @@ export async function gc(
  * Lock files of paths that are gone and that no live process holds: nobody waits on them
  * for long. Each is removed while locked; a waiter on it then sees it is stale and retries.
  */
-async function removeStaleLocks(store: string, held: Set<string>): Promise<void> {
-  const dir = join(store, '.locks');
+async function removeStaleLocks(store: Store, held: Set<string>): Promise<void> {
+  const dir = store.locks;
   const keep = new Set([...held, ...(await listPaths(store))].map(hashPart));
   for (const key of existsSync(dir) ? await readdir(dir) : []) {
     if (!/^[0-9a-df-np-sv-z]{32}$/.test(key) || keep.has(key)) continue;
-    const lock = await acquireLock(store, key, { purpose: 'collecting garbage' });
+    const lock = await store.lock(key, { purpose: 'collecting garbage' });
     try {
       await rm(join(dir, key), { recursive: true, force: true });
     } finally {
@@ -200,8 +202,8 @@ async function removeStaleLocks(store: string, held: Set<string>): Promise<void>
 }
 
 /** Scratch directories are named <label>.<pid>.<random>: those of dead processes go. */
-async function removeDeadScratch(store: string): Promise<void> {
-  const tmp = join(store, '.tmp');
+async function removeDeadScratch(store: Store): Promise<void> {
+  const { tmp } = store;
   for (const name of existsSync(tmp) ? await readdir(tmp) : []) {
     const pid = Number(/\.(\d+)\.[0-9a-f]+$/.exec(name)?.[1]);
     if (!pid || !processAlive(pid)) await removeTree(join(tmp, name));
@@ -221,15 +223,15 @@ export interface Added {
  */
 export async function add(
   file: string,
-  options: { store?: string; name?: string; unpack?: boolean } = {},
+  options: { store?: StoreLike; name?: string; unpack?: boolean } = {},
 ): Promise<Added> {
-  const store = storeDir(options.store);
+  const store = openStore(options.store);
   const isDir = (await stat(file)).isDirectory();
   const isTarball = !isDir && (options.unpack ?? /\.(tar(\.[a-z0-9]+)?|tgz|txz)$/.test(file));
   const name =
     options.name ??
     (isDir || isTarball ? basename(file).replace(/\.(tar(\.[a-z0-9]+)?|tgz|txz)$/, '') : basename(file));
-  await mkdir(store, { recursive: true });
+  await mkdir(store.dir, { recursive: true });
   const scratch = await scratchDir(store, 'add');
   try {
     const out = join(scratch, 'out');
@@ -264,7 +266,7 @@ async function debOf(file: string, sha256: string) {
   return debPackage({ package: field('Package'), version: field('Version'), arch, sha256 });
 }
 
-async function install(store: string, dir: string, source: Input & { sha256: string }): Promise<Added> {
+async function install(store: Store, dir: string, source: Input & { sha256: string }): Promise<Added> {
   const path = await storePath(source, store);
   const held = await gcLock(store, 'shared');
   try {
@@ -272,7 +274,7 @@ async function install(store: string, dir: string, source: Input & { sha256: str
   } finally {
     await held.release();
   }
-  const lock = await acquireLock(store, hashPart(path), { purpose: `adding ${basename(path)}` });
+  const lock = await store.lock(hashPart(path), { purpose: `adding ${basename(path)}` });
   try {
     if (!isValid(path))
       await commitPath(path, dir, JSON.stringify({ added: source, hash: await hashInput(source) }) + '\n');
@@ -280,4 +282,14 @@ async function install(store: string, dir: string, source: Input & { sha256: str
     await lock.release();
   }
   return { path, sha256: source.sha256, name: 'name' in source ? source.name : source.package, source };
+}
+
+/** Make `path` a gc root named `name` (<store>/.roots/<name>). */
+export async function addRoot(store: StoreLike, name: string, path: string): Promise<void> {
+  const { roots } = openStore(store);
+  await mkdir(roots, { recursive: true });
+  const tmp = join(roots, `.${name}.${process.pid}`);
+  await rm(tmp, { force: true });
+  await symlink(join('..', basename(path)), tmp); // relative: the store may move
+  await rename(tmp, join(roots, name));
 }

@@ -5,14 +5,16 @@
 import { existsSync, rmSync } from 'node:fs';
 import { appendFile, mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { acquireLock, processAlive, type Lock } from './lock.ts';
+import { processAlive } from '../../process/alive.ts';
+import type { Lock } from '../../process/lock.ts';
+import { openStore, type Store, type StoreLike } from './store.ts';
 
 /** This process's temproots files and the names already in each. */
 const held = new Map<string, Set<string>>();
 
 /** Keep `paths` from gc for as long as this process runs. */
-export async function holdPaths(store: string, paths: string[]): Promise<void> {
-  const dir = join(store, '.temproots');
+export async function holdPaths(store: Store, paths: string[]): Promise<void> {
+  const dir = store.tempRoots;
   const file = join(dir, String(process.pid));
   if (!held.has(file)) {
     held.set(file, new Set());
@@ -27,8 +29,8 @@ export async function holdPaths(store: string, paths: string[]): Promise<void> {
 }
 
 /** Path names held by live processes; files of dead ones are removed. */
-export async function liveTempRoots(store: string): Promise<Set<string>> {
-  const dir = join(store, '.temproots');
+export async function liveTempRoots(store: Store): Promise<Set<string>> {
+  const dir = store.tempRoots;
   const live = new Set<string>();
   for (const name of existsSync(dir) ? await readdir(dir) : []) {
     const pid = Number(name);
@@ -46,8 +48,8 @@ export async function liveTempRoots(store: string): Promise<Set<string>> {
  * The store's gc lock: realise and import hold it shared while they register temporary
  * roots and check what is valid; gc holds it exclusively while it collects.
  */
-export function gcLock(store: string, mode: 'shared' | 'exclusive', onWait?: (holder: string) => void): Promise<Lock> {
-  return acquireLock(store, 'gc', {
+export function gcLock(store: Store, mode: 'shared' | 'exclusive', onWait?: (holder: string) => void): Promise<Lock> {
+  return store.lock('gc', {
     shared: mode === 'shared',
     purpose: 'collecting garbage',
     onWait: onWait ?? ((holder) => process.stderr.write(`batu: waiting for the store's gc lock, held by ${holder}\n`)),
@@ -55,8 +57,8 @@ export function gcLock(store: string, mode: 'shared' | 'exclusive', onWait?: (ho
 }
 
 /** Stop holding what this process realised or imported into `store` (gc may take it now). */
-export async function releaseHeldPaths(store: string): Promise<void> {
-  const file = join(store, '.temproots', String(process.pid));
+export async function releaseHeldPaths(store: StoreLike): Promise<void> {
+  const file = join(openStore(store).tempRoots, String(process.pid));
   held.get(file)?.clear();
   await rm(file, { force: true });
 }

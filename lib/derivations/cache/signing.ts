@@ -4,8 +4,8 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, t
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { canonical, sha256 } from './hash.ts';
-import type { Manifest } from './manifest.ts';
+import { canonical, sha256 } from '../model/hash.ts';
+import type { Manifest } from '../store/manifest.ts';
 
 export class KeyError extends Error {}
 

@@ -2,6 +2,7 @@
 // version of a binary or source package within one release (its -security and -updates
 // suites included, not backports), with the sha256 a pin needs.
 import { execa } from 'execa';
+import type { Store } from '../store/store.ts';
 import { aptCache } from './apt.ts';
 
 export type PinKind = 'binary' | 'source';
@@ -20,7 +21,7 @@ const inRelease = (suite: string, release: string) =>
 
 /** Every version of each package the archive serves in `release`, newest first (two apt-cache calls in all). */
 export async function servedVersions(
-  store: string,
+  store: Store,
   kind: PinKind,
   pkgs: string[],
   release: string,
@@ -66,7 +67,7 @@ function paragraphs(text: string): Map<string, string>[] {
     });
 }
 
-async function binaryRecords(store: string, pkgs: string[]) {
+async function binaryRecords(store: Store, pkgs: string[]) {
   return paragraphs(await aptCache(store, ['show', ...pkgs]))
     .filter((f) => ['amd64', 'all'].includes(f.get('Architecture') ?? ''))
     .map((f) => ({
@@ -77,7 +78,7 @@ async function binaryRecords(store: string, pkgs: string[]) {
     }));
 }
 
-async function sourceRecords(store: string, pkgs: string[]) {
+async function sourceRecords(store: Store, pkgs: string[]) {
   return paragraphs(await aptCache(store, ['showsrc', '--only-source', ...pkgs])).map((f) => ({
     package: f.get('Package')!,
     version: f.get('Version')!,

@@ -7,12 +7,11 @@ import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable, Writable } from 'node:stream';
 import tar from 'tar-stream';
-import { acquireLock } from './lock.ts';
 import { gcLock, holdPaths } from './temproots.ts';
 import { ManifestSchema, computeManifest, diffManifests, treeHash, type Manifest } from './manifest.ts';
 import { dependenciesFirst, referenceClosure } from './maintain.ts';
-import { checkSignatures, fingerprintOf, signFingerprint, type PublicKey, type SecretKey } from './signing.ts';
-import { cacheSettings } from './settings.ts';
+import { checkSignatures, fingerprintOf, signFingerprint, type PublicKey, type SecretKey } from '../cache/signing.ts';
+import { cacheSettings } from '../cache/settings.ts';
 import {
   SOURCE_DATE_EPOCH,
   readManifest,
@@ -22,8 +21,10 @@ import {
   removeTree,
   scratchDir,
   sidecar,
-  storeDir,
+  openStore,
   storeName,
+  type Store,
+  type StoreLike,
 } from './store.ts';
 
 const mtime = new Date(SOURCE_DATE_EPOCH * 1000);
@@ -81,7 +82,7 @@ export async function packPaths(paths: string[], into: Writable, { key }: { key?
 export class ImportError extends Error {}
 
 export interface ImportOptions {
-  store?: string;
+  store?: StoreLike;
   /** The keys whose signatures count (default: the store's cache settings). */
   trustedKeys?: PublicKey[];
   /** Accept paths without a trusted signature (--unsigned): only their manifests are checked. */
@@ -101,8 +102,8 @@ export interface ImportOptions {
  * only then are the paths moved in, dependencies first. Returns the paths the stream holds.
  */
 export async function importClosure(from: Readable, options: ImportOptions = {}): Promise<string[]> {
-  const store = storeDir(options.store);
-  await mkdir(store, { recursive: true });
+  const store = openStore(options.store);
+  await mkdir(store.dir, { recursive: true });
   const scratch = await scratchDir(store, 'import');
   try {
     await extractSafely(from, scratch);
@@ -113,7 +114,7 @@ export async function importClosure(from: Readable, options: ImportOptions = {})
 }
 
 /** Check and move in what a scratch directory holds (extracted by extractSafely). */
-async function importStaged(store: string, scratch: string, options: ImportOptions): Promise<string[]> {
+async function importStaged(store: Store, scratch: string, options: ImportOptions): Promise<string[]> {
   const accept = options.unsigned ? undefined : acceptance(options, await trusted(store, options));
   // Under the gc lock: the references found in the store are held before they are checked.
   const lock = await gcLock(store, 'shared');
@@ -127,7 +128,7 @@ async function importStaged(store: string, scratch: string, options: ImportOptio
       );
     await holdPaths(
       store,
-      names.map((n) => join(store, n)),
+      names.map((n) => store.path(n)),
     );
     staged = await checkStaged(
       store,
@@ -135,7 +136,7 @@ async function importStaged(store: string, scratch: string, options: ImportOptio
       (refs) =>
         holdPaths(
           store,
-          refs.map((r) => join(store, r)),
+          refs.map((r) => store.path(r)),
         ),
       accept,
     );
@@ -143,10 +144,10 @@ async function importStaged(store: string, scratch: string, options: ImportOptio
     await lock.release();
   }
   for (const { name, manifest } of staged) await install(store, scratch, name, manifest);
-  return staged.map(({ name }) => join(store, name)).sort();
+  return staged.map(({ name }) => store.path(name)).sort();
 }
 
-const trusted = async (store: string, options: ImportOptions) =>
+const trusted = async (store: Store, options: ImportOptions) =>
   options.trustedKeys ?? (await cacheSettings(store)).trustedKeys;
 
 /** A staged path's sidecars: its manifest, its .drv and its signatures. */
@@ -245,7 +246,7 @@ interface Staged {
  * path of the stream its manifest does not list. Returns the paths dependencies first.
  */
 async function checkStaged(
-  store: string,
+  store: Store,
   scratch: string,
   hold: (refs: string[]) => Promise<void>,
   accept?: Accept,
@@ -290,7 +291,7 @@ async function checkStaged(
     }
     await hold(declared.references);
     for (const ref of declared.references) {
-      if (!paths.includes(ref) && !isValid(join(store, ref)))
+      if (!paths.includes(ref) && !isValid(store.path(ref)))
         throw refuse(name, `references ${ref}, which is neither in the stream nor in the store`);
     }
     staged.set(name, declared);
@@ -305,9 +306,9 @@ async function checkStaged(
   ).map((name) => ({ name, manifest: staged.get(name)! }));
 }
 
-async function install(store: string, scratch: string, name: string, manifest: Manifest): Promise<void> {
-  const path = join(store, name);
-  const lock = await acquireLock(store, hashPart(path), { purpose: `importing ${name}` });
+async function install(store: Store, scratch: string, name: string, manifest: Manifest): Promise<void> {
+  const path = store.path(name);
+  const lock = await store.lock(hashPart(path), { purpose: `importing ${name}` });
   try {
     if (!isValid(path))
       await commitPath(

@@ -2,9 +2,10 @@
 // Fixed-output sources hash by their declared sha256, so big sources are never read.
 import { join } from 'node:path';
 import { base32, canonical, sha256 } from './hash.ts';
-import { prelude } from './sandbox.ts';
+import { prelude } from '../build/sandbox.ts';
 import type { Derivation, FixedSource, Input } from './schema.ts';
-import { baseTools, resolveTools, type Tool } from './toolchain.ts';
+import { baseTools, resolveTools, type Tool } from '../build/toolchain.ts';
+import { openStore, type StoreLike } from '../store/store.ts';
 
 const hashes = new WeakMap<Input, Promise<string>>();
 
@@ -82,8 +83,8 @@ export function pathLabel(input: Input): string {
   }
 }
 
-export async function storePath(input: Input, store: string): Promise<string> {
-  return join(store, `${base32(await hashInput(input))}-${pathLabel(input)}`);
+export async function storePath(input: Input, store: StoreLike): Promise<string> {
+  return join(openStore(store).dir, `${base32(await hashInput(input))}-${pathLabel(input)}`);
 }
 
 /** Every input reachable from `target`, dependencies before dependents. */

@@ -4,10 +4,10 @@ import { parseArgs } from 'node:util';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { realise } from './realise.ts';
-import { storePath } from './evaluate.ts';
-import { storeDir } from './store.ts';
+import { storePath } from '../model/evaluate.ts';
+import { openStore } from '../store/store.ts';
 import { silentReporter, stderrReporter } from './progress.ts';
-import type { Input } from './schema.ts';
+import type { Input } from '../model/schema.ts';
 
 export const recipeUsage =
   'options: --dry-run (print the path, build nothing) --json (one JSON object) --store DIR --quiet\n' +
@@ -47,7 +47,7 @@ export async function runRecipe(
       return;
     }
     const input = typeof target === 'function' ? await target(values) : target;
-    const store = storeDir(values.store);
+    const store = openStore(values.store);
     const name = 'name' in input ? input.name : input.package;
     const version = 'version' in input ? input.version : undefined;
     if (values['dry-run']) {

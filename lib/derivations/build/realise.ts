@@ -1,26 +1,36 @@
 // Realising: walk the closure in dependency order, reuse valid paths, build the rest
 // in scratch dirs inside the store and rename each in atomically once it is complete.
 import { constants, existsSync } from 'node:fs';
-import { access, chmod, mkdir, readdir, rename, rm, stat, symlink } from 'node:fs/promises';
+import { access, chmod, mkdir, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { canonical } from './hash.ts';
-import { closure, hashInput, storePath, toolsOf } from './evaluate.ts';
-import { fetchSource } from './fetch.ts';
-import { acquireLock } from './lock.ts';
-import { gcLock, holdPaths } from './temproots.ts';
-import { computeManifest } from './manifest.ts';
+import { canonical } from '../model/hash.ts';
+import { closure, hashInput, storePath, toolsOf } from '../model/evaluate.ts';
+import { fetchSource } from '../sources/fetch.ts';
+import { gcLock, holdPaths } from '../store/temproots.ts';
+import { computeManifest } from '../store/manifest.ts';
 import { BuildProgress, stderrReporter, type Reporter } from './progress.ts';
 import { runBuilder } from './sandbox.ts';
-import type { Input } from './schema.ts';
-import { commitPath, discardTree, hashPart, isUsable, removeTree, scratchDir, sidecar, storeDir } from './store.ts';
+import type { Input } from '../model/schema.ts';
+import {
+  commitPath,
+  discardTree,
+  hashPart,
+  isUsable,
+  openStore,
+  removeTree,
+  scratchDir,
+  sidecar,
+  type Store,
+  type StoreLike,
+} from '../store/store.ts';
 import { resolveTools } from './toolchain.ts';
-import { referenceClosure } from './maintain.ts';
-import { cacheSettings, type CacheOptions, type CacheSettings } from './settings.ts';
-import { querySubstitutes, substitute, type Offer } from './substitute.ts';
+import { addRoot, referenceClosure } from '../store/maintain.ts';
+import { cacheSettings, type CacheOptions } from '../cache/settings.ts';
+import { substituteMissing } from '../cache/substitute.ts';
 
 /** Substituters and trusted keys (default: BATU_SUBSTITUTERS, BATU_TRUSTED_KEYS, the store's config). */
 export interface RealiseOptions extends CacheOptions {
-  store?: string;
+  store?: StoreLike;
   report?: Reporter;
   /** Register the result as a gc root under this name (<store>/.roots/<name>). */
   root?: string;
@@ -53,9 +63,9 @@ export async function realiseAll(
   targets: Input[],
   options: RealiseOptions = {},
 ): Promise<{ paths: string[]; built: string[]; reused: string[]; substituted: string[] }> {
-  const store = storeDir(options.store);
+  const store = openStore(options.store);
   const report = options.report ?? stderrReporter;
-  await mkdir(store, { recursive: true });
+  await mkdir(store.dir, { recursive: true });
   if (!(await writable(store))) return readOnly(targets, store);
   await openToBuilders(store);
   // Held before validity is checked, under the gc lock: gc cannot take what this plan counts on.
@@ -82,7 +92,7 @@ export async function realiseAll(
     ...missing.filter((m) => m.input.type !== 'derivation'),
     ...missing.filter((m) => m.input.type === 'derivation'),
   ]) {
-    const lock = await acquireLock(store, hashPart(path), {
+    const lock = await store.lock(hashPart(path), {
       purpose: `realising ${basename(path)}`,
       onWait: (holder) => report(`${basename(path)}: waiting for its lock, held by ${holder}`),
     });
@@ -101,96 +111,8 @@ export async function realiseAll(
   return { paths, built, reused, substituted };
 }
 
-/**
- * Take from the caches what they offer of the missing paths, top-down: a target a cache
- * has needs only its references, not its build inputs. A substitution that fails is
- * reported and the plan is made again without that offer: the path gets built instead.
- */
-async function substituteMissing(
-  targets: Input[],
-  missing: { input: Input; path: string }[],
-  store: string,
-  settings: CacheSettings,
-  report: Reporter,
-): Promise<string[]> {
-  if (!missing.length) return [];
-  const offers = await querySubstitutes(missing, settings, report);
-  const substituted: string[] = [];
-  for (let failed = true; failed && offers.size;) {
-    failed = false;
-    for (const { input, path, offer } of await chooseSubstitutes(targets, missing, offers, store, report)) {
-      if (await isUsable(path)) continue;
-      const size = (offer.info.archive.size / 2 ** 20).toFixed(1);
-      report(`substituting ${basename(path).slice(33)} from ${offer.cache.url} (${size} MiB)`);
-      try {
-        await substitute(input, path, offer, store, settings);
-        substituted.push(path);
-      } catch (e) {
-        report(`${(e as Error).message}\n  building it instead`);
-        offers.delete(path);
-        failed = true;
-        break;
-      }
-    }
-  }
-  return substituted;
-}
-
-/** The offers to take, each after the offers its references need; skips an offer whose references no one has. */
-async function chooseSubstitutes(
-  targets: Input[],
-  missing: { input: Input; path: string }[],
-  offers: Map<string, Offer>,
-  store: string,
-  report: Reporter,
-): Promise<{ input: Input; path: string; offer: Offer }[]> {
-  const byName = new Map(missing.map((m) => [basename(m.path), m]));
-  const chosen: { input: Input; path: string; offer: Offer }[] = [];
-  const available = new Map<string, boolean>();
-  // A path can be had when it is in the store, or offered with references that can be had.
-  const canHave = async (name: string): Promise<boolean> => {
-    if (!available.has(name)) {
-      available.set(name, false); // a reference cycle does not count
-      const wanted = byName.get(name);
-      const offer = wanted && offers.get(wanted.path);
-      let ok = await isUsable(join(store, name));
-      if (!ok && offer) {
-        ok = true;
-        for (const ref of offer.info.references.filter((r) => r !== name)) {
-          if (await canHave(ref)) continue;
-          report(
-            `not substituting ${name} from ${offer.cache.url}: its reference ${ref} is in neither the store nor a cache`,
-          );
-          ok = false;
-          break;
-        }
-      }
-      available.set(name, ok);
-    }
-    return available.get(name)!;
-  };
-  const seen = new Set<string>();
-  const take = (name: string) => {
-    const wanted = byName.get(name);
-    if (!wanted || seen.has(name) || !offers.has(wanted.path)) return;
-    seen.add(name);
-    for (const ref of offers.get(wanted.path)!.info.references) if (ref !== name) take(ref);
-    chosen.push({ ...wanted, offer: offers.get(wanted.path)! });
-  };
-  const visit = async (input: Input): Promise<void> => {
-    const path = await storePath(input, store);
-    const name = basename(path);
-    if (seen.has(name) || !byName.has(name)) return; // in the store already, or below a path that is
-    if (offers.has(path) && (await canHave(name))) return take(name);
-    seen.add(name);
-    if (input.type === 'derivation') for (const dep of Object.values(input.inputs)) await visit(dep);
-  };
-  for (const target of targets) await visit(target);
-  return chosen;
-}
-
-const writable = (store: string) =>
-  access(store, constants.W_OK).then(
+const writable = (store: Store) =>
+  access(store.dir, constants.W_OK).then(
     () => true,
     () => false,
   );
@@ -201,7 +123,7 @@ const writable = (store: string) =>
  */
 async function readOnly(
   targets: Input[],
-  store: string,
+  store: Store,
 ): Promise<{ paths: string[]; built: string[]; reused: string[]; substituted: string[] }> {
   const { missing, reused } = await plan(targets, store);
   if (missing.length) {
@@ -213,9 +135,9 @@ async function readOnly(
 }
 
 /** Builders run as an unprivileged user: the store must let it in (a mkdtemp'd store is 0700). */
-async function openToBuilders(store: string): Promise<void> {
-  const st = await stat(store);
-  if (process.getuid?.() === 0 && st.uid === 0 && (st.mode & 0o005) !== 0o005) await chmod(store, 0o755);
+async function openToBuilders(store: Store): Promise<void> {
+  const st = await stat(store.dir);
+  if (process.getuid?.() === 0 && st.uid === 0 && (st.mode & 0o005) !== 0o005) await chmod(store.dir, 0o755);
 }
 
 /**
@@ -224,7 +146,7 @@ async function openToBuilders(store: string): Promise<void> {
  */
 async function plan(
   targets: Input[],
-  store: string,
+  store: Store,
 ): Promise<{ missing: { input: Input; path: string }[]; reused: string[] }> {
   const missing: { input: Input; path: string }[] = [];
   const reused: string[] = [];
@@ -247,7 +169,7 @@ async function plan(
 async function realiseOne(
   input: Input,
   path: string,
-  store: string,
+  store: Store,
   report: Reporter,
   sandboxPaths?: string[],
 ): Promise<void> {
@@ -296,15 +218,15 @@ async function realiseOne(
 }
 
 /** Under the lock, anything left for this path is from a realiser that died. */
-async function removeStale(store: string, path: string): Promise<void> {
-  const tmp = join(store, '.tmp');
+async function removeStale(store: Store, path: string): Promise<void> {
+  const { tmp } = store;
   for (const name of existsSync(tmp) ? await readdir(tmp) : []) {
     if (name.startsWith(`${hashPart(path)}.`)) await removeTree(join(tmp, name));
   }
 }
 
 /** The build-time closure's paths, by the hash string that would reveal a reference. */
-async function referenceCandidates(input: Input, store: string): Promise<Map<string, string>> {
+async function referenceCandidates(input: Input, store: Store): Promise<Map<string, string>> {
   const scan = new Map<string, string>();
   if (input.type !== 'derivation') return scan;
   for (const dep of closure(input)) {
@@ -313,13 +235,4 @@ async function referenceCandidates(input: Input, store: string): Promise<Map<str
     scan.set(hashPart(path), basename(path));
   }
   return scan;
-}
-
-export async function addRoot(store: string, name: string, path: string): Promise<void> {
-  const roots = join(store, '.roots');
-  await mkdir(roots, { recursive: true });
-  const tmp = join(roots, `.${name}.${process.pid}`);
-  await rm(tmp, { force: true });
-  await symlink(join('..', basename(path)), tmp); // relative: the store may move
-  await rename(tmp, join(roots, name));
 }

@@ -9,25 +9,82 @@ import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
 import { computeManifest, type Manifest } from './manifest.ts';
 import { normalizeTree } from './normalize.ts';
+import { acquireLock, type Lock, type LockOptions } from '../../process/lock.ts';
 
 /** Every mtime in the store; also the builders' SOURCE_DATE_EPOCH. */
 export const SOURCE_DATE_EPOCH = 1;
 
 /** This package's directory: a checkout, or an install under some node_modules. */
-export const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
+export const packageRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 /**
- * Where the store is: `store` (a --store flag), else BATU_STORE, else the default: a
- * checkout's own store/ (beside its recipes), or for an installed package the user's cache
- * (${XDG_CACHE_HOME:-~/.cache}/batu/store), never a directory the caller happens to be in.
+ * One store, opened once: its directory and every place batu keeps inside it (as Nix's
+ * LocalStore names its own). Nothing outside this class spells a `.name` of the store.
  */
-export function storeDir(store?: string): string {
-  return resolve(store ?? process.env.BATU_STORE ?? defaultStore());
+export class Store {
+  /** Scratch directories of builds and imports: same file system, so the final rename is atomic. */
+  readonly tmp: string;
+  /** Gc roots: symlinks to paths gc keeps. */
+  readonly roots: string;
+  /** flock(2) files, one per path being realised, and the gc lock. */
+  readonly locks: string;
+  /** Each live process's held paths (Nix's temproots). */
+  readonly tempRoots: string;
+  /** Trees thrown away off the critical path, deleted by a niced process. */
+  readonly trash: string;
+  /** apt's lists for the pins (served versions). */
+  readonly apt: string;
+  /** The store's settings (substituters, trusted keys). */
+  readonly configFile: string;
+
+  constructor(readonly dir: string) {
+    this.tmp = join(dir, '.tmp');
+    this.roots = join(dir, '.roots');
+    this.locks = join(dir, '.locks');
+    this.tempRoots = join(dir, '.temproots');
+    this.trash = join(dir, '.trash');
+    this.apt = join(dir, '.apt');
+    this.configFile = join(dir, '.config.json');
+  }
+
+  /** The store path of a name (`<hash>-<name>`). */
+  path(name: string): string {
+    return join(this.dir, name);
+  }
+
+  /** Whether `path` is a store path of this store. */
+  holds(path: string): boolean {
+    return dirname(resolve(path)) === this.dir && storeName.test(basename(path));
+  }
+
+  /** An exclusive (or shared) lock on `key`, released by the kernel if this process dies. */
+  lock(key: string, options?: LockOptions): Promise<Lock> {
+    return acquireLock(join(this.locks, key), options);
+  }
+
+  toString(): string {
+    return this.dir;
+  }
+}
+
+/** A store, or the directory of one: what the library's entry points accept. */
+export type StoreLike = Store | string;
+
+/**
+ * Open the store: `store` (a --store flag or a Store already open), else BATU_STORE, else
+ * the default: a checkout's own store/ (beside its recipes), or for an installed package the
+ * user's cache (${XDG_CACHE_HOME:-~/.cache}/batu/store), never a directory the caller
+ * happens to be in.
+ */
+export function openStore(store?: StoreLike): Store {
+  if (store instanceof Store) return store;
+  return new Store(resolve(store ?? process.env.BATU_STORE ?? defaultStore()));
 }
 
 /** The store a store path (or a file inside one) lies in; undefined for any other path. */
-export function storeOf(path: string): string | undefined {
-  for (let p = resolve(path); p !== dirname(p); p = dirname(p)) if (storeName.test(basename(p))) return dirname(p);
+export function storeOf(path: string): Store | undefined {
+  for (let p = resolve(path); p !== dirname(p); p = dirname(p))
+    if (storeName.test(basename(p))) return new Store(dirname(p));
   return undefined;
 }
 
@@ -49,11 +106,12 @@ export function isValid(path: string): boolean {
 }
 
 /** Every valid path in the store (sidecars, locks and temporary dirs are not paths). */
-export async function listPaths(store: string): Promise<string[]> {
-  if (!existsSync(store)) return [];
-  const names = (await readdir(store)).filter((n) => storeName.test(n) && !/\.(manifest|drv|log)$/.test(n));
+export async function listPaths(store: StoreLike): Promise<string[]> {
+  const { dir } = openStore(store);
+  if (!existsSync(dir)) return [];
+  const names = (await readdir(dir)).filter((n) => storeName.test(n) && !/\.(manifest|drv|log)$/.test(n));
   return names
-    .map((n) => join(store, n))
+    .map((n) => join(dir, n))
     .filter(isValid)
     .sort();
 }
@@ -113,8 +171,8 @@ export async function writeAtomic(file: string, data: string): Promise<void> {
 }
 
 /** A scratch directory inside the store: same file system, so the final rename is atomic. */
-export async function scratchDir(store: string, label: string): Promise<string> {
-  const dir = join(store, '.tmp', `${label}.${process.pid}.${randomBytes(4).toString('hex')}`);
+export async function scratchDir(store: Store, label: string): Promise<string> {
+  const dir = join(store.tmp, `${label}.${process.pid}.${randomBytes(4).toString('hex')}`);
   await mkdir(dir, { recursive: true });
   // the build user passes through, whatever the realiser's umask made of it (077: 0700)
   if ((await stat(dirname(dir))).uid === process.getuid?.()) await chmod(dirname(dir), 0o755);
@@ -133,9 +191,9 @@ export async function removeTree(path: string): Promise<void> {
  * delete. It is renamed into <store>/.trash at once and deleted by a detached, niced
  * process; `gc` clears whatever such a process leaves.
  */
-export async function discardTree(store: string, path: string): Promise<void> {
+export async function discardTree(store: Store, path: string): Promise<void> {
   if (!existsSync(path)) return;
-  const trash = join(store, '.trash');
+  const { trash } = store;
   await mkdir(trash, { recursive: true });
   const target = join(trash, basename(path));
   await rename(path, target);

@@ -2,9 +2,9 @@
 // cross-machine half of reproducibility; `npm run repro` is the same-machine half).
 import { basename } from 'node:path';
 import { manifestFile, openCache, readPathInfo, type Cache } from './cache.ts';
-import { ManifestSchema, type Manifest } from './manifest.ts';
+import { ManifestSchema, type Manifest } from '../store/manifest.ts';
 import { checkSignatures, fingerprint, manifestHash, type PublicKey } from './signing.ts';
-import { readManifest } from './store.ts';
+import { readManifest } from '../store/store.ts';
 
 export interface Challenged {
   path: string;

@@ -4,14 +4,13 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { builtinNamed, type Builtin } from './builtins.ts';
-import { fetchSource } from './fetch.ts';
-import { acquireLock } from './lock.ts';
+import { builtinNamed, type Builtin } from '../model/builtins.ts';
+import { fetchSource } from '../sources/fetch.ts';
 import { computeManifest, diffManifests, type Manifest } from './manifest.ts';
 import { listRoots, referenceClosure } from './maintain.ts';
-import { BuildProgress, stderrReporter, type Reporter } from './progress.ts';
-import { runBuilder } from './sandbox.ts';
-import { FixedSource, type Derivation } from './schema.ts';
+import { BuildProgress, stderrReporter, type Reporter } from '../build/progress.ts';
+import { runBuilder } from '../build/sandbox.ts';
+import { FixedSource, type Derivation } from '../model/schema.ts';
 import {
   DamagedPathError,
   commitPath,
@@ -24,11 +23,12 @@ import {
   removePath,
   scratchDir,
   sidecar,
+  openStore,
   storeName,
 } from './store.ts';
 import { gcLock, liveTempRoots } from './temproots.ts';
-import { resolveTools } from './toolchain.ts';
-import { toolsOf } from './evaluate.ts';
+import { resolveTools } from '../build/toolchain.ts';
+import { toolsOf } from '../model/evaluate.ts';
 
 export class RepairError extends Error {}
 
@@ -47,7 +47,7 @@ export interface RepairOptions {
 
 export async function repair(path: string, options: RepairOptions = {}): Promise<{ path: string; was: string[] }> {
   const report = options.report ?? stderrReporter;
-  const store = dirname(checkStorePath(path));
+  const store = openStore(dirname(checkStorePath(path)));
   const drvText = await readFile(sidecar.drv(path), 'utf8').catch(() => {
     throw new RepairError(
       `${path} has no readable .drv beside it: nothing says how it was made (realise its recipe again after batu store delete ${path})`,
@@ -64,7 +64,7 @@ export async function repair(path: string, options: RepairOptions = {}): Promise
       ? await problemsOf(path, recorded)
       : ['its manifest is unreadable']
     : ['missing'];
-  const lock = await acquireLock(store, hashPart(path), { purpose: `repairing ${basename(path)}` });
+  const lock = await store.lock(hashPart(path), { purpose: `repairing ${basename(path)}` });
   const scratch = await scratchDir(store, hashPart(path));
   try {
     let out = join(scratch, 'out');
@@ -126,14 +126,14 @@ async function problemsOf(path: string, recorded: Manifest): Promise<string[]> {
 
 /** Remove `path` and its sidecars, unless a root, another path or a running process needs it. */
 export async function deletePath(path: string): Promise<void> {
-  const store = dirname(checkStorePath(path));
+  const store = openStore(dirname(checkStorePath(path)));
   if (!existsSync(path) && !existsSync(sidecar.manifest(path))) throw new RepairError(`${path} is not in the store`);
   const lock = await gcLock(store, 'exclusive');
   try {
     const roots = [...(await listRoots(store))].filter(([, target]) => target === path).map(([name]) => name);
     if (roots.length)
       throw new RepairError(
-        `${path} is a gc root (${roots.join(', ')} in ${join(store, '.roots')}); remove the root first`,
+        `${path} is a gc root (${roots.join(', ')} in ${store.roots}); remove the root first`,
       );
     if ((await liveTempRoots(store)).has(basename(path)))
       throw new RepairError(`${path} is held by a running process (it realised or imported it)`);
@@ -147,7 +147,7 @@ export async function deletePath(path: string): Promise<void> {
       if (refs.includes(basename(path))) referrers.push(other);
     }
     if (referrers.length) throw new RepairError(`${path} is referenced by ${referrers.join(', ')}; delete those first`);
-    const pathLock = await acquireLock(store, hashPart(path), { purpose: `deleting ${basename(path)}` });
+    const pathLock = await store.lock(hashPart(path), { purpose: `deleting ${basename(path)}` });
     try {
       await removePath(path);
     } finally {

@@ -6,15 +6,16 @@ import { basename, join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { checkCacheInfo, openCache, readPathInfo, type Cache, type PathInfo } from './cache.ts';
-import { checkFixedOutput, fileSha256 } from './fetch.ts';
-import { limiter } from './manifest.ts';
+import { checkFixedOutput, fileSha256 } from '../sources/fetch.ts';
+import { limiter } from '../store/manifest.ts';
 import { stat } from 'node:fs/promises';
-import type { Reporter } from './progress.ts';
-import type { Input } from './schema.ts';
+import type { Reporter } from '../build/progress.ts';
+import type { Input } from '../model/schema.ts';
 import type { CacheSettings } from './settings.ts';
 import { checkSignatures, fingerprint } from './signing.ts';
-import { removeTree, scratchDir } from './store.ts';
-import { importClosure } from './transfer.ts';
+import { isUsable, removeTree, scratchDir, type Store } from '../store/store.ts';
+import { storePath } from '../model/evaluate.ts';
+import { importClosure } from '../store/transfer.ts';
 
 export interface Offer {
   cache: Cache;
@@ -74,7 +75,7 @@ export async function substitute(
   input: Input,
   path: string,
   offer: Offer,
-  store: string,
+  store: Store,
   settings: CacheSettings,
 ): Promise<void> {
   const { cache, info } = offer;
@@ -114,4 +115,94 @@ export async function substitute(
   } finally {
     await removeTree(scratch);
   }
+}
+
+// Planning: which offers to take, and in which order.
+
+/**
+ * Take from the caches what they offer of the missing paths, top-down: a target a cache
+ * has needs only its references, not its build inputs. A substitution that fails is
+ * reported and the plan is made again without that offer: the path gets built instead.
+ */
+export async function substituteMissing(
+  targets: Input[],
+  missing: { input: Input; path: string }[],
+  store: Store,
+  settings: CacheSettings,
+  report: Reporter,
+): Promise<string[]> {
+  if (!missing.length) return [];
+  const offers = await querySubstitutes(missing, settings, report);
+  const substituted: string[] = [];
+  for (let failed = true; failed && offers.size;) {
+    failed = false;
+    for (const { input, path, offer } of await chooseSubstitutes(targets, missing, offers, store, report)) {
+      if (await isUsable(path)) continue;
+      const size = (offer.info.archive.size / 2 ** 20).toFixed(1);
+      report(`substituting ${basename(path).slice(33)} from ${offer.cache.url} (${size} MiB)`);
+      try {
+        await substitute(input, path, offer, store, settings);
+        substituted.push(path);
+      } catch (e) {
+        report(`${(e as Error).message}\n  building it instead`);
+        offers.delete(path);
+        failed = true;
+        break;
+      }
+    }
+  }
+  return substituted;
+}
+
+/** The offers to take, each after the offers its references need; skips an offer whose references no one has. */
+async function chooseSubstitutes(
+  targets: Input[],
+  missing: { input: Input; path: string }[],
+  offers: Map<string, Offer>,
+  store: Store,
+  report: Reporter,
+): Promise<{ input: Input; path: string; offer: Offer }[]> {
+  const byName = new Map(missing.map((m) => [basename(m.path), m]));
+  const chosen: { input: Input; path: string; offer: Offer }[] = [];
+  const available = new Map<string, boolean>();
+  // A path can be had when it is in the store, or offered with references that can be had.
+  const canHave = async (name: string): Promise<boolean> => {
+    if (!available.has(name)) {
+      available.set(name, false); // a reference cycle does not count
+      const wanted = byName.get(name);
+      const offer = wanted && offers.get(wanted.path);
+      let ok = await isUsable(store.path(name));
+      if (!ok && offer) {
+        ok = true;
+        for (const ref of offer.info.references.filter((r) => r !== name)) {
+          if (await canHave(ref)) continue;
+          report(
+            `not substituting ${name} from ${offer.cache.url}: its reference ${ref} is in neither the store nor a cache`,
+          );
+          ok = false;
+          break;
+        }
+      }
+      available.set(name, ok);
+    }
+    return available.get(name)!;
+  };
+  const seen = new Set<string>();
+  const take = (name: string) => {
+    const wanted = byName.get(name);
+    if (!wanted || seen.has(name) || !offers.has(wanted.path)) return;
+    seen.add(name);
+    for (const ref of offers.get(wanted.path)!.info.references) if (ref !== name) take(ref);
+    chosen.push({ ...wanted, offer: offers.get(wanted.path)! });
+  };
+  const visit = async (input: Input): Promise<void> => {
+    const path = await storePath(input, store);
+    const name = basename(path);
+    if (seen.has(name) || !byName.has(name)) return; // in the store already, or below a path that is
+    if (offers.has(path) && (await canHave(name))) return take(name);
+    seen.add(name);
+    if (input.type === 'derivation') for (const dep of Object.values(input.inputs)) await visit(dep);
+  };
+  for (const target of targets) await visit(target);
+  return chosen;
 }

@@ -2,8 +2,8 @@
 // recipes keep making, so a recipe states only what differs. The shared shell steps they
 // use (applyPatches, unpackSource, kernelSourceTar, kbuildReproducible) live in the hashed
 // builder prelude (prelude.sh).
-import { derivation } from './define.ts';
-import type { Derivation, Input } from './schema.ts';
+import { derivation } from '../derivations/model/define.ts';
+import type { Derivation, Input } from '../derivations/model/schema.ts';
 
 export interface CProgramOptions {
   name: string;

@@ -11,8 +11,8 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { sha256 as sha256Hex } from './schema.ts';
-import { storeName } from './store.ts';
+import { sha256 as sha256Hex } from '../model/schema.ts';
+import { storeName } from '../store/store.ts';
 
 export const CACHE_FORMAT = 'batu-cache-1';
 

@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { computeManifest } from './manifest.ts';
+import { computeManifest } from '../store/manifest.ts';
 import { isBuiltin, type Builtin } from './builtins.ts';
 import {
   DebPackage,

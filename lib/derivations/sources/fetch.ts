@@ -1,13 +1,14 @@
 // Realising fixed-output sources: fetch or copy, then check the declared sha256.
 import { createHash } from 'node:crypto';
+import { scratchDir, type Store } from '../store/store.ts';
 import { createReadStream, readFileSync } from 'node:fs';
-import { chmod, copyFile, cp, mkdir, mkdtemp, readFile, readdir, rm, symlink } from 'node:fs/promises';
+import { chmod, copyFile, cp, mkdir, readFile, readdir, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { aptFetch } from './apt.ts';
 import { describeServed, servedVersions } from './archive.ts';
-import { computeManifest } from './manifest.ts';
-import type { FixedSource } from './schema.ts';
+import { computeManifest } from '../store/manifest.ts';
+import type { FixedSource } from '../model/schema.ts';
 
 export class FetchError extends Error {}
 
@@ -31,7 +32,7 @@ const howToAdd = (what: string, sha256: string, name: string) =>
   `  npx batu store add <file-or-directory> --name ${name}`;
 
 /** Fill the empty directory `out` with the source, or throw naming what is wrong. */
-export async function fetchSource(src: FixedSource, out: string, store: string): Promise<void> {
+export async function fetchSource(src: FixedSource, out: string, store: Store): Promise<void> {
   switch (src.type) {
     case 'deb': {
       const spec = debSpec(src);
@@ -70,8 +71,8 @@ export async function fetchSource(src: FixedSource, out: string, store: string):
  * `npm pack NAME@VERSION`: the registry's tarball as it is, through the user's npm
  * configuration (registry, proxy, certificates), with a cache of its own in the store.
  */
-async function npmPack(src: Extract<FixedSource, { type: 'npm' }>, out: string, store: string): Promise<void> {
-  const cache = await mkdtemp(join(store, '.npm-cache-'));
+async function npmPack(src: Extract<FixedSource, { type: 'npm' }>, out: string, store: Store): Promise<void> {
+  const cache = await scratchDir(store, 'npm-cache');
   try {
     const spec = `${src.package}@${src.version}`;
     const r = await execa('npm', ['pack', spec, '--pack-destination', out, '--ignore-scripts', '--cache', cache], {
@@ -154,7 +155,7 @@ export async function checkFixedOutput(src: FixedSource, dir: string): Promise<v
 }
 
 /** The error for a pinned package the archive no longer serves: what it serves, and the ways out. */
-async function notServed(src: Extract<FixedSource, { type: 'deb' }>, store: string): Promise<FetchError | undefined> {
+async function notServed(src: Extract<FixedSource, { type: 'deb' }>, store: Store): Promise<FetchError | undefined> {
   const served = (await servedVersions(store, 'binary', [src.package], release()).catch(() => undefined))?.get(
     src.package,
   );

@@ -3,8 +3,8 @@
 // where the lockfile puts them (nixpkgs' importNpmLock does the same).
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { derivation, parse } from './define.ts';
-import { NpmPackage, type Derivation } from './schema.ts';
+import { parse } from '../model/define.ts';
+import { NpmPackage } from '../model/schema.ts';
 
 export function npmPackage(args: Omit<z.input<typeof NpmPackage>, 'type'>) {
   return parse(NpmPackage, { type: 'npm', ...args }, `npmPackage ${args.package}`);
@@ -52,31 +52,4 @@ export function lockedPackages(lockfile: string, { dev = false, os = 'linux', cp
     packages[path] = npmPackage({ package: name, version: entry.version, integrity: entry.integrity });
   }
   return packages;
-}
-
-/**
- * A node_modules tree from a lockfile: each tarball unpacked at its path, no install
- * scripts run and no .bin links made (batu's image runs its programs by path).
- */
-export function nodeModules({
-  name,
-  lockfile,
-  ...options
-}: { name: string; lockfile: string } & LockOptions): Derivation {
-  const packages = Object.entries(lockedPackages(lockfile, options));
-  return derivation({
-    name,
-    version: '1',
-    inputs: Object.fromEntries(packages.map(([, src], i) => [`npm${i}`, src])),
-    env: { layout: packages.map(([path], i) => `npm${i} ${path}`).join('\n') },
-    builder: `
-      phase unpack
-      while read -r key path; do
-        mkdir -p "$out/$path"
-        tar -xzf "\${!key}"/*.tgz -C "$out/$path" --strip-components=1 --no-same-owner
-      done <<< "$layout"
-      chmod -R u+w,a+rX "$out" # a tarball's own modes may lock its owner out
-      echo "node_modules: $(wc -l <<< "$layout") packages"
-    `,
-  });
 }

@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import { execa } from 'execa';
 import type { Tool } from './toolchain.ts';
 import type { BuildProgress } from './progress.ts';
-import { SOURCE_DATE_EPOCH } from './store.ts';
+import { SOURCE_DATE_EPOCH } from '../store/store.ts';
 
 export const prelude = readFileSync(new URL('./prelude.sh', import.meta.url), 'utf8');
 

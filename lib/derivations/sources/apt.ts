@@ -1,14 +1,15 @@
 // A private apt configuration under the store: the machine's repositories, with deb-src
 // added, and lists and caches of its own, so fetching never touches the host's apt state.
 import { existsSync } from 'node:fs';
+import type { Store } from '../store/store.ts';
 import { copyFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 
 const hostSources = '/etc/apt/sources.list.d';
 
-async function aptRoot(store: string): Promise<string> {
-  const root = join(store, '.apt');
+async function aptRoot(store: Store): Promise<string> {
+  const root = store.apt;
   const parts = join(root, 'sources.list.d');
   if (!existsSync(join(root, 'ready'))) {
     await mkdir(parts, { recursive: true });
@@ -51,12 +52,12 @@ async function update(root: string): Promise<void> {
 }
 
 /** Fetch the archive's lists now, so queries see what it serves today. */
-export async function refreshLists(store: string): Promise<void> {
+export async function refreshLists(store: Store): Promise<void> {
   await update(await aptRoot(store));
 }
 
 /** Run apt-cache against the private lists (fetched first if there are none yet). */
-export async function aptCache(store: string, args: string[]): Promise<string> {
+export async function aptCache(store: Store, args: string[]): Promise<string> {
   const root = await aptRoot(store);
   if (!existsSync(join(root, 'updated'))) await update(root);
   return (await execa('apt-cache', [...aptOptions(root), ...args], { reject: false })).stdout;
@@ -66,7 +67,7 @@ export async function aptCache(store: string, args: string[]): Promise<string> {
  * Run an apt-get download command in `dir`. Lists are fetched on first use, and again
  * once when apt cannot find what is asked (the mirror may have moved on).
  */
-export async function aptFetch(store: string, dir: string, args: string[]): Promise<void> {
+export async function aptFetch(store: Store, dir: string, args: string[]): Promise<void> {
   const root = await aptRoot(store);
   if (!existsSync(join(root, 'updated'))) await update(root);
   const run = () => execa('apt-get', [...aptOptions(root), '-q', ...args], { cwd: dir, reject: false, all: true });

@@ -6,9 +6,10 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { refreshLists } from './apt.ts';
 import { describeServed, servedVersions, type PinKind, type Served } from './archive.ts';
-import { RecipeError, debPackage, debSource, parse } from './define.ts';
-import { debVersion, pathName, sha256 } from './schema.ts';
-import { writeAtomic } from './store.ts';
+import { RecipeError, debPackage, debSource, parse } from '../model/define.ts';
+import { debVersion, pathName, sha256 } from '../model/schema.ts';
+import { writeAtomic } from '../store/store.ts';
+import { openStore, type StoreLike } from '../store/store.ts';
 
 const BinaryPin = z.strictObject({ version: debVersion, arch: z.enum(['amd64', 'all']), sha256 });
 const SourcePin = z.strictObject({ version: debVersion, sha256 });
@@ -78,8 +79,9 @@ export interface PinStatus {
 }
 
 /** Whether the archive still serves every pin, exactly (version and sha256). Fetches fresh lists first. */
-export async function checkPins(file: string, { store }: { store: string }): Promise<PinStatus[]> {
+export async function checkPins(file: string, options: { store?: StoreLike }): Promise<PinStatus[]> {
   const pins = readPinFile(file);
+  const store = openStore(options.store);
   await refreshLists(store);
   const statuses: PinStatus[] = [];
   for (const kind of ['binary', 'source'] as const) {
@@ -126,9 +128,10 @@ export interface PinChange {
  */
 export async function updatePins(
   file: string,
-  options: { store: string; names?: string[]; add?: { kind: PinKind; name: string }[] },
+  options: { store?: StoreLike; names?: string[]; add?: { kind: PinKind; name: string }[] },
 ): Promise<PinChange[]> {
   const pins = readPinFile(file);
+  const store = openStore(options.store);
   const wanted: { kind: PinKind; name: string }[] = [...(options.add ?? [])];
   for (const name of options.names ?? []) {
     const kinds = (['binary', 'source'] as const).filter((k) => name in pins[k]);
@@ -142,11 +145,11 @@ export async function updatePins(
     for (const kind of ['binary', 'source'] as const)
       wanted.push(...Object.keys(pins[kind]).map((name) => ({ kind, name })));
   }
-  await refreshLists(options.store);
+  await refreshLists(store);
   const changes: PinChange[] = [];
   for (const kind of ['binary', 'source'] as const) {
     const names = wanted.filter((w) => w.kind === kind).map((w) => w.name);
-    const served = await servedVersions(options.store, kind, names, pins.release);
+    const served = await servedVersions(store, kind, names, pins.release);
     for (const name of names) {
       const [newest] = served.get(name)!;
       if (!newest)
