@@ -38,6 +38,7 @@ import {
 } from '../../lib/mesh/index.ts';
 import { jsonOption, kernelAndImage, output, startDetached, storeOption, type Register } from './common.ts';
 import { formatOption } from './vis.ts';
+import { formatIssues } from '../../lib/issues.ts';
 
 interface UpOptions {
   topo?: string;
@@ -276,10 +277,6 @@ const describeAcross = (status: AcrossStatus) =>
     status.hosts.map((h) => `host ${h.name} (${h.address}): ${h.error ? `no status: ${h.error}` : 'answered'}`),
   );
 
-/** zod's issues as one line: path: message; … */
-const issuesOf = (error: { issues: { path: PropertyKey[]; message: string }[] }) =>
-  error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-
 /** A topology from a file or a --topo spec, checked. */
 async function readTopology(file: string | undefined, topo: string | undefined, command: string) {
   if (Boolean(file) === Boolean(topo))
@@ -287,7 +284,7 @@ async function readTopology(file: string | undefined, topo: string | undefined, 
   const loaded = file ? await loadTopology(file) : generateTopology(topo!);
   const parsed = Topology.safeParse(loaded.topology);
   if (!parsed.success) {
-    throw new Error(`bad topology ${file ?? topo}: ${issuesOf(parsed.error)}`);
+    throw new Error(`bad topology ${file ?? topo}: ${formatIssues(parsed.error, { top: '' })}`);
   }
   return { loaded, parsed: parsed.data };
 }
@@ -302,7 +299,9 @@ async function partitionCommand(
         const [name, address] = entry.split('=');
         const host = Host.safeParse({ name, address });
         if (!host.success)
-          throw new Error(`bad host ${JSON.stringify(entry)}: expected name=address (${host.error.issues[0].message})`);
+          throw new Error(
+            `bad host ${JSON.stringify(entry)}: expected name=address (${formatIssues(host.error, { top: '', first: true })})`,
+          );
         return host.data;
       })
     : Array.from({ length: options.parts }, (_, i) => ({ name: `p${i + 1}`, address: `127.0.0.${i + 1}` }));
@@ -313,7 +312,7 @@ async function partitionCommand(
     hosts,
   );
   const checked = Topology.safeParse(placed);
-  if (!checked.success) throw new Error(`cannot place it: ${issuesOf(checked.error)}`);
+  if (!checked.success) throw new Error(`cannot place it: ${formatIssues(checked.error, { top: '' })}`);
   stderrReporter(
     `${split.parts.length} parts (${split.parts.map((p) => p.length).join(' + ')} nodes), ${split.cutLinks} cut links`,
   );
@@ -327,8 +326,7 @@ async function manifestsCommand(
   const { loaded } = await readTopology(file, options.topo, 'manifests');
   const { parts, image, name, namespace } = options;
   const checked = ManifestOptions.safeParse({ parts, image, name, namespace });
-  if (!checked.success)
-    throw new Error(checked.error.issues.map((i) => `bad --${i.path.join('.')}: ${i.message}`).join('; '));
+  if (!checked.success) throw new Error(formatIssues(checked.error, { prefix: 'bad --' }));
   const made = manifests(loaded.topology, checked.data);
   stderrReporter(`${options.parts} pods, ${made.cutLinks} links between them (L2TPv3/UDP)`);
   process.stdout.write(
@@ -353,7 +351,8 @@ async function topologyOf(file: string | undefined, options: UpOptions): Promise
       .slice(0, 24);
   const name = options.name ?? (fallback || 'mesh');
   const checked = MeshName.safeParse(name);
-  if (!checked.success) throw new Error(`bad mesh name ${JSON.stringify(name)}: ${checked.error.issues[0].message}`);
+  if (!checked.success)
+    throw new Error(`bad mesh name ${JSON.stringify(name)}: ${formatIssues(checked.error, { top: '', first: true })}`);
   return { ...loaded, name };
 }
 

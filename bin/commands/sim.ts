@@ -6,6 +6,7 @@ import { stderrReporter, openStore } from '../../lib/derivations/index.ts';
 import { topoUsage } from '../../lib/mesh/index.ts';
 import { Scenario, runScenario, type LogEntry } from '../../lib/sim/index.ts';
 import { kernelAndImage, storeOption, type Register } from './common.ts';
+import { formatIssues } from '../../lib/issues.ts';
 
 interface RunFlags {
   topo?: string;
@@ -55,9 +56,7 @@ async function scenarioOf(file: string | undefined, flags: RunFlags): Promise<Sc
   if (flags.duration) input = { ...(input as object), duration: flags.duration };
   const parsed = Scenario.safeParse(input);
   if (!parsed.success)
-    throw new Error(
-      `bad scenario ${file ?? flags.topo}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(scenario)'}: ${i.message}`).join('; ')}`,
-    );
+    throw new Error(`bad scenario ${file ?? flags.topo}: ${formatIssues(parsed.error, { top: '(scenario)' })}`);
   return parsed.data;
 }
 

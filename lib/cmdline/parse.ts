@@ -5,6 +5,7 @@ import { CmdlineError } from './error.ts';
 import { checkCommandLine, runnerReserve } from './limits.ts';
 import { parseParams } from './params.ts';
 import { render } from './render.ts';
+import { formatIssues } from '../issues.ts';
 
 export { CmdlineError };
 
@@ -31,6 +32,5 @@ export function parseSpec(input: unknown): NodeSpec {
     checkCommandLine(render(result.data), runnerReserve);
     return result.data;
   }
-  const problems = result.error.issues.map((i) => `${i.path.join('.') || '(spec)'}: ${i.message}`);
-  throw new CmdlineError(`invalid node spec:\n  ${problems.join('\n  ')}`);
+  throw new CmdlineError(`invalid node spec:\n  ${formatIssues(result.error, { top: '(spec)', separator: '\n  ' })}`);
 }

@@ -88,8 +88,26 @@ export const MeshSettings = z.strictObject({
   ap_isolation: flag01.optional(),
   bonding: flag01.optional(),
   fragmentation: flag01.optional(),
+  multicast_fanout: z
+    .number()
+    .int()
+    .min(1)
+    .max(2 ** 31 - 1)
+    .optional(),
+  /** skb mark[/mask] that marks a client as isolated (ap_isolation), e.g. 0x10/0x10. */
+  isolation_mark: z
+    .string()
+    .regex(/^(0x[0-9a-f]{1,8}|\d{1,10})(\/(0x[0-9a-f]{1,8}|\d{1,10}))?$/i, 'expected value[/mask], e.g. 0x10/0x10')
+    .optional(),
 });
 export type MeshSettings = z.infer<typeof MeshSettings>;
+/**
+ * Knobs the guest init knows (guest/init/settings.c) that a spec does not offer: written as
+ * they are through `writes` (`/sys/class/net/bat0/mesh/<knob>=value`).
+ */
+export const initOnlyMeshKnobs = {
+  log_level: 'only a batman-adv built with CONFIG_BATMAN_ADV_DEBUG has it; batctl takes level names',
+} as const;
 export const meshKnobs = Object.keys(MeshSettings.shape) as (keyof MeshSettings)[];
 export const meshPath = (knob: string) => `/sys/class/net/bat0/mesh/${knob}`;
 

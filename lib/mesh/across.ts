@@ -2,8 +2,9 @@
 // its host's address and the topology's basePort); this asks them all and joins the answers.
 import type { MeshStatus } from './control.ts';
 import { converged, type NodeView } from './observe.ts';
-import { resolveHost } from './mesh.ts';
+import { resolveHost } from './hosts.ts';
 import { Topology, type TopologyInput } from './topology.ts';
+import { TopologyError } from './errors.ts';
 
 export interface HostStatus {
   name: string;
@@ -23,7 +24,7 @@ export interface AcrossStatus {
 
 export async function statusAcross(input: TopologyInput, { timeoutMs = 60_000 } = {}): Promise<AcrossStatus> {
   const topology = Topology.parse(input);
-  if (!topology.hosts) throw new Error('this topology has no hosts: batu mesh status reads a mesh on one host');
+  if (!topology.hosts) throw new TopologyError('this topology has no hosts: batu mesh status reads a mesh on one host');
   const answers = await Promise.all(
     topology.hosts.map(async (host): Promise<[HostStatus, MeshStatus | undefined]> => {
       try {

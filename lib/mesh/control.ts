@@ -2,7 +2,7 @@
 // shell): its process serves JSON-lines requests on a unix socket <runRoot>/mesh/<name>.sock,
 // beside a record <name>.json. Requests are checked (zod) and run one at a time.
 import { existsSync } from 'node:fs';
-import { link, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { createServer as createHttpServer } from 'node:http';
 import { createConnection, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
@@ -13,6 +13,9 @@ import { guestCommand, runRoot, visFormats, visualize } from '../runner/index.ts
 import type { Mesh } from './mesh.ts';
 import { converged, observe, type NodeView } from './observe.ts';
 import { LinkProperties } from './topology.ts';
+import { formatIssues } from '../issues.ts';
+import { RecordError, readRecord as readRecordFile, writeRecord as writeRecordFile } from '../record.ts';
+import { MeshError, MeshUnreachableError } from './errors.ts';
 
 export const MeshName = z
   .string()
@@ -21,14 +24,16 @@ export const meshDir = join(runRoot, 'mesh');
 const socketOf = (name: string) => join(meshDir, `${name}.sock`);
 const recordOf = (name: string) => join(meshDir, `${name}.json`);
 
-export interface MeshRecord {
-  name: string;
-  pid: number;
-  backend: string;
-  nodes: string[];
-  aliases: Record<string, string>;
-  started: string;
-}
+/** <runRoot>/mesh/<name>.json: which process runs a mesh, and what it runs. */
+export const MeshRecord = z.strictObject({
+  name: MeshName,
+  pid: z.number().int().positive(),
+  backend: z.string(),
+  nodes: z.array(z.string()),
+  aliases: z.record(z.string(), z.string()),
+  started: z.string(),
+});
+export type MeshRecord = z.infer<typeof MeshRecord>;
 
 const Pair = { a: z.string(), b: z.string() };
 export const MeshRequest = z.discriminatedUnion('op', [
@@ -56,7 +61,7 @@ export type MeshRequest = z.infer<typeof MeshRequest>;
 export async function claimMeshName(name: string): Promise<void> {
   MeshName.parse(name);
   const taken = (pid: number | string) =>
-    new Error(`a mesh named ${name} is already running (pid ${pid}); batu mesh down -n ${name}, or --name another`);
+    new MeshError(`a mesh named ${name} is already running (pid ${pid}); batu mesh down -n ${name}, or --name another`);
   const running = await readRecord(name); // a dead one's socket and record go on the way
   if (running) throw taken(running.pid);
   await mkdir(meshDir, { recursive: true });
@@ -68,20 +73,11 @@ export async function claimMeshName(name: string): Promise<void> {
 }
 
 /**
- * A record is written whole, to a temporary file first, then linked in (exclusive: fails if
- * one is there) or renamed over the old one: a reader never takes half of one for a dead
- * process's leftovers and removes it.
+ * A record is written whole (lib/record.ts): linked in (exclusive: fails if one is there) or
+ * renamed over the old one, so a reader never takes half of one for a dead process's leftovers.
  */
-async function writeRecord(record: MeshRecord, { exclusive = false } = {}): Promise<void> {
-  const file = recordOf(record.name);
-  const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, JSON.stringify(record));
-  try {
-    await (exclusive ? link(temporary, file) : rename(temporary, file));
-  } finally {
-    await rm(temporary, { force: true });
-  }
-}
+const writeRecord = (record: MeshRecord, options: { exclusive?: boolean } = {}) =>
+  writeRecordFile(recordOf(record.name), MeshRecord, record, options);
 
 /** Give a claimed name back (a mesh that failed to start). */
 export async function releaseMeshName(name: string): Promise<void> {
@@ -90,12 +86,11 @@ export async function releaseMeshName(name: string): Promise<void> {
 }
 
 async function readRecord(name: string): Promise<MeshRecord | undefined> {
-  try {
-    const record = JSON.parse(await readFile(recordOf(name), 'utf8')) as MeshRecord;
-    if (processAlive(record.pid)) return record;
-  } catch {
-    /* none, or unreadable */
-  }
+  const record = await readRecordFile(recordOf(name), MeshRecord).catch((e: unknown) => {
+    if (e instanceof RecordError) process.stderr.write(`batu: clearing a mesh record: ${e.message}\n`);
+    else throw e;
+  });
+  if (record && processAlive(record.pid)) return record;
   await releaseMeshName(name);
   return undefined;
 }
@@ -172,7 +167,7 @@ export async function serveMesh(
         const from =
           mesh.topology.nodes.find((n) => n.alfred === 'master' && mesh.nodes.has(n.name)) ??
           mesh.topology.nodes.find((n) => n.alfred !== 'off' && mesh.nodes.has(n.name));
-        if (!from) throw new Error(`no running node of mesh ${name} runs alfred`);
+        if (!from) throw new MeshError(`no running node of mesh ${name} runs alfred`);
         return visualize(mesh.node(from.name), request.format);
       }
       case 'down':
@@ -192,10 +187,7 @@ export async function serveMesh(
         let reply: object;
         try {
           const parsed = MeshRequest.safeParse(JSON.parse(line));
-          if (!parsed.success)
-            throw new Error(
-              `bad request: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; ')}`,
-            );
+          if (!parsed.success) throw new MeshError(`bad request: ${formatIssues(parsed.error, { top: 'request' })}`);
           reply = { ok: true, result: (await handle(parsed.data)) ?? null };
           if (parsed.data.op === 'down') socket.once('close', downDone);
         } catch (error) {
@@ -228,7 +220,7 @@ export async function serveMesh(
     await new Promise<void>((resolve, reject) => http.once('error', reject).listen(port, address, resolve)).catch(
       async (error: Error) => {
         server.close();
-        throw new Error(`mesh ${name}: cannot serve its status on ${address}:${port}: ${error.message}`);
+        throw new MeshError(`mesh ${name}: cannot serve its status on ${address}:${port}: ${error.message}`);
       },
     );
   }
@@ -257,7 +249,7 @@ export async function meshRequest(name: string, request: MeshRequest): Promise<u
   MeshName.parse(name);
   if (!(await readRecord(name)) || !existsSync(socketOf(name))) {
     const running = (await listMeshes()).map((m) => m.name);
-    throw new Error(`no mesh named ${name} is running (running: ${running.join(', ') || 'none'})`);
+    throw new MeshUnreachableError(`no mesh named ${name} is running (running: ${running.join(', ') || 'none'})`);
   }
   const text = await new Promise<string>((resolve, reject) => {
     const socket = createConnection(socketOf(name));
@@ -267,10 +259,10 @@ export async function meshRequest(name: string, request: MeshRequest): Promise<u
       reply += chunk;
     });
     socket.on('end', () => resolve(reply));
-    socket.on('error', (error) => reject(new Error(`mesh ${name} did not answer: ${error.message}`)));
+    socket.on('error', (error) => reject(new MeshUnreachableError(`mesh ${name} did not answer: ${error.message}`)));
   });
   const reply = JSON.parse(text) as { ok: boolean; result?: unknown; error?: string };
-  if (!reply.ok) throw new Error(reply.error);
+  if (!reply.ok) throw new MeshError(reply.error ?? 'failed');
   return reply.result;
 }
 
@@ -283,6 +275,6 @@ export async function meshDown(name: string, timeoutMs = 30_000): Promise<void> 
   await meshRequest(name, { op: 'down' });
   for (const end = Date.now() + timeoutMs; record && processAlive(record.pid); await sleep(50)) {
     if (Date.now() > end)
-      throw new Error(`mesh ${name} stopped its nodes but its process ${record.pid} is still there`);
+      throw new MeshError(`mesh ${name} stopped its nodes but its process ${record.pid} is still there`);
   }
 }

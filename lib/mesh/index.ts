@@ -16,16 +16,22 @@ export {
   type TopologyInput,
   type Link,
 } from './topology.ts';
+export { Mesh, runningNode, type MeshOptions } from './mesh.ts';
 export {
-  Mesh,
+  nodeSpec,
+  hardInterface,
+  consoleSide,
   meshSettingsOf,
-  runningNode,
   nodeMac,
   nodeOfMac,
-  partitionHost,
-  resolveHost,
-  type MeshOptions,
-} from './mesh.ts';
+  type HostSide,
+  type NodeParts,
+} from './node-spec.ts';
+export type { LinkBackend, LinkEnd, InterfaceBase } from './links/backend.ts';
+export { hostDevice, type DeviceKind } from './devices.ts';
+export { managementAddress } from './management.ts';
+export { partitionHost, resolveHost } from './hosts.ts';
+export { MeshError, TopologyError, NodeStateError, MeshUnreachableError } from './errors.ts';
 export { partition, placeOnHosts, cutLinkCount, type Partition } from './partition.ts';
 export { manifests, ManifestOptions, type Manifests, type KubernetesObject } from './manifests.ts';
 export { statusAcross, type AcrossStatus, type HostStatus } from './across.ts';
@@ -42,7 +48,7 @@ export {
   meshDir,
   MeshName,
   MeshRequest,
-  type MeshRecord,
+  MeshRecord,
   type MeshServer,
   type MeshStatus,
 } from './control.ts';

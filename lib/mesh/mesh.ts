@@ -1,38 +1,31 @@
-// A running mesh. Two link backends for one topology spec:
-//  - 'bridge' (root): a private namespace, a management bridge for the nodes' services, one
-//    host bridge per link with a vector tap of each end (several ends: a shared medium), or,
-//    with linkDriver 'socketpair', a unix socketpair per link (faster: no host bridge);
-//  - 'socketpair' (no privilege at all): each link a unix socketpair handed to both nodes,
+// A running mesh. Two ways to run one topology:
+//  - 'bridge' (root): a private namespace with a management network for the nodes' services
+//    (management.ts), each link a host bridge with a tap of each end (links/bridge.ts: several
+//    ends make a shared medium), or with linkDriver 'socketpair' a unix socketpair;
+//  - 'socketpair' (no privilege at all): each link a unix socketpair (links/socketpair.ts),
 //    the nodes' batctl service on their console instead of a management network.
 // A partitioned topology (hosts) runs one host's nodes per Mesh (options.partition, socketpair
-// backend): links to other hosts' nodes are L2TPv3 over UDP, unprivileged like the rest.
+// backend): links to other hosts' nodes are L2TPv3 over UDP (links/tunnel.ts).
 // Link properties are netem in the guests, so both backends have them. Links can be cut,
 // restored and changed, nodes killed, restarted and added while the mesh runs.
 import { randomBytes } from 'node:crypto';
-import { lookup } from 'node:dns/promises';
-import { isIPv4 } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { parseSpec, renderInterface, type Interface, type NodeSpec } from '../cmdline/index.ts';
-import { Netns, UmlNode, WireServer, guestCommand, hostTaps, type StartOptions } from '../runner/index.ts';
-import { openStore, type Reporter, type StoreLike } from '../derivations/index.ts';
+import { renderInterface } from '../cmdline/index.ts';
+import { Descriptors, Netns, UmlNode, WireServer, guestCommand, hostTaps } from '../runner/index.ts';
+import { openStore, type Reporter, type Store, type StoreLike } from '../derivations/index.ts';
+import { MeshError, NodeStateError, TopologyError } from './errors.ts';
+import { partitionAddresses } from './hosts.ts';
+import type { LinkBackend } from './links/backend.ts';
+import { BridgeLinks } from './links/bridge.ts';
+import { SocketpairLinks } from './links/socketpair.ts';
+import { TunnelLinks } from './links/tunnel.ts';
+import { ManagementSide } from './management.ts';
 import { netemCommand, propertiesOf } from './netem.ts';
-import {
-  Topology,
-  linkBetween,
-  linksOf,
-  nodeNumber,
-  type Host,
-  type LinkProperties,
-  type TopologyInput,
-} from './topology.ts';
+import { consoleSide, hardInterface, nodeSpec } from './node-spec.ts';
+import { Topology, linkBetween, linksOf, nodeNumber, type LinkProperties, type TopologyInput } from './topology.ts';
 
-const hex = (n: number) => n.toString(16).padStart(2, '0');
-/** Locally administered MACs that name their node: 02:ba:<node>:<role>:<index>. */
-export const nodeMac = (k: number, role: number, index = 0) =>
-  `02:ba:${hex(k >> 8)}:${hex(k & 255)}:${hex(role)}:${hex(index)}`;
-export const nodeOfMac = (mac: string) => parseInt(mac.slice(6, 8) + mac.slice(9, 11), 16);
-/** Node k's service address: 192.168.254.k as the original's, then on down 192.168.253.x … (a /16). */
-export const managementAddress = (k: number) => `192.168.${254 - Math.floor((k - 1) / 253)}.${((k - 1) % 253) + 1}`;
+export { nodeMac, nodeOfMac, meshSettingsOf } from './node-spec.ts';
+export { resolveHost, partitionHost } from './hosts.ts';
+export { managementAddress } from './management.ts';
 
 export interface MeshOptions {
   /** The store the runner's helpers are built into or found in (default: openStore()). */
@@ -54,72 +47,25 @@ export interface MeshOptions {
   partition?: string;
 }
 
-/**
- * A host's address as an IPv4 address: itself, or its DNS name resolved (a pod's stable name,
- * which exists only once the pod does: tried again every second for up to `waitMs`).
- */
-export async function resolveHost(
-  address: string,
-  { waitMs = 0, report }: { waitMs?: number; report?: Reporter } = {},
-) {
-  if (isIPv4(address)) return address;
-  for (let attempt = 0, end = Date.now() + waitMs; ; attempt++, await sleep(1000)) {
-    try {
-      return (await lookup(address, { family: 4 })).address;
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? String(error);
-      if (Date.now() >= end) throw new Error(`cannot resolve host address ${address}: ${code}`);
-      if (attempt % 15 === 0) report?.(`waiting for host ${address} to resolve (${code})`);
-    }
-  }
-}
-
 type NodeInput = Topology['nodes'][number];
-
-/** A partition's host in a topology, or an error naming the partition and the hosts there are. */
-export function partitionHost(topology: Topology, partition: string): Host {
-  const { hosts } = topology;
-  if (!hosts)
-    throw new Error(
-      `partition ${JSON.stringify(partition)}: the topology has no hosts (batu mesh partition places its nodes)`,
-    );
-  const host = hosts.find((h) => h.name === partition);
-  if (!host)
-    throw new Error(
-      `partition ${JSON.stringify(partition)}: the topology's hosts are ${hosts.map((h) => h.name).join(', ')}`,
-    );
-  return host;
-}
-
-/** A partition's hosts resolved to IPv4 (checked before anything starts). */
-async function partitionAddresses(topology: Topology, options: MeshOptions): Promise<Map<string, string>> {
-  const { partition } = options;
-  if (!partition) return new Map();
-  partitionHost(topology, partition); // throws unless the topology has hosts, this one among them
-  if ((options.backend ?? 'bridge') !== 'socketpair')
-    throw new Error(
-      `partition ${partition}: a partition runs on the socketpair backend (links to other hosts are UDP)`,
-    );
-  const resolve = (address: string) => resolveHost(address, { waitMs: 300_000, report: options.report });
-  return new Map(await Promise.all(topology.hosts!.map(async (h) => [h.name, await resolve(h.address)] as const)));
-}
 
 /** A running node of a mesh by name, or an error that names it. */
 export function runningNode(nodes: Map<string, UmlNode>, name: string): UmlNode {
   const node = nodes.get(name);
-  if (!node) throw new Error(`no node ${JSON.stringify(name)} running in this mesh`);
+  if (!node) throw new NodeStateError(name, `no node ${JSON.stringify(name)} running in this mesh`);
   return node;
 }
 
-/** A node's batman-adv settings: the topology's, its OGM interval and BLA, the node's gateway mode. */
-export function meshSettingsOf(topology: Topology, name: string) {
-  const node = topology.nodes.find((n) => n.name === name);
-  return {
-    ...topology.meshSettings,
-    orig_interval: topology.origInterval,
-    bridge_loop_avoidance: topology.bridgeLoopAvoidance ? (1 as const) : (0 as const),
-    ...(node && node.gateway !== 'off' ? { gw_mode: node.gateway } : {}),
-  };
+/** How a mesh's links and nodes reach the host, chosen once at start. */
+interface Backends {
+  /** Links between this host's nodes. */
+  local: LinkBackend;
+  /** Links to another host's nodes (a partition). */
+  remote?: LinkBackend;
+  /** The management network and bat0 taps (bridge backend). */
+  management?: ManagementSide;
+  /** The socket wire ends are fetched from. */
+  wireServer?: string;
 }
 
 export class Mesh {
@@ -130,11 +76,10 @@ export class Mesh {
 
   private constructor(
     readonly topology: Topology,
-    private readonly options: MeshOptions,
+    private readonly options: MeshOptions & { store: Store },
     /** The bridge backend's namespace. */
     readonly netns: Netns | undefined,
-    /** The socketpair backend's link server. */
-    private readonly wire: WireServer | undefined,
+    private readonly backends: Backends,
     /** Prefix of the nodes' umids: the namespace's name, or bt-<random>. */
     readonly id: string,
     /** A partition's hosts' IPv4 addresses, by host name. */
@@ -176,21 +121,19 @@ export class Mesh {
     // linkDriver 'socketpair' with a shared medium the schema already refused.
     const shared = topology.links.find((l) => l.nodes.length > 2);
     if (backend === 'socketpair' && shared)
-      throw new Error(
+      throw new TopologyError(
         `link ${shared.nodes.join('-')}: a shared medium needs tap links on the bridge backend (socketpairs are point to point)`,
       );
     const addresses = await partitionAddresses(topology, options);
-    const socketpairs = backend === 'socketpair' || topology.linkDriver === 'socketpair';
+    const store = openStore(options.store);
     const netns = backend === 'bridge' ? await Netns.create('bt') : undefined;
     let mesh: Mesh | undefined;
     try {
-      const wire = socketpairs ? await WireServer.start(openStore(options.store)) : undefined;
+      const backends = await Mesh.backends(topology, netns, store, options.partition, addresses);
       const id = netns?.name ?? `bt-${randomBytes(3).toString('hex')}`;
-      mesh = new Mesh(topology, { ...options, store: openStore(options.store) }, netns, wire, id, addresses);
-      if (netns) {
-        await netns.addBridge('btmgmt', '192.168.254.254/16');
-        if (!socketpairs) for (const [i] of topology.links.entries()) await netns.addBridge(`btl${i}`);
-      }
+      mesh = new Mesh(topology, { ...options, store }, netns, backends, id, addresses);
+      await backends.management?.start();
+      for (const [i] of topology.links.entries()) if (!mesh.remoteEnd(i)) await backends.local.addLink?.(i);
       await mesh.startNodes(mesh.localNodes);
       return mesh;
     } catch (error) {
@@ -198,6 +141,34 @@ export class Mesh {
       else await netns?.delete();
       throw error;
     }
+  }
+
+  private static async backends(
+    topology: Topology,
+    netns: Netns | undefined,
+    store: Store,
+    partition: string | undefined,
+    addresses: Map<string, string>,
+  ): Promise<Backends> {
+    const socketpairs = !netns || topology.linkDriver === 'socketpair';
+    const wire = socketpairs ? await WireServer.start(store) : undefined;
+    const local = wire
+      ? new SocketpairLinks(wire, topology.offload)
+      : new BridgeLinks(netns!, topology.linkDriver === 'tuntap' ? 'tuntap' : 'vector');
+    const hostOf = (name: string) => topology.nodes.find((n) => n.name === name)!.host!;
+    const remote = partition
+      ? new TunnelLinks(
+          addresses.get(partition)!,
+          (link) => addresses.get(topology.links[link].nodes.map(hostOf).find((h) => h !== partition)!)!,
+          topology.basePort,
+        )
+      : undefined;
+    const management = netns ? new ManagementSide(netns, topology) : undefined;
+    return { local, remote, management, wireServer: wire?.socket };
+  }
+
+  private backendOf(link: number): LinkBackend {
+    return (this.remoteEnd(link) && this.backends.remote) || this.backends.local;
   }
 
   private async startNodes(names: string[]): Promise<void> {
@@ -210,13 +181,28 @@ export class Mesh {
 
   /** Start a node of the topology (again, after kill()): same spec, same links. */
   async startNode(name: string): Promise<UmlNode> {
-    if (this.nodes.get(name)?.state === 'running') throw new Error(`node ${name} is already running`);
+    if (this.nodes.get(name)?.state === 'running') throw new NodeStateError(name, `node ${name} is already running`);
     const host = this.topology.nodes[this.numberOf(name) - 1].host;
-    if (this.partition && host !== this.partition) throw new Error(`node ${name} runs on host ${host}, not here`);
-    const { spec, start } = this.nodeSpec(name);
+    if (this.partition && host !== this.partition)
+      throw new NodeStateError(name, `node ${name} runs on host ${host}, not here`);
+    const fds = new Descriptors(this.backends.wireServer);
+    const { spec, attach } = nodeSpec(this.topology, name, {
+      umid: `${this.id}-${name}`,
+      kernel: this.options.kernels?.[name] ?? this.options.kernel,
+      image: this.options.images?.[name] ?? this.options.image,
+      rootfs: this.options.rootfs ?? 'initramfs',
+      mem: this.options.mem,
+      backendOf: (link) => this.backendOf(link),
+      host: this.backends.management ?? consoleSide,
+      fds,
+    });
     // Taps hot-plugged into an earlier run of this node outlive it: make them afresh.
     for (const tap of hostTaps(spec)) await this.netns?.deleteLink(tap.name);
-    const node = await UmlNode.start(spec, start);
+    const node = await UmlNode.start(spec, {
+      store: this.options.store,
+      ...(this.netns ? { netns: this.netns, attach } : {}),
+      ...fds.startOptions(),
+    });
     this.nodes.set(name, node);
     for (const link of this.linksOf(name)) await this.shape(name, link);
     this.options.report?.(`${name} ready (${this.linksOf(name).length} links)`);
@@ -226,99 +212,6 @@ export class Mesh {
   /** Which links a node is on, in its hard-interface order. */
   linksOf(name: string): number[] {
     return linksOf(this.topology, name);
-  }
-
-  private nodeSpec(name: string): { spec: NodeSpec; start: StartOptions } {
-    const k = this.numberOf(name);
-    const node = this.topology.nodes[k - 1];
-    const links = this.linksOf(name);
-    const hard = links.map((link, j) => this.hardInterface(name, k, link, j));
-    const common = {
-      umid: `${this.id}-${name}`,
-      kernel: this.options.kernels?.[name] ?? this.options.kernel,
-      image: this.options.images?.[name] ?? this.options.image,
-      rootfs: this.options.rootfs ?? 'initramfs',
-      mem: this.options.mem,
-      hard,
-      bat0Mac: nodeMac(k, 0),
-      alfred: node.alfred,
-      routingAlgo: this.topology.routingAlgo,
-      mesh: meshSettingsOf(this.topology, name),
-    };
-    // Socketpair links are fds 3, 4, …; a vector bat0 tap (bridge backend) comes after them.
-    const wire = this.wire?.fds(
-      Object.fromEntries(
-        links.flatMap((link, j): [number, [number, 0 | 1]][] =>
-          this.remoteEnd(link) ? [] : [[3 + j, [link, this.topology.links[link].nodes.indexOf(name) as 0 | 1]]],
-        ),
-      ),
-    );
-    const store = openStore(this.options.store);
-    if (!this.netns) return { spec: parseSpec({ ...common, batctlConsole: true }), start: { store, wire } };
-    const attach: Record<string, string> = { [`bt${name}m`]: 'btmgmt' };
-    if (!wire) for (const link of links) attach[`bt${name}l${link}`] = `btl${link}`;
-    const bat0Fd = 3 + (wire ? links.length : 0);
-    return {
-      spec: parseSpec({
-        ...common,
-        management: { driver: 'tuntap', tap: `bt${name}m` },
-        bat0Tap:
-          this.topology.bat0Driver === 'tuntap'
-            ? { driver: 'tuntap', tap: `bt${name}b`, mac: nodeMac(k, 1), mtu: this.topology.bat0Mtu }
-            : // Opened by the runner and handed over as a descriptor: a client() moves the tap into
-              // its own namespace, which a tap UML opened by name does not survive reliably.
-              {
-                driver: 'vector',
-                transport: 'fd',
-                fd: bat0Fd,
-                fdKind: 'tap',
-                offload: this.topology.offload,
-                mac: nodeMac(k, 1),
-                mtu: this.topology.bat0Mtu,
-              },
-        serviceIp: `${managementAddress(k)}/16`,
-        batctlWrapper: true,
-      }),
-      start: {
-        store,
-        netns: this.netns,
-        attach,
-        wire,
-        ...(this.topology.bat0Driver === 'vector' ? { tapFds: { [bat0Fd]: `bt${name}b` } } : {}),
-      },
-    };
-  }
-
-  private hardInterface(name: string, k: number, link: number, j: number): Interface {
-    const common = { mac: nodeMac(k, 2, j), ...(this.topology.linkMtu ? { mtu: this.topology.linkMtu } : {}) };
-    const remote = this.remoteEnd(link);
-    if (remote) {
-      // Both ends use the link's own port and session: nothing to agree on but the topology.
-      const port = this.topology.basePort + 1 + link;
-      return {
-        driver: 'vector',
-        transport: 'l2tpv3',
-        src: this.addresses.get(this.options.partition!)!,
-        dst: this.addresses.get(remote)!,
-        srcPort: port,
-        dstPort: port,
-        key: link + 1,
-        ...common,
-      };
-    }
-    if (this.wire)
-      return {
-        driver: 'vector',
-        transport: 'fd',
-        fd: 3 + j,
-        fdKind: 'socket',
-        offload: this.topology.offload,
-        ...common,
-      };
-    const tap = `bt${name}l${link}`;
-    return this.topology.linkDriver === 'tuntap'
-      ? { driver: 'tuntap', tap, ...common }
-      : { driver: 'vector', transport: 'tap', ifname: tap, ...common };
   }
 
   /** A node's number k (1-based, in topology order): its MACs and service address derive from it. */
@@ -339,13 +232,17 @@ export class Mesh {
     const node = this.nodes.get(name);
     if (!node || node.state !== 'running') return;
     const ifname = node.ready.interfaces.filter((i) => i.role === 'hard')[this.linksOf(name).indexOf(link)]?.name;
-    if (!ifname) throw new Error(`node ${name} has no interface for link ${this.topology.links[link].nodes.join('-')}`);
+    if (!ifname)
+      throw new NodeStateError(
+        name,
+        `node ${name} has no interface for link ${this.topology.links[link].nodes.join('-')}`,
+      );
     const props = this.cutLinks.has(link) ? { lossPercent: 100 } : propertiesOf(this.topology.links[link]);
     const args = netemCommand(ifname, props);
     const out = await guestCommand(node, 'tc', args);
     // Removing a qdisc that is not there is fine; anything else tc says is an error.
     if (out.trim() && !(args[1] === 'del' && /No such file|Cannot delete qdisc with handle of zero/.test(out))) {
-      throw new Error(`node ${name}: tc ${args.join(' ')}: ${out.trim()}`);
+      throw new NodeStateError(name, `node ${name}: tc ${args.join(' ')}: ${out.trim()}`);
     }
   }
 
@@ -386,12 +283,13 @@ export class Mesh {
   }
 
   /**
-   * Add a node and its links to the running mesh (bridge backend): its neighbours get the
-   * new links hot-plugged (mconsole config), the new node boots with them.
+   * Add a node and its links to the running mesh (tap links): its neighbours get the new
+   * links hot-plugged (mconsole config), the new node boots with them.
    */
   async addNode(node: Partial<NodeInput> & { name: string }, links: string[]): Promise<UmlNode> {
-    if (!this.netns || this.wire)
-      throw new Error(
+    const { local } = this.backends;
+    if (!local.plug)
+      throw new MeshError(
         'adding nodes to a running mesh needs tap links on the bridge backend (a running node cannot be handed new socketpairs)',
       );
     const next = Topology.parse({
@@ -403,15 +301,14 @@ export class Mesh {
     this.topology.nodes.push(next.nodes.at(-1)!);
     for (const link of added) {
       const i = this.topology.links.push(link) - 1;
-      await this.netns.addBridge(`btl${i}`);
+      await local.addLink?.(i);
       const peer = link.nodes[1];
       const running = this.node(peer);
       const k = this.numberOf(peer);
       const j = this.linksOf(peer).length - 1;
-      const iface = this.hardInterface(peer, k, i, j);
-      const tap = `bt${peer}l${i}`;
-      await this.netns.addTap(tap, { mtu: iface.mtu });
-      await this.netns.attach(tap, `btl${i}`);
+      const end = { node: peer, k, link: i, j, side: 1 as const };
+      const iface = hardInterface(this.topology, end, local, new Descriptors());
+      await local.plug(end, iface);
       await running.mconsole(`config ${renderInterface(2 + j, iface)}`);
       await running.waitForConsole(new RegExp(`hot-plugged \\w+${2 + j} joined bat0`), 15_000);
       running.ready.interfaces.push({
@@ -426,44 +323,13 @@ export class Mesh {
 
   /**
    * A host behind a node: a namespace of its own with `address` (e.g. 10.99.0.1/24) on the
-   * node's bat0 side, as a client of a mesh router would be (bridge backend). The legacy
-   * tap moves into it. A vector tap stays put (the vector driver stops reading a tap that
-   * went down, as a move does): a veth pair and a bridge join it to the client instead.
+   * node's bat0 side, as a client of a mesh router would be (bridge backend).
    */
   async client(name: string, address: string): Promise<Netns> {
     this.node(name);
-    if (!this.netns) throw new Error("clients sit on a node's bat0 tap: that needs the bridge backend");
-    const client = await Netns.create('bt');
-    this.clients.push(client);
-    let device = `bt${name}b`;
-    if (this.topology.bat0Driver === 'vector') {
-      const mtu = String(this.topology.bat0Mtu ?? 1500);
-      device = `bt${name}p`;
-      await this.netns.ip(
-        'link',
-        'add',
-        `bt${name}v`,
-        'mtu',
-        mtu,
-        'type',
-        'veth',
-        'peer',
-        'name',
-        device,
-        'mtu',
-        mtu,
-        'netns',
-        client.name,
-      );
-      await this.netns.addBridge(`bt${name}c`);
-      for (const port of [`bt${name}b`, `bt${name}v`]) await this.netns.attach(port, `bt${name}c`);
-      await this.netns.ip('link', 'set', `bt${name}v`, 'up');
-    } else {
-      await this.netns.ip('link', 'set', device, 'netns', client.name);
-    }
-    await client.ip('addr', 'add', address, 'dev', device);
-    await client.ip('link', 'set', device, 'up');
-    return client;
+    const { management } = this.backends;
+    if (!management) throw new MeshError("clients sit on a node's bat0 tap: that needs the bridge backend");
+    return management.client(name, address, this.clients);
   }
 
   private stopped?: Promise<void>;
@@ -476,7 +342,7 @@ export class Mesh {
   private async stopNow(): Promise<void> {
     await Promise.all([...this.nodes.values()].map((n) => n.stop().catch(() => {})));
     for (const client of this.clients) await client.delete();
-    await this.wire?.stop();
+    await this.backends.local.stop?.();
     await this.netns?.delete();
   }
 }

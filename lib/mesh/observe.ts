@@ -1,7 +1,8 @@
 // batman-adv's own view of a mesh, read from every node over its batctl service:
 // neighbours, originators with TQ and next hop, the chosen gateway.
 import { batctlJson } from '../runner/index.ts';
-import { nodeOfMac, type Mesh } from './mesh.ts';
+import type { Mesh } from './mesh.ts';
+import { nodeOfMac } from './node-spec.ts';
 
 interface Originator {
   orig_address: string;

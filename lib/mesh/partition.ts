@@ -5,6 +5,7 @@
 // no maintained JavaScript package does a balanced k-way graph partition (METIS has no kept
 // binding), and this one is ~100 lines.
 import { Topology, type Host, type TopologyInput } from './topology.ts';
+import { TopologyError } from './errors.ts';
 
 export interface Partition {
   /** Node names per part, in topology order. */
@@ -57,7 +58,7 @@ export function partition(input: TopologyInput | Topology, count: number): Parti
   const topology = Topology.parse(input);
   const n = topology.nodes.length;
   if (!Number.isInteger(count) || count < 1 || count > n)
-    throw new Error(`bad part count ${count}: expected 1 to ${n} (one node at least per part)`);
+    throw new TopologyError(`bad part count ${count}: expected 1 to ${n} (one node at least per part)`);
   const adjacent = neighboursOf(topology);
   const cut = (part: number[]) => cutLinkCount(topology, (name) => part[nodeIndex.get(name)!]);
   const nodeIndex = new Map(topology.nodes.map((node, i) => [node.name, i]));
@@ -125,7 +126,7 @@ function refine(adjacent: number[][], part: number[]): number[] {
 /** The topology with `hosts` and every node placed on one of them (part i on hosts[i]). */
 export function placeOnHosts(input: TopologyInput, { parts }: Partition, hosts: Host[]): TopologyInput {
   if (hosts.length !== parts.length)
-    throw new Error(`${parts.length} parts need ${parts.length} hosts, not ${hosts.length}`);
+    throw new TopologyError(`${parts.length} parts need ${parts.length} hosts, not ${hosts.length}`);
   const hostOf = new Map(parts.flatMap((names, p) => names.map((name) => [name, hosts[p].name])));
   return { ...input, hosts, nodes: input.nodes.map((node) => ({ ...node, host: hostOf.get(node.name) })) };
 }

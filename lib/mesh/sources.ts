@@ -5,6 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { NodeName, grid, line, randomGeometric, ring, torus, type TopologyInput } from './topology.ts';
+import { formatIssues } from '../issues.ts';
+import { TopologyError } from './errors.ts';
 
 export interface LoadedTopology {
   topology: TopologyInput;
@@ -44,14 +46,14 @@ export function generateTopology(spec: string): LoadedTopology {
   const generator = Object.hasOwn(generators, kind) ? generators[kind] : undefined;
   const numbers = rest.join(',').split(/[,x]/).filter(Boolean).map(Number);
   if (!generator?.counts.includes(numbers.length) || numbers.some((n) => !Number.isInteger(n) || n < 1)) {
-    throw new Error(`bad topology ${JSON.stringify(spec)}: expected ${topoUsage}`);
+    throw new TopologyError(`bad topology ${JSON.stringify(spec)}: expected ${topoUsage}`);
   }
   const nodes = generator.size(numbers);
-  if (nodes > 1000) throw new Error(`bad topology ${JSON.stringify(spec)}: ${nodes} nodes, at most 1000`);
+  if (nodes > 1000) throw new TopologyError(`bad topology ${JSON.stringify(spec)}: ${nodes} nodes, at most 1000`);
   try {
     return { topology: generator.make(numbers), aliases: {}, notes: [] };
   } catch (error) {
-    throw new Error(`bad topology ${JSON.stringify(spec)}: ${(error as Error).message}`);
+    throw new TopologyError(`bad topology ${JSON.stringify(spec)}: ${(error as Error).message}`);
   }
 }
 
@@ -72,11 +74,11 @@ export async function loadTopology(file: string): Promise<LoadedTopology> {
   try {
     data = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
-    throw new Error(`cannot read topology ${file}: ${(error as Error).message}`);
+    throw new TopologyError(`cannot read topology ${file}: ${(error as Error).message}`);
   }
   if (isMeshnetLab(data)) return fromMeshnetLab(data, file);
   if (!isBatu(data)) {
-    throw new Error(
+    throw new TopologyError(
       `unknown topology format in ${file}: expected batu's {"nodes":[{"name":…}],"links":[["a","b"],…]} or meshnet-lab's {"links":[{"source":…,"target":…}]}`,
     );
   }
@@ -95,8 +97,9 @@ const isBatu = (data: unknown) =>
 export function fromMeshnetLab(data: unknown, what = 'meshnet-lab topology'): LoadedTopology {
   const parsed = MeshnetLab.safeParse(data);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`bad meshnet-lab topology ${what}: ${issue.path.join('.')}: ${issue.message}`);
+    throw new TopologyError(
+      `bad meshnet-lab topology ${what}: ${formatIssues(parsed.error, { top: '', first: true })}`,
+    );
   }
   const ids: string[] = [];
   const seen = new Set<string>();

@@ -3,6 +3,7 @@
 // channel). The zod schema is the single source of truth; generators build common shapes.
 import { z } from 'zod';
 import { MeshSettings } from '../cmdline/index.ts';
+import { TopologyError } from './errors.ts';
 
 export const NodeName = z
   .string()
@@ -175,7 +176,7 @@ export type TopologyInput = z.input<typeof Topology>;
 /** A node's number k (1-based, in topology order): its MACs and service address derive from it. */
 export function nodeNumber(topology: Topology, name: string): number {
   const k = topology.nodes.findIndex((n) => n.name === name) + 1;
-  if (k === 0) throw new Error(`no node ${JSON.stringify(name)} in this mesh`);
+  if (k === 0) throw new TopologyError(`no node ${JSON.stringify(name)} in this mesh`);
   return k;
 }
 
@@ -186,7 +187,7 @@ export const linksOf = (topology: Topology, name: string): number[] =>
 /** The point-to-point link between a and b. */
 export function linkBetween(topology: Topology, a: string, b: string): number {
   const i = topology.links.findIndex((l) => l.nodes.length === 2 && l.nodes.includes(a) && l.nodes.includes(b));
-  if (i < 0) throw new Error(`no link ${a}-${b} in this mesh`);
+  if (i < 0) throw new TopologyError(`no link ${a}-${b} in this mesh`);
   return i;
 }
 
@@ -218,7 +219,7 @@ export function grid(rows: number, cols: number): TopologyInput {
 
 /** A grid whose rows and columns wrap around (as mininet's torus): every node has four links. */
 export function torus(rows: number, cols: number): TopologyInput {
-  if (rows < 3 || cols < 3) throw new Error(`a torus needs at least 3x3 nodes, not ${cols}x${rows}`);
+  if (rows < 3 || cols < 3) throw new TopologyError(`a torus needs at least 3x3 nodes, not ${cols}x${rows}`);
   const name = (r: number, c: number) => `n${r * cols + c + 1}`;
   const links: [string, string][] = [];
   for (let r = 0; r < rows; r++)

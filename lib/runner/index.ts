@@ -1,7 +1,10 @@
 // lib/runner: start, stop and observe UML nodes.
 export { bootToPowerOff, umlCommand, guestMemoryDir, type BootResult } from './boot.ts';
-export { UmlNode, NodeError, type StartOptions, type ReadySummary } from './node.ts';
+export { UmlNode, NodeError, type StartOptions } from './node.ts';
+export { ReadySummary } from './contract.ts';
+export { NodeRecord } from './registry.ts';
 export { hostTaps } from './descriptors.ts';
+export { Descriptors, type End } from './ends.ts';
 export { runRoot, listNodes, reapDeadNodes, type RunningNode } from './registry.ts';
 export { powerOff, powerOffRunning, type PowerControl } from './power.ts';
 export { Netns, listNamespaces } from './netns.ts';

@@ -13,17 +13,11 @@ import { guestMemoryDir, umlCommand } from './boot.ts';
 import { mconsole, mconsoleSocket } from './mconsole.ts';
 import { descriptors, fdInterfaces, hostTaps } from './descriptors.ts';
 import { powerOff } from './power.ts';
-import { listNodes, reapDeadNodesOnce, runRoot } from './registry.ts';
+import { NodeRecord, listNodes, reapDeadNodesOnce, runRoot } from './registry.ts';
+import { ReadySummary } from './contract.ts';
+import { parseRecord, writeRecord } from '../record.ts';
 import { Netns } from './netns.ts';
 import { ConsoleChannel } from './console-channel.ts';
-
-export interface ReadySummary {
-  interfaces: { name: string; role: 'management' | 'bat0-tap' | 'hard'; mac: string; mtu: number }[];
-  bat0: { mac: string; mtu: number; routing_algo: string };
-  service_ip: string | null;
-  services: string[];
-  errors: number;
-}
 
 export interface StartOptions {
   /** The store the runner's helpers are built into or found in (default: openStore()). */
@@ -168,22 +162,15 @@ export class UmlNode {
           ...Object.entries(options.tapFds ?? {}).map(([fd, name]) => ({ name, mtu: fdMtu(Number(fd)) })),
         ];
         // Recorded before they exist: a run killed from here on leaves a record the next reap follows.
-        await writeFile(
-          join(runDir, 'node.json'),
-          JSON.stringify(
-            {
-              umid: runId,
-              pid: process.pid,
-              netns: ns?.name,
-              ownsNetns: options.ownsNetns,
-              taps: wanted.map((t) => t.name),
-              umlDir,
-              spec,
-            },
-            null,
-            2,
-          ),
-        );
+        await writeRecord(join(runDir, 'node.json'), NodeRecord, {
+          umid: runId,
+          pid: process.pid,
+          netns: ns?.name,
+          ownsNetns: options.ownsNetns,
+          taps: wanted.map((t) => t.name),
+          umlDir,
+          spec,
+        });
         for (const tap of wanted) {
           if (!ns) throw new NodeError('making taps needs a netns (tests and tools run nodes in their own namespace)');
           await ns.addTap(tap.name, { user: options.tapUser, mtu: tap.mtu }).catch(async (e: Error) => {
@@ -231,14 +218,15 @@ export class UmlNode {
     const node = new UmlNode(spec, runDir, umlDir, ns, child, taps, log);
     if (consoleFd) node.batctlConsole = new ConsoleChannel(child.stdio[consoleFd] as Duplex, spec.umid);
     await writeFile(join(runDir, 'pid'), String(child.pid));
-    await writeFile(
-      join(runDir, 'node.json'),
-      JSON.stringify(
-        { umid: runId, pid: child.pid, netns: ns?.name, ownsNetns: options.ownsNetns, taps, umlDir, spec },
-        null,
-        2,
-      ),
-    );
+    await writeRecord(join(runDir, 'node.json'), NodeRecord, {
+      umid: runId,
+      pid: child.pid!,
+      netns: ns?.name,
+      ownsNetns: options.ownsNetns,
+      taps,
+      umlDir,
+      spec,
+    });
     if (options.waitReady === false) return node;
     try {
       node.ready = await node.waitForReady(options.readyTimeoutMs ?? 30_000);
@@ -266,7 +254,7 @@ export class UmlNode {
   /** The init's ready summary, once its console has printed it. */
   readySummary(): ReadySummary | undefined {
     const m = /^batu-init: ready (\{.*\})$/m.exec(this.console);
-    return m ? (JSON.parse(m[1]) as ReadySummary) : undefined;
+    return m ? parseRecord(`node ${this.spec.umid}'s ready line`, m[1], ReadySummary) : undefined;
   }
 
   tail(lines = 30): string {

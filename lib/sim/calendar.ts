@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import { execa, type ResultPromise } from 'execa';
 import { simcalBinary } from './helpers.ts';
 import type { Store } from '../derivations/index.ts';
+import { SimError } from './errors.ts';
 
 /** The calendar's socket in the simulation's directory. */
 export const CALENDAR_SOCKET = 'calendar.sock';
@@ -98,10 +99,10 @@ export class Calendar {
           const waiting = this.waiting;
           this.waiting = undefined;
           waiting?.resolve(this.stats);
-        } else this.fail(new Error(`simcal: ${line}`));
+        } else this.fail(new SimError(`simcal: ${line}`));
       });
       void this.process.then((r) => {
-        const error = new Error(`simcal exited (${r.exitCode ?? r.signal}): ${stderr.trim() || 'no message'}`);
+        const error = new SimError(`simcal exited (${r.exitCode ?? r.signal}): ${stderr.trim() || 'no message'}`);
         this.fail(error);
         failed(error);
       });
@@ -151,7 +152,7 @@ export class Calendar {
 
   /** Run every node's turns before simulated time `until` (ns). */
   run(until: bigint): Promise<RunStats> {
-    if (this.waiting) return Promise.reject(new Error('the calendar is already running'));
+    if (this.waiting) return Promise.reject(new SimError('the calendar is already running'));
     return new Promise((resolve, reject) => {
       this.waiting = { resolve, reject };
       try {

@@ -10,8 +10,8 @@ import { mkdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Duplex } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { parseSpec, type Interface } from '../cmdline/index.ts';
-import { ConsoleChannel, UmlNode } from '../runner/index.ts';
+import { ConsoleChannel, Descriptors, UmlNode } from '../runner/index.ts';
+import { calendarConsoles, calendarLinks, linkSlot } from './links.ts';
 import { seedrandomLibrary } from './helpers.ts';
 import { openStore, type StoreLike } from '../derivations/index.ts';
 import type { Reporter } from '../derivations/index.ts';
@@ -19,9 +19,9 @@ import {
   Topology,
   linkBetween,
   linksOf,
-  meshSettingsOf,
-  nodeMac,
+  consoleSide,
   nodeNumber,
+  nodeSpec,
   runningNode,
   type LinkProperties,
   type TopologyInput,
@@ -35,6 +35,8 @@ import {
   SLOTS,
   type LinkModel,
 } from './calendar.ts';
+import { SimNodeError, SimTimeoutError } from './errors.ts';
+import { TopologyError } from '../mesh/index.ts';
 
 export const NS_PER_MS = 1_000_000n;
 export const NS_PER_S = 1_000_000_000n;
@@ -89,13 +91,14 @@ export class SimMesh {
   static async start(input: TopologyInput, options: SimOptions): Promise<SimMesh> {
     const topology = Topology.parse(input);
     const shared = topology.links.find((l) => l.nodes.length > 2);
-    if (shared) throw new Error(`link ${shared.nodes.join('-')}: simulated links are point to point`);
-    if (topology.offload) throw new Error('offload: simulated links carry plain frames (no virtio-net headers)');
+    if (shared) throw new TopologyError(`link ${shared.nodes.join('-')}: simulated links are point to point`);
+    if (topology.offload)
+      throw new TopologyError('offload: simulated links carry plain frames (no virtio-net headers)');
     const crowded = topology.nodes.find(
       (n) => topology.links.filter((l) => l.nodes.includes(n.name)).length > SLOTS - FIRST_LINK_SLOT,
     );
     if (crowded)
-      throw new Error(
+      throw new TopologyError(
         `node ${crowded.name}: more than ${SLOTS - FIRST_LINK_SLOT} links (the calendar's limit per node)`,
       );
     const store = openStore(options.store);
@@ -140,7 +143,7 @@ export class SimMesh {
   }
 
   private slotOf(name: string, link: number): number {
-    return FIRST_LINK_SLOT + this.linksOf(name).indexOf(link);
+    return linkSlot(this.linksOf(name).indexOf(link));
   }
 
   private output(k: number, slot: number, ns: bigint, data: Buffer): void {
@@ -186,16 +189,6 @@ export class SimMesh {
   /** Start node `name`'s UML (it boots when the calendar runs it). */
   private async spawn(name: string): Promise<UmlNode> {
     const k = this.numberOf(name);
-    const links = this.linksOf(name);
-    const hard = links.map((_, j): Interface => ({
-      driver: 'vector',
-      transport: 'fd',
-      fd: 5 + j,
-      fdKind: 'socket',
-      offload: false,
-      mac: nodeMac(k, 2, j),
-      ...(this.topology.linkMtu ? { mtu: this.topology.linkMtu } : {}),
-    }));
     // The command line seeds the guest's entropy pool too: it names nothing of this run (no
     // temporary paths, no run id). An initramfs is named relative to the simulation's
     // directory (so not even the store's location counts); hostfs wants an absolute root.
@@ -209,32 +202,26 @@ export class SimMesh {
         if (e.code !== 'EEXIST') throw e;
       });
     }
-    const spec = parseSpec({
+    const fds = new Descriptors(this.calendar.fdSocket);
+    const consoles = calendarConsoles(k, fds);
+    const { spec } = nodeSpec(this.topology, name, {
       umid: name,
       umlDir: 'uml',
       kernel: this.options.kernels?.[name] ?? this.options.kernel,
       image,
       rootfs,
       mem: this.options.mem,
-      hard,
-      bat0Mac: nodeMac(k, 0),
-      alfred: this.topology.nodes[k - 1].alfred,
-      routingAlgo: this.topology.routingAlgo,
-      mesh: meshSettingsOf(this.topology, name),
-      batctlConsole: true,
+      backendOf: () => calendarLinks,
+      host: consoleSide,
+      fds,
     });
-    const fds: Record<number, [number, 0 | 1]> = {
-      3: [k * SLOTS + CONSOLE_SLOT, 0],
-      4: [k * SLOTS + BATCTL_SLOT, 0],
-    };
-    links.forEach((_, j) => (fds[5 + j] = [k * SLOTS + FIRST_LINK_SLOT + j, 0]));
     this.calendar.expect(k);
     this.gone.delete(name);
     const node = await UmlNode.start(spec, {
       cwd: this.calendar.dir,
       runId: `${this.calendar.id}-${name}`,
-      wire: { server: this.calendar.fdSocket, fds },
-      consoles: { con0: 3, batctl: 4 },
+      ...fds.startOptions(),
+      consoles,
       waitReady: false,
       kernelArgs: [
         `time-travel=ext:${k}:${CALENDAR_SOCKET}`,
@@ -283,7 +270,7 @@ export class SimMesh {
     done.catch(() => {});
     const deadline = this.now + limitNs;
     while (!settled) {
-      if (this.now >= deadline) throw new Error(`no result after ${formatNs(limitNs)} of simulated time`);
+      if (this.now >= deadline) throw new SimTimeoutError(`no result after ${formatNs(limitNs)} of simulated time`);
       await this.step(this.now + stepNs);
     }
     return done;
@@ -296,14 +283,15 @@ export class SimMesh {
       const waiting = names.filter((n) => !this.node(n).readySummary());
       for (const name of names) {
         const refused = this.refused.get(name);
-        if (refused) throw new Error(refused);
+        if (refused) throw new SimNodeError(name, refused);
       }
       for (const name of waiting) {
-        if (this.gone.has(name)) throw new Error(`node ${name} exited while booting:\n${this.node(name).tail()}`);
+        if (this.gone.has(name))
+          throw new SimNodeError(name, `node ${name} exited while booting:\n${this.node(name).tail()}`);
       }
       if (!waiting.length) break;
       if (this.now >= deadline)
-        throw new Error(`${waiting.join(', ')} not ready after ${formatNs(limitNs)} of simulated time`);
+        throw new SimTimeoutError(`${waiting.join(', ')} not ready after ${formatNs(limitNs)} of simulated time`);
       await this.step(this.now + 100n * NS_PER_MS);
     }
     for (const name of names) {
@@ -341,7 +329,7 @@ export class SimMesh {
 
   /** Boot a killed node again, from now; runs until it is ready. */
   async startNode(name: string): Promise<UmlNode> {
-    if (this.nodes.has(name)) throw new Error(`node ${name} is already running`);
+    if (this.nodes.has(name)) throw new SimNodeError(name, `node ${name} is already running`);
     const node = await this.spawn(name);
     await this.untilReady([name]);
     return node;

@@ -107,7 +107,11 @@ test('two nodes on one host bridge form a mesh, and a ping crosses from one bat0
     serviceIp: `192.168.254.${10 + n}/24`,
     batctlWrapper: true,
     // Bridge loop avoidance would drop the mesh's broadcasts (ARP) for the first ~30 s.
-    mesh: { bridge_loop_avoidance: 0 as const, orig_interval: 200 },
+    mesh: {
+      bridge_loop_avoidance: 0 as const,
+      orig_interval: 200,
+      ...(n === 1 ? { multicast_fanout: 8, isolation_mark: '0x10/0x30' } : {}),
+    },
     management: { driver: 'tuntap' as const, tap: `bt-p${n}-m` },
     bat0Tap: { driver: 'tuntap' as const, tap: `bt-p${n}-b`, mac: `ca:fe:00:00:0${n}:01` },
     hard: [{ driver: 'vector' as const, transport: 'tap' as const, ifname: `bt-p${n}-h`, mac: `ca:fe:00:00:0${n}:02` }],
@@ -129,6 +133,11 @@ test('two nodes on one host bridge form a mesh, and a ping crosses from one bat0
     boot.indexOf('wrote /sys/class/net/bat0/mesh/orig_interval=200') < boot.indexOf('bat0: Adding interface: vec2'),
     boot,
   );
+
+  // The knobs a spec offers beyond the first thirteen reach batman-adv (guest/init/settings.c).
+  assert.match(await batctl(a, ['multicast_fanout']), /^8\b/m);
+  assert.match(await batctl(a, ['isolation_mark']), /^0x0*10\/0x0*30\b/m);
+  assert.match(await batctl(b, ['multicast_fanout']), /^16\b/m, 'the default elsewhere');
 
   // Each sees the other as a batman-adv neighbour.
   const neighbour = (from: UmlNode, mac: string) =>

@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { sha256 as sha256Hex } from '../model/schema.ts';
 import { storeName } from '../store/store.ts';
+import { formatIssues } from '../../issues.ts';
 
 export const CACHE_FORMAT = 'batu-cache-1';
 
@@ -186,8 +187,9 @@ export async function readPathInfo(cache: Cache, name: string): Promise<PathInfo
   }
   const parsed = PathInfoSchema.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new CacheError(`${cache.url}/${infoFile(name)} is malformed: ${issue.path.join('.')}: ${issue.message}`);
+    throw new CacheError(
+      `${cache.url}/${infoFile(name)} is malformed: ${formatIssues(parsed.error, { top: '', first: true })}`,
+    );
   }
   if (parsed.data.name !== name)
     throw new CacheError(`${cache.url}/${infoFile(name)} describes ${parsed.data.name}, not ${name}`);

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { parsePublicKey, type PublicKey } from './signing.ts';
 import { openStore, writeAtomic, type StoreLike } from '../store/store.ts';
+import { formatIssues } from '../../issues.ts';
 
 const cacheUrl = z
   .string()
@@ -49,8 +50,7 @@ export async function readStoreConfig(store: StoreLike): Promise<StoreConfig> {
 function checkConfig(value: unknown, what: string): StoreConfig {
   const parsed = StoreConfigSchema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw new Error(`${what}: ${issue.path.join('.')}: ${issue.message}`);
+  throw new Error(`${what}: ${formatIssues(parsed.error, { top: '', first: true })}`);
 }
 
 export async function writeStoreConfig(store: StoreLike, config: Partial<StoreConfig>): Promise<StoreConfig> {
@@ -74,7 +74,8 @@ const toKeys = (keys: (string | PublicKey)[] | string): PublicKey[] =>
 
 function checkUrl(url: string): string {
   const parsed = cacheUrl.safeParse(url);
-  if (!parsed.success) throw new Error(`bad binary cache ${JSON.stringify(url)}: ${parsed.error.issues[0].message}`);
+  if (!parsed.success)
+    throw new Error(`bad binary cache ${JSON.stringify(url)}: ${formatIssues(parsed.error, { top: '', first: true })}`);
   return parsed.data;
 }
 

@@ -16,6 +16,7 @@ import {
   type Derivation,
   type Input,
 } from './schema.ts';
+import { formatIssues } from '../../issues.ts';
 
 export class RecipeError extends Error {}
 
@@ -23,12 +24,8 @@ export class RecipeError extends Error {}
 export function parse<S extends z.ZodType>(schema: S, data: unknown, what: string): z.infer<S> {
   const result = schema.safeParse(data);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const value = issue.path.reduce<unknown>((v, k) => (v as Record<PropertyKey, unknown>)?.[k], data);
-    const field = issue.path.join('.') || '(root)';
-    return `${field}: ${issue.message}${value === undefined ? '' : ` (got ${JSON.stringify(value)})`}`;
-  });
-  throw new RecipeError(`bad recipe data in ${what}:\n  ${problems.join('\n  ')}`);
+  const problems = formatIssues(result.error, { top: '(root)', data, separator: '\n  ' });
+  throw new RecipeError(`bad recipe data in ${what}:\n  ${problems}`);
 }
 
 export function isInput(value: unknown): value is Input {

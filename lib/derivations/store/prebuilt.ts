@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
+import { formatIssues } from '../../issues.ts';
 
 const storePath = z
   .string()
@@ -38,9 +39,7 @@ export function prebuilt(): Prebuilt | undefined {
     }
     const parsed = Prebuilt.safeParse(data);
     if (!parsed.success)
-      throw new Error(
-        `BATU_PREBUILT=${file}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ')}`,
-      );
+      throw new Error(`BATU_PREBUILT=${file}: ${formatIssues(parsed.error)}`);
     loaded = { file, value: parsed.data };
   }
   return loaded.value;

@@ -1,7 +1,7 @@
 // The store's layout: <store>/<hash>-<name>[-<version>] plus sidecar files beside it.
 // A path is valid once its manifest exists and the directory has been renamed in.
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
 import { computeManifest, type Manifest } from './manifest.ts';
 import { normalizeTree } from './normalize.ts';
+import { writeAtomic } from '../../record.ts';
 import { acquireLock, type Lock, type LockOptions } from '../../process/lock.ts';
 
 /** Every mtime in the store; also the builders' SOURCE_DATE_EPOCH. */
@@ -163,12 +164,7 @@ export async function isUsable(path: string): Promise<boolean> {
   );
 }
 
-/** Write a file so readers see either nothing or all of it. */
-export async function writeAtomic(file: string, data: string): Promise<void> {
-  const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(tmp, data);
-  await rename(tmp, file);
-}
+export { writeAtomic } from '../../record.ts';
 
 /** A scratch directory inside the store: same file system, so the final rename is atomic. */
 export async function scratchDir(store: Store, label: string): Promise<string> {
