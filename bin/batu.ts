@@ -8,7 +8,7 @@ import { register as batctl } from './commands/batctl.ts';
 import { register as build } from './commands/build.ts';
 import type { Register } from './commands/common.ts';
 import { register as fs } from './commands/fs.ts';
-import { register as mesh } from './commands/mesh.ts';
+import { register as mesh } from './commands/mesh/index.ts';
 import { register as mount } from './commands/mount.ts';
 import { register as pins } from './commands/pins.ts';
 import { register as ps } from './commands/ps.ts';

@@ -1,6 +1,6 @@
 // One status for a mesh spread over hosts: every partition serves its own (`GET /status` on
 // its host's address and the topology's basePort); this asks them all and joins the answers.
-import type { MeshStatus } from './control.ts';
+import type { MeshStatus } from './status.ts';
 import { converged, type NodeView } from './observe.ts';
 import { resolveHost } from './hosts.ts';
 import { Topology, type TopologyInput } from './topology.ts';

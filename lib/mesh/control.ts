@@ -9,10 +9,17 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { processAlive } from '../derivations/index.ts';
-import { guestCommand, runRoot, visFormats, visualize } from '../runner/index.ts';
+import { runRoot } from '../runner/index.ts';
 import type { Mesh } from './mesh.ts';
-import { converged, observe, type NodeView } from './observe.ts';
-import { LinkProperties } from './topology.ts';
+import {
+  MeshRequest,
+  runOperation,
+  type OperationContext,
+  type OperationName,
+  type ReplyOf,
+  type RequestOf,
+} from './operations.ts';
+import { meshStatus } from './status.ts';
 import { formatIssues } from '../issues.ts';
 import { RecordError, readRecord as readRecordFile, writeRecord as writeRecordFile } from '../record.ts';
 import { MeshError, MeshUnreachableError } from './errors.ts';
@@ -34,25 +41,6 @@ export const MeshRecord = z.strictObject({
   started: z.string(),
 });
 export type MeshRecord = z.infer<typeof MeshRecord>;
-
-const Pair = { a: z.string(), b: z.string() };
-export const MeshRequest = z.discriminatedUnion('op', [
-  z.strictObject({ op: z.literal('status') }),
-  z.strictObject({ op: z.literal('cut'), ...Pair }),
-  z.strictObject({ op: z.literal('restore'), ...Pair }),
-  z.strictObject({ op: z.literal('link'), ...Pair, properties: LinkProperties }),
-  z.strictObject({ op: z.literal('kill'), node: z.string() }),
-  z.strictObject({ op: z.literal('start'), node: z.string() }),
-  z.strictObject({
-    op: z.literal('exec'),
-    node: z.string(),
-    program: z.enum(['batctl', 'tc']),
-    args: z.array(z.string()).max(64),
-  }),
-  z.strictObject({ op: z.literal('vis'), format: z.enum(visFormats) }),
-  z.strictObject({ op: z.literal('down') }),
-]);
-export type MeshRequest = z.infer<typeof MeshRequest>;
 
 /**
  * Take a mesh name for this process before anything starts: a name whose process still
@@ -102,24 +90,6 @@ export async function listMeshes(): Promise<MeshRecord[]> {
   return records.filter((r): r is MeshRecord => r !== undefined && existsSync(socketOf(r.name)));
 }
 
-export interface MeshStatus {
-  name: string;
-  /** The host whose part this is, in a partitioned mesh. */
-  partition?: string;
-  /** Every running node has a route to every other running node (of this part). */
-  converged: boolean;
-  views: NodeView[];
-  /** Nodes (of this part) not running. */
-  down: string[];
-}
-
-/** What a mesh's (or a partition's) running nodes know. */
-export async function meshStatus(name: string, mesh: Mesh): Promise<MeshStatus> {
-  const views = await observe(mesh);
-  const down = mesh.localNodes.filter((n) => !mesh.nodes.has(n));
-  return { name, ...(mesh.partition ? { partition: mesh.partition } : {}), converged: converged(views), views, down };
-}
-
 export interface MeshServer {
   /** Settles once a `down` request has stopped the mesh and its answer has gone out. */
   down: Promise<void>;
@@ -142,37 +112,14 @@ export async function serveMesh(
   const down = new Promise<void>((resolve) => {
     downDone = resolve;
   });
-  const nodeName = (n: string) => {
-    const resolved = aliases[n] ?? n;
-    mesh.numberOf(resolved); // throws naming it if the mesh has no such node
-    return resolved;
-  };
-  const handle = async (request: MeshRequest): Promise<unknown> => {
-    switch (request.op) {
-      case 'status':
-        return meshStatus(name, mesh);
-      case 'cut':
-        return mesh.cut(nodeName(request.a), nodeName(request.b));
-      case 'restore':
-        return mesh.restore(nodeName(request.a), nodeName(request.b));
-      case 'link':
-        return mesh.setLink(nodeName(request.a), nodeName(request.b), request.properties);
-      case 'kill':
-        return mesh.kill(nodeName(request.node));
-      case 'start':
-        return void (await mesh.startNode(nodeName(request.node)));
-      case 'exec':
-        return guestCommand(mesh.node(nodeName(request.node)), request.program, request.args);
-      case 'vis': {
-        const from =
-          mesh.topology.nodes.find((n) => n.alfred === 'master' && mesh.nodes.has(n.name)) ??
-          mesh.topology.nodes.find((n) => n.alfred !== 'off' && mesh.nodes.has(n.name));
-        if (!from) throw new MeshError(`no running node of mesh ${name} runs alfred`);
-        return visualize(mesh.node(from.name), request.format);
-      }
-      case 'down':
-        return mesh.stop();
-    }
+  const context: OperationContext = {
+    name,
+    mesh,
+    node(n: string) {
+      const resolved = aliases[n] ?? n;
+      mesh.numberOf(resolved); // throws naming it if the mesh has no such node
+      return resolved;
+    },
   };
   let queue = Promise.resolve();
   const server: Server = createServer((socket) => {
@@ -188,7 +135,7 @@ export async function serveMesh(
         try {
           const parsed = MeshRequest.safeParse(JSON.parse(line));
           if (!parsed.success) throw new MeshError(`bad request: ${formatIssues(parsed.error, { top: 'request' })}`);
-          reply = { ok: true, result: (await handle(parsed.data)) ?? null };
+          reply = { ok: true, result: (await runOperation(context, parsed.data as MeshRequest)) ?? null };
           if (parsed.data.op === 'down') socket.once('close', downDone);
         } catch (error) {
           reply = { ok: false, error: (error as Error).message };
@@ -245,7 +192,7 @@ export async function serveMesh(
 }
 
 /** Send one request to the mesh named `name`; its answer, or its error thrown as ours. */
-export async function meshRequest(name: string, request: MeshRequest): Promise<unknown> {
+export async function meshRequest<K extends OperationName>(name: string, request: RequestOf<K>): Promise<ReplyOf<K>> {
   MeshName.parse(name);
   if (!(await readRecord(name)) || !existsSync(socketOf(name))) {
     const running = (await listMeshes()).map((m) => m.name);
@@ -261,9 +208,9 @@ export async function meshRequest(name: string, request: MeshRequest): Promise<u
     socket.on('end', () => resolve(reply));
     socket.on('error', (error) => reject(new MeshUnreachableError(`mesh ${name} did not answer: ${error.message}`)));
   });
-  const reply = JSON.parse(text) as { ok: boolean; result?: unknown; error?: string };
+  const reply = JSON.parse(text) as { ok: boolean; result?: ReplyOf<K>; error?: string };
   if (!reply.ok) throw new MeshError(reply.error ?? 'failed');
-  return reply.result;
+  return reply.result as ReplyOf<K>;
 }
 
 /**

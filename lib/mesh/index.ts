@@ -39,7 +39,6 @@ export { observe, converged, formatTable, heardRecently, type NodeView } from '.
 export { generateTopology, loadTopology, fromMeshnetLab, topoUsage, type LoadedTopology } from './sources.ts';
 export {
   meshDown,
-  meshStatus,
   serveMesh,
   meshRequest,
   listMeshes,
@@ -47,8 +46,18 @@ export {
   releaseMeshName,
   meshDir,
   MeshName,
-  MeshRequest,
   MeshRecord,
   type MeshServer,
-  type MeshStatus,
 } from './control.ts';
+export { meshStatus, describeStatus, describeAcross, type MeshStatus } from './status.ts';
+export {
+  operations,
+  runOperation,
+  MeshRequest,
+  type OperationName,
+  type OperationContext,
+  type OperationCli,
+  type RequestOf,
+  type ReplyOf,
+} from './operations.ts';
+export { runMesh, type RunMeshOptions } from './run.ts';

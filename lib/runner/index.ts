@@ -6,6 +6,8 @@ export { NodeRecord } from './registry.ts';
 export { hostTaps } from './descriptors.ts';
 export { Descriptors, type End } from './ends.ts';
 export { runRoot, listNodes, reapDeadNodes, type RunningNode } from './registry.ts';
+export { runNode, type RunNodeOptions } from './run-node.ts';
+export { hostAddressFor } from './host-address.ts';
 export { powerOff, powerOffRunning, type PowerControl } from './power.ts';
 export { Netns, listNamespaces } from './netns.ts';
 export { mconsole, mconsoleSocket } from './mconsole.ts';

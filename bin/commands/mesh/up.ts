@@ -1,0 +1,136 @@
+// batu mesh up: start a mesh and serve it under a name, in the foreground (until ctrl-c or
+// mesh down) or --detach (a background process; this one returns once the mesh is up).
+import { mkdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { Command, Option } from 'commander';
+import { openStore, stderrReporter } from '../../../lib/derivations/index.ts';
+import { formatIssues } from '../../../lib/issues.ts';
+import {
+  MeshName,
+  describeStatus,
+  listMeshes,
+  meshDir,
+  partitionHost,
+  runMesh,
+  topoUsage,
+  type LoadedTopology,
+} from '../../../lib/mesh/index.ts';
+import { jsonOption, kernelAndImage, output, startDetached, storeOption } from '../common.ts';
+import { readTopology } from './shared.ts';
+
+interface UpOptions {
+  topo?: string;
+  name?: string;
+  detach?: boolean;
+  backend?: 'bridge' | 'socketpair';
+  partition?: string;
+  store?: string;
+  json?: boolean;
+}
+
+export const upCommand = () =>
+  new Command('up')
+    .description('start a mesh (foreground until ctrl-c or mesh down; --detach to return once it is up)')
+    .argument('[topology]', 'a topology JSON file: batu\'s own, or meshnet-lab\'s {"links":[{"source","target"}]}')
+    .option('--topo <spec>', `a generated topology instead: ${topoUsage}`)
+    .option('-n, --name <mesh>', 'the name other commands find it by (default: from the file or spec)')
+    .option('--detach', 'run in the background; return once every node sees every other')
+    .addOption(
+      new Option(
+        '--backend <backend>',
+        'bridge (taps and bridges, root; the default) or socketpair (rootless links; with --partition)',
+      ).choices(['bridge', 'socketpair']),
+    )
+    .option('--partition <host>', "start only this host's nodes of a partitioned topology (see mesh partition)")
+    .addOption(storeOption())
+    .addOption(jsonOption())
+    .action(up);
+
+/** The topology and the mesh's name, checked before anything starts. */
+async function topologyOf(file: string | undefined, options: UpOptions): Promise<LoadedTopology & { name: string }> {
+  const { loaded, parsed } = await readTopology(file, options.topo, 'up');
+  if (options.partition) partitionHost(parsed, options.partition); // before the kernel is built
+  // Someone must gather alfred's vis data: the first node, unless the topology chose.
+  if (!parsed.nodes.some((n) => n.alfred === 'master'))
+    loaded.topology.nodes[0] = { ...loaded.topology.nodes[0], alfred: 'master' };
+  const fallback =
+    `${file ? basename(file).replace(/\.json$/, '') : options.topo!}${options.partition ? `-${options.partition}` : ''}`
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^[^a-z]+|-+$/g, '')
+      .slice(0, 24);
+  const name = options.name ?? (fallback || 'mesh');
+  const checked = MeshName.safeParse(name);
+  if (!checked.success)
+    throw new Error(`bad mesh name ${JSON.stringify(name)}: ${formatIssues(checked.error, { top: '', first: true })}`);
+  return { ...loaded, name };
+}
+
+async function up(file: string | undefined, options: UpOptions): Promise<void> {
+  const { topology, aliases, notes, name } = await topologyOf(file, options);
+  const backend = options.backend ?? (options.partition ? 'socketpair' : 'bridge');
+  for (const note of notes) stderrReporter(note);
+  if ((await listMeshes()).some((m) => m.name === name))
+    throw new Error(`a mesh named ${name} is already running; batu mesh down -n ${name}, or --name another`);
+  const store = openStore(options.store);
+  const { kernel, image } = await kernelAndImage(store);
+  if (options.detach) return detach(file, options, { name, backend, store: store.dir, nodes: topology.nodes.length });
+  // ctrl-c or a TERM stops the mesh (after the boot under way), then this process ends.
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  await runMesh(topology, {
+    name,
+    aliases,
+    store,
+    kernel,
+    image,
+    backend,
+    partition: options.partition,
+    report: stderrReporter,
+    signal: abort.signal,
+    log: process.env.BATU_MESH_LOG,
+    onUp: (status, seconds) =>
+      output(
+        options,
+        { ...status, seconds },
+        () =>
+          `${describeStatus(status)}\nmesh ${name} is up: ${status.views.length} nodes in ${seconds.toFixed(1)} s; ` +
+          `batu mesh status|cut|restore|link|kill|start|exec|vis|down -n ${name}`,
+      ),
+  });
+  process.exit(0);
+}
+
+/** The same mesh up in a process of its own; returns what it printed once it is up. */
+async function detach(
+  file: string | undefined,
+  options: UpOptions,
+  { name, backend, store, nodes }: { name: string; backend: string; store: string; nodes: number },
+): Promise<void> {
+  await mkdir(meshDir, { recursive: true });
+  const args = [
+    'mesh',
+    'up',
+    ...(file ? [file] : ['--topo', options.topo!]),
+    '--name',
+    name,
+    '--backend',
+    backend,
+    ...(options.partition ? ['--partition', options.partition] : []),
+    '--store',
+    store,
+    ...(options.json ? ['--json'] : []),
+  ];
+  // A log of this start's own: two starts of one name must not read each other's lines.
+  const log = join(meshDir, `${name}.${process.pid}.log`);
+  const ready = new RegExp(`^(mesh ${name} is up|\\{"name")`, 'm');
+  const text = await startDetached(args, log, ready, 120_000 + 2000 * nodes, { BATU_MESH_LOG: log });
+  process.stdout.write(
+    text
+      .split('\n')
+      .filter((l) => !l.startsWith('batu: '))
+      .join('\n'),
+  );
+}

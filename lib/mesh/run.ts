@@ -1,0 +1,66 @@
+// A mesh for as long as its caller wants it, served under a name (`batu mesh up`): the name
+// is claimed before anything starts, the mesh is served to other processes once its nodes
+// are up, and everything it made goes when `down` is requested, `signal` aborts (also while
+// nodes boot: they finish booting, then stop) or anything fails.
+import { claimMeshName, releaseMeshName, serveMesh, type MeshServer } from './control.ts';
+import { Mesh, type MeshOptions } from './mesh.ts';
+import { converged, observe, type NodeView } from './observe.ts';
+import type { MeshStatus } from './status.ts';
+import type { TopologyInput } from './topology.ts';
+
+export interface RunMeshOptions extends MeshOptions {
+  /** The name other processes find it by (claimed first: a running mesh of that name is refused). */
+  name: string;
+  /** Other names of nodes, as requests may use them (a meshnet-lab file's ids). */
+  aliases?: Record<string, string>;
+  signal?: AbortSignal;
+  /** A --detach log the mesh's output goes to, removed by a clean stop. */
+  log?: string;
+  /** How long to wait for every node to have a route to every other before onUp (default 30 s + 0.5 s a node). */
+  convergeTimeoutMs?: number;
+  /** Once the mesh serves and has converged (or the wait ran out): its status and the seconds it took. */
+  onUp?(status: MeshStatus, seconds: number): void;
+}
+
+export async function runMesh(topology: TopologyInput, options: RunMeshOptions): Promise<void> {
+  const { name, signal } = options;
+  await claimMeshName(name);
+  let mesh: Mesh | undefined;
+  let server: MeshServer | undefined;
+  const stopAll = async () => {
+    await mesh?.stop();
+    await (server ? server.close() : releaseMeshName(name));
+  };
+  const started = Date.now();
+  try {
+    mesh = await Mesh.start(topology, options);
+    if (signal?.aborted) return await stopAll();
+    server = await serveMesh(name, mesh, options.aliases ?? {}, { log: options.log, status: mesh.statusAddress });
+    const aborted = new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve(), { once: true }));
+    const timeout = options.convergeTimeoutMs ?? 30_000 + 500 * mesh.topology.nodes.length;
+    const views = await Promise.race([waitForRoutes(mesh, timeout), aborted]);
+    if (views) {
+      const status: MeshStatus = {
+        name,
+        ...(options.partition ? { partition: options.partition } : {}),
+        converged: converged(views),
+        views,
+        down: [],
+      };
+      options.onUp?.(status, (Date.now() - started) / 1000);
+      await Promise.race([server.down, aborted]);
+    }
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+  await stopAll();
+}
+
+/** Views once every node has a route to every other, or the last ones when time runs out. */
+async function waitForRoutes(mesh: Mesh, timeoutMs: number): Promise<NodeView[]> {
+  for (const end = Date.now() + timeoutMs; ; await new Promise((r) => setTimeout(r, 500))) {
+    const views = await observe(mesh);
+    if (converged(views) || Date.now() > end) return views;
+  }
+}
