@@ -118,7 +118,7 @@ async function bootRound(
 export async function benchBoot(): Promise<Record<string, number | string>> {
   const {
     paths: [kernel, guest],
-  } = await realiseAll([linuxV15, image], { report: silentReporter });
+  } = await realiseAll([await linuxV15(), await image()], { report: silentReporter });
   const paths = { kernel, image: guest };
   // A neighbour needs a second node: the "1 node" round is a pair.
   const pair = await bootRound(paths, 2, '64M');

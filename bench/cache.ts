@@ -57,7 +57,7 @@ export async function benchCache(): Promise<Record<string, number>> {
     const pull_s = await seconds(() =>
       cli('build', 'linux-v15', '--store', storeB, '--substituters', server.url, '--trusted-keys', keys.pub),
     );
-    const kernel = await storePath(linuxV15, storeA);
+    const kernel = await storePath(await linuxV15(), storeA);
     const files = (await readManifest(kernel)).entries.length;
     // The archive's tar, once, then each compressor on it (CLI tools, so each runs the same way).
     const tarball = join(storeA, '.tmp-bench.tar');

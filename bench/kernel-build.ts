@@ -24,25 +24,26 @@ export async function benchKernelBuild(): Promise<Record<string, number>> {
   try {
     // The recipe's own inputs (the source .deb, config, patches), realised before the clock
     // starts, as the store's fetch is not timed either; then the recipe's own builder, by bash.
-    const keys = Object.keys(linuxV15.inputs);
+    const kernel = await linuxV15();
+    const keys = Object.keys(kernel.inputs);
     const { paths } = await realiseAll(
-      keys.map((k) => linuxV15.inputs[k]),
+      keys.map((k) => kernel.inputs[k]),
       { store, report: silentReporter },
     );
     const env = {
       ...Object.fromEntries(keys.map((k, i) => [k, paths[i]])),
-      ...linuxV15.env,
+      ...kernel.env,
       out: join(work, 'out'),
       BATU_CORES: String(cpus().length),
       LC_ALL: 'C',
       TZ: 'UTC',
     };
     const plain = await seconds(() =>
-      execa('bash', ['-c', `${prelude}\n${linuxV15.builder}`], { cwd: work, env, stdout: 'ignore', stderr: 'ignore' }),
+      execa('bash', ['-c', `${prelude}\n${kernel.builder}`], { cwd: work, env, stdout: 'ignore', stderr: 'ignore' }),
     );
     let path = '';
     const viaStore = await seconds(async () => {
-      path = (await realise(linuxV15, { store, report: silentReporter })).path;
+      path = (await realise(kernel, { store, report: silentReporter })).path;
     });
     const phases = phaseSeconds(await readFile(sidecar.log(path), 'utf8'));
     return { plain_s: plain, store_s: viaStore, ...phases, kernel_build_overhead: viaStore / plain };

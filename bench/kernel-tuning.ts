@@ -9,9 +9,9 @@ import { overMesh } from './throughput.ts';
 import { printResults } from './report.ts';
 
 export async function benchKernelTuning(rounds = 3): Promise<Record<string, number>> {
-  const guest = (await realise(image)).path;
-  const speed = (await realise(linuxV15)).path;
-  const plain = (await realise(umlKernel({ series: '6.12', batmanAdv: true, tuning: 'defconfig' }))).path;
+  const guest = (await realise(await image())).path;
+  const speed = (await realise(await linuxV15())).path;
+  const plain = (await realise(await umlKernel({ series: '6.12', batmanAdv: true, tuning: 'defconfig' }))).path;
   const results = { speed: [] as number[], defconfig: [] as number[] };
   for (let i = 0; i < rounds; i++) {
     results.speed.push(await overMesh({ kernel: speed, image: guest }, { linkMtu: 1560 }));

@@ -62,7 +62,7 @@ async function measure(paths: { kernel: string; image: string }, across: boolean
 
 const {
   paths: [kernel, guest],
-} = await realiseAll([linuxV15, image], { report: silentReporter });
+} = await realiseAll([await linuxV15(), await image()], { report: silentReporter });
 const paths = { kernel, image: guest };
 const socketpair: number[] = [];
 const udp: number[] = [];

@@ -133,7 +133,7 @@ export async function benchScale(
 ): Promise<{ summary: Record<string, number | string>; steps: ScaleStep[] }> {
   const {
     paths: [kernel, guest],
-  } = await realiseAll([linuxV15, image], { report: silentReporter });
+  } = await realiseAll([await linuxV15(), await image()], { report: silentReporter });
   const paths = { kernel, image: guest };
   const results: ScaleStep[] = [];
   for (const [rows, cols] of steps) {

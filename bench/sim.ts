@@ -119,7 +119,7 @@ async function benchSize(paths: { kernel: string; image: string }, n: number, id
   }
 }
 
-const { paths } = await realiseAll([linuxV15, image], { report: silentReporter });
+const { paths } = await realiseAll([await linuxV15(), await image()], { report: silentReporter });
 const [kernel, img] = paths;
 const rows: SimRow[] = [];
 for (const n of values.sizes!.split(',').map(Number)) {

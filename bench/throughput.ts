@@ -93,7 +93,7 @@ async function variantPaths(variant: 'jumbo' | 'offload'): Promise<{ kernel: str
   const { image: variantImage } = await patchedBatmanAdv(variant);
   const {
     paths: [kernel, image],
-  } = await realiseAll([moduleKernel('6.12'), variantImage], { report: silentReporter });
+  } = await realiseAll([await moduleKernel('6.12'), variantImage], { report: silentReporter });
   return { kernel, image };
 }
 
@@ -117,7 +117,7 @@ async function offload(): Promise<number> {
 export async function benchThroughput({ withVariants = false } = {}): Promise<Record<string, number>> {
   const {
     paths: [kernel, guest],
-  } = await realiseAll([linuxV15, image], { report: silentReporter });
+  } = await realiseAll([await linuxV15(), await image()], { report: silentReporter });
   const paths = { kernel, image: guest };
   const veth = await vethBaseline();
   const vector1560 = await overMesh(paths, { linkDriver: 'vector', linkMtu: 1560 });

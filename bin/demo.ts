@@ -28,7 +28,7 @@ say('batu demo: building what is missing (the first run builds the kernel, ~5 mi
 // One closure: every source either needs is fetched before the kernel build starts.
 const {
   paths: [kernel, guest],
-} = await realiseAll([linuxV15, image], { root: 'demo-kernel' });
+} = await realiseAll([await linuxV15(), await image()], { root: 'demo-kernel' });
 await addRoot(openStore(), 'demo-image', guest);
 say(`  kernel ${kernel}\n  image  ${guest}`);
 

@@ -6,7 +6,7 @@
 // the tag's archive from a mirror of open-mesh's batctl repository), then
 //   npx batu store add batctl-2013.4.0.tar.gz --name batctl-2013.4.0
 // Its tree hash is pinned below; --source-sha256 takes another.
-import { runRecipe, tree } from '../lib/derivations/index.ts';
+import { defineRecipe, recipeMain, tree } from '../lib/derivations/index.ts';
 import { staticC } from '../lib/stdenv/index.ts';
 import { uapiHeaders } from './linux/kernel.ts';
 
@@ -14,7 +14,7 @@ export const legacyBatctlName = 'batctl-2013.4.0';
 /** The tree of the v2013.4.0 tag (git archive), as `batu store add` prints it. */
 export const legacyBatctlSha256 = 'f72503a2aae633d580203c576a6e227bc5b184fa0ab1192373c0e9d8feaa907f';
 
-export function legacyBatctl(sha256 = legacyBatctlSha256) {
+export async function legacyBatctl(sha256 = legacyBatctlSha256) {
   return staticC({
     name: 'batctl-legacy',
     version: '2013.4.0',
@@ -27,6 +27,11 @@ export function legacyBatctl(sha256 = legacyBatctlSha256) {
   });
 }
 
-await runRecipe(import.meta, (flags) => legacyBatctl(flags['source-sha256'] as string | undefined), {
-  'source-sha256': 'SHA256  another batctl-2013.4.0 tree (store add prints its hash)',
+export const recipe = defineRecipe({
+  name: 'batctl-legacy',
+  description: 'batctl 2013.4.0 (compat 14), static with musl; you supply its source (store add)',
+  flags: { 'source-sha256': 'SHA256  another batctl-2013.4.0 tree (store add prints its hash)' },
+  make: (flags) => legacyBatctl(flags['source-sha256']),
 });
+
+await recipeMain(import.meta, recipe);

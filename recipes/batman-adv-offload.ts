@@ -6,11 +6,18 @@
 // `offload: true`): a host bridge cannot forward GSO frames of batman-adv's protocol.
 //
 //   npx tsx recipes/batman-adv-offload.ts [--variant kernel]   # the image [its kernel]
-import { runRecipe } from '../lib/derivations/index.ts';
+import { defineRecipe, lazy, recipeMain } from '../lib/derivations/index.ts';
 import { moduleKernel } from './linux/kernel.ts';
-import { patchedBatmanAdv } from './linux/patched-batman-adv.ts';
+import { patchedVariant } from './linux/patched-batman-adv.ts';
 
-export const offloadKernel = moduleKernel('6.12');
-export const { module: offloadModule, image: offloadImage } = await patchedBatmanAdv('offload');
+export const offloadKernel = lazy(() => moduleKernel('6.12'));
+export const { module: offloadModule, image: offloadImage } = patchedVariant('offload');
 
-await runRecipe(import.meta, (flags) => (flags.variant === 'kernel' ? offloadKernel : offloadImage));
+export const recipe = defineRecipe({
+  name: 'batman-adv-offload',
+  description: 'the offload option: bat0 takes TSO and batman-adv passes GSO packets whole, and its image',
+  variants: { image: 'the image that loads the module (the default)', kernel: 'the kernel it boots on' },
+  make: ({ variant }) => (variant === 'kernel' ? offloadKernel() : offloadImage()),
+});
+
+await recipeMain(import.meta, recipe);

@@ -4,7 +4,7 @@
 //
 //   npx batu store add batman-adv-2024.3.tar.gz     # prints the tree hash
 //   npx tsx recipes/batman-adv.ts --source-sha256 <hash> --source-name batman-adv-2024.3
-import { runRecipe, tree, type Derivation, type Input } from '../lib/derivations/index.ts';
+import { defineRecipe, recipeMain, tree, type Derivation, type Input } from '../lib/derivations/index.ts';
 import { kernelModule } from '../lib/stdenv/index.ts';
 import { moduleKernel, type KernelSeries } from './linux/kernel.ts';
 
@@ -18,32 +18,33 @@ export interface BatmanAdvOptions {
   kernel?: Derivation;
 }
 
-export function batmanAdvModule({ src, version, series = '6.12', patches, kernel }: BatmanAdvOptions) {
+export async function batmanAdvModule({ src, version, series = '6.12', patches, kernel }: BatmanAdvOptions) {
   return kernelModule({
     name: 'batman-adv-module',
     version,
     src,
     patches,
-    kernel: kernel ?? moduleKernel(series),
+    kernel: kernel ?? (await moduleKernel(series)),
     // batman-adv's own Makefile: builds net/batman-adv with its compat layer.
     make: 'make KERNELPATH="$KERNEL_BUILD" ARCH=um CONFIG_BATMAN_ADV_BATMAN_V=y',
   });
 }
 
-await runRecipe(
-  import.meta,
-  (flags) => {
-    const sha256 = flags['source-sha256'],
-      name = flags['source-name'];
-    if (typeof sha256 !== 'string' || typeof name !== 'string') {
-      throw new Error(
-        'batman-adv needs a source: `batu store add <release tarball or dir>`, then --source-sha256 <printed hash> --source-name <name>',
-      );
-    }
-    return batmanAdvModule({ src: tree({ name, sha256 }), version: name.replace(/^batman-adv-/, '') });
-  },
-  {
+export const recipe = defineRecipe({
+  name: 'batman-adv',
+  description: 'any batman-adv release you supply, as an out-of-tree module',
+  flags: {
     'source-sha256': 'SHA256  the release tree (store add prints its hash)',
     'source-name': 'NAME  its name in the store, e.g. batman-adv-2024.3',
   },
-);
+  make: (flags) => {
+    const { 'source-sha256': sha256, 'source-name': name } = flags;
+    if (!sha256 || !name)
+      throw new Error(
+        'batman-adv needs a source: `batu store add <release tarball or dir>`, then --source-sha256 <printed hash> --source-name <name>',
+      );
+    return batmanAdvModule({ src: tree({ name, sha256 }), version: name.replace(/^batman-adv-/, '') });
+  },
+});
+
+await recipeMain(import.meta, recipe);

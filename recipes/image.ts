@@ -3,7 +3,7 @@
 // is the same tree for a shared read-only hostfs root. guestImage({ modules }) adds kernel
 // modules (/lib/modules/*.ko, loaded by the init before bat0 is made), { extras } more
 // programs (each a tree laid over the root, e.g. usr/sbin/batctl-legacy).
-import { derivation, repoFiles, runRecipe, type Derivation } from '../lib/derivations/index.ts';
+import { defineRecipe, derivation, lazy, recipeMain, repoFiles, type Derivation } from '../lib/derivations/index.ts';
 import { initramfs } from '../lib/rootfs/index.ts';
 import { alfred } from './alfred.ts';
 import { batctl } from './batctl.ts';
@@ -12,15 +12,29 @@ import { socat } from './socat.ts';
 import { tc } from './tc.ts';
 import { u9fs } from './u9fs.ts';
 
-const etc = await repoFiles('batu-guest-etc', new URL('../guest/etc', import.meta.url));
+const etc = lazy(() => repoFiles('batu-guest-etc', new URL('../guest/etc', import.meta.url)));
 
-export function guestImage({ name = 'batu-image', modules = [] as Derivation[], extras = [] as Derivation[] } = {}) {
+export async function guestImage({
+  name = 'batu-image',
+  modules = [] as Derivation[],
+  extras = [] as Derivation[],
+} = {}) {
   const moduleInputs = Object.fromEntries(modules.map((m, i) => [`module${i}`, m]));
   const extraInputs = Object.fromEntries(extras.map((e, i) => [`extra${i}`, e]));
   const tree = derivation({
     name: name === 'batu-image' ? 'batu-guest-tree' : `${name}-tree`,
     version: '1',
-    inputs: { init, batctl, tc, alfred, socat, u9fs, etc, ...moduleInputs, ...extraInputs },
+    inputs: {
+      init: await init(),
+      batctl: await batctl(),
+      tc: await tc(),
+      alfred: await alfred(),
+      socat: await socat(),
+      u9fs: await u9fs(),
+      etc: await etc(),
+      ...moduleInputs,
+      ...extraInputs,
+    },
     env: {
       ...(modules.length ? { moduleInputs: Object.keys(moduleInputs).join(' ') } : {}),
       ...(extras.length ? { extraInputs: Object.keys(extraInputs).join(' ') } : {}),
@@ -45,6 +59,12 @@ export function guestImage({ name = 'batu-image', modules = [] as Derivation[], 
   return derivation({ name, version: '1', inputs: { tree }, builder: initramfs });
 }
 
-export const image = guestImage();
+export const image = lazy(() => guestImage());
 
-await runRecipe(import.meta, image);
+export const recipe = defineRecipe({
+  name: 'image',
+  description: 'the guest image: initramfs.cpio, and root/ for a shared hostfs root',
+  make: image,
+});
+
+await recipeMain(import.meta, recipe);

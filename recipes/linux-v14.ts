@@ -17,56 +17,25 @@
 // Debian's batctl (netlink) and batctl-legacy (sysfs, debugfs, ping) side by side.
 //
 // Prints the image; `--variant module` the module alone, `--variant kernel` the kernel.
-import { repoFiles, runRecipe, tree } from '../lib/derivations/index.ts';
-import { batmanAdvModule } from './batman-adv.ts';
-import { legacyBatctl } from './batctl-legacy.ts';
-import { guestImage } from './image.ts';
-import { umlKernel } from './linux/kernel.ts';
+import { defineRecipe, recipeMain } from '../lib/derivations/index.ts';
+import { legacySha256, linuxV14, v14Image, v14Kernel } from './linux/legacy.ts';
 
-export const legacyName = 'batman-adv-legacy-2013.4.0';
-/** batman-adv-legacy at d8bfd8e4 (its GitHub archive), as `batu store add` prints it. */
-export const legacySha256 = 'cc7ffed4d9f3f9fe8cac010991266cf69b8748f27d25f0a39e2737a8c2e8f26d';
+export { legacyName, legacySha256, legacyPatchFiles, linuxV14, v14Image, v14Kernel } from './linux/legacy.ts';
 
-/** The kernel a compat-14 node boots: 6.1 without batman-adv, with debugfs (where the legacy tables are). */
-export const v14Kernel = umlKernel({ series: '6.1', batmanAdv: false, extraConfig: 'CONFIG_DEBUG_FS=y\n' });
-
-/** batu's patches for the legacy tree (recipes/batman-adv/legacy/: each says what and why). */
-export const legacyPatchFiles = await repoFiles(
-  'batman-adv-legacy-patches',
-  new URL('./batman-adv/legacy', import.meta.url),
-);
-
-export async function linuxV14(sha256 = legacySha256, patchesDir?: string) {
-  return batmanAdvModule({
-    src: tree({ name: legacyName, sha256 }),
-    version: '2013.4.0',
-    series: '6.1',
-    kernel: v14Kernel,
-    patches: patchesDir ? await repoFiles('batman-adv-legacy-patches', patchesDir) : legacyPatchFiles,
-  });
-}
-
-export async function v14Image(sha256?: string, patchesDir?: string) {
-  return guestImage({
-    name: 'batu-image-v14',
-    modules: [await linuxV14(sha256, patchesDir)],
-    extras: [legacyBatctl()],
-  });
-}
-
-await runRecipe(
-  import.meta,
-  async (flags) => {
-    if (![undefined, 'image', 'module', 'kernel'].includes(flags.variant as string | undefined)) {
-      throw new Error(`unknown variant ${JSON.stringify(flags.variant)} (known: image, module, kernel)`);
-    }
-    if (flags.variant === 'kernel') return v14Kernel;
-    const sha256 = flags['source-sha256'] as string | undefined;
-    const patchesDir = flags['patches-dir'] as string | undefined;
-    return flags.variant === 'module' ? linuxV14(sha256, patchesDir) : v14Image(sha256, patchesDir);
-  },
-  {
+export const recipe = defineRecipe({
+  name: 'linux-v14',
+  description: "batman-adv compat 14 (Freifunk's batman-adv-legacy) on UML; you supply its sources (store add)",
+  variants: { image: 'the v14 image (the default)', module: 'the module alone', kernel: 'the kernel it boots on' },
+  flags: {
     'source-sha256': `SHA256  another batman-adv-legacy tree (default: the pinned ${legacySha256.slice(0, 12)}…)`,
     'patches-dir': "DIR  patches to apply instead of batu's (recipes/batman-adv/legacy)",
   },
-);
+  make: ({ variant, 'source-sha256': sha256, 'patches-dir': patchesDir }) =>
+    variant === 'kernel'
+      ? v14Kernel()
+      : variant === 'module'
+        ? linuxV14(sha256, patchesDir)
+        : v14Image(sha256, patchesDir),
+});
+
+await recipeMain(import.meta, recipe);

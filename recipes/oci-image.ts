@@ -4,62 +4,37 @@
 // keep their names under /batu/store; /batu/prebuilt.json (BATU_PREBUILT) names them, so
 // the image never evaluates a recipe. Push it with skopeo (Debian's), e.g.
 //   skopeo copy oci:$(npx tsx recipes/oci-image.ts) docker://registry.example/batu:0.1.0
-import {
-  SOURCE_DATE_EPOCH,
-  derivation,
-  repoFiles,
-  runRecipe,
-  storePath,
-  type Prebuilt,
-} from '../lib/derivations/index.ts';
+import { defineRecipe, derivation, lazy, recipeMain, repoFiles, storePath } from '../lib/derivations/index.ts';
 import { runnerHelpers } from '../lib/runner/helpers.ts';
 import { simHelpers } from '../lib/sim/helpers.ts';
 import { batuApp } from './container/app.ts';
+import { imageConfig, imageStore, prebuiltOf } from './container/layout.ts';
 import { containerUserland } from './container/userland.ts';
 import { image } from './image.ts';
 import { linuxV15 } from './linux-v15.ts';
 
-const layout = await repoFiles('batu-oci-layout', new URL('./container/oci', import.meta.url));
-// The host helpers' derivations only (no runtime layer is loaded): the runner's and lib/sim's.
-const helpers = [await runnerHelpers(), ...(await simHelpers())];
-const helperInputs = Object.fromEntries(helpers.map((h, i) => [`helper${i}`, h]));
-const store = '/batu/store';
-
-/** The image config (OCI image-spec config.json); the layer's digest is filled in by the builder. */
-const config = {
-  architecture: 'amd64',
-  os: 'linux',
-  created: new Date(SOURCE_DATE_EPOCH * 1000).toISOString().replace('.000Z', 'Z'), // the layer's mtimes
-  config: {
-    User: '1000:1000',
-    Env: ['PATH=/usr/bin:/bin', `BATU_STORE=${store}`, 'BATU_PREBUILT=/batu/prebuilt.json', 'HOME=/tmp'],
-    Entrypoint: ['/usr/bin/batu'],
-    WorkingDir: '/tmp',
-    Labels: { 'org.opencontainers.image.title': 'batu', 'org.opencontainers.image.version': batuApp.version },
-  },
-  rootfs: { type: 'layers', diff_ids: ['sha256:@DIFF_ID@'] },
-};
-
-/** What the image runs (BATU_PREBUILT): the store paths it holds, where they land in it. */
-const prebuilt = {
-  kernel: await storePath(linuxV15, store),
-  image: await storePath(image, store),
-  helpers: Object.fromEntries(await Promise.all(helpers.map(async (h) => [h.name, await storePath(h, store)]))),
-} satisfies Prebuilt;
-
-export const ociImage = derivation({
-  name: 'batu-oci-image',
-  version: batuApp.version,
-  inputs: { layout, userland: containerUserland, app: batuApp, kernel: linuxV15, image, ...helperInputs },
-  env: {
-    config: JSON.stringify(config),
-    ref: batuApp.version,
-    store,
-    helpers: Object.keys(helperInputs).join(' '),
-    prebuilt: JSON.stringify(prebuilt),
-    batuJs: `${await storePath(batuApp, store)}/lib/batu/bin/batu.js`,
-  },
-  builder: `
+export const ociImage = lazy(async () => {
+  const [app, kernel, guest] = [await batuApp(), await linuxV15(), await image()];
+  // The host helpers' derivations only (no runtime layer is loaded): the runner's and lib/sim's.
+  const helpers = [await runnerHelpers(), ...(await simHelpers())];
+  const helperInputs = Object.fromEntries(helpers.map((h, i) => [`helper${i}`, h]));
+  return derivation({
+    name: 'batu-oci-image',
+    version: app.version,
+    inputs: {
+      layout: await repoFiles('batu-oci-layout', new URL('./container/oci', import.meta.url)),
+      userland: await containerUserland(),
+      ...{ app, kernel, image: guest, ...helperInputs },
+    },
+    env: {
+      config: JSON.stringify(imageConfig(app.version)),
+      ref: app.version,
+      store: imageStore,
+      helpers: Object.keys(helperInputs).join(' '),
+      prebuilt: JSON.stringify(await prebuiltOf(kernel, guest, helpers)),
+      batuJs: `${await storePath(app, imageStore)}/lib/batu/bin/batu.js`,
+    },
+    builder: `
     phase root
     # mount points a runtime fills (a read-only root cannot grow them): /proc, /sys, /dev, the topology
     mkdir -p root/batu/store root/etc/batu root/tmp root/proc root/sys root/dev
@@ -75,6 +50,13 @@ export const ociImage = derivation({
     phase layer
     bash "$layout/oci-layout.sh" root "$out"
   `,
+  });
 });
 
-await runRecipe(import.meta, ociImage);
+export const recipe = defineRecipe({
+  name: 'oci-image',
+  description: "batu's container image (an OCI image layout), run from a prebuilt closure",
+  make: ociImage,
+});
+
+await recipeMain(import.meta, recipe);

@@ -1,16 +1,17 @@
 // socat for the guest. Route: Debian's source package (served), built static with musl,
 // without OpenSSL, readline and libwrap: the guest only forwards TCP to alfred's unix
 // socket, and Debian's binary dragged in ~7 MB of OpenSSL and Kerberos libraries.
-import { derivation, runRecipe } from '../lib/derivations/index.ts';
+import { defineRecipe, derivation, lazy, recipeMain } from '../lib/derivations/index.ts';
 import { uapiHeaders } from './linux/kernel.ts';
 import { pins, upstream } from './pins.ts';
 
-export const socat = derivation({
-  name: 'socat',
-  version: upstream(pins.src('socat').version),
-  inputs: { src: pins.src('socat'), uapi: uapiHeaders() },
-  tools: ['musl-gcc', 'x86_64-linux-gnu-gcc', 'cc', 'cpp', 'as', 'ld', 'make', 'sed', 'awk', 'grep', 'strip'],
-  builder: `
+export const socat = lazy(() =>
+  derivation({
+    name: 'socat',
+    version: upstream(pins.src('socat').version),
+    inputs: { src: pins.src('socat'), uapi: uapiHeaders() },
+    tools: ['musl-gcc', 'x86_64-linux-gnu-gcc', 'cc', 'cpp', 'as', 'ld', 'make', 'sed', 'awk', 'grep', 'strip'],
+    builder: `
     phase unpack
     tar -xf "$src"/socat_*.orig.tar.* && cd socat-*
     phase configure
@@ -22,6 +23,13 @@ export const socat = derivation({
     install -D -m 755 socat "$out/usr/bin/socat"
     strip "$out/usr/bin/socat"
   `,
+  }),
+);
+
+export const recipe = defineRecipe({
+  name: 'socat',
+  description: "socat for the guest, static with musl from Debian's source, without OpenSSL",
+  make: socat,
 });
 
-await runRecipe(import.meta, socat);
+await recipeMain(import.meta, recipe);

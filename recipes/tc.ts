@@ -2,26 +2,34 @@
 // jitter and rate inside the guest, for both link backends (this host's kernel has no
 // netem; a rootless mesh has no host devices to shape). Route: Debian's binary package with
 // its library closure (iproute2's source would pull in the whole libbpf/libelf build).
-import { runRecipe } from '../lib/derivations/index.ts';
+import { defineRecipe, lazy, recipeMain } from '../lib/derivations/index.ts';
 import { debBinaries } from './userland/binaries.ts';
 import { pins, upstream } from './pins.ts';
 
-export const tc = debBinaries({
+export const tc = lazy(() =>
+  debBinaries({
+    name: 'tc',
+    version: upstream(pins.deb('iproute2').version),
+    packages: [
+      'iproute2',
+      'libbpf1',
+      'libelf1',
+      'libmnl0',
+      'libbsd0',
+      'libcap2',
+      'libxtables12',
+      'zlib1g',
+      'libmd0',
+      'libc6',
+    ],
+    files: ['sbin/tc'],
+  }),
+);
+
+export const recipe = defineRecipe({
   name: 'tc',
-  version: upstream(pins.deb('iproute2').version),
-  packages: [
-    'iproute2',
-    'libbpf1',
-    'libelf1',
-    'libmnl0',
-    'libbsd0',
-    'libcap2',
-    'libxtables12',
-    'zlib1g',
-    'libmd0',
-    'libc6',
-  ],
-  files: ['sbin/tc'],
+  description: "tc (iproute2) for the guest's netem (Debian's, with its libraries)",
+  make: tc,
 });
 
-await runRecipe(import.meta, tc);
+await recipeMain(import.meta, recipe);

@@ -7,6 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Option, type Command } from 'commander';
 import { prebuilt, realiseAll, type Store } from '../../lib/derivations/index.ts';
 import { listNodes, type RunningNode } from '../../lib/runner/index.ts';
+import { image } from '../../recipes/image.ts';
+import { linuxV15 } from '../../recipes/linux-v15.ts';
 
 export const storeOption = () =>
   new Option('--store <dir>', "the store (default: BATU_STORE, else batu's default store)");
@@ -38,10 +40,7 @@ export async function kernelAndImage(
 ): Promise<{ kernel: string; image: string }> {
   const ready = prebuilt();
   if (ready) return { kernel: given.kernel ?? ready.kernel, image: given.image ?? ready.image };
-  const wanted = [
-    ...(given.kernel ? [] : [(await import('../../recipes/linux-v15.ts')).linuxV15]),
-    ...(given.image ? [] : [(await import('../../recipes/image.ts')).image]),
-  ];
+  const wanted = [...(given.kernel ? [] : [await linuxV15()]), ...(given.image ? [] : [await image()])];
   const { paths } = await realiseAll(wanted, { store }).catch((e: Error) => {
     throw new Error(`building the default kernel and image: ${e.message}`);
   });

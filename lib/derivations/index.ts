@@ -31,7 +31,17 @@ export { holdPaths, releaseHeldPaths, liveTempRoots } from './store/temproots.ts
 export { prebuilt, Prebuilt } from './store/prebuilt.ts';
 
 export { realise, realiseAll, type RealiseOptions, type RealiseResult } from './build/realise.ts';
-export { runRecipe } from './build/cli.ts';
+export {
+  defineRecipe,
+  lazy,
+  buildRecipe,
+  recipeMain,
+  recipeHelp,
+  type Recipe,
+  type RecipeFlags,
+  type BuildOptions,
+  type BuildResult,
+} from './build/recipe.ts';
 export { BuildError } from './build/sandbox.ts';
 export { stderrReporter, silentReporter, type Reporter } from './build/progress.ts';
 export { resolveTools, baseTools } from './build/toolchain.ts';

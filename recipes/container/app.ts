@@ -4,32 +4,31 @@
 // sources, so every clone gets the same path.
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { derivation, repoFiles, runRecipe } from '../../lib/derivations/index.ts';
+import { derivation, lazy, repoFiles } from '../../lib/derivations/index.ts';
 import { nodeModules } from '../../lib/stdenv/index.ts';
 import { nodeRuntime } from './node.ts';
 
 const root = new URL('../../', import.meta.url);
-const lockfile = fileURLToPath(new URL('package-lock.json', root));
+const lockfile = () => fileURLToPath(new URL('package-lock.json', root));
 
-if (!existsSync(new URL('bin/batu.ts', root)))
-  throw new Error(
-    'the container image is built from a checkout of batu (its TypeScript sources), not from an installed package',
-  );
+export const productionModules = lazy(() => nodeModules({ name: 'batu-node-modules', lockfile: lockfile() }));
 
-const sources = await repoFiles('batu-app-src', root, {
-  // only lib, bin, recipes, guest and the package's own json; no compiled .js/.d.ts but the handwritten one
-  exclude:
-    /^(?!(lib|bin|recipes|guest)(\/|$)|package\.json$|tsconfig(\.build)?\.json$)|\.js$|(?<!\/cpio-stream)\.d\.ts$|^lib\/rootfs\/sources\.sha256$/,
-});
-
-export const productionModules = nodeModules({ name: 'batu-node-modules', lockfile });
-const compiler = nodeModules({ name: 'batu-build-modules', lockfile, dev: ['typescript'] });
-
-export const batuApp = derivation({
-  name: 'batu-app',
-  version: (JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { version: string }).version,
-  inputs: { src: sources, node: nodeRuntime, modules: productionModules, compiler },
-  builder: `
+export const batuApp = lazy(async () => {
+  if (!existsSync(new URL('bin/batu.ts', root)))
+    throw new Error(
+      'the container image is built from a checkout of batu (its TypeScript sources), not from an installed package',
+    );
+  const sources = await repoFiles('batu-app-src', root, {
+    // only lib, bin, recipes, guest and the package's own json; no compiled .js/.d.ts but the handwritten one
+    exclude:
+      /^(?!(lib|bin|recipes|guest)(\/|$)|package\.json$|tsconfig(\.build)?\.json$)|\.js$|(?<!\/cpio-stream)\.d\.ts$|^lib\/rootfs\/sources\.sha256$/,
+  });
+  const compiler = nodeModules({ name: 'batu-build-modules', lockfile: lockfile(), dev: ['typescript'] });
+  return derivation({
+    name: 'batu-app',
+    version: (JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { version: string }).version,
+    inputs: { src: sources, node: await nodeRuntime(), modules: await productionModules(), compiler },
+    builder: `
     phase compile
     cp -r "$src" app && chmod -R u+w app && cd app
     ln -s "$compiler/node_modules" node_modules
@@ -44,6 +43,5 @@ export const batuApp = derivation({
     mkdir -p "$out/lib" && cp -r . "$out/lib/batu"
     cp -r "$modules/node_modules" "$out/lib/batu/node_modules"
   `,
+  });
 });
-
-await runRecipe(import.meta, batuApp);

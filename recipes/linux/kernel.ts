@@ -1,17 +1,22 @@
 // The UML kernels (linux-v15, and the kernel out-of-tree batman-adv modules boot on), from
 // Debian's kernel source: kernelBuild steps.
-import { repoFiles, type Input } from '../../lib/derivations/index.ts';
+import { lazy, repoFiles, type Input } from '../../lib/derivations/index.ts';
 import { kernelBuild } from '../../lib/stdenv/index.ts';
 import { upstream } from '../pins.ts';
-import { kernelSources, type KernelSeries } from './sources.ts';
+import { kernelSource, type KernelSeries } from './sources.ts';
 
-export { kernelSources, type KernelSeries } from './sources.ts';
+export { kernelSource, kernelSeries, type KernelSeries } from './sources.ts';
 export { uapiHeaders } from './headers.ts';
 
 const dir = (d: string) => repoFiles(`batu-uml-${d.replace(/\W+/g, '-')}`, new URL(`./${d}`, import.meta.url));
 // Every kernel gets the host fixes (ptrace wants the host's whole XSAVE area, AMX); the module
 // kernel the option patches (the vector driver's `vnet=1` on inherited descriptors).
-const [fragment, hostFixes, offloadPatches] = await Promise.all(['config', 'patches/host', 'patches/offload'].map(dir));
+const parts = lazy(async () => {
+  const [fragment, hostFixes, offloadPatches] = await Promise.all(
+    ['config', 'patches/host', 'patches/offload'].map(dir),
+  );
+  return { fragment, hostFixes, offloadPatches };
+});
 
 export interface KernelOptions {
   series: KernelSeries;
@@ -24,7 +29,8 @@ export interface KernelOptions {
   extraConfig?: string;
 }
 
-export function umlKernel({ series, batmanAdv, tuning = 'speed', patches, extraConfig = '' }: KernelOptions) {
+export async function umlKernel({ series, batmanAdv, tuning = 'speed', patches, extraConfig = '' }: KernelOptions) {
+  const { fragment, hostFixes } = await parts();
   // The fragment as asked: without its speed section (defconfig tuning), without the batman-adv
   // options (they cannot be =y when BATMAN_ADV is off, which turns on the library its module needs).
   const drop = [
@@ -33,8 +39,8 @@ export function umlKernel({ series, batmanAdv, tuning = 'speed', patches, extraC
   ];
   return kernelBuild({
     name: `${batmanAdv ? 'linux-uml' : 'linux-uml-nobatman'}${tuning === 'speed' ? '' : '-defconfig'}`,
-    version: upstream(kernelSources[series].version),
-    src: kernelSources[series],
+    version: upstream(kernelSource(series).version),
+    src: kernelSource(series),
     inputs: { config: fragment },
     patches: [hostFixes, ...(patches ? [patches] : [])],
     env: { extraConfig: (batmanAdv ? '' : '# CONFIG_BATMAN_ADV is not set\nCONFIG_LIBCRC32C=y\n') + extraConfig },
@@ -55,5 +61,5 @@ export function umlKernel({ series, batmanAdv, tuning = 'speed', patches, extraC
 }
 
 /** The kernel out-of-tree batman-adv modules build against and boot on: no batman-adv; 6.12 with the option patches. */
-export const moduleKernel = (series: KernelSeries) =>
-  umlKernel({ series, batmanAdv: false, ...(series === '6.12' ? { patches: offloadPatches } : {}) });
+export const moduleKernel = async (series: KernelSeries) =>
+  umlKernel({ series, batmanAdv: false, ...(series === '6.12' ? { patches: (await parts()).offloadPatches } : {}) });

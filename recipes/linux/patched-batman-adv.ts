@@ -3,15 +3,15 @@
 // kernel without batman-adv (whose UML patches the offload variant's links need), and an
 // image that loads it. recipes/batman-adv-jumbo.ts and
 // recipes/batman-adv-offload.ts are the two variants.
-import { derivation, repoFiles } from '../../lib/derivations/index.ts';
+import { derivation, lazy, repoFiles } from '../../lib/derivations/index.ts';
 import { kernelModule } from '../../lib/stdenv/index.ts';
-import { kernelSources, moduleKernel, type KernelSeries } from './kernel.ts';
+import { kernelSource, moduleKernel, type KernelSeries } from './kernel.ts';
 import { upstream } from '../pins.ts';
 import { guestImage } from '../image.ts';
 
 /** net/batman-adv of a kernel source package, as a module source tree. */
 function kernelBatmanAdvSource(series: KernelSeries = '6.12') {
-  const src = kernelSources[series];
+  const src = kernelSource(series);
   return derivation({
     name: 'batman-adv-src-linux',
     version: upstream(src.version),
@@ -28,16 +28,22 @@ const features = ['BATMAN_V', 'BLA', 'DAT', 'MCAST', 'NC'].map((f) => `CONFIG_BA
 
 /** The module with the patches in recipes/batman-adv/<variant>/, and an image that loads it. */
 export async function patchedBatmanAdv(variant: string) {
-  const version = upstream(kernelSources['6.12'].version);
+  const version = upstream(kernelSource('6.12').version);
   const module = kernelModule({
     name: `batman-adv-${variant}`,
     version,
-    kernel: moduleKernel('6.12'),
+    kernel: await moduleKernel('6.12'),
     src: kernelBatmanAdvSource('6.12'),
     patches: await repoFiles(`batman-adv-${variant}-patches`, new URL(`../batman-adv/${variant}`, import.meta.url)),
     make:
       `make -C "$KERNEL_BUILD" ARCH=um M="$PWD" CONFIG_BATMAN_ADV=m ${features.map((f) => `${f}=y`).join(' ')} ` +
       `KCFLAGS="$KCFLAGS ${features.map((f) => `-D${f}=1`).join(' ')}" modules`,
   });
-  return { module, image: guestImage({ name: `batu-image-${variant}`, modules: [module] }) };
+  return { module, image: await guestImage({ name: `batu-image-${variant}`, modules: [module] }) };
 }
+
+/** A variant's module and image, made on first use. */
+export const patchedVariant = (variant: string) => {
+  const made = lazy(() => patchedBatmanAdv(variant));
+  return { module: async () => (await made()).module, image: async () => (await made()).image };
+};

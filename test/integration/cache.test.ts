@@ -31,7 +31,7 @@ test('the image closure pushed to nginx is pulled into empty stores, signed and 
   const storeA = openStore().dir;
   // The build job: realise the image (reused when the suite's store has it; built where the
   // Debian archive is reachable, not in the namespace) and push its closure.
-  await realise(image, { store: storeA, report: silentReporter });
+  await realise(await image(), { store: storeA, report: silentReporter });
   const pushed = await batuIn(client.name, [
     'store',
     'push',
@@ -44,7 +44,7 @@ test('the image closure pushed to nginx is pulled into empty stores, signed and 
     storeA,
   ]);
   assert.equal(pushed.exitCode, 0, String(pushed.stderr));
-  const imagePath = await storePath(image, storeA);
+  const imagePath = await storePath(await image(), storeA);
   assert.ok(readdirSync(root).includes(`${basename(imagePath).slice(0, 32)}.info`), 'the image is in the cache');
 
   // A later job with an empty store, the cache and the key configured for it, pulls it:
@@ -71,7 +71,7 @@ test('the image closure pushed to nginx is pulled into empty stores, signed and 
   assert.equal(verified.exitCode, 0, String(verified.stdout));
 
   // Stores that have the image's inputs (its tree) but not the image: a refusal there costs one quick build.
-  const tree = await realise(image.inputs.tree, { store: storeA, report: silentReporter });
+  const tree = await realise((await image()).inputs.tree, { store: storeA, report: silentReporter });
   const seed = await tempDir(t);
   const sink = new PassThrough();
   const exported = exportClosure([tree.path], sink, { key: keys.secret });

@@ -37,7 +37,7 @@ test('a compat-14 line meshes: neighbours, originators, gateway, client ping, le
   if (!(await sourcesOrSkip(t))) return;
   const {
     paths: [kernel, image],
-  } = await realiseAll([v14Kernel, await v14Image()]);
+  } = await realiseAll([await v14Kernel(), await v14Image()]);
   const mesh = await Mesh.start(
     {
       nodes: [
@@ -118,7 +118,7 @@ test('a mixed lab: compat-14 and compat-15 nodes run side by side in one topolog
   if (!(await sourcesOrSkip(t))) return;
   const {
     paths: [v14k, v14i, v15k, v15i],
-  } = await realiseAll([v14Kernel, await v14Image(), linuxV15, image]);
+  } = await realiseAll([await v14Kernel(), await v14Image(), await linuxV15(), await image()]);
   // A community migrating: o1-o2 still compat 14, n1-n2 already compat 15, a link between o2 and n1.
   const mesh = await Mesh.start(
     {
@@ -159,11 +159,11 @@ test('a mixed lab: compat-14 and compat-15 nodes run side by side in one topolog
 test('the compat-14 module with batu patches also builds against the 6.12 kernel', async (t) => {
   if (!(await sourcesOrSkip(t))) return;
   const { path } = await realise(
-    batmanAdvModule({
+    await batmanAdvModule({
       src: tree({ name: legacyName, sha256: legacySha256 }),
       version: '2013.4.0',
       series: '6.12',
-      patches: legacyPatchFiles,
+      patches: await legacyPatchFiles(),
     }),
   );
   assert.match(path, /batman-adv-module-2013\.4\.0$/);

@@ -52,7 +52,7 @@ let layout: Promise<string> | undefined;
 /** The image, realised in the suite's store (its kernel and image are the suite's). */
 const image = () =>
   (layout ??= guestPaths()
-    .then(() => realise(ociImage))
+    .then(async () => realise(await ociImage()))
     .then((r) => r.path));
 
 const blob = (dir: string, d: Descriptor) => join(dir, 'blobs/sha256', d.digest.replace(/^sha256:/, ''));
@@ -122,7 +122,7 @@ test(
     ]);
     assert.equal(imported.length, 2 + helpers.length);
     const umask = process.umask(0o077); // a stricter user than the first build's: modes must not leak in
-    const again = await realise(ociImage, { store: other, report: silentReporter })
+    const again = await realise(await ociImage(), { store: other, report: silentReporter })
       .then((r) => r.path)
       .finally(() => process.umask(umask));
     assert.equal(basename(again), basename(dir), 'the same store path');

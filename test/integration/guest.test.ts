@@ -268,7 +268,7 @@ test('the 9P server confines a client to the directory it attached; run_u9fs=ro 
 });
 
 test('a kernel without batman-adv and no module: the init says bat0 cannot be made, and the rest comes up', async () => {
-  const kernel = (await realise(jumboKernel)).path; // 6.12 with BATMAN_ADV off
+  const kernel = (await realise(await jumboKernel())).path; // 6.12 with BATMAN_ADV off
   const node = await start(
     {
       ...bed.paths,

@@ -10,7 +10,7 @@ import { jumboImage, jumboKernel } from '../../recipes/batman-adv-jumbo.ts';
 test('the jumbo batman-adv module loads from the image and two nodes mesh with bat0 at 15900 bytes', async (t) => {
   const {
     paths: [kernel, image],
-  } = await realiseAll([jumboKernel, jumboImage]);
+  } = await realiseAll([await jumboKernel(), await jumboImage()]);
   const paths = { kernel, image };
   const mesh = await Mesh.start(
     {

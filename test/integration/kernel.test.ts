@@ -15,7 +15,7 @@ import { tempDir } from '../fixtures/store-helpers.ts';
 const kernelBuild = { timeout: 40 * 60_000 }; // a cold CI run builds the kernel here
 
 test('linux-v15 (6.12) boots, registers batman-adv built in, and powers off', kernelBuild, async (t) => {
-  const kernel = (await realise(linuxV15)).path;
+  const kernel = (await realise(await linuxV15())).path;
   const boot = await bootTestInit(kernel, await tempDir(t));
   assert.equal(boot.timedOut, false, `the guest did not power off:\n${boot.console}`);
   assert.match(boot.console, /batman_adv: B\.A\.T\.M\.A\.N\. advanced \d{4}\.\d+ \(compatibility version 15\) loaded/);
@@ -45,7 +45,7 @@ test('the uapi headers of the kernel source are a derivation of their own', kern
 });
 
 test('the 6.1 variant (Debian linux-source-6.1) boots with batman-adv compat 15 too', kernelBuild, async (t) => {
-  const boot = await bootTestInit((await realise(linuxV15On61)).path, await tempDir(t));
+  const boot = await bootTestInit((await realise(await linuxV15On61())).path, await tempDir(t));
   assert.match(boot.console, /Linux version 6\.1\.\d+/);
   assert.match(boot.console, /batman_adv: B\.A\.T\.M\.A\.N\. advanced \d{4}\.\d+ \(compatibility version 15\) loaded/);
   assert.equal(boot.exitCode, 0, `exit code ${boot.exitCode}, signal ${boot.signal}:\n${boot.console}`);
@@ -55,12 +55,12 @@ test('an out-of-tree module built by the module recipe loads into the booted ker
   const module = kernelModule({
     name: 'batu-test-module',
     version: '1',
-    kernel: linuxV15,
+    kernel: await linuxV15(),
     src: await repoFiles('batu-test-module-src', new URL('../fixtures/batu-test-module', import.meta.url).pathname),
   });
   const built = (await realise(module)).path;
   const ko = await readFile(join(built, 'lib/modules/batu_test.ko'));
-  const boot = await bootTestInit((await realise(linuxV15)).path, await tempDir(t), [
+  const boot = await bootTestInit((await realise(await linuxV15())).path, await tempDir(t), [
     { path: 'lib/modules/batu_test.ko', type: 'file', data: ko },
   ]);
   assert.match(boot.console, /batu_test: loaded: hello from an out-of-tree module/);

@@ -213,7 +213,7 @@ test('batadv-vis returns a graph with exactly the emulated links', async (t) => 
 
 test('mixed kernels: a 6.1 node and a 6.12 node (both compat 15) mesh with each other', async (t) => {
   const paths = await guestPaths();
-  const old = (await realise(linuxV15On61)).path;
+  const old = (await realise(await linuxV15On61())).path;
   const mesh = await Mesh.start({ ...line(2), origInterval: 200 }, { ...paths, kernels: { n1: old } });
   t.after(() => mesh.stop());
   assert.match(mesh.node('n1').consoleText, /Linux version 6\.1\./);

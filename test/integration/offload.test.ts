@@ -63,7 +63,7 @@ async function sendThroughLine(mesh: Mesh, dir: string) {
 async function offloadLine(t: { after(fn: () => Promise<void>): void }, topology: Partial<TopologyInput>) {
   const {
     paths: [kernel, image],
-  } = await realiseAll([offloadKernel, offloadImage]);
+  } = await realiseAll([await offloadKernel(), await offloadImage()]);
   const paths = { kernel, image };
   const mesh = await Mesh.start({ ...line(3), origInterval: 200, ...topology }, paths);
   const dir = await mkdtemp(join(tmpdir(), 'batu-offload-'));

@@ -56,8 +56,8 @@ test(
     const exported = Object.fromEntries(await Promise.all(layers.map(async (l) => [l, Object.keys(await import('batu/' + l)).sort()])));
     const { realise, storePath } = await import('batu/derivations');
     const { hello, linuxV15 } = await import('batu/recipes');
-    const built = await realise(hello, { store: process.argv[2], report: () => {} });
-    console.log(JSON.stringify({ exported, hello: built.path, kernel: await storePath(linuxV15, process.argv[3]) }));
+    const built = await realise(await hello(), { store: process.argv[2], report: () => {} });
+    console.log(JSON.stringify({ exported, hello: built.path, kernel: await storePath(await linuxV15(), process.argv[3]) }));
   `,
     );
     const run = await execa('node', ['use.mjs', temporary, store], { cwd: project, reject: false });
@@ -77,13 +77,13 @@ test(
     );
     assert.equal(
       result.kernel,
-      await storePath(linuxV15, store),
+      await storePath(await linuxV15(), store),
       'where batu is installed does not change what it builds',
     );
 
     const dry = await batu('build', 'linux-v15', '--dry-run');
     assert.equal(dry.exitCode, 0, dry.stderr);
-    assert.equal(dry.stdout.trim(), await storePath(linuxV15, store));
+    assert.equal(dry.stdout.trim(), await storePath(await linuxV15(), store));
     const help = await batu('--help');
     assert.equal(help.exitCode, 0, help.stderr);
     for (const command of ['build', 'store', 'pins', 'run', 'mesh', 'sim'])

@@ -30,8 +30,8 @@ test(
   { timeout: 15 * 60_000 },
   async (t) => {
     const [a, b] = [await tempDir(t), await tempDir(t)];
-    const first = await realise(hello, { store: a, ...quiet });
-    const second = await realise(hello, { store: b, ...quiet });
+    const first = await realise(await hello(), { store: a, ...quiet });
+    const second = await realise(await hello(), { store: b, ...quiet });
     assert.equal(first.built.length, 4, 'source, kernel source package, uapi headers and hello were all realised cold');
     assert.equal(first.path.slice(a.length), second.path.slice(b.length));
     assert.deepEqual(await readManifest(first.path), await readManifest(second.path));

@@ -22,7 +22,7 @@ async function freePort(): Promise<number> {
 }
 
 async function startServer(t: { after(fn: () => unknown): void }, flags: string[] = []): Promise<string> {
-  const binary = join((await realise(u9fs, { report: silentReporter })).path, 'usr/sbin/u9fs');
+  const binary = join((await realise(await u9fs(), { report: silentReporter })).path, 'usr/sbin/u9fs');
   const address = `127.0.0.1:${await freePort()}`;
   const server = execa(binary, [...flags, '-l', address], { reject: false });
   t.after(() => {

@@ -44,24 +44,28 @@ async function writePinFile(file: string, pins: PinFile): Promise<void> {
 }
 
 /** A pin file as recipes use it: inputs by package name. */
+/** The pins of `file`, read on first use (so a recipe module that holds them reads nothing on import). */
 export function pinned(file: string) {
-  const pins = readPinFile(file);
+  let read: PinFile | undefined;
+  const load = () => (read ??= readPinFile(file));
   const missing = (kind: PinKind, name: string) =>
     new RecipeError(
       `no ${kind} pin for ${JSON.stringify(name)} in ${file}; add one with: batu pins add ${kind === 'source' ? '--source ' : ''}${name}`,
     );
   return {
     file,
-    release: pins.release,
+    get release() {
+      return load().release;
+    },
     /** The pinned binary package `name` (a debPackage input). */
     deb(name: string) {
-      const pin = pins.binary[name];
+      const pin = load().binary[name];
       if (!pin) throw missing('binary', name);
       return debPackage({ package: name, ...pin });
     },
     /** The pinned source package `name` (a debSource input). */
     src(name: string) {
-      const pin = pins.source[name];
+      const pin = load().source[name];
       if (!pin) throw missing('source', name);
       return debSource({ package: name, ...pin });
     },
