@@ -16,7 +16,7 @@ import { register as run } from './commands/run.ts';
 import { register as sim } from './commands/sim.ts';
 import { register as start } from './commands/start.ts';
 import { register as stop } from './commands/stop.ts';
-import { register as store } from './commands/store.ts';
+import { register as store } from './commands/store/index.ts';
 import { register as vis } from './commands/vis.ts';
 
 const commands: Register[] = [
