@@ -5,11 +5,11 @@ import { deletePath } from '../../../lib/derivations/index.ts';
 
 export const deleteCommand = () =>
   new Command('delete')
-  .description('remove paths nothing references')
-  .argument('<path...>')
-  .action(async (paths: string[]) => {
-    for (const path of paths.map((p) => resolve(p))) {
-      await deletePath(path);
-      console.log(`deleted ${path}`);
-    }
-  });
+    .description('remove paths nothing references')
+    .argument('<path...>')
+    .action(async (paths: string[]) => {
+      for (const path of paths.map((p) => resolve(p))) {
+        await deletePath(path);
+        console.log(`deleted ${path}`);
+      }
+    });

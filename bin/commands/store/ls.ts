@@ -5,8 +5,8 @@ import { command, type Options } from './shared.ts';
 
 export const lsCommand = () =>
   command('ls', 'valid paths in the store')
-  .addOption(jsonOption())
-  .action(async (options: Options) => {
-    const paths = await listPaths(openStore(options.store));
-    output(options, paths, () => paths.join('\n'));
-  });
+    .addOption(jsonOption())
+    .action(async (options: Options) => {
+      const paths = await listPaths(openStore(options.store));
+      output(options, paths, () => paths.join('\n'));
+    });

@@ -5,12 +5,12 @@ import { command, type Options } from './shared.ts';
 
 export const rootsCommand = () =>
   command('roots', 'gc roots (<store>/.roots)')
-  .addOption(jsonOption())
-  .action(async (options: Options) => {
-    const roots = Object.fromEntries(await listRoots(openStore(options.store)));
-    output(options, roots, () =>
-      Object.entries(roots)
-        .map(([n, p]) => `${n} -> ${p}`)
-        .join('\n'),
-    );
-  });
+    .addOption(jsonOption())
+    .action(async (options: Options) => {
+      const roots = Object.fromEntries(await listRoots(openStore(options.store)));
+      output(options, roots, () =>
+        Object.entries(roots)
+          .map(([n, p]) => `${n} -> ${p}`)
+          .join('\n'),
+      );
+    });
