@@ -5,3 +5,4 @@ export { staticC, hostC, type CProgramOptions } from './c.ts';
 export { kernelBuild, kernelModule, type KernelBuildOptions, type KernelModuleOptions } from './kbuild.ts';
 export { nodeModules } from './node-modules.ts';
 export { helperFile } from './host-helper.ts';
+export { configureMake, type ConfigureMakeOptions } from './configure-make.ts';
