@@ -3,8 +3,7 @@
 // beside a record <name>.json. Requests are checked (zod) and run one at a time.
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
-import { createServer as createHttpServer } from 'node:http';
-import { createConnection, createServer, type Server } from 'node:net';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
@@ -20,6 +19,7 @@ import {
   type RequestOf,
 } from './operations.ts';
 import { meshStatus } from './status.ts';
+import { Turns, lineServer, statusServer } from './servers.ts';
 import { formatIssues } from '../issues.ts';
 import { RecordError, readRecord as readRecordFile, writeRecord as writeRecordFile } from '../record.ts';
 import { MeshError, MeshUnreachableError } from './errors.ts';
@@ -121,56 +121,27 @@ export async function serveMesh(
       return resolved;
     },
   };
-  let queue = Promise.resolve();
-  const server: Server = createServer((socket) => {
-    let buffer = '';
-    socket.on('data', (chunk) => {
-      buffer += chunk;
-      if (buffer.length > 1 << 20) return socket.destroy();
-      const end = buffer.indexOf('\n');
-      if (end < 0) return;
-      const line = buffer.slice(0, end);
-      queue = queue.then(async () => {
-        let reply: object;
-        try {
-          const parsed = MeshRequest.safeParse(JSON.parse(line));
-          if (!parsed.success) throw new MeshError(`bad request: ${formatIssues(parsed.error, { top: 'request' })}`);
-          reply = { ok: true, result: (await runOperation(context, parsed.data as MeshRequest)) ?? null };
-          if (parsed.data.op === 'down') socket.once('close', downDone);
-        } catch (error) {
-          reply = { ok: false, error: (error as Error).message };
-        }
-        socket.end(`${JSON.stringify(reply)}\n`);
-      });
-    });
-    socket.on('error', () => {});
+  const turns = new Turns();
+  const server = await lineServer(socketOf(name), turns, async (line, socket) => {
+    try {
+      const parsed = MeshRequest.safeParse(JSON.parse(line));
+      if (!parsed.success) throw new MeshError(`bad request: ${formatIssues(parsed.error, { top: 'request' })}`);
+      const result = (await runOperation(context, parsed.data as MeshRequest)) ?? null;
+      if (parsed.data.op === 'down') socket.once('close', downDone);
+      return { ok: true, result };
+    } catch (error) {
+      return { ok: false, error: (error as Error).message };
+    }
   });
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(socketOf(name), resolve));
-  // Read-only: status only, in the same queue as the socket's requests.
-  const http = options.status
-    ? createHttpServer((request, response) => {
-        if (request.method !== 'GET' || request.url !== '/status')
-          return void response.writeHead(404).end('batu mesh: only GET /status here\n');
-        queue = queue.then(async () => {
-          try {
-            response
-              .writeHead(200, { 'content-type': 'application/json' })
-              .end(JSON.stringify(await meshStatus(name, mesh)));
-          } catch (error) {
-            response.writeHead(500).end(`${(error as Error).message}\n`);
-          }
-        });
+  const { status } = options;
+  const http = status
+    ? await statusServer(status, turns, () => meshStatus(name, mesh)).catch((error: Error) => {
+        server.close();
+        throw new MeshError(
+          `mesh ${name}: cannot serve its status on ${status.address}:${status.port}: ${error.message}`,
+        );
       })
     : undefined;
-  if (http) {
-    const { address, port } = options.status!;
-    await new Promise<void>((resolve, reject) => http.once('error', reject).listen(port, address, resolve)).catch(
-      async (error: Error) => {
-        server.close();
-        throw new MeshError(`mesh ${name}: cannot serve its status on ${address}:${port}: ${error.message}`);
-      },
-    );
-  }
   const record: MeshRecord = {
     name,
     pid: process.pid,

@@ -77,7 +77,31 @@ export function manifests(input: TopologyInput, options: ManifestOptions): Manif
     },
   } satisfies IService;
 
-  const statefulSet = {
+  const statefulSet = statefulSetOf({ metadata, labels, name, parts, image, basePort, most });
+
+  return { objects: [configMap, service, statefulSet], topology, cutLinks: split.cutLinks };
+}
+
+/** One pod per partition, each running its part: no privilege, no capabilities, not root. */
+function statefulSetOf({
+  metadata,
+  labels,
+  name,
+  parts,
+  image,
+  basePort,
+  most,
+}: {
+  metadata: { name: string; namespace: string; labels: Record<string, string> };
+  labels: Record<string, string>;
+  name: string;
+  parts: number;
+  image: string;
+  basePort: number;
+  /** Nodes in the largest part: what a pod is sized for. */
+  most: number;
+}) {
+  return {
     apiVersion: 'apps/v1',
     kind: 'StatefulSet',
     metadata,
@@ -132,6 +156,4 @@ export function manifests(input: TopologyInput, options: ManifestOptions): Manif
       },
     },
   } satisfies IStatefulSet;
-
-  return { objects: [configMap, service, statefulSet], topology, cutLinks: split.cutLinks };
 }

@@ -8,12 +8,12 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type ResultPromise } from 'execa';
 import { processAlive, type Store } from '../derivations/index.ts';
-import { checkCommandLine, render, parseSpec, type NodeSpec, type NodeSpecInput } from '../cmdline/index.ts';
-import { guestMemoryDir, umlCommand } from './boot.ts';
+import { parseSpec, type NodeSpec, type NodeSpecInput } from '../cmdline/index.ts';
+import { guestMemoryDir } from './boot.ts';
 import { mconsole, mconsoleSocket } from './mconsole.ts';
-import { descriptors, fdInterfaces, hostTaps } from './descriptors.ts';
+import { commandLine, makeHostDevices } from './launch.ts';
 import { powerOff } from './power.ts';
-import { NodeRecord, listNodes, reapDeadNodesOnce, runRoot } from './registry.ts';
+import { NodeRecord, reapDeadNodesOnce, runRoot } from './registry.ts';
 import { ReadySummary } from './contract.ts';
 import { parseRecord, writeRecord } from '../record.ts';
 import { Netns } from './netns.ts';
@@ -153,54 +153,19 @@ export class UmlNode {
     await mkdir(runDir, { recursive: true });
 
     const ns = options.netns;
-    const taps: string[] = [];
-    try {
-      if (options.createTaps ?? true) {
-        const fdMtu = (fd: number) => fdInterfaces(spec).find((i) => i.fd === fd)?.mtu;
-        const wanted = [
-          ...hostTaps(spec),
-          ...Object.entries(options.tapFds ?? {}).map(([fd, name]) => ({ name, mtu: fdMtu(Number(fd)) })),
-        ];
-        // Recorded before they exist: a run killed from here on leaves a record the next reap follows.
-        await writeRecord(join(runDir, 'node.json'), NodeRecord, {
-          umid: runId,
-          pid: process.pid,
-          netns: ns?.name,
-          ownsNetns: options.ownsNetns,
-          taps: wanted.map((t) => t.name),
-          umlDir,
-          spec,
-        });
-        for (const tap of wanted) {
-          if (!ns) throw new NodeError('making taps needs a netns (tests and tools run nodes in their own namespace)');
-          await ns.addTap(tap.name, { user: options.tapUser, mtu: tap.mtu }).catch(async (e: Error) => {
-            throw await tapInTheWay(ns, tap.name, e);
-          });
-          taps.push(tap.name);
-        }
-      }
-      for (const [device, bridge] of Object.entries(options.attach ?? {})) await ns!.attach(device, bridge);
-    } catch (error) {
-      for (const tap of taps) await ns?.deleteLink(tap);
-      await rm(runDir, { recursive: true, force: true });
-      throw error;
-    }
+    const taps = await makeHostDevices(spec, options, { runId, runDir, umlDir });
+    const record = (pid: number) =>
+      writeRecord(join(runDir, 'node.json'), NodeRecord, {
+        umid: runId,
+        pid,
+        netns: ns?.name,
+        ownsNetns: options.ownsNetns,
+        taps,
+        umlDir,
+        spec,
+      });
 
-    const args = render(spec);
-    if (!spec.mem) args.unshift(`mem=${options.mem ?? '64M'}`);
-    if (!spec.umlDir) args.push(`uml_dir=${umlDir}`);
-    args.push(...(options.kernelArgs ?? []), ...(options.extraArgs ?? []), 'con=null');
-    const { consoles } = options;
-    const { openers, consoleFd: pipedConsole } = await descriptors(spec, options);
-    const consoleFd = consoles ? undefined : pipedConsole;
-    args.push(consoles ? `con0=fd:${consoles.con0}` : 'con0=fd:0,fd:1');
-    if (consoles?.batctl !== undefined) args.push(`con1=fd:${consoles.batctl}`);
-    if (consoleFd) args.push(`con1=fd:${consoleFd}`);
-    checkCommandLine(args);
-    const [cmd, argv] = umlCommand(join(spec.kernel, 'bin/linux'), args);
-    // pdeathsig: a node never outlives the process that started it, even one killed -9.
-    const asUser = options.user ? [`--reuid=${options.user.uid}`, `--regid=${options.user.gid}`, '--clear-groups'] : [];
-    const full = [...(ns?.prefix ?? []), ...openers, 'setpriv', '--pdeathsig', 'KILL', ...asUser, '--', cmd, ...argv];
+    const { command: full, consoleFd } = await commandLine(spec, options, umlDir);
     // Extra descriptors up to the console's: ignored, apart from the console itself.
     const extra = consoleFd
       ? Array.from({ length: consoleFd - 2 }, (_, i) => (i + 3 === consoleFd ? 'pipe' : 'ignore'))
@@ -218,15 +183,7 @@ export class UmlNode {
     const node = new UmlNode(spec, runDir, umlDir, ns, child, taps, log);
     if (consoleFd) node.batctlConsole = new ConsoleChannel(child.stdio[consoleFd] as Duplex, spec.umid);
     await writeFile(join(runDir, 'pid'), String(child.pid));
-    await writeRecord(join(runDir, 'node.json'), NodeRecord, {
-      umid: runId,
-      pid: child.pid!,
-      netns: ns?.name,
-      ownsNetns: options.ownsNetns,
-      taps,
-      umlDir,
-      spec,
-    });
+    await record(child.pid!);
     if (options.waitReady === false) return node;
     try {
       node.ready = await node.waitForReady(options.readyTimeoutMs ?? 30_000);
@@ -322,16 +279,4 @@ export class UmlNode {
     })();
     return this.cleaned;
   }
-}
-
-/** Why a tap cannot be made: a live node's, or a device something else holds. */
-async function tapInTheWay(ns: Netns, tap: string, cause: Error): Promise<Error> {
-  const owner = (await listNodes()).find(
-    (n) => n.netns?.name === ns.name && hostTaps(n.spec).some((t) => t.name === tap),
-  );
-  return new NodeError(
-    owner
-      ? `tap ${tap} in namespace ${ns.name} belongs to the running node ${owner.umid} (pid ${owner.pid}); stop it first (batu stop ${owner.umid})`
-      : `tap ${tap} in namespace ${ns.name} exists and something holds it open (${cause.message.split('\n').pop()}); remove it with: ip -n ${ns.name} link del ${tap}`,
-  );
 }
