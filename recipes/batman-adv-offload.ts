@@ -6,18 +6,17 @@
 // `offload: true`): a host bridge cannot forward GSO frames of batman-adv's protocol.
 //
 //   npx tsx recipes/batman-adv-offload.ts [--variant kernel]   # the image [its kernel]
-import { defineRecipe, lazy, recipeMain } from '../lib/derivations/index.ts';
-import { moduleKernel } from './linux/kernel.ts';
+import { recipeMain } from '../lib/derivations/index.ts';
 import { patchedVariant } from './linux/patched-batman-adv.ts';
 
-export const offloadKernel = lazy(() => moduleKernel('6.12'));
-export const { module: offloadModule, image: offloadImage } = patchedVariant('offload');
-
-export const recipe = defineRecipe({
-  name: 'batman-adv-offload',
-  description: 'the offload option: bat0 takes TSO and batman-adv passes GSO packets whole, and its image',
-  variants: { image: 'the image that loads the module (the default)', kernel: 'the kernel it boots on' },
-  make: ({ variant }) => (variant === 'kernel' ? offloadKernel() : offloadImage()),
-});
+export const {
+  kernel: offloadKernel,
+  module: offloadModule,
+  image: offloadImage,
+  recipe,
+} = patchedVariant(
+  'offload',
+  'the offload option: bat0 takes TSO and batman-adv passes GSO packets whole, and its image',
+);
 
 await recipeMain(import.meta, recipe);

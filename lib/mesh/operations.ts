@@ -44,6 +44,16 @@ const Pair = { a: z.string(), b: z.string() };
 const otherEnd = (host: string | undefined) =>
   host ? ` (this host's end; the link's other end is on host ${host}: change it there too)` : '';
 
+/** cut and restore: one cable, pulled or put back. */
+const cable = (verb: 'cut' | 'restore', description: string, done: string) =>
+  operation({
+    description,
+    fields: Pair,
+    run: ({ mesh, node }, { a, b }) => mesh[verb](node(a), node(b)),
+    print: (host, { a, b }) => `${done} ${a}-${b}${otherEnd(host)}`,
+    cli: { args: ['a', 'b'] },
+  });
+
 export const operations = {
   status: operation({
     description: 'what every node knows: neighbours, originators, gateway and its TQ',
@@ -51,20 +61,8 @@ export const operations = {
     run: ({ name, mesh }) => meshStatus(name, mesh),
     print: (status) => describeStatus(status),
   }),
-  cut: operation({
-    description: 'pull the cable between two nodes (everything sent is dropped)',
-    fields: Pair,
-    run: ({ mesh, node }, { a, b }) => mesh.cut(node(a), node(b)),
-    print: (host, { a, b }) => `cut ${a}-${b}${otherEnd(host)}`,
-    cli: { args: ['a', 'b'] },
-  }),
-  restore: operation({
-    description: 'put a cut link back',
-    fields: Pair,
-    run: ({ mesh, node }, { a, b }) => mesh.restore(node(a), node(b)),
-    print: (host, { a, b }) => `restored ${a}-${b}${otherEnd(host)}`,
-    cli: { args: ['a', 'b'] },
-  }),
+  cut: cable('cut', 'pull the cable between two nodes (everything sent is dropped)', 'cut'),
+  restore: cable('restore', 'put a cut link back', 'restored'),
   link: operation({
     description: "set a link's loss, delay, jitter and rate (those not given are cleared)",
     fields: { ...Pair, properties: LinkProperties },

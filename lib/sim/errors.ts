@@ -2,16 +2,10 @@
 import { MeshError, NodeStateError } from '../mesh/index.ts';
 
 /** The simulation itself failed: the calendar died or was misused. */
-export class SimError extends MeshError {
-  override name = 'SimError';
-}
+export class SimError extends MeshError {}
 
 /** Simulated time ran out before something happened (a node ready, a console answer). */
-export class SimTimeoutError extends SimError {
-  override name = 'SimTimeoutError';
-}
+export class SimTimeoutError extends SimError {}
 
 /** A node of the simulation exited, or its kernel cannot take part. */
-export class SimNodeError extends NodeStateError {
-  override name = 'SimNodeError';
-}
+export class SimNodeError extends NodeStateError {}

@@ -3,7 +3,7 @@
 // kernel without batman-adv (whose UML patches the offload variant's links need), and an
 // image that loads it. recipes/batman-adv-jumbo.ts and
 // recipes/batman-adv-offload.ts are the two variants.
-import { derivation, lazy, repoFiles } from '../../lib/derivations/index.ts';
+import { defineRecipe, derivation, lazy, repoFiles } from '../../lib/derivations/index.ts';
 import { kernelModule } from '../../lib/stdenv/index.ts';
 import { kernelSource, moduleKernel, type KernelSeries } from './kernel.ts';
 import { upstream } from '../pins.ts';
@@ -42,8 +42,16 @@ export async function patchedBatmanAdv(variant: string) {
   return { module, image: await guestImage({ name: `batu-image-${variant}`, modules: [module] }) };
 }
 
-/** A variant's module and image, made on first use. */
-export const patchedVariant = (variant: string) => {
+/** A variant's kernel, module and image, made on first use, and its recipe (the image; --variant kernel). */
+export function patchedVariant(variant: string, description: string) {
   const made = lazy(() => patchedBatmanAdv(variant));
-  return { module: async () => (await made()).module, image: async () => (await made()).image };
-};
+  const kernel = lazy(() => moduleKernel('6.12'));
+  const image = async () => (await made()).image;
+  const recipe = defineRecipe({
+    name: `batman-adv-${variant}`,
+    description,
+    variants: { image: 'the image that loads the module (the default)', kernel: 'the kernel it boots on' },
+    make: ({ variant: chosen }) => (chosen === 'kernel' ? kernel() : image()),
+  });
+  return { kernel, module: async () => (await made()).module, image, recipe };
+}

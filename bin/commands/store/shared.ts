@@ -34,3 +34,12 @@ export async function pathsOrRecipes(
 
 // Loaded when a repair needs them: lib/rootfs hashes its sources as it loads, work every other command can skip.
 export const builtins = async () => [(await import('../../../lib/rootfs/index.ts')).initramfs];
+
+/** A subcommand that does something to each store path it is given, and says what. */
+export const pathsCommand = (name: string, description: string, each: (path: string) => Promise<string>) =>
+  new Command(name)
+    .description(description)
+    .argument('<path...>')
+    .action(async (paths: string[]) => {
+      for (const path of paths.map((p) => resolve(p))) console.log(await each(path));
+    });

@@ -8,20 +8,20 @@ import { fileSha256 } from '../sources/fetch.ts';
 import { computeManifest, diffManifests } from './manifest.ts';
 import { debPackage, tree, url } from '../model/define.ts';
 import {
-  DamagedPathError,
   commitPath,
+  DamagedPathError,
   hashPart,
   isValid,
   listPaths,
+  openStore,
   readManifest,
   removePath,
   removeTree,
   scratchDir,
   sidecar,
-  openStore,
-  storeName,
   type Store,
   type StoreLike,
+  storeName,
 } from './store.ts';
 import { stderrReporter, type Reporter } from '../build/progress.ts';
 import { gcLock, holdPaths, liveTempRoots } from './temproots.ts';

@@ -13,18 +13,18 @@ import { dependenciesFirst, referenceClosure } from './maintain.ts';
 import { checkSignatures, fingerprintOf, signFingerprint, type PublicKey, type SecretKey } from '../cache/signing.ts';
 import { cacheSettings } from '../cache/settings.ts';
 import {
-  SOURCE_DATE_EPOCH,
-  readManifest,
   commitPath,
   hashPart,
   isValid,
+  openStore,
+  readManifest,
   removeTree,
   scratchDir,
   sidecar,
-  openStore,
-  storeName,
+  SOURCE_DATE_EPOCH,
   type Store,
   type StoreLike,
+  storeName,
 } from './store.ts';
 
 const mtime = new Date(SOURCE_DATE_EPOCH * 1000);
