@@ -19,7 +19,7 @@ export const Prebuilt = z.strictObject({
   /** The UML kernel (linux-v15's path) and the guest image booted by default. */
   kernel: storePath,
   image: storePath,
-  /** Host helpers by derivation name (batu-host-helpers, batu-sim-preload). */
+  /** Host helpers by derivation name (batu-host-helpers, batu-sim-calendar, batu-sim-preload). */
   helpers: z.record(z.string(), storePath).default({}),
 });
 export type Prebuilt = z.infer<typeof Prebuilt>;
