@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { guestPaths } from '../fixtures/guest-helpers.ts';
 import { helperBinary, listNamespaces } from '../../lib/runner/index.ts';
-import { storeOf } from '../../lib/derivations/index.ts';
+import { openStore } from '../../lib/derivations/index.ts';
 
 const nobody = 65534;
 const asNobody = ['setpriv', `--reuid=${nobody}`, `--regid=${nobody}`, '--clear-groups', '--'];
@@ -20,7 +20,7 @@ test('an unprivileged user starts a 3-node line on socketpairs; it forms and pas
   });
   if (readable.exitCode !== 0) return t.skip(`the checkout ${repo} is not readable by uid ${nobody}`);
   const paths = await guestPaths();
-  await helperBinary('fdwire', storeOf(paths.kernel)!); // realised by root here; the unprivileged user only reads the store
+  await helperBinary('fdwire', openStore()); // realised by root here, in the suite's store (the kernel's); the unprivileged user only reads it
   const home = await mkdtemp(join(tmpdir(), 'bt-nobody-'));
   await chown(home, nobody, nobody);
   t.after(() => rm(home, { recursive: true, force: true }));
