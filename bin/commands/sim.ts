@@ -63,7 +63,8 @@ async function scenarioOf(file: string | undefined, flags: RunFlags): Promise<Sc
 async function run(file: string | undefined, flags: RunFlags): Promise<void> {
   if (!/^\d+$/.test(flags.seed)) throw new Error(`bad --seed ${JSON.stringify(flags.seed)}: expected a whole number`);
   const scenario = await scenarioOf(file, flags);
-  const { kernel, image } = await kernelAndImage(openStore(flags.store));
+  const store = openStore(flags.store);
+  const { kernel, image } = await kernelAndImage(store);
   const out = flags.log ? createWriteStream(flags.log) : process.stdout;
   const started = performance.now();
   const log = (e: LogEntry) => {
@@ -72,6 +73,7 @@ async function run(file: string | undefined, flags: RunFlags): Promise<void> {
       stderrReporter(`${e.t.toFixed(3)}s ${e.event}${e.node ? ` ${e.node}` : ''}`);
   };
   await runScenario(scenario, {
+    store,
     kernel,
     image,
     clock: flags.clock,

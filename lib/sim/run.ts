@@ -4,7 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Mesh, converged, nodeMac, observe, type NodeView } from '../mesh/index.ts';
 import { guestCommand } from '../runner/index.ts';
-import type { Reporter } from '../derivations/index.ts';
+import type { Reporter, StoreLike } from '../derivations/index.ts';
 import { schedule, type Action, type Scenario } from './scenario.ts';
 import { NS_PER_MS, SimMesh } from './sim-mesh.ts';
 
@@ -15,6 +15,8 @@ export interface LogEntry {
 }
 
 export interface RunOptions {
+  /** The store the helpers are built into or found in (default: openStore()). */
+  store?: StoreLike;
   kernel: string;
   image: string;
   clock?: 'simulated' | 'real';
@@ -44,6 +46,7 @@ const round = (seconds: number) => Math.round(seconds * 1000) / 1000;
 async function simulated(s: Scenario, o: RunOptions, ready: (name: string, t: number) => void): Promise<Driver> {
   const seconds = (ns: bigint) => Number(ns / NS_PER_MS) / 1000;
   const sim = await SimMesh.start(s.topology, {
+    store: o.store,
     kernel: o.kernel,
     image: o.image,
     seed: o.seed ?? 1,
@@ -67,6 +70,7 @@ async function simulated(s: Scenario, o: RunOptions, ready: (name: string, t: nu
 
 async function realTime(s: Scenario, o: RunOptions, ready: (name: string, t: number) => void): Promise<Driver> {
   const mesh = await Mesh.start(s.topology, {
+    store: o.store,
     kernel: o.kernel,
     image: o.image,
     backend: 'socketpair',

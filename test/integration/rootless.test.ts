@@ -34,7 +34,7 @@ test('an unprivileged user starts a 3-node line on socketpairs; it forms and pas
       '--import',
       'tsx',
       'test/fixtures/rootless-mesh.ts',
-      JSON.stringify(paths),
+      JSON.stringify({ ...paths, store: openStore().dir }),
     ],
     {
       cwd: repo,

@@ -53,11 +53,6 @@ export class Store {
     return join(this.dir, name);
   }
 
-  /** Whether `path` is a store path of this store. */
-  holds(path: string): boolean {
-    return dirname(resolve(path)) === this.dir && storeName.test(basename(path));
-  }
-
   /** An exclusive (or shared) lock on `key`, released by the kernel if this process dies. */
   lock(key: string, options?: LockOptions): Promise<Lock> {
     return acquireLock(join(this.locks, key), options);
