@@ -83,16 +83,17 @@ export const recipeUsage =
 
 /** What a recipe's own --help says: its description, variants and flags. */
 export function recipeHelp(recipe: Recipe, usage = `npx tsx recipes/${recipe.name}.ts`, flagPrefix = '--'): string {
-  const list = (title: string, entries: Record<string, string> | undefined, prefix: string) =>
+  // A flag's value starts with what it takes (`--source-sha256 SHA256  …`); a variant's with prose.
+  const list = (title: string, entries: Record<string, string> | undefined, prefix: string, gap: string) =>
     entries && Object.keys(entries).length
       ? `\n${title}:${Object.entries(entries)
-          .map(([k, v]) => `\n  ${prefix}${k}  ${v}`)
+          .map(([k, v]) => `\n  ${prefix}${k}${gap}${v}`)
           .join('')}`
       : '';
   return (
     `${recipe.name}: ${recipe.description}\nusage: ${usage} ${recipe.variants ? '[--variant NAME] ' : ''}${recipeUsage}` +
-    list('variants', recipe.variants, '--variant ') +
-    list('its own', recipe.flags, flagPrefix)
+    list('variants', recipe.variants, '--variant ', '  ') +
+    list('its own', recipe.flags, flagPrefix, ' ')
   );
 }
 
