@@ -10,6 +10,7 @@ export { runNode, type RunNodeOptions } from './run-node.ts';
 export { hostAddressFor } from './host-address.ts';
 export { powerOff, powerOffRunning, type PowerControl } from './power.ts';
 export { Netns, listNamespaces } from './netns.ts';
+export { ReachError, nodeView, reachFor, viewPrefix, closedAncestor, type Credentials, type Need } from './reach.ts';
 export { mconsole, mconsoleSocket } from './mconsole.ts';
 export { ConsoleChannel } from './console-channel.ts';
 export { WireServer } from './wire.ts';

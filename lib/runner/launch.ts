@@ -58,6 +58,7 @@ export async function commandLine(
   spec: NodeSpec,
   options: StartOptions,
   umlDir: string,
+  view: string[] = [],
 ): Promise<{ command: string[]; consoleFd?: number }> {
   const args = render(spec);
   if (!spec.mem) args.unshift(`mem=${options.mem ?? '64M'}`);
@@ -77,6 +78,7 @@ export async function commandLine(
   const command = [
     ...(options.netns?.prefix ?? []),
     ...openers,
+    ...view,
     'setpriv',
     '--pdeathsig',
     'KILL',

@@ -17,6 +17,7 @@ import { NodeRecord, reapDeadNodesOnce, runRoot } from './registry.ts';
 import { ReadySummary } from './contract.ts';
 import { parseRecord, writeRecord } from '../record.ts';
 import { Netns } from './netns.ts';
+import { nodeView } from './reach.ts';
 import { ConsoleChannel } from './console-channel.ts';
 
 export interface StartOptions {
@@ -134,6 +135,7 @@ export class UmlNode {
     const spec = parseSpec(input); // fails before anything is made
     if (!spec.kernel || !spec.image)
       throw new NodeError(`node ${spec.umid}: spec.kernel and spec.image (store paths) are required to start it`);
+    const view = await nodeView(spec, options.user); // or one error, before anything is made
     // An unprivileged UML needs a uml_dir it may write to.
     const umlDir = resolve(
       options.cwd ?? '.',
@@ -165,7 +167,7 @@ export class UmlNode {
         spec,
       });
 
-    const { command: full, consoleFd } = await commandLine(spec, options, umlDir);
+    const { command: full, consoleFd } = await commandLine(spec, options, umlDir, view);
     // Extra descriptors up to the console's: ignored, apart from the console itself.
     const extra = consoleFd
       ? Array.from({ length: consoleFd - 2 }, (_, i) => (i + 3 === consoleFd ? 'pipe' : 'ignore'))

@@ -4,9 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { Netns, UmlNode, batctl, runRoot } from '../../lib/runner/index.ts';
 import type { NodeSpecInput } from '../../lib/cmdline/index.ts';
@@ -175,5 +175,38 @@ test('a node run as an unprivileged user comes up with the taps it was handed, a
   await node.waitForConsole(/batu-init: error: bring up hot-plugged vec6/, 10_000);
   assert.doesNotMatch(node.consoleText, /hot-plugged vec6 joined bat0/);
   assert.doesNotMatch(await batctl(node, ['meshif', 'bat0', 'interface']), /vec6/);
+  await node.stop();
+});
+
+test('a node run as nobody from a store below a private directory sees exactly its store paths there', async (t) => {
+  // Root's checkout or ~/.cache: a store below a directory of mode 0700 that nobody cannot enter.
+  const top = await mkdtemp(join(tmpdir(), 'bt-private-'));
+  t.after(() => rm(top, { recursive: true, force: true }));
+  const store = join(top, 'store');
+  await mkdir(store, { mode: 0o755 });
+  const kernel = join(store, basename(bed.paths.kernel));
+  const image = join(store, basename(bed.paths.image));
+  await execa('cp', ['-a', bed.paths.kernel, bed.paths.image, store]);
+  assert.equal((await stat(top)).mode & 0o777, 0o700);
+
+  const node = await bed.start(
+    {
+      ...spec('bt-private', 44),
+      kernel,
+      image,
+      management: { driver: 'vector', transport: 'fd', fd: 3, fdKind: 'tap' },
+      bat0Tap: undefined,
+      hard: [],
+    },
+    { netns: bed.ns, user: { uid: 65534, gid: 65534 }, tapFds: { 3: 'bt-44-m' } },
+  );
+  assert.equal(node.ready.errors, 0, node.consoleText);
+  // In its own mount namespace the private directory is a tmpfs holding the two store paths, read-only.
+  const seen = join(`/proc/${node.pid}/root`, top);
+  assert.deepEqual((await readdir(seen)).sort(), ['store']);
+  assert.deepEqual((await readdir(join(seen, 'store'))).sort(), [basename(kernel), basename(image)].sort());
+  const mounts = await readFile(`/proc/${node.pid}/mountinfo`, 'utf8');
+  assert.match(mounts, new RegExp(`${kernel} ro,`));
+  assert.notEqual(await readlink(`/proc/${node.pid}/ns/mnt`), await readlink('/proc/self/ns/mnt'));
   await node.stop();
 });

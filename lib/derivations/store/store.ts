@@ -68,9 +68,9 @@ export type StoreLike = Store | string;
 
 /**
  * Open the store: `store` (a --store flag or a Store already open), else BATU_STORE, else
- * the default: a checkout's own store/ (beside its recipes), or for an installed package the
- * user's cache (${XDG_CACHE_HOME:-~/.cache}/batu/store), never a directory the caller
- * happens to be in.
+ * the default: a checkout's own store/ (beside its recipes), or for an installed package
+ * /var/cache/batu/store for root and the user's cache (${XDG_CACHE_HOME:-~/.cache}/batu/store)
+ * for anyone else, never a directory the caller happens to be in.
  */
 export function openStore(store?: StoreLike): Store {
   if (store instanceof Store) return store;
@@ -86,6 +86,8 @@ export function storeOf(path: string): Store | undefined {
 
 export function defaultStore(): string {
   if (!packageRoot.split(sep).includes('node_modules')) return join(packageRoot, 'store');
+  // Root's home is private; /var/cache is open, so nodes run as nobody reach the store as it is.
+  if (process.getuid?.() === 0 && !process.env.XDG_CACHE_HOME) return '/var/cache/batu/store';
   return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'batu', 'store');
 }
 
