@@ -25,8 +25,14 @@ export function formatIssues(error: z.ZodError, options: IssueFormat = {}): stri
         data === undefined
           ? undefined
           : issue.path.reduce<unknown>((v, k) => (v as Record<PropertyKey, unknown>)?.[k], data);
-      const got = value === undefined ? '' : ` (got ${JSON.stringify(value)})`;
+      const got = value === undefined ? '' : ` (got ${shown(value)})`;
       return `${field ? `${field}: ` : ''}${issue.message}${got}`;
     })
     .join(separator);
+}
+
+/** A value as an error shows it: JSON, cut to 80 characters (a 1 MB name is not echoed whole). */
+export function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length <= 80 ? text : `${text.slice(0, 60)}… (${text.length} characters)`;
 }

@@ -97,6 +97,10 @@ export interface MeshServer {
   close(): Promise<void>;
 }
 
+/** The node a name given to the control socket means: an alias's own entry, never the prototype's ("constructor"). */
+export const aliasOf = (aliases: Record<string, string>, name: string): string =>
+  Object.hasOwn(aliases, name) ? aliases[name] : name;
+
 /** Serve `mesh` under `name` (claimed before). */
 export async function serveMesh(
   name: string,
@@ -116,7 +120,7 @@ export async function serveMesh(
     name,
     mesh,
     node(n: string) {
-      const resolved = aliases[n] ?? n;
+      const resolved = aliasOf(aliases, n);
       mesh.numberOf(resolved); // throws naming it if the mesh has no such node
       return resolved;
     },

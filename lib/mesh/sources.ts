@@ -57,7 +57,8 @@ export function generateTopology(spec: string): LoadedTopology {
   }
 }
 
-const Id = z.union([z.string().min(1), z.number().int().nonnegative()]).transform(String);
+// meshnet-lab's ids are short (up to 6 characters in its generators); 64 leaves room and bounds what an error echoes.
+const Id = z.union([z.string().min(1).max(64), z.number().int().nonnegative()]).transform(String);
 /** meshnet-lab's format: other fields are ignored, as meshnet-lab ignores them. */
 const MeshnetLab = z.object({
   nodes: z.array(z.object({ id: Id })).optional(),
@@ -109,7 +110,13 @@ export function fromMeshnetLab(data: unknown, what = 'meshnet-lab topology'): Lo
       ids.push(id);
     }
   };
-  for (const n of parsed.data.nodes ?? []) add(n.id);
+  for (const n of parsed.data.nodes ?? []) {
+    if (seen.has(n.id))
+      throw new TopologyError(
+        `bad meshnet-lab topology ${what}: node id ${JSON.stringify(n.id)} appears twice in nodes`,
+      );
+    add(n.id);
+  }
   for (const l of parsed.data.links) {
     add(l.source);
     add(l.target);

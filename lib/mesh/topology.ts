@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { MeshSettings } from '../cmdline/index.ts';
 import { TopologyError } from './errors.ts';
+import { shown } from '../issues.ts';
 
 export const NodeName = z
   .string()
@@ -158,7 +159,7 @@ export const Topology = z
       const label = link.nodes.join('-');
       const issue = (message: string) =>
         ctx.addIssue({ code: 'custom', path: ['links', i], message: `link ${label}: ${message}` });
-      for (const end of link.nodes) if (!names.has(end)) issue(`there is no node ${end}`);
+      for (const end of link.nodes) if (!names.has(end)) issue(`there is no node ${shown(end)}`);
       if (new Set(link.nodes).size < link.nodes.length) issue('names a node twice');
       const key = [...link.nodes].sort().join('-');
       if (seen.has(key)) issue('is given twice');
@@ -176,7 +177,7 @@ export type TopologyInput = z.input<typeof Topology>;
 /** A node's number k (1-based, in topology order): its MACs and service address derive from it. */
 export function nodeNumber(topology: Topology, name: string): number {
   const k = topology.nodes.findIndex((n) => n.name === name) + 1;
-  if (k === 0) throw new TopologyError(`no node ${JSON.stringify(name)} in this mesh`);
+  if (k === 0) throw new TopologyError(`no node ${shown(name)} in this mesh`);
   return k;
 }
 
@@ -186,7 +187,11 @@ export const linksOf = (topology: Topology, name: string): number[] =>
 
 /** The point-to-point link between a and b. */
 export function linkBetween(topology: Topology, a: string, b: string): number {
-  const i = topology.links.findIndex((l) => l.nodes.length === 2 && l.nodes.includes(a) && l.nodes.includes(b));
+  if (a === b) throw new TopologyError(`a link joins two nodes; ${a}-${b} names one node twice`);
+  // Named by both ends: the link whose two ends are exactly a and b.
+  const i = topology.links.findIndex(
+    (l) => l.nodes.length === 2 && ((l.nodes[0] === a && l.nodes[1] === b) || (l.nodes[0] === b && l.nodes[1] === a)),
+  );
   if (i < 0) throw new TopologyError(`no link ${a}-${b} in this mesh`);
   return i;
 }

@@ -54,6 +54,9 @@ export async function guestCommand(
   program: 'batctl' | 'tc' | 'batctl-legacy' | 'batadv-vis',
   args: string[],
 ): Promise<string> {
+  // The service frames arguments with NULs: one inside an argument would make two.
+  const nul = args.findIndex((a) => a.includes('\0'));
+  if (nul >= 0) throw new Error(`${program} argument ${nul + 1} contains a NUL byte, which no guest argument can hold`);
   if (node.batctlConsole) return node.batctlConsole.run([program, ...args]);
   if (!node.spec.batctlWrapper) {
     throw new Error(

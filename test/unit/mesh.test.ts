@@ -1,7 +1,7 @@
 // Topology specs, generators and link properties: pure data, no nodes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Topology, grid, line, randomGeometric } from '../../lib/mesh/index.ts';
+import { Topology, grid, line, linkBetween, randomGeometric } from '../../lib/mesh/index.ts';
 import { netemCommand } from '../../lib/mesh/netem.ts';
 
 test('randomGeometric is deterministic per seed, connected, and sparse', () => {
@@ -101,4 +101,12 @@ test('offload needs socketpair links and a vector bat0 tap, and says so', () => 
   const t = Topology.parse({ ...line(2), offload: true });
   assert.deepEqual([t.linkDriver, t.bat0Driver, t.linkMtu], ['socketpair', 'vector', 1560]);
   assert.deepEqual([Topology.parse(line(2)).linkDriver, Topology.parse(line(2)).linkMtu], ['vector', undefined]);
+});
+
+test('a link is named by both its ends: n1-n1 is refused, not taken for n1-n2; the order does not matter', () => {
+  const topology = Topology.parse(line(3));
+  assert.throws(() => linkBetween(topology, 'n1', 'n1'), /names one node twice/);
+  assert.equal(linkBetween(topology, 'n2', 'n1'), 0);
+  assert.equal(linkBetween(topology, 'n2', 'n3'), 1);
+  assert.throws(() => linkBetween(topology, 'n1', 'n3'), /no link n1-n3/);
 });
