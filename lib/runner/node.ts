@@ -12,7 +12,7 @@ import { parseSpec, type NodeSpec, type NodeSpecInput } from '../cmdline/index.t
 import { guestMemoryDir } from './boot.ts';
 import { mconsole, mconsoleSocket } from './mconsole.ts';
 import { commandLine, makeHostDevices } from './launch.ts';
-import { powerOff } from './power.ts';
+import { powerOff, stopRequested } from './power.ts';
 import { NodeRecord, reapDeadNodesOnce, runRoot } from './registry.ts';
 import { ReadySummary } from './contract.ts';
 import { parseRecord, writeRecord } from '../record.ts';
@@ -99,7 +99,8 @@ export class UmlNode {
     lines.on('line', (line) => this.appendConsole(`${line}\n`));
     this.exited = (async () => {
       await Promise.all([process.catch(() => {}), new Promise((done) => lines.once('close', done))]);
-      if (this.state !== 'stopped') this.state = 'crashed';
+      // Stopped by `batu stop` from another process, or ended on its own.
+      if (this.state !== 'stopped') this.state = stopRequested(this.runDir) ? 'stopped' : 'crashed';
       await this.cleanup();
     })();
   }

@@ -1,6 +1,9 @@
 // Powering a node off, the same way for a node this process runs (UmlNode.stop) and one
 // another process runs (`batu stop`): ctrl-alt-del (the init powers off cleanly), then
 // mconsole halt, then SIGTERM, each given a while; SIGKILL if it is still there.
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { processAlive } from '../derivations/index.ts';
 import { mconsole, mconsoleSocket } from './mconsole.ts';
@@ -31,7 +34,12 @@ export async function powerOff(node: PowerControl): Promise<'powered off' | 'kil
 }
 
 /** powerOff for a node found by listNodes(): its pid and mconsole socket are all there is. */
-export function powerOffRunning(node: RunningNode): Promise<'powered off' | 'killed'> {
+/** Left in a node's run directory by `batu stop`, so that the process running it sees a stop asked for, not a crash. */
+const stopMark = (runDir: string) => join(runDir, 'stop-requested');
+export const stopRequested = (runDir: string) => existsSync(stopMark(runDir));
+
+export async function powerOffRunning(node: RunningNode): Promise<'powered off' | 'killed'> {
+  await writeFile(stopMark(node.runDir), '').catch(() => {}); // a run directory already gone: nobody to tell
   return powerOff({
     mconsole: (command) =>
       mconsole(mconsoleSocket(node.umlDir, node.umid), command, { netnsPrefix: node.netns?.prefix }),

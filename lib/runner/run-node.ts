@@ -39,6 +39,7 @@ export async function runNode(spec: NodeSpecInput, options: RunNodeOptions = {})
   await node.exited;
   if (stopping) return stopping;
   if (own) await ns.delete();
+  if (node.state === 'stopped') return; // batu stop, the documented way to end it
   // Nobody asked it to stop: a panic, or the guest powered itself off. Either is a failure.
   const panic = /Kernel panic - not syncing: (.*)/.exec(node.consoleText)?.[1];
   throw new NodeError(

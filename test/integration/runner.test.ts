@@ -57,7 +57,8 @@ test('batu run boots a spec, batu ps lists it, batu batctl reaches it, batu stop
 
   const stop = await batu('stop', 'bt-cli-gw');
   assert.equal(stop.exitCode, 0, stop.stderr);
-  await run;
+  const ran = await run;
+  assert.equal(ran.exitCode, 0, `batu stop is the documented end of batu run:\n${ran.stderr}`);
   assert.doesNotMatch(await linksIn(bed.ns), /bt-40-/, 'the taps were removed');
   assert.equal(existsSync(join(runRoot, 'bt-cli-gw', 'mconsole')), false, 'the mconsole socket was removed');
   assert.equal(
