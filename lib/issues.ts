@@ -36,3 +36,8 @@ export function shown(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
   return text.length <= 80 ? text : `${text.slice(0, 60)}… (${text.length} characters)`;
 }
+
+/** A name as an error shows it: bare when it is a plain name, else as {@link shown}. */
+export function shownName(name: string): string {
+  return /^[\w.:@+-]{1,64}$/.test(name) ? name : shown(name);
+}
