@@ -43,33 +43,33 @@ export const heardRecently = (origIntervalMs: number) => (entry: { last_seen_mse
  * died drops out of the others' views within seconds.
  */
 export async function observe(mesh: Pick<Mesh, 'topology' | 'nodes' | 'node'>): Promise<NodeView[]> {
+  return Promise.all(runningNames(mesh).map((name) => observeNode(mesh, name)));
+}
+
+/** The names of the mesh's running nodes, in topology order. */
+export const runningNames = (mesh: Pick<Mesh, 'topology' | 'nodes'>): string[] =>
+  mesh.topology.nodes.map((n) => n.name).filter((name) => mesh.nodes.has(name));
+
+/** What one node's batman-adv knows. */
+export async function observeNode(mesh: Pick<Mesh, 'topology' | 'node'>, name: string): Promise<NodeView> {
   const names = mesh.topology.nodes.map((n) => n.name);
   const nameOf = (mac: string) => names[nodeOfMac(mac) - 1] ?? mac;
   const fresh = heardRecently(mesh.topology.origInterval);
-  return Promise.all(
-    names
-      .filter((name) => mesh.nodes.has(name))
-      .map(async (name) => {
-        const node = mesh.node(name);
-        const [neighbours, originators, gateways] = await Promise.all([
-          batctlJson<Neighbour[]>(node, 'neighbors_json'),
-          batctlJson<Originator[]>(node, 'originators_json'),
-          batctlJson<Gateway[]>(node, 'gateways_json'),
-        ]);
-        const best = originators.filter((o) => o.best && fresh(o));
-        return {
-          name,
-          neighbours: [...new Set(neighbours.filter(fresh).map((n) => nameOf(n.neigh_address)))].sort(),
-          originators: Object.fromEntries(
-            best.map((o) => [
-              nameOf(o.orig_address),
-              { metric: o.tq ?? o.throughput ?? 0, via: nameOf(o.neigh_address) },
-            ]),
-          ),
-          gateway: gateways.find((g) => g.best) ? nameOf(gateways.find((g) => g.best)!.orig_address) : null,
-        };
-      }),
-  );
+  const node = mesh.node(name);
+  const [neighbours, originators, gateways] = await Promise.all([
+    batctlJson<Neighbour[]>(node, 'neighbors_json'),
+    batctlJson<Originator[]>(node, 'originators_json'),
+    batctlJson<Gateway[]>(node, 'gateways_json'),
+  ]);
+  const best = originators.filter((o) => o.best && fresh(o));
+  return {
+    name,
+    neighbours: [...new Set(neighbours.filter(fresh).map((n) => nameOf(n.neigh_address)))].sort(),
+    originators: Object.fromEntries(
+      best.map((o) => [nameOf(o.orig_address), { metric: o.tq ?? o.throughput ?? 0, via: nameOf(o.neigh_address) }]),
+    ),
+    gateway: gateways.find((g) => g.best) ? nameOf(gateways.find((g) => g.best)!.orig_address) : null,
+  };
 }
 
 /** Every node has a route to every other node. */

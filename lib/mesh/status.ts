@@ -1,7 +1,7 @@
 // What a mesh's (or a partition's) running nodes know, and how that reads as text.
 import type { AcrossStatus } from './across.ts';
 import type { Mesh } from './mesh.ts';
-import { converged, formatTable, observe, type NodeView } from './observe.ts';
+import { converged, formatTable, observeNode, runningNames, type NodeView } from './observe.ts';
 
 export interface MeshStatus {
   name: string;
@@ -10,14 +10,44 @@ export interface MeshStatus {
   /** Every running node has a route to every other running node (of this part). */
   converged: boolean;
   views: NodeView[];
-  /** Nodes (of this part) not running. */
+  /** Nodes (of this part) not running, or not answering. */
   down: string[];
+  /** Of those, the ones batu started that did not answer, and why (one died outside batu). */
+  unanswered?: { name: string; error: string }[];
 }
 
+/** How long a status waits for one node: a node killed outside batu never answers. */
+export const nodeAnswerMs = 10_000;
+
 export async function meshStatus(name: string, mesh: Mesh): Promise<MeshStatus> {
-  const views = await observe(mesh);
-  const down = mesh.localNodes.filter((n) => !mesh.nodes.has(n));
-  return { name, ...(mesh.partition ? { partition: mesh.partition } : {}), converged: converged(views), views, down };
+  const running = runningNames(mesh);
+  const answers = await Promise.allSettled(running.map((n) => withDeadline(observeNode(mesh, n), nodeAnswerMs)));
+  const views = answers.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []));
+  const unanswered = answers.flatMap((a, i) =>
+    a.status === 'rejected' ? [{ name: running[i], error: firstLine(a.reason) }] : [],
+  );
+  const down = [...mesh.localNodes.filter((n) => !mesh.nodes.has(n)), ...unanswered.map((u) => u.name)];
+  return {
+    name,
+    ...(mesh.partition ? { partition: mesh.partition } : {}),
+    converged: converged(views),
+    views,
+    down,
+    ...(unanswered.length ? { unanswered } : {}),
+  };
+}
+
+const firstLine = (e: unknown) =>
+  String((e as Error)?.message ?? e)
+    .split('\n')[0]
+    .slice(0, 200);
+
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer in ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
 /** A status as text: the table, what `notes` add, the nodes not running, and whether it converged. */
@@ -26,6 +56,7 @@ function describe(status: MeshStatus | AcrossStatus, notes: string[] = []): stri
     formatTable(status.views),
     ...notes,
     ...(status.down.length ? [`not running: ${status.down.join(', ')}`] : []),
+    ...('unanswered' in status && status.unanswered ? status.unanswered.map((u) => `  ${u.name}: ${u.error}`) : []),
     status.converged
       ? `every node has a route to every other (${status.views.length} running)`
       : 'not converged: some nodes have no route to some others yet',

@@ -16,6 +16,7 @@ import {
   type NodeView,
   type TopologyInput,
 } from '../../lib/mesh/index.ts';
+import { describeStatus, meshStatus, nodeAnswerMs } from '../../lib/mesh/status.ts';
 import { alfredBridge, batctl } from '../../lib/runner/index.ts';
 import { eventually, pings, guestPaths } from '../fixtures/guest-helpers.ts';
 import { realise } from '../../lib/derivations/index.ts';
@@ -319,4 +320,23 @@ test('socketpair links on the bridge backend: clients reach each other over a 3-
   await mesh.client('n3', '10.99.0.3/24');
   await eventually("n1's client reaches n3's", () => pings(a, '10.99.0.3'));
   await assert.rejects(mesh.addNode({ name: 'n4' }, ['n3']), /needs tap links on the bridge backend/);
+});
+
+test('mesh status shows a node that died or hangs outside batu as down, and the rest as they are', async (t) => {
+  const mesh = await startMesh(t, { ...line(3), origInterval: 200 });
+  await convergedViews(mesh);
+  const hung = mesh.node('n3').pid!;
+  process.kill(-hung, 'SIGSTOP'); // no answer at all, as a node wedged outside batu
+  t.after(() => process.kill(-hung, 'SIGCONT'));
+  process.kill(-mesh.node('n2').pid!, 'SIGKILL');
+  const started = Date.now();
+  const status = await meshStatus('bt-status', mesh);
+  process.kill(-hung, 'SIGCONT');
+  assert.ok(Date.now() - started < nodeAnswerMs + 5_000, 'one slow node costs at most its deadline');
+  assert.deepEqual(
+    status.views.map((v) => v.name),
+    ['n1'],
+  );
+  assert.deepEqual([...status.down].sort(), ['n2', 'n3']);
+  assert.match(describeStatus(status), /n3: no answer in 10 s/);
 });
