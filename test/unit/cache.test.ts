@@ -393,3 +393,42 @@ test('the command line: keygen, export --key, import signed or --unsigned, push 
   assert.equal(challenged.exitCode, 0, String(challenged.stderr));
   assert.equal(String(challenged.stdout).match(/: identical \(signed by cli-1\)$/gm)?.length, 2);
 });
+
+test('import --unsigned still checks a pinned source against its own .drv: other bytes, or another name, are refused', async (t) => {
+  const store = await tempDir(t);
+  const file = join(await tempDir(t), 'release.bin');
+  await writeFile(file, 'the release');
+  const added = await add(file, { store });
+  const name = basename(added.path);
+  const entries = await readTar(await buffer(await exported(added.path)));
+  // A replaced file with a manifest recomputed to match: consistent, but not the pinned bytes.
+  const replaced = entries.map((e) => {
+    if (e.header.name === `${name}/release.bin`) return { ...e, data: Buffer.from('a trojan!!!') };
+    if (e.header.name !== `${name}.manifest`) return e;
+    const manifest = JSON.parse(e.data.toString()) as Manifest;
+    for (const entry of manifest.entries)
+      if (entry.type === 'file') Object.assign(entry, { sha256: sha256('a trojan!!!'), size: 11 });
+    manifest.treeHash = treeHash(manifest.entries);
+    return { ...e, data: Buffer.from(JSON.stringify(manifest)) };
+  });
+  // The same bytes under another path's name (a pin for other content).
+  const elsewhere = '0'.repeat(32) + name.slice(32);
+  const renamed = entries.map((e) => ({ ...e, header: { ...e.header, name: e.header.name.replace(name, elsewhere) } }));
+  const cases: [string, Buffer, RegExp][] = [
+    ['replaced', await writeTar(replaced), /release\.bin .*hash mismatch/s],
+    ['renamed', await writeTar(renamed), /is not the path its own \.drv names \(\S+-release\.bin\)/],
+  ];
+  for (const [what, stream, reason] of cases) {
+    const to = await tempDir(t);
+    await assert.rejects(importClosure(PassThrough.from([stream]), { store: to, unsigned: true }), reason, what);
+    assert.deepEqual(await listPaths(to), [], `${what}: nothing imported`);
+  }
+  // The real one still comes in unsigned.
+  const to = await tempDir(t);
+  assert.deepEqual(
+    (await importClosure(PassThrough.from([await writeTar(entries)]), { store: to, unsigned: true })).map((p) =>
+      basename(p),
+    ),
+    [name],
+  );
+});

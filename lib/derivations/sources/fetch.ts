@@ -8,7 +8,7 @@ import { execa } from 'execa';
 import { aptFetch } from './apt.ts';
 import { describeServed, servedVersions } from './archive.ts';
 import { computeManifest } from '../store/manifest.ts';
-import type { FixedSource } from '../model/schema.ts';
+import { FixedSource } from '../model/schema.ts';
 
 export class FetchError extends Error {}
 
@@ -106,6 +106,23 @@ async function copyKept(from: string, out: string, exclude: RegExp): Promise<voi
 /** A pinned package as apt names it: libmd0:amd64=1.0.4-2. */
 const debSpec = (src: Extract<FixedSource, { type: 'deb' }>) =>
   `${src.package}${src.arch === 'all' ? '' : `:${src.arch}`}=${src.version}`;
+
+/**
+ * The source a fixed-output path's .drv records: `{added: source}` (store add) or the source
+ * itself with its input paths and hash (realised). Undefined for a derivation or no .drv.
+ */
+export function recordedSource(drvText: string): FixedSource | undefined {
+  let drv: Record<string, unknown>;
+  try {
+    drv = JSON.parse(drvText) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  if (typeof drv !== 'object' || drv === null || drv.type === 'derivation') return undefined;
+  const { inputs: _inputs, hash: _hash, ...rest } = drv;
+  const parsed = FixedSource.safeParse('added' in drv ? drv.added : rest);
+  return parsed.success ? parsed.data : undefined;
+}
 
 /**
  * Check that `dir` holds what the pin `src` names, by its hash: the one .deb, the .dsc and

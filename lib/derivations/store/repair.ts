@@ -5,12 +5,12 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { builtinNamed, type Builtin } from '../model/builtins.ts';
-import { fetchSource } from '../sources/fetch.ts';
+import { fetchSource, recordedSource } from '../sources/fetch.ts';
 import { computeManifest, diffManifests, type Manifest } from './manifest.ts';
 import { listRoots, referenceClosure } from './maintain.ts';
 import { BuildProgress, stderrReporter, type Reporter } from '../build/progress.ts';
 import { runBuilder } from '../build/sandbox.ts';
-import { FixedSource, type Derivation } from '../model/schema.ts';
+import type { Derivation } from '../model/schema.ts';
 import {
   DamagedPathError,
   commitPath,
@@ -97,13 +97,11 @@ export async function repair(path: string, options: RepairOptions = {}): Promise
         });
       }
     } else {
-      const parsed = FixedSource.safeParse(
-        Object.fromEntries(Object.entries(drv).filter(([k]) => k !== 'inputs' && k !== 'hash')),
-      );
-      if (!parsed.success) throw new RepairError(`${sidecar.drv(path)} is neither a derivation nor a source`);
+      const source = recordedSource(drvText);
+      if (!source) throw new RepairError(`${sidecar.drv(path)} is neither a derivation nor a source`);
       report(`repairing ${label}: fetching it again`);
       await mkdir(out);
-      await fetchSource(parsed.data, out, store);
+      await fetchSource(source, out, store);
     }
     const manifest = await computeManifest(out, { scan });
     if (recorded && manifest.treeHash !== recorded.treeHash) {

@@ -12,6 +12,8 @@ import { ManifestSchema, computeManifest, diffManifests, treeHash, type Manifest
 import { dependenciesFirst, referenceClosure } from './maintain.ts';
 import { checkSignatures, fingerprintOf, signFingerprint, type PublicKey, type SecretKey } from '../cache/signing.ts';
 import { cacheSettings } from '../cache/settings.ts';
+import { storePath } from '../model/evaluate.ts';
+import { checkFixedOutput, recordedSource } from '../sources/fetch.ts';
 import {
   commitPath,
   hashPart,
@@ -284,10 +286,14 @@ async function checkStaged(
     const unlisted = actual.references.filter((r) => !declared.references.includes(r));
     if (unlisted.length)
       throw refuse(name, `mentions ${unlisted.join(', ')}, which its manifest does not list as references`);
+    const read = (file: string) => readFile(join(scratch, file), 'utf8').catch(() => '');
+    const drvText = await read(`${name}.drv`);
+    await checkRecordedSource(store, name, join(scratch, name), drvText).catch((e: Error) => {
+      throw refuse(name, e.message);
+    });
     if (accept) {
-      const read = (file: string) => readFile(join(scratch, file), 'utf8').catch(() => '');
       const sigs = (await read(`${name}.sig`)).split('\n').filter(Boolean);
-      await accept(name, join(scratch, name), declared, await read(`${name}.drv`), sigs);
+      await accept(name, join(scratch, name), declared, drvText, sigs);
     }
     await hold(declared.references);
     for (const ref of declared.references) {
@@ -304,6 +310,19 @@ async function checkStaged(
       throw refuse(name, 'is part of a reference cycle');
     },
   ).map((name) => ({ name, manifest: staged.get(name)! }));
+}
+
+/**
+ * A path whose .drv records a pinned source holds that source, signed or not (--unsigned
+ * trusts manifests, not a hash the path itself contradicts): its name is the one the
+ * source hashes to, and its files hash to the pin.
+ */
+async function checkRecordedSource(store: Store, name: string, dir: string, drvText: string): Promise<void> {
+  const source = recordedSource(drvText);
+  if (!source) return;
+  const expected = basename(await storePath(source, store));
+  if (expected !== name) throw new Error(`is not the path its own .drv names (${expected})`);
+  await checkFixedOutput(source, dir);
 }
 
 async function install(store: Store, scratch: string, name: string, manifest: Manifest): Promise<void> {
