@@ -43,6 +43,7 @@ export {
   type BuildResult,
 } from './build/recipe.ts';
 export { BuildError } from './build/sandbox.ts';
+export { DiskFullError } from './build/disk.ts';
 export { stderrReporter, silentReporter, type Reporter } from './build/progress.ts';
 export { resolveTools, baseTools } from './build/toolchain.ts';
 

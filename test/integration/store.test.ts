@@ -1,7 +1,8 @@
 // The store against the real Debian registry and host toolchain, and the pins it builds from.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -157,4 +158,34 @@ test('pins check passes on the real pins and fails on one the archive does not s
   assert.equal(cli.exitCode, 1);
   assert.match(cli.stdout, /^FAIL linux-source-6\.1 6\.1\.0-999: /m);
   assert.match(cli.stdout, /pins update linux-source-6\.1$/m);
+});
+
+test('a full disk during a build fails it with one line naming the disk, and its scratch is removed', async (t) => {
+  const store = await mkdtemp(join(tmpdir(), 'batu-test-full-'));
+  t.after(async () => {
+    await execa('umount', ['-l', store], { reject: false });
+    await rm(store, { recursive: true, force: true });
+  });
+  await execa('mount', ['-t', 'tmpfs', '-o', 'size=20m,mode=0755', 'bt-full', store]);
+  const filler = derivation({
+    name: 'filler',
+    version: '1',
+    tools: ['head', 'seq'],
+    // 30 MB into a 20 MB disk, then output that the build log can no longer hold.
+    builder: 'mkdir -p $out; head -c 30000000 /dev/zero > $out/big || true; seq 1 20000; exit 1',
+  });
+  const error = await realise(filler, { store, ...quiet }).then(
+    () => assert.fail('the build succeeded'),
+    (e: Error) => e,
+  );
+  assert.match(
+    error.message,
+    new RegExp(`no space left on the disk holding ${store} \\(tmpfs, 20 MiB, mounted on ${store}; 20 MiB free now\\)`),
+  );
+  assert.equal(error.message.split('\n').length, 1, `one line: ${error.message}`);
+  // The scratch is gone at once (not left for gc): the disk has its space back.
+  const tmp = join(store, '.tmp');
+  assert.deepEqual(existsSync(tmp) ? await readdir(tmp) : [], []);
+  const { stdout } = await execa('df', ['--output=used', '-B1', store]);
+  assert.ok(Number(stdout.split('\n')[1]) < 1_000_000, `the disk is free again: ${stdout}`);
 });

@@ -10,6 +10,7 @@ import { gcLock, holdPaths } from '../store/temproots.ts';
 import { computeManifest } from '../store/manifest.ts';
 import { BuildProgress, stderrReporter, type Reporter } from './progress.ts';
 import { runBuilder } from './sandbox.ts';
+import { DiskFullError, diskFullError, saysNoSpace } from './disk.ts';
 import type { Input } from '../model/schema.ts';
 import {
   commitPath,
@@ -212,6 +213,11 @@ async function realiseOne(
       canonical({ ...input, inputs: inputPaths, hash: await hashInput(input) }) + '\n',
       manifest,
     );
+  } catch (e) {
+    // A full disk gets its space back now, not when a detached remover gets to it.
+    if (!saysNoSpace(e) || e instanceof DiskFullError) throw e;
+    await removeTree(scratch);
+    throw await diskFullError(`building ${label}`, store.dir);
   } finally {
     await discardTree(store, scratch);
   }

@@ -192,6 +192,9 @@ export async function runBuilder(run: BuilderRun): Promise<string> {
     out,
   };
   const log = createWriteStream(run.logFile);
+  // A log that cannot be written (a full disk) fails the build, not the process.
+  let logError: Error | undefined;
+  log.on('error', (e) => (logError ??= e));
   const prefix = await sandboxPrefix(run);
   // The build user owns what it writes; the store's files go back to root after the build.
   const dropped = prefix.includes('--reuid');
@@ -217,7 +220,8 @@ export async function runBuilder(run: BuilderRun): Promise<string> {
   });
   const [result] = await Promise.all([child, once(lines, 'close')]);
   log.write(`@@batu builder exited ${at()}\n`);
-  await new Promise((done) => log.end(done));
+  if (!log.destroyed) await new Promise((done) => log.end(done));
+  if (logError) throw new BuildError(run.label, run.logFile, '', `its log could not be written: ${logError.message}`);
   if (result.exitCode !== 0 || result.signal) {
     const tail = (await readFile(run.logFile, 'utf8')).trimEnd().split('\n').slice(-30).join('\n');
     const cause = result.signal
