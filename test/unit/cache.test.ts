@@ -32,6 +32,7 @@ import { sha256 } from '../../lib/derivations/model/hash.ts';
 import { commitPath } from '../../lib/derivations/store/store.ts';
 import { tempDir, testKeys, textDerivation } from '../fixtures/store-helpers.ts';
 import { readTar, writeTar } from '../fixtures/tar-helpers.ts';
+import { hostileCache, serveFile, silentCache } from '../fixtures/hostile-cache.ts';
 
 test('a signature holds for its fingerprint and trusted key only; bad keys are named', async (t) => {
   const { secret, trusted, prefix } = await testKeys(t, 'ci-1');
@@ -432,3 +433,69 @@ test('import --unsigned still checks a pinned source against its own .drv: other
     [name],
   );
 });
+
+test(
+  'an HTTP cache that stalls, drips or floods is dropped with one line and realise builds instead',
+  { timeout: 60_000 },
+  async (t) => {
+    const { path, top } = await builtStore(t);
+    const { secret, trusted } = await testKeys(t);
+    const files = await tempDir(t);
+    await push(pathToFileURL(files).href, [path], { key: secret });
+    const realiseVia = async (url: string) => {
+      const said: string[] = [];
+      const result = await realise(top, {
+        store: await tempDir(t),
+        substituters: [url],
+        trustedKeys: trusted,
+        cacheTimeoutMs: 500,
+        report: (l) => said.push(l),
+      });
+      assert.equal(result.built.length, 3, `${url}: everything built`);
+      return said.filter((l) => l.includes(url));
+    };
+    // Accepts and never answers: one line, after the deadline (it used to stall for 301 s).
+    const silent = await silentCache(t);
+    assert.deepEqual(await realiseVia(silent), [
+      `not using the cache ${silent}: ${silent}/batu-cache-info: no answer in 0.5 s`,
+    ]);
+    // An endless batu-cache-info is read up to its size cap, not buffered whole.
+    const flood = await hostileCache(t, files, (_request, response) => {
+      response.writeHead(200);
+      const more = (error?: Error | null) => {
+        if (!error && !response.destroyed) response.write(Buffer.alloc(64 * 1024, 0x20), (e) => setImmediate(more, e));
+      };
+      more();
+    });
+    assert.match(
+      (await realiseVia(flood)).join('\n'),
+      /batu-cache-info is larger than the 65536 bytes a cache may send for it/,
+    );
+    // Answers what a cache is, then never the metadata: one line for the cache, not one per path.
+    const mute = await hostileCache(t, files, (request, response, file) => {
+      if (request.url === '/batu-cache-info') void serveFile(response, file);
+    });
+    const muteLines = await realiseVia(mute);
+    assert.equal(muteLines.length, 1, muteLines.join('\n'));
+    assert.match(muteLines[0], /^not using the cache \S+ for the rest of this run: \S+\.info: no answer in 0\.5 s$/);
+    // Serves the metadata, then drips the archive a byte at a time.
+    const drip = await hostileCache(t, files, async (request, response, file) => {
+      if (!request.url!.startsWith('/archives/')) return serveFile(response, file);
+      const bytes = (await file())!;
+      response.writeHead(200, { 'content-length': bytes.length });
+      let at = 0;
+      const timer = setInterval(
+        () => (at < bytes.length ? response.write(bytes.subarray(at, ++at)) : clearInterval(timer)),
+        20,
+      );
+      response.on('close', () => clearInterval(timer));
+    });
+    const dripLines = (await realiseVia(drip)).join('\n');
+    assert.match(
+      dripLines,
+      /\S+-dep-1 from \S+: \S+archives\/\S+: fewer than 16 KiB in 0\.5 s\n {2}building it instead/,
+    );
+    assert.match(dripLines, /not using the cache \S+ for the rest of this run$/m);
+    assert.doesNotMatch(dripLines, /-top-1 from/, 'the second path was not asked of the dripping cache');
+  },
+);

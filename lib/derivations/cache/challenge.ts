@@ -1,7 +1,7 @@
 // Challenge: compare what this machine built with what a cache holds, file by file (the
 // cross-machine half of reproducibility; `npm run repro` is the same-machine half).
 import { basename } from 'node:path';
-import { manifestFile, openCache, readPathInfo, type Cache } from './cache.ts';
+import { manifestFile, metadataLimits, openCache, readPathInfo, type Cache } from './cache.ts';
 import { ManifestSchema, type Manifest } from '../store/manifest.ts';
 import { checkSignatures, fingerprint, manifestHash, type PublicKey } from './signing.ts';
 import { readManifest } from '../store/store.ts';
@@ -44,7 +44,7 @@ export async function challenge(
 }
 
 async function cacheManifest(cache: Cache, name: string, expected: string): Promise<Manifest> {
-  const bytes = await cache.get(manifestFile(name));
+  const bytes = await cache.get(manifestFile(name), metadataLimits.manifest);
   if (!bytes) throw new Error(`${cache.url}/${manifestFile(name)} is missing: cannot compare ${name} file by file`);
   const manifest = ManifestSchema.parse(JSON.parse(bytes.toString('utf8')));
   if (manifestHash(manifest) !== expected)

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { parsePublicKey, type PublicKey } from './signing.ts';
+import { defaultCacheTimeoutMs } from './cache.ts';
 import { openStore, writeAtomic, type StoreLike } from '../store/store.ts';
 import { formatIssues } from '../../issues.ts';
 
@@ -22,6 +23,8 @@ export type StoreConfig = z.infer<typeof StoreConfigSchema>;
 export interface CacheSettings {
   substituters: string[];
   trustedKeys: PublicKey[];
+  /** How long an HTTP cache may keep realise waiting (its answer; each 16 KiB of a body). */
+  timeoutMs: number;
 }
 
 /** What callers may give instead of the environment and the store's config. */
@@ -32,6 +35,8 @@ export interface CacheOptions {
   trustedKeys?: (string | PublicKey)[] | string;
   /** false: ask no cache (--no-substitute). */
   substitute?: boolean;
+  /** How long an HTTP cache may keep realise waiting, in ms (default: BATU_CACHE_TIMEOUT seconds, or 20 s). */
+  cacheTimeoutMs?: number;
 }
 
 const configFile = (store: StoreLike) => openStore(store).configFile;
@@ -89,5 +94,14 @@ export async function cacheSettings(store: StoreLike, given: CacheOptions = {}):
     given.trustedKeys !== undefined
       ? toKeys(given.trustedKeys)
       : parsePublicKeys(list(process.env.BATU_TRUSTED_KEYS) ?? config.trustedKeys);
-  return { substituters, trustedKeys };
+  return { substituters, trustedKeys, timeoutMs: given.cacheTimeoutMs ?? timeoutFromEnv() };
+}
+
+function timeoutFromEnv(): number {
+  const text = process.env.BATU_CACHE_TIMEOUT;
+  if (text === undefined || text === '') return defaultCacheTimeoutMs;
+  const seconds = Number(text);
+  if (!(seconds > 0 && seconds <= 3600))
+    throw new Error(`bad BATU_CACHE_TIMEOUT ${JSON.stringify(text)}: expected seconds, more than 0 and at most 3600`);
+  return seconds * 1000;
 }

@@ -5,7 +5,7 @@
 import { basename, join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
-import { checkCacheInfo, openCache, readPathInfo, type Cache, type PathInfo } from './cache.ts';
+import { CacheError, checkCacheInfo, openCache, readPathInfo, type Cache, type PathInfo } from './cache.ts';
 import { checkFixedOutput, fileSha256 } from '../sources/fetch.ts';
 import { limiter } from '../store/manifest.ts';
 import { stat } from 'node:fs/promises';
@@ -37,18 +37,26 @@ export async function querySubstitutes(
 ): Promise<Map<string, Offer>> {
   const offers = new Map<string, Offer>();
   for (const url of settings.substituters) {
-    const cache = openCache(url);
+    const cache = openCache(url, { timeoutMs: settings.timeoutMs });
     try {
       await checkCacheInfo(cache);
     } catch (e) {
       report(`not using the cache ${url}: ${(e as Error).message}`);
       continue;
     }
+    // A cache that stops answering is asked nothing more: one line, not one per path.
+    let gone = false;
     const asked = wanted.filter(({ path }) => !offers.has(path));
     const answers = await Promise.all(
       asked.map(({ input, path }) =>
         asking(async () => {
+          if (gone) return;
           const info = await readPathInfo(cache, basename(path)).catch((e: Error) => e);
+          if (unreachable(info) && !gone) {
+            gone = true;
+            return report(`not using the cache ${url} for the rest of this run: ${info.message}`);
+          }
+          if (gone) return;
           if (info instanceof Error) return report(`not substituting ${basename(path)} from ${url}: ${info.message}`);
           if (!info) return;
           if (input.type === 'derivation') {
@@ -64,7 +72,19 @@ export async function querySubstitutes(
   return offers;
 }
 
-export class SubstituteError extends Error {}
+const unreachable = (e: unknown): e is CacheError => e instanceof CacheError && e.unreachable;
+
+export class SubstituteError extends Error {
+  /** The cache stopped answering: take nothing more from it. */
+  readonly unreachable: boolean;
+  constructor(message: string, { unreachable = false } = {}) {
+    super(message);
+    this.unreachable = unreachable;
+  }
+}
+
+/** How often a download says how far it got. */
+const progressEveryMs = 10_000;
 
 /**
  * Take `path` from the cache that offered it: download its archive into the store's
@@ -77,15 +97,31 @@ export async function substitute(
   offer: Offer,
   store: Store,
   settings: CacheSettings,
+  report: Reporter = () => {},
 ): Promise<void> {
   const { cache, info } = offer;
   const name = basename(path);
   const scratch = await scratchDir(store, 'substitute');
-  const fail = (why: string) => new SubstituteError(`${name} from ${cache.url}: ${why}`);
+  const fail = (why: string, e?: unknown) =>
+    new SubstituteError(`${name} from ${cache.url}: ${why}`, { unreachable: unreachable(e) });
   try {
     const archive = join(scratch, 'archive.tar.zst');
-    if (!(await cache.download(info.archive.file, archive, info.archive.size)))
-      throw fail(`its archive ${info.archive.file} is missing from the cache`);
+    const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+    const started = performance.now();
+    let said = started;
+    const progress = (received: number) => {
+      const now = performance.now();
+      if (now - said < progressEveryMs) return;
+      said = now;
+      const rate = received / 2 ** 20 / ((now - started) / 1000);
+      report(
+        `substituting ${name.slice(33)}: ${mib(received)} of ${mib(info.archive.size)} MiB (${rate.toFixed(1)} MiB/s)`,
+      );
+    };
+    const found = await cache.download(info.archive.file, archive, info.archive.size, progress).catch((e: Error) => {
+      throw fail(e.message, e);
+    });
+    if (!found) throw fail(`its archive ${info.archive.file} is missing from the cache`);
     const [size, sha256] = [(await stat(archive)).size, await fileSha256(archive)];
     if (size !== info.archive.size || sha256 !== info.archive.sha256)
       throw fail(
@@ -141,11 +177,15 @@ export async function substituteMissing(
       const size = (offer.info.archive.size / 2 ** 20).toFixed(1);
       report(`substituting ${basename(path).slice(33)} from ${offer.cache.url} (${size} MiB)`);
       try {
-        await substitute(input, path, offer, store, settings);
+        await substitute(input, path, offer, store, settings, report);
         substituted.push(path);
       } catch (e) {
         report(`${(e as Error).message}\n  building it instead`);
         offers.delete(path);
+        if (e instanceof SubstituteError && e.unreachable) {
+          report(`not using the cache ${offer.cache.url} for the rest of this run`);
+          for (const [other, { cache }] of offers) if (cache === offer.cache) offers.delete(other);
+        }
         failed = true;
         break;
       }
