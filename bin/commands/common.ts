@@ -70,15 +70,35 @@ export async function startDetached(
   child.once('exit', () => {
     exited = true;
   });
-  for (const end = Date.now() + timeoutMs; Date.now() < end; await sleep(100)) {
-    const text = await readFile(log, 'utf8');
-    if (ready.test(text)) return text;
-    if (exited || /^batu: error:/m.test(text)) {
-      await rm(log, { force: true }); // all it says is in the error
-      throw new Error(`batu ${args.slice(0, 2).join(' ')} did not start:\n${text.trim()}`);
+  // A signal to this process (ctrl-c, a TERM) goes on to the child, which stops what it started.
+  let stopping: NodeJS.Signals | undefined;
+  const forward = (signal: NodeJS.Signals) => {
+    stopping = signal;
+    child.kill('SIGTERM');
+  };
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  const stopChild = async (why: string) => {
+    if (!exited) child.kill('SIGTERM');
+    for (const end = Date.now() + 60_000; !exited && Date.now() < end;) await sleep(100);
+    if (!exited) child.kill('SIGKILL');
+    throw new Error(`batu ${args.slice(0, 2).join(' ')} ${why}; it stopped what it had started (log: ${log})`);
+  };
+  try {
+    for (const end = Date.now() + timeoutMs; Date.now() < end; await sleep(100)) {
+      const text = await readFile(log, 'utf8');
+      if (stopping) return await stopChild(`was stopped by ${stopping} while starting`);
+      if (ready.test(text)) return text;
+      if (exited || /^batu: error:/m.test(text)) {
+        await rm(log, { force: true }); // all it says is in the error
+        throw new Error(`batu ${args.slice(0, 2).join(' ')} did not start:\n${text.trim()}`);
+      }
     }
+    return await stopChild(`was not ready within ${timeoutMs / 1000} s`);
+  } finally {
+    process.off('SIGINT', forward);
+    process.off('SIGTERM', forward);
   }
-  throw new Error(`batu ${args.slice(0, 2).join(' ')} was not ready within ${timeoutMs / 1000} s (log: ${log})`);
 }
 
 export type Register = (program: Command) => void;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { processAlive } from '../derivations/index.ts';
-import { runRoot } from '../runner/index.ts';
+import { Netns, listNamespaces, runRoot } from '../runner/index.ts';
 import type { Mesh } from './mesh.ts';
 import {
   MeshRequest,
@@ -39,6 +39,11 @@ export const MeshRecord = z.strictObject({
   nodes: z.array(z.string()),
   aliases: z.record(z.string(), z.string()),
   started: z.string(),
+  /** The namespace its taps and bridges live in: recorded before it is made, so a killed mesh's is found. */
+  netns: z
+    .string()
+    .regex(/^bt-[0-9a-f]{6}$/, 'expected bt-<6 hex digits>')
+    .optional(),
 });
 export type MeshRecord = z.infer<typeof MeshRecord>;
 
@@ -46,14 +51,22 @@ export type MeshRecord = z.infer<typeof MeshRecord>;
  * Take a mesh name for this process before anything starts: a name whose process still
  * runs is refused; what a dead one left (socket, record) is cleared.
  */
-export async function claimMeshName(name: string): Promise<void> {
+export async function claimMeshName(name: string, netns?: string): Promise<void> {
   MeshName.parse(name);
   const taken = (pid: number | string) =>
     new MeshError(`a mesh named ${name} is already running (pid ${pid}); batu mesh down -n ${name}, or --name another`);
   const running = await readRecord(name); // a dead one's socket and record go on the way
   if (running) throw taken(running.pid);
   await mkdir(meshDir, { recursive: true });
-  const record = { name, pid: process.pid, backend: '', nodes: [], aliases: {}, started: new Date().toISOString() };
+  const record = {
+    name,
+    pid: process.pid,
+    backend: '',
+    nodes: [],
+    aliases: {},
+    started: new Date().toISOString(),
+    ...(netns ? { netns } : {}),
+  };
   // Created exclusively: of two processes claiming one name at once, one gets it.
   await writeRecord(record, { exclusive: true }).catch((error: NodeJS.ErrnoException) => {
     throw error.code === 'EEXIST' ? taken('another process, just now') : error;
@@ -73,13 +86,25 @@ export async function releaseMeshName(name: string): Promise<void> {
   await rm(recordOf(name), { force: true });
 }
 
-async function readRecord(name: string): Promise<MeshRecord | undefined> {
+/**
+ * A mesh's record while its process runs. What a dead one left goes on the way: its record,
+ * its socket and its namespace with every tap and bridge in it (said in one line; `onReaped`
+ * hears of it too).
+ */
+async function readRecord(name: string, onReaped?: (dead: MeshRecord) => void): Promise<MeshRecord | undefined> {
   const record = await readRecordFile(recordOf(name), MeshRecord).catch((e: unknown) => {
     if (e instanceof RecordError) process.stderr.write(`batu: clearing a mesh record: ${e.message}\n`);
     else throw e;
   });
   if (record && processAlive(record.pid)) return record;
+  if (record?.netns && (await listNamespaces('bt-')).includes(record.netns)) {
+    await Netns.existing(record.netns).delete();
+    process.stderr.write(
+      `batu: mesh ${name}'s process ${record.pid} is gone: removed its namespace ${record.netns} (its taps and bridges)\n`,
+    );
+  }
   await releaseMeshName(name);
+  if (record) onReaped?.(record);
   return undefined;
 }
 
@@ -153,6 +178,7 @@ export async function serveMesh(
     nodes: mesh.topology.nodes.map((n) => n.name),
     aliases,
     started: new Date().toISOString(),
+    ...(mesh.netns ? { netns: mesh.netns.name } : {}),
   };
   await writeRecord(record);
   return {
@@ -190,13 +216,17 @@ export async function meshRequest<K extends OperationName>(name: string, request
 
 /**
  * Stop the mesh named `name` and wait until its process has cleaned up and exited (the
- * answer to `down` comes before its socket and record go).
+ * answer to `down` comes before its socket and record go). A mesh whose process was killed
+ * is 'reaped': what it left is removed.
  */
-export async function meshDown(name: string, timeoutMs = 30_000): Promise<void> {
-  const record = await readRecord(name);
+export async function meshDown(name: string, timeoutMs = 30_000): Promise<'stopped' | 'reaped'> {
+  let reaped = false;
+  const record = await readRecord(name, () => (reaped = true));
+  if (reaped) return 'reaped'; // its process was killed: what it left is gone now
   await meshRequest(name, { op: 'down' });
   for (const end = Date.now() + timeoutMs; record && processAlive(record.pid); await sleep(50)) {
     if (Date.now() > end)
       throw new MeshError(`mesh ${name} stopped its nodes but its process ${record.pid} is still there`);
   }
+  return 'stopped';
 }

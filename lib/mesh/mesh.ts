@@ -10,7 +10,7 @@
 // restored and changed, nodes killed, restarted and added while the mesh runs.
 import { randomBytes } from 'node:crypto';
 import { renderInterface } from '../cmdline/index.ts';
-import { Descriptors, Netns, UmlNode, WireServer, guestCommand, hostTaps } from '../runner/index.ts';
+import { Descriptors, Netns, NodeStartAborted, UmlNode, WireServer, guestCommand, hostTaps } from '../runner/index.ts';
 import { openStore, type Reporter, type Store, type StoreLike } from '../derivations/index.ts';
 import { MeshError, NodeStateError, TopologyError } from './errors.ts';
 import { partitionAddresses } from './hosts.ts';
@@ -46,6 +46,10 @@ export interface MeshOptions {
   backend?: 'bridge' | 'socketpair';
   /** Run only the nodes of this host of the topology's hosts (socketpair backend). */
   partition?: string;
+  /** The bridge backend's namespace name, chosen (and recorded) by the caller before it is made. */
+  netnsName?: string;
+  /** Aborts the start at once: nodes booting are killed, nothing more starts, all made goes. */
+  signal?: AbortSignal;
 }
 
 type NodeInput = Topology['nodes'][number];
@@ -127,7 +131,7 @@ export class Mesh {
       );
     const addresses = await partitionAddresses(topology, options);
     const store = openStore(options.store);
-    const netns = backend === 'bridge' ? await Netns.create('bt') : undefined;
+    const netns = backend === 'bridge' ? await Netns.create('bt', options.netnsName) : undefined;
     let mesh: Mesh | undefined;
     try {
       const backends = await Mesh.backends(topology, netns, store, options.partition, addresses);
@@ -174,10 +178,20 @@ export class Mesh {
 
   private async startNodes(names: string[]): Promise<void> {
     const queue = [...names];
+    const { signal } = this.options;
+    // A failure (or the signal) stops every worker taking more; all settle before the caller cleans up.
+    let failed = false;
     const worker = async () => {
-      for (let name = queue.shift(); name; name = queue.shift()) await this.startNode(name);
+      for (let name = queue.shift(); name && !failed && !signal?.aborted; name = queue.shift())
+        await this.startNode(name).catch((error) => {
+          failed = true;
+          throw error;
+        });
     };
-    await Promise.all(Array.from({ length: this.options.parallel ?? 4 }, worker));
+    const results = await Promise.allSettled(Array.from({ length: this.options.parallel ?? 4 }, worker));
+    const failure = results.find((r) => r.status === 'rejected');
+    if (failure) throw (failure as PromiseRejectedResult).reason;
+    if (signal?.aborted) throw new NodeStartAborted(`mesh start aborted`);
   }
 
   /** Start a node of the topology (again, after kill()): same spec, same links. */
@@ -203,6 +217,7 @@ export class Mesh {
       store: this.options.store,
       ...(this.netns ? { netns: this.netns, attach } : {}),
       ...fds.startOptions(),
+      signal: this.options.signal,
     });
     this.nodes.set(name, node);
     for (const link of this.linksOf(name)) await this.shape(name, link);

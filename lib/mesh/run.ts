@@ -1,9 +1,10 @@
 // A mesh for as long as its caller wants it, served under a name (`batu mesh up`): the name
 // is claimed before anything starts, the mesh is served to other processes once its nodes
 // are up, and everything it made goes when `down` is requested, `signal` aborts (also while
-// nodes boot: they finish booting, then stop) or anything fails.
+// nodes boot: those booting are killed, no more start) or anything fails.
 import { claimMeshName, releaseMeshName, serveMesh, type MeshServer } from './control.ts';
 import { Mesh, type MeshOptions } from './mesh.ts';
+import { Netns } from '../runner/index.ts';
 import { converged, observe, type NodeView } from './observe.ts';
 import type { MeshStatus } from './status.ts';
 import type { TopologyInput } from './topology.ts';
@@ -24,7 +25,9 @@ export interface RunMeshOptions extends MeshOptions {
 
 export async function runMesh(topology: TopologyInput, options: RunMeshOptions): Promise<void> {
   const { name, signal } = options;
-  await claimMeshName(name);
+  // The namespace's name is recorded before it is made: a killed mesh's is found and removed.
+  const netnsName = (options.backend ?? 'bridge') === 'bridge' ? Netns.newName('bt') : undefined;
+  await claimMeshName(name, netnsName);
   let mesh: Mesh | undefined;
   let server: MeshServer | undefined;
   const stopAll = async () => {
@@ -33,7 +36,7 @@ export async function runMesh(topology: TopologyInput, options: RunMeshOptions):
   };
   const started = Date.now();
   try {
-    mesh = await Mesh.start(topology, options);
+    mesh = await Mesh.start(topology, { ...options, netnsName });
     if (signal?.aborted) return await stopAll();
     server = await serveMesh(name, mesh, options.aliases ?? {}, { log: options.log, status: mesh.statusAddress });
     const aborted = new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve(), { once: true }));
@@ -52,6 +55,7 @@ export async function runMesh(topology: TopologyInput, options: RunMeshOptions):
     }
   } catch (error) {
     await stopAll();
+    if (signal?.aborted) return; // asked to stop: everything it made is gone
     throw error;
   }
   await stopAll();

@@ -1,6 +1,6 @@
 // lib/runner: start, stop and observe UML nodes.
 export { bootToPowerOff, umlCommand, guestMemoryDir, type BootResult } from './boot.ts';
-export { UmlNode, NodeError, type StartOptions } from './node.ts';
+export { UmlNode, NodeError, NodeStartAborted, type StartOptions } from './node.ts';
 export { ReadySummary } from './contract.ts';
 export { NodeRecord } from './registry.ts';
 export { hostTaps } from './descriptors.ts';

@@ -18,13 +18,19 @@ export class Netns {
   private constructor(readonly name: string) {}
 
   /** A new namespace `<prefix>-<random>` with loopback up. */
-  static async create(prefix = 'batu'): Promise<Netns> {
-    if (!/^(batu|bt)/.test(prefix))
-      throw new Error(`namespace prefix ${JSON.stringify(prefix)} must start with batu or bt`);
-    const ns = new Netns(`${prefix}-${randomBytes(3).toString('hex')}`);
+  static async create(prefix = 'batu', name = Netns.newName(prefix)): Promise<Netns> {
+    if (!name.startsWith(`${prefix}-`)) throw new Error(`namespace ${JSON.stringify(name)} must start with ${prefix}-`);
+    const ns = new Netns(name);
     await execa('ip', ['netns', 'add', ns.name]);
     await ns.ip('link', 'set', 'lo', 'up');
     return ns;
+  }
+
+  /** A fresh name `<prefix>-<6 hex digits>`, for a caller that records it before the namespace is made. */
+  static newName(prefix = 'batu'): string {
+    if (!/^(batu|bt)/.test(prefix))
+      throw new Error(`namespace prefix ${JSON.stringify(prefix)} must start with batu or bt`);
+    return `${prefix}-${randomBytes(3).toString('hex')}`;
   }
 
   /** A namespace that exists already (made by another process). */

@@ -65,6 +65,8 @@ export interface StartOptions {
   runId?: string;
   /** Return once UML is spawned, without waiting for the init's ready line (default true: wait). */
   waitReady?: boolean;
+  /** Stops the wait for the ready line: the node is killed and the start fails with NodeStartAborted. */
+  signal?: AbortSignal;
   /** Default guest memory when the spec has none. */
   mem?: string;
   /** The namespace was made for this node alone: if the starting process dies, the next reap removes it too. */
@@ -74,6 +76,9 @@ export interface StartOptions {
 const READY_LINE = 'batu-init: ready ';
 
 export class NodeError extends Error {}
+
+/** A start given up on because its caller's signal aborted (the node was killed, nothing stays). */
+export class NodeStartAborted extends NodeError {}
 
 export class UmlNode {
   ready!: ReadySummary;
@@ -137,6 +142,7 @@ export class UmlNode {
     if (!spec.kernel || !spec.image)
       throw new NodeError(`node ${spec.umid}: spec.kernel and spec.image (store paths) are required to start it`);
     const view = await nodeView(spec, options.user); // or one error, before anything is made
+    if (options.signal?.aborted) throw new NodeStartAborted(`node ${spec.umid}: start aborted`);
     // An unprivileged UML needs a uml_dir it may write to.
     const umlDir = resolve(
       options.cwd ?? '.',
@@ -189,7 +195,7 @@ export class UmlNode {
     await record(child.pid!);
     if (options.waitReady === false) return node;
     try {
-      node.ready = await node.waitForReady(options.readyTimeoutMs ?? 30_000);
+      node.ready = await node.waitForReady(options.readyTimeoutMs ?? 30_000, options.signal);
       node.state = 'running';
       return node;
     } catch (error) {
@@ -198,11 +204,12 @@ export class UmlNode {
     }
   }
 
-  private async waitForReady(timeoutMs: number): Promise<ReadySummary> {
+  private async waitForReady(timeoutMs: number, signal?: AbortSignal): Promise<ReadySummary> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const ready = this.readySummary();
       if (ready) return ready;
+      if (signal?.aborted) throw new NodeStartAborted(`node ${this.spec.umid}: start aborted`);
       if (this.state === 'crashed')
         throw new NodeError(`node ${this.spec.umid} exited before it was ready:\n${this.tail()}`);
       if (Date.now() > deadline)

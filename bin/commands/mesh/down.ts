@@ -6,7 +6,7 @@ export const downCommand = () =>
   meshCommand('down', 'stop every node and remove everything the mesh made').action(
     async (options: { name?: string }) => {
       const name = await meshName(options);
-      await meshDown(name);
-      console.log(`mesh ${name} is down`);
+      const how = await meshDown(name);
+      console.log(how === 'stopped' ? `mesh ${name} is down` : `mesh ${name} was killed; what it left is removed`);
     },
   );
