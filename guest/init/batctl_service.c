@@ -21,12 +21,21 @@
 
 #define MAX_ARGS 32
 
-/* Read one request into buf and split it into argv; returns argc, or -1 at EOF before any byte. */
+/* Split a request's bytes (NUL-terminated arguments) into argv; returns argc. */
+static int split_request(char *buf, size_t used, char **argv)
+{
+	int argc = 0;
+	for (size_t off = 0; off < used && buf[off] && argc < MAX_ARGS; off += strlen(buf + off) + 1)
+		argv[argc++] = buf + off;
+	argv[argc] = NULL;
+	return argc;
+}
+
+/* Read one request into buf (of size > 1) and split it into argv; returns argc, or -1 at EOF before any byte. */
 static int read_request(int fd, char *buf, size_t size, char **argv)
 {
 	size_t used = 0;
 	ssize_t n = 0;
-	int argc = 0;
 	/* Read until the empty argument that ends the request, or EOF. */
 	while (used < size - 1 && (n = read(fd, buf + used, size - 1 - used)) > 0) {
 		used += (size_t)n;
@@ -38,10 +47,7 @@ static int read_request(int fd, char *buf, size_t size, char **argv)
 	buf[used] = 0;
 	if (used == 0 && n == 0)
 		return -1;
-	for (size_t off = 0; off < used && buf[off] && argc < MAX_ARGS; off += strlen(buf + off) + 1)
-		argv[argc++] = buf + off;
-	argv[argc] = NULL;
-	return argc;
+	return split_request(buf, used, argv);
 }
 
 static int read_only;
@@ -77,45 +83,54 @@ static int only_reads(int argc, char **argv)
 	return i >= argc || i + 1 == argc || (listed(argv[i], tables) && strcmp(argv[i], "interface") && strcmp(argv[i], "if"));
 }
 
-/* batadv-vis reads only: -f FORMAT, against the node's own alfred socket. */
-static void exec_vis(int out, int argc, char **argv)
+/* What a request may run: the program's path (argv then as it is run), or NULL with the
+ * refusal in *why and the exit code in *code. Nothing but these programs can be run. */
+static const char *request_program(int argc, char **argv, const char **why, int *code)
 {
 	static const char *const formats[] = { "json", "jsondoc", "dot", NULL };
-	if (argc != 3 || strcmp(argv[1], "-f") || !listed(argv[2], formats)) {
-		dprintf(out, "batu batctl service: batadv-vis takes only -f json|jsondoc|dot\n");
-		_exit(2);
+	*code = 2;
+	if (argc > 0 && !strcmp(argv[0], "batadv-vis")) {
+		/* batadv-vis reads only: -f FORMAT, against the node's own alfred socket. */
+		if (argc != 3 || strcmp(argv[1], "-f") || !listed(argv[2], formats)) {
+			*why = "batadv-vis takes only -f json|jsondoc|dot";
+			return NULL;
+		}
+		return BATADV_VIS;
 	}
-	char *vis[] = { argv[0], "-u", BATU_ALFRED_SOCKET, "-f", argv[2], NULL };
-	dup2(out, 1);
-	dup2(out, 2);
-	execv(BATADV_VIS, vis);
-	dprintf(out, "batu batctl service: cannot run %s\n", BATADV_VIS);
-	_exit(127);
-}
-
-/* In a child: run the request's program (batctl, tc for link properties, a compat-14
- * image's batctl-legacy, or batadv-vis to read) with its argv, output to out. Nothing
- * else can be run. */
-static void exec_request(int out, int argc, char **argv)
-{
-	if (argc > 0 && !strcmp(argv[0], "batadv-vis"))
-		exec_vis(out, argc, argv);
 	const char *path = argc <= 0                          ? NULL
 			   : !strcmp(argv[0], "batctl")        ? BATCTL
 			   : !strcmp(argv[0], "tc")            ? TC
 			   : !strcmp(argv[0], "batctl-legacy") ? BATCTL_LEGACY
 							       : NULL;
 	if (!path) {
-		dprintf(out, "batu batctl service: expected \"batctl\\0<args>\\0…\\0\\0\" (or tc, batctl-legacy, batadv-vis), got %s\n", argc > 0 ? argv[0] : "nothing");
-		_exit(2);
+		*why = "expected \"batctl\\0<args>\\0…\\0\\0\" (or tc, batctl-legacy, batadv-vis)";
+		return NULL;
 	}
 	if (read_only && !only_reads(argc, argv)) {
-		dprintf(out, "batu batctl service: read-only (run_batctl_wrapper=ro): refusing a request that changes the node\n");
-		_exit(1);
+		*why = "read-only (run_batctl_wrapper=ro): refusing a request that changes the node";
+		*code = 1;
+		return NULL;
 	}
+	return path;
+}
+
+/* In a child: run what the request may run with its argv, output to out. */
+static void exec_request(int out, int argc, char **argv)
+{
+	const char *why = NULL;
+	int code;
+	const char *path = request_program(argc, argv, &why, &code);
+	if (!path) {
+		if (!strncmp(why, "expected", 8))
+			dprintf(out, "batu batctl service: %s, got %s\n", why, argc > 0 ? argv[0] : "nothing");
+		else
+			dprintf(out, "batu batctl service: %s\n", why);
+		_exit(code);
+	}
+	char *vis[] = { argv[0], "-u", BATU_ALFRED_SOCKET, "-f", argv[argc > 2 ? 2 : 0], NULL };
 	dup2(out, 1);
 	dup2(out, 2);
-	execv(path, argv);
+	execv(path, strcmp(path, BATADV_VIS) ? argv : vis);
 	dprintf(out, "batu batctl service: cannot run %s\n", path);
 	_exit(127);
 }

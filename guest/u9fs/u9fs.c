@@ -659,6 +659,24 @@ static int write_full(int fd, const unsigned char *buf, size_t len)
 	return 0;
 }
 
+/* Answer the message of `size` bytes in `in` (HEADER <= size <= msize) into `out`; returns the reply's length. */
+static size_t respond(uint32_t size)
+{
+	struct reader r = { in + HEADER, in + size, 0 };
+	int type = in[4];
+	used = HEADER;
+	int rc = handle(type, &r);
+	if (rc < 0) {
+		used = HEADER;
+		put((uint32_t)-rc, 4);
+	}
+	out[4] = (unsigned char)(rc < 0 ? Rlerror : type + 1);
+	out[5] = in[5];
+	out[6] = in[6];
+	memcpy(out, (unsigned char[]){ used, used >> 8, used >> 16, used >> 24 }, 4);
+	return used;
+}
+
 /* One connection, until the peer closes it or breaks the protocol. */
 static int serve(int in_fd, int out_fd)
 {
@@ -670,19 +688,7 @@ static int serve(int in_fd, int out_fd)
 			fprintf(stderr, "u9fs: bad message of %u bytes; closing the connection\n", size);
 			return 1;
 		}
-		struct reader r = { in + HEADER, in + size, 0 };
-		int type = in[4];
-		used = HEADER;
-		int rc = handle(type, &r);
-		if (rc < 0) {
-			used = HEADER;
-			put((uint32_t)-rc, 4);
-		}
-		out[4] = (unsigned char)(rc < 0 ? Rlerror : type + 1);
-		out[5] = in[5];
-		out[6] = in[6];
-		memcpy(out, (unsigned char[]){ used, used >> 8, used >> 16, used >> 24 }, 4);
-		if (write_full(out_fd, out, used))
+		if (write_full(out_fd, out, respond(size)))
 			return 1;
 	}
 }
