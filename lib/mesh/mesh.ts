@@ -22,7 +22,7 @@ import { ManagementSide } from './management.ts';
 import { netemCommand, propertiesOf } from './netem.ts';
 import { consoleSide, hardInterface, nodeSpec } from './node-spec.ts';
 import { Topology, linkBetween, linksOf, nodeNumber, type LinkProperties, type TopologyInput } from './topology.ts';
-import { shownName } from '../issues.ts';
+import { shown } from '../issues.ts';
 
 export { nodeMac, nodeOfMac, meshSettingsOf } from './node-spec.ts';
 export { resolveHost, partitionHost } from './hosts.ts';
@@ -57,7 +57,7 @@ type NodeInput = Topology['nodes'][number];
 /** A running node of a mesh by name, or an error that names it. */
 export function runningNode(nodes: Map<string, UmlNode>, name: string): UmlNode {
   const node = nodes.get(name);
-  if (!node) throw new NodeStateError(name, `no node ${shownName(name)} running in this mesh`);
+  if (!node) throw new NodeStateError(name, `no node ${shown(name)} running in this mesh`);
   return node;
 }
 

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { MeshSettings } from '../cmdline/index.ts';
 import { TopologyError } from './errors.ts';
-import { shownName } from '../issues.ts';
+import { shown, shownName } from '../issues.ts';
 
 export const NodeName = z
   .string()
@@ -177,7 +177,7 @@ export type TopologyInput = z.input<typeof Topology>;
 /** A node's number k (1-based, in topology order): its MACs and service address derive from it. */
 export function nodeNumber(topology: Topology, name: string): number {
   const k = topology.nodes.findIndex((n) => n.name === name) + 1;
-  if (k === 0) throw new TopologyError(`no node ${shownName(name)} in this mesh`);
+  if (k === 0) throw new TopologyError(`no node ${shown(name)} in this mesh`);
   return k;
 }
 

@@ -338,5 +338,6 @@ test('mesh status shows a node that died or hangs outside batu as down, and the 
     ['n1'],
   );
   assert.deepEqual([...status.down].sort(), ['n2', 'n3']);
-  assert.match(describeStatus(status), /n3: no answer in 10 s/);
+  // A wedged node gives no answer (the deadline), or no ARP answer first (host unreachable): down either way.
+  assert.match(describeStatus(status), /n3: (no answer in 10 s|Command failed)/);
 });

@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Command, Option } from 'commander';
 import { openStore, stderrReporter } from '../../../lib/derivations/index.ts';
-import { formatIssues, shownName } from '../../../lib/issues.ts';
+import { formatIssues, shown } from '../../../lib/issues.ts';
 import {
   MeshName,
   describeStatus,
@@ -62,7 +62,7 @@ async function topologyOf(file: string | undefined, options: UpOptions): Promise
   const name = options.name ?? (fallback || 'mesh');
   const checked = MeshName.safeParse(name);
   if (!checked.success)
-    throw new Error(`bad mesh name ${shownName(name)}: ${formatIssues(checked.error, { top: '', first: true })}`);
+    throw new Error(`bad mesh name ${shown(name)}: ${formatIssues(checked.error, { top: '', first: true })}`);
   return { ...loaded, name };
 }
 
