@@ -75,7 +75,7 @@ async function up(file: string | undefined, options: UpOptions): Promise<void> {
   const store = openStore(options.store);
   const { kernel, image } = await kernelAndImage(store);
   if (options.detach) return detach(file, options, { name, backend, store: store.dir, nodes: topology.nodes.length });
-  // ctrl-c or a TERM stops the mesh (after the boot under way), then this process ends.
+  // ctrl-c or a TERM stops the mesh (also while nodes boot: at once), then this process ends.
   const abort = new AbortController();
   const onSignal = () => abort.abort();
   process.on('SIGINT', onSignal);
