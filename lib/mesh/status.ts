@@ -1,5 +1,6 @@
 // What a mesh's (or a partition's) running nodes know, and how that reads as text.
 import type { AcrossStatus } from './across.ts';
+import { withDeadline } from '../deadline.ts';
 import type { Mesh } from './mesh.ts';
 import { converged, formatTable, observeNode, runningNames, type NodeView } from './observe.ts';
 
@@ -21,7 +22,9 @@ export const nodeAnswerMs = 10_000;
 
 export async function meshStatus(name: string, mesh: Mesh): Promise<MeshStatus> {
   const running = runningNames(mesh);
-  const answers = await Promise.allSettled(running.map((n) => withDeadline(observeNode(mesh, n), nodeAnswerMs)));
+  const answers = await Promise.allSettled(
+    running.map((n) => withDeadline(observeNode(mesh, n), nodeAnswerMs, `no answer in ${nodeAnswerMs / 1000} s`)),
+  );
   const views = answers.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []));
   const unanswered = answers.flatMap((a, i) =>
     a.status === 'rejected' ? [{ name: running[i], error: firstLine(a.reason) }] : [],
@@ -41,14 +44,6 @@ const firstLine = (e: unknown) =>
   String((e as Error)?.message ?? e)
     .split('\n')[0]
     .slice(0, 200);
-
-function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer in ${ms / 1000} s`)), ms);
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
-}
 
 /** A status as text: the table, what `notes` add, the nodes not running, and whether it converged. */
 function describe(status: MeshStatus | AcrossStatus, notes: string[] = []): string {

@@ -10,6 +10,7 @@ import type { NodeSpec } from '../cmdline/index.ts';
 import type { ConsoleChannel } from './console-channel.ts';
 import { NinePClient } from './ninep.ts';
 import { servicePorts } from './contract.ts';
+import { withDeadline } from '../deadline.ts';
 
 /** What the clients need of a node: a running UmlNode, or one found by listNodes(). */
 export interface NodeRef {
@@ -130,15 +131,14 @@ async function withNineP<T>(
   const proc = spawnInNodeNetns(node, 'socat', ['-', `TCP:${serviceIp(node, '9P')}:${servicePorts.ninep}`], {
     buffer: false,
   });
-  let timer: NodeJS.Timeout | undefined;
   try {
     const client = new NinePClient(proc.stdout!, proc.stdin!);
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`9P to ${node.spec.umid}: no answer within 30 s`)), 30_000);
-    });
-    return await Promise.race([client.attach(aname).then((root) => use(client, root)), timeout]);
+    return await withDeadline(
+      client.attach(aname).then((root) => use(client, root)),
+      30_000,
+      `9P to ${node.spec.umid}: no answer within 30 s`,
+    );
   } finally {
-    clearTimeout(timer);
     proc.kill('SIGTERM');
     await proc;
   }

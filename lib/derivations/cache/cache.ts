@@ -128,6 +128,9 @@ function httpCache(url: string, options: CacheReadOptions): Cache {
   const timeoutMs = options.timeoutMs ?? defaultCacheTimeoutMs;
   const seconds = `${timeoutMs / 1000} s`;
   const at = (name: string) => `${url}/${name}`;
+  /** What fetch threw (its cause says why: refused, reset, unknown host) as a CacheError. */
+  const unreached = (name: string, e: unknown, unreachable: boolean) =>
+    new CacheError(`${at(name)}: ${(e as { cause?: Error }).cause?.message ?? (e as Error).message}`, { unreachable });
   /** The answer's headers within the deadline; its body then read by `use` under the stall watch. */
   const exchange = async <T>(name: string, init: RequestInit, use: (r: Response, s: Transform) => Promise<T>) => {
     const abort = new AbortController();
@@ -161,11 +164,9 @@ function httpCache(url: string, options: CacheReadOptions): Cache {
     } catch (e) {
       if (why) throw why;
       if (e instanceof CacheError) throw e;
-      const cause = (e as { cause?: Error }).cause?.message;
-      throw new CacheError(`${at(name)}: ${cause ?? (e as Error).message}`, { unreachable: true });
+      throw unreached(name, e, true);
     } finally {
-      clearTimeout(timer);
-      clearInterval(timer);
+      clearTimeout(timer); // the answer's timeout or the stall interval: one call clears either
     }
   };
   const body = (response: Response) => Readable.fromWeb(response.body as import('node:stream/web').ReadableStream);
@@ -201,7 +202,7 @@ function httpCache(url: string, options: CacheReadOptions): Cache {
           duplex: 'half',
         } as RequestInit);
       } catch (e) {
-        throw new CacheError(`${at(name)}: ${(e as { cause?: Error }).cause?.message ?? (e as Error).message}`);
+        throw unreached(name, e, false);
       }
       if (!response.ok) throw failed(name, response);
     },

@@ -52,11 +52,11 @@ export async function querySubstitutes(
         asking(async () => {
           if (gone) return;
           const info = await readPathInfo(cache, basename(path)).catch((e: Error) => e);
-          if (unreachable(info) && !gone) {
+          if (gone) return; // another ask found it gone meanwhile
+          if (unreachable(info)) {
             gone = true;
             return report(`not using the cache ${url} for the rest of this run: ${info.message}`);
           }
-          if (gone) return;
           if (info instanceof Error) return report(`not substituting ${basename(path)} from ${url}: ${info.message}`);
           if (!info) return;
           if (input.type === 'derivation') {
@@ -85,6 +85,7 @@ export class SubstituteError extends Error {
 
 /** How often a download says how far it got. */
 const progressEveryMs = 10_000;
+const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
 
 /**
  * Take `path` from the cache that offered it: download its archive into the store's
@@ -106,7 +107,6 @@ export async function substitute(
     new SubstituteError(`${name} from ${cache.url}: ${why}`, { unreachable: unreachable(e) });
   try {
     const archive = join(scratch, 'archive.tar.zst');
-    const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
     const started = performance.now();
     let said = started;
     const progress = (received: number) => {
@@ -174,8 +174,7 @@ export async function substituteMissing(
     failed = false;
     for (const { input, path, offer } of await chooseSubstitutes(targets, missing, offers, store, report)) {
       if (await isUsable(path)) continue;
-      const size = (offer.info.archive.size / 2 ** 20).toFixed(1);
-      report(`substituting ${basename(path).slice(33)} from ${offer.cache.url} (${size} MiB)`);
+      report(`substituting ${basename(path).slice(33)} from ${offer.cache.url} (${mib(offer.info.archive.size)} MiB)`);
       try {
         await substitute(input, path, offer, store, settings, report);
         substituted.push(path);
