@@ -86,15 +86,7 @@ test('import: a trusted signature, or --unsigned; a file changed with its manife
   const entries = await readTar(signed);
   // The forgery import used to accept: dep's file and its manifest changed consistently.
   const depName = entries.find((e) => /-dep-1\.manifest$/.test(e.header.name))!.header.name.replace('.manifest', '');
-  const forged = entries.map((e) => {
-    if (e.header.name === `${depName}/text`) return { ...e, data: Buffer.from('forgery') };
-    if (e.header.name !== `${depName}.manifest`) return e;
-    const manifest = JSON.parse(e.data.toString()) as Manifest;
-    for (const entry of manifest.entries)
-      if (entry.type === 'file') Object.assign(entry, { sha256: sha256('forgery'), size: 7 });
-    manifest.treeHash = treeHash(manifest.entries);
-    return { ...e, data: Buffer.from(JSON.stringify(manifest)) };
-  });
+  const forged = forgeFile(entries, depName, 'text', 'forgery');
   const cases: [string, Buffer, object, RegExp][] = [
     [
       'forged',
@@ -127,6 +119,23 @@ test('import: a trusted signature, or --unsigned; a file changed with its manife
   await importClosure(PassThrough.from([await writeTar(forged)]), { store: gullible, unsigned: true });
   assert.equal(await readFile(join(gullible, depName, 'text'), 'utf8'), 'forgery');
 });
+
+/**
+ * An exported path's one file `file` replaced by `text`, with its manifest entry and tree
+ * hash recomputed to match: consistent, so only a signature or a pinned hash can tell.
+ */
+function forgeFile(entries: Awaited<ReturnType<typeof readTar>>, name: string, file: string, text: string) {
+  return entries.map((e) => {
+    if (e.header.name === `${name}/${file}`) return { ...e, data: Buffer.from(text) };
+    if (e.header.name !== `${name}.manifest`) return e;
+    const manifest = JSON.parse(e.data.toString()) as Manifest;
+    for (const entry of manifest.entries)
+      if (entry.type === 'file' && entry.path === file)
+        Object.assign(entry, { sha256: sha256(text), size: Buffer.byteLength(text) });
+    manifest.treeHash = treeHash(manifest.entries);
+    return { ...e, data: Buffer.from(JSON.stringify(manifest)) };
+  });
+}
 
 async function exported(path: string, key?: Awaited<ReturnType<typeof testKeys>>['secret']) {
   const sink = new PassThrough();
@@ -403,15 +412,7 @@ test('import --unsigned still checks a pinned source against its own .drv: other
   const name = basename(added.path);
   const entries = await readTar(await buffer(await exported(added.path)));
   // A replaced file with a manifest recomputed to match: consistent, but not the pinned bytes.
-  const replaced = entries.map((e) => {
-    if (e.header.name === `${name}/release.bin`) return { ...e, data: Buffer.from('a trojan!!!') };
-    if (e.header.name !== `${name}.manifest`) return e;
-    const manifest = JSON.parse(e.data.toString()) as Manifest;
-    for (const entry of manifest.entries)
-      if (entry.type === 'file') Object.assign(entry, { sha256: sha256('a trojan!!!'), size: 11 });
-    manifest.treeHash = treeHash(manifest.entries);
-    return { ...e, data: Buffer.from(JSON.stringify(manifest)) };
-  });
+  const replaced = forgeFile(entries, name, 'release.bin', 'a trojan!!!');
   // The same bytes under another path's name (a pin for other content).
   const elsewhere = '0'.repeat(32) + name.slice(32);
   const renamed = entries.map((e) => ({ ...e, header: { ...e.header, name: e.header.name.replace(name, elsewhere) } }));
