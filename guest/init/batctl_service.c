@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -84,15 +85,15 @@ static int only_reads(int argc, char **argv)
 }
 
 /* What a request may run: the program's path (argv then as it is run), or NULL with the
- * refusal in *why and the exit code in *code. Nothing but these programs can be run. */
-static const char *request_program(int argc, char **argv, const char **why, int *code)
+ * refusal written to why and the exit code in *code. Nothing but these programs can be run. */
+static const char *request_program(int argc, char **argv, char *why, size_t why_size, int *code)
 {
 	static const char *const formats[] = { "json", "jsondoc", "dot", NULL };
 	*code = 2;
 	if (argc > 0 && !strcmp(argv[0], "batadv-vis")) {
 		/* batadv-vis reads only: -f FORMAT, against the node's own alfred socket. */
 		if (argc != 3 || strcmp(argv[1], "-f") || !listed(argv[2], formats)) {
-			*why = "batadv-vis takes only -f json|jsondoc|dot";
+			snprintf(why, why_size, "batadv-vis takes only -f json|jsondoc|dot");
 			return NULL;
 		}
 		return BATADV_VIS;
@@ -103,11 +104,12 @@ static const char *request_program(int argc, char **argv, const char **why, int 
 			   : !strcmp(argv[0], "batctl-legacy") ? BATCTL_LEGACY
 							       : NULL;
 	if (!path) {
-		*why = "expected \"batctl\\0<args>\\0…\\0\\0\" (or tc, batctl-legacy, batadv-vis)";
+		snprintf(why, why_size, "expected \"batctl\\0<args>\\0…\\0\\0\" (or tc, batctl-legacy, batadv-vis), got %s",
+			 argc > 0 ? argv[0] : "nothing");
 		return NULL;
 	}
 	if (read_only && !only_reads(argc, argv)) {
-		*why = "read-only (run_batctl_wrapper=ro): refusing a request that changes the node";
+		snprintf(why, why_size, "read-only (run_batctl_wrapper=ro): refusing a request that changes the node");
 		*code = 1;
 		return NULL;
 	}
@@ -117,14 +119,11 @@ static const char *request_program(int argc, char **argv, const char **why, int 
 /* In a child: run what the request may run with its argv, output to out. */
 static void exec_request(int out, int argc, char **argv)
 {
-	const char *why = NULL;
+	char why[4096 + 128];	/* room for the longest program name a request can hold */
 	int code;
-	const char *path = request_program(argc, argv, &why, &code);
+	const char *path = request_program(argc, argv, why, sizeof(why), &code);
 	if (!path) {
-		if (!strncmp(why, "expected", 8))
-			dprintf(out, "batu batctl service: %s, got %s\n", why, argc > 0 ? argv[0] : "nothing");
-		else
-			dprintf(out, "batu batctl service: %s\n", why);
+		dprintf(out, "batu batctl service: %s\n", why);
 		_exit(code);
 	}
 	char *vis[] = { argv[0], "-u", BATU_ALFRED_SOCKET, "-f", argv[argc > 2 ? 2 : 0], NULL };

@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	int fds[2];
 	char buf[4096], *argv[MAX_ARGS + 1];
-	const char *why = NULL;
+	char why[4096 + 128] = "";
 	int code;
 	if (size < 1 || size > 8192 || socketpair(AF_UNIX, SOCK_STREAM, 0, fds))
 		return 0;
@@ -33,13 +33,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int i = 0; i < argc; i++)
 		if (argv[i] < buf || argv[i] + strlen(argv[i]) >= buf + sizeof(buf))
 			abort();
-	const char *path = request_program(argc, argv, &why, &code);
+	const char *path = request_program(argc, argv, why, sizeof(why), &code);
 	/* Only the four programs, and in read-only mode only what reads. */
 	if (path && strcmp(path, BATCTL) && strcmp(path, TC) && strcmp(path, BATCTL_LEGACY) && strcmp(path, BATADV_VIS))
 		abort();
 	if (path && read_only && !strcmp(path, BATCTL) && !only_reads(argc, argv))
 		abort();
-	if (!path && !why)
+	if (!path && !why[0])
 		abort();
 	return 0;
 }
