@@ -1,5 +1,5 @@
 // Seed corpora for scripts/fuzz.sh: valid messages of each parser, so libFuzzer starts from
-// what clients really send.  npx tsx scripts/fuzz-seeds.ts DIR  (writes DIR/9p, DIR/batctl)
+// what clients really send.  npx tsx scripts/fuzz-seeds.ts DIR  (writes DIR/cmdline, DIR/9p, DIR/batctl)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -106,3 +106,10 @@ requests.forEach((args, i) => {
       Buffer.concat([u(1, mode), Buffer.from(args.join('\0') + '\0\0')]),
     );
 });
+
+// The init's kernel command line: every parameter of the contract once.
+mkdirSync(join(dir, 'cmdline'), { recursive: true });
+writeFileSync(
+  join(dir, 'cmdline', 'seed'),
+  'eth0=tuntap,m eth1=tuntap,b,ca:fe:00:00:00:01 vec2:transport=tap,ifname=h mtu_eth2=1408 bat0_hwaddr=ca:fe:00:00:00:02 service_ip=10.0.0.2/24 run_alfred=master run_u9fs run_batctl_wrapper routing_algo=BATMAN_V /sys/class/net/bat0/mesh/gw_mode=server "/a/b=c d"\n',
+);
