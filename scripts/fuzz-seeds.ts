@@ -97,6 +97,7 @@ const requests = [
   ['tc', 'qdisc', 'replace', 'dev', 'eth0', 'root', 'netem', 'delay', '10ms'],
   ['batadv-vis', '-f', 'json'],
   ['batctl-legacy', 'o'],
+  ['unplug', 'vec2'],
 ];
 mkdirSync(join(dir, 'batctl'), { recursive: true });
 requests.forEach((args, i) => {

@@ -5,10 +5,14 @@
  * host), one after another; each answer ends with a NUL byte. For nodes with no network
  * path to the host (rootless meshes). run_batctl_wrapper=ro: only requests that read.
  * `batadv-vis\0-f\0FORMAT\0\0` reads the mesh as this node's alfred gathered it (json,
- * jsondoc or dot), so a node without a network path to the host can be drawn too. */
+ * jsondoc or dot), so a node without a network path to the host can be drawn too.
+ * `unplug\0vecN\0\0` takes hard interface N (≥ 2) down, so that the host can remove it
+ * (mconsole remove refuses an open device) and plug it again with another peer address. */
 #include "contract.h"
 #include "batctl_service.h"
+#include "cmdline.h"
 #include "log.h"
+#include "netlink.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -21,6 +25,7 @@
 #include <unistd.h>
 
 #define MAX_ARGS 32
+#define UNPLUG "unplug"	/* no program: the service does it (exec_request) */
 
 /* Split a request's bytes (NUL-terminated arguments) into argv; returns argc. */
 static int split_request(char *buf, size_t used, char **argv)
@@ -98,13 +103,29 @@ static const char *request_program(int argc, char **argv, char *why, size_t why_
 		}
 		return BATADV_VIS;
 	}
+	if (argc > 0 && !strcmp(argv[0], "unplug")) {
+		char kind[4], rest;
+		int index;
+		if (argc != 2 || sscanf(argv[1], "%3[a-z]%d%c", kind, &index, &rest) != 2 ||
+		    (strcmp(kind, "vec") && strcmp(kind, "eth")) || index < 2 || index >= BATU_MAX_IFACES) {
+			snprintf(why, why_size, "unplug takes one hard interface, vecN or ethN with N from 2 to %d",
+				 BATU_MAX_IFACES - 1);
+			return NULL;
+		}
+		if (read_only) {
+			snprintf(why, why_size, "read-only (run_batctl_wrapper=ro): refusing a request that changes the node");
+			*code = 1;
+			return NULL;
+		}
+		return UNPLUG;
+	}
 	const char *path = argc <= 0                          ? NULL
 			   : !strcmp(argv[0], "batctl")        ? BATCTL
 			   : !strcmp(argv[0], "tc")            ? TC
 			   : !strcmp(argv[0], "batctl-legacy") ? BATCTL_LEGACY
 							       : NULL;
 	if (!path) {
-		snprintf(why, why_size, "expected \"batctl\\0<args>\\0…\\0\\0\" (or tc, batctl-legacy, batadv-vis), got %s",
+		snprintf(why, why_size, "expected \"batctl\\0<args>\\0…\\0\\0\" (or tc, batctl-legacy, batadv-vis, unplug), got %s",
 			 argc > 0 ? argv[0] : "nothing");
 		return NULL;
 	}
@@ -125,6 +146,12 @@ static void exec_request(int out, int argc, char **argv)
 	if (!path) {
 		dprintf(out, "batu batctl service: %s\n", why);
 		_exit(code);
+	}
+	if (!strcmp(path, UNPLUG)) {
+		int rc = nl_link_set_down(argv[1]);
+		if (rc)
+			dprintf(out, "batu batctl service: unplug %s: %s\n", argv[1], strerror(-rc));
+		_exit(rc ? 1 : 0);
 	}
 	char *vis[] = { argv[0], "-u", BATU_ALFRED_SOCKET, "-f", argv[argc > 2 ? 2 : 0], NULL };
 	dup2(out, 1);

@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -382,7 +383,9 @@ static void power_off(void)
 	_exit(0);
 }
 
-/* An interface hot-plugged with `mconsole config ethN=…` (N ≥ 2) joins bat0. */
+/* An interface hot-plugged with `mconsole config ethN=…` (N ≥ 2) joins bat0; so does one of
+ * the command line's plugged again (the host re-plugs a tunnel whose peer moved: `unplug`
+ * through the batctl service, mconsole remove and config), with its MTU and settings. */
 static void adopt_hotplugged(int monitor)
 {
 	char names[8][16];
@@ -391,12 +394,19 @@ static void adopt_hotplugged(int monitor)
 		int index;
 		char kind[4];
 		if (sscanf(names[i], "%3[a-z]%d", kind, &index) != 2 || index < 2 || index >= BATU_MAX_IFACES ||
-		    (strcmp(kind, "eth") && strcmp(kind, "vec")) || cfg.iface_kind[index])	/* the command line's own: make_bat0's */
+		    (strcmp(kind, "eth") && strcmp(kind, "vec")) || !bat0_made ||
+		    !if_nametoindex(names[i]))	/* gone already: the message was about its removal */
 			continue;
+		int again = cfg.iface_kind[index] != 0;
+		if (again && cfg.mtu[index])
+			check(nl_link_set_mtu(names[i], cfg.mtu[index]), "set MTU of re-plugged", names[i]);
 		/* Up first: a device the node cannot open (not handed to it) stays out of bat0. */
-		if (!check(nl_link_set_up(names[i]), "bring up hot-plugged", names[i]) &&
-		    !check(nl_link_set_master(names[i], "bat0"), "add hot-plugged interface to bat0:", names[i]))
-			say("hot-plugged %s joined bat0", names[i]);
+		if (check(nl_link_set_up(names[i]), "bring up hot-plugged", names[i]) ||
+		    check(nl_link_set_master(names[i], "bat0"), "add hot-plugged interface to bat0:", names[i]))
+			continue;
+		if (again)
+			apply_writes(HARDIF_WRITES, 1);
+		say("%s %s joined bat0", again ? "re-plugged" : "hot-plugged", names[i]);
 	}
 }
 

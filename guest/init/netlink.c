@@ -91,15 +91,25 @@ int nl_link_create(const char *name, const char *kind, const char *batadv_algo)
 	return transact(&req);
 }
 
-int nl_link_set_up(const char *name)
+static int link_set_flag(const char *name, unsigned int flag, int on)
 {
 	struct request req;
 	int rc = link_request(&req, name, RTM_NEWLINK, 0);
 	if (rc)
 		return rc;
-	req.ifi.ifi_flags = IFF_UP;
-	req.ifi.ifi_change = IFF_UP;
+	req.ifi.ifi_flags = on ? flag : 0;
+	req.ifi.ifi_change = flag;
 	return transact(&req);
+}
+
+int nl_link_set_up(const char *name)
+{
+	return link_set_flag(name, IFF_UP, 1);
+}
+
+int nl_link_set_down(const char *name)
+{
+	return link_set_flag(name, IFF_UP, 0);
 }
 
 int nl_link_set_mtu(const char *name, int mtu)
@@ -185,7 +195,8 @@ int nl_read_unenslaved_links(int fd, char names[][IFNAMSIZ], int max)
 				if (a->rta_type == IFLA_MASTER)
 					has_master = 1;
 			}
-			if (name && !has_master && found < max) {
+			/* Down: a device just plugged (a running one that left bat0 is not taken back). */
+			if (name && !has_master && !(ifi->ifi_flags & IFF_UP) && found < max) {
 				int dup = 0;
 				for (int i = 0; i < found; i++)
 					dup |= !strcmp(names[i], name);

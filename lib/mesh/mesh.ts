@@ -14,12 +14,13 @@ import { Descriptors, Netns, NodeStartAborted, UmlNode, WireServer, guestCommand
 import { openStore, type Reporter, type Store, type StoreLike } from '../derivations/index.ts';
 import { MeshError, NodeStateError, TopologyError } from './errors.ts';
 import { partitionAddresses } from './hosts.ts';
-import type { LinkBackend } from './links/backend.ts';
+import type { LinkBackend, LinkEnd } from './links/backend.ts';
 import { BridgeLinks } from './links/bridge.ts';
 import { SocketpairLinks } from './links/socketpair.ts';
 import { TunnelLinks } from './links/tunnel.ts';
 import { ManagementSide } from './management.ts';
 import { netemCommand, propertiesOf } from './netem.ts';
+import { PeerWatch } from './peers.ts';
 import { consoleSide, hardInterface, nodeSpec } from './node-spec.ts';
 import { Topology, linkBetween, linksOf, nodeNumber, type LinkProperties, type TopologyInput } from './topology.ts';
 import { shown } from '../issues.ts';
@@ -50,6 +51,8 @@ export interface MeshOptions {
   netnsName?: string;
   /** Aborts the start at once: nodes booting are killed, nothing more starts, all made goes. */
   signal?: AbortSignal;
+  /** How often a partition looks its peers' host names up again (peers.ts; default 10 s; 0: only on restore). */
+  peerCheckMs?: number;
 }
 
 type NodeInput = Topology['nodes'][number];
@@ -66,7 +69,7 @@ interface Backends {
   /** Links between this host's nodes. */
   local: LinkBackend;
   /** Links to another host's nodes (a partition). */
-  remote?: LinkBackend;
+  remote?: TunnelLinks;
   /** The management network and bat0 taps (bridge backend). */
   management?: ManagementSide;
   /** The socket wire ends are fetched from. */
@@ -78,6 +81,8 @@ export class Mesh {
   private readonly clients: Netns[] = [];
   /** Links cut by cut(): netem drops everything until restore(). */
   private readonly cutLinks = new Set<number>();
+  /** A partition's watch on its peer hosts' addresses. */
+  private peers?: PeerWatch;
 
   private constructor(
     readonly topology: Topology,
@@ -140,6 +145,7 @@ export class Mesh {
       await backends.management?.start();
       for (const [i] of topology.links.entries()) if (!mesh.remoteEnd(i)) await backends.local.addLink?.(i);
       await mesh.startNodes(mesh.localNodes);
+      mesh.watchPeers();
       return mesh;
     } catch (error) {
       if (mesh) await mesh.stop();
@@ -170,6 +176,46 @@ export class Mesh {
       : undefined;
     const management = netns ? new ManagementSide(netns, topology) : undefined;
     return { local, remote, management, wireServer: wire?.socket };
+  }
+
+  /** A partition looks its peers up again now and then: a restarted one may have moved. */
+  private watchPeers(): void {
+    if (!this.backends.remote) return;
+    const peers = new Set(this.topology.links.map((_, i) => this.remoteEnd(i)));
+    const hosts = this.topology.hosts!.filter((h) => peers.has(h.name));
+    this.peers = new PeerWatch(hosts, this.addresses, () => this.replugMoved(), this.options.report);
+    this.peers.start(this.options.peerCheckMs ?? 10_000);
+  }
+
+  /** Plug again every running node's tunnel whose peer host has moved since it was plugged. */
+  private async replugMoved(): Promise<void> {
+    for (const end of this.backends.remote?.moved() ?? []) {
+      if (this.nodes.get(end.node)?.state !== 'running') continue; // plugged afresh when it starts again
+      await this.replug(end).catch((error: Error) =>
+        this.options.report?.(
+          `${end.node}: re-plugging link ${this.topology.links[end.link].nodes.join('-')}: ${error.message}`,
+        ),
+      );
+    }
+  }
+
+  /**
+   * One end of a tunnel plugged again with its peer's current address: the guest takes the
+   * interface down (mconsole remove refuses an open device), UML removes it and plugs the
+   * new one under the same name, and the init puts it back into bat0 with its settings.
+   */
+  private async replug(end: LinkEnd): Promise<void> {
+    const node = this.node(end.node);
+    const ifname = this.hardInterfaceName(end.node, end.link);
+    const since = node.consoleText.length;
+    const refused = (await guestCommand(node, 'unplug', [ifname])).trim();
+    if (refused) throw new NodeStateError(end.node, refused);
+    await node.mconsole(`remove ${ifname}`);
+    const iface = hardInterface(this.topology, end, this.backends.remote!, new Descriptors());
+    await node.mconsole(`config ${renderInterface(2 + end.j, iface)}`);
+    await node.waitForConsole(new RegExp(`re-plugged ${ifname} joined bat0`), 15_000, since);
+    await this.shape(end.node, end.link);
+    this.options.report?.(`${end.node}: ${ifname} re-plugged to ${this.addresses.get(this.remoteEnd(end.link)!)}`);
   }
 
   private backendOf(link: number): LinkBackend {
@@ -243,16 +289,23 @@ export class Mesh {
     return linkBetween(this.topology, a, b);
   }
 
-  /** Apply a link's properties (or a cut) to one end: netem on that node's interface. */
-  private async shape(name: string, link: number): Promise<void> {
-    const node = this.nodes.get(name);
-    if (!node || node.state !== 'running') return;
+  /** A running node's hard interface on a link. */
+  private hardInterfaceName(name: string, link: number): string {
+    const node = this.node(name);
     const ifname = node.ready.interfaces.filter((i) => i.role === 'hard')[this.linksOf(name).indexOf(link)]?.name;
     if (!ifname)
       throw new NodeStateError(
         name,
         `node ${name} has no interface for link ${this.topology.links[link].nodes.join('-')}`,
       );
+    return ifname;
+  }
+
+  /** Apply a link's properties (or a cut) to one end: netem on that node's interface. */
+  private async shape(name: string, link: number): Promise<void> {
+    const node = this.nodes.get(name);
+    if (!node || node.state !== 'running') return;
+    const ifname = this.hardInterfaceName(name, link);
     const props = this.cutLinks.has(link) ? { lossPercent: 100 } : propertiesOf(this.topology.links[link]);
     const args = netemCommand(ifname, props);
     const out = await guestCommand(node, 'tc', args);
@@ -286,9 +339,12 @@ export class Mesh {
     return this.shapeLink(i);
   }
 
+  /** Put the cable back; a link to another host first looks that host up again (it may have moved). */
   async restore(a: string, b: string): Promise<string | undefined> {
     const i = this.linkIndex(a, b);
     this.cutLinks.delete(i);
+    const host = this.remoteEnd(i);
+    if (host) await this.peers?.check(host);
     return this.shapeLink(i);
   }
 
@@ -356,6 +412,7 @@ export class Mesh {
   }
 
   private async stopNow(): Promise<void> {
+    await this.peers?.stop();
     await Promise.all([...this.nodes.values()].map((n) => n.stop().catch(() => {})));
     for (const client of this.clients) await client.delete();
     await this.backends.local.stop?.();

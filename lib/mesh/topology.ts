@@ -24,7 +24,7 @@ export type LinkProperties = z.infer<typeof LinkProperties>;
 export const HostName = z
   .string()
   .regex(/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/, 'expected a host name (a DNS label: lowercase letters, digits, -)');
-/** An IPv4 address, or a DNS name resolved when a partition starts (a pod's stable name). */
+/** An IPv4 address, or a DNS name resolved when a partition starts and looked up again while it runs (a pod's stable name). */
 const HostAddress = z
   .string()
   .regex(

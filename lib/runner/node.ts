@@ -228,11 +228,11 @@ export class UmlNode {
     return this.console.trimEnd().split('\n').slice(-lines).join('\n');
   }
 
-  /** Wait until a console line matches; returns the match. */
-  async waitForConsole(pattern: RegExp, timeoutMs = 30_000): Promise<RegExpExecArray> {
+  /** Wait until a console line matches (one printed after offset `since` of consoleText); returns the match. */
+  async waitForConsole(pattern: RegExp, timeoutMs = 30_000, since = 0): Promise<RegExpExecArray> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const m = pattern.exec(this.console);
+      const m = pattern.exec(this.console.slice(since));
       if (m) return m;
       if (Date.now() > deadline || this.state === 'crashed')
         throw new NodeError(`node ${this.spec.umid}: no console line matching ${pattern}:\n${this.tail()}`);

@@ -52,7 +52,7 @@ function serviceIp(node: NodeRef, what: string): string {
  */
 export async function guestCommand(
   node: NodeRef,
-  program: 'batctl' | 'tc' | 'batctl-legacy' | 'batadv-vis',
+  program: 'batctl' | 'tc' | 'batctl-legacy' | 'batadv-vis' | 'unplug',
   args: string[],
 ): Promise<string> {
   // The service frames arguments with NULs: one inside an argument would make two.

@@ -5,24 +5,13 @@
 // (kill -9 of everything in it) and comes back.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Topology, meshDir, type AcrossStatus } from '../../lib/mesh/index.ts';
-import { runRoot } from '../../lib/runner/index.ts';
+import { Topology, type AcrossStatus } from '../../lib/mesh/index.ts';
 import { batuCli, batuIn } from '../fixtures/cli-helpers.ts';
 import { guestPaths } from '../fixtures/guest-helpers.ts';
-import { killAllIn, routesOf, statusUntil, twoHosts } from '../fixtures/host-helpers.ts';
+import { killAllIn, leftovers, removeLeftovers, routesOf, statusUntil, twoHosts } from '../fixtures/host-helpers.ts';
 import { tempDir } from '../fixtures/store-helpers.ts';
-
-const listing = async (dir: string, prefix = '') =>
-  existsSync(dir) ? (await readdir(dir)).filter((f) => f.startsWith(prefix)).sort() : [];
-const leftovers = async () => ({
-  meshes: await listing(meshDir),
-  nodes: await listing(join(runRoot, 'nodes')),
-  wires: await listing(tmpdir(), 'batu-wire-'),
-});
 
 let before_: Awaited<ReturnType<typeof leftovers>>;
 before(async () => {
@@ -143,17 +132,8 @@ test(
 );
 
 after(async () => {
-  // What the killed host left (its nodes' run directories, its link server's directory, its
-  // --detach log): a killed process cannot clean up; anything else must already be gone.
-  const now = await leftovers();
-  for (const node of now.nodes.filter((n) => !before_.nodes.includes(n)))
-    if (!existsSync(join(runRoot, 'nodes', node, 'node.json')))
-      // reaped: dead, its console log kept
-      await rm(join(runRoot, 'nodes', node), { recursive: true, force: true });
-  for (const wire of now.wires.filter((w) => !before_.wires.includes(w)))
-    await rm(join(tmpdir(), wire), { recursive: true, force: true });
-  const logs = now.meshes.filter((m) => !before_.meshes.includes(m));
-  for (const log of logs) await rm(join(meshDir, log), { force: true });
+  // Only the killed partition may have left anything; anything else must already be gone.
+  const logs = await removeLeftovers(before_);
   assert.deepEqual(
     logs.filter((m) => !/^btpb-\d+\.\d+\.log$/.test(m)),
     [],

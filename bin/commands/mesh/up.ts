@@ -2,7 +2,7 @@
 // mesh down) or --detach (a background process; this one returns once the mesh is up).
 import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { openStore, stderrReporter } from '../../../lib/derivations/index.ts';
 import { formatIssues, shown } from '../../../lib/issues.ts';
 import {
@@ -24,6 +24,7 @@ interface UpOptions {
   detach?: boolean;
   backend?: 'bridge' | 'socketpair';
   partition?: string;
+  peerCheck?: number;
   store?: string;
   json?: boolean;
 }
@@ -42,9 +43,25 @@ export const upCommand = () =>
       ).choices(['bridge', 'socketpair']),
     )
     .option('--partition <host>', "start only this host's nodes of a partitioned topology (see mesh partition)")
+    .addOption(
+      new Option(
+        '--peer-check <seconds>',
+        "with --partition: how often the other hosts' names are looked up again, to follow one that moved (0: only on mesh restore)",
+      )
+        .default(10)
+        .argParser(seconds),
+    )
     .addOption(storeOption())
     .addOption(jsonOption())
     .action(up);
+
+/** A number of seconds, or an error naming the bad value. */
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || !Number.isFinite(n) || n > 86_400)
+    throw new InvalidArgumentError(`expected seconds from 0 to 86400, got ${shown(value)}`);
+  return n;
+}
 
 /** The topology and the mesh's name, checked before anything starts. */
 async function topologyOf(file: string | undefined, options: UpOptions): Promise<LoadedTopology & { name: string }> {
@@ -88,6 +105,7 @@ async function up(file: string | undefined, options: UpOptions): Promise<void> {
     image,
     backend,
     partition: options.partition,
+    peerCheckMs: options.peerCheck! * 1000,
     report: stderrReporter,
     signal: abort.signal,
     log: process.env.BATU_MESH_LOG,
@@ -118,7 +136,7 @@ async function detach(
     name,
     '--backend',
     backend,
-    ...(options.partition ? ['--partition', options.partition] : []),
+    ...(options.partition ? ['--partition', options.partition, '--peer-check', String(options.peerCheck)] : []),
     '--store',
     store,
     ...(options.json ? ['--json'] : []),

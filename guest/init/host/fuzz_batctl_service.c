@@ -4,6 +4,7 @@
  * The first byte picks read-only mode (run_batctl_wrapper=ro) or not. */
 #define _GNU_SOURCE
 #include "../batctl_service.c"
+#include "../netlink.c"	/* unplug's; a request is only decided here, never run */
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -34,8 +35,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (argv[i] < buf || argv[i] + strlen(argv[i]) >= buf + sizeof(buf))
 			abort();
 	const char *path = request_program(argc, argv, why, sizeof(why), &code);
-	/* Only the four programs, and in read-only mode only what reads. */
-	if (path && strcmp(path, BATCTL) && strcmp(path, TC) && strcmp(path, BATCTL_LEGACY) && strcmp(path, BATADV_VIS))
+	/* Only the four programs or unplug, and in read-only mode only what reads. */
+	if (path && strcmp(path, BATCTL) && strcmp(path, TC) && strcmp(path, BATCTL_LEGACY) && strcmp(path, BATADV_VIS) &&
+	    strcmp(path, UNPLUG))
+		abort();
+	if (path && !strcmp(path, UNPLUG) &&
+	    (read_only || argc != 2 || (strncmp(argv[1], "vec", 3) && strncmp(argv[1], "eth", 3))))
 		abort();
 	if (path && read_only && !strcmp(path, BATCTL) && !only_reads(argc, argv))
 		abort();
