@@ -1,6 +1,7 @@
 // Running a UML kernel as a host process: the argv conventions every node shares.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { execa } from 'execa';
 
@@ -10,13 +11,33 @@ import { execa } from 'execa';
  */
 export const guestMemoryDir = existsSync('/dev/shm') ? '/dev/shm' : '/tmp';
 
+let randomisationSwitch: boolean | undefined;
+
+/**
+ * Whether this process may turn address randomisation off. A container runtime's default
+ * seccomp profile (podman's, containerd's and CRI-O's RuntimeDefault alike) allows
+ * personality() only for a few values, not ADDR_NO_RANDOMIZE: setarch -R fails there.
+ */
+export function mayTurnOffRandomisation(): boolean {
+  if (randomisationSwitch === undefined) {
+    randomisationSwitch =
+      spawnSync('setarch', ['x86_64', '-R', 'setarch', '--version'], { stdio: 'ignore' }).status === 0;
+    if (!randomisationSwitch)
+      process.stderr.write(
+        "batu: address randomisation cannot be turned off here (personality refused, e.g. by a container runtime's " +
+          'default seccomp profile): nodes run with it, ~22 MB each instead of ~9\n',
+      );
+  }
+  return randomisationSwitch;
+}
+
 /**
  * The host command for a UML kernel. `setarch -R` turns off address randomisation:
  * without it UML sizes its page tables for a ~1 GB gap (~22 MB per node instead of ~9)
- * and small mem= values panic.
+ * and small mem= values panic. Where that is refused, the kernel runs as it is.
  */
 export function umlCommand(kernel: string, args: string[]): [string, string[]] {
-  return ['setarch', ['x86_64', '-R', kernel, ...args]];
+  return mayTurnOffRandomisation() ? ['setarch', ['x86_64', '-R', kernel, ...args]] : [kernel, args];
 }
 
 export interface BootResult {

@@ -5,11 +5,12 @@ import assert from 'node:assert/strict';
 import { parseAllDocuments } from 'yaml';
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { Pod } from 'kubernetes-models/v1/Pod';
 import { Service } from 'kubernetes-models/v1/Service';
 import { Topology, generateTopology, manifests, type KubernetesObject } from '../../lib/mesh/index.ts';
 import { batuCli } from '../fixtures/cli-helpers.ts';
 
-const models = { ConfigMap, Service, StatefulSet } as const;
+const models = { ConfigMap, Pod, Service, StatefulSet } as const;
 /** The Kubernetes schema's verdict on one object: throws what is wrong with it. */
 function validate(object: KubernetesObject) {
   const Model = models[object.kind as keyof typeof models];
@@ -101,4 +102,33 @@ test('batu mesh manifests: YAML documents (or --json) with the same objects; a b
   const bad = await batuCli(...args.slice(0, -4), '--name', 'Bad_Name', '--image', 'x');
   assert.notEqual(bad.exitCode, 0);
   assert.match(String(bad.stderr), /bad --name: expected a DNS label/);
+});
+
+test('manifests --pod: one part as a Pod of the StatefulSet’s template (its part and volumes named outright), with its ConfigMap', async () => {
+  const whole = manifests(grid, options).objects;
+  const { objects } = manifests(grid, { ...options, pod: 1 });
+  assert.deepEqual(
+    objects.map((o) => o.kind),
+    ['ConfigMap', 'Pod'],
+  );
+  for (const object of objects) validate(object);
+  assert.deepEqual(objects[0], whole[0], 'the same ConfigMap: the same placed topology');
+  const pod = objects[1] as unknown as Pod;
+  assert.equal(pod.metadata?.name, 'btmesh-1');
+  const template = structuredClone((whole[2] as unknown as StatefulSet).spec!.template.spec!);
+  // What differs: podman 4.3 expands no $(VAR) and makes volumes named volumes of the host.
+  template.containers[0].command![5] = 'btmesh-1';
+  const rename = <V extends { name: string }>(v: V): V => ({ ...v, name: `btmesh-1-${v.name}` });
+  template.containers[0].volumeMounts = template.containers[0].volumeMounts!.map(rename);
+  template.volumes = template.volumes!.map(rename);
+  assert.deepEqual(pod.spec, { ...template, hostname: 'btmesh-1' });
+  assert.equal(pod.spec?.securityContext?.seccompProfile?.type, 'RuntimeDefault');
+
+  assert.throws(
+    () => manifests(grid, { ...options, pod: 2 }),
+    /expected the ordinal of one of the 2 parts \(0 to 1\), got 2/,
+  );
+  const bad = await batuCli('mesh', 'manifests', '--topo', 'grid,5x2', '--parts', '2', '--image', 'x', '--pod', 'one');
+  assert.notEqual(bad.exitCode, 0);
+  assert.match(String(bad.stderr), /expected a pod's ordinal \(0, 1, …\), got "one"/);
 });
