@@ -93,15 +93,16 @@ export function manifests(input: TopologyInput, options: ManifestOptions): Manif
 
   const shape = { labels, name, image, basePort, most };
   if (pod !== undefined) {
-    // podman (4.3) has no $(VAR) in commands, and makes each volume a named volume of the
-    // whole host: the part is named outright, and so are its volumes, after the pod.
+    // podman (4.3) has no $(VAR) in commands, makes each volume a named volume of the whole
+    // host, and publishes a container port on the host's (which host networking refuses): the
+    // part is named outright, and so are its volumes, after the pod; no ports are listed.
     const podName = `${name}-${pod}`;
     const { spec } = podTemplateOf({ ...shape, partition: podName, volume: (v) => `${podName}-${v}` });
     const single = {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { ...metadata, name: podName },
-      spec: { ...spec!, hostname: podName },
+      spec: { ...spec, containers: spec.containers.map(({ ports: _, ...c }) => c), hostname: podName },
     } satisfies IPod;
     return { objects: [configMap, single], topology, cutLinks: split.cutLinks };
   }
@@ -167,7 +168,7 @@ function podTemplateOf({
             // the links: basePort + 1 + link index, UDP (listed for readers; nothing needs it)
             { name: 'links', containerPort: basePort + 1, protocol: 'UDP' },
           ],
-          readinessProbe: { tcpSocket: { port: 'status' }, periodSeconds: 5 },
+          readinessProbe: { tcpSocket: { port: basePort }, periodSeconds: 5 },
           securityContext: {
             privileged: false,
             allowPrivilegeEscalation: false,
