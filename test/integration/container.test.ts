@@ -187,7 +187,6 @@ test(
   { timeout: 1_800_000 },
   async (t) => {
     const dir = await image();
-    const work = await tempDir(t);
     const { hosts, address } = await twoHosts('10.99.2', 'btc');
     const nameB = `btcb-${process.pid}`;
     // No cluster DNS under podman: each host is given the pods' names (podman's base hosts
@@ -196,9 +195,8 @@ test(
       .map((i) => `${[address.a, address.b][i]} btpod-${i}.btpod.default.svc.cluster.local\n`)
       .join('');
     const hostsFile = `127.0.0.1 localhost\n${names}`;
-    const podman = await privatePodman(join(work, 'podman'), { hosts: hostsFile });
-    await mkdir(join('/etc/netns', hosts.b.name), { recursive: true });
-    await writeFile(join('/etc/netns', hosts.b.name, 'hosts'), hostsFile);
+    const podman = await privatePodman({ hosts: hostsFile });
+    // First registered, first run: the pod goes before anything it uses.
     t.after(async () => {
       await batuIn(hosts.b.name, ['mesh', 'down', '-n', nameB]);
       await podman.remove();
@@ -208,6 +206,9 @@ test(
       }
       await rm(join('/etc/netns', hosts.b.name), { recursive: true, force: true });
     });
+    const work = await tempDir(t);
+    await mkdir(join('/etc/netns', hosts.b.name), { recursive: true });
+    await writeFile(join('/etc/netns', hosts.b.name, 'hosts'), hostsFile);
     // The image from its layout (oci: transport, no registry), under the name the Pod asks for.
     const pulled = await podman.run(['pull', '--quiet', `oci:${dir}:0.1.0`]);
     assert.equal(pulled.exitCode, 0, pulled.all);
