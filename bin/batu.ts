@@ -8,6 +8,7 @@ import { register as batctl } from './commands/batctl.ts';
 import { register as build } from './commands/build.ts';
 import type { Register } from './commands/common.ts';
 import { register as fs } from './commands/fs.ts';
+import { register as gateway } from './commands/gateway/index.ts';
 import { register as mesh } from './commands/mesh/index.ts';
 import { register as mount } from './commands/mount.ts';
 import { register as pins } from './commands/pins.ts';
@@ -34,6 +35,7 @@ const commands: Register[] = [
   mount, // single nodes
   mesh, // whole meshes
   sim, // meshes in simulated time
+  gateway, // a Freifunk gateway
 ];
 
 const program = new Command('batu')

@@ -1,0 +1,9 @@
+// batu gateway …: a Freifunk gateway from one gateway file (lib/gateway).
+import type { Register } from '../common.ts';
+import { checkCommand } from './check.ts';
+import { keysCommand } from './keys.ts';
+
+export const register: Register = (program) => {
+  const gateway = program.command('gateway').description('a Freifunk gateway from a gateway file');
+  for (const command of [checkCommand(), keysCommand()]) gateway.addCommand(command);
+};

@@ -1,0 +1,5 @@
+// batu's Freifunk gateway: a gateway file (file.ts, load.ts) and what it makes (plan.ts).
+export * from './file.ts';
+export { GatewayFileError, loadGateway, readGateway, type LoadedGateway } from './load.ts';
+export { makeMissingKeys } from './keys.ts';
+export { describePlan, planOf, type DomainPlan, type GatewayPlan } from './plan.ts';
