@@ -13,6 +13,7 @@ import { register as mesh } from './commands/mesh/index.ts';
 import { register as mount } from './commands/mount.ts';
 import { register as pins } from './commands/pins.ts';
 import { register as ps } from './commands/ps.ts';
+import { register as respondd } from './commands/respondd.ts';
 import { register as run } from './commands/run.ts';
 import { register as sim } from './commands/sim.ts';
 import { register as start } from './commands/start.ts';
@@ -36,6 +37,7 @@ const commands: Register[] = [
   mesh, // whole meshes
   sim, // meshes in simulated time
   gateway, // a Freifunk gateway
+  respondd, // and the map
 ];
 
 const program = new Command('batu')
