@@ -10,7 +10,7 @@ packages=(
   iproute2 iputils-ping util-linux uml-utilities bubblewrap               # taps, netns, ping, setpriv, flock, mconsole, the builders' sandbox
   batctl alfred socat diod iperf3 graphviz                                # host-side clients
   zstd nginx                                                              # binary caches: archives, and the test server
-  fastd wireguard-tools                                                   # a gateway's tunnels (and their keys)
+  fastd wireguard-tools kea-dhcp4-server radvd nftables                  # a gateway: tunnels (and keys), DHCP, RAs, NAT
   skopeo docker-registry podman runc catatonit                           # the container image: read, push (to a test registry), run a part
                                                                           #   (runc: crun refuses hybrid cgroups; catatonit: podman's pause image)
   "$@"

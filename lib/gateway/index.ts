@@ -3,3 +3,5 @@ export * from './file.ts';
 export { GatewayFileError, loadGateway, readGateway, type LoadedGateway } from './load.ts';
 export { makeMissingKeys } from './keys.ts';
 export { describePlan, planOf, type DomainPlan, type GatewayPlan } from './plan.ts';
+export { daemonConfigs, type ConfigPlaces, type DaemonConfig } from './configs.ts';
+export { NFT_TABLE } from './daemons/nftables.ts';

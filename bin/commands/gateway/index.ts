@@ -1,9 +1,10 @@
 // batu gateway …: a Freifunk gateway from one gateway file (lib/gateway).
 import type { Register } from '../common.ts';
 import { checkCommand } from './check.ts';
+import { configsCommand } from './configs.ts';
 import { keysCommand } from './keys.ts';
 
 export const register: Register = (program) => {
   const gateway = program.command('gateway').description('a Freifunk gateway from a gateway file');
-  for (const command of [checkCommand(), keysCommand()]) gateway.addCommand(command);
+  for (const command of [checkCommand(), keysCommand(), configsCommand()]) gateway.addCommand(command);
 };
