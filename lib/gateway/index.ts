@@ -5,3 +5,6 @@ export { makeMissingKeys } from './keys.ts';
 export { describePlan, planOf, type DomainPlan, type GatewayPlan } from './plan.ts';
 export { daemonConfigs, type ConfigPlaces, type DaemonConfig } from './configs.ts';
 export { NFT_TABLE } from './daemons/nftables.ts';
+export { readNodeState, parseStatistics, type NodeState } from './node-state.ts';
+export { metricsText, type DomainMetrics } from './metrics.ts';
+export { responddData, type ResponddContext } from './respondd-data.ts';
