@@ -8,3 +8,4 @@ export { NFT_TABLE } from './daemons/nftables.ts';
 export { readNodeState, parseStatistics, type NodeState } from './node-state.ts';
 export { metricsText, type DomainMetrics } from './metrics.ts';
 export { responddData, type ResponddContext } from './respondd-data.ts';
+export { domainNode, batmanBandwidth, managementAddresses, type DomainNode } from './node.ts';

@@ -8,9 +8,9 @@ import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'yaml';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
-import { GatewayFile, metricsText, readNodeState, responddData } from '../../lib/gateway/index.ts';
+import { GatewayFile, domainNode, metricsText, planOf, readNodeState, responddData } from '../../lib/gateway/index.ts';
 import { Mesh, converged, observe } from '../../lib/mesh/index.ts';
-import { batctl, batctlJson } from '../../lib/runner/index.ts';
+import { Netns, UmlNode, batctl, batctlJson } from '../../lib/runner/index.ts';
 import { guestPaths } from '../fixtures/guest-helpers.ts';
 
 test(
@@ -87,5 +87,50 @@ test(
     const [own] = tunnels;
     assert.ok((answer.neighbours.batadv[own]?.neighbours[r1Hard]?.tq ?? 0) > 0, JSON.stringify(answer.neighbours));
     assert.equal(answer.nodeinfo.system.site_code, 'ffxx');
+  },
+);
+
+test(
+  'a domain’s node from the gateway file: unprivileged, with the domain’s batman-adv settings on bat0 and its tunnel',
+  { timeout: 600_000 },
+  async (t) => {
+    const { kernel, image } = await guestPaths();
+    const example = GatewayFile.parse(
+      parse(await readFile(new URL('../../examples/gateway.yaml', import.meta.url), 'utf8')),
+    );
+    const [dom1] = example.domains;
+    const made = domainNode(dom1, planOf(example).domains[0], { kernel, image, index: 0 });
+    const ns = await Netns.create('bt');
+    t.after(() => ns.delete());
+    for (const [bridge, address] of Object.entries(made.bridges)) await ns.addBridge(bridge, address);
+    const node = await UmlNode.start(made.spec, {
+      netns: ns,
+      user: { uid: 65534, gid: 65534 },
+      tapFds: made.tapFds,
+      attach: made.attach,
+    });
+    t.after(() => node.stop());
+    assert.equal(node.ready.errors, 0, node.consoleText);
+    assert.match(await readFile(`/proc/${node.pid}/status`, 'utf8'), /^Uid:\s+65534\s/m, 'runs as nobody');
+    const mesh = await batctlJson<{
+      algo_name: string;
+      orig_interval: number;
+      hop_penalty: number;
+      gw_mode: string;
+      gw_bandwidth_down: number;
+      gw_bandwidth_up: number;
+    }>(node, 'mesh_json');
+    assert.equal(mesh.algo_name, 'BATMAN_V');
+    assert.equal(mesh.orig_interval, 5000);
+    assert.equal(mesh.hop_penalty, 30);
+    assert.equal(mesh.gw_mode, 'server');
+    assert.deepEqual(
+      [mesh.gw_bandwidth_down, mesh.gw_bandwidth_up],
+      [10000, 10000],
+      '1000mbit each way, in 100 kbit/s',
+    );
+    const [hard] = await batctlJson<{ hard_ifname: string; throughput_override: number }[]>(node, 'hardifs_json');
+    assert.equal(hard.hard_ifname, 'vec2', 'the fastd tunnel’s interface');
+    assert.equal(hard.throughput_override, 10000, 'its throughput_override: 1000mbit');
   },
 );

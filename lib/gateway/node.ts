@@ -1,0 +1,102 @@
+// A gateway domain's node: batman-adv with the domain's settings (gw_mode server with its
+// bandwidth, the routing algorithm, the OGM interval, the hop penalty), eth0 on a management
+// bridge of its own (its batctl service, for status, metrics and respondd), bat0's host side
+// (eth1) a tap in the domain's client bridge, and a hard interface per fastd tunnel: a tap
+// of the node's in a bridge with fastd's own tap (fastd and UML cannot open one tap
+// together), with throughput_override where the file sets it. The node runs unprivileged:
+// the runner makes its taps and hands them over as descriptors (tapFds), nothing else.
+import type { NodeSpecInput } from '../cmdline/index.ts';
+import { nodeMac } from '../mesh/node-spec.ts';
+import type { Domain } from './file.ts';
+import type { DomainPlan } from './plan.ts';
+
+export interface DomainNode {
+  spec: NodeSpecInput;
+  /** Host bridges to make first: name → its address, if it has one. */
+  bridges: Record<string, string | undefined>;
+  /** The node's taps, each into its bridge. */
+  attach: Record<string, string>;
+  /** Descriptor → tap, for the runner to open and hand over. */
+  tapFds: Record<number, string>;
+}
+
+const handed = (fd: number, extra: { mac?: string; mtu?: number } = {}) => ({
+  driver: 'vector' as const,
+  transport: 'fd' as const,
+  fd,
+  fdKind: 'tap' as const,
+  ...extra,
+});
+
+/** batman-adv's gw_bandwidth takes kbit and mbit only. */
+export function batmanBandwidth(bandwidth: string): string {
+  const m = /^(\d+(?:\.\d+)?)([kmg]?)bit$/i.exec(bandwidth);
+  if (!m) throw new Error(`bad bandwidth ${bandwidth}`);
+  const [, n, unit] = m;
+  const lower = unit.toLowerCase();
+  if (lower === 'g') return `${Number(n) * 1000}mbit`;
+  return lower ? `${n}${lower}bit` : `${Number(n) / 1000}kbit`;
+}
+
+/** The management addresses of domain `index` (0-based): the host's on the bridge, the node's. */
+export const managementAddresses = (index: number) => ({
+  host: `169.254.${100 + index}.1/24`,
+  node: `169.254.${100 + index}.2/24`,
+});
+
+export function domainNode(
+  domain: Domain,
+  plan: DomainPlan,
+  { kernel, image, index }: { kernel: string; image: string; index: number },
+): DomainNode {
+  const k = index + 1;
+  const { name } = domain;
+  const management = { tap: `gm-${name}`, bridge: `bm-${name}` };
+  const fastd = domain.tunnels.flatMap((tunnel, t) =>
+    tunnel.kind === 'fastd' ? [{ tunnel, device: plan.tunnels[t].device }] : [],
+  );
+  const taps = fastd.map((_, j) => `tf-${name}${j ? j + 1 : ''}`);
+  const hard = fastd.map(({ tunnel }, j) => handed(5 + j, { mac: nodeMac(k, 2, j), mtu: tunnel.mtu }));
+  const bridges: Record<string, string | undefined> = {
+    [management.bridge]: managementAddresses(index).host,
+    [plan.bridge]: domain.clients.ipv4.address,
+    ...Object.fromEntries(fastd.map(({ device }) => [`b${device}`.slice(0, 15), undefined])),
+  };
+  return {
+    spec: {
+      umid: plan.node,
+      kernel,
+      image,
+      management: handed(3),
+      bat0Tap: handed(4, { mac: nodeMac(k, 1) }),
+      hard,
+      bat0Mac: nodeMac(k, 0),
+      serviceIp: managementAddresses(index).node,
+      batctlWrapper: true,
+      routingAlgo: domain.routingAlgo,
+      mesh: {
+        gw_mode: 'server',
+        gw_bandwidth: `${batmanBandwidth(domain.gateway.down)}/${batmanBandwidth(domain.gateway.up)}`,
+        orig_interval: domain.originatorIntervalMs,
+        hop_penalty: domain.hopPenalty,
+      },
+      writes: fastd.flatMap(({ tunnel }, j) =>
+        tunnel.throughputOverride
+          ? [
+              {
+                path: `/sys/class/net/vec${2 + j}/batman_adv/throughput_override`,
+                value: batmanBandwidth(tunnel.throughputOverride),
+              },
+            ]
+          : [],
+      ),
+    },
+    bridges,
+    attach: {
+      [management.tap]: management.bridge,
+      [plan.bat0Tap]: plan.bridge,
+      ...Object.fromEntries(fastd.map(({ device }, j) => [taps[j], `b${device}`.slice(0, 15)])),
+    },
+    tapFds: { 3: management.tap, 4: plan.bat0Tap, ...Object.fromEntries(taps.map((tap, j) => [5 + j, tap])) },
+  };
+}
