@@ -43,7 +43,7 @@ const commands: Register[] = [
 const program = new Command('batu')
   .description(
     'B.A.T.M.A.N. advanced in userland: reproducible User Mode Linux mesh nodes.\n' +
-      "The store is --store, else BATU_STORE, else a checkout's store/ or ~/.cache/batu/store.",
+      "The store is --store, else BATU_STORE, else a checkout's store/, else /var/cache/batu/store for root and ~/.cache/batu/store for others.",
   )
   .enablePositionalOptions() // so batctl/alfred/exec pass their own options through
   .showHelpAfterError('(batu --help lists the commands)')

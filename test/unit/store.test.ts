@@ -532,3 +532,15 @@ test('property: any mutation of an exported stream, in any order, imports whole 
   assert.deepEqual(readdirSync(outside), [], 'nothing was ever written outside a store');
   assert.ok(imported > 0 && refused > 0, `both outcomes were exercised (${imported} imported, ${refused} refused)`);
 });
+
+test('the store is the argument, else BATU_STORE, else the default; an empty BATU_STORE is unset, never the working directory', async (t) => {
+  const { defaultStore } = await import('../../lib/derivations/store/store.ts');
+  const saved = process.env.BATU_STORE;
+  t.after(() => (saved === undefined ? delete process.env.BATU_STORE : (process.env.BATU_STORE = saved)));
+  process.env.BATU_STORE = '/srv/from-env';
+  assert.equal(openStore('/srv/given').dir, '/srv/given');
+  assert.equal(openStore().dir, '/srv/from-env');
+  process.env.BATU_STORE = '';
+  assert.equal(openStore().dir, defaultStore());
+  assert.notEqual(openStore().dir, process.cwd());
+});

@@ -46,9 +46,19 @@ function aptOptions(root: string): string[] {
   ];
 }
 
+// apt-get update exits 0 when a mirror cannot be reached (it keeps old lists or none): what
+// it failed to fetch is kept, so an empty answer later is not mistaken for "no longer served".
 async function update(root: string): Promise<void> {
-  await execa('apt-get', [...aptOptions(root), '-q', 'update']);
+  const { all } = await execa('apt-get', [...aptOptions(root), '-q', 'update'], { all: true });
+  const failed = (all ?? '').split('\n').filter((line) => /^[EW]: Failed to fetch /.test(line));
+  await writeFile(join(root, 'unreached'), failed.join('\n'));
   await writeFile(join(root, 'updated'), new Date().toISOString());
+}
+
+/** What the last list update could not fetch (apt's lines), or undefined when it fetched all. */
+export async function unreachedLists(store: Store): Promise<string | undefined> {
+  const text = await readFile(join(store.apt, 'unreached'), 'utf8').catch(() => '');
+  return text.trim() || undefined;
 }
 
 /** Fetch the archive's lists now, so queries see what it serves today. */

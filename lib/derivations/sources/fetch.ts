@@ -5,7 +5,7 @@ import { createReadStream, readFileSync } from 'node:fs';
 import { chmod, copyFile, cp, mkdir, readFile, readdir, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { aptFetch } from './apt.ts';
+import { aptFetch, unreachedLists } from './apt.ts';
 import { describeServed, servedVersions } from './archive.ts';
 import { computeManifest } from '../store/manifest.ts';
 import { FixedSource } from '../model/schema.ts';
@@ -178,6 +178,14 @@ async function notServed(src: Extract<FixedSource, { type: 'deb' }>, store: Stor
   );
   if (!served || served.some((s) => s.version === src.version)) return undefined; // served: apt's own error says more
   const file = `${src.package}_${src.version.replace(/^\d+:/, '')}_${src.arch}.deb`;
+  const unreached = served.length ? undefined : await unreachedLists(store);
+  if (unreached)
+    return new FetchError(
+      `the Debian package ${src.package} ${src.version} cannot be fetched: the archive could not be reached\n${unreached}\nWays out:\n` +
+        `  - reach the archive (this process's network namespace and resolver), then build again\n` +
+        `  - or put that exact file (sha256 ${src.sha256}) into the store: npx batu store add ${file}\n` +
+        `  - or take it from a binary cache: --substituters URL or BATU_SUBSTITUTERS; or npx batu store import < closure.tar`,
+    );
   return new FetchError(
     `the Debian package ${src.package} ${src.version} (${src.arch}, sha256 ${src.sha256}) is no longer served: ` +
       `the archive has ${describeServed(served, release())} now. Ways out:\n` +

@@ -74,7 +74,8 @@ export type StoreLike = Store | string;
  */
 export function openStore(store?: StoreLike): Store {
   if (store instanceof Store) return store;
-  return new Store(resolve(store ?? process.env.BATU_STORE ?? defaultStore()));
+  // An empty BATU_STORE is unset, as in a shell; resolve('') would be the working directory.
+  return new Store(resolve(store ?? (process.env.BATU_STORE || defaultStore())));
 }
 
 /** The store a store path (or a file inside one) lies in; undefined for any other path. */
