@@ -22,7 +22,7 @@ export interface DaemonConfig {
 }
 
 export interface ConfigPlaces {
-  /** Sockets and other run-time files (e.g. /run/batu-gateway). */
+  /** Sockets and other run-time files (e.g. /run/batu-gateway; fastd's in fastd/, which its user owns). */
   runDir: string;
   /** What outlives a restart: kea's leases (e.g. /var/lib/batu-gateway). */
   stateDir: string;
@@ -46,7 +46,7 @@ export async function daemonConfigs(
           device,
           tunnel,
           secret,
-          statusSocket: join(places.runDir, `${device}.sock`),
+          statusSocket: join(places.runDir, 'fastd', `${device}.sock`),
           user: gateway.user,
         }),
         mode: 0o600,

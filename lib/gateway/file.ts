@@ -158,7 +158,7 @@ export type Tunnel = Domain['tunnels'][number];
 
 type Issue = { path: (string | number)[]; message: string };
 
-/** What no single field shows: names, ports, VNIs and prefixes used twice; addresses outside their prefix. */
+/** What no single field shows: names, host names, ports, VNIs and prefixes used twice; addresses outside their prefix. */
 function crossChecks(file: { domains: z.infer<typeof Domain>[] }, ctx: z.RefinementCtx): void {
   for (const issue of conflicts(file.domains)) ctx.addIssue({ code: 'custom', ...issue });
 }
@@ -178,8 +178,10 @@ function conflicts(domains: z.infer<typeof Domain>[]): Issue[] {
   const port = once();
   const vni = once();
   const keys = once();
+  const hostname = once(); // a domain's MACs derive from it (node.ts)
   domains.forEach((domain, d) => {
     name(domain.name, ['domains', d, 'name'], `domain name ${domain.name}`);
+    hostname(domain.respondd.hostname, ['domains', d, 'respondd', 'hostname'], `host name ${domain.respondd.hostname}`);
     domain.tunnels.forEach((tunnel, t) => {
       const at = ['domains', d, 'tunnels', t];
       port(String(tunnel.port), [...at, 'port'], `UDP port ${tunnel.port}`);

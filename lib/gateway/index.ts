@@ -8,4 +8,5 @@ export { NFT_TABLE } from './daemons/nftables.ts';
 export { readNodeState, parseStatistics, type NodeState } from './node-state.ts';
 export { metricsText, type DomainMetrics } from './metrics.ts';
 export { responddData, type ResponddContext } from './respondd-data.ts';
-export { domainNode, batmanBandwidth, managementAddresses, type DomainNode } from './node.ts';
+export { domainNode, domainMac, batmanBandwidth, managementAddresses, type DomainNode } from './node.ts';
+export { runGateway, GatewayError, type GatewayOptions, type RunningGateway } from './up.ts';

@@ -13,7 +13,8 @@ export async function makeMissingKeys(gateway: GatewayFile): Promise<string[]> {
   const key = async (path: string, command: [string, string[]]) => {
     if (existsSync(path)) return;
     const { stdout } = await execa(command[0], command[1]);
-    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    // Open directories, closed files: fastd reads its peer directory as the gateway's user.
+    await mkdir(dirname(path), { recursive: true, mode: 0o755 });
     await writeFile(path, `${stdout.trim()}\n`, { mode: 0o600, flag: 'wx' });
     made.push(path);
   };

@@ -5,15 +5,18 @@
 // of the node's in a bridge with fastd's own tap (fastd and UML cannot open one tap
 // together), with throughput_override where the file sets it. The node runs unprivileged:
 // the runner makes its taps and hands them over as descriptors (tapFds), nothing else.
+// Every MAC derives from the domain's respondd host name, unique on a community's map: two
+// gateways in one mesh never share one, and a restarted node or gateway keeps its own, so
+// the mesh's translation and ARP tables (DAT answers from its cache for minutes) stay right.
+import { createHash } from 'node:crypto';
 import type { NodeSpecInput } from '../cmdline/index.ts';
-import { nodeMac } from '../mesh/node-spec.ts';
 import type { Domain } from './file.ts';
 import type { DomainPlan } from './plan.ts';
 
 export interface DomainNode {
   spec: NodeSpecInput;
-  /** Host bridges to make first: name → its address, if it has one. */
-  bridges: Record<string, string | undefined>;
+  /** Host bridges to make first: name → its address and MAC, where it has them. */
+  bridges: Record<string, { address?: string; mac?: string }>;
   /** The node's taps, each into its bridge. */
   attach: Record<string, string>;
   /** Descriptor → tap, for the runner to open and hand over. */
@@ -38,6 +41,13 @@ export function batmanBandwidth(bandwidth: string): string {
   return lower ? `${n}${lower}bit` : `${Number(n) / 1000}kbit`;
 }
 
+/** A domain's MACs: 02 (local, unicast), three bytes of its host name's SHA-256, a role, an index. */
+export function domainMac(hostname: string, role: 'bat0' | 'bat0-tap' | 'hard' | 'client-bridge', index = 0): string {
+  const id = createHash('sha256').update(hostname).digest().subarray(0, 3);
+  const roles = { bat0: 0, 'bat0-tap': 1, hard: 2, 'client-bridge': 3 };
+  return [2, ...id, roles[role], index].map((b) => b.toString(16).padStart(2, '0')).join(':');
+}
+
 /** The management addresses of domain `index` (0-based): the host's on the bridge, the node's. */
 export const managementAddresses = (index: number) => ({
   host: `169.254.${100 + index}.1/24`,
@@ -49,18 +59,19 @@ export function domainNode(
   plan: DomainPlan,
   { kernel, image, index }: { kernel: string; image: string; index: number },
 ): DomainNode {
-  const k = index + 1;
   const { name } = domain;
+  const mac = (role: Parameters<typeof domainMac>[1], i = 0) => domainMac(domain.respondd.hostname, role, i);
   const management = { tap: `gm-${name}`, bridge: `bm-${name}` };
   const fastd = domain.tunnels.flatMap((tunnel, t) =>
     tunnel.kind === 'fastd' ? [{ tunnel, device: plan.tunnels[t].device }] : [],
   );
   const taps = fastd.map((_, j) => `tf-${name}${j ? j + 1 : ''}`);
-  const hard = fastd.map(({ tunnel }, j) => handed(5 + j, { mac: nodeMac(k, 2, j), mtu: tunnel.mtu }));
-  const bridges: Record<string, string | undefined> = {
-    [management.bridge]: managementAddresses(index).host,
-    [plan.bridge]: domain.clients.ipv4.address,
-    ...Object.fromEntries(fastd.map(({ device }) => [`b${device}`.slice(0, 15), undefined])),
+  const hard = fastd.map(({ tunnel }, j) => handed(5 + j, { mac: mac('hard', j), mtu: tunnel.mtu }));
+  const bridges: DomainNode['bridges'] = {
+    [management.bridge]: { address: managementAddresses(index).host },
+    // Fixed, or a bridge takes its lowest port's MAC, and the node's tap is new after a restart.
+    [plan.bridge]: { address: domain.clients.ipv4.address, mac: mac('client-bridge') },
+    ...Object.fromEntries(fastd.map(({ device }) => [`b${device}`.slice(0, 15), {}])),
   };
   return {
     spec: {
@@ -68,9 +79,9 @@ export function domainNode(
       kernel,
       image,
       management: handed(3),
-      bat0Tap: handed(4, { mac: nodeMac(k, 1) }),
+      bat0Tap: handed(4, { mac: mac('bat0-tap') }),
       hard,
-      bat0Mac: nodeMac(k, 0),
+      bat0Mac: mac('bat0'),
       serviceIp: managementAddresses(index).node,
       batctlWrapper: true,
       routingAlgo: domain.routingAlgo,

@@ -30,7 +30,7 @@ export async function makeHostDevices(
       await writeRecord(join(runDir, 'node.json'), NodeRecord, {
         umid: runId,
         pid: process.pid,
-        netns: ns?.name,
+        netns: ns?.name || undefined, // the current namespace: unnamed
         ownsNetns: options.ownsNetns,
         taps: wanted.map((t) => t.name),
         umlDir,

@@ -15,7 +15,22 @@ export interface ExecResult {
 }
 
 export class Netns {
+  /** `name` '' is the namespace this process runs in (Netns.current()). */
   private constructor(readonly name: string) {}
+
+  /**
+   * The namespace this process runs in, unnamed (a gateway's host, a container's network):
+   * its devices are made and removed here, and nodes run here. It is never deleted, and a
+   * record names no namespace for it (a reaper elsewhere must not delete taps by name).
+   */
+  static current(): Netns {
+    return new Netns('');
+  }
+
+  /** `ip -n NAME`, or nothing for the current namespace. */
+  private get ipArgs(): string[] {
+    return this.name ? ['-n', this.name] : [];
+  }
 
   /** A new namespace `<prefix>-<random>` with loopback up. */
   static async create(prefix = 'batu', name = Netns.newName(prefix)): Promise<Netns> {
@@ -40,25 +55,32 @@ export class Netns {
 
   /** Run a command inside the namespace. */
   async exec(command: string, args: string[] = [], options: ExecOptions = {}): Promise<ExecResult> {
-    const r = await execa('ip', ['netns', 'exec', this.name, command, ...args], {
-      ...options,
-      stripFinalNewline: false,
-    });
+    const r = await execa(
+      this.prefix[0] ?? command,
+      [...this.prefix.slice(1), ...(this.name ? [command] : []), ...args],
+      {
+        ...options,
+        stripFinalNewline: false,
+      },
+    );
     return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode };
   }
 
   /** Start a long-running command inside the namespace (kill it when done). */
   spawn(command: string, args: string[] = [], options: { buffer?: boolean } = {}) {
-    return execa('ip', ['netns', 'exec', this.name, command, ...args], { reject: false, ...options });
+    return execa(this.prefix[0] ?? command, [...this.prefix.slice(1), ...(this.name ? [command] : []), ...args], {
+      reject: false,
+      ...options,
+    });
   }
 
   /** The argv prefix that runs a command inside the namespace. */
   get prefix(): string[] {
-    return ['ip', 'netns', 'exec', this.name];
+    return this.name ? ['ip', 'netns', 'exec', this.name] : [];
   }
 
   async ip(...args: string[]): Promise<void> {
-    await execa('ip', ['-n', this.name, ...args]);
+    await execa('ip', [...this.ipArgs, ...args]);
   }
 
   async addTap(name: string, { user, mtu }: { user?: string; mtu?: number } = {}): Promise<void> {
@@ -67,8 +89,8 @@ export class Netns {
     await this.ip('link', 'set', name, 'up');
   }
 
-  async addBridge(name: string, address?: string): Promise<void> {
-    await this.ip('link', 'add', name, 'type', 'bridge');
+  async addBridge(name: string, address?: string, mac?: string): Promise<void> {
+    await this.ip('link', 'add', name, ...(mac ? ['address', mac] : []), 'type', 'bridge');
     if (address) await this.ip('addr', 'add', address, 'dev', name);
     await this.ip('link', 'set', name, 'up');
   }
@@ -78,12 +100,12 @@ export class Netns {
   }
 
   async deleteLink(name: string): Promise<void> {
-    await execa('ip', ['-n', this.name, 'link', 'del', name], { reject: false });
+    await execa('ip', [...this.ipArgs, 'link', 'del', name], { reject: false });
   }
 
   /** Remove the namespace and everything in it (taps and bridges die with it). */
   async delete(): Promise<void> {
-    await execa('ip', ['netns', 'del', this.name], { reject: false });
+    if (this.name) await execa('ip', ['netns', 'del', this.name], { reject: false });
   }
 }
 

@@ -167,7 +167,7 @@ export class UmlNode {
       writeRecord(join(runDir, 'node.json'), NodeRecord, {
         umid: runId,
         pid,
-        netns: ns?.name,
+        netns: ns?.name || undefined, // the current namespace: unnamed
         ownsNetns: options.ownsNetns,
         taps,
         umlDir,

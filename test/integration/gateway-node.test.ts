@@ -102,7 +102,7 @@ test(
     const made = domainNode(dom1, planOf(example).domains[0], { kernel, image, index: 0 });
     const ns = await Netns.create('bt');
     t.after(() => ns.delete());
-    for (const [bridge, address] of Object.entries(made.bridges)) await ns.addBridge(bridge, address);
+    for (const [bridge, { address, mac }] of Object.entries(made.bridges)) await ns.addBridge(bridge, address, mac);
     const node = await UmlNode.start(made.spec, {
       netns: ns,
       user: { uid: 65534, gid: 65534 },

@@ -6,7 +6,7 @@ import { cp, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { GatewayFileError, loadGateway, type GatewayFileInput } from '../../lib/gateway/index.ts';
+import { GatewayFileError, domainMac, loadGateway, type GatewayFileInput } from '../../lib/gateway/index.ts';
 import { batuCli } from '../fixtures/cli-helpers.ts';
 
 const example = new URL('../../examples/gateway.yaml', import.meta.url).pathname;
@@ -99,6 +99,11 @@ test('bad gateway files are refused whole, each problem naming its field', async
       (g) => (g.domains[1].name = 'dom1'),
       [/domains\.1\.name: domain name dom1 is used already by domains\.0\.name/],
     ],
+    [
+      'a host name used twice (the domains would share their MACs)',
+      (g) => (g.domains[1].respondd.hostname = 'gw1-dom1'),
+      [/domains\.1\.respondd\.hostname: host name gw1-dom1 is used already by domains\.0\.respondd\.hostname/],
+    ],
   ];
   for (const [what, change, expected] of cases) {
     const message = await refusal(await exampleCopy(t, change));
@@ -152,4 +157,19 @@ test('batu gateway keys makes what is missing with fastd and wg (mode 0600), the
   );
   const again = await batuCli('gateway', 'keys', join(dir, 'gateway.yaml'));
   assert.equal(String(again.stdout), 'nothing missing', 'existing keys are left alone');
+});
+
+test('a domain’s MACs: local unicast, from its host name, one per role; another host name, others', () => {
+  const roles = ['bat0', 'bat0-tap', 'hard', 'client-bridge'] as const;
+  const one = roles.map((role) => domainMac('gw1-dom1', role));
+  for (const mac of one) assert.match(mac, /^02(:[0-9a-f]{2}){5}$/);
+  assert.equal(new Set(one).size, roles.length);
+  assert.deepEqual(
+    roles.map((role) => domainMac('gw1-dom1', role)),
+    one,
+    'the same on every start',
+  );
+  assert.notEqual(domainMac('gw1-dom1', 'hard', 1), domainMac('gw1-dom1', 'hard', 0));
+  const other = roles.map((role) => domainMac('gw2-dom1', role));
+  for (const mac of other) assert.ok(!one.includes(mac), `${mac} is gw1-dom1's too`);
 });

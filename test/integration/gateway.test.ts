@@ -1,0 +1,336 @@
+// A Freifunk gateway end to end, every part real and in namespaces this test makes: an
+// "internet" with an HTTP server; a gateway (`batu gateway up`: fastd, its node as nobody,
+// kea, radvd, NAT, respondd, metrics); a router (a batu node in gw_mode client behind
+// Debian's fastd as a client, as a Gluon router is) with a laptop behind its bat0 tap. The
+// laptop gets a DHCPv4 lease (busybox udhcpc) and a SLAAC address with a default route, and
+// fetches a page from the internet; respondd and the metrics describe the gateway; the
+// gateway's node killed with -9 comes back by itself and the laptop fetches again.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execa, type ResultPromise } from 'execa';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { Netns, UmlNode, batctl, type NodeRef } from '../../lib/runner/index.ts';
+import type { ResponddAnswer } from '../../lib/respondd/index.ts';
+import { batuCli, batuIn } from '../fixtures/cli-helpers.ts';
+import { guestPaths } from '../fixtures/guest-helpers.ts';
+import { killAllIn } from '../fixtures/host-helpers.ts';
+import { tempDir } from '../fixtures/store-helpers.ts';
+
+const HTTP = '198.51.100.1';
+
+/** A veth pair between two namespaces, each end with its address. */
+async function wire(
+  a: Netns,
+  aEnd: string,
+  aAddr: string | undefined,
+  b: Netns,
+  bEnd: string,
+  bAddr: string | undefined,
+) {
+  await a.ip('link', 'add', aEnd, 'type', 'veth', 'peer', 'name', bEnd, 'netns', b.name);
+  for (const [ns, end, addr] of [
+    [a, aEnd, aAddr],
+    [b, bEnd, bAddr],
+  ] as const) {
+    if (addr) await ns.ip('addr', 'add', addr, 'dev', end);
+    await ns.ip('link', 'set', end, 'up');
+  }
+}
+
+/** fastd's key pair, from Debian's fastd. */
+async function fastdKeys(): Promise<{ secret: string; public: string }> {
+  const { stdout } = await execa('fastd', ['--generate-key']);
+  return { secret: /Secret: ([0-9a-f]{64})/.exec(stdout)![1], public: /Public: ([0-9a-f]{64})/.exec(stdout)![1] };
+}
+
+async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 120_000): Promise<T> {
+  let last: T | undefined;
+  for (const end = Date.now() + timeoutMs; Date.now() < end; await sleep(1000)) {
+    last = await get().catch(() => undefined as T);
+    if (last !== undefined && ok(last)) return last;
+  }
+  assert.fail(`${what}: not within ${timeoutMs / 1000} s (last: ${JSON.stringify(last)})`);
+}
+
+test(
+  'a gateway: a laptop behind a fastd router gets DHCP and SLAAC through the mesh and reaches the internet; respondd, metrics; its node comes back from kill -9',
+  { timeout: 900_000 },
+  async (t) => {
+    const { kernel, image } = await guestPaths();
+    const dir = await tempDir(t);
+    await chmod(dir, 0o755); // fastd and the nodes run as nobody
+    const [net, gw, r1, laptop] = [
+      await Netns.create('bt'),
+      await Netns.create('bt'),
+      await Netns.create('bt'),
+      await Netns.create('bt'),
+    ];
+    const children: ResultPromise[] = [];
+    const nodes: UmlNode[] = [];
+    t.after(async () => {
+      for (const child of children) child.kill('SIGTERM');
+      for (const child of children) await child.catch(() => {});
+      for (const node of nodes) await node.stop().catch(() => {});
+      for (const ns of [gw, r1, laptop, net]) {
+        await killAllIn(ns);
+        await ns.delete();
+      }
+    });
+
+    // The internet and the gateway's uplink; the router's own uplink to the gateway.
+    await wire(net, 'inet0', `${HTTP}/24`, gw, 'eth0', '198.51.100.2/24');
+    await gw.ip('route', 'add', 'default', 'via', HTTP);
+    await wire(gw, 'wan0', '192.0.2.1/24', r1, 'wan0', '192.0.2.2/24');
+    const http = net.spawn(process.execPath, [
+      '-e',
+      `require('http').createServer((q, s) => s.end('hello from the internet\\n')).listen(8080, '${HTTP}')`,
+    ]);
+    children.push(http);
+
+    // The gateway file; keys by batu gateway keys; the router's key as the one peer.
+    const routerKeys = await fastdKeys();
+    const file = join(dir, 'gateway.yaml');
+    await writeFile(
+      file,
+      `user: nobody
+metrics: { address: 127.0.0.1, port: 9101 }
+domains:
+  - name: dom1
+    routingAlgo: BATMAN_IV
+    originatorIntervalMs: 1000
+    gateway: { down: 100mbit, up: 100mbit }
+    tunnels:
+      - { kind: fastd, port: 10001, secretKeyFile: keys/fastd.key, methods: [null], mtu: 1406, peers: { directory: keys/peers } }
+    clients:
+      ipv4: { address: 10.101.0.1/20, dhcp: { from: 10.101.1.0, to: 10.101.1.200 } }
+      ipv6: { address: fd01:101::1/64 }
+    exit: { kind: nat, uplink: eth0 }
+    respondd: { hostname: gw1-dom1, siteCode: ffxx, domainCode: dom1 }
+`,
+    );
+    assert.equal((await batuCli('gateway', 'keys', file)).exitCode, 0);
+    await writeFile(join(dir, 'keys/peers/r1'), `key "${routerKeys.public}";\n`);
+    const gwSecret = (await readFile(join(dir, 'keys/fastd.key'), 'utf8')).trim();
+    await writeFile(join(dir, 'gw-key.conf'), `secret "${gwSecret}";\n`);
+    const gwPublic = (
+      await execa('fastd', ['--machine-readable', '--show-key', '-c', join(dir, 'gw-key.conf')])
+    ).stdout.trim();
+
+    const up = execa(
+      'ip',
+      [
+        'netns',
+        'exec',
+        gw.name,
+        process.execPath,
+        '--import',
+        'tsx',
+        new URL('../../bin/batu.ts', import.meta.url).pathname,
+        'gateway',
+        'up',
+        file,
+        '--run-dir',
+        join(dir, 'run'),
+        '--state-dir',
+        join(dir, 'state'),
+      ],
+      { reject: false, all: true },
+    );
+    children.push(up);
+    let log = '';
+    up.all!.on('data', (chunk: Buffer) => (log += chunk));
+    await until(
+      'gateway up',
+      async () => log,
+      (l) => /^gateway up: dom1/m.test(l) || up.exitCode !== null,
+      300_000,
+    );
+    assert.match(log, /^gateway up: dom1 \(gw-dom1\)/m, log);
+
+    // The router: fastd as a client with a tap, bridged to the node's hard interface.
+    await writeFile(
+      join(dir, 'r1-fastd.conf'),
+      `interface "fastd-r1";\nmode tap;\nmethod "null";\nsecret "${routerKeys.secret}";\nmtu 1406;\n` +
+        `peer "gw" {\n  key "${gwPublic}";\n  remote 192.0.2.1:10001;\n}\nlog to stderr level info;\n`,
+    );
+    const fastd = execa('ip', ['netns', 'exec', r1.name, 'fastd', '-c', join(dir, 'r1-fastd.conf')], {
+      reject: false,
+      all: true,
+    });
+    let fastdLog = '';
+    fastd.all!.on('data', (chunk: Buffer) => (fastdLog += chunk));
+    children.push(fastd);
+    await until(
+      'the router’s fastd tap',
+      () => r1.exec('ip', ['link', 'show', 'fastd-r1']),
+      (r) => r.exitCode === 0,
+      20_000,
+    );
+    for (const [bridge, address] of [
+      ['r1t', undefined],
+      ['r1lan', undefined],
+      ['r1mgmt', '169.254.200.1/24'],
+    ] as const)
+      await r1.addBridge(bridge, address);
+    await r1.ip('link', 'set', 'fastd-r1', 'up');
+    await r1.attach('fastd-r1', 'r1t');
+    const fd = (n: number, mac?: string) => ({
+      driver: 'vector' as const,
+      transport: 'fd' as const,
+      fd: n,
+      fdKind: 'tap' as const,
+      ...(mac ? { mac } : {}),
+    });
+    const router = await UmlNode.start(
+      {
+        umid: 'bt-gw-r1',
+        kernel,
+        image,
+        management: fd(3),
+        bat0Tap: fd(4, '02:ba:00:09:01:00'),
+        hard: [{ ...fd(5, '02:ba:00:09:02:00'), mtu: 1406 }],
+        bat0Mac: '02:ba:00:09:00:00',
+        serviceIp: '169.254.200.2/24',
+        batctlWrapper: true,
+        routingAlgo: 'BATMAN_IV',
+        mesh: { gw_mode: 'client', orig_interval: 1000 },
+      },
+      {
+        netns: r1,
+        user: { uid: 65534, gid: 65534 },
+        tapFds: { 3: 'r1m', 4: 'r1b', 5: 'r1h' },
+        attach: { r1m: 'r1mgmt', r1b: 'r1lan', r1h: 'r1t' },
+      },
+    );
+    nodes.push(router);
+    await wire(r1, 'r1lap', undefined, laptop, 'lap0', undefined);
+    await r1.attach('r1lap', 'r1lan');
+
+    // The router finds the gateway through the tunnel.
+    await until(
+      'the router chooses the gateway',
+      () => batctl(router, ['meshif', 'bat0', 'gwl']),
+      (o) => /^\s*\*/m.test(o),
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\nthe router's fastd:\n${fastdLog}\nthe gateway:\n${log}`);
+    });
+
+    // The laptop: a lease from kea through the mesh, SLAAC from radvd; then the internet.
+    const script = join(dir, 'udhcpc.sh');
+    await writeFile(
+      script,
+      '#!/bin/sh\n[ "$1" = bound ] || exit 0\nip addr add "$ip/$mask" dev "$interface"\nip route replace default via "$router"\n',
+      { mode: 0o755 },
+    );
+    const lease = await laptop.exec('udhcpc', ['-i', 'lap0', '-n', '-q', '-f', '-t', '20', '-T', '2', '-s', script], {
+      reject: false,
+    });
+    assert.equal(lease.exitCode, 0, `udhcpc:\n${lease.stdout}${lease.stderr}`);
+    const v4 = (await laptop.exec('ip', ['-4', 'addr', 'show', 'lap0'])).stdout;
+    assert.match(v4, /inet 10\.101\.1\.\d+\/20/, v4);
+    const v6 = await until(
+      'SLAAC and a default route from the RA',
+      () => laptop.exec('ip', ['-6', 'route', 'show']),
+      (r) => /^default via fe80::/m.test(r.stdout),
+    );
+    assert.match(
+      (await laptop.exec('ip', ['-6', 'addr', 'show', 'lap0'])).stdout,
+      /inet6 fd01:101::[0-9a-f:]+\/64 scope global/,
+      v6.stdout,
+    );
+    const page = await laptop.exec('curl', ['-s', '--max-time', '10', `http://${HTTP}:8080/`], { reject: false });
+    assert.equal(page.stdout, 'hello from the internet\n', `fetch: ${page.stderr}`);
+
+    // The gateway's node, through its batctl service on the management bridge (all batctl needs).
+    const gwNode = {
+      spec: { umid: 'gw-dom1', batctlWrapper: true },
+      serviceIp: '169.254.100.2',
+      netns: gw,
+    } as unknown as NodeRef;
+
+    // respondd, asked from the laptop: the gateway, by bat0's MAC, with the router as neighbour.
+    const asked = await batuIn(laptop.name, ['respondd', 'query', 'fd01:101::1', '--json']);
+    assert.equal(asked.exitCode, 0, String(asked.stderr));
+    const [answer] = JSON.parse(String(asked.stdout)) as ResponddAnswer[];
+    const nodeinfo = answer.data.nodeinfo as {
+      node_id: string;
+      vpn: boolean;
+      network: { mesh: { bat0: { interfaces: { tunnel: string[] } } } };
+    };
+    assert.match(nodeinfo.node_id, /^[0-9a-f]{12}$/);
+    const bat0 = /\(bat0\/([0-9a-f:]{17}) /.exec(await batctl(gwNode, ['meshif', 'bat0', 'o']))?.[1];
+    assert.equal(nodeinfo.node_id, bat0?.replaceAll(':', ''), 'bat0’s MAC, as the node reports it');
+    assert.equal(nodeinfo.vpn, true);
+    const neighbours = answer.data.neighbours as {
+      batadv: Record<string, { neighbours: Record<string, { tq: number }> }>;
+    };
+    const [tunnelMac] = nodeinfo.network.mesh.bat0.interfaces.tunnel;
+    assert.ok((neighbours.batadv[tunnelMac]?.neighbours['02:ba:00:09:02:00']?.tq ?? 0) > 0, JSON.stringify(neighbours));
+    // Nothing answers from the uplink's side.
+    const outside = await batuIn(net.name, ['respondd', 'query', '--multicast', 'inet0', '--wait', '1']);
+    assert.notEqual(outside.exitCode, 0, 'no answer on the uplink');
+
+    // Metrics: the originators batctl o shows on the gateway's node.
+    const metrics = async () =>
+      parsePrometheusTextFormat((await gw.exec('curl', ['-s', 'http://127.0.0.1:9101/metrics'])).stdout);
+    const value = (families: Awaited<ReturnType<typeof metrics>>, name: string) =>
+      families.find((f) => f.name === name)?.metrics[0]?.value;
+    const families = await metrics();
+    assert.equal(value(families, 'batu_gateway_originators'), '1', 'the router');
+    assert.equal(value(families, 'batu_gateway_node_up'), '1');
+
+    // kill -9 of the gateway's node: it comes back by itself, and the laptop fetches again.
+    const gwPid = (await gw.exec('pgrep', ['-o', '-f', 'umid=gw-dom1'])).stdout.trim();
+    assert.match(gwPid, /^\d+$/);
+    await gw.exec('kill', ['-9', gwPid]);
+    await until(
+      'the gateway’s node restarted',
+      metrics,
+      (f) => value(f, 'batu_gateway_node_restarts_total') === '1' && value(f, 'batu_gateway_node_up') === '1',
+    );
+    await until(
+      'the router chooses the gateway again',
+      () => batctl(router, ['meshif', 'bat0', 'gwl']),
+      (o) => /^\s*\*/m.test(o),
+    );
+    const again = await until(
+      'a fetch after the restart',
+      () => laptop.exec('curl', ['-s', '--max-time', '5', `http://${HTTP}:8080/`], { reject: false }),
+      (r) => r.stdout === 'hello from the internet\n',
+    ).catch(async (error: Error) => {
+      const show = async (ns: Netns, cmd: string, args: string[]) =>
+        `${cmd} ${args.join(' ')}:\n${(await ns.exec(cmd, args, { reject: false })).stdout}`;
+      throw new Error(
+        [
+          error.message,
+          await show(gw, 'bridge', ['link']),
+          await show(gw, 'ip', ['-br', 'addr']),
+          await show(laptop, 'ping', ['-c', '2', '-W', '1', '10.101.0.1']),
+          await show(gw, 'ip', ['neigh']),
+          ...(await Promise.all(
+            ['o', 'tl', 'tg', 'gwl'].flatMap((q) => [
+              batctl(router, ['meshif', 'bat0', q]).then((o) => `router batctl ${q}:\n${o}`, String),
+              batctl(gwNode, ['meshif', 'bat0', q]).then((o) => `gw batctl ${q}:\n${o}`, String),
+            ]),
+          )),
+          log
+            .split('\n')
+            .filter((l) => !/kea-dhcp4|Reading 32/.test(l))
+            .join('\n'),
+        ].join('\n'),
+      );
+    });
+    assert.equal(again.stdout, 'hello from the internet\n');
+    assert.match(log, /node gw-dom1 died; starting it again/);
+
+    // SIGTERM: everything the gateway made goes.
+    up.kill('SIGTERM');
+    await up;
+    const left = (await gw.exec('ip', ['-br', 'link'])).stdout;
+    assert.doesNotMatch(left, /br-dom1|bfastd|fastd-dom1|gm-dom1|bat-dom1/, left);
+    assert.doesNotMatch((await gw.exec('nft', ['list', 'tables'])).stdout, /batu-gateway/);
+  },
+);
