@@ -28,6 +28,13 @@ export interface ConfigPlaces {
   stateDir: string;
 }
 
+/** Where the daemons listen, under the run directory: `gateway status` and the metrics ask there. */
+export const daemonSockets = (runDir: string) => ({
+  fastd: (device: string) => join(runDir, 'fastd', `${device}.sock`),
+  fastdPid: (device: string) => join(runDir, 'fastd', `${device}.pid`),
+  kea: join(runDir, 'kea4.sock'),
+});
+
 export async function daemonConfigs(
   gateway: GatewayFile,
   plan: GatewayPlan,
@@ -46,7 +53,7 @@ export async function daemonConfigs(
           device,
           tunnel,
           secret,
-          statusSocket: join(places.runDir, 'fastd', `${device}.sock`),
+          statusSocket: daemonSockets(places.runDir).fastd(device),
           user: gateway.user,
         }),
         mode: 0o600,
@@ -58,7 +65,7 @@ export async function daemonConfigs(
       daemon: 'kea-dhcp4',
       content: keaConfig(gateway, plan, {
         leases: join(places.stateDir, 'kea-leases4.csv'),
-        control: join(places.runDir, 'kea4.sock'),
+        control: daemonSockets(places.runDir).kea,
       }),
       mode: 0o644,
     });

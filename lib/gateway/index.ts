@@ -10,3 +10,6 @@ export { metricsText, type DomainMetrics } from './metrics.ts';
 export { responddData, type ResponddContext } from './respondd-data.ts';
 export { domainNode, domainMac, batmanBandwidth, managementAddresses, type DomainNode } from './node.ts';
 export { runGateway, GatewayError, type GatewayOptions, type RunningGateway } from './up.ts';
+export { gatewayStatus, statusText, allAnswered, domainNodeRef, type DomainStatus } from './status.ts';
+export { fastdPeers, keaAssigned, type FastdPeer } from './daemons/sockets.ts';
+export { addPeer, removePeer, PeerError, type PeerChange } from './peers.ts';

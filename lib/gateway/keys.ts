@@ -2,10 +2,11 @@
 // there yet, made with Debian's own tools (fastd --generate-key, wg genkey), mode 0600.
 // Nothing that exists is touched.
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { execa } from 'execa';
 import type { GatewayFile } from './file.ts';
+import { openDirs } from './open-dirs.ts';
 
 /** Make what is missing; returns the paths made. */
 export async function makeMissingKeys(gateway: GatewayFile): Promise<string[]> {
@@ -13,8 +14,7 @@ export async function makeMissingKeys(gateway: GatewayFile): Promise<string[]> {
   const key = async (path: string, command: [string, string[]]) => {
     if (existsSync(path)) return;
     const { stdout } = await execa(command[0], command[1]);
-    // Open directories, closed files: fastd reads its peer directory as the gateway's user.
-    await mkdir(dirname(path), { recursive: true, mode: 0o755 });
+    await openDirs(dirname(path));
     await writeFile(path, `${stdout.trim()}\n`, { mode: 0o600, flag: 'wx' });
     made.push(path);
   };
@@ -23,7 +23,7 @@ export async function makeMissingKeys(gateway: GatewayFile): Promise<string[]> {
       if (tunnel.kind === 'fastd') {
         await key(tunnel.secretKeyFile, ['fastd', ['--generate-key', '--machine-readable']]);
         if ('directory' in tunnel.peers && !existsSync(tunnel.peers.directory)) {
-          await mkdir(tunnel.peers.directory, { recursive: true, mode: 0o755 });
+          await openDirs(tunnel.peers.directory);
           made.push(tunnel.peers.directory);
         }
       } else await key(tunnel.privateKeyFile, ['wg', ['genkey']]);

@@ -1,7 +1,7 @@
 // The gateway's Prometheus metrics (text at /metrics), per domain, from each node's state:
 // originators, neighbours with their TQ (BATMAN_IV) or throughput (BATMAN_V), other
-// gateways and the one chosen, local clients, batman-adv's traffic counters, tunnel peers
-// and node restarts. Written with prom-client: a registry made afresh for each scrape.
+// gateways and the one chosen, local clients, batman-adv's traffic counters, tunnel peers,
+// DHCP leases and node restarts. Written with prom-client: a registry made afresh for each scrape.
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { NodeState } from './node-state.ts';
 
@@ -10,7 +10,10 @@ export interface DomainMetrics {
   /** The node's state; undefined while it is down or not answering. */
   state?: NodeState;
   restarts: number;
+  /** Connected peers per tunnel. */
   tunnels: { device: string; kind: string; peers: number }[];
+  /** kea's assigned addresses in the domain's subnet, where it serves DHCPv4. */
+  leases?: number;
 }
 
 const TRAFFIC = ['tx', 'rx', 'forward', 'mgmt_tx', 'mgmt_rx'] as const;
@@ -37,13 +40,15 @@ export async function metricsText(domains: DomainMetrics[]): Promise<string> {
   const clients = gauge('clients', 'clients in the local translation table');
   const packets = counter('traffic_packets_total', "batman-adv's packet counters", ['direction']);
   const bytes = counter('traffic_bytes_total', "batman-adv's byte counters", ['direction']);
-  const peers = gauge('tunnel_peers', 'peers a tunnel has', ['tunnel', 'kind']);
+  const peers = gauge('tunnel_peers', 'peers connected through a tunnel', ['tunnel', 'kind']);
+  const leases = gauge('dhcp_leases', "kea's assigned addresses in the domain's subnet");
 
   for (const d of domains) {
     const domain = d.domain;
     up.set({ domain }, d.state ? 1 : 0);
     restarts.inc({ domain }, d.restarts);
     for (const t of d.tunnels) peers.set({ domain, tunnel: t.device, kind: t.kind }, t.peers);
+    if (d.leases !== undefined) leases.set({ domain }, d.leases);
     const s = d.state;
     if (!s) continue;
     originators.set({ domain }, new Set(s.originators.map((o) => o.orig)).size);

@@ -14,12 +14,14 @@ import type { Reporter } from '../derivations/index.ts';
 import { Netns, UmlNode } from '../runner/index.ts';
 import { closedAncestor } from '../runner/reach.ts';
 import { Responder } from '../respondd/index.ts';
-import { daemonConfigs } from './configs.ts';
+import { daemonConfigs, daemonSockets } from './configs.ts';
 import { NFT_TABLE } from './daemons/nftables.ts';
 import { network, type GatewayFile } from './file.ts';
+import { openDirs } from './open-dirs.ts';
 import { metricsText, type DomainMetrics } from './metrics.ts';
 import { domainNode } from './node.ts';
 import { readNodeState } from './node-state.ts';
+import { gatewayStatus } from './status.ts';
 import { planOf, type GatewayPlan } from './plan.ts';
 import { responddData } from './respondd-data.ts';
 
@@ -84,8 +86,8 @@ export async function runGateway(gateway: GatewayFile, options: GatewayOptions):
     }
   };
   try {
-    await mkdir(runDir, { recursive: true, mode: 0o755 });
-    await mkdir(stateDir, { recursive: true, mode: 0o755 });
+    await openDirs(runDir);
+    await openDirs(stateDir);
     const configs = await daemonConfigs(gateway, plan, { runDir, stateDir });
     for (const config of configs) await writeFile(join(runDir, config.name), config.content, { mode: config.mode });
 
@@ -93,6 +95,7 @@ export async function runGateway(gateway: GatewayFile, options: GatewayOptions):
     const ids = await userIds(gateway.user);
     await mkdir(join(runDir, 'fastd'), { recursive: true, mode: 0o750 });
     await chown(join(runDir, 'fastd'), ids.uid, ids.gid);
+    await reachable(join(runDir, 'fastd'), ids, `fastd makes its status socket in ${runDir}/fastd as ${gateway.user}`);
 
     await step('nftables', () => execa('nft', ['-f', join(runDir, 'nftables.conf')]));
     undo.push(() => execa('nft', ['delete', 'table', 'inet', NFT_TABLE], { reject: false }));
@@ -113,8 +116,18 @@ export async function runGateway(gateway: GatewayFile, options: GatewayOptions):
         );
       for (const [t, tunnel] of domain.tunnels.entries()) {
         const { device } = plan.domains[index].tunnels[t];
-        if ('directory' in tunnel.peers) await peersReachable(tunnel.peers.directory, ids, gateway.user);
-        const fastd = execa('fastd', ['-c', join(runDir, `${device}.conf`)], { reject: false, all: true });
+        if ('directory' in tunnel.peers)
+          await reachable(
+            tunnel.peers.directory,
+            ids,
+            `fastd reads its peers from ${tunnel.peers.directory} as ${gateway.user}`,
+          );
+        // The pid file is how `gateway peer` finds it to reload its peers (SIGHUP).
+        const pidFile = daemonSockets(runDir).fastdPid(device);
+        const fastd = execa('fastd', ['-c', join(runDir, `${device}.conf`), '--pid-file', pidFile], {
+          reject: false,
+          all: true,
+        });
         relay(fastd, device, report);
         undo.push(() => stopChild(fastd));
         await step(`domain ${domain.name}: fastd on UDP ${tunnel.port}`, () => deviceAppears(device, fastd));
@@ -204,7 +217,9 @@ export async function runGateway(gateway: GatewayFile, options: GatewayOptions):
 
     if (gateway.metrics) {
       const { address, port } = gateway.metrics;
-      const server = await step('metrics', () => metricsServer(address, port, () => domainMetrics(gateway, running)));
+      const server = await step('metrics', () =>
+        metricsServer(address, port, () => domainMetrics(gateway, running, runDir)),
+      );
       undo.push(() => new Promise((done) => server.close(done)));
       running.metricsUrl = plan.metrics;
     }
@@ -220,20 +235,20 @@ export async function runGateway(gateway: GatewayFile, options: GatewayOptions):
   }
 }
 
-/** Each domain's metrics, its node read now (a node that does not answer counts as down). */
-async function domainMetrics(gateway: GatewayFile, running: RunningGateway): Promise<DomainMetrics[]> {
-  return Promise.all(
-    running.domains.map(async (run, index) => ({
-      domain: run.name,
-      state: run.node?.state === 'running' ? await readNodeState(run.node).catch(() => undefined) : undefined,
-      restarts: run.restarts,
-      tunnels: running.plan.domains[index].tunnels.map((t, i) => ({
-        device: t.device,
-        kind: gateway.domains[index].tunnels[i].kind,
-        peers: 0,
-      })),
+/** Each domain's metrics: its status as `gateway status` reads it, and how often its node was restarted. */
+async function domainMetrics(gateway: GatewayFile, running: RunningGateway, runDir: string): Promise<DomainMetrics[]> {
+  const status = await gatewayStatus(gateway, running.plan, { runDir });
+  return status.map((s, index) => ({
+    domain: s.domain,
+    state: s.state,
+    restarts: running.domains[index]?.restarts ?? 0,
+    tunnels: s.tunnels.map((t) => ({
+      device: t.device,
+      kind: t.kind,
+      peers: t.peers?.filter((p) => p.connected).length ?? 0,
     })),
-  );
+    leases: s.leases,
+  }));
 }
 
 function metricsServer(address: string, port: number, metrics: () => Promise<DomainMetrics[]>): Promise<Server> {
@@ -255,12 +270,12 @@ function metricsServer(address: string, port: number, metrics: () => Promise<Dom
   });
 }
 
-/** fastd reads its peer directory as the gateway's user, once it has dropped root. */
-async function peersReachable(dir: string, ids: { uid: number; gid: number }, user: string): Promise<void> {
-  const closed = await closedAncestor(join(dir, 'peer'), ids);
+/** fastd works as the gateway's user once it has dropped root: `dir` must be open to it. */
+async function reachable(dir: string, ids: { uid: number; gid: number }, what: string): Promise<void> {
+  const closed = await closedAncestor(join(dir, 'entry'), ids);
   if (closed)
     throw new GatewayError(
-      `fastd reads its peers from ${dir} as ${user}, but ${closed.dir} (mode ${closed.mode.toString(8)}, owner ${closed.uid}:${closed.gid}) stops ${user}: chmod o+rx it`,
+      `${what}, but ${closed.dir} (mode ${closed.mode.toString(8)}, owner ${closed.uid}:${closed.gid}) stops it: chmod o+rx it`,
     );
 }
 

@@ -14,6 +14,7 @@ import { execa, type ResultPromise } from 'execa';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { Netns, UmlNode, batctl, type NodeRef } from '../../lib/runner/index.ts';
 import type { ResponddAnswer } from '../../lib/respondd/index.ts';
+import type { DomainStatus } from '../../lib/gateway/index.ts';
 import { batuCli, batuIn } from '../fixtures/cli-helpers.ts';
 import { guestPaths } from '../fixtures/guest-helpers.ts';
 import { killAllIn } from '../fixtures/host-helpers.ts';
@@ -112,7 +113,12 @@ domains:
 `,
     );
     assert.equal((await batuCli('gateway', 'keys', file)).exitCode, 0);
-    await writeFile(join(dir, 'keys/peers/r1'), `key "${routerKeys.public}";\n`);
+    const runDir = join(dir, 'run');
+    const peer = (...args: string[]) => batuCli('gateway', 'peer', ...args, '--run-dir', runDir);
+    const first = await peer('add', file, 'dom1', 'r1', '--key', routerKeys.public);
+    assert.match(String(first.stdout), /^added .*keys\/peers\/r1; fastd not told \(no pid in /, String(first.stderr));
+    const refused = await peer('add', file, 'dom1', '../r2', '--key', routerKeys.public);
+    assert.match(String(refused.stderr), /bad peer name "\.\.\/r2"/);
     const gwSecret = (await readFile(join(dir, 'keys/fastd.key'), 'utf8')).trim();
     await writeFile(join(dir, 'gw-key.conf'), `secret "${gwSecret}";\n`);
     const gwPublic = (
@@ -133,7 +139,7 @@ domains:
         'up',
         file,
         '--run-dir',
-        join(dir, 'run'),
+        runDir,
         '--state-dir',
         join(dir, 'state'),
       ],
@@ -281,6 +287,33 @@ domains:
     const families = await metrics();
     assert.equal(value(families, 'batu_gateway_originators'), '1', 'the router');
     assert.equal(value(families, 'batu_gateway_node_up'), '1');
+    assert.equal(value(families, 'batu_gateway_tunnel_peers'), '1', 'r1, through fastd');
+    assert.equal(value(families, 'batu_gateway_dhcp_leases'), '1', 'the laptop’s');
+
+    // gateway status: the node, fastd's peers and kea's leases, each from its own socket.
+    const statusText = await batuIn(gw.name, ['gateway', 'status', file, '--run-dir', runDir]);
+    assert.equal(statusText.exitCode, 0, String(statusText.stderr));
+    assert.match(String(statusText.stdout), /^domain dom1: node gw-dom1 up, bat0 [0-9a-f:]{17}, BATMAN_IV, server/m);
+    assert.match(
+      String(statusText.stdout),
+      /tunnel fastd-dom1 \(fastd\): 1 of 1 peers connected\n {4}r1 192\.0\.2\.2:\d+/,
+    );
+    assert.match(String(statusText.stdout), /DHCPv4 leases 1$/m);
+    const status = async () =>
+      (
+        JSON.parse(
+          String((await batuIn(gw.name, ['gateway', 'status', file, '--run-dir', runDir, '--json'])).stdout),
+        ) as { domains: DomainStatus[] }
+      ).domains[0].tunnels[0].peers ?? [];
+
+    // A peer removed and added again while everything runs: fastd reloads, the node stays.
+    const removed = await peer('remove', file, 'dom1', 'r1');
+    assert.match(String(removed.stdout), /^removed .*; fastd \(pid \d+\) reloads its peers/, String(removed.stderr));
+    await until('r1 gone from fastd', status, (peers) => peers.length === 0, 30_000);
+    const added = await peer('add', file, 'dom1', 'r1', '--key', routerKeys.public);
+    assert.match(String(added.stdout), /fastd \(pid \d+\) reloads its peers/, String(added.stderr));
+    await until('r1 connected again', status, (peers) => peers.some((p) => p.name === 'r1' && p.connected), 90_000);
+    assert.equal(value(await metrics(), 'batu_gateway_node_restarts_total'), '0', 'the node was not restarted');
 
     // kill -9 of the gateway's node: it comes back by itself, and the laptop fetches again.
     const gwPid = (await gw.exec('pgrep', ['-o', '-f', 'umid=gw-dom1'])).stdout.trim();

@@ -126,15 +126,18 @@ test('key files that are missing or hold no key are named, with how to make them
   );
 });
 
-test('batu gateway keys makes what is missing with fastd and wg (mode 0600), then check prints the plan', async (t) => {
+test('batu gateway keys makes what is missing with fastd and wg (keys 0600, directories 0755 under any umask), then check prints the plan', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'batu-gw-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   await cp(example, join(dir, 'gateway.yaml'));
   const before = await batuCli('gateway', 'check', join(dir, 'gateway.yaml'));
   assert.notEqual(before.exitCode, 0);
   assert.match(String(before.stderr), /batu gateway keys makes what is missing/);
-  const made = await batuCli('gateway', 'keys', join(dir, 'gateway.yaml'));
+  const umask = process.umask(0o077); // root's private umask: fastd (as nobody) must still read the peers
+  const made = await batuCli('gateway', 'keys', join(dir, 'gateway.yaml')).finally(() => process.umask(umask));
   assert.equal(made.exitCode, 0, String(made.stderr));
+  for (const open of ['keys', 'keys/dom1-peers'])
+    assert.equal((await stat(join(dir, open))).mode & 0o777, 0o755, `${open}'s mode`);
   assert.deepEqual((await readdir(join(dir, 'keys'))).sort(), [
     'dom1-fastd.key',
     'dom1-peers',
