@@ -9,7 +9,7 @@ import { keaConfig } from './daemons/kea.ts';
 import { nftablesRuleset } from './daemons/nftables.ts';
 import { radvdConfig } from './daemons/radvd.ts';
 import type { GatewayFile } from './file.ts';
-import type { GatewayPlan } from './plan.ts';
+import { fastdBridge, type GatewayPlan } from './plan.ts';
 
 export interface DaemonConfig {
   /** The file's name in the configuration directory. */
@@ -28,11 +28,18 @@ export interface ConfigPlaces {
   stateDir: string;
 }
 
+/** The daemons' own corners of the run and state directories, each owned by its daemon's user. */
+export const daemonDirs = ({ runDir, stateDir }: { runDir: string; stateDir: string }) => ({
+  fastd: join(runDir, 'fastd'),
+  keaRun: join(runDir, 'kea'),
+  keaState: join(stateDir, 'kea'),
+});
+
 /** Where the daemons listen, under the run directory: `gateway status` and the metrics ask there. */
 export const daemonSockets = (runDir: string) => ({
   fastd: (device: string) => join(runDir, 'fastd', `${device}.sock`),
   fastdPid: (device: string) => join(runDir, 'fastd', `${device}.pid`),
-  kea: join(runDir, 'kea4.sock'),
+  kea: join(runDir, 'kea', 'kea4.sock'),
 });
 
 export async function daemonConfigs(
@@ -54,6 +61,7 @@ export async function daemonConfigs(
           tunnel,
           secret,
           statusSocket: daemonSockets(places.runDir).fastd(device),
+          bridge: fastdBridge(device),
           user: gateway.user,
         }),
         mode: 0o600,
@@ -64,7 +72,7 @@ export async function daemonConfigs(
       name: 'kea-dhcp4.conf',
       daemon: 'kea-dhcp4',
       content: keaConfig(gateway, plan, {
-        leases: join(places.stateDir, 'kea-leases4.csv'),
+        leases: join(daemonDirs(places).keaState, 'leases4.csv'),
         control: daemonSockets(places.runDir).kea,
       }),
       mode: 0o644,

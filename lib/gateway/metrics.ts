@@ -9,7 +9,8 @@ export interface DomainMetrics {
   domain: string;
   /** The node's state; undefined while it is down or not answering. */
   state?: NodeState;
-  restarts: number;
+  /** Restarts of its node, where this process knows them (gateway up; not systemd's units). */
+  restarts?: number;
   /** Connected peers per tunnel. */
   tunnels: { device: string; kind: string; peers: number }[];
   /** kea's assigned addresses in the domain's subnet, where it serves DHCPv4. */
@@ -46,7 +47,7 @@ export async function metricsText(domains: DomainMetrics[]): Promise<string> {
   for (const d of domains) {
     const domain = d.domain;
     up.set({ domain }, d.state ? 1 : 0);
-    restarts.inc({ domain }, d.restarts);
+    if (d.restarts !== undefined) restarts.inc({ domain }, d.restarts);
     for (const t of d.tunnels) peers.set({ domain, tunnel: t.device, kind: t.kind }, t.peers);
     if (d.leases !== undefined) leases.set({ domain }, d.leases);
     const s = d.state;

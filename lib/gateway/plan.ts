@@ -20,6 +20,9 @@ export interface DomainPlan {
   respondd: string;
 }
 
+/** The host bridge that joins a fastd tunnel's tap with the node's (bfastd-DOMAIN). */
+export const fastdBridge = (device: string) => `b${device}`.slice(0, 15);
+
 export interface GatewayPlan {
   domains: DomainPlan[];
   metrics?: string;

@@ -1,33 +1,23 @@
 // `batu gateway up`: a gateway from its file, in the namespace this process runs in, in
-// order: the daemons' configurations, the nftables table, per domain its bridges, fastd per
+// order: the host side (directories, the nftables table, forwarding, the bridges), fastd per
 // tunnel (its tap into the tunnel's bridge), the node (unprivileged; started again when it
 // dies, its taps made and attached again), then kea, radvd, respondd and the metrics. Each
 // part is checked as it comes up; the first that fails is named, and everything made so far
 // goes, last first. SIGTERM (the caller's signal) takes it all down the same way.
-import { createServer, type Server } from 'node:http';
-import { chown, mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type ResultPromise } from 'execa';
-import ipaddr from 'ipaddr.js';
 import type { Reporter } from '../derivations/index.ts';
 import { Netns, UmlNode } from '../runner/index.ts';
-import { closedAncestor } from '../runner/reach.ts';
-import { Responder } from '../respondd/index.ts';
-import { daemonConfigs, daemonSockets } from './configs.ts';
-import { NFT_TABLE } from './daemons/nftables.ts';
-import { network, type GatewayFile } from './file.ts';
-import { openDirs } from './open-dirs.ts';
-import { metricsText, type DomainMetrics } from './metrics.ts';
+import { daemonConfigs, daemonDirs, daemonSockets } from './configs.ts';
+import type { GatewayFile } from './file.ts';
+import { GatewayError, hostNetworkUp, step, userIds, type Undo } from './host-net.ts';
 import { domainNode } from './node.ts';
-import { readNodeState } from './node-state.ts';
-import { gatewayStatus } from './status.ts';
 import { planOf, type GatewayPlan } from './plan.ts';
-import { responddData } from './respondd-data.ts';
+import { serveGateway } from './serve.ts';
 
-export class GatewayError extends Error {
-  override name = 'GatewayError';
-}
+export { GatewayError };
 
 export interface GatewayOptions {
   kernel: string;
@@ -51,7 +41,6 @@ interface DomainRun {
   name: string;
   node?: UmlNode;
   restarts: number;
-  started: number;
 }
 
 export interface RunningGateway {
@@ -59,9 +48,6 @@ export interface RunningGateway {
   domains: DomainRun[];
   metricsUrl?: string;
 }
-
-/** What was made, to be undone last first. */
-type Undo = () => Promise<unknown>;
 
 export async function runGateway(gateway: GatewayFile, options: GatewayOptions): Promise<void> {
   const unsupported = gateway.domains.flatMap((d) => d.tunnels.filter((t) => t.kind !== 'fastd').map(() => d.name));
@@ -73,56 +59,25 @@ export async function runGateway(gateway: GatewayFile, options: GatewayOptions):
   const runDir = options.runDir ?? '/run/batu-gateway';
   const stateDir = options.stateDir ?? '/var/lib/batu-gateway';
   const plan = planOf(gateway);
-  const host = Netns.current();
   const undo: Undo[] = [];
   const running: RunningGateway = { plan, domains: [] };
   let stopping = false;
-  const step = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
+  const started = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
     if (options.signal?.aborted) throw new GatewayError('stopped while starting');
-    try {
-      return await work();
-    } catch (error) {
-      throw new GatewayError(`${what}: ${(error as Error).message.split('\n')[0]}`);
-    }
+    return step(what, work);
   };
   try {
-    await openDirs(runDir);
-    await openDirs(stateDir);
+    undo.push(...(await hostNetworkUp(gateway, plan, { runDir, stateDir })));
     const configs = await daemonConfigs(gateway, plan, { runDir, stateDir });
     for (const config of configs) await writeFile(join(runDir, config.name), config.content, { mode: config.mode });
-
-    // fastd makes its status socket as the gateway's user (it drops root once its tap is made).
     const ids = await userIds(gateway.user);
-    await mkdir(join(runDir, 'fastd'), { recursive: true, mode: 0o750 });
-    await chown(join(runDir, 'fastd'), ids.uid, ids.gid);
-    await reachable(join(runDir, 'fastd'), ids, `fastd makes its status socket in ${runDir}/fastd as ${gateway.user}`);
-
-    await step('nftables', () => execa('nft', ['-f', join(runDir, 'nftables.conf')]));
-    undo.push(() => execa('nft', ['delete', 'table', 'inet', NFT_TABLE], { reject: false }));
-    await step('IP forwarding', () =>
-      execa('sysctl', ['-qw', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1']),
-    );
 
     for (const [index, domain] of gateway.domains.entries()) {
       const made = domainNode(domain, plan.domains[index], { ...options, index });
-      for (const [bridge, { address, mac }] of Object.entries(made.bridges)) {
-        await host.deleteLink(bridge); // a killed gateway's
-        await step(`domain ${domain.name}: bridge ${bridge}`, () => host.addBridge(bridge, address, mac));
-        undo.push(() => host.deleteLink(bridge));
-      }
-      if (domain.clients.ipv6)
-        await step(`domain ${domain.name}: ${domain.clients.ipv6.address}`, () =>
-          host.ip('-6', 'addr', 'add', domain.clients.ipv6!.address, 'dev', plan.domains[index].bridge, 'nodad'),
-        );
       for (const [t, tunnel] of domain.tunnels.entries()) {
         const { device } = plan.domains[index].tunnels[t];
-        if ('directory' in tunnel.peers)
-          await reachable(
-            tunnel.peers.directory,
-            ids,
-            `fastd reads its peers from ${tunnel.peers.directory} as ${gateway.user}`,
-          );
-        // The pid file is how `gateway peer` finds it to reload its peers (SIGHUP).
+        // The pid file is how `gateway peer` finds it to reload its peers (SIGHUP); its
+        // configuration's on-up puts its tap into the bridge.
         const pidFile = daemonSockets(runDir).fastdPid(device);
         const fastd = execa('fastd', ['-c', join(runDir, `${device}.conf`), '--pid-file', pidFile], {
           reject: false,
@@ -130,23 +85,18 @@ export async function runGateway(gateway: GatewayFile, options: GatewayOptions):
         });
         relay(fastd, device, report);
         undo.push(() => stopChild(fastd));
-        await step(`domain ${domain.name}: fastd on UDP ${tunnel.port}`, () => deviceAppears(device, fastd));
-        await step(`domain ${domain.name}: ${device} into its bridge`, async () => {
-          await host.ip('link', 'set', device, 'up');
-          await host.attach(device, `b${device}`.slice(0, 15));
-        });
+        await started(`domain ${domain.name}: fastd on UDP ${tunnel.port}`, () => deviceAppears(device, fastd));
       }
-      const run: DomainRun = { name: domain.name, restarts: 0, started: Date.now() };
+      const run: DomainRun = { name: domain.name, restarts: 0 };
       running.domains.push(run);
       const start = async () => {
         run.node = await UmlNode.start(made.spec, {
-          netns: host,
+          netns: Netns.current(),
           user: ids,
           tapFds: made.tapFds,
           attach: made.attach,
           signal: options.signal,
         });
-        run.started = Date.now();
         // Started again when it dies: its taps are made and attached afresh; fastd's stays.
         void run.node.exited.then(async () => {
           if (stopping) return;
@@ -163,66 +113,38 @@ export async function runGateway(gateway: GatewayFile, options: GatewayOptions):
             }
         });
       };
-      await step(`domain ${domain.name}: node ${made.spec.umid}`, start);
+      await started(`domain ${domain.name}: node ${made.spec.umid}`, start);
       undo.push(async () => run.node?.stop());
       report(`domain ${domain.name}: node ${made.spec.umid} up`);
     }
 
     if (configs.some((c) => c.daemon === 'kea-dhcp4')) {
-      const env = { KEA_PIDFILE_DIR: runDir, KEA_LOCKFILE_DIR: runDir };
+      const keaDir = daemonDirs({ runDir, stateDir }).keaRun;
+      const env = { KEA_PIDFILE_DIR: keaDir, KEA_LOCKFILE_DIR: keaDir };
       const kea = execa('kea-dhcp4', ['-c', join(runDir, 'kea-dhcp4.conf')], { reject: false, all: true, env });
       relay(kea, 'kea-dhcp4', report);
       undo.push(() => stopChild(kea));
-      await step('kea-dhcp4', () => logLine(kea, /DHCP4_STARTED|DHCPSRV_CFGMGR_ADD_IFACE|DHCP4_CONFIG_COMPLETE/));
+      await started('kea-dhcp4', () => logLine(kea, /DHCP4_STARTED|DHCPSRV_CFGMGR_ADD_IFACE|DHCP4_CONFIG_COMPLETE/));
     }
     if (configs.some((c) => c.daemon === 'radvd')) {
       const radvd = execa(
         'radvd',
         ['-n', '-m', 'stderr', '-C', join(runDir, 'radvd.conf'), '-p', join(runDir, 'radvd.pid')],
-        {
-          reject: false,
-          all: true,
-        },
+        { reject: false, all: true },
       );
       relay(radvd, 'radvd', report);
       undo.push(() => stopChild(radvd));
-      await step('radvd', () => stillRunning(radvd, 1000));
+      await started('radvd', () => stillRunning(radvd, 1000));
     }
 
-    const responder = await step('respondd', () =>
-      Responder.start({
-        port: options.responddPort,
-        sides: gateway.domains.map((domain, index) => ({
-          interface: plan.domains[index].bridge,
-          prefixes: [domain.clients.ipv4.address, domain.clients.ipv6?.address]
-            .filter((a): a is string => !!a)
-            .map((a) => network(ipaddr.parseCIDR(a))),
-          data: async () => {
-            const run = running.domains[index];
-            if (!run.node || run.node.state !== 'running') throw new Error('node down');
-            return responddData({
-              domain,
-              state: await readNodeState(run.node),
-              addresses: [domain.clients.ipv6?.address, domain.clients.ipv4.address]
-                .filter((a): a is string => !!a)
-                .map((a) => a.split('/')[0]),
-              uptimeSeconds: Math.round((Date.now() - run.started) / 1000),
-              release: options.release ?? '0.1.0',
-            });
-          },
-        })),
-      }),
-    );
-    undo.push(() => responder.close());
-
-    if (gateway.metrics) {
-      const { address, port } = gateway.metrics;
-      const server = await step('metrics', () =>
-        metricsServer(address, port, () => domainMetrics(gateway, running, runDir)),
-      );
-      undo.push(() => new Promise((done) => server.close(done)));
-      running.metricsUrl = plan.metrics;
-    }
+    const serving = await serveGateway(gateway, plan, {
+      runDir,
+      responddPort: options.responddPort,
+      release: options.release,
+      restarts: (index) => running.domains[index]?.restarts ?? 0,
+    });
+    undo.push(...serving.undo);
+    running.metricsUrl = serving.metricsUrl;
 
     options.onUp?.(running);
     await new Promise<void>((resolve) => {
@@ -233,58 +155,6 @@ export async function runGateway(gateway: GatewayFile, options: GatewayOptions):
     stopping = true;
     for (const action of undo.reverse()) await action().catch(() => {});
   }
-}
-
-/** Each domain's metrics: its status as `gateway status` reads it, and how often its node was restarted. */
-async function domainMetrics(gateway: GatewayFile, running: RunningGateway, runDir: string): Promise<DomainMetrics[]> {
-  const status = await gatewayStatus(gateway, running.plan, { runDir });
-  return status.map((s, index) => ({
-    domain: s.domain,
-    state: s.state,
-    restarts: running.domains[index]?.restarts ?? 0,
-    tunnels: s.tunnels.map((t) => ({
-      device: t.device,
-      kind: t.kind,
-      peers: t.peers?.filter((p) => p.connected).length ?? 0,
-    })),
-    leases: s.leases,
-  }));
-}
-
-function metricsServer(address: string, port: number, metrics: () => Promise<DomainMetrics[]>): Promise<Server> {
-  const server = createServer((request, response) => {
-    if (request.method !== 'GET' || request.url !== '/metrics') {
-      response.writeHead(404).end('only GET /metrics\n');
-      return;
-    }
-    metrics()
-      .then(metricsText)
-      .then(
-        (text) => response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text),
-        (error: Error) => response.writeHead(500).end(`${error.message}\n`),
-      );
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, address, () => resolve(server));
-  });
-}
-
-/** fastd works as the gateway's user once it has dropped root: `dir` must be open to it. */
-async function reachable(dir: string, ids: { uid: number; gid: number }, what: string): Promise<void> {
-  const closed = await closedAncestor(join(dir, 'entry'), ids);
-  if (closed)
-    throw new GatewayError(
-      `${what}, but ${closed.dir} (mode ${closed.mode.toString(8)}, owner ${closed.uid}:${closed.gid}) stops it: chmod o+rx it`,
-    );
-}
-
-/** A user's uid and gid (getent: the system's own lookup). */
-async function userIds(user: string): Promise<{ uid: number; gid: number }> {
-  const { stdout } = await execa('getent', ['passwd', user], { reject: false });
-  const [, , uid, gid] = stdout.split(':');
-  if (uid === undefined) throw new GatewayError(`no user ${user} on this host (the gateway file's user)`);
-  return { uid: Number(uid), gid: Number(gid) };
 }
 
 async function deviceAppears(device: string, child: ResultPromise, timeoutMs = 10_000): Promise<void> {
