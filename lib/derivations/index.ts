@@ -21,6 +21,7 @@ export {
   readManifest,
   DamagedPathError,
   SOURCE_DATE_EPOCH,
+  packageRoot,
   type StoreLike,
 } from './store/store.ts';
 export { verify, gc, add, addRoot, listRoots, referenceClosure } from './store/maintain.ts';

@@ -1,9 +1,7 @@
 // The gateway's host side, which everything else sits on: its run and state directories
 // (fastd's and kea's own corners owned by their users), the nftables table, IP forwarding,
-// and per domain its bridges (the client bridge with its fixed MAC and addresses). With
-// `persistentTaps`, also the node's taps, owned by the gateway's user and in their bridges,
-// for a node that opens them itself (systemd's node unit runs as that user); otherwise the
-// runner makes them per start and hands them over. `gateway up` and `gateway net up` use it;
+// and per domain its bridges (the client bridge with its fixed MAC and addresses). The node's
+// taps are the runner's, made per start. `gateway up` and `gateway net up` use it;
 // `hostNetworkDown` undoes it from the file alone (`gateway net down`, after a kill -9).
 import { chown, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -32,8 +30,6 @@ export type Undo = () => Promise<unknown>;
 export interface HostNetworkOptions {
   runDir: string;
   stateDir: string;
-  /** The node's taps made here, persistent and owned by the gateway's user. */
-  persistentTaps?: boolean;
   /** Who kea runs as (Debian's unit: _kea); it owns kea's corners. Default root. */
   keaUser?: string;
 }
@@ -113,18 +109,6 @@ export async function hostNetworkUp(
         await step(`domain ${domain.name}: ${domain.clients.ipv6.address}`, () =>
           host.ip('-6', 'addr', 'add', domain.clients.ipv6!.address, 'dev', plan.domains[index].bridge, 'nodad'),
         );
-      if (!options.persistentTaps) continue;
-      for (const [tap, bridge] of Object.entries(made.attach)) {
-        await host.deleteLink(tap);
-        await step(`domain ${domain.name}: tap ${tap}`, async () => {
-          await host.ip('tuntap', 'add', 'dev', tap, 'mode', 'tap', 'user', String(ids.uid), 'group', String(ids.gid));
-          undo.push(() => host.deleteLink(tap));
-          const mtu = made.tapMtu[tap];
-          if (mtu) await host.ip('link', 'set', tap, 'mtu', String(mtu));
-          await host.ip('link', 'set', tap, 'up');
-          await host.attach(tap, bridge);
-        });
-      }
     }
     return undo;
   } catch (error) {

@@ -13,3 +13,7 @@ export { runGateway, GatewayError, type GatewayOptions, type RunningGateway } fr
 export { gatewayStatus, statusText, allAnswered, domainNodeRef, type DomainStatus } from './status.ts';
 export { fastdPeers, keaAssigned, type FastdPeer } from './daemons/sockets.ts';
 export { addPeer, removePeer, PeerError, type PeerChange } from './peers.ts';
+export { hostNetworkUp, hostNetworkDown } from './host-net.ts';
+export { serveGateway, type ServeOptions } from './serve.ts';
+export { gatewayUnits, type UnitFile, type UnitsOptions } from './units.ts';
+export { startDomainNode } from './node-run.ts';

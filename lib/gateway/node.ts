@@ -19,10 +19,8 @@ export interface DomainNode {
   bridges: Record<string, { address?: string; mac?: string }>;
   /** The node's taps, each into its bridge. */
   attach: Record<string, string>;
-  /** Descriptor → tap, for the runner to open and hand over (none when the node opens them by name). */
+  /** Descriptor → tap, for the runner to open and hand over. */
   tapFds: Record<number, string>;
-  /** Each tap's MTU, where it is not 1500. */
-  tapMtu: Record<string, number | undefined>;
 }
 
 const handed = (fd: number, extra: { mac?: string; mtu?: number } = {}) => ({
@@ -59,22 +57,7 @@ export const managementAddresses = (index: number) => ({
 export function domainNode(
   domain: Domain,
   plan: DomainPlan,
-  {
-    kernel,
-    image,
-    index,
-    taps: opened = 'handed',
-  }: {
-    kernel: string;
-    image: string;
-    index: number;
-    /**
-     * handed: the runner (root) makes the taps and hands them over as descriptors (vector
-     * driver); named: they exist already, owned by the node's user, who opens them by name
-     * (the legacy tuntap driver: the vector driver's tap transport needs a raw socket).
-     */
-    taps?: 'handed' | 'named';
-  },
+  { kernel, image, index }: { kernel: string; image: string; index: number },
 ): DomainNode {
   const { name } = domain;
   const mac = (role: Parameters<typeof domainMac>[1], i = 0) => domainMac(domain.respondd.hostname, role, i);
@@ -83,10 +66,7 @@ export function domainNode(
     tunnel.kind === 'fastd' ? [{ tunnel, device: plan.tunnels[t].device }] : [],
   );
   const taps = fastd.map((_, j) => `tf-${name}${j ? j + 1 : ''}`);
-  const named = opened === 'named';
-  const iface = (fd: number, tap: string, extra: { mac?: string; mtu?: number } = {}) =>
-    named ? { driver: 'tuntap' as const, tap, ...extra } : handed(fd, extra);
-  const hard = fastd.map(({ tunnel }, j) => iface(5 + j, taps[j], { mac: mac('hard', j), mtu: tunnel.mtu }));
+  const hard = fastd.map(({ tunnel }, j) => handed(5 + j, { mac: mac('hard', j), mtu: tunnel.mtu }));
   const bridges: DomainNode['bridges'] = {
     [management.bridge]: { address: managementAddresses(index).host },
     // Fixed, or a bridge takes its lowest port's MAC, and the node's tap is new after a restart.
@@ -98,8 +78,8 @@ export function domainNode(
       umid: plan.node,
       kernel,
       image,
-      management: iface(3, management.tap),
-      bat0Tap: iface(4, plan.bat0Tap, { mac: mac('bat0-tap') }),
+      management: handed(3),
+      bat0Tap: handed(4, { mac: mac('bat0-tap') }),
       hard,
       bat0Mac: mac('bat0'),
       serviceIp: managementAddresses(index).node,
@@ -115,7 +95,7 @@ export function domainNode(
         tunnel.throughputOverride
           ? [
               {
-                path: `/sys/class/net/${named ? 'eth' : 'vec'}${2 + j}/batman_adv/throughput_override`,
+                path: `/sys/class/net/vec${2 + j}/batman_adv/throughput_override`,
                 value: batmanBandwidth(tunnel.throughputOverride),
               },
             ]
@@ -128,9 +108,6 @@ export function domainNode(
       [plan.bat0Tap]: plan.bridge,
       ...Object.fromEntries(fastd.map(({ device }, j) => [taps[j], fastdBridge(device)])),
     },
-    tapFds: named
-      ? {}
-      : { 3: management.tap, 4: plan.bat0Tap, ...Object.fromEntries(taps.map((tap, j) => [5 + j, tap])) },
-    tapMtu: Object.fromEntries(fastd.map(({ tunnel }, j) => [taps[j], tunnel.mtu])),
+    tapFds: { 3: management.tap, 4: plan.bat0Tap, ...Object.fromEntries(taps.map((tap, j) => [5 + j, tap])) },
   };
 }

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { chmod, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { daemonSockets } from './configs.ts';
 import { FASTD_SECRET, type GatewayFile } from './file.ts';
 import { planOf } from './plan.ts';
@@ -56,15 +57,29 @@ function checkName(name: string): void {
     );
 }
 
-/** SIGHUP to the tunnel's fastd, if it runs (its pid file, and a process by that pid). */
+/**
+ * SIGHUP to the tunnel's fastd, if it runs: by its pid file (gateway up), else through
+ * systemd (Debian's fastd@ unit, whose ExecReload is that SIGHUP).
+ */
 async function reload(runDir: string, device: string): Promise<Pick<PeerChange, 'reloaded' | 'notRunning'>> {
   const pidFile = daemonSockets(runDir).fastdPid(device);
   const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
-  if (!Number.isInteger(pid) || pid <= 0) return { notRunning: `no pid in ${pidFile}` };
-  const comm = await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '');
-  if (comm.trim() !== 'fastd') return { notRunning: `pid ${pid} (${pidFile}) is not fastd now` };
-  process.kill(pid, 'SIGHUP');
-  return { reloaded: pid };
+  if (Number.isInteger(pid) && pid > 0) {
+    const comm = await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '');
+    if (comm.trim() !== 'fastd') return { notRunning: `pid ${pid} (${pidFile}) is not fastd now` };
+    process.kill(pid, 'SIGHUP');
+    return { reloaded: pid };
+  }
+  const unit = `fastd@${device}.service`;
+  if (existsSync('/run/systemd/system')) {
+    const { stdout } = await execa('systemctl', ['show', '-P', 'MainPID', unit], { reject: false });
+    const main = Number(stdout.trim());
+    if (main > 0) {
+      await execa('systemctl', ['reload', unit]);
+      return { reloaded: main };
+    }
+  }
+  return { notRunning: `no pid in ${pidFile}, and no ${unit} running` };
 }
 
 export async function addPeer(

@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type ResultPromise } from 'execa';
 import type { Reporter } from '../derivations/index.ts';
-import { Netns, UmlNode } from '../runner/index.ts';
+import type { UmlNode } from '../runner/index.ts';
 import { daemonConfigs, daemonDirs, daemonSockets } from './configs.ts';
 import type { GatewayFile } from './file.ts';
-import { GatewayError, hostNetworkUp, step, userIds, type Undo } from './host-net.ts';
-import { domainNode } from './node.ts';
+import { GatewayError, hostNetworkUp, step, type Undo } from './host-net.ts';
+import { startDomainNode } from './node-run.ts';
 import { planOf, type GatewayPlan } from './plan.ts';
 import { serveGateway } from './serve.ts';
 
@@ -70,10 +70,9 @@ export async function runGateway(gateway: GatewayFile, options: GatewayOptions):
     undo.push(...(await hostNetworkUp(gateway, plan, { runDir, stateDir })));
     const configs = await daemonConfigs(gateway, plan, { runDir, stateDir });
     for (const config of configs) await writeFile(join(runDir, config.name), config.content, { mode: config.mode });
-    const ids = await userIds(gateway.user);
 
     for (const [index, domain] of gateway.domains.entries()) {
-      const made = domainNode(domain, plan.domains[index], { ...options, index });
+      const umid = plan.domains[index].node;
       for (const [t, tunnel] of domain.tunnels.entries()) {
         const { device } = plan.domains[index].tunnels[t];
         // The pid file is how `gateway peer` finds it to reload its peers (SIGHUP); its
@@ -90,22 +89,16 @@ export async function runGateway(gateway: GatewayFile, options: GatewayOptions):
       const run: DomainRun = { name: domain.name, restarts: 0 };
       running.domains.push(run);
       const start = async () => {
-        run.node = await UmlNode.start(made.spec, {
-          netns: Netns.current(),
-          user: ids,
-          tapFds: made.tapFds,
-          attach: made.attach,
-          signal: options.signal,
-        });
+        run.node = await startDomainNode(gateway, plan, index, { ...options, signal: options.signal });
         // Started again when it dies: its taps are made and attached afresh; fastd's stays.
         void run.node.exited.then(async () => {
           if (stopping) return;
-          report(`domain ${domain.name}: node ${made.spec.umid} died; starting it again`);
+          report(`domain ${domain.name}: node ${umid} died; starting it again`);
           run.restarts++;
           for (let attempt = 1; !stopping; attempt++)
             try {
               await start();
-              report(`domain ${domain.name}: node ${made.spec.umid} is back`);
+              report(`domain ${domain.name}: node ${umid} is back`);
               return;
             } catch (error) {
               report(`domain ${domain.name}: restart ${attempt} failed: ${(error as Error).message.split('\n')[0]}`);
@@ -113,9 +106,9 @@ export async function runGateway(gateway: GatewayFile, options: GatewayOptions):
             }
         });
       };
-      await started(`domain ${domain.name}: node ${made.spec.umid}`, start);
+      await started(`domain ${domain.name}: node ${umid}`, start);
       undo.push(async () => run.node?.stop());
-      report(`domain ${domain.name}: node ${made.spec.umid} up`);
+      report(`domain ${domain.name}: node ${umid} up`);
     }
 
     if (configs.some((c) => c.daemon === 'kea-dhcp4')) {

@@ -9,7 +9,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type ResultPromise } from 'execa';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { Netns, UmlNode, batctl, type NodeRef } from '../../lib/runner/index.ts';
@@ -19,6 +18,7 @@ import { batuCli, batuIn } from '../fixtures/cli-helpers.ts';
 import { guestPaths } from '../fixtures/guest-helpers.ts';
 import { killAllIn } from '../fixtures/host-helpers.ts';
 import { tempDir } from '../fixtures/store-helpers.ts';
+import { fastdKeys, until } from '../fixtures/gateway-helpers.ts';
 
 const HTTP = '198.51.100.1';
 
@@ -39,21 +39,6 @@ async function wire(
     if (addr) await ns.ip('addr', 'add', addr, 'dev', end);
     await ns.ip('link', 'set', end, 'up');
   }
-}
-
-/** fastd's key pair, from Debian's fastd. */
-async function fastdKeys(): Promise<{ secret: string; public: string }> {
-  const { stdout } = await execa('fastd', ['--generate-key']);
-  return { secret: /Secret: ([0-9a-f]{64})/.exec(stdout)![1], public: /Public: ([0-9a-f]{64})/.exec(stdout)![1] };
-}
-
-async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 120_000): Promise<T> {
-  let last: T | undefined;
-  for (const end = Date.now() + timeoutMs; Date.now() < end; await sleep(1000)) {
-    last = await get().catch(() => undefined as T);
-    if (last !== undefined && ok(last)) return last;
-  }
-  assert.fail(`${what}: not within ${timeoutMs / 1000} s (last: ${JSON.stringify(last)})`);
 }
 
 test(
