@@ -7,9 +7,9 @@
 // gateway's node killed with -9 comes back by itself and the laptop fetches again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa, type ResultPromise } from 'execa';
+import type { ResultPromise } from 'execa';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { Netns, UmlNode, batctl, type NodeRef } from '../../lib/runner/index.ts';
 import type { ResponddAnswer } from '../../lib/respondd/index.ts';
@@ -18,28 +18,10 @@ import { batuCli, batuIn } from '../fixtures/cli-helpers.ts';
 import { guestPaths } from '../fixtures/guest-helpers.ts';
 import { killAllIn } from '../fixtures/host-helpers.ts';
 import { tempDir } from '../fixtures/store-helpers.ts';
-import { fastdKeys, until } from '../fixtures/gateway-helpers.ts';
+import { fastdKeys, fastdPublicOf, until } from '../fixtures/gateway-helpers.ts';
+import { gatewayUp, startRouter, wire } from '../fixtures/gateway-lab.ts';
 
 const HTTP = '198.51.100.1';
-
-/** A veth pair between two namespaces, each end with its address. */
-async function wire(
-  a: Netns,
-  aEnd: string,
-  aAddr: string | undefined,
-  b: Netns,
-  bEnd: string,
-  bAddr: string | undefined,
-) {
-  await a.ip('link', 'add', aEnd, 'type', 'veth', 'peer', 'name', bEnd, 'netns', b.name);
-  for (const [ns, end, addr] of [
-    [a, aEnd, aAddr],
-    [b, bEnd, bAddr],
-  ] as const) {
-    if (addr) await ns.ip('addr', 'add', addr, 'dev', end);
-    await ns.ip('link', 'set', end, 'up');
-  }
-}
 
 test(
   'a gateway: a laptop behind a fastd router gets DHCP and SLAAC through the mesh and reaches the internet; respondd, metrics; its node comes back from kill -9',
@@ -104,101 +86,28 @@ domains:
     assert.match(String(first.stdout), /^added .*keys\/peers\/r1; fastd not told \(no pid in /, String(first.stderr));
     const refused = await peer('add', file, 'dom1', '../r2', '--key', routerKeys.public);
     assert.match(String(refused.stderr), /bad peer name "\.\.\/r2"/);
-    const gwSecret = (await readFile(join(dir, 'keys/fastd.key'), 'utf8')).trim();
-    await writeFile(join(dir, 'gw-key.conf'), `secret "${gwSecret}";\n`);
-    const gwPublic = (
-      await execa('fastd', ['--machine-readable', '--show-key', '-c', join(dir, 'gw-key.conf')])
-    ).stdout.trim();
+    const gwPublic = await fastdPublicOf(join(dir, 'keys/fastd.key'));
 
-    const up = execa(
-      'ip',
-      [
-        'netns',
-        'exec',
-        gw.name,
-        process.execPath,
-        '--import',
-        'tsx',
-        new URL('../../bin/batu.ts', import.meta.url).pathname,
-        'gateway',
-        'up',
-        file,
-        '--run-dir',
-        runDir,
-        '--state-dir',
-        join(dir, 'state'),
-      ],
-      { reject: false, all: true },
-    );
-    children.push(up);
-    let log = '';
-    up.all!.on('data', (chunk: Buffer) => (log += chunk));
-    await until(
-      'gateway up',
-      async () => log,
-      (l) => /^gateway up: dom1/m.test(l) || up.exitCode !== null,
-      300_000,
-    );
-    assert.match(log, /^gateway up: dom1 \(gw-dom1\)/m, log);
+    const gateway = await gatewayUp(gw, file, { runDir, stateDir: join(dir, 'state') });
+    children.push(gateway.child);
+    const up = gateway.child;
+    const log = () => gateway.log();
+    assert.ok(gateway.up, log());
 
     // The router: fastd as a client with a tap, bridged to the node's hard interface.
-    await writeFile(
-      join(dir, 'r1-fastd.conf'),
-      `interface "fastd-r1";\nmode tap;\nmethod "null";\nsecret "${routerKeys.secret}";\nmtu 1406;\n` +
-        `peer "gw" {\n  key "${gwPublic}";\n  remote 192.0.2.1:10001;\n}\nlog to stderr level info;\n`,
-    );
-    const fastd = execa('ip', ['netns', 'exec', r1.name, 'fastd', '-c', join(dir, 'r1-fastd.conf')], {
-      reject: false,
-      all: true,
+    const r = await startRouter(r1, {
+      n: 9,
+      dir,
+      kernel,
+      image,
+      secret: routerKeys.secret,
+      gateway: { publicKey: gwPublic, remote: '192.0.2.1:10001' },
     });
-    let fastdLog = '';
-    fastd.all!.on('data', (chunk: Buffer) => (fastdLog += chunk));
-    children.push(fastd);
-    await until(
-      'the router’s fastd tap',
-      () => r1.exec('ip', ['link', 'show', 'fastd-r1']),
-      (r) => r.exitCode === 0,
-      20_000,
-    );
-    for (const [bridge, address] of [
-      ['r1t', undefined],
-      ['r1lan', undefined],
-      ['r1mgmt', '169.254.200.1/24'],
-    ] as const)
-      await r1.addBridge(bridge, address);
-    await r1.ip('link', 'set', 'fastd-r1', 'up');
-    await r1.attach('fastd-r1', 'r1t');
-    const fd = (n: number, mac?: string) => ({
-      driver: 'vector' as const,
-      transport: 'fd' as const,
-      fd: n,
-      fdKind: 'tap' as const,
-      ...(mac ? { mac } : {}),
-    });
-    const router = await UmlNode.start(
-      {
-        umid: 'bt-gw-r1',
-        kernel,
-        image,
-        management: fd(3),
-        bat0Tap: fd(4, '02:ba:00:09:01:00'),
-        hard: [{ ...fd(5, '02:ba:00:09:02:00'), mtu: 1406 }],
-        bat0Mac: '02:ba:00:09:00:00',
-        serviceIp: '169.254.200.2/24',
-        batctlWrapper: true,
-        routingAlgo: 'BATMAN_IV',
-        mesh: { gw_mode: 'client', orig_interval: 1000 },
-      },
-      {
-        netns: r1,
-        user: { uid: 65534, gid: 65534 },
-        tapFds: { 3: 'r1m', 4: 'r1b', 5: 'r1h' },
-        attach: { r1m: 'r1mgmt', r1b: 'r1lan', r1h: 'r1t' },
-      },
-    );
+    const router = r.node;
+    children.push(r.fastd);
     nodes.push(router);
     await wire(r1, 'r1lap', undefined, laptop, 'lap0', undefined);
-    await r1.attach('r1lap', 'r1lan');
+    await r1.attach('r1lap', r.lan);
 
     // The router finds the gateway through the tunnel.
     await until(
@@ -206,7 +115,7 @@ domains:
       () => batctl(router, ['meshif', 'bat0', 'gwl']),
       (o) => /^\s*\*/m.test(o),
     ).catch((error: Error) => {
-      throw new Error(`${error.message}\nthe router's fastd:\n${fastdLog}\nthe gateway:\n${log}`);
+      throw new Error(`${error.message}\nthe router's fastd:\n${r.fastdLog()}\nthe gateway:\n${log()}`);
     });
 
     // The laptop: a lease from kea through the mesh, SLAAC from radvd; then the internet.
@@ -334,7 +243,7 @@ domains:
               batctl(gwNode, ['meshif', 'bat0', q]).then((o) => `gw batctl ${q}:\n${o}`, String),
             ]),
           )),
-          log
+          log()
             .split('\n')
             .filter((l) => !/kea-dhcp4|Reading 32/.test(l))
             .join('\n'),
@@ -342,7 +251,7 @@ domains:
       );
     });
     assert.equal(again.stdout, 'hello from the internet\n');
-    assert.match(log, /node gw-dom1 died; starting it again/);
+    assert.match(log(), /node gw-dom1 died; starting it again/);
 
     // SIGTERM: everything the gateway made goes.
     up.kill('SIGTERM');
