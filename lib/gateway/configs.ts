@@ -28,6 +28,10 @@ export interface ConfigPlaces {
   stateDir: string;
 }
 
+/** Where gateway up and the units keep run-time files and state, unless told otherwise. */
+export const DEFAULT_RUN_DIR = '/run/batu-gateway';
+export const DEFAULT_STATE_DIR = '/var/lib/batu-gateway';
+
 /** The daemons' own corners of the run and state directories, each owned by its daemon's user. */
 export const daemonDirs = ({ runDir, stateDir }: { runDir: string; stateDir: string }) => ({
   fastd: join(runDir, 'fastd'),

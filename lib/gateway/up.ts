@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type ResultPromise } from 'execa';
 import type { Reporter } from '../derivations/index.ts';
 import type { UmlNode } from '../runner/index.ts';
-import { daemonConfigs, daemonDirs, daemonSockets } from './configs.ts';
+import { DEFAULT_RUN_DIR, DEFAULT_STATE_DIR, daemonConfigs, daemonDirs, daemonSockets } from './configs.ts';
 import type { GatewayFile } from './file.ts';
 import { GatewayError, hostNetworkUp, step, type Undo } from './host-net.ts';
 import { startDomainNode } from './node-run.ts';
@@ -56,8 +56,8 @@ export async function runGateway(gateway: GatewayFile, options: GatewayOptions):
       `domain ${unsupported[0]}: wireguard-vxlan tunnels are not run by gateway up yet (the node needs WireGuard in its kernel); use fastd`,
     );
   const report = options.report ?? (() => {});
-  const runDir = options.runDir ?? '/run/batu-gateway';
-  const stateDir = options.stateDir ?? '/var/lib/batu-gateway';
+  const runDir = options.runDir ?? DEFAULT_RUN_DIR;
+  const stateDir = options.stateDir ?? DEFAULT_STATE_DIR;
   const plan = planOf(gateway);
   const undo: Undo[] = [];
   const running: RunningGateway = { plan, domains: [] };

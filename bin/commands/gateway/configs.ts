@@ -4,14 +4,15 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { daemonConfigs, loadGateway, planOf } from '../../../lib/gateway/index.ts';
+import { runDirOption, stateDirOption } from './places.ts';
 
 export const configsCommand = () =>
   new Command('configs')
     .description("write the configurations of the gateway's daemons (fastd, kea, radvd, nftables) to a directory")
     .argument('<file>', 'the gateway file (YAML or JSON)')
     .requiredOption('--out <dir>', 'where to write them')
-    .option('--run-dir <dir>', 'sockets and run-time files, as the daemons will see them', '/run/batu-gateway')
-    .option('--state-dir <dir>', "what outlives a restart (kea's leases)", '/var/lib/batu-gateway')
+    .addOption(runDirOption('sockets and run-time files, as the daemons will see them'))
+    .addOption(stateDirOption())
     .action(async (file: string, options: { out: string; runDir: string; stateDir: string }) => {
       const { gateway } = await loadGateway(file);
       const configs = await daemonConfigs(gateway, planOf(gateway), options);

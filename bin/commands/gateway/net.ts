@@ -2,6 +2,7 @@
 // directories, nftables, forwarding and the bridges; down removes them from the file alone.
 import { Command } from 'commander';
 import { hostNetworkDown, hostNetworkUp, planOf, readGateway } from '../../../lib/gateway/index.ts';
+import { runDirOption, stateDirOption } from './places.ts';
 
 export const netCommand = () => {
   const net = new Command('net').description("the gateway's host side alone (for systemd's units)");
@@ -9,8 +10,8 @@ export const netCommand = () => {
     new Command('up')
       .description('make the directories, the nftables table, forwarding and the bridges')
       .argument('<file>', 'the gateway file')
-      .option('--run-dir <dir>', 'sockets and run-time files', '/run/batu-gateway')
-      .option('--state-dir <dir>', "what outlives a restart (kea's leases)", '/var/lib/batu-gateway')
+      .addOption(runDirOption('sockets and run-time files'))
+      .addOption(stateDirOption())
       .option('--kea-user <user>', "the user kea runs as (Debian's unit: _kea); it owns kea's directories")
       .action(async (file: string, options: { runDir: string; stateDir: string; keaUser?: string }) => {
         const { gateway } = await readGateway(file);

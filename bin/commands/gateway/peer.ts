@@ -2,6 +2,7 @@
 // peer directory, and the running fastd told (SIGHUP); the node is not restarted.
 import { Command } from 'commander';
 import { addPeer, readGateway, removePeer, type PeerChange } from '../../../lib/gateway/index.ts';
+import { runDirOption } from './places.ts';
 
 const said = (what: string, change: PeerChange) =>
   `${what} ${change.file}; ${change.reloaded ? `fastd (pid ${change.reloaded}) reloads its peers` : `fastd not told (${change.notRunning}): it reads the directory when it starts`}`;
@@ -12,7 +13,7 @@ const common = (command: Command) =>
     .argument('<domain>', 'the domain the peer belongs to')
     .argument('<name>', "the peer's name (its file's name in the peer directory)")
     .option('--tunnel <device>', "the domain's fastd tunnel, where it has several (fastd-DOMAIN2 …)")
-    .option('--run-dir <dir>', 'the run directory gateway up was given', '/run/batu-gateway');
+    .addOption(runDirOption('the run directory gateway up was given'));
 
 type Options = { tunnel?: string; runDir: string };
 

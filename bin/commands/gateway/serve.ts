@@ -2,12 +2,13 @@
 // unit), asking the nodes and daemons that the other units run.
 import { Command } from 'commander';
 import { planOf, readGateway, serveGateway } from '../../../lib/gateway/index.ts';
+import { runDirOption } from './places.ts';
 
 export const serveCommand = () =>
   new Command('serve')
     .description('run respondd and the metrics in the foreground (systemd’s serve unit)')
     .argument('<file>', 'the gateway file')
-    .option('--run-dir <dir>', 'the run directory the daemons use', '/run/batu-gateway')
+    .addOption(runDirOption('the run directory the daemons use'))
     .option('--respondd-port <port>', 'respondd’s UDP port', (v) => Number(v), 1001)
     .action(async (file: string, options: { runDir: string; responddPort: number }) => {
       const { gateway } = await readGateway(file);

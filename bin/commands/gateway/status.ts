@@ -4,12 +4,13 @@
 import { Command } from 'commander';
 import { allAnswered, gatewayStatus, planOf, readGateway, statusText } from '../../../lib/gateway/index.ts';
 import { jsonOption, output } from '../common.ts';
+import { runDirOption } from './places.ts';
 
 export const statusCommand = () =>
   new Command('status')
     .description("a running gateway: each domain's node, tunnel peers and DHCP leases (exit 1 if a part is down)")
     .argument('<file>', 'the gateway file gateway up runs')
-    .option('--run-dir <dir>', 'the run directory gateway up was given', '/run/batu-gateway')
+    .addOption(runDirOption('the run directory gateway up was given'))
     .addOption(jsonOption())
     .action(async (file: string, options: { runDir: string; json?: boolean }) => {
       const { gateway } = await readGateway(file);

@@ -8,14 +8,15 @@ import { Command } from 'commander';
 import { openStore, packageRoot } from '../../../lib/derivations/index.ts';
 import { gatewayUnits, loadGateway, planOf } from '../../../lib/gateway/index.ts';
 import { kernelAndImage, storeOption } from '../common.ts';
+import { runDirOption, stateDirOption } from './places.ts';
 
 export const unitsCommand = () =>
   new Command('units')
     .description('write systemd units for the gateway (Debian’s fastd@, kea and radvd units; batu’s for the rest)')
     .argument('<file>', 'the gateway file')
     .requiredOption('--out <dir>', 'where to write them, laid out as installed (DIR/etc/...)')
-    .option('--run-dir <dir>', 'sockets and run-time files', '/run/batu-gateway')
-    .option('--state-dir <dir>', "what outlives a restart (kea's leases)", '/var/lib/batu-gateway')
+    .addOption(runDirOption('sockets and run-time files'))
+    .addOption(stateDirOption())
     .option('--kea-user <user>', "the user Debian's kea unit runs kea as", '_kea')
     .addOption(storeOption())
     .action(

@@ -5,13 +5,14 @@ import { Command } from 'commander';
 import { openStore, stderrReporter } from '../../../lib/derivations/index.ts';
 import { loadGateway, runGateway } from '../../../lib/gateway/index.ts';
 import { kernelAndImage, storeOption } from '../common.ts';
+import { runDirOption, stateDirOption } from './places.ts';
 
 export const upCommand = () =>
   new Command('up')
     .description('run a gateway in the foreground until SIGTERM or ctrl-c (root; in this network namespace)')
     .argument('<file>', 'the gateway file (YAML or JSON)')
-    .option('--run-dir <dir>', 'configurations, sockets and run-time files', '/run/batu-gateway')
-    .option('--state-dir <dir>', "what outlives a restart (kea's leases)", '/var/lib/batu-gateway')
+    .addOption(runDirOption('configurations, sockets and run-time files'))
+    .addOption(stateDirOption())
     .addOption(storeOption())
     .action(async (file: string, options: { runDir: string; stateDir: string; store?: string }) => {
       const { gateway } = await loadGateway(file); // before anything is built or made
