@@ -4,8 +4,9 @@ import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { prebuilt, realiseAll, type Store } from '../../lib/derivations/index.ts';
+import { shown } from '../../lib/issues.ts';
 import { listNodes, type RunningNode } from '../../lib/runner/index.ts';
 import { image } from '../../recipes/image.ts';
 import { linuxV15 } from '../../recipes/linux-v15.ts';
@@ -13,6 +14,14 @@ import { linuxV15 } from '../../recipes/linux-v15.ts';
 export const storeOption = () =>
   new Option('--store <dir>', "the store (default: BATU_STORE, else batu's default store)");
 export const jsonOption = () => new Option('--json', 'one JSON document instead of text');
+
+/** An option's value in seconds (0 to a day), or an error naming the bad value. */
+export function secondsArg(value: string): number {
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || !Number.isFinite(n) || n > 86_400)
+    throw new InvalidArgumentError(`expected seconds from 0 to 86400, got ${shown(value)}`);
+  return n;
+}
 
 /** Print `data` as JSON with --json, else the text. */
 export function output(options: { json?: boolean }, data: unknown, text: () => string): void {

@@ -16,4 +16,4 @@ export { addPeer, removePeer, PeerError, type PeerChange } from './peers.ts';
 export { hostNetworkUp, hostNetworkDown } from './host-net.ts';
 export { serveGateway, type ServeOptions } from './serve.ts';
 export { gatewayUnits, type UnitFile, type UnitsOptions } from './units.ts';
-export { startDomainNode } from './node-run.ts';
+export { startDomainNode, withdrawGateway, defaultDrainMs } from './node-run.ts';

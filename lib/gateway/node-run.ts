@@ -2,7 +2,8 @@
 // bridges, and handed over; UML itself runs as the gateway's user with no capability, in a
 // private view of the store where the user could not reach it. `gateway up` (which starts it
 // again when it dies) and `gateway node` (systemd's node unit, which systemd restarts) use it.
-import { Netns, UmlNode } from '../runner/index.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Netns, UmlNode, batctl } from '../runner/index.ts';
 import type { GatewayFile } from './file.ts';
 import { userIds } from './host-net.ts';
 import { domainNode } from './node.ts';
@@ -22,4 +23,28 @@ export async function startDomainNode(
     attach: made.attach,
     signal,
   });
+}
+
+/** How long a stopping gateway lets the mesh choose another: three OGM intervals of its slowest domain. */
+export const defaultDrainMs = (gateway: GatewayFile) =>
+  3 * Math.max(...gateway.domains.map((d) => d.originatorIntervalMs));
+
+/**
+ * Before a gateway stops: its nodes stop announcing themselves (gw_mode off), and it waits
+ * `ms` while their OGMs say so. The mesh's clients then choose another gateway at once; a
+ * gateway that just vanished stays chosen until batman-adv purges it (200 s).
+ */
+export async function withdrawGateway(
+  nodes: { umid: string; node?: UmlNode }[],
+  ms: number,
+  report: (line: string) => void,
+): Promise<void> {
+  const running = nodes.filter((n) => n.node?.state === 'running');
+  if (!running.length || ms <= 0) return;
+  for (const { umid, node } of running)
+    await batctl(node!, ['meshif', 'bat0', 'gw_mode', 'off']).catch((error: Error) =>
+      report(`node ${umid}: gw_mode off failed: ${error.message.split('\n')[0]}`),
+    );
+  report(`gateway announcement withdrawn; ${ms / 1000} s for the mesh to choose another gateway`);
+  await sleep(ms);
 }

@@ -1,6 +1,7 @@
 // What `batu gateway up` makes of a gateway file, domain by domain: the node and its user,
 // the host devices, each tunnel and where it ends, the clients' network and who serves it,
 // the exit and the map data. `gateway check` prints it; `up` follows it.
+import { createHash } from 'node:crypto';
 import ipaddr from 'ipaddr.js';
 import { network, type Domain, type GatewayFile } from './file.ts';
 
@@ -18,6 +19,15 @@ export interface DomainPlan {
   clients: { ipv4: string; dhcp?: string; ipv6?: string; dns: string[] };
   exit: string;
   respondd: string;
+}
+
+/**
+ * A domain's node is named after its respondd host name, unique on a community's map: two
+ * gateways (or two files) on one host never share a umid. Longer names are cut and hashed.
+ */
+export function nodeUmid(hostname: string): string {
+  if (hostname.length <= 30) return hostname;
+  return `${hostname.slice(0, 23)}-${createHash('sha256').update(hostname).digest('hex').slice(0, 6)}`;
 }
 
 /** The host bridge that joins a fastd tunnel's tap with the node's (bfastd-DOMAIN). */
@@ -46,7 +56,7 @@ function domainPlan(domain: Domain, user: string): DomainPlan {
   const v6 = clients.ipv6 ? ipaddr.IPv6.parseCIDR(clients.ipv6.address) : undefined;
   return {
     domain: name,
-    node: `gw-${name}`,
+    node: nodeUmid(domain.respondd.hostname),
     user,
     batman: {
       routingAlgo: domain.routingAlgo,

@@ -14,6 +14,7 @@
 import { join } from 'node:path';
 import { daemonConfigs, type ConfigPlaces } from './configs.ts';
 import type { GatewayFile } from './file.ts';
+import { defaultDrainMs } from './node-run.ts';
 import type { GatewayPlan } from './plan.ts';
 
 export interface UnitsOptions extends ConfigPlaces {
@@ -140,7 +141,8 @@ export async function gatewayUnits(
         `ExecStart=${batu('gateway', 'node', options.file, '%i', '--kernel', options.kernel, '--image', options.image)}`,
         'Restart=on-failure',
         'RestartSec=2s',
-        'TimeoutStopSec=20s',
+        // SIGTERM first withdraws the gateway announcement for three OGM intervals.
+        `TimeoutStopSec=${Math.ceil(defaultDrainMs(gateway) / 1000) + 30}s`,
         'NoNewPrivileges=yes',
       ],
     }),

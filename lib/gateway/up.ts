@@ -3,7 +3,8 @@
 // tunnel (its tap into the tunnel's bridge), the node (unprivileged; started again when it
 // dies, its taps made and attached again), then kea, radvd, respondd and the metrics. Each
 // part is checked as it comes up; the first that fails is named, and everything made so far
-// goes, last first. SIGTERM (the caller's signal) takes it all down the same way.
+// goes, last first. SIGTERM (the caller's signal) first withdraws the gateway announcement,
+// so the mesh's clients move to another gateway, then takes it all down the same way.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,7 +14,7 @@ import type { UmlNode } from '../runner/index.ts';
 import { DEFAULT_RUN_DIR, DEFAULT_STATE_DIR, daemonConfigs, daemonDirs, daemonSockets } from './configs.ts';
 import type { GatewayFile } from './file.ts';
 import { GatewayError, hostNetworkUp, step, type Undo } from './host-net.ts';
-import { startDomainNode } from './node-run.ts';
+import { defaultDrainMs, startDomainNode, withdrawGateway } from './node-run.ts';
 import { planOf, type GatewayPlan } from './plan.ts';
 import { serveGateway } from './serve.ts';
 
@@ -34,6 +35,8 @@ export interface GatewayOptions {
   /** The respondd port (tests use another; default 1001). */
   responddPort?: number;
   release?: string;
+  /** On stop, how long the withdrawn gateway waits before it goes (default: 3 OGM intervals). */
+  drainMs?: number;
 }
 
 /** A domain's running node and how often it was started again. */
@@ -144,6 +147,12 @@ export async function runGateway(gateway: GatewayFile, options: GatewayOptions):
       if (options.signal?.aborted) resolve();
       options.signal?.addEventListener('abort', () => resolve(), { once: true });
     });
+    stopping = true; // a node that dies now is not started again
+    await withdrawGateway(
+      running.domains.map((d, index) => ({ umid: plan.domains[index].node, node: d.node })),
+      options.drainMs ?? defaultDrainMs(gateway),
+      report,
+    );
   } finally {
     stopping = true;
     for (const action of undo.reverse()) await action().catch(() => {});

@@ -138,9 +138,9 @@ domains:
     await until(
       'the node unit’s node up',
       async () => nodeLog,
-      (l) => /^node gw-dom1 up$/m.test(l) || node.exitCode !== null,
+      (l) => /^node gwu-dom1 up$/m.test(l) || node.exitCode !== null,
     );
-    assert.match(nodeLog, /^node gw-dom1 up$/m, nodeLog);
+    assert.match(nodeLog, /^node gwu-dom1 up$/m, nodeLog);
     const { child: serve } = await spawn('batu-gateway-serve.service');
     children.push(serve);
 
@@ -151,7 +151,7 @@ domains:
       (r) => r.exitCode === 0,
       60_000,
     );
-    assert.match(String(status.stdout), /^domain dom1: node gw-dom1 up, bat0 [0-9a-f:]{17}, BATMAN_V, server/m);
+    assert.match(String(status.stdout), /^domain dom1: node gwu-dom1 up, bat0 [0-9a-f:]{17}, BATMAN_V, server/m);
     assert.match(String(status.stdout), /tunnel fastd-dom1 \(fastd\): 0 of 0 peers connected/);
     assert.match(String(status.stdout), /DHCPv4 leases 0$/m);
     const metrics = parsePrometheusTextFormat((await gw.exec('curl', ['-s', 'http://127.0.0.1:9102/metrics'])).stdout);
@@ -163,11 +163,11 @@ domains:
     );
 
     // The node killed -9: its unit's process fails (what Restart=on-failure restarts).
-    const uml = (await gw.exec('pgrep', ['-o', '-f', 'umid=gw-dom1'])).stdout.trim();
+    const uml = (await gw.exec('pgrep', ['-o', '-f', 'umid=gwu-dom1'])).stdout.trim();
     await gw.exec('kill', ['-9', uml]);
     const ended = await node;
     assert.equal(ended.exitCode, 1, ended.all);
-    assert.match(String(ended.all), /node gw-dom1 ended/);
+    assert.match(String(ended.all), /node gwu-dom1 ended/);
 
     // ExecStop of the net unit, after the others stopped: nothing of the gateway is left.
     for (const child of [serve, keaDaemon, fastd]) child.kill('SIGTERM');

@@ -146,7 +146,7 @@ domains:
 
     // The gateway's node, through its batctl service on the management bridge (all batctl needs).
     const gwNode = {
-      spec: { umid: 'gw-dom1', batctlWrapper: true },
+      spec: { umid: 'gw1-dom1', batctlWrapper: true },
       serviceIp: '169.254.100.2',
       netns: gw,
     } as unknown as NodeRef;
@@ -187,7 +187,7 @@ domains:
     // gateway status: the node, fastd's peers and kea's leases, each from its own socket.
     const statusText = await batuIn(gw.name, ['gateway', 'status', file, '--run-dir', runDir]);
     assert.equal(statusText.exitCode, 0, String(statusText.stderr));
-    assert.match(String(statusText.stdout), /^domain dom1: node gw-dom1 up, bat0 [0-9a-f:]{17}, BATMAN_IV, server/m);
+    assert.match(String(statusText.stdout), /^domain dom1: node gw1-dom1 up, bat0 [0-9a-f:]{17}, BATMAN_IV, server/m);
     assert.match(
       String(statusText.stdout),
       /tunnel fastd-dom1 \(fastd\): 1 of 1 peers connected\n {4}r1 192\.0\.2\.2:\d+/,
@@ -210,7 +210,7 @@ domains:
     assert.equal(value(await metrics(), 'batu_gateway_node_restarts_total'), '0', 'the node was not restarted');
 
     // kill -9 of the gateway's node: it comes back by itself, and the laptop fetches again.
-    const gwPid = (await gw.exec('pgrep', ['-o', '-f', 'umid=gw-dom1'])).stdout.trim();
+    const gwPid = (await gw.exec('pgrep', ['-o', '-f', 'umid=gw1-dom1'])).stdout.trim();
     assert.match(gwPid, /^\d+$/);
     await gw.exec('kill', ['-9', gwPid]);
     await until(
@@ -251,7 +251,7 @@ domains:
       );
     });
     assert.equal(again.stdout, 'hello from the internet\n');
-    assert.match(log(), /node gw-dom1 died; starting it again/);
+    assert.match(log(), /node gw1-dom1 died; starting it again/);
 
     // SIGTERM: everything the gateway made goes.
     up.kill('SIGTERM');

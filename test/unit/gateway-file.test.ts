@@ -148,7 +148,7 @@ test('batu gateway keys makes what is missing with fastd and wg (keys 0600, dire
     assert.equal((await stat(join(dir, 'keys', key))).mode & 0o777, 0o600, `${key}'s mode`);
   const checked = await batuCli('gateway', 'check', join(dir, 'gateway.yaml'));
   assert.equal(checked.exitCode, 0, String(checked.stderr));
-  assert.match(String(checked.stdout), /^domain dom1: node gw-dom1 as nobody$/m);
+  assert.match(String(checked.stdout), /^domain dom1: node gw1-dom1 as nobody$/m);
   assert.match(String(checked.stdout), /tunnel fastd on UDP 10001 \(host: fastd-dom1\)/);
   assert.match(String(checked.stdout), /DHCPv4 by kea: 10\.101\.1\.0–10\.101\.15\.254/);
   const json = await batuCli('gateway', 'check', join(dir, 'gateway.yaml'), '--json');

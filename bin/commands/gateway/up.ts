@@ -1,10 +1,10 @@
 // batu gateway up FILE: run the gateway in the foreground (as root, in this namespace) until
-// SIGTERM or ctrl-c, which take it down last part first; a part that fails to come up is
-// named, and what was made goes again.
-import { Command } from 'commander';
+// SIGTERM or ctrl-c, which withdraw the gateway announcement (--drain) and then take it down
+// last part first; a part that fails to come up is named, and what was made goes again.
+import { Command, Option } from 'commander';
 import { openStore, stderrReporter } from '../../../lib/derivations/index.ts';
 import { loadGateway, runGateway } from '../../../lib/gateway/index.ts';
-import { kernelAndImage, storeOption } from '../common.ts';
+import { kernelAndImage, secondsArg, storeOption } from '../common.ts';
 import { runDirOption, stateDirOption } from './places.ts';
 
 export const upCommand = () =>
@@ -13,8 +13,9 @@ export const upCommand = () =>
     .argument('<file>', 'the gateway file (YAML or JSON)')
     .addOption(runDirOption('configurations, sockets and run-time files'))
     .addOption(stateDirOption())
+    .addOption(drainOption())
     .addOption(storeOption())
-    .action(async (file: string, options: { runDir: string; stateDir: string; store?: string }) => {
+    .action(async (file: string, options: { runDir: string; stateDir: string; drain?: number; store?: string }) => {
       const { gateway } = await loadGateway(file); // before anything is built or made
       const { kernel, image } = await kernelAndImage(openStore(options.store));
       const abort = new AbortController();
@@ -26,6 +27,7 @@ export const upCommand = () =>
         stateDir: options.stateDir,
         report: stderrReporter,
         signal: abort.signal,
+        drainMs: options.drain === undefined ? undefined : options.drain * 1000,
         onUp: (running) =>
           process.stdout.write(
             `gateway up: ${running.domains.map((d) => `${d.name} (${d.node?.spec.umid})`).join(', ')}` +
@@ -34,3 +36,10 @@ export const upCommand = () =>
       });
       process.exit(0);
     });
+
+/** Shared with `gateway node`: how long a stopping gateway lets the mesh move to another. */
+export const drainOption = () =>
+  new Option(
+    '--drain <seconds>',
+    'on SIGTERM, announce no gateway (gw_mode off) and wait this long before stopping, so clients move to another (default: 3 OGM intervals)',
+  ).argParser(secondsArg);

@@ -2,7 +2,7 @@
 // mesh down) or --detach (a background process; this one returns once the mesh is up).
 import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { openStore, stderrReporter } from '../../../lib/derivations/index.ts';
 import { formatIssues, shown } from '../../../lib/issues.ts';
 import {
@@ -15,7 +15,7 @@ import {
   topoUsage,
   type LoadedTopology,
 } from '../../../lib/mesh/index.ts';
-import { jsonOption, kernelAndImage, output, startDetached, storeOption } from '../common.ts';
+import { jsonOption, kernelAndImage, output, secondsArg, startDetached, storeOption } from '../common.ts';
 import { readTopology } from './shared.ts';
 
 interface UpOptions {
@@ -49,19 +49,11 @@ export const upCommand = () =>
         "with --partition: how often the other hosts' names are looked up again, to follow one that moved (0: only on mesh restore)",
       )
         .default(10)
-        .argParser(seconds),
+        .argParser(secondsArg),
     )
     .addOption(storeOption())
     .addOption(jsonOption())
     .action(up);
-
-/** A number of seconds, or an error naming the bad value. */
-function seconds(value: string): number {
-  const n = Number(value);
-  if (!/^\d+(\.\d+)?$/.test(value) || !Number.isFinite(n) || n > 86_400)
-    throw new InvalidArgumentError(`expected seconds from 0 to 86400, got ${shown(value)}`);
-  return n;
-}
 
 /** The topology and the mesh's name, checked before anything starts. */
 async function topologyOf(file: string | undefined, options: UpOptions): Promise<LoadedTopology & { name: string }> {
