@@ -40,6 +40,9 @@ export interface UnitFile {
 
 const SYSTEM = '/etc/systemd/system';
 
+/** A word systemd must take as it is: no specifier (%) and no variable ($) in it. */
+const literal = (word: string) => word.replace(/%/g, '%%').replace(/\$/g, '$$$$');
+
 /** A command line as systemd reads it: each word quoted where it must be. */
 const execLine = (argv: string[]) =>
   argv.map((word) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `"${word.replace(/(["\\])/g, '\\$1')}"`)).join(' ');
@@ -57,7 +60,17 @@ export async function gatewayUnits(
 ): Promise<UnitFile[]> {
   const configDir = options.configDir ?? '/etc/batu-gateway';
   const keaUser = options.keaUser ?? '_kea';
-  const batu = (...args: string[]) => execLine([...options.batu, ...args]);
+  const batu = (...args: string[]) => execLine([...options.batu.map(literal), ...args]);
+  // Paths from the caller, as systemd must read them (%i and %t below are meant).
+  const [file, runDir, stateDir, kernel, image, store, cwd] = [
+    options.file,
+    options.runDir,
+    options.stateDir,
+    options.kernel,
+    options.image,
+    options.store,
+    options.workingDirectory,
+  ].map(literal);
   const files: UnitFile[] = [];
   const add = (path: string, content: string, mode = 0o644) => files.push({ path, content, mode });
   const partOf = ['Requires=batu-gateway-net.service', 'After=batu-gateway-net.service', 'PartOf=batu-gateway.target'];
@@ -69,16 +82,16 @@ export async function gatewayUnits(
     join(SYSTEM, 'batu-gateway-net.service'),
     unit({
       Unit: [
-        "Description=batu gateway: the host's side (nftables, bridges, the nodes' taps)",
+        "Description=batu gateway: the host's side (directories, nftables, forwarding, bridges)",
         'After=network.target',
         'PartOf=batu-gateway.target',
       ],
       Service: [
         'Type=oneshot',
         'RemainAfterExit=yes',
-        `WorkingDirectory=${options.workingDirectory}`,
-        `ExecStart=${batu('gateway', 'net', 'up', options.file, '--run-dir', options.runDir, '--state-dir', options.stateDir, '--kea-user', keaUser)}`,
-        `ExecStop=${batu('gateway', 'net', 'down', options.file)}`,
+        `WorkingDirectory=${cwd}`,
+        `ExecStart=${batu('gateway', 'net', 'up', file, '--run-dir', runDir, '--state-dir', stateDir, '--kea-user', keaUser)}`,
+        `ExecStop=${batu('gateway', 'net', 'down', file)}`,
       ],
     }),
   );
@@ -97,7 +110,7 @@ export async function gatewayUnits(
         unit({
           Unit: partOf,
           Service: [
-            `Environment=KEA_PIDFILE_DIR=${join(options.runDir, 'kea')}`,
+            `Environment=KEA_PIDFILE_DIR=${join(runDir, 'kea')}`,
             'ExecStart=',
             `ExecStart=${execLine(['/usr/sbin/kea-dhcp4', '-c', conf])}`,
           ],
@@ -136,9 +149,9 @@ export async function gatewayUnits(
       Service: [
         'RuntimeDirectory=batu-gateway-node-%i',
         'Environment=BATU_RUN_DIR=%t/batu-gateway-node-%i',
-        `Environment=BATU_STORE=${options.store}`,
-        `WorkingDirectory=${options.workingDirectory}`,
-        `ExecStart=${batu('gateway', 'node', options.file, '%i', '--kernel', options.kernel, '--image', options.image)}`,
+        `Environment=BATU_STORE=${store}`,
+        `WorkingDirectory=${cwd}`,
+        `ExecStart=${batu('gateway', 'node', file, '%i', '--kernel', kernel, '--image', image)}`,
         'Restart=on-failure',
         'RestartSec=2s',
         // SIGTERM first withdraws the gateway announcement for three OGM intervals.
@@ -153,9 +166,9 @@ export async function gatewayUnits(
     unit({
       Unit: ['Description=batu gateway: respondd and the metrics', ...partOf],
       Service: [
-        `WorkingDirectory=${options.workingDirectory}`,
-        `Environment=BATU_STORE=${options.store}`,
-        `ExecStart=${batu('gateway', 'serve', options.file, '--run-dir', options.runDir)}`,
+        `WorkingDirectory=${cwd}`,
+        `Environment=BATU_STORE=${store}`,
+        `ExecStart=${batu('gateway', 'serve', file, '--run-dir', runDir)}`,
         'Restart=on-failure',
         'RestartSec=2s',
         // Port 1001, and the daemons' sockets (fastd's user's, kea's): nothing else.
@@ -172,7 +185,7 @@ export async function gatewayUnits(
   add(
     join(SYSTEM, 'batu-gateway.target'),
     unit({
-      Unit: [`Description=batu gateway (${options.file})`, `Wants=${wants.join(' ')}`],
+      Unit: [`Description=batu gateway (${file})`, `Wants=${wants.join(' ')}`],
       Install: ['WantedBy=multi-user.target'],
     }),
   );

@@ -92,7 +92,7 @@ export async function runGateway(gateway: GatewayFile, options: GatewayOptions):
       const run: DomainRun = { name: domain.name, restarts: 0 };
       running.domains.push(run);
       const start = async () => {
-        run.node = await startDomainNode(gateway, plan, index, { ...options, signal: options.signal });
+        run.node = await startDomainNode(gateway, plan, index, options);
         // Started again when it dies: its taps are made and attached afresh; fastd's stays.
         void run.node.exited.then(async () => {
           if (stopping) return;

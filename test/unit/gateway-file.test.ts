@@ -6,7 +6,14 @@ import { cp, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { GatewayFileError, domainMac, loadGateway, type GatewayFileInput } from '../../lib/gateway/index.ts';
+import {
+  GatewayFileError,
+  domainMac,
+  gatewayUnits,
+  loadGateway,
+  planOf,
+  type GatewayFileInput,
+} from '../../lib/gateway/index.ts';
 import { batuCli } from '../fixtures/cli-helpers.ts';
 
 const example = new URL('../../examples/gateway.yaml', import.meta.url).pathname;
@@ -175,4 +182,25 @@ test('a domain’s MACs: local unicast, from its host name, one per role; anothe
   assert.notEqual(domainMac('gw1-dom1', 'hard', 1), domainMac('gw1-dom1', 'hard', 0));
   const other = roles.map((role) => domainMac('gw2-dom1', role));
   for (const mac of other) assert.ok(!one.includes(mac), `${mac} is gw1-dom1's too`);
+});
+
+test('gateway units: what systemd would expand in a path (% and $) is escaped, a space quoted; %i is meant', async (t) => {
+  const { gateway } = await loadGateway(await exampleCopy(t));
+  const files = await gatewayUnits(gateway, planOf(gateway), {
+    file: '/srv/gw 100%/$HOME.yaml',
+    batu: ['/usr/bin/node', '/opt/batu/bin/batu.js'],
+    workingDirectory: '/opt/batu',
+    store: '/var/cache/batu/store',
+    kernel: '/k',
+    image: '/i',
+    runDir: '/run/batu-gateway',
+    stateDir: '/var/lib/batu-gateway',
+  });
+  const content = (name: string) => files.find((f) => f.path.endsWith(`/${name}`))!.content;
+  assert.match(
+    content('batu-gateway-net.service'),
+    /^ExecStart=\/usr\/bin\/node \/opt\/batu\/bin\/batu\.js gateway net up "\/srv\/gw 100%%\/\$\$HOME\.yaml" /m,
+  );
+  assert.match(content('batu-gateway-node@.service'), / %i --kernel \/k --image \/i$/m);
+  assert.equal(files.find((f) => f.path === '/etc/fastd/fastd-dom1/fastd.conf')?.mode, 0o600, 'it holds the secret');
 });
