@@ -11,14 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import { realiseAll } from '../lib/derivations/index.ts';
-import { Netns, batctl, type UmlNode } from '../lib/runner/index.ts';
+import { Netns, batctl } from '../lib/runner/index.ts';
 import { image } from '../recipes/image.ts';
 import { linuxV15 } from '../recipes/linux-v15.ts';
 import { fastdKeys, fastdPublicOf, until } from '../test/fixtures/gateway-helpers.ts';
-import { gatewayUp, startRouter, wire } from '../test/fixtures/gateway-lab.ts';
-import { killAllIn } from '../test/fixtures/host-helpers.ts';
+import { dismantle, gatewayUp, startRouter, wire, type LabBed } from '../test/fixtures/gateway-lab.ts';
 import { printResults, type Goal } from './report.ts';
 
 const INTERNET = '198.51.100.1';
@@ -29,36 +28,26 @@ const CLIENT_GW = '10.101.0.1';
 export const gatewayGoals = (methods: string[]): Record<string, Goal> =>
   Object.fromEntries(methods.map((m) => [`${m}_ratio`, { atLeast: 0.8 }]));
 
-/** One topology: internet, gateway, router, laptop, each a namespace; what to clean up. */
-interface Lab {
+/** One topology: internet, gateway, router, laptop, each a namespace (and what to clean up). */
+interface Lab extends LabBed {
   net: Netns;
   gw: Netns;
   r: Netns;
   laptop: Netns;
-  children: ResultPromise[];
-  nodes: UmlNode[];
 }
 
 async function lab(): Promise<Lab> {
-  const [net, gw, r, laptop] = [
-    await Netns.create('bt'),
-    await Netns.create('bt'),
-    await Netns.create('bt'),
-    await Netns.create('bt'),
-  ];
-  await wire(net, 'inet0', `${INTERNET}/24`, gw, 'eth0', '198.51.100.2/24');
-  await gw.ip('route', 'add', 'default', 'via', INTERNET);
-  await wire(gw, 'wan0', '192.0.2.1/24', r, 'wan0', '192.0.2.2/24');
-  return { net, gw, r, laptop, children: [], nodes: [] };
-}
-
-async function dismantle(l: Lab): Promise<void> {
-  for (const child of l.children) child.kill('SIGTERM');
-  for (const child of l.children) await child.catch(() => {});
-  for (const node of l.nodes) await node.stop().catch(() => {});
-  for (const ns of [l.laptop, l.r, l.gw, l.net]) {
-    await killAllIn(ns);
-    await ns.delete();
+  const bed: LabBed = { namespaces: [], children: [], nodes: [] };
+  try {
+    for (let i = 0; i < 4; i++) bed.namespaces.push(await Netns.create('bt'));
+    const [net, gw, r, laptop] = bed.namespaces;
+    await wire(net, 'inet0', `${INTERNET}/24`, gw, 'eth0', '198.51.100.2/24');
+    await gw.ip('route', 'add', 'default', 'via', INTERNET);
+    await wire(gw, 'wan0', '192.0.2.1/24', r, 'wan0', '192.0.2.2/24');
+    return { ...bed, net, gw, r, laptop };
+  } catch (error) {
+    await dismantle(bed);
+    throw error;
   }
 }
 

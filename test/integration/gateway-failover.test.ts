@@ -10,12 +10,11 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ResultPromise } from 'execa';
 import type { DomainStatus } from '../../lib/gateway/index.ts';
-import { Netns, batctl, type UmlNode } from '../../lib/runner/index.ts';
+import { Netns, batctl } from '../../lib/runner/index.ts';
 import { batuCli, batuIn } from '../fixtures/cli-helpers.ts';
 import { fastdKeys, fastdPublicOf, until } from '../fixtures/gateway-helpers.ts';
-import { gatewayUp, startRouter, wire } from '../fixtures/gateway-lab.ts';
+import { gatewayUp, labBed, startRouter, wire } from '../fixtures/gateway-lab.ts';
 import { guestPaths } from '../fixtures/guest-helpers.ts';
-import { killAllIn } from '../fixtures/host-helpers.ts';
 import { tempDir } from '../fixtures/store-helpers.ts';
 
 const HTTP = '198.51.100.1';
@@ -27,24 +26,9 @@ test(
     const { kernel, image } = await guestPaths();
     const dir = await tempDir(t);
     await chmod(dir, 0o755); // fastd and the nodes run as nobody
-    const [net, gw1, gw2, r1, laptop] = [
-      await Netns.create('bt'),
-      await Netns.create('bt'),
-      await Netns.create('bt'),
-      await Netns.create('bt'),
-      await Netns.create('bt'),
-    ];
-    const children: ResultPromise[] = [];
-    const nodes: UmlNode[] = [];
-    t.after(async () => {
-      for (const child of children) child.kill('SIGTERM');
-      for (const child of children) await child.catch(() => {});
-      for (const node of nodes) await node.stop().catch(() => {});
-      for (const ns of [gw1, gw2, r1, laptop, net]) {
-        await killAllIn(ns);
-        await ns.delete();
-      }
-    });
+    const bed = await labBed(t, 5);
+    const [net, gw1, gw2, r1, laptop] = bed.namespaces;
+    const { children, nodes } = bed;
 
     // The internet: one bridge, both gateways' uplinks on it; each gateway's own wire to the router.
     await net.addBridge('inet', `${HTTP}/24`);

@@ -3,23 +3,23 @@
 // kea, radvd, NAT, respondd, metrics); a router (a batu node in gw_mode client behind
 // Debian's fastd as a client, as a Gluon router is) with a laptop behind its bat0 tap. The
 // laptop gets a DHCPv4 lease (busybox udhcpc) and a SLAAC address with a default route, and
-// fetches a page from the internet; respondd and the metrics describe the gateway; the
-// gateway's node killed with -9 comes back by itself and the laptop fetches again.
+// fetches a page from the internet; respondd, the metrics and `gateway status` describe the
+// gateway; a third router joins by `gateway peer add` and leaves by `peer remove` while it
+// runs; the gateway's node killed with -9 comes back by itself and the laptop fetches again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ResultPromise } from 'execa';
+import { setTimeout as sleep } from 'node:timers/promises';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
-import { Netns, UmlNode, batctl, type NodeRef } from '../../lib/runner/index.ts';
+import { Netns, batctl, type NodeRef } from '../../lib/runner/index.ts';
 import type { ResponddAnswer } from '../../lib/respondd/index.ts';
 import type { DomainStatus } from '../../lib/gateway/index.ts';
 import { batuCli, batuIn } from '../fixtures/cli-helpers.ts';
 import { guestPaths } from '../fixtures/guest-helpers.ts';
-import { killAllIn } from '../fixtures/host-helpers.ts';
 import { tempDir } from '../fixtures/store-helpers.ts';
 import { fastdKeys, fastdPublicOf, until } from '../fixtures/gateway-helpers.ts';
-import { gatewayUp, startRouter, wire } from '../fixtures/gateway-lab.ts';
+import { gatewayUp, labBed, startRouter, wire } from '../fixtures/gateway-lab.ts';
 
 const HTTP = '198.51.100.1';
 
@@ -30,23 +30,9 @@ test(
     const { kernel, image } = await guestPaths();
     const dir = await tempDir(t);
     await chmod(dir, 0o755); // fastd and the nodes run as nobody
-    const [net, gw, r1, laptop] = [
-      await Netns.create('bt'),
-      await Netns.create('bt'),
-      await Netns.create('bt'),
-      await Netns.create('bt'),
-    ];
-    const children: ResultPromise[] = [];
-    const nodes: UmlNode[] = [];
-    t.after(async () => {
-      for (const child of children) child.kill('SIGTERM');
-      for (const child of children) await child.catch(() => {});
-      for (const node of nodes) await node.stop().catch(() => {});
-      for (const ns of [gw, r1, laptop, net]) {
-        await killAllIn(ns);
-        await ns.delete();
-      }
-    });
+    const bed = await labBed(t, 4);
+    const [net, gw, r1, laptop] = bed.namespaces;
+    const { children, nodes } = bed;
 
     // The internet and the gateway's uplink; the router's own uplink to the gateway.
     await wire(net, 'inet0', `${HTTP}/24`, gw, 'eth0', '198.51.100.2/24');
@@ -200,13 +186,35 @@ domains:
         ) as { domains: DomainStatus[] }
       ).domains[0].tunnels[0].peers ?? [];
 
-    // A peer removed and added again while everything runs: fastd reloads, the node stays.
-    const removed = await peer('remove', file, 'dom1', 'r1');
-    assert.match(String(removed.stdout), /^removed .*; fastd \(pid \d+\) reloads its peers/, String(removed.stderr));
-    await until('r1 gone from fastd', status, (peers) => peers.length === 0, 30_000);
-    const added = await peer('add', file, 'dom1', 'r1', '--key', routerKeys.public);
+    // A third router joins while everything runs: refused while unknown, in once `peer add`
+    // names it (fastd reloads; the node is not restarted), out again after `peer remove`.
+    const r3 = await Netns.create('bt');
+    bed.namespaces.push(r3);
+    await wire(gw, 'wan3', '192.0.4.1/24', r3, 'wan0', '192.0.4.2/24');
+    const r3Keys = await fastdKeys();
+    const third = await startRouter(r3, {
+      n: 10,
+      dir,
+      kernel,
+      image,
+      secret: r3Keys.secret,
+      gateway: { publicKey: gwPublic, remote: '192.0.4.1:10001' },
+    });
+    children.push(third.fastd);
+    nodes.push(third.node);
+    await sleep(5000); // r3's fastd tries meanwhile (it repeats its handshake every few seconds)
+    assert.equal(value(await metrics(), 'batu_gateway_originators'), '1', 'r3 is not in while unknown');
+    const added = await peer('add', file, 'dom1', 'r3', '--key', r3Keys.public);
     assert.match(String(added.stdout), /fastd \(pid \d+\) reloads its peers/, String(added.stderr));
-    await until('r1 connected again', status, (peers) => peers.some((p) => p.name === 'r1' && p.connected), 90_000);
+    await until('r3 connected', status, (peers) => peers.some((p) => p.name === 'r3' && p.connected), 90_000);
+    await until('r3 an originator of the gateway’s node', metrics, (f) => value(f, 'batu_gateway_originators') === '2');
+    const removed = await peer('remove', file, 'dom1', 'r3');
+    assert.match(String(removed.stdout), /^removed .*; fastd \(pid \d+\) reloads its peers/, String(removed.stderr));
+    await until('r3 gone from fastd', status, (peers) => !peers.some((p) => p.name === 'r3'), 30_000);
+    assert.ok(
+      (await status()).some((p) => p.name === 'r1' && p.connected),
+      'r1 stays connected',
+    );
     assert.equal(value(await metrics(), 'batu_gateway_node_restarts_total'), '0', 'the node was not restarted');
 
     // kill -9 of the gateway's node: it comes back by itself, and the laptop fetches again.
