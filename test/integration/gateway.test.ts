@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { Netns, batctl, type NodeRef } from '../../lib/runner/index.ts';
 import type { ResponddAnswer } from '../../lib/respondd/index.ts';
-import type { DomainStatus } from '../../lib/gateway/index.ts';
+import { domainNodeRef, planOf, readGateway, type DomainStatus } from '../../lib/gateway/index.ts';
 import { batuCli, batuIn } from '../fixtures/cli-helpers.ts';
 import { guestPaths } from '../fixtures/guest-helpers.ts';
 import { tempDir } from '../fixtures/store-helpers.ts';
@@ -130,12 +130,9 @@ domains:
     const page = await laptop.exec('curl', ['-s', '--max-time', '10', `http://${HTTP}:8080/`], { reject: false });
     assert.equal(page.stdout, 'hello from the internet\n', `fetch: ${page.stderr}`);
 
-    // The gateway's node, through its batctl service on the management bridge (all batctl needs).
-    const gwNode = {
-      spec: { umid: 'gw1-dom1', batctlWrapper: true },
-      serviceIp: '169.254.100.2',
-      netns: gw,
-    } as unknown as NodeRef;
+    // The gateway's node, through its batctl service on the management bridge, as status reaches it.
+    const { gateway: parsed } = await readGateway(file);
+    const gwNode: NodeRef = { ...domainNodeRef(planOf(parsed), 0), netns: gw };
 
     // respondd, asked from the laptop: the gateway, by bat0's MAC, with the router as neighbour.
     const asked = await batuIn(laptop.name, ['respondd', 'query', 'fd01:101::1', '--json']);
