@@ -1,8 +1,9 @@
-// The guest image: init, batctl, tc, alfred + batadv-vis, socat and the 9P server with their
-// libraries, and a minimal /etc. `<path>/initramfs.cpio` boots with initrd=…; `<path>/root`
-// is the same tree for a shared read-only hostfs root. guestImage({ modules }) adds kernel
-// modules (/lib/modules/*.ko, loaded by the init before bat0 is made), { extras } more
-// programs (each a tree laid over the root, e.g. usr/sbin/batctl-legacy).
+// The guest image: init, batctl, tc, ip + bridge + wg (tunnels in the node), alfred +
+// batadv-vis, socat and the 9P server with their libraries, and a minimal /etc.
+// `<path>/initramfs.cpio` boots with initrd=…; `<path>/root` is the same tree for a shared
+// read-only hostfs root. guestImage({ modules }) adds kernel modules (/lib/modules/*.ko, loaded
+// by the init before bat0 is made), { extras } more programs (each a tree laid over the root,
+// e.g. usr/sbin/batctl-legacy).
 import { defineRecipe, derivation, lazy, recipeMain, repoFiles, type Derivation } from '../lib/derivations/index.ts';
 import { initramfs } from '../lib/rootfs/index.ts';
 import { alfred } from './alfred.ts';
@@ -10,6 +11,7 @@ import { batctl } from './batctl.ts';
 import { init } from './init.ts';
 import { socat } from './socat.ts';
 import { tc } from './tc.ts';
+import { tunnelTools } from './tunnel-tools.ts';
 import { u9fs } from './u9fs.ts';
 
 const etc = lazy(() => repoFiles('batu-guest-etc', new URL('../guest/etc', import.meta.url)));
@@ -28,6 +30,7 @@ export async function guestImage({
       init: await init(),
       batctl: await batctl(),
       tc: await tc(),
+      tunnelTools: await tunnelTools(),
       alfred: await alfred(),
       socat: await socat(),
       u9fs: await u9fs(),
@@ -43,7 +46,7 @@ export async function guestImage({
       # Mount points must exist in the tree itself for the read-only hostfs root.
       mkdir -p "$out/root/etc" "$out/root/usr/sbin" "$out/root/root"
       for dir in dev proc sys tmp run mnt; do mkdir -p "$out/root/$dir"; done
-      for part in "$batctl" "$tc" "$alfred" "$socat" "$u9fs"; do
+      for part in "$batctl" "$tc" "$tunnelTools" "$alfred" "$socat" "$u9fs"; do
         cp -rT "$part" "$out/root" && chmod -R u+w "$out/root"
       done
       for e in \${extraInputs:-}; do

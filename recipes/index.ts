@@ -18,6 +18,7 @@ import { recipe as linuxV15Recipe } from './linux-v15.ts';
 import { recipe as ociImageRecipe } from './oci-image.ts';
 import { recipe as socatRecipe } from './socat.ts';
 import { recipe as tcRecipe } from './tc.ts';
+import { recipe as tunnelToolsRecipe } from './tunnel-tools.ts';
 import { recipe as u9fsRecipe } from './u9fs.ts';
 
 /** batu's recipes by name (each file's name): what `batu build NAME` and `npx tsx recipes/NAME.ts` build. */
@@ -30,6 +31,7 @@ export const recipes: Record<string, Recipe> = Object.fromEntries(
     batctlRecipe,
     alfredRecipe,
     tcRecipe,
+    tunnelToolsRecipe,
     socatRecipe,
     u9fsRecipe,
     batctlLegacyRecipe,
@@ -71,6 +73,7 @@ export { alfred } from './alfred.ts';
 export { batctl } from './batctl.ts';
 export { socat } from './socat.ts';
 export { tc } from './tc.ts';
+export { tunnelTools } from './tunnel-tools.ts';
 export { u9fs } from './u9fs.ts';
 export { hello } from './hello.ts';
 export { ociImage } from './oci-image.ts';

@@ -1,6 +1,7 @@
 /* run_batctl_wrapper: TCP service_ip:12000. A client sends batctl's argv, each argument
  * NUL-terminated, then one more NUL (or EOF): `batctl\0o\0\0`; it gets batctl's stdout
- * and stderr back, then the connection closes. `tc\0…` runs tc the same way (link properties).
+ * and stderr back, then the connection closes. `tc\0…` runs tc the same way (link properties);
+ * `ip`, `bridge` and `wg` too (WireGuard + VXLAN tunnels that end in the node).
  * run_batctl_console: the same requests on a console (/dev/tty1 = UML's con1, a pipe to the
  * host), one after another; each answer ends with a NUL byte. For nodes with no network
  * path to the host (rootless meshes). run_batctl_wrapper=ro: only requests that read.
@@ -66,9 +67,23 @@ static int listed(const char *word, const char *const *list)
 	return 0;
 }
 
+/* iproute2's (tc, ip, bridge): options that only change how output looks (others, such as
+ * -batch, -force or -netns, are not taken as reading), an object, then show/list or nothing. */
+static int iproute_reads(int argc, char **argv)
+{
+	static const char *const looks[] = { "-s", "-stats", "-d", "-details", "-j", "-json", "-p", "-pretty", "-o",
+		"-oneline", "-br", "-brief", "-4", "-6", "-c", "-color", NULL };
+	static const char *const shows[] = { "show", "list", "ls", "lst", NULL };
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-'; i++)
+		if (!listed(argv[i], looks))
+			return 0;
+	return i + 1 >= argc || listed(argv[i + 1], shows);
+}
+
 /* Whether a request only reads. batctl: after the selectors (-m/meshif, hardif, vlan), a
  * command that shows tables or probes, or any command without arguments (a setting then
- * prints its value; `interface` lists). tc: show/list only. */
+ * prints its value; `interface` lists). tc, ip, bridge: show/list only. wg: show, showconf. */
 static int only_reads(int argc, char **argv)
 {
 	static const char *const selectors[] = { "-m", "meshif", "hardif", "vlan", NULL };
@@ -77,13 +92,13 @@ static int only_reads(int argc, char **argv)
 		"statistics", "s", "ping", "p", "traceroute", "tr", "originators_json", "neighbors_json", "translocal_json",
 		"transglobal_json", "gateways_json", "mesh_json", "hardif_json", "hardifs_json", "vlan_json",
 		"claimtable_json", "backbonetable_json", "dat_cache_json", "mcast_flags_json", "-h", "-v", NULL };
-	static const char *const shows[] = { "show", "list", "ls", NULL };
+	static const char *const iproute[] = { "tc", "ip", "bridge", NULL };
+	static const char *const wg_reads[] = { "show", "showconf", NULL };
 	int i = 1;
-	if (!strcmp(argv[0], "tc")) {
-		while (i < argc && argv[i][0] == '-')
-			i++;
-		return i + 1 >= argc || listed(argv[i + 1], shows);
-	}
+	if (listed(argv[0], iproute))
+		return iproute_reads(argc, argv);
+	if (!strcmp(argv[0], "wg"))
+		return argc == 1 || listed(argv[1], wg_reads);
 	while (i + 1 < argc && listed(argv[i], selectors))
 		i += 2;
 	return i >= argc || i + 1 == argc || (listed(argv[i], tables) && strcmp(argv[i], "interface") && strcmp(argv[i], "if"));
@@ -122,10 +137,13 @@ static const char *request_program(int argc, char **argv, char *why, size_t why_
 	const char *path = argc <= 0                          ? NULL
 			   : !strcmp(argv[0], "batctl")        ? BATCTL
 			   : !strcmp(argv[0], "tc")            ? TC
+			   : !strcmp(argv[0], "ip")            ? IP
+			   : !strcmp(argv[0], "bridge")        ? BRIDGE
+			   : !strcmp(argv[0], "wg")            ? WG
 			   : !strcmp(argv[0], "batctl-legacy") ? BATCTL_LEGACY
 							       : NULL;
 	if (!path) {
-		snprintf(why, why_size, "expected \"batctl\\0<args>\\0…\\0\\0\" (or tc, batctl-legacy, batadv-vis, unplug), got %s",
+		snprintf(why, why_size, "expected \"batctl\\0<args>\\0…\\0\\0\" (or tc, ip, bridge, wg, batctl-legacy, batadv-vis, unplug), got %s",
 			 argc > 0 ? argv[0] : "nothing");
 		return NULL;
 	}

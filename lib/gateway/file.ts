@@ -79,7 +79,8 @@ export const WireguardVxlanTunnel = z.strictObject({
   vni: z.number().int().min(1).max(16_777_215),
   /** The VXLAN interface's MTU (batman-adv's hard interface): clients' 1280 + batman-adv's 32. */
   mtu: z.number().int().min(1280).max(1500).default(1312),
-  peers: z.array(WireguardPeer).default([]),
+  /** Who may connect: listed here, or a directory of peer files (each named after its peer, holding its public key: `gateway peer add`). */
+  peers: z.union([z.array(WireguardPeer), z.strictObject({ directory: FilePath })]).default([]),
   throughputOverride: Bandwidth.optional(),
 });
 
@@ -187,7 +188,7 @@ function conflicts(domains: z.infer<typeof Domain>[]): Issue[] {
       port(String(tunnel.port), [...at, 'port'], `UDP port ${tunnel.port}`);
       if (tunnel.kind === 'wireguard-vxlan') {
         vni(String(tunnel.vni), [...at, 'vni'], `VNI ${tunnel.vni}`);
-        tunnel.peers.forEach((peer, p) => {
+        (Array.isArray(tunnel.peers) ? tunnel.peers : []).forEach((peer, p) => {
           keys(peer.publicKey, [...at, 'peers', p, 'publicKey'], `public key of peer ${peer.name}`);
         });
       }

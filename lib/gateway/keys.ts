@@ -18,14 +18,15 @@ export async function makeMissingKeys(gateway: GatewayFile): Promise<string[]> {
     await writeFile(path, `${stdout.trim()}\n`, { mode: 0o600, flag: 'wx' });
     made.push(path);
   };
+  const directory = async (peers: object) => {
+    if (!('directory' in peers) || typeof peers.directory !== 'string' || existsSync(peers.directory)) return;
+    await openDirs(peers.directory);
+    made.push(peers.directory);
+  };
   for (const domain of gateway.domains)
     for (const tunnel of domain.tunnels)
-      if (tunnel.kind === 'fastd') {
-        await key(tunnel.secretKeyFile, ['fastd', ['--generate-key', '--machine-readable']]);
-        if ('directory' in tunnel.peers && !existsSync(tunnel.peers.directory)) {
-          await openDirs(tunnel.peers.directory);
-          made.push(tunnel.peers.directory);
-        }
-      } else await key(tunnel.privateKeyFile, ['wg', ['genkey']]);
+      if (tunnel.kind === 'fastd') await key(tunnel.secretKeyFile, ['fastd', ['--generate-key', '--machine-readable']]);
+      else await key(tunnel.privateKeyFile, ['wg', ['genkey']]);
+  for (const domain of gateway.domains) for (const tunnel of domain.tunnels) await directory(tunnel.peers);
   return made;
 }

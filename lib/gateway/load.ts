@@ -62,7 +62,11 @@ function withAbsolutePaths(gateway: GatewayFile, dir: string): GatewayFile {
               secretKeyFile: absolute(tunnel.secretKeyFile),
               peers: 'directory' in tunnel.peers ? { directory: absolute(tunnel.peers.directory) } : tunnel.peers,
             }
-          : { ...tunnel, privateKeyFile: absolute(tunnel.privateKeyFile) },
+          : {
+              ...tunnel,
+              privateKeyFile: absolute(tunnel.privateKeyFile),
+              peers: Array.isArray(tunnel.peers) ? tunnel.peers : { directory: absolute(tunnel.peers.directory) },
+            },
       ),
     })),
   };
@@ -89,7 +93,11 @@ async function missingFiles(gateway: GatewayFile): Promise<string[]> {
         await need(`${at}.secretKeyFile`, tunnel.secretKeyFile, 'file', 'fastd --generate-key', FASTD_SECRET);
         if ('directory' in tunnel.peers)
           await need(`${at}.peers.directory`, tunnel.peers.directory, 'directory', 'mkdir it');
-      } else await need(`${at}.privateKeyFile`, tunnel.privateKeyFile, 'file', 'wg genkey > FILE', WIREGUARD_KEY);
+      } else {
+        await need(`${at}.privateKeyFile`, tunnel.privateKeyFile, 'file', 'wg genkey > FILE', WIREGUARD_KEY);
+        if (!Array.isArray(tunnel.peers))
+          await need(`${at}.peers.directory`, tunnel.peers.directory, 'directory', 'mkdir it');
+      }
     }
   return problems;
 }

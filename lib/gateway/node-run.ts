@@ -1,28 +1,43 @@
 // A domain's node started: its taps made by the runner (root) in this namespace, into their
 // bridges, and handed over; UML itself runs as the gateway's user with no capability, in a
-// private view of the store where the user could not reach it. `gateway up` (which starts it
+// private view of the store where the user could not reach it. Once it has booted, its
+// WireGuard + VXLAN tunnels are made in it. `gateway up` (which starts it
 // again when it dies) and `gateway node` (systemd's node unit, which systemd restarts) use it.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Netns, UmlNode, batctl } from '../runner/index.ts';
 import type { GatewayFile } from './file.ts';
 import { userIds } from './host-net.ts';
 import { domainNode } from './node.ts';
+import { domainWireguardUp } from './wireguard-domain.ts';
 import type { GatewayPlan } from './plan.ts';
 
 export async function startDomainNode(
   gateway: GatewayFile,
   plan: GatewayPlan,
   index: number,
-  { kernel, image, signal }: { kernel: string; image: string; signal?: AbortSignal },
+  {
+    kernel,
+    image,
+    signal,
+    report,
+  }: { kernel: string; image: string; signal?: AbortSignal; report?: (line: string) => void },
 ): Promise<UmlNode> {
-  const made = domainNode(gateway.domains[index], plan.domains[index], { kernel, image, index });
-  return UmlNode.start(made.spec, {
+  const domain = gateway.domains[index];
+  const made = domainNode(domain, plan.domains[index], { kernel, image, index });
+  const node = await UmlNode.start(made.spec, {
     netns: Netns.current(),
     user: await userIds(gateway.user),
     tapFds: made.tapFds,
     attach: made.attach,
     signal,
   });
+  try {
+    await domainWireguardUp(node, domain, plan.domains[index], index, report);
+  } catch (error) {
+    await node.stop().catch(() => {});
+    throw new Error(`WireGuard + VXLAN in node ${node.spec.umid}: ${(error as Error).message}`);
+  }
+  return node;
 }
 
 /** How long a stopping gateway lets the mesh choose another: three OGM intervals of its slowest domain. */

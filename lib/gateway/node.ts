@@ -1,7 +1,8 @@
 // A gateway domain's node: batman-adv with the domain's settings (gw_mode server with its
 // bandwidth, the routing algorithm, the OGM interval, the hop penalty), eth0 on a management
-// bridge of its own (its batctl service, for status, metrics and respondd), bat0's host side
-// (eth1) a tap in the domain's client bridge, and a hard interface per fastd tunnel: a tap
+// bridge of its own (its batctl service, for status, metrics and respondd; WireGuard's UDP
+// reaches the node there too), bat0's host side (eth1) a tap in the domain's client bridge,
+// and a hard interface per fastd tunnel: a tap
 // of the node's in a bridge with fastd's own tap (fastd and UML cannot open one tap
 // together), with throughput_override where the file sets it. The node runs unprivileged:
 // the runner makes its taps and hands them over as descriptors (tapFds), nothing else.
@@ -54,6 +55,9 @@ export const managementAddresses = (index: number) => ({
   node: `169.254.${100 + index}.2/24`,
 });
 
+/** The host devices of domain `name`'s management link: the node's tap and its bridge. */
+export const managementDevices = (name: string) => ({ tap: `gm-${name}`, bridge: `bm-${name}` });
+
 export function domainNode(
   domain: Domain,
   plan: DomainPlan,
@@ -61,7 +65,7 @@ export function domainNode(
 ): DomainNode {
   const { name } = domain;
   const mac = (role: Parameters<typeof domainMac>[1], i = 0) => domainMac(domain.respondd.hostname, role, i);
-  const management = { tap: `gm-${name}`, bridge: `bm-${name}` };
+  const management = managementDevices(name);
   const fastd = domain.tunnels.flatMap((tunnel, t) =>
     tunnel.kind === 'fastd' ? [{ tunnel, device: plan.tunnels[t].device }] : [],
   );
@@ -84,6 +88,8 @@ export function domainNode(
       bat0Mac: mac('bat0'),
       serviceIp: managementAddresses(index).node,
       batctlWrapper: true,
+      // WireGuard's private key goes in by 9P (wireguard-domain.ts), never on a command line.
+      u9fs: domain.tunnels.some((t) => t.kind === 'wireguard-vxlan'),
       routingAlgo: domain.routingAlgo,
       mesh: {
         gw_mode: 'server',

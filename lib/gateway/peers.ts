@@ -1,14 +1,20 @@
-// `batu gateway peer add|remove`: a fastd peer is a file in the tunnel's peer directory
-// (`key "…";`, named after the peer, as communities keep them in git); fastd is told with
-// SIGHUP, which reloads its peers without dropping the others' connections, and the node
-// never restarts. Names and keys are checked before anything is written.
+// `batu gateway peer add|remove`: a peer is a file in the tunnel's peer directory, named
+// after the peer, as communities keep them in git. fastd's (`key "…";`) are read by fastd,
+// told with SIGHUP, which reloads its peers without dropping the others' connections; a
+// WireGuard peer's (its public key) is given to the running node at once, as wgkex does: a
+// WireGuard peer and a VXLAN forwarding entry. The node never restarts. Names and keys are
+// checked before anything is written.
 import { existsSync } from 'node:fs';
 import { chmod, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { daemonSockets } from './configs.ts';
-import { FASTD_SECRET, type GatewayFile } from './file.ts';
+import { batctl, type NodeRef } from '../runner/index.ts';
+import { FASTD_SECRET, WIREGUARD_KEY, type GatewayFile } from './file.ts';
 import { planOf } from './plan.ts';
+import { domainNodeRef } from './status.ts';
+import { wireguardDevices } from './wireguard-domain.ts';
+import { addWireguardPeer, removeWireguardPeer } from './wireguard-vxlan.ts';
 
 export class PeerError extends Error {
   override name = 'PeerError';
@@ -19,35 +25,36 @@ const PEER_NAME = /^[A-Za-z0-9_][\w.-]{0,63}$/;
 export interface PeerChange {
   /** The peer file written or removed. */
   file: string;
-  /** The fastd told (its pid), or why none was: not running. */
-  reloaded?: number;
-  notRunning?: string;
+  /** Who was told (fastd, or for WireGuard the node), or why nobody was: it is not running. */
+  told?: string;
+  notTold?: string;
 }
 
-/** The fastd tunnel of `domain` whose peers live in a directory: the one there is, or `device`. */
+/** The tunnel of `domain` whose peers live in a directory: the one there is, or `device`. */
 function peerTunnel(gateway: GatewayFile, domainName: string, device?: string) {
   const index = gateway.domains.findIndex((d) => d.name === domainName);
   if (index < 0)
     throw new PeerError(
       `no domain ${JSON.stringify(domainName)} in the gateway file (domains: ${gateway.domains.map((d) => d.name).join(', ')})`,
     );
-  const plan = planOf(gateway).domains[index];
-  const fastd = gateway.domains[index].tunnels.flatMap((tunnel, t) =>
-    tunnel.kind === 'fastd' ? [{ tunnel, device: plan.tunnels[t].device }] : [],
-  );
-  const chosen = device ? fastd.filter((f) => f.device === device) : fastd;
+  const plan = planOf(gateway);
+  const tunnels = gateway.domains[index].tunnels.map((tunnel, t) => ({
+    tunnel,
+    device: plan.domains[index].tunnels[t].device,
+  }));
+  const chosen = device ? tunnels.filter((f) => f.device === device) : tunnels;
   if (chosen.length !== 1)
     throw new PeerError(
-      fastd.length === 0
-        ? `domain ${domainName} has no fastd tunnel (WireGuard peers: not yet)`
-        : `domain ${domainName}: ${device ? `no fastd tunnel ${device}` : 'several fastd tunnels'}; choose one with --tunnel (${fastd.map((f) => f.device).join(', ')})`,
+      `domain ${domainName}: ${device ? `no tunnel ${device}` : 'several tunnels'}; choose one with --tunnel (${tunnels.map((f) => f.device).join(', ')})`,
     );
   const { tunnel, device: chosenDevice } = chosen[0];
   if (!('directory' in tunnel.peers))
     throw new PeerError(
-      `domain ${domainName}: ${chosenDevice} takes its peers from an on-verify command, not a directory`,
+      tunnel.kind === 'fastd'
+        ? `domain ${domainName}: ${chosenDevice} takes its peers from an on-verify command, not a directory`
+        : `domain ${domainName}: ${chosenDevice} lists its peers in the gateway file; give it a peers directory to add and remove them here`,
     );
-  return { directory: tunnel.peers.directory, device: chosenDevice };
+  return { kind: tunnel.kind, directory: tunnel.peers.directory, device: chosenDevice, index, plan };
 }
 
 function checkName(name: string): void {
@@ -57,18 +64,22 @@ function checkName(name: string): void {
     );
 }
 
+const notTold = (who: string, why: string) => ({
+  notTold: `${who} not told (${why}): it reads the directory when it starts`,
+});
+
 /**
  * SIGHUP to the tunnel's fastd, if it runs: by its pid file (gateway up), else through
  * systemd (Debian's fastd@ unit, whose ExecReload is that SIGHUP).
  */
-async function reload(runDir: string, device: string): Promise<Pick<PeerChange, 'reloaded' | 'notRunning'>> {
+async function reload(runDir: string, device: string): Promise<Pick<PeerChange, 'told' | 'notTold'>> {
   const pidFile = daemonSockets(runDir).fastdPid(device);
   const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
   if (Number.isInteger(pid) && pid > 0) {
     const comm = await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '');
-    if (comm.trim() !== 'fastd') return { notRunning: `pid ${pid} (${pidFile}) is not fastd now` };
+    if (comm.trim() !== 'fastd') return notTold('fastd', `pid ${pid} (${pidFile}) is not fastd now`);
     process.kill(pid, 'SIGHUP');
-    return { reloaded: pid };
+    return { told: `fastd (pid ${pid}) reloads its peers` };
   }
   const unit = `fastd@${device}.service`;
   if (existsSync('/run/systemd/system')) {
@@ -76,10 +87,22 @@ async function reload(runDir: string, device: string): Promise<Pick<PeerChange, 
     const main = Number(stdout.trim());
     if (main > 0) {
       await execa('systemctl', ['reload', unit]);
-      return { reloaded: main };
+      return { told: `fastd (pid ${main}) reloads its peers` };
     }
   }
-  return { notRunning: `no pid in ${pidFile}, and no ${unit} running` };
+  return notTold('fastd', `no pid in ${pidFile}, and no ${unit} running`);
+}
+
+/** The node of a WireGuard tunnel told of a peer (added or removed), if it runs. */
+async function tellNode(
+  target: ReturnType<typeof peerTunnel>,
+  change: (node: NodeRef) => Promise<void>,
+): Promise<Pick<PeerChange, 'told' | 'notTold'>> {
+  const node = domainNodeRef(target.plan, target.index);
+  const state = await batctl(node, ['meshif', 'bat0', 'gw_mode']).catch(() => undefined);
+  if (state === undefined) return notTold(`node ${node.spec.umid}`, 'it does not answer');
+  await change(node);
+  return { told: `node ${node.spec.umid} has it now` };
 }
 
 export async function addPeer(
@@ -87,20 +110,30 @@ export async function addPeer(
   { domain, name, key, tunnel, runDir }: { domain: string; name: string; key: string; tunnel?: string; runDir: string },
 ): Promise<PeerChange> {
   checkName(name);
-  if (!FASTD_SECRET.test(key))
+  const target = peerTunnel(gateway, domain, tunnel);
+  const fastd = target.kind === 'fastd';
+  if (fastd ? !FASTD_SECRET.test(key) : !WIREGUARD_KEY.test(key))
     throw new PeerError(
-      `bad fastd key ${JSON.stringify(key)}: expected the peer's public key, 64 hex characters (fastd --show-key)`,
+      fastd
+        ? `bad fastd key ${JSON.stringify(key)}: expected the peer's public key, 64 hex characters (fastd --show-key)`
+        : `bad WireGuard key ${JSON.stringify(key)}: expected the peer's public key, 44 characters of base64 (wg pubkey)`,
     );
-  const { directory, device } = peerTunnel(gateway, domain, tunnel);
+  const { directory, device } = target;
   if (!existsSync(directory))
     throw new PeerError(`the peer directory ${directory} does not exist (batu gateway keys makes it)`);
   const file = join(directory, name);
   // Written whole, then renamed into place: fastd never reads half a peer.
   const temporary = join(directory, `.${name}.tmp`);
-  await writeFile(temporary, `key "${key}";\n`);
+  await writeFile(temporary, fastd ? `key "${key}";\n` : `${key}\n`);
   await chmod(temporary, 0o644); // fastd reads it as the gateway's user, whatever the umask
   await rename(temporary, file);
-  return { file, ...(await reload(runDir, device)) };
+  if (fastd) return { file, ...(await reload(runDir, device)) };
+  return {
+    file,
+    ...(await tellNode(target, (node) =>
+      addWireguardPeer(node, { ...wireguardDevices(device), role: 'gateway' }, { publicKey: key }),
+    )),
+  };
 }
 
 export async function removePeer(
@@ -108,9 +141,15 @@ export async function removePeer(
   { domain, name, tunnel, runDir }: { domain: string; name: string; tunnel?: string; runDir: string },
 ): Promise<PeerChange> {
   checkName(name);
-  const { directory, device } = peerTunnel(gateway, domain, tunnel);
-  const file = join(directory, name);
+  const target = peerTunnel(gateway, domain, tunnel);
+  const file = join(target.directory, name);
   if (!existsSync(file)) throw new PeerError(`domain ${domain}: no peer ${name} (no file ${file})`);
+  const key = (await readFile(file, 'utf8')).trim();
   await rm(file);
-  return { file, ...(await reload(runDir, device)) };
+  if (target.kind === 'fastd') return { file, ...(await reload(runDir, target.device)) };
+  if (!WIREGUARD_KEY.test(key)) return { file, notTold: 'the node was not told: the file held no WireGuard key' };
+  return {
+    file,
+    ...(await tellNode(target, (node) => removeWireguardPeer(node, wireguardDevices(target.device), key))),
+  };
 }

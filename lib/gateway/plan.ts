@@ -85,7 +85,9 @@ function domainPlan(domain: Domain, user: string): DomainPlan {
             port: tunnel.port,
             where: 'node' as const,
             device,
-            detail: `VNI ${tunnel.vni}; MTU ${tunnel.mtu}; ${tunnel.peers.length} peers`,
+            detail: `VNI ${tunnel.vni}; MTU ${tunnel.mtu}; ${
+              Array.isArray(tunnel.peers) ? `${tunnel.peers.length} peers` : `peers from ${tunnel.peers.directory}`
+            }`,
           };
     }),
     clients: {

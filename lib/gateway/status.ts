@@ -1,15 +1,17 @@
 // A running gateway, asked part by part from outside (`batu gateway status`, the metrics):
-// each domain's node over its batctl service on the management bridge, fastd over its status
-// socket, kea over its control socket. A part that does not answer is reported as such; the
+// each domain's node over its batctl service on the management bridge (WireGuard's peers
+// too), fastd over its status socket, kea over its control socket. A part that does not answer is reported as such; the
 // rest is still shown.
 import type { NodeRef } from '../runner/index.ts';
 import { batctl } from '../runner/index.ts';
 import { daemonSockets } from './configs.ts';
 import { fastdPeers, keaAssigned, type FastdPeer } from './daemons/sockets.ts';
-import type { GatewayFile } from './file.ts';
+import type { GatewayFile, Tunnel } from './file.ts';
 import { managementAddresses } from './node.ts';
 import { readNodeState, type NodeState } from './node-state.ts';
 import type { GatewayPlan } from './plan.ts';
+import { wireguardDevices, wireguardPeerList } from './wireguard-domain.ts';
+import { connected, wireguardPeers } from './wireguard-vxlan.ts';
 
 export interface DomainStatus {
   domain: string;
@@ -19,7 +21,7 @@ export interface DomainStatus {
   nodeError?: string;
   /** What the node announces (batctl gw_mode). */
   announcement?: string;
-  tunnels: { device: string; kind: string; peers?: FastdPeer[]; error?: string }[];
+  tunnels: { device: string; kind: string; peers?: TunnelPeer[]; error?: string }[];
   /** kea's assigned addresses in the domain's subnet. */
   leases?: number;
   leasesError?: string;
@@ -34,6 +36,25 @@ export function domainNodeRef(plan: GatewayPlan, index: number): NodeRef {
 }
 
 const message = (error: unknown) => (error as Error).message.split('\n')[0];
+
+/** A tunnel's peer as status shows it (fastd's own shape; a WireGuard peer has no MACs). */
+export type TunnelPeer = FastdPeer;
+
+/** A WireGuard tunnel's peers from its node, named as the file or directory names them. */
+async function nodeWireguardPeers(
+  node: NodeRef,
+  tunnel: Extract<Tunnel, { kind: 'wireguard-vxlan' }>,
+  wg: string,
+): Promise<TunnelPeer[]> {
+  const names = new Map((await wireguardPeerList(tunnel)).map((p) => [p.publicKey, p.name]));
+  return (await wireguardPeers(node, wg)).map((p) => ({
+    name: names.get(p.publicKey) ?? p.publicKey,
+    key: p.publicKey,
+    address: p.endpoint ?? '',
+    connected: connected(p),
+    macs: [],
+  }));
+}
 
 export async function gatewayStatus(
   gateway: GatewayFile,
@@ -60,12 +81,12 @@ export async function gatewayStatus(
       ]);
       for (const [t, tunnel] of domain.tunnels.entries()) {
         const { device } = plan.domains[index].tunnels[t];
-        if (tunnel.kind !== 'fastd') {
-          status.tunnels.push({ device, kind: tunnel.kind, error: 'not run by gateway up yet' });
-          continue;
-        }
+        const peers =
+          tunnel.kind === 'fastd'
+            ? fastdPeers(sockets.fastd(device))
+            : nodeWireguardPeers(node, tunnel, wireguardDevices(device).wg);
         status.tunnels.push(
-          await fastdPeers(sockets.fastd(device)).then(
+          await peers.then(
             (peers) => ({ device, kind: tunnel.kind, peers }),
             (error: unknown) => ({ device, kind: tunnel.kind, error: message(error) }),
           ),
@@ -82,7 +103,7 @@ export async function gatewayStatus(
 
 /** Whether every part answered. */
 export const allAnswered = (domains: DomainStatus[]) =>
-  domains.every((d) => d.state && !d.leasesError && d.tunnels.every((t) => t.kind !== 'fastd' || t.peers));
+  domains.every((d) => d.state && !d.leasesError && d.tunnels.every((t) => t.peers));
 
 /** The status as `gateway status` prints it. */
 export function statusText(domains: DomainStatus[]): string {

@@ -1,9 +1,9 @@
 // `batu gateway up`: a gateway from its file, in the namespace this process runs in, in
 // order: the host side (directories, the nftables table, forwarding, the bridges), fastd per
 // tunnel (its tap into the tunnel's bridge), the node (unprivileged; started again when it
-// dies, its taps made and attached again), then kea, radvd, respondd and the metrics. Each
-// part is checked as it comes up; the first that fails is named, and everything made so far
-// goes, last first. SIGTERM (the caller's signal) first withdraws the gateway announcement,
+// dies, its taps made and attached again, its WireGuard + VXLAN tunnels made in it), then
+// kea, radvd, respondd and the metrics. Each part is checked as it comes up; the first that
+// fails is named, and everything made so far goes, last first. SIGTERM (the caller's signal) first withdraws the gateway announcement,
 // so the mesh's clients move to another gateway, then takes it all down the same way.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -53,11 +53,6 @@ export interface RunningGateway {
 }
 
 export async function runGateway(gateway: GatewayFile, options: GatewayOptions): Promise<void> {
-  const unsupported = gateway.domains.flatMap((d) => d.tunnels.filter((t) => t.kind !== 'fastd').map(() => d.name));
-  if (unsupported.length)
-    throw new GatewayError(
-      `domain ${unsupported[0]}: wireguard-vxlan tunnels are not run by gateway up yet (the node needs WireGuard in its kernel); use fastd`,
-    );
   const report = options.report ?? (() => {});
   const runDir = options.runDir ?? DEFAULT_RUN_DIR;
   const stateDir = options.stateDir ?? DEFAULT_STATE_DIR;
@@ -77,6 +72,7 @@ export async function runGateway(gateway: GatewayFile, options: GatewayOptions):
     for (const [index, domain] of gateway.domains.entries()) {
       const umid = plan.domains[index].node;
       for (const [t, tunnel] of domain.tunnels.entries()) {
+        if (tunnel.kind !== 'fastd') continue; // WireGuard + VXLAN: in the node, made as it starts
         const { device } = plan.domains[index].tunnels[t];
         // The pid file is how `gateway peer` finds it to reload its peers (SIGHUP); its
         // configuration's on-up puts its tap into the bridge.

@@ -19,6 +19,8 @@ export { visualize, visFormats, type VisFormat } from './vis.ts';
 export {
   batctl,
   guestCommand,
+  guestQuiet,
+  type GuestProgram,
   batctlJson,
   alfredBridge,
   readGuestFile,

@@ -47,14 +47,11 @@ function serviceIp(node: NodeRef, what: string): string {
 }
 
 /**
- * Run batctl (or tc) inside the guest through its batctl service: the console channel of a
- * node this process started with batctlConsole, else TCP service_ip:12000. Returns the output.
+ * Run batctl (or tc, ip, bridge, wg) inside the guest through its batctl service: the console
+ * channel of a node this process started with batctlConsole, else TCP service_ip:12000.
+ * Returns the output (stdout and stderr together; the service passes no exit status).
  */
-export async function guestCommand(
-  node: NodeRef,
-  program: 'batctl' | 'tc' | 'batctl-legacy' | 'batadv-vis' | 'unplug',
-  args: string[],
-): Promise<string> {
+export async function guestCommand(node: NodeRef, program: GuestProgram, args: string[]): Promise<string> {
   // The service frames arguments with NULs: one inside an argument would make two.
   const nul = args.findIndex((a) => a.includes('\0'));
   if (nul >= 0) throw new Error(`${program} argument ${nul + 1} contains a NUL byte, which no guest argument can hold`);
@@ -74,7 +71,15 @@ export async function guestCommand(
   return String(stdout);
 }
 
+export type GuestProgram = 'batctl' | 'tc' | 'ip' | 'bridge' | 'wg' | 'batctl-legacy' | 'batadv-vis' | 'unplug';
+
 export const batctl = (node: NodeRef, args: string[]) => guestCommand(node, 'batctl', args);
+
+/** A guest command that prints nothing when it works (ip, bridge and wg that change things): any output is its error. */
+export async function guestQuiet(node: NodeRef, program: GuestProgram, args: string[]): Promise<void> {
+  const out = (await guestCommand(node, program, args)).trim();
+  if (out) throw new Error(`${program} ${args.join(' ')} on ${node.spec.umid}: ${out}`);
+}
 
 /** batctl's JSON queries (originators_json, neighbors_json, gateways_json, mesh_json …). */
 export async function batctlJson<T = unknown>(node: NodeRef, query: string): Promise<T> {

@@ -29,7 +29,10 @@ export const nodeCommand = () =>
             `no domain ${JSON.stringify(domain)} in ${file} (domains: ${gateway.domains.map((d) => d.name).join(', ')})`,
           );
         const paths = await kernelAndImage(openStore(options.store), options);
-        const node = await startDomainNode(gateway, planOf(gateway), index, paths);
+        const node = await startDomainNode(gateway, planOf(gateway), index, {
+          ...paths,
+          report: (line) => console.error(`batu: ${line}`),
+        });
         let stopping = false;
         for (const signal of ['SIGINT', 'SIGTERM'] as const)
           process.on(signal, () => {
