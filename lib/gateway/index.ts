@@ -17,3 +17,17 @@ export { hostNetworkUp, hostNetworkDown } from './host-net.ts';
 export { serveGateway, type ServeOptions } from './serve.ts';
 export { gatewayUnits, type UnitFile, type UnitsOptions } from './units.ts';
 export { startDomainNode, withdrawGateway, defaultDrainMs } from './node-run.ts';
+export { announceGateway, defaultHoldMs } from './node-run.ts';
+export {
+  wireguardLinkLocal,
+  wireguardPublicKey,
+  wireguardKeys,
+  wireguardVxlanUp,
+  wireguardPeers,
+  addWireguardPeer,
+  removeWireguardPeer,
+  GATEWAY_LINK_LOCAL,
+  type WireguardVxlanEnd,
+  type WireguardPeerState,
+} from './wireguard-vxlan.ts';
+export { wireguardDevices, wireguardPeerList } from './wireguard-domain.ts';

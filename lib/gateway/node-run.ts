@@ -4,10 +4,10 @@
 // WireGuard + VXLAN tunnels are made in it. `gateway up` (which starts it
 // again when it dies) and `gateway node` (systemd's node unit, which systemd restarts) use it.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Netns, UmlNode, batctl } from '../runner/index.ts';
+import { Netns, UmlNode, batctl, guestQuiet } from '../runner/index.ts';
 import type { GatewayFile } from './file.ts';
 import { userIds } from './host-net.ts';
-import { domainNode } from './node.ts';
+import { domainNode, gatewayBandwidth } from './node.ts';
 import { domainWireguardUp } from './wireguard-domain.ts';
 import type { GatewayPlan } from './plan.ts';
 
@@ -20,10 +20,11 @@ export async function startDomainNode(
     image,
     signal,
     report,
-  }: { kernel: string; image: string; signal?: AbortSignal; report?: (line: string) => void },
+    announce,
+  }: { kernel: string; image: string; signal?: AbortSignal; report?: (line: string) => void; announce?: boolean },
 ): Promise<UmlNode> {
   const domain = gateway.domains[index];
-  const made = domainNode(domain, plan.domains[index], { kernel, image, index });
+  const made = domainNode(domain, plan.domains[index], { kernel, image, index, announce });
   const node = await UmlNode.start(made.spec, {
     netns: Netns.current(),
     user: await userIds(gateway.user),
@@ -39,6 +40,17 @@ export async function startDomainNode(
   }
   return node;
 }
+
+/** A node that came back announces itself again (gw_mode server with its bandwidth). */
+export const announceGateway = (node: UmlNode, domain: GatewayFile['domains'][number]) =>
+  guestQuiet(node, 'batctl', ['meshif', 'bat0', 'gw_mode', 'server', gatewayBandwidth(domain)]);
+
+/**
+ * How long a node that died and came back stays unannounced: long enough for every router to
+ * hear it unannounced — a WireGuard router only after its handshake with the new node, which
+ * it starts when its packets have gone unanswered for 15 s — so 30 s, or 3 OGM intervals if longer.
+ */
+export const defaultHoldMs = (gateway: GatewayFile) => Math.max(30_000, defaultDrainMs(gateway));
 
 /** How long a stopping gateway lets the mesh choose another: three OGM intervals of its slowest domain. */
 export const defaultDrainMs = (gateway: GatewayFile) =>

@@ -58,10 +58,24 @@ export const managementAddresses = (index: number) => ({
 /** The host devices of domain `name`'s management link: the node's tap and its bridge. */
 export const managementDevices = (name: string) => ({ tap: `gm-${name}`, bridge: `bm-${name}` });
 
+/** What a domain's node announces (batctl gw_mode server's argument): its bandwidth down/up. */
+export const gatewayBandwidth = (domain: Domain) =>
+  `${batmanBandwidth(domain.gateway.down)}/${batmanBandwidth(domain.gateway.up)}`;
+
 export function domainNode(
   domain: Domain,
   plan: DomainPlan,
-  { kernel, image, index }: { kernel: string; image: string; index: number },
+  {
+    kernel,
+    image,
+    index,
+    announce = true,
+  }: {
+    kernel: string;
+    image: string;
+    index: number;
+    /** gw_mode server from the start (else off) */ announce?: boolean;
+  },
 ): DomainNode {
   const { name } = domain;
   const mac = (role: Parameters<typeof domainMac>[1], i = 0) => domainMac(domain.respondd.hostname, role, i);
@@ -92,8 +106,10 @@ export function domainNode(
       u9fs: domain.tunnels.some((t) => t.kind === 'wireguard-vxlan'),
       routingAlgo: domain.routingAlgo,
       mesh: {
-        gw_mode: 'server',
-        gw_bandwidth: `${batmanBandwidth(domain.gateway.down)}/${batmanBandwidth(domain.gateway.up)}`,
+        // (gw_bandwidth is set as `gw_mode server BANDWIDTH`: an unannounced node has none yet)
+        ...(announce
+          ? { gw_mode: 'server' as const, gw_bandwidth: gatewayBandwidth(domain) }
+          : { gw_mode: 'off' as const }),
         orig_interval: domain.originatorIntervalMs,
         hop_penalty: domain.hopPenalty,
       },

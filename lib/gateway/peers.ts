@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { daemonSockets } from './configs.ts';
 import { batctl, type NodeRef } from '../runner/index.ts';
-import { FASTD_SECRET, WIREGUARD_KEY, type GatewayFile } from './file.ts';
+import { FASTD_SECRET, WIREGUARD_KEY, type GatewayFile, type Tunnel } from './file.ts';
 import { planOf } from './plan.ts';
 import { domainNodeRef } from './status.ts';
 import { wireguardDevices } from './wireguard-domain.ts';
@@ -30,8 +30,14 @@ export interface PeerChange {
   notTold?: string;
 }
 
-/** The tunnel of `domain` whose peers live in a directory: the one there is, or `device`. */
-function peerTunnel(gateway: GatewayFile, domainName: string, device?: string) {
+/** The tunnel of `domain` whose peers live in a directory: `device`, or the one tunnel that `fits` (`what` it is, for the error). */
+function peerTunnel(
+  gateway: GatewayFile,
+  domainName: string,
+  device: string | undefined,
+  fits: (tunnel: Tunnel, device: string) => boolean,
+  what: string,
+) {
   const index = gateway.domains.findIndex((d) => d.name === domainName);
   if (index < 0)
     throw new PeerError(
@@ -42,10 +48,10 @@ function peerTunnel(gateway: GatewayFile, domainName: string, device?: string) {
     tunnel,
     device: plan.domains[index].tunnels[t].device,
   }));
-  const chosen = device ? tunnels.filter((f) => f.device === device) : tunnels;
+  const chosen = device ? tunnels.filter((f) => f.device === device) : tunnels.filter((f) => fits(f.tunnel, f.device));
   if (chosen.length !== 1)
     throw new PeerError(
-      `domain ${domainName}: ${device ? `no tunnel ${device}` : 'several tunnels'}; choose one with --tunnel (${tunnels.map((f) => f.device).join(', ')})`,
+      `domain ${domainName}: ${device ? `no tunnel ${device}` : chosen.length ? `several ${what}` : `no ${what}`}; choose one with --tunnel (${tunnels.map((f) => f.device).join(', ')})`,
     );
   const { tunnel, device: chosenDevice } = chosen[0];
   if (!('directory' in tunnel.peers))
@@ -96,13 +102,15 @@ async function reload(runDir: string, device: string): Promise<Pick<PeerChange, 
 /** The node of a WireGuard tunnel told of a peer (added or removed), if it runs. */
 async function tellNode(
   target: ReturnType<typeof peerTunnel>,
+  done: string,
   change: (node: NodeRef) => Promise<void>,
 ): Promise<Pick<PeerChange, 'told' | 'notTold'>> {
   const node = domainNodeRef(target.plan, target.index);
-  const state = await batctl(node, ['meshif', 'bat0', 'gw_mode']).catch(() => undefined);
-  if (state === undefined) return notTold(`node ${node.spec.umid}`, 'it does not answer');
+  // Its batctl service answers with a gw_mode (not just anything listening on that address).
+  const state = await batctl(node, ['meshif', 'bat0', 'gw_mode']).catch(() => '');
+  if (!/^(off|client|server)\b/.test(state)) return notTold(`node ${node.spec.umid}`, 'it does not answer');
   await change(node);
-  return { told: `node ${node.spec.umid} has it now` };
+  return { told: `node ${node.spec.umid} ${done}` };
 }
 
 export async function addPeer(
@@ -110,7 +118,13 @@ export async function addPeer(
   { domain, name, key, tunnel, runDir }: { domain: string; name: string; key: string; tunnel?: string; runDir: string },
 ): Promise<PeerChange> {
   checkName(name);
-  const target = peerTunnel(gateway, domain, tunnel);
+  const kind = FASTD_SECRET.test(key) ? 'fastd' : WIREGUARD_KEY.test(key) ? 'wireguard-vxlan' : undefined;
+  if (!kind && !tunnel)
+    throw new PeerError(
+      `bad key ${JSON.stringify(key)}: expected a peer's public key, fastd's (64 hex characters) or WireGuard's (44 characters of base64)`,
+    );
+  // Without --tunnel, the key tells the kind: the domain's one tunnel of that kind.
+  const target = peerTunnel(gateway, domain, tunnel, (t) => t.kind === kind, `${kind} tunnels`);
   const fastd = target.kind === 'fastd';
   if (fastd ? !FASTD_SECRET.test(key) : !WIREGUARD_KEY.test(key))
     throw new PeerError(
@@ -130,7 +144,7 @@ export async function addPeer(
   if (fastd) return { file, ...(await reload(runDir, device)) };
   return {
     file,
-    ...(await tellNode(target, (node) =>
+    ...(await tellNode(target, 'has it now', (node) =>
       addWireguardPeer(node, { ...wireguardDevices(device), role: 'gateway' }, { publicKey: key }),
     )),
   };
@@ -141,7 +155,9 @@ export async function removePeer(
   { domain, name, tunnel, runDir }: { domain: string; name: string; tunnel?: string; runDir: string },
 ): Promise<PeerChange> {
   checkName(name);
-  const target = peerTunnel(gateway, domain, tunnel);
+  // Without --tunnel: the one tunnel whose directory holds the peer.
+  const holds = (t: Tunnel) => 'directory' in t.peers && existsSync(join(t.peers.directory, name));
+  const target = peerTunnel(gateway, domain, tunnel, holds, `tunnels with a peer ${name}`);
   const file = join(target.directory, name);
   if (!existsSync(file)) throw new PeerError(`domain ${domain}: no peer ${name} (no file ${file})`);
   const key = (await readFile(file, 'utf8')).trim();
@@ -150,6 +166,8 @@ export async function removePeer(
   if (!WIREGUARD_KEY.test(key)) return { file, notTold: 'the node was not told: the file held no WireGuard key' };
   return {
     file,
-    ...(await tellNode(target, (node) => removeWireguardPeer(node, wireguardDevices(target.device), key))),
+    ...(await tellNode(target, 'dropped it', (node) =>
+      removeWireguardPeer(node, wireguardDevices(target.device), key),
+    )),
   };
 }

@@ -14,7 +14,7 @@ import type { UmlNode } from '../runner/index.ts';
 import { DEFAULT_RUN_DIR, DEFAULT_STATE_DIR, daemonConfigs, daemonDirs, daemonSockets } from './configs.ts';
 import type { GatewayFile } from './file.ts';
 import { GatewayError, hostNetworkUp, step, type Undo } from './host-net.ts';
-import { defaultDrainMs, startDomainNode, withdrawGateway } from './node-run.ts';
+import { announceGateway, defaultDrainMs, defaultHoldMs, startDomainNode, withdrawGateway } from './node-run.ts';
 import { planOf, type GatewayPlan } from './plan.ts';
 import { serveGateway } from './serve.ts';
 
@@ -37,6 +37,8 @@ export interface GatewayOptions {
   release?: string;
   /** On stop, how long the withdrawn gateway waits before it goes (default: 3 OGM intervals). */
   drainMs?: number;
+  /** How long a node that died and came back stays unannounced (default: defaultHoldMs). */
+  holdMs?: number;
 }
 
 /** A domain's running node and how often it was started again. */
@@ -57,6 +59,7 @@ export async function runGateway(gateway: GatewayFile, options: GatewayOptions):
   const runDir = options.runDir ?? DEFAULT_RUN_DIR;
   const stateDir = options.stateDir ?? DEFAULT_STATE_DIR;
   const plan = planOf(gateway);
+  const holdMs = options.holdMs ?? defaultHoldMs(gateway);
   const undo: Undo[] = [];
   const running: RunningGateway = { plan, domains: [] };
   let stopping = false;
@@ -87,8 +90,8 @@ export async function runGateway(gateway: GatewayFile, options: GatewayOptions):
       }
       const run: DomainRun = { name: domain.name, restarts: 0 };
       running.domains.push(run);
-      const start = async () => {
-        run.node = await startDomainNode(gateway, plan, index, options);
+      const start = async (announce = true) => {
+        run.node = await startDomainNode(gateway, plan, index, { ...options, announce });
         // Started again when it dies: its taps are made and attached afresh; fastd's stays.
         void run.node.exited.then(async () => {
           if (stopping) return;
@@ -96,8 +99,19 @@ export async function runGateway(gateway: GatewayFile, options: GatewayOptions):
           run.restarts++;
           for (let attempt = 1; !stopping; attempt++)
             try {
-              await start();
-              report(`domain ${domain.name}: node ${umid} is back`);
+              await start(false);
+              report(`domain ${domain.name}: node ${umid} is back; it announces itself in ${holdMs / 1000} s`);
+              // Back without the gateway flag first: the mesh's routers, which kept choosing the
+              // dead node (batman-adv forgets it only after 200 s), hear it is no gateway now and
+              // choose another; a gateway that just died should not take them back at once.
+              const node = run.node!;
+              void sleep(holdMs).then(() => {
+                if (stopping || run.node !== node || node.state !== 'running') return;
+                announceGateway(node, domain).then(
+                  () => report(`domain ${domain.name}: node ${umid} announces itself again`),
+                  (error: Error) => report(`domain ${domain.name}: gw_mode server failed: ${error.message}`),
+                );
+              });
               return;
             } catch (error) {
               report(`domain ${domain.name}: restart ${attempt} failed: ${(error as Error).message.split('\n')[0]}`);
@@ -105,7 +119,7 @@ export async function runGateway(gateway: GatewayFile, options: GatewayOptions):
             }
         });
       };
-      await started(`domain ${domain.name}: node ${umid}`, start);
+      await started(`domain ${domain.name}: node ${umid}`, () => start());
       undo.push(async () => run.node?.stop());
       report(`domain ${domain.name}: node ${umid} up`);
     }

@@ -57,7 +57,7 @@ export async function domainWireguardUp(
   if (!tunnels.length) return;
   // Answers to routers leave through the host, which forwarded their packets in (and undoes its DNAT).
   const host = managementAddresses(index).host.split('/')[0];
-  await guestQuiet(node, 'ip', ['route', 'replace', 'default', 'via', host, 'dev', 'eth0']);
+  await guestQuiet(node, 'ip', ['route', 'replace', 'default', 'via', host]);
   for (const [k, { tunnel, devices }] of tunnels.entries())
     await wireguardVxlanUp(node, {
       ...devices,
