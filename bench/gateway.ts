@@ -1,11 +1,13 @@
 // bench/gateway: a laptop's TCP to the internet (iperf3) through a router and a gateway over
-// a fastd tunnel, per fastd method: batu's way (the router a batu node in gw_mode client
-// behind Debian's fastd, the gateway `batu gateway up`: fastd, its node, NAT) against the
-// same tunnel without batman-adv (fastd's taps bridged straight to the laptop's LAN and to
-// the gateway's client bridge, the same NAT), rounds alternated side by side. Also host CPU
-// per 1448 bytes received (all processes: /proc/stat), steadier than throughput on a shared
-// machine. Every namespace is this bench's own and is removed, also on failure.
-//   npx tsx bench/gateway.ts [--methods null,salsa2012+umac] [--rounds 2] [--seconds 8]
+// a tunnel, per fastd method and for WireGuard + VXLAN: batu's way (the router a batu node in
+// gw_mode client behind Debian's fastd, or with WireGuard + VXLAN in its node; the gateway
+// `batu gateway up`: fastd or WireGuard in its node, NAT) against the same tunnel without
+// batman-adv (fastd's taps bridged straight to the laptop's LAN and to the gateway's client
+// bridge; for WireGuard, which this host's kernel lacks, the same two nodes with their VXLANs
+// bridged to those instead of given to batman-adv), the same NAT, rounds alternated side by
+// side. Also host CPU per 1448 bytes received (all processes: /proc/stat), steadier than
+// throughput on a shared machine. Every namespace is this bench's own and is removed.
+//   npx tsx bench/gateway.ts [--methods null,salsa2012+umac,wireguard-vxlan] [--rounds 2] [--seconds 8]
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,11 +15,19 @@ import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { realiseAll } from '../lib/derivations/index.ts';
-import { Netns, batctl } from '../lib/runner/index.ts';
+import { wireguardKeys, wireguardPublicKey, wireguardVxlanUp } from '../lib/gateway/index.ts';
+import { Netns, UmlNode, batctl, guestQuiet } from '../lib/runner/index.ts';
 import { image } from '../recipes/image.ts';
 import { linuxV15 } from '../recipes/linux-v15.ts';
 import { fastdKeys, fastdPublicOf, until } from '../test/fixtures/gateway-helpers.ts';
-import { dismantle, gatewayUp, startRouter, wire, type LabBed } from '../test/fixtures/gateway-lab.ts';
+import {
+  dismantle,
+  gatewayUp,
+  startRouter,
+  startWireguardRouter,
+  wire,
+  type LabBed,
+} from '../test/fixtures/gateway-lab.ts';
 import { printResults, type Goal } from './report.ts';
 
 const INTERNET = '198.51.100.1';
@@ -67,8 +77,12 @@ async function laptopOn(l: Lab, lan: string, mtu = 1500): Promise<void> {
   await l.laptop.ip('route', 'add', 'default', 'via', CLIENT_GW);
 }
 
-/** batu's way: `batu gateway up` with one fastd tunnel of `method`, a batu router. */
+const WIREGUARD = 'wireguard-vxlan';
+const VNI = 4242;
+
+/** batu's way: `batu gateway up` with one tunnel of `method`, a batu router. */
 async function batuLab(dir: string, method: string, paths: { kernel: string; image: string }): Promise<Lab> {
+  if (method === WIREGUARD) return batuWireguardLab(dir, paths);
   const l = await lab();
   try {
     const router = await fastdKeys();
@@ -118,8 +132,148 @@ async function batuLab(dir: string, method: string, paths: { kernel: string; ima
   }
 }
 
+/** batu's way with WireGuard + VXLAN: in the gateway's node and in the router's. */
+async function batuWireguardLab(dir: string, paths: { kernel: string; image: string }): Promise<Lab> {
+  const l = await lab();
+  try {
+    const router = wireguardKeys();
+    const file = join(dir, 'gateway.yaml');
+    await writeFile(
+      file,
+      `domains:
+  - name: bench
+    routingAlgo: BATMAN_IV
+    originatorIntervalMs: 1000
+    gateway: { down: 1gbit, up: 1gbit }
+    tunnels:
+      - { kind: ${WIREGUARD}, port: 10002, privateKeyFile: keys/wg.key, vni: ${VNI}, peers: [{ name: r, publicKey: "${router.publicKey}" }] }
+    clients:
+      ipv4: { address: ${CLIENT_GW}/20 }
+    exit: { kind: nat, uplink: eth0 }
+    respondd: { hostname: bench-gw, siteCode: bench }
+`,
+    );
+    const batu = join(import.meta.dirname, '../bin/batu.ts');
+    await execa(process.execPath, ['--import', 'tsx', batu, 'gateway', 'keys', file]);
+    const gateway = await gatewayUp(l.gw, file, { runDir: join(dir, 'run'), stateDir: join(dir, 'state') });
+    l.children.push(gateway.child);
+    if (!gateway.up) throw new Error(`gateway up failed:\n${gateway.log()}`);
+    const r = await startWireguardRouter(l.r, {
+      n: 7,
+      ...paths,
+      privateKey: router.privateKey,
+      vni: VNI,
+      gateways: [{ publicKey: await wireguardPublicOf(join(dir, 'keys/wg.key')), endpoint: '192.0.2.1:10002' }],
+    });
+    l.nodes.push(r.node);
+    await until(
+      'the router chooses the gateway',
+      () => batctl(r.node, ['meshif', 'bat0', 'gwl']),
+      (o) => /^\s*\*/m.test(o),
+    );
+    await laptopOn(l, r.lan);
+    return l;
+  } catch (error) {
+    await dismantle(l);
+    throw error;
+  }
+}
+
+const wireguardPublicOf = async (file: string) => wireguardPublicKey(await readFile(file, 'utf8'));
+
+/**
+ * WireGuard + VXLAN bare: the same two nodes and tunnel (this host has no WireGuard), each
+ * node's VXLAN bridged to its bat0 tap (bat0br) in place of batman-adv; the gateway's node's
+ * tap in the client bridge, its UDP port forwarded to it, the same NAT.
+ */
+async function bareWireguardLab(paths: { kernel: string; image: string }): Promise<Lab> {
+  const l = await lab();
+  try {
+    const [gwKeys, rKeys] = [wireguardKeys(), wireguardKeys()];
+    await l.gw.addBridge('br-bare', `${CLIENT_GW}/20`);
+    await l.gw.exec('sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
+    await l.gw.exec('nft', ['-f', '-'], {
+      input: [
+        'table ip bench {',
+        '  chain pre { type nat hook prerouting priority dstnat; udp dport 10002 dnat to 169.254.190.2; }',
+        '  chain post { type nat hook postrouting priority srcnat; oifname "eth0" masquerade; }',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    const node = await startBareNode(l.gw, { n: 190, lan: 'br-bare', ...paths });
+    l.nodes.push(node);
+    await wireguardVxlanUp(node, {
+      wg: 'wg-bare',
+      vxlan: 'vx-bare',
+      role: 'gateway',
+      privateKey: gwKeys.privateKey,
+      listenPort: 10002,
+      vni: VNI,
+      mtu: 1312,
+      mac: '02:be:00:00:00:01',
+      peers: [{ publicKey: rKeys.publicKey }],
+    });
+    await bridgeInsteadOfBatman(node, 'vx-bare');
+    const r = await startWireguardRouter(l.r, {
+      n: 8,
+      ...paths,
+      privateKey: rKeys.privateKey,
+      vni: VNI,
+      gateways: [{ publicKey: gwKeys.publicKey, endpoint: '192.0.2.1:10002' }],
+    });
+    l.nodes.push(r.node);
+    await bridgeInsteadOfBatman(r.node, 'vx-gw1');
+    await laptopOn(l, r.lan, 1312);
+    return l;
+  } catch (error) {
+    await dismantle(l);
+    throw error;
+  }
+}
+
+/** A node with only its management link (169.254.N.2, the way out) and its bat0 tap in `lan`. */
+async function startBareNode(ns: Netns, opts: { n: number; lan: string; kernel: string; image: string }) {
+  const mgmt = `bm${opts.n}`;
+  await ns.addBridge(mgmt, `169.254.${opts.n}.1/24`);
+  const fd = (number: number) => ({
+    driver: 'vector' as const,
+    transport: 'fd' as const,
+    fd: number,
+    fdKind: 'tap' as const,
+  });
+  const node = await UmlNode.start(
+    {
+      umid: `bt-bare-${opts.n}`,
+      kernel: opts.kernel,
+      image: opts.image,
+      management: fd(3),
+      bat0Tap: fd(4),
+      serviceIp: `169.254.${opts.n}.2/24`,
+      batctlWrapper: true,
+      u9fs: true,
+    },
+    {
+      netns: ns,
+      user: { uid: 65534, gid: 65534 },
+      tapFds: { 3: `gm${opts.n}`, 4: `gb${opts.n}` },
+      attach: { [`gm${opts.n}`]: mgmt, [`gb${opts.n}`]: opts.lan },
+    },
+  );
+  await guestQuiet(node, 'ip', ['route', 'replace', 'default', 'via', `169.254.${opts.n}.1`]);
+  return node;
+}
+
+/** The VXLAN out of batman-adv and into the node's bat0 bridge, bat0 out of it: a plain L2 tunnel. */
+async function bridgeInsteadOfBatman(node: UmlNode, vxlan: string): Promise<void> {
+  await guestQuiet(node, 'batctl', ['meshif', 'bat0', 'interface', 'del', vxlan]);
+  await guestQuiet(node, 'ip', ['link', 'set', 'bat0', 'nomaster']);
+  await guestQuiet(node, 'ip', ['link', 'set', vxlan, 'master', 'bat0br', 'up']);
+}
+
 /** The same tunnel bare: fastd's taps bridged straight to the laptop and the client bridge. */
-async function bareLab(dir: string, method: string): Promise<Lab> {
+async function bareLab(dir: string, method: string, paths: { kernel: string; image: string }): Promise<Lab> {
+  if (method === WIREGUARD) return bareWireguardLab(paths);
   const l = await lab();
   try {
     const [server, client] = [await fastdKeys(), await fastdKeys()];
@@ -205,7 +359,7 @@ async function iperf(l: Lab, seconds: number): Promise<{ mbit: number; usPerSegm
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export async function benchGateway({
-  methods = ['null', 'salsa2012+umac'],
+  methods = ['null', 'salsa2012+umac', WIREGUARD],
   rounds = 2,
   seconds = 8,
 }: { methods?: string[]; rounds?: number; seconds?: number } = {}): Promise<Record<string, number | string>> {
@@ -221,7 +375,7 @@ export async function benchGateway({
     await chmod(join(dir, 'batu'), 0o755); // fastd and the nodes run as nobody
     const labs: Lab[] = [];
     try {
-      const bare = await bareLab(join(dir, 'bare'), method);
+      const bare = await bareLab(join(dir, 'bare'), method, { kernel, image: guest });
       labs.push(bare);
       const batu = await batuLab(join(dir, 'batu'), method, { kernel, image: guest });
       labs.push(batu);
@@ -242,7 +396,6 @@ export async function benchGateway({
       await rm(dir, { recursive: true, force: true });
     }
   }
-  results['wireguard-vxlan'] = 'not measured yet (a bare WireGuard + VXLAN path needs two nodes without batman-adv)';
   return results;
 }
 
@@ -250,7 +403,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({
     options: { methods: { type: 'string' }, rounds: { type: 'string' }, seconds: { type: 'string' } },
   });
-  const methods = values.methods?.split(',') ?? ['null', 'salsa2012+umac'];
+  const methods = values.methods?.split(',') ?? ['null', 'salsa2012+umac', WIREGUARD];
   const results = await benchGateway({
     methods,
     rounds: Number(values.rounds ?? 2),

@@ -3,7 +3,14 @@ export * from './file.ts';
 export { GatewayFileError, loadGateway, readGateway, type LoadedGateway } from './load.ts';
 export { makeMissingKeys } from './keys.ts';
 export { describePlan, planOf, type DomainPlan, type GatewayPlan } from './plan.ts';
-export { daemonConfigs, DEFAULT_RUN_DIR, DEFAULT_STATE_DIR, type ConfigPlaces, type DaemonConfig } from './configs.ts';
+export {
+  daemonConfigs,
+  daemonSockets,
+  DEFAULT_RUN_DIR,
+  DEFAULT_STATE_DIR,
+  type ConfigPlaces,
+  type DaemonConfig,
+} from './configs.ts';
 export { NFT_TABLE } from './daemons/nftables.ts';
 export { readNodeState, parseStatistics, type NodeState } from './node-state.ts';
 export { metricsText, type DomainMetrics } from './metrics.ts';
