@@ -11,7 +11,7 @@ import { closedAncestor } from '../runner/reach.ts';
 import { daemonDirs } from './configs.ts';
 import { NFT_TABLE, nftablesRuleset } from './daemons/nftables.ts';
 import type { GatewayFile } from './file.ts';
-import { domainNode } from './node.ts';
+import { domainDevices } from './node.ts';
 import { openDirs } from './open-dirs.ts';
 import type { GatewayPlan } from './plan.ts';
 
@@ -99,7 +99,7 @@ export async function hostNetworkUp(
     );
 
     for (const [index, domain] of gateway.domains.entries()) {
-      const made = domainNode(domain, plan.domains[index], { kernel: '', image: '', index });
+      const made = domainDevices(domain, plan.domains[index], index);
       for (const [bridge, { address, mac }] of Object.entries(made.bridges)) {
         await host.deleteLink(bridge); // a killed gateway's
         await step(`domain ${domain.name}: bridge ${bridge}`, () => host.addBridge(bridge, address, mac));
@@ -121,7 +121,7 @@ export async function hostNetworkUp(
 export async function hostNetworkDown(gateway: GatewayFile, plan: GatewayPlan): Promise<void> {
   const host = Netns.current();
   for (const [index, domain] of [...gateway.domains.entries()].reverse()) {
-    const made = domainNode(domain, plan.domains[index], { kernel: '', image: '', index });
+    const made = domainDevices(domain, plan.domains[index], index);
     for (const tap of Object.keys(made.attach)) await host.deleteLink(tap);
     for (const bridge of Object.keys(made.bridges).reverse()) await host.deleteLink(bridge);
   }

@@ -15,7 +15,15 @@ export { NFT_TABLE } from './daemons/nftables.ts';
 export { readNodeState, parseStatistics, type NodeState } from './node-state.ts';
 export { metricsText, type DomainMetrics } from './metrics.ts';
 export { responddData, type ResponddContext } from './respondd-data.ts';
-export { domainNode, domainMac, batmanBandwidth, managementAddresses, type DomainNode } from './node.ts';
+export {
+  domainNode,
+  domainDevices,
+  domainMac,
+  batmanBandwidth,
+  managementAddresses,
+  type DomainNode,
+  type DomainDevices,
+} from './node.ts';
 export { runGateway, GatewayError, type GatewayOptions, type RunningGateway } from './up.ts';
 export { gatewayStatus, statusText, allAnswered, domainNodeRef, type DomainStatus } from './status.ts';
 export { fastdPeers, keaAssigned, type FastdPeer } from './daemons/sockets.ts';

@@ -2,9 +2,8 @@
 // bandwidth, the routing algorithm, the OGM interval, the hop penalty), eth0 on a management
 // bridge of its own (its batctl service, for status, metrics and respondd; WireGuard's UDP
 // reaches the node there too), bat0's host side (eth1) a tap in the domain's client bridge,
-// and a hard interface per fastd tunnel: a tap
-// of the node's in a bridge with fastd's own tap (fastd and UML cannot open one tap
-// together), with throughput_override where the file sets it. The node runs unprivileged:
+// and a hard interface per fastd tunnel: a tap of the node's in a bridge with fastd's own tap
+// (fastd and UML cannot open one tap together), with throughput_override where the file sets it. The node runs unprivileged:
 // the runner makes its taps and hands them over as descriptors (tapFds), nothing else.
 // Every MAC derives from the domain's respondd host name, unique on a community's map: two
 // gateways in one mesh never share one, and a restarted node or gateway keeps its own, so
@@ -14,14 +13,18 @@ import type { NodeSpecInput } from '../cmdline/index.ts';
 import type { Domain } from './file.ts';
 import { fastdBridge, type DomainPlan } from './plan.ts';
 
-export interface DomainNode {
-  spec: NodeSpecInput;
+/** A domain's host devices: bridges (the host side makes them once), the node's taps into them, and the descriptor each tap is handed over as. */
+export interface DomainDevices {
   /** Host bridges to make first: name → its address and MAC, where it has them. */
   bridges: Record<string, { address?: string; mac?: string }>;
   /** The node's taps, each into its bridge. */
   attach: Record<string, string>;
   /** Descriptor → tap, for the runner to open and hand over. */
   tapFds: Record<number, string>;
+}
+
+export interface DomainNode extends DomainDevices {
+  spec: NodeSpecInput;
 }
 
 const handed = (fd: number, extra: { mac?: string; mtu?: number } = {}) => ({
@@ -62,6 +65,37 @@ export const managementDevices = (name: string) => ({ tap: `gm-${name}`, bridge:
 export const gatewayBandwidth = (domain: Domain) =>
   `${batmanBandwidth(domain.gateway.down)}/${batmanBandwidth(domain.gateway.up)}`;
 
+/** The fastd tunnels of a domain, each with its host device (its tap's name: fastd-DOMAIN). */
+const fastdTunnels = (domain: Domain, plan: DomainPlan) =>
+  domain.tunnels.flatMap((tunnel, t) => (tunnel.kind === 'fastd' ? [{ tunnel, device: plan.tunnels[t].device }] : []));
+
+/** The node's tap for its j-th fastd tunnel (tf-DOMAIN, tf-DOMAIN2 …). */
+const fastdTap = (name: string, j: number) => `tf-${name}${j ? j + 1 : ''}`;
+
+export function domainDevices(domain: Domain, plan: DomainPlan, index: number): DomainDevices {
+  const { name } = domain;
+  const management = managementDevices(name);
+  const fastd = fastdTunnels(domain, plan);
+  const taps = fastd.map((_, j) => fastdTap(name, j));
+  return {
+    bridges: {
+      [management.bridge]: { address: managementAddresses(index).host },
+      // Fixed, or a bridge takes its lowest port's MAC, and the node's tap is new after a restart.
+      [plan.bridge]: {
+        address: domain.clients.ipv4.address,
+        mac: domainMac(domain.respondd.hostname, 'client-bridge'),
+      },
+      ...Object.fromEntries(fastd.map(({ device }) => [fastdBridge(device), {}])),
+    },
+    attach: {
+      [management.tap]: management.bridge,
+      [plan.bat0Tap]: plan.bridge,
+      ...Object.fromEntries(fastd.map(({ device }, j) => [taps[j], fastdBridge(device)])),
+    },
+    tapFds: { 3: management.tap, 4: plan.bat0Tap, ...Object.fromEntries(taps.map((tap, j) => [5 + j, tap])) },
+  };
+}
+
 export function domainNode(
   domain: Domain,
   plan: DomainPlan,
@@ -77,20 +111,8 @@ export function domainNode(
     /** gw_mode server from the start (else off) */ announce?: boolean;
   },
 ): DomainNode {
-  const { name } = domain;
   const mac = (role: Parameters<typeof domainMac>[1], i = 0) => domainMac(domain.respondd.hostname, role, i);
-  const management = managementDevices(name);
-  const fastd = domain.tunnels.flatMap((tunnel, t) =>
-    tunnel.kind === 'fastd' ? [{ tunnel, device: plan.tunnels[t].device }] : [],
-  );
-  const taps = fastd.map((_, j) => `tf-${name}${j ? j + 1 : ''}`);
-  const hard = fastd.map(({ tunnel }, j) => handed(5 + j, { mac: mac('hard', j), mtu: tunnel.mtu }));
-  const bridges: DomainNode['bridges'] = {
-    [management.bridge]: { address: managementAddresses(index).host },
-    // Fixed, or a bridge takes its lowest port's MAC, and the node's tap is new after a restart.
-    [plan.bridge]: { address: domain.clients.ipv4.address, mac: mac('client-bridge') },
-    ...Object.fromEntries(fastd.map(({ device }) => [fastdBridge(device), {}])),
-  };
+  const fastd = fastdTunnels(domain, plan);
   return {
     spec: {
       umid: plan.node,
@@ -98,7 +120,7 @@ export function domainNode(
       image,
       management: handed(3),
       bat0Tap: handed(4, { mac: mac('bat0-tap') }),
-      hard,
+      hard: fastd.map(({ tunnel }, j) => handed(5 + j, { mac: mac('hard', j), mtu: tunnel.mtu })),
       bat0Mac: mac('bat0'),
       serviceIp: managementAddresses(index).node,
       batctlWrapper: true,
@@ -124,12 +146,6 @@ export function domainNode(
           : [],
       ),
     },
-    bridges,
-    attach: {
-      [management.tap]: management.bridge,
-      [plan.bat0Tap]: plan.bridge,
-      ...Object.fromEntries(fastd.map(({ device }, j) => [taps[j], fastdBridge(device)])),
-    },
-    tapFds: { 3: management.tap, 4: plan.bat0Tap, ...Object.fromEntries(taps.map((tap, j) => [5 + j, tap])) },
+    ...domainDevices(domain, plan, index),
   };
 }

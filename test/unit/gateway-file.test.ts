@@ -26,7 +26,7 @@ async function exampleCopy(t: { after(fn: () => Promise<void>): void }, change?:
   t.after(() => rm(dir, { recursive: true, force: true }));
   const gateway = parse(await readFile(example, 'utf8')) as GatewayFileInput;
   change?.(gateway);
-  await mkdir(join(dir, 'keys/dom1-peers'), { recursive: true });
+  for (const peers of ['dom1-peers', 'dom1-wg-peers']) await mkdir(join(dir, 'keys', peers), { recursive: true });
   await writeFile(join(dir, 'keys/dom1-fastd.key'), `${FASTD_SECRET}\n`);
   for (const d of ['dom1', 'dom2']) await writeFile(join(dir, `keys/${d}-wg.key`), `${WG_KEY}\n`);
   const file = join(dir, 'gateway.yaml');
@@ -143,11 +143,12 @@ test('batu gateway keys makes what is missing with fastd and wg (keys 0600, dire
   const umask = process.umask(0o077); // root's private umask: fastd (as nobody) must still read the peers
   const made = await batuCli('gateway', 'keys', join(dir, 'gateway.yaml')).finally(() => process.umask(umask));
   assert.equal(made.exitCode, 0, String(made.stderr));
-  for (const open of ['keys', 'keys/dom1-peers'])
+  for (const open of ['keys', 'keys/dom1-peers', 'keys/dom1-wg-peers'])
     assert.equal((await stat(join(dir, open))).mode & 0o777, 0o755, `${open}'s mode`);
   assert.deepEqual((await readdir(join(dir, 'keys'))).sort(), [
     'dom1-fastd.key',
     'dom1-peers',
+    'dom1-wg-peers',
     'dom1-wg.key',
     'dom2-wg.key',
   ]);
