@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { execa } from 'execa';
+import { execa, type ResultPromise } from 'execa';
 import { realiseAll } from '../lib/derivations/index.ts';
 import { wireguardKeys, wireguardPublicKey, wireguardVxlanUp } from '../lib/gateway/index.ts';
 import { Netns, UmlNode, batctl, guestQuiet } from '../lib/runner/index.ts';
@@ -80,12 +80,15 @@ async function laptopOn(l: Lab, lan: string, mtu = 1500): Promise<void> {
 const WIREGUARD = 'wireguard-vxlan';
 const VNI = 4242;
 
-/** batu's way: `batu gateway up` with one tunnel of `method`, a batu router. */
+/** batu's way: `batu gateway up` with one tunnel of `method`, a batu router (fastd beside it, or WireGuard in it). */
 async function batuLab(dir: string, method: string, paths: { kernel: string; image: string }): Promise<Lab> {
-  if (method === WIREGUARD) return batuWireguardLab(dir, paths);
   const l = await lab();
   try {
-    const router = await fastdKeys();
+    const wireguard = method === WIREGUARD ? wireguardKeys() : undefined;
+    const fastd = wireguard ? undefined : await fastdKeys();
+    const tunnel = wireguard
+      ? `{ kind: ${WIREGUARD}, port: 10002, privateKeyFile: keys/wg.key, vni: ${VNI}, peers: [{ name: r, publicKey: "${wireguard.publicKey}" }] }`
+      : `{ kind: fastd, port: 10001, secretKeyFile: keys/fastd.key, methods: [${JSON.stringify(method)}], mtu: 1406, peers: { directory: keys/peers } }`;
     const file = join(dir, 'gateway.yaml');
     await writeFile(
       file,
@@ -95,7 +98,7 @@ async function batuLab(dir: string, method: string, paths: { kernel: string; ima
     originatorIntervalMs: 1000
     gateway: { down: 1gbit, up: 1gbit }
     tunnels:
-      - { kind: fastd, port: 10001, secretKeyFile: keys/fastd.key, methods: [${JSON.stringify(method)}], mtu: 1406, peers: { directory: keys/peers } }
+      - ${tunnel}
     clients:
       ipv4: { address: ${CLIENT_GW}/20 }
     exit: { kind: nat, uplink: eth0 }
@@ -104,67 +107,30 @@ async function batuLab(dir: string, method: string, paths: { kernel: string; ima
     );
     const batu = join(import.meta.dirname, '../bin/batu.ts');
     await execa(process.execPath, ['--import', 'tsx', batu, 'gateway', 'keys', file]);
-    await writeFile(join(dir, 'keys/peers/r'), `key "${router.public}";\n`, { mode: 0o644 });
-    await chmod(join(dir, 'keys/peers/r'), 0o644);
+    if (fastd) {
+      await writeFile(join(dir, 'keys/peers/r'), `key "${fastd.public}";\n`, { mode: 0o644 });
+      await chmod(join(dir, 'keys/peers/r'), 0o644);
+    }
     const gateway = await gatewayUp(l.gw, file, { runDir: join(dir, 'run'), stateDir: join(dir, 'state') });
     l.children.push(gateway.child);
     if (!gateway.up) throw new Error(`gateway up failed:\n${gateway.log()}`);
-    const r = await startRouter(l.r, {
-      n: 7,
-      dir,
-      ...paths,
-      secret: router.secret,
-      gateway: { publicKey: await fastdPublicOf(join(dir, 'keys/fastd.key')), remote: '192.0.2.1:10001' },
-      method,
-    });
-    l.children.push(r.fastd);
-    l.nodes.push(r.node);
-    await until(
-      'the router chooses the gateway',
-      () => batctl(r.node, ['meshif', 'bat0', 'gwl']),
-      (o) => /^\s*\*/m.test(o),
-    );
-    await laptopOn(l, r.lan);
-    return l;
-  } catch (error) {
-    await dismantle(l);
-    throw error;
-  }
-}
-
-/** batu's way with WireGuard + VXLAN: in the gateway's node and in the router's. */
-async function batuWireguardLab(dir: string, paths: { kernel: string; image: string }): Promise<Lab> {
-  const l = await lab();
-  try {
-    const router = wireguardKeys();
-    const file = join(dir, 'gateway.yaml');
-    await writeFile(
-      file,
-      `domains:
-  - name: bench
-    routingAlgo: BATMAN_IV
-    originatorIntervalMs: 1000
-    gateway: { down: 1gbit, up: 1gbit }
-    tunnels:
-      - { kind: ${WIREGUARD}, port: 10002, privateKeyFile: keys/wg.key, vni: ${VNI}, peers: [{ name: r, publicKey: "${router.publicKey}" }] }
-    clients:
-      ipv4: { address: ${CLIENT_GW}/20 }
-    exit: { kind: nat, uplink: eth0 }
-    respondd: { hostname: bench-gw, siteCode: bench }
-`,
-    );
-    const batu = join(import.meta.dirname, '../bin/batu.ts');
-    await execa(process.execPath, ['--import', 'tsx', batu, 'gateway', 'keys', file]);
-    const gateway = await gatewayUp(l.gw, file, { runDir: join(dir, 'run'), stateDir: join(dir, 'state') });
-    l.children.push(gateway.child);
-    if (!gateway.up) throw new Error(`gateway up failed:\n${gateway.log()}`);
-    const r = await startWireguardRouter(l.r, {
-      n: 7,
-      ...paths,
-      privateKey: router.privateKey,
-      vni: VNI,
-      gateways: [{ publicKey: await wireguardPublicOf(join(dir, 'keys/wg.key')), endpoint: '192.0.2.1:10002' }],
-    });
+    const r: { node: UmlNode; lan: string; fastd?: ResultPromise } = wireguard
+      ? await startWireguardRouter(l.r, {
+          n: 7,
+          ...paths,
+          privateKey: wireguard.privateKey,
+          vni: VNI,
+          gateways: [{ publicKey: await wireguardPublicOf(join(dir, 'keys/wg.key')), endpoint: '192.0.2.1:10002' }],
+        })
+      : await startRouter(l.r, {
+          n: 7,
+          dir,
+          ...paths,
+          secret: fastd!.secret,
+          gateway: { publicKey: await fastdPublicOf(join(dir, 'keys/fastd.key')), remote: '192.0.2.1:10001' },
+          method,
+        });
+    if (r.fastd) l.children.push(r.fastd);
     l.nodes.push(r.node);
     await until(
       'the router chooses the gateway',

@@ -6,22 +6,25 @@ import { defineRecipe, lazy, recipeMain } from '../lib/derivations/index.ts';
 import { debBinaries } from './userland/binaries.ts';
 import { pins, upstream } from './pins.ts';
 
+/** iproute2 and every package its programs' libraries come from. */
+export const IPROUTE2_CLOSURE = [
+  'iproute2',
+  'libbpf1',
+  'libelf1',
+  'libmnl0',
+  'libbsd0',
+  'libcap2',
+  'libxtables12',
+  'zlib1g',
+  'libmd0',
+  'libc6',
+];
+
 export const tc = lazy(() =>
   debBinaries({
     name: 'tc',
     version: upstream(pins.deb('iproute2').version),
-    packages: [
-      'iproute2',
-      'libbpf1',
-      'libelf1',
-      'libmnl0',
-      'libbsd0',
-      'libcap2',
-      'libxtables12',
-      'zlib1g',
-      'libmd0',
-      'libc6',
-    ],
+    packages: IPROUTE2_CLOSURE,
     files: ['sbin/tc'],
   }),
 );

@@ -4,24 +4,13 @@
 import { defineRecipe, lazy, recipeMain } from '../lib/derivations/index.ts';
 import { debBinaries } from './userland/binaries.ts';
 import { pins, upstream } from './pins.ts';
+import { IPROUTE2_CLOSURE } from './tc.ts';
 
 export const tunnelTools = lazy(() =>
   debBinaries({
     name: 'tunnel-tools',
     version: `${upstream(pins.deb('iproute2').version)}+wg${upstream(pins.deb('wireguard-tools').version)}`,
-    packages: [
-      'iproute2',
-      'wireguard-tools',
-      'libbpf1',
-      'libelf1',
-      'libmnl0',
-      'libbsd0',
-      'libcap2',
-      'libxtables12',
-      'zlib1g',
-      'libmd0',
-      'libc6',
-    ],
+    packages: ['wireguard-tools', ...IPROUTE2_CLOSURE],
     files: ['bin/ip', 'sbin/bridge', 'usr/bin/wg'],
   }),
 );

@@ -13,11 +13,11 @@ import type { DomainStatus } from '../../lib/gateway/index.ts';
 import { Netns, batctl } from '../../lib/runner/index.ts';
 import { batuCli, batuIn } from '../fixtures/cli-helpers.ts';
 import { fastdKeys, fastdPublicOf, until } from '../fixtures/gateway-helpers.ts';
-import { gatewayUp, labBed, startRouter, wire } from '../fixtures/gateway-lab.ts';
+import { INTERNET, gatewayUp, internetFor, labBed, startRouter, wire } from '../fixtures/gateway-lab.ts';
 import { guestPaths } from '../fixtures/guest-helpers.ts';
 import { tempDir } from '../fixtures/store-helpers.ts';
 
-const HTTP = '198.51.100.1';
+const HTTP = INTERNET;
 
 test(
   'two gateways: the chosen one stopped withdraws its announcement first, the router moves to the other, the laptop renews and fetches through it',
@@ -30,20 +30,10 @@ test(
     const [net, gw1, gw2, r1, laptop] = bed.namespaces;
     const { children, nodes } = bed;
 
-    // The internet: one bridge, both gateways' uplinks on it; each gateway's own wire to the router.
-    await net.addBridge('inet', `${HTTP}/24`);
-    for (const [i, gw] of [gw1, gw2].entries()) {
-      await wire(net, `inet${i + 1}`, undefined, gw, 'eth0', `198.51.100.${i + 2}/24`);
-      await net.attach(`inet${i + 1}`, 'inet');
-      await gw.ip('route', 'add', 'default', 'via', HTTP);
+    // The internet with both gateways' uplinks; each gateway's own wire to the router.
+    await internetFor(bed, net, [gw1, gw2]);
+    for (const [i, gw] of [gw1, gw2].entries())
       await wire(gw, 'wan0', `192.0.${i + 2}.1/24`, r1, `wan${i}`, `192.0.${i + 2}.2/24`);
-    }
-    children.push(
-      net.spawn(process.execPath, [
-        '-e',
-        `require('http').createServer((q, s) => s.end('via ' + q.socket.remoteAddress + '\\n')).listen(8080, '${HTTP}')`,
-      ]),
-    );
 
     // Two gateway files: one prefix, an address and a DHCP range each.
     const routerKeys = await fastdKeys();

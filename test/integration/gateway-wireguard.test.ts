@@ -15,11 +15,19 @@ import type { ResponddAnswer } from '../../lib/respondd/index.ts';
 import { Netns, batctl, type UmlNode } from '../../lib/runner/index.ts';
 import { batuCli, batuIn } from '../fixtures/cli-helpers.ts';
 import { fastdKeys, fastdPublicOf, until } from '../fixtures/gateway-helpers.ts';
-import { gatewayUp, labBed, startRouter, startWireguardRouter, wire } from '../fixtures/gateway-lab.ts';
+import {
+  INTERNET,
+  gatewayUp,
+  internetFor,
+  labBed,
+  startRouter,
+  startWireguardRouter,
+  wire,
+} from '../fixtures/gateway-lab.ts';
 import { guestPaths } from '../fixtures/guest-helpers.ts';
 import { tempDir } from '../fixtures/store-helpers.ts';
 
-const HTTP = '198.51.100.1';
+const HTTP = INTERNET;
 const VNI = 4242;
 
 test(
@@ -33,21 +41,12 @@ test(
     const [net, gw1, gw2, r1, r2, lap1, lap2] = bed.namespaces;
     const { children, nodes } = bed;
 
-    // The internet: one bridge with both gateways' uplinks; each gateway's wire to each router.
-    await net.addBridge('inet', `${HTTP}/24`);
+    // The internet with both gateways' uplinks; each gateway's wire to each router.
+    await internetFor(bed, net, [gw1, gw2]);
     for (const [i, gw] of [gw1, gw2].entries()) {
-      await wire(net, `inet${i + 1}`, undefined, gw, 'eth0', `198.51.100.${i + 2}/24`);
-      await net.attach(`inet${i + 1}`, 'inet');
-      await gw.ip('route', 'add', 'default', 'via', HTTP);
       await wire(gw, 'wan1', `192.0.${i + 2}.1/24`, r1, `wan${i}`, `192.0.${i + 2}.2/24`);
       await wire(gw, 'wan2', `192.0.${i + 4}.1/24`, r2, `wan${i}`, `192.0.${i + 4}.2/24`);
     }
-    children.push(
-      net.spawn(process.execPath, [
-        '-e',
-        `require('http').createServer((q, s) => s.end('via ' + q.socket.remoteAddress + '\\n')).listen(8080, '${HTTP}')`,
-      ]),
-    );
 
     const r1Keys = await fastdKeys();
     const r2Keys = wireguardKeys();
