@@ -1,8 +1,8 @@
 // A domain's node started: its taps made by the runner (root) in this namespace, into their
 // bridges, and handed over; UML itself runs as the gateway's user with no capability, in a
 // private view of the store where the user could not reach it. Once it has booted, its
-// WireGuard + VXLAN tunnels are made in it. `gateway up` (which starts it
-// again when it dies) and `gateway node` (systemd's node unit, which systemd restarts) use it.
+// WireGuard + VXLAN tunnels are made in it. `gateway up` (which starts it again when it dies)
+// and `gateway node` (systemd's node unit, which systemd restarts) use it.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Netns, UmlNode, batctl, guestQuiet } from '../runner/index.ts';
 import type { GatewayFile } from './file.ts';

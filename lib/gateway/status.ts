@@ -1,7 +1,7 @@
 // A running gateway, asked part by part from outside (`batu gateway status`, the metrics):
 // each domain's node over its batctl service on the management bridge (WireGuard's peers
-// too), fastd over its status socket, kea over its control socket. A part that does not answer is reported as such; the
-// rest is still shown.
+// too), fastd over its status socket, kea over its control socket. A part that does not
+// answer is reported as such; the rest is still shown.
 import type { NodeRef } from '../runner/index.ts';
 import { batctl } from '../runner/index.ts';
 import { daemonSockets } from './configs.ts';

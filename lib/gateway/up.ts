@@ -3,8 +3,9 @@
 // tunnel (its tap into the tunnel's bridge), the node (unprivileged; started again when it
 // dies, its taps made and attached again, its WireGuard + VXLAN tunnels made in it), then
 // kea, radvd, respondd and the metrics. Each part is checked as it comes up; the first that
-// fails is named, and everything made so far goes, last first. SIGTERM (the caller's signal) first withdraws the gateway announcement,
-// so the mesh's clients move to another gateway, then takes it all down the same way.
+// fails is named, and everything made so far goes, last first. SIGTERM (the caller's signal)
+// first withdraws the gateway announcement, so the mesh's clients move to another gateway,
+// then takes it all down the same way.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -105,13 +106,13 @@ export async function runGateway(gateway: GatewayFile, options: GatewayOptions):
               // dead node (batman-adv forgets it only after 200 s), hear it is no gateway now and
               // choose another; a gateway that just died should not take them back at once.
               const node = run.node!;
-              void sleep(holdMs).then(() => {
+              setTimeout(() => {
                 if (stopping || run.node !== node || node.state !== 'running') return;
                 announceGateway(node, domain).then(
                   () => report(`domain ${domain.name}: node ${umid} announces itself again`),
                   (error: Error) => report(`domain ${domain.name}: gw_mode server failed: ${error.message}`),
                 );
-              });
+              }, holdMs).unref(); // (a gateway stopping meanwhile does not wait for it)
               return;
             } catch (error) {
               report(`domain ${domain.name}: restart ${attempt} failed: ${(error as Error).message.split('\n')[0]}`);
