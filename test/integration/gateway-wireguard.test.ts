@@ -217,6 +217,17 @@ test(
     );
     assert.match(peers2[0].address, /^192\.0\.5\.2:\d+$/, 'seen from r2’s namespace (masqueraded)');
 
+    // Only WireGuard's port reaches gw1's node from outside; its batctl service answers root on
+    // gw1 itself, not the uplink side, not a local user.
+    const socat = ['socat', '-T', '3', '-', 'TCP:169.254.100.2:12000,connect-timeout=3'];
+    const ask = (ns: Netns, command = socat) =>
+      ns.exec(command[0], command.slice(1), { input: 'batctl\0meshif\0bat0\0gw_mode\0\0', reject: false });
+    assert.match((await ask(gw1)).stdout, /^server/, 'root on the gateway');
+    await r2.ip('route', 'add', '169.254.100.0/24', 'via', '192.0.4.1');
+    assert.doesNotMatch((await ask(r2)).stdout, /server/, 'from beyond the uplink');
+    const asNobody = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...socat];
+    assert.doesNotMatch((await ask(gw1, asNobody)).stdout, /server/, 'a local user');
+
     // kill -9 of gw1's node: it comes back unannounced; both routers choose gw2.
     const gwPid = (await gw1.exec('pgrep', ['-o', '-f', 'umid=gw1-dom1'])).stdout.trim();
     assert.match(gwPid, /^\d+$/);
