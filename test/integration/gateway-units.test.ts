@@ -2,7 +2,7 @@
 // kea and radvd units and batu's drop-ins for them; and the units' own command lines, run as
 // systemd would run them (their ExecStart, Environment and WorkingDirectory, %i and %t filled
 // in), bring a gateway up in a namespace: the host side, fastd from its /etc configuration,
-// kea, the node, respondd and metrics; `gateway status` sees every part; the node killed -9
+// kea, the node (with WireGuard + VXLAN in it), respondd and metrics; `gateway status` sees every part; the node killed -9
 // ends its unit's process with a failure (what Restart=on-failure acts on); ExecStop leaves
 // nothing behind.
 import { test } from 'node:test';
@@ -56,6 +56,7 @@ domains:
     gateway: { down: 50mbit, up: 10mbit }
     tunnels:
       - { kind: fastd, port: 10002, secretKeyFile: keys/fastd.key, peers: { directory: keys/peers } }
+      - { kind: wireguard-vxlan, port: 10003, privateKeyFile: keys/wg.key, vni: 77, peers: { directory: keys/wg-peers } }
     clients:
       ipv4: { address: 10.111.0.1/20, dhcp: { from: 10.111.1.0, to: 10.111.1.200 } }
       ipv6: { address: fd01:111::1/64 }
@@ -109,6 +110,11 @@ domains:
     assert.equal(up.exitCode, 0, up.all);
     assert.match((await gw.exec('ip', ['-br', 'link'])).stdout, /br-dom1.*\n(.*\n)*bm-dom1|bm-dom1.*\n(.*\n)*br-dom1/);
     assert.equal((await stat(join(runDir, 'fastd'))).uid, 65534, "fastd's corner is its user's");
+    assert.match(
+      (await gw.exec('nft', ['list', 'table', 'inet', 'batu-gateway'])).stdout,
+      /udp dport 10003 dnat ip to 169\.254\.100\.2/,
+      'WireGuard’s port forwarded to the node',
+    );
 
     const fastd = execa('ip', ['netns', 'exec', gw.name, 'fastd', '-c', fastdConf], { reject: false, all: true });
     children.push(fastd);
@@ -153,6 +159,8 @@ domains:
     );
     assert.match(String(status.stdout), /^domain dom1: node gwu-dom1 up, bat0 [0-9a-f:]{17}, BATMAN_V, server/m);
     assert.match(String(status.stdout), /tunnel fastd-dom1 \(fastd\): 0 of 0 peers connected/);
+    // The node unit made WireGuard + VXLAN in the node (status asks its wg).
+    assert.match(String(status.stdout), /tunnel vx-dom1 \(wireguard-vxlan\): 0 of 0 peers connected/);
     assert.match(String(status.stdout), /DHCPv4 leases 0$/m);
     const metrics = parsePrometheusTextFormat((await gw.exec('curl', ['-s', 'http://127.0.0.1:9102/metrics'])).stdout);
     assert.equal(metrics.find((f) => f.name === 'batu_gateway_node_up')?.metrics[0]?.value, '1');
