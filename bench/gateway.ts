@@ -23,6 +23,7 @@ import { fastdKeys, fastdPublicOf, until } from '../test/fixtures/gateway-helper
 import {
   dismantle,
   gatewayUp,
+  handedTap,
   startRouter,
   startWireguardRouter,
   wire,
@@ -202,19 +203,13 @@ async function bareWireguardLab(paths: { kernel: string; image: string }): Promi
 async function startBareNode(ns: Netns, opts: { n: number; lan: string; kernel: string; image: string }) {
   const mgmt = `bm${opts.n}`;
   await ns.addBridge(mgmt, `169.254.${opts.n}.1/24`);
-  const fd = (number: number) => ({
-    driver: 'vector' as const,
-    transport: 'fd' as const,
-    fd: number,
-    fdKind: 'tap' as const,
-  });
   const node = await UmlNode.start(
     {
       umid: `bt-bare-${opts.n}`,
       kernel: opts.kernel,
       image: opts.image,
-      management: fd(3),
-      bat0Tap: fd(4),
+      management: handedTap(3),
+      bat0Tap: handedTap(4),
       serviceIp: `169.254.${opts.n}.2/24`,
       batctlWrapper: true,
       u9fs: true,
