@@ -23,7 +23,7 @@ export async function batmanAdvModule({ src, version, series = '6.12', patches, 
     name: 'batman-adv-module',
     version,
     src,
-    patches,
+    patches: patches ? [patches] : [],
     kernel: kernel ?? (await moduleKernel(series)),
     // batman-adv's own Makefile: builds net/batman-adv with its compat layer.
     make: 'make KERNELPATH="$KERNEL_BUILD" ARCH=um CONFIG_BATMAN_ADV_BATMAN_V=y',

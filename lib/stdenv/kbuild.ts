@@ -28,6 +28,8 @@ export interface KernelBuildOptions {
   src: Extract<FixedSource, { type: 'deb' }>;
   /** Directories of *.patch applied in order with patch -p1 (inputs `patches0`, `patches1`, …). */
   patches?: Input[];
+  /** Then directories of *.patch for one subtree, applied there (`net/batman-adv`: a module's patches). */
+  subtreePatches?: { under: string; patches: Input }[];
   /** Further inputs the steps use by name ($config …). */
   inputs?: Record<string, Input>;
   env?: Record<string, string>;
@@ -43,6 +45,7 @@ export function kernelBuild({
   version,
   src,
   patches = [],
+  subtreePatches = [],
   inputs = {},
   env,
   meta,
@@ -50,7 +53,10 @@ export function kernelBuild({
   compile,
   install,
 }: KernelBuildOptions): Derivation {
-  const patchInputs = Object.fromEntries(patches.map((p, i) => [`patches${i}`, p]));
+  const patchInputs = Object.fromEntries([
+    ...patches.map((p, i) => [`patches${i}`, p]),
+    ...subtreePatches.map((s, i) => [`subtreePatches${i}`, s.patches]),
+  ]);
   return derivation({
     name,
     version,
@@ -62,6 +68,7 @@ export function kernelBuild({
       'phase unpack',
       'kernelSourceTar "$src" | tar -xJ && mv linux-source-* linux && cd linux',
       ...patches.map((_, i) => `applyPatches "$patches${i}"`),
+      ...subtreePatches.map((s, i) => `(cd ${JSON.stringify(s.under)} && applyPatches "$subtreePatches${i}")`),
       'kbuildReproducible "$PWD=/build/linux"',
       ...(configure ? ['phase configure', configure.trim()] : []),
       'phase compile',
@@ -78,18 +85,18 @@ export interface KernelModuleOptions {
   kernel: Derivation;
   /** Source: a tree (directory pinned by content hash) or a tarball input. */
   src: Input;
-  /** A directory of *.patch applied with patch -p1, in order. */
-  patches?: Input;
+  /** Directories of *.patch applied with patch -p1, in order. */
+  patches?: Input[];
   /** Run in the source dir with $KERNEL_BUILD set; default: Kbuild's own M= build. */
   make?: string;
 }
 
-export function kernelModule({ name, version, kernel, src, patches, make }: KernelModuleOptions): Derivation {
+export function kernelModule({ name, version, kernel, src, patches = [], make }: KernelModuleOptions): Derivation {
   return derivation({
     name,
     version,
     // src first: a source that has to be `store add`ed fails before any kernel build.
-    inputs: { src, ...(patches ? { patches } : {}), kernel },
+    inputs: { src, ...Object.fromEntries(patches.map((p, i) => [`patches${i}`, p])), kernel },
     tools: kbuildTools,
     env: { makeCommand: make ?? 'make -C "$KERNEL_BUILD" ARCH=um M="$PWD" modules' },
     builder: [
@@ -99,7 +106,7 @@ export function kernelModule({ name, version, kernel, src, patches, make }: Kern
       'cp -r "$kernel/build" kbuild && chmod -R u+w kbuild',
       'export KERNEL_BUILD="$PWD/kbuild"',
       'cd src',
-      ...(patches ? ['applyPatches "$patches"'] : []),
+      ...patches.map((_, i) => `applyPatches "$patches${i}"`),
       'phase compile',
       'kbuildReproducible "$PWD=/build/module" "$KERNEL_BUILD=/build/linux"',
       'eval "$makeCommand"',

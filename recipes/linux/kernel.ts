@@ -10,18 +10,27 @@ export { uapiHeaders } from './headers.ts';
 
 const dir = (d: string) => repoFiles(`batu-uml-${d.replace(/\W+/g, '-')}`, new URL(`./${d}`, import.meta.url));
 // Every kernel gets the host fixes (ptrace wants the host's whole XSAVE area, AMX); the module
-// kernel the option patches (the vector driver's `vnet=1` on inherited descriptors).
+// kernel the option patches (the vector driver's `vnet=1` on inherited descriptors); a
+// built-in batman-adv batu's own (recipes/batman-adv/idle: idle nodes sleep) unless stock.
 const parts = lazy(async () => {
   const [fragment, hostFixes, offloadPatches] = await Promise.all(
     ['config', 'patches/host', 'patches/offload'].map(dir),
   );
-  return { fragment, hostFixes, offloadPatches };
+  return { fragment, hostFixes, offloadPatches, batmanAdvPatches: await batmanAdvPatches() };
 });
+
+/** batu's patches to batman-adv itself, in every batman-adv it builds but stock (paths relative to net/batman-adv). */
+export const batmanAdvPatches = lazy(() =>
+  repoFiles('batman-adv-idle-patches', new URL('../batman-adv/idle', import.meta.url)),
+);
 
 export interface KernelOptions {
   series: KernelSeries;
-  /** false: batman-adv is left out, for an out-of-tree module (recipes/batman-adv.ts). */
-  batmanAdv: boolean;
+  /**
+   * true: built in, with batu's patches (recipes/batman-adv/idle); 'stock': built in exactly as
+   * the kernel source has it; false: left out, for an out-of-tree module (recipes/batman-adv.ts).
+   */
+  batmanAdv: boolean | 'stock';
   tuning?: 'speed' | 'defconfig'; // defconfig: without the fragment's speed section, for A/B benches
   /** A directory of patches applied after the host fixes (`patch -p1`, in order). */
   patches?: Input;
@@ -30,7 +39,7 @@ export interface KernelOptions {
 }
 
 export async function umlKernel({ series, batmanAdv, tuning = 'speed', patches, extraConfig = '' }: KernelOptions) {
-  const { fragment, hostFixes } = await parts();
+  const { fragment, hostFixes, batmanAdvPatches } = await parts();
   // The fragment as asked: without its speed section (defconfig tuning), without the batman-adv
   // options (they cannot be =y when BATMAN_ADV is off, which turns on the library its module needs).
   const drop = [
@@ -38,11 +47,12 @@ export async function umlKernel({ series, batmanAdv, tuning = 'speed', patches, 
     ...(batmanAdv ? [] : ['/CONFIG_BATMAN_ADV/d']),
   ];
   return kernelBuild({
-    name: `${batmanAdv ? 'linux-uml' : 'linux-uml-nobatman'}${tuning === 'speed' ? '' : '-defconfig'}`,
+    name: `${batmanAdv ? 'linux-uml' : 'linux-uml-nobatman'}${batmanAdv === 'stock' ? '-stock' : ''}${tuning === 'speed' ? '' : '-defconfig'}`,
     version: upstream(kernelSource(series).version),
     src: kernelSource(series),
     inputs: { config: fragment },
     patches: [hostFixes, ...(patches ? [patches] : [])],
+    subtreePatches: batmanAdv === true ? [{ under: 'net/batman-adv', patches: batmanAdvPatches }] : [],
     env: { extraConfig: (batmanAdv ? '' : '# CONFIG_BATMAN_ADV is not set\nCONFIG_LIBCRC32C=y\n') + extraConfig },
     meta: { progress: { count: '^\\s+CC\\s', unit: 'files compiled', expected: 1000 } },
     configure: `

@@ -5,7 +5,7 @@
 // recipes/batman-adv-offload.ts are the two variants.
 import { defineRecipe, derivation, lazy, repoFiles } from '../../lib/derivations/index.ts';
 import { kernelModule } from '../../lib/stdenv/index.ts';
-import { kernelSource, moduleKernel, type KernelSeries } from './kernel.ts';
+import { batmanAdvPatches, kernelSource, moduleKernel, type KernelSeries } from './kernel.ts';
 import { upstream } from '../pins.ts';
 import { guestImage } from '../image.ts';
 
@@ -26,7 +26,7 @@ function kernelBatmanAdvSource(series: KernelSeries = '6.12') {
 // The options the built-in batman-adv has (recipes/linux/config/uml.config), for Kbuild and the C code.
 const features = ['BATMAN_V', 'BLA', 'DAT', 'MCAST', 'NC'].map((f) => `CONFIG_BATMAN_ADV_${f}`);
 
-/** The module with the patches in recipes/batman-adv/<variant>/, and an image that loads it. */
+/** The module with batu's patches and those in recipes/batman-adv/<variant>/, and an image that loads it. */
 export async function patchedBatmanAdv(variant: string) {
   const version = upstream(kernelSource('6.12').version);
   const module = kernelModule({
@@ -34,7 +34,10 @@ export async function patchedBatmanAdv(variant: string) {
     version,
     kernel: await moduleKernel('6.12'),
     src: kernelBatmanAdvSource('6.12'),
-    patches: await repoFiles(`batman-adv-${variant}-patches`, new URL(`../batman-adv/${variant}`, import.meta.url)),
+    patches: [
+      await batmanAdvPatches(),
+      await repoFiles(`batman-adv-${variant}-patches`, new URL(`../batman-adv/${variant}`, import.meta.url)),
+    ],
     make:
       `make -C "$KERNEL_BUILD" ARCH=um M="$PWD" CONFIG_BATMAN_ADV=m ${features.map((f) => `${f}=y`).join(' ')} ` +
       `KCFLAGS="$KCFLAGS ${features.map((f) => `-D${f}=1`).join(' ')}" modules`,

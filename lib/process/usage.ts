@@ -1,0 +1,40 @@
+// What a process group has cost the host so far: a node's UML kernel and its guest processes
+// are host processes of one group (the node's pid). Benches take two readings and divide.
+import { readFile, readdir } from 'node:fs/promises';
+
+export interface GroupUsage {
+  /** User + system CPU, seconds. */
+  cpuSeconds: number;
+  /** Voluntary + involuntary context switches of every thread: how often the group woke up. */
+  contextSwitches: number;
+  processes: number;
+}
+
+const TICKS_PER_SECOND = 100; // USER_HZ: Linux reports /proc times in it on every architecture
+
+/** The usage of every process whose process group is `pgid`, now (a process that exits meanwhile is left out). */
+export async function groupUsage(pgid: number): Promise<GroupUsage> {
+  const usage: GroupUsage = { cpuSeconds: 0, contextSwitches: 0, processes: 0 };
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) !== pgid) continue;
+    usage.processes++;
+    usage.cpuSeconds += (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+    for (const tid of await readdir(`/proc/${pid}/task`).catch(() => [])) {
+      const status = await readFile(`/proc/${pid}/task/${tid}/status`, 'utf8').catch(() => '');
+      for (const m of status.matchAll(/^(?:non)?voluntary_ctxt_switches:\s+(\d+)$/gm))
+        usage.contextSwitches += Number(m[1]);
+    }
+  }
+  return usage;
+}
+
+/** Per second between two readings of the same group. */
+export function usageRate(before: GroupUsage, after: GroupUsage, seconds: number) {
+  return {
+    cpuPercent: (100 * (after.cpuSeconds - before.cpuSeconds)) / seconds,
+    wakeupsPerSecond: (after.contextSwitches - before.contextSwitches) / seconds,
+  };
+}
