@@ -7,6 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { benchBoot } from './boot.ts';
+import { benchIdle, idleGoals } from './idle.ts';
 import { benchKernelBuild } from './kernel-build.ts';
 import { benchStore } from './store.ts';
 import { benchThroughput, throughputGoals } from './throughput.ts';
@@ -41,6 +42,10 @@ printResults('store', store, { noop_realise_s: 0.5 });
 const boot = await benchBoot();
 printResults('boot', boot, { ready_s: 0.3, first_neighbour_10_s: 1.5, pss_mib_per_node: 16 });
 
+// Against the stock kernel (its own build): only in the full run.
+const idle = values.quick ? undefined : await benchIdle();
+if (idle) printResults('idle', idle.summary, idleGoals);
+
 // The offload and jumbo options need their own kernel build: only in the full run.
 const throughput = await benchThroughput({ withVariants: !values.quick });
 printResults('throughput', throughput, throughputGoals);
@@ -61,6 +66,8 @@ const summary = {
   ready_s: boot.ready_s,
   first_neighbour_s: boot.first_neighbour_10_s,
   pss_mib_per_node: boot.pss_mib_per_node,
+  idle_cpu_percent_per_node: idle?.summary.cpu_percent_per_node ?? null,
+  idle_wakeups_per_node_s: idle?.summary.wakeups_per_node_s ?? null,
   throughput_ratio: throughput.throughput_ratio,
   throughput_gbit: throughput.throughput_gbit,
   offload_throughput_ratio: throughput.offload_ratio ?? null,
@@ -73,8 +80,11 @@ const summary = {
 // Saved for the README's plots (bench/plot.ts redraws them from the file).
 await writeFile(
   resultsFile,
-  JSON.stringify({ date: new Date().toISOString(), reused, summary, store, boot, throughput, scale, kernel }, null, 2) +
-    '\n',
+  JSON.stringify(
+    { date: new Date().toISOString(), reused, summary, store, boot, idle, throughput, scale, kernel },
+    null,
+    2,
+  ) + '\n',
 );
 console.log(`plots: ${(await writePlots({ throughput, scale })).join(', ')}`);
 if (values.json) console.log(JSON.stringify(summary));

@@ -7,13 +7,15 @@
 // seconds from --from on), and memory per node (MemAvailable before and after). --hour adds
 // the 10-node mesh idle for one simulated hour. Progress goes to stderr. Rows replace those of
 // the same size in bench/sim.json; bench/sim.svg is drawn from them all.
-//   npx tsx bench/sim.ts [--sizes 1,10,50,100,200,500] [--idle 60] [--step 5] [--from 5] [--hour]
+// --kernel stock: the kernel with upstream's batman-adv unchanged (rows marked so), to
+// compare with batu's default (whose idle nodes sleep: recipes/batman-adv/idle).
+//   npx tsx bench/sim.ts [--sizes 1,10,50,100,200,500] [--idle 60] [--step 5] [--from 5] [--hour] [--kernel stock]
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { converged, grid, observe, torus, type TopologyInput } from '../lib/mesh/index.ts';
 import { NS_PER_S, SimMesh } from '../lib/sim/index.ts';
 import { realiseAll, silentReporter } from '../lib/derivations/index.ts';
-import { linuxV15 } from '../recipes/linux-v15.ts';
+import { linuxV15, linuxV15Stock } from '../recipes/linux-v15.ts';
 import { image } from '../recipes/image.ts';
 import { lineChart } from './svg.ts';
 
@@ -32,6 +34,7 @@ const { values } = parseArgs({
      */
     shape: { type: 'string', default: 'grid' },
     hour: { type: 'boolean' },
+    kernel: { type: 'string', default: 'default' },
     json: { type: 'boolean' },
   },
 });
@@ -42,6 +45,8 @@ export interface SimRow {
   nodes: number;
   /** grid (the default; rows written before there was a choice have none) or torus. */
   shape?: string;
+  /** 'stock': upstream's batman-adv; none: batu's default kernel of the row's date. */
+  kernel?: 'stock';
   idle_sim_s: number;
   idle_wall_s: number;
   /** Simulated seconds per wall second while idle: > 1 is faster than real time. */
@@ -119,11 +124,19 @@ async function benchSize(paths: { kernel: string; image: string }, n: number, id
   }
 }
 
-const { paths } = await realiseAll([await linuxV15(), await image()], { report: silentReporter });
+if (!['default', 'stock'].includes(values.kernel!))
+  throw new Error(`--kernel: expected default or stock, got ${JSON.stringify(values.kernel)}`);
+const stock = values.kernel === 'stock';
+const { paths } = await realiseAll([await (stock ? linuxV15Stock : linuxV15)(), await image()], {
+  report: silentReporter,
+});
 const [kernel, img] = paths;
 const rows: SimRow[] = [];
 for (const n of values.sizes!.split(',').map(Number)) {
-  const row = await benchSize({ kernel, image: img }, n, Number(values.idle));
+  const row = {
+    ...(await benchSize({ kernel, image: img }, n, Number(values.idle))),
+    ...(stock ? { kernel: 'stock' as const } : {}),
+  };
   rows.push(row);
   console.log(JSON.stringify({ bench: 'sim', ...row }));
 }
@@ -140,7 +153,7 @@ const header = [
   'MiB/node',
 ];
 const table = [...rows, ...(hour ? [{ ...hour, nodes: `10, 1 h` as unknown as number }] : [])].map((r) => [
-  `${r.nodes}${r.shape ? ` (${r.shape})` : ''}`,
+  `${r.nodes}${r.shape ? ` (${r.shape})` : ''}${r.kernel ? `, ${r.kernel}` : ''}`,
   `${r.speedup}× (${r.idle_sim_s} s in ${r.idle_wall_s} s)`,
   String(r.turns_per_wall_s),
   String(r.messages_per_node_sim_s),
@@ -157,7 +170,8 @@ const before = JSON.parse(await readFile(file, 'utf8').catch(() => '{}')) as {
 };
 // The file's date is its first run's: the rows without one of their own were measured then.
 const date = before.date ?? new Date().toISOString().slice(0, 10);
-const same = (a: SimRow, b: SimRow) => a.nodes === b.nodes && (a.shape ?? 'grid') === (b.shape ?? 'grid');
+const same = (a: SimRow, b: SimRow) =>
+  a.nodes === b.nodes && (a.shape ?? 'grid') === (b.shape ?? 'grid') && a.kernel === b.kernel;
 const all = [...(before.rows ?? []).filter((r) => !rows.some((m) => same(m, r))), ...rows].sort(
   (a, b) => a.nodes - b.nodes,
 );
@@ -168,6 +182,6 @@ await writeFile(
     'Simulated time: speed-up over real time while idle, by mesh size',
     'nodes',
     'simulated s per wall s',
-    all.filter((r) => !r.shape).map((r) => [r.nodes, r.speedup]),
+    all.filter((r) => !r.shape && !r.kernel).map((r) => [r.nodes, r.speedup]),
   ),
 );
