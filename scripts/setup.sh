@@ -9,6 +9,7 @@ packages=(
   build-essential musl-tools flex bison bc rsync cpio xz-utils dpkg-dev   # recipes' toolchain
   iproute2 iputils-ping util-linux uml-utilities bubblewrap               # taps, netns, ping, setpriv, flock, mconsole, the builders' sandbox
   batctl alfred socat diod iperf3 graphviz                                # host-side clients
+  user-mode-linux kmod                                                    # a stock batman-adv peer: Debian's UML, its modules, modprobe
   zstd nginx                                                              # binary caches: archives, and the test server
   fastd wireguard-tools kea-dhcp4-server radvd nftables                  # a gateway: tunnels (and keys), DHCP, RAs, NAT
   skopeo docker-registry podman runc catatonit                           # the container image: read, push (to a test registry), run a part
