@@ -12,6 +12,7 @@ packages=(
   user-mode-linux kmod                                                    # a stock batman-adv peer: Debian's UML, its modules, modprobe
   zstd nginx                                                              # binary caches: archives, and the test server
   fastd wireguard-tools kea-dhcp4-server radvd nftables                  # a gateway: tunnels (and keys), DHCP, RAs, NAT
+  udhcpc                                                                  #   and the laptops' DHCP client (busybox)
   skopeo docker-registry podman runc catatonit                           # the container image: read, push (to a test registry), run a part
                                                                           #   (runc: crun refuses hybrid cgroups; catatonit: podman's pause image)
   "$@"
