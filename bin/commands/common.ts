@@ -9,7 +9,7 @@ import { prebuilt, realiseAll, type Store } from '../../lib/derivations/index.ts
 import { shown } from '../../lib/issues.ts';
 import { listNodes, type RunningNode } from '../../lib/runner/index.ts';
 import { image } from '../../recipes/image.ts';
-import { linuxV15 } from '../../recipes/linux-v15.ts';
+import { linuxV15, linuxV15Stock } from '../../recipes/linux-v15.ts';
 
 export const storeOption = () =>
   new Option('--store <dir>', "the store (default: BATU_STORE, else batu's default store)");
@@ -40,16 +40,19 @@ export async function findNode(umid: string): Promise<RunningNode> {
 
 /**
  * The kernel and image a node or mesh boots: given store paths, the prebuilt closure's
- * (BATU_PREBUILT, in batu's container image), or the linux-v15 and image recipes realised
+ * (BATU_PREBUILT, in batu's container image; its kernel is batu's batman-adv), or the
+ * linux-v15 (or, for stock batman-adv, linux-v15 --variant stock) and image recipes realised
  * as one closure (every source fetched before the first build starts).
  */
 export async function kernelAndImage(
   store: Store,
   given: { kernel?: string; image?: string } = {},
+  batmanAdv: 'batu' | 'stock' = 'batu',
 ): Promise<{ kernel: string; image: string }> {
   const ready = prebuilt();
-  if (ready) return { kernel: given.kernel ?? ready.kernel, image: given.image ?? ready.image };
-  const wanted = [...(given.kernel ? [] : [await linuxV15()]), ...(given.image ? [] : [await image()])];
+  if (ready && batmanAdv === 'batu') return { kernel: given.kernel ?? ready.kernel, image: given.image ?? ready.image };
+  const kernel = batmanAdv === 'stock' ? linuxV15Stock : linuxV15;
+  const wanted = [...(given.kernel ? [] : [await kernel()]), ...(given.image ? [] : [await image()])];
   const { paths } = await realiseAll(wanted, { store }).catch((e: Error) => {
     throw new Error(`building the default kernel and image: ${e.message}`);
   });

@@ -92,6 +92,12 @@ export const Topology = z
      * GSO frames).
      */
     offload: z.boolean().default(false),
+    /**
+     * Which batman-adv `batu mesh up` boots: batu's (the default kernel, with the patches in
+     * recipes/batman-adv/idle) or 'stock', upstream's exactly (linux-v15 --variant stock). A
+     * library caller that passes its own kernel chooses by the kernel it passes.
+     */
+    batmanAdv: z.enum(['batu', 'stock']).default('batu'),
     /** Further batman-adv settings for every node (gateway, OGM interval and BLA have their own fields). */
     meshSettings: MeshSettings.omit({ gw_mode: true, orig_interval: true, bridge_loop_avoidance: true }).default({}),
   })
@@ -108,6 +114,12 @@ export const Topology = z
         code: 'custom',
         path: ['linkDriver'],
         message: `linkDriver '${t.linkDriver}' with offload: its GSO frames need socketpair links (a host bridge cannot forward them)`,
+      });
+    if (t.offload && t.batmanAdv === 'stock')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['batmanAdv'],
+        message: "batmanAdv 'stock' with offload: GSO through batman-adv is batu's patch (recipes/batman-adv/offload)",
       });
     if (t.offload && t.bat0Driver !== 'vector')
       ctx.addIssue({

@@ -7,6 +7,7 @@ import { openStore, stderrReporter } from '../../../lib/derivations/index.ts';
 import { formatIssues, shown } from '../../../lib/issues.ts';
 import {
   MeshName,
+  Topology,
   describeStatus,
   listMeshes,
   meshDir,
@@ -25,6 +26,7 @@ interface UpOptions {
   backend?: 'bridge' | 'socketpair';
   partition?: string;
   peerCheck?: number;
+  batmanAdv?: 'batu' | 'stock';
   store?: string;
   json?: boolean;
 }
@@ -51,14 +53,29 @@ export const upCommand = () =>
         .default(10)
         .argParser(secondsArg),
     )
+    .addOption(
+      new Option(
+        '--batman-adv <which>',
+        "batu's batman-adv (the default) or stock: upstream's unchanged (overrides the topology's batmanAdv)",
+      ).choices(['batu', 'stock']),
+    )
     .addOption(storeOption())
     .addOption(jsonOption())
     .action(up);
 
 /** The topology and the mesh's name, checked before anything starts. */
-async function topologyOf(file: string | undefined, options: UpOptions): Promise<LoadedTopology & { name: string }> {
+async function topologyOf(
+  file: string | undefined,
+  options: UpOptions,
+): Promise<LoadedTopology & { name: string; batmanAdv: 'batu' | 'stock' }> {
   const { loaded, parsed } = await readTopology(file, options.topo, 'up');
   if (options.partition) partitionHost(parsed, options.partition); // before the kernel is built
+  if (options.batmanAdv) {
+    loaded.topology = { ...loaded.topology, batmanAdv: options.batmanAdv };
+    const checked = Topology.safeParse(loaded.topology);
+    if (!checked.success)
+      throw new Error(`--batman-adv ${options.batmanAdv}: ${formatIssues(checked.error, { top: '' })}`);
+  }
   // Someone must gather alfred's vis data: the first node, unless the topology chose.
   if (!parsed.nodes.some((n) => n.alfred === 'master'))
     loaded.topology.nodes[0] = { ...loaded.topology.nodes[0], alfred: 'master' };
@@ -72,17 +89,17 @@ async function topologyOf(file: string | undefined, options: UpOptions): Promise
   const checked = MeshName.safeParse(name);
   if (!checked.success)
     throw new Error(`bad mesh name ${shown(name)}: ${formatIssues(checked.error, { top: '', first: true })}`);
-  return { ...loaded, name };
+  return { ...loaded, name, batmanAdv: options.batmanAdv ?? parsed.batmanAdv };
 }
 
 async function up(file: string | undefined, options: UpOptions): Promise<void> {
-  const { topology, aliases, notes, name } = await topologyOf(file, options);
+  const { topology, aliases, notes, name, batmanAdv } = await topologyOf(file, options);
   const backend = options.backend ?? (options.partition ? 'socketpair' : 'bridge');
   for (const note of notes) stderrReporter(note);
   if ((await listMeshes()).some((m) => m.name === name))
     throw new Error(`a mesh named ${name} is already running; batu mesh down -n ${name}, or --name another`);
   const store = openStore(options.store);
-  const { kernel, image } = await kernelAndImage(store);
+  const { kernel, image } = await kernelAndImage(store, {}, batmanAdv);
   if (options.detach) return detach(file, options, { name, backend, store: store.dir, nodes: topology.nodes.length });
   // ctrl-c or a TERM stops the mesh (also while nodes boot: at once), then this process ends.
   const abort = new AbortController();
@@ -129,6 +146,7 @@ async function detach(
     '--backend',
     backend,
     ...(options.partition ? ['--partition', options.partition, '--peer-check', String(options.peerCheck)] : []),
+    ...(options.batmanAdv ? ['--batman-adv', options.batmanAdv] : []),
     '--store',
     store,
     ...(options.json ? ['--json'] : []),
