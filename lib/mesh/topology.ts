@@ -119,7 +119,7 @@ export const Topology = z
       ctx.addIssue({
         code: 'custom',
         path: ['batmanAdv'],
-        message: "batmanAdv 'stock' with offload: GSO through batman-adv is batu's patch (recipes/batman-adv/offload)",
+        message: "'stock' with offload: GSO through batman-adv is batu's patch (recipes/batman-adv/offload)",
       });
     if (t.offload && t.bat0Driver !== 'vector')
       ctx.addIssue({

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { openStore, storePath } from '../../lib/derivations/index.ts';
-import { meshDir } from '../../lib/mesh/index.ts';
+import { line, meshDir } from '../../lib/mesh/index.ts';
 import { linuxV15 } from '../../recipes/linux-v15.ts';
 import { eventually, guestPaths } from '../fixtures/guest-helpers.ts';
 
@@ -223,6 +223,12 @@ test(
       }),
     );
     await bad(['mesh', 'up', dangling, '--name', 'bt-dangling'], /links\.1: link b-c: there is no node c/);
+    const offload = join(project, 'offload.json');
+    await writeFile(offload, JSON.stringify({ ...line(2), offload: true }));
+    await bad(
+      ['mesh', 'up', offload, '--batman-adv', 'stock', '--name', 'bt-offload'],
+      /--batman-adv stock: batmanAdv: 'stock' with offload/,
+    );
 
     assert.equal((await batu('mesh', 'down', '-n', 'bt-lab')).exitCode, 0);
     assert.deepEqual(await leftovers(), before);

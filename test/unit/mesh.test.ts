@@ -103,6 +103,16 @@ test('offload needs socketpair links and a vector bat0 tap, and says so', () => 
   assert.deepEqual([Topology.parse(line(2)).linkDriver, Topology.parse(line(2)).linkMtu], ['vector', undefined]);
 });
 
+test("batmanAdv: batu's by default, 'stock' on request, refused with offload (GSO is batu's patch), anything else named", () => {
+  assert.equal(Topology.parse(line(2)).batmanAdv, 'batu');
+  assert.equal(Topology.parse({ ...line(2), batmanAdv: 'stock' }).batmanAdv, 'stock');
+  assert.throws(
+    () => Topology.parse({ ...line(2), batmanAdv: 'stock', offload: true }),
+    /'stock' with offload: GSO through batman-adv is batu's patch/,
+  );
+  assert.throws(() => Topology.parse({ ...line(2), batmanAdv: 'upstream' }), /batu.*stock|stock.*batu/);
+});
+
 test('a link is named by both its ends: n1-n1 is refused, not taken for n1-n2; the order does not matter', () => {
   const topology = Topology.parse(line(3));
   assert.throws(() => linkBetween(topology, 'n1', 'n1'), /names one node twice/);
