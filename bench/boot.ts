@@ -1,9 +1,10 @@
 // bench/boot: exec → `batu-init: ready`, and → first batman-adv neighbour, for 1 node and
 // for 10 started together; plus memory per idle node (PSS of all its host processes, so
 // the 3 processes sharing one UML address space are not counted three times).
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Netns, UmlNode, batctlJson } from '../lib/runner/index.ts';
+import { groupProcesses } from '../lib/process/index.ts';
 import type { NodeSpecInput } from '../lib/cmdline/index.ts';
 import { realiseAll, silentReporter } from '../lib/derivations/index.ts';
 import { linuxV15 } from '../recipes/linux-v15.ts';
@@ -51,13 +52,10 @@ function spec(
  * each of them reports all of it; theirs have the very same /proc/PID/maps.
  */
 export async function nodePss(node: { pid?: number }): Promise<number> {
+  if (node.pid === undefined) return 0;
   const seen = new Set<string>();
   let kib = 0;
-  for (const pid of await readdir('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-    const pgid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-    if (pgid !== node.pid) continue;
+  for (const { pid } of await groupProcesses(node.pid)) {
     const maps = await readFile(`/proc/${pid}/maps`, 'utf8').catch(() => '');
     if (seen.has(maps)) continue;
     seen.add(maps);

@@ -7,21 +7,30 @@ export interface GroupUsage {
   cpuSeconds: number;
   /** Voluntary + involuntary context switches of every thread: how often the group woke up. */
   contextSwitches: number;
-  processes: number;
 }
 
 const TICKS_PER_SECOND = 100; // USER_HZ: Linux reports /proc times in it on every architecture
 
-/** The usage of every process whose process group is `pgid`, now (a process that exits meanwhile is left out). */
-export async function groupUsage(pgid: number): Promise<GroupUsage> {
-  const usage: GroupUsage = { cpuSeconds: 0, contextSwitches: 0, processes: 0 };
+/**
+ * Every process whose process group is `pgid`, now, with the fields of its /proc/PID/stat
+ * after the command name (field 3 of stat is [0] here). A process that exits meanwhile is left out.
+ */
+export async function groupProcesses(pgid: number): Promise<{ pid: string; stat: string[] }[]> {
+  const found = [];
   for (const pid of await readdir('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(fields[2]) !== pgid) continue;
-    usage.processes++;
-    usage.cpuSeconds += (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+    if (Number(fields[2]) === pgid) found.push({ pid, stat: fields });
+  }
+  return found;
+}
+
+/** The usage of every process of the group `pgid`, now. */
+export async function groupUsage(pgid: number): Promise<GroupUsage> {
+  const usage: GroupUsage = { cpuSeconds: 0, contextSwitches: 0 };
+  for (const { pid, stat } of await groupProcesses(pgid)) {
+    usage.cpuSeconds += (Number(stat[11]) + Number(stat[12])) / TICKS_PER_SECOND;
     for (const tid of await readdir(`/proc/${pid}/task`).catch(() => [])) {
       const status = await readFile(`/proc/${pid}/task/${tid}/status`, 'utf8').catch(() => '');
       for (const m of status.matchAll(/^(?:non)?voluntary_ctxt_switches:\s+(\d+)$/gm))

@@ -16,7 +16,7 @@ const parts = lazy(async () => {
   const [fragment, hostFixes, offloadPatches] = await Promise.all(
     ['config', 'patches/host', 'patches/offload'].map(dir),
   );
-  return { fragment, hostFixes, offloadPatches, batmanAdvPatches: await batmanAdvPatches() };
+  return { fragment, hostFixes, offloadPatches };
 });
 
 /** batu's patches to batman-adv itself, in every batman-adv it builds but stock (paths relative to net/batman-adv). */
@@ -39,7 +39,7 @@ export interface KernelOptions {
 }
 
 export async function umlKernel({ series, batmanAdv, tuning = 'speed', patches, extraConfig = '' }: KernelOptions) {
-  const { fragment, hostFixes, batmanAdvPatches } = await parts();
+  const { fragment, hostFixes } = await parts();
   // The fragment as asked: without its speed section (defconfig tuning), without the batman-adv
   // options (they cannot be =y when BATMAN_ADV is off, which turns on the library its module needs).
   const drop = [
@@ -52,7 +52,7 @@ export async function umlKernel({ series, batmanAdv, tuning = 'speed', patches, 
     src: kernelSource(series),
     inputs: { config: fragment },
     patches: [hostFixes, ...(patches ? [patches] : [])],
-    subtreePatches: batmanAdv === true ? [{ under: 'net/batman-adv', patches: batmanAdvPatches }] : [],
+    subtreePatches: batmanAdv === true ? [{ under: 'net/batman-adv', patches: await batmanAdvPatches() }] : [],
     env: { extraConfig: (batmanAdv ? '' : '# CONFIG_BATMAN_ADV is not set\nCONFIG_LIBCRC32C=y\n') + extraConfig },
     meta: { progress: { count: '^\\s+CC\\s', unit: 'files compiled', expected: 1000 } },
     configure: `
