@@ -17,15 +17,17 @@ export async function writePlots(results: BenchResults): Promise<string[]> {
   if (t) {
     const bars: [string, number][] = [
       ['host veth (baseline)', t.host_veth_gbit],
-      ['iperf3, offload, bat0 1500', t.offload_mtu1500_gbit],
-      ['iperf3, jumbo, socketpairs', t.jumbo_socketpair_gbit],
-      ['iperf3, jumbo, vector taps', t.jumbo_bat0_15900_gbit],
-      ['batctl tp, socketpair', t.batctl_tp_socketpair_mtu1560_gbit],
-      ['iperf3, socketpairs 1560', t.socketpair_mtu1560_gbit],
-      ['batctl tp, bridge + taps', t.batctl_tp_bridge_mtu1560_gbit],
-      ['iperf3 via mesh, vector 1560', t.vector_tap_mtu1560_gbit],
-      ['iperf3 via mesh, legacy tuntap', t.legacy_tuntap_gbit],
-      ['iperf3 via mesh, vector 1500', t.vector_tap_mtu1500_gbit],
+      ['default, socketpairs', t.default_socketpair_gbit],
+      ['default, tap links', t.default_gbit],
+      ['jumbo, socketpairs', t.jumbo_socketpair_gbit],
+      ['jumbo, tap links', t.jumbo_gbit],
+      ['batctl tp, socketpair', t.batctl_tp_socketpair_gbit],
+      ['batctl tp, L2TPv3 between hosts', t.batctl_tp_l2tpv3_gbit],
+      ['batctl tp, tap links', t.batctl_tp_bridge_gbit],
+      ['offload off, tap links', t.offload_off_gbit],
+      ['stock batman-adv, socketpairs', t.stock_socketpair_gbit],
+      ['stock batman-adv, tap links', t.stock_gbit],
+      ['legacy tuntap links', t.legacy_tuntap_gbit],
     ].filter((b): b is [string, number] => typeof b[1] === 'number');
     await writeFile(`${dir}throughput.svg`, barChart('Throughput (Gbit/s), one run side by side', 'Gbit/s', bars));
     written.push('bench/throughput.svg');

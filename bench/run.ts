@@ -46,7 +46,7 @@ printResults('boot', boot, { ready_s: 0.3, first_neighbour_10_s: 1.5, pss_mib_pe
 const idle = values.quick ? undefined : await benchIdle();
 if (idle) printResults('idle', idle.summary, idleGoals);
 
-// The offload and jumbo options need their own kernel build: only in the full run.
+// The jumbo option needs its own module build: only in the full run.
 const throughput = await benchThroughput({ withVariants: !values.quick });
 printResults('throughput', throughput, throughputGoals);
 
@@ -70,8 +70,8 @@ const summary = {
   idle_wakeups_per_node_s: idle?.summary.wakeups_per_node_s ?? null,
   throughput_ratio: throughput.throughput_ratio,
   throughput_gbit: throughput.throughput_gbit,
-  offload_throughput_ratio: throughput.offload_ratio ?? null,
-  offload_throughput_gbit: throughput.offload_mtu1500_gbit ?? null,
+  stock_throughput_ratio: throughput.stock_ratio,
+  socketpair_throughput_ratio: throughput.default_socketpair_ratio,
   max_converged_nodes: scale.summary.max_converged_nodes,
   kernel_build_overhead: kernel?.kernel_build_overhead ?? null,
   quick: values.quick ?? false,

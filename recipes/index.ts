@@ -8,7 +8,6 @@ import { recipe as alfredRecipe } from './alfred.ts';
 import { recipe as batctlLegacyRecipe } from './batctl-legacy.ts';
 import { recipe as batctlRecipe } from './batctl.ts';
 import { recipe as batmanAdvJumboRecipe } from './batman-adv-jumbo.ts';
-import { recipe as batmanAdvOffloadRecipe } from './batman-adv-offload.ts';
 import { recipe as batmanAdvRecipe } from './batman-adv.ts';
 import { recipe as helloRecipe } from './hello.ts';
 import { recipe as imageRecipe } from './image.ts';
@@ -37,7 +36,6 @@ export const recipes: Record<string, Recipe> = Object.fromEntries(
     batctlLegacyRecipe,
     batmanAdvRecipe,
     batmanAdvJumboRecipe,
-    batmanAdvOffloadRecipe,
     helloRecipe,
     ociImageRecipe,
   ].map((r) => [r.name, r]),
@@ -66,7 +64,6 @@ export {
 } from '../lib/stdenv/index.ts';
 export { batmanAdvModule, type BatmanAdvOptions } from './batman-adv.ts';
 export { jumboKernel, jumboModule, jumboImage } from './batman-adv-jumbo.ts';
-export { offloadKernel, offloadModule, offloadImage } from './batman-adv-offload.ts';
 export { image, guestImage } from './image.ts';
 export { init } from './init.ts';
 export { alfred } from './alfred.ts';

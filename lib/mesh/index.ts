@@ -17,6 +17,7 @@ export {
   type Link,
 } from './topology.ts';
 export { Mesh, runningNode, type MeshOptions } from './mesh.ts';
+export { withOffload } from './offload.ts';
 export {
   nodeSpec,
   hardInterface,

@@ -19,6 +19,7 @@ import { BridgeLinks } from './links/bridge.ts';
 import { SocketpairLinks } from './links/socketpair.ts';
 import { TunnelLinks } from './links/tunnel.ts';
 import { ManagementSide } from './management.ts';
+import { withOffload } from './offload.ts';
 import { netemCommand, propertiesOf } from './netem.ts';
 import { PeerWatch } from './peers.ts';
 import { consoleSide, hardInterface, nodeSpec } from './node-spec.ts';
@@ -126,7 +127,8 @@ export class Mesh {
   }
 
   static async start(input: TopologyInput, options: MeshOptions): Promise<Mesh> {
-    const topology = Topology.parse(input);
+    const kernels = [options.kernel, ...Object.values(options.kernels ?? {})];
+    const topology = Topology.parse(await withOffload(input, kernels));
     const backend = options.backend ?? 'bridge';
     // linkDriver 'socketpair' with a shared medium the schema already refused.
     const shared = topology.links.find((l) => l.nodes.length > 2);

@@ -47,3 +47,10 @@ export function usageRate(before: GroupUsage, after: GroupUsage, seconds: number
     wakeupsPerSecond: (after.contextSwitches - before.contextSwitches) / seconds,
   };
 }
+
+/** Busy CPU of the whole machine so far (every process, the kernel's softirqs), seconds. */
+export async function machineBusySeconds(): Promise<number> {
+  const [, ...ticks] = (await readFile('/proc/stat', 'utf8')).split('\n')[0].trim().split(/\s+/).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = ticks; // idle and iowait left out
+  return (user + nice + system + irq + softirq + steal) / TICKS_PER_SECOND;
+}

@@ -4,6 +4,7 @@ export { UmlNode, NodeError, NodeStartAborted, type StartOptions } from './node.
 export { ReadySummary } from './contract.ts';
 export { NodeRecord } from './registry.ts';
 export { hostTaps } from './descriptors.ts';
+export { kernelOffers, kernelFeaturesFile, type KernelFeature } from './kernel-features.ts';
 export { Descriptors, type End } from './ends.ts';
 export { runRoot, listNodes, reapDeadNodes, type RunningNode } from './registry.ts';
 export { runNode, type RunNodeOptions } from './run-node.ts';

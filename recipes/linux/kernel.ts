@@ -3,26 +3,28 @@
 import { lazy, repoFiles, type Input } from '../../lib/derivations/index.ts';
 import { kernelBuild } from '../../lib/stdenv/index.ts';
 import { upstream } from '../pins.ts';
+import { kernelFeaturesFile } from '../../lib/runner/kernel-features.ts';
 import { kernelSource, type KernelSeries } from './sources.ts';
 
 export { kernelSource, kernelSeries, type KernelSeries } from './sources.ts';
 export { uapiHeaders } from './headers.ts';
 
 const dir = (d: string) => repoFiles(`batu-uml-${d.replace(/\W+/g, '-')}`, new URL(`./${d}`, import.meta.url));
-// Every kernel gets the host fixes (ptrace wants the host's whole XSAVE area, AMX); the module
-// kernel the option patches (the vector driver's `vnet=1` on inherited descriptors); a
-// built-in batman-adv batu's own (recipes/batman-adv/idle: idle nodes sleep) unless stock.
+// Every kernel gets the host fixes (ptrace wants the host's whole XSAVE area, AMX); the
+// default kernel and the module kernel the vector driver's `vnet=1` on inherited descriptors
+// (patches/offload); a built-in batman-adv batu's own patches unless stock.
 const parts = lazy(async () => {
-  const [fragment, hostFixes, offloadPatches] = await Promise.all(
-    ['config', 'patches/host', 'patches/offload'].map(dir),
-  );
-  return { fragment, hostFixes, offloadPatches };
+  const [fragment, hostFixes, vectorVnet] = await Promise.all(['config', 'patches/host', 'patches/offload'].map(dir));
+  return { fragment, hostFixes, vectorVnet };
 });
 
+const batmanAdvDir = (d: string) =>
+  repoFiles(`batman-adv-${d}-patches`, new URL(`../batman-adv/${d}`, import.meta.url));
+
 /** batu's patches to batman-adv itself, in every batman-adv it builds but stock (paths relative to net/batman-adv). */
-export const batmanAdvPatches = lazy(() =>
-  repoFiles('batman-adv-idle-patches', new URL('../batman-adv/idle', import.meta.url)),
-);
+export const batmanAdvPatches = lazy(() => batmanAdvDir('idle'));
+/** GSO through batman-adv (recipes/batman-adv/offload): in the default kernel, 6.12. */
+const batmanAdvOffload = lazy(() => batmanAdvDir('offload'));
 
 export interface KernelOptions {
   series: KernelSeries;
@@ -39,7 +41,11 @@ export interface KernelOptions {
 }
 
 export async function umlKernel({ series, batmanAdv, tuning = 'speed', patches, extraConfig = '' }: KernelOptions) {
-  const { fragment, hostFixes } = await parts();
+  const { fragment, hostFixes, vectorVnet } = await parts();
+  // GSO through batman-adv, said in the kernel's features file (meshes turn offload on by it).
+  // The patch is written against 6.12's batman-adv.
+  const offload = batmanAdv === true && series === '6.12';
+  const features = offload ? `\n      echo offload > "$out/${kernelFeaturesFile}"` : '';
   // The fragment as asked: without its speed section (defconfig tuning), without the batman-adv
   // options (they cannot be =y when BATMAN_ADV is off, which turns on the library its module needs).
   const drop = [
@@ -51,8 +57,11 @@ export async function umlKernel({ series, batmanAdv, tuning = 'speed', patches, 
     version: upstream(kernelSource(series).version),
     src: kernelSource(series),
     inputs: { config: fragment },
-    patches: [hostFixes, ...(patches ? [patches] : [])],
-    subtreePatches: batmanAdv === true ? [{ under: 'net/batman-adv', patches: await batmanAdvPatches() }] : [],
+    patches: [hostFixes, ...(offload ? [vectorVnet] : []), ...(patches ? [patches] : [])],
+    subtreePatches: [
+      ...(batmanAdv === true ? [await batmanAdvPatches()] : []),
+      ...(offload ? [await batmanAdvOffload()] : []),
+    ].map((p) => ({ under: 'net/batman-adv', patches: p })),
     env: { extraConfig: (batmanAdv ? '' : '# CONFIG_BATMAN_ADV is not set\nCONFIG_LIBCRC32C=y\n') + extraConfig },
     meta: { progress: { count: '^\\s+CC\\s', unit: 'files compiled', expected: 1000 } },
     configure: `
@@ -66,10 +75,10 @@ export async function umlKernel({ series, batmanAdv, tuning = 'speed', patches, 
     install: `
       install -D -m 755 linux "$out/bin/linux"
       install -D -m 644 .config "$out/config"
-      bash "$config/install-build-tree.sh" "$out/build"`,
+      bash "$config/install-build-tree.sh" "$out/build"${features}`,
   });
 }
 
-/** The kernel out-of-tree batman-adv modules build against and boot on: no batman-adv; 6.12 with the option patches. */
+/** The kernel out-of-tree batman-adv modules build against and boot on: no batman-adv; 6.12 with `vnet=1` on descriptors. */
 export const moduleKernel = async (series: KernelSeries) =>
-  umlKernel({ series, batmanAdv: false, ...(series === '6.12' ? { patches: (await parts()).offloadPatches } : {}) });
+  umlKernel({ series, batmanAdv: false, ...(series === '6.12' ? { patches: (await parts()).vectorVnet } : {}) });

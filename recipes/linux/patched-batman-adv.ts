@@ -1,8 +1,6 @@
 // batman-adv variants (options, not the default): the kernel's own batman-adv
 // (net/batman-adv of the same Debian source), patched, built as a module against the 6.12
-// kernel without batman-adv (whose UML patches the offload variant's links need), and an
-// image that loads it. recipes/batman-adv-jumbo.ts and
-// recipes/batman-adv-offload.ts are the two variants.
+// kernel without batman-adv, and an image that loads it. recipes/batman-adv-jumbo.ts is one.
 import { defineRecipe, derivation, lazy, repoFiles } from '../../lib/derivations/index.ts';
 import { kernelModule } from '../../lib/stdenv/index.ts';
 import { batmanAdvPatches, kernelSource, moduleKernel, type KernelSeries } from './kernel.ts';
@@ -26,7 +24,11 @@ function kernelBatmanAdvSource(series: KernelSeries = '6.12') {
 // The options the built-in batman-adv has (recipes/linux/config/uml.config), for Kbuild and the C code.
 const features = ['BATMAN_V', 'BLA', 'DAT', 'MCAST', 'NC'].map((f) => `CONFIG_BATMAN_ADV_${f}`);
 
-/** The module with batu's patches and those in recipes/batman-adv/<variant>/, and an image that loads it. */
+/**
+ * The module with batu's patches and those in recipes/batman-adv/<variant>/, and an image that
+ * loads it; 'stock': the kernel's own batman-adv exactly (a stock mesh on the module kernel,
+ * whose build CI has anyway, where linux-v15 --variant stock would be a kernel build more).
+ */
 export async function patchedBatmanAdv(variant: string) {
   const version = upstream(kernelSource('6.12').version);
   const module = kernelModule({
@@ -34,10 +36,13 @@ export async function patchedBatmanAdv(variant: string) {
     version,
     kernel: await moduleKernel('6.12'),
     src: kernelBatmanAdvSource('6.12'),
-    patches: [
-      await batmanAdvPatches(),
-      await repoFiles(`batman-adv-${variant}-patches`, new URL(`../batman-adv/${variant}`, import.meta.url)),
-    ],
+    patches:
+      variant === 'stock'
+        ? []
+        : [
+            await batmanAdvPatches(),
+            await repoFiles(`batman-adv-${variant}-patches`, new URL(`../batman-adv/${variant}`, import.meta.url)),
+          ],
     make:
       `make -C "$KERNEL_BUILD" ARCH=um M="$PWD" CONFIG_BATMAN_ADV=m ${features.map((f) => `${f}=y`).join(' ')} ` +
       `KCFLAGS="$KCFLAGS ${features.map((f) => `-D${f}=1`).join(' ')}" modules`,

@@ -1,28 +1,17 @@
-// The offload variant: bat0 keeps 1500 bytes but has TSO; TCP crosses socketpair links
-// with virtio-net headers as whole GSO frames, also through a node that forwards them,
-// and arrives intact at a host behind the far node.
+// Offload, the default: bat0 keeps 1500 bytes but has TSO; TCP crosses socketpair links
+// with virtio-net headers as whole GSO frames, also through a node that forwards them; tap
+// links get batman-adv's own segments; either way it arrives intact at a host behind the far node.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { realiseAll } from '../../lib/derivations/index.ts';
 import { Mesh, converged, line, observe, type TopologyInput } from '../../lib/mesh/index.ts';
-import { batctl, type UmlNode } from '../../lib/runner/index.ts';
-import { eventually, pings } from '../fixtures/guest-helpers.ts';
-import { offloadImage, offloadKernel } from '../../recipes/batman-adv-offload.ts';
-
-/** batman-adv's own traffic counters of a node (`batctl statistics`). */
-async function counters(node: UmlNode): Promise<Record<string, number>> {
-  return Object.fromEntries(
-    [...(await batctl(node, ['s'])).matchAll(/^\s*(\w+): (\d+)$/gm)].map((m) => [m[1], Number(m[2])]),
-  );
-}
-
-/** Average packet size of one of batman-adv's counters between two readings. */
-const average = (before: Record<string, number>, after: Record<string, number>, counter: string) =>
-  (after[`${counter}_bytes`] - before[`${counter}_bytes`]) / Math.max(1, after[counter] - before[counter]);
+import { average, batmanCounters as counters, eventually, guestPaths, pings } from '../fixtures/guest-helpers.ts';
+import { realiseAll } from '../../lib/derivations/index.ts';
+import { moduleKernel } from '../../recipes/linux/kernel.ts';
+import { patchedBatmanAdv } from '../../recipes/linux/patched-batman-adv.ts';
 
 /**
  * 24 MiB from a host behind n1 to one behind n3 (socat); asserts it arrives unchanged.
@@ -59,20 +48,16 @@ async function sendThroughLine(mesh: Mesh, dir: string) {
   };
 }
 
-/** A 3-node line of the offload variant, stopped (and its scratch dir removed) after the test. */
-async function offloadLine(t: { after(fn: () => Promise<void>): void }, topology: Partial<TopologyInput>) {
-  const {
-    paths: [kernel, image],
-  } = await realiseAll([await offloadKernel(), await offloadImage()]);
-  const paths = { kernel, image };
-  const mesh = await Mesh.start({ ...line(3), origInterval: 200, ...topology }, paths);
+/** A 3-node line of the default kernel and image, stopped (and its scratch dir removed) after the test. */
+async function defaultLine(t: { after(fn: () => Promise<void>): void }, topology: Partial<TopologyInput>) {
+  const mesh = await Mesh.start({ ...line(3), origInterval: 200, ...topology }, await guestPaths());
   const dir = await mkdtemp(join(tmpdir(), 'batu-offload-'));
   t.after(async () => {
     await mesh.stop();
     await rm(dir, { recursive: true, force: true });
   });
+  assert.equal(mesh.topology.offload, true, 'offload is on: the default kernel offers it');
   for (const node of mesh.nodes.values()) {
-    assert.match(node.consoleText, /batu-init: loaded module batman-adv\.ko/);
     assert.doesNotMatch(node.consoleText, /batu-init: error|WARNING/);
     assert.equal(node.ready.bat0.mtu, 1500);
   }
@@ -80,8 +65,8 @@ async function offloadLine(t: { after(fn: () => Promise<void>): void }, topology
   return { mesh, dir };
 }
 
-test('offload: TCP crosses a 3-node line as GSO frames, forwarded whole by the middle node, and arrives intact', async (t) => {
-  const { mesh, dir } = await offloadLine(t, { offload: true });
+test('by default TCP crosses a 3-node line of socketpair links as GSO frames, forwarded whole by the middle node, and arrives intact', async (t) => {
+  const { mesh, dir } = await defaultLine(t, { linkDriver: 'socketpair' });
   for (const node of mesh.nodes.values()) assert.match(node.consoleText, /fd: using vnet headers/);
   const { forwarded, received } = await sendThroughLine(mesh, dir);
   // Far above bat0's 1500 bytes: whole GSO packets.
@@ -92,8 +77,20 @@ test('offload: TCP crosses a 3-node line as GSO frames, forwarded whole by the m
   for (const node of mesh.nodes.values()) assert.doesNotMatch(node.consoleText, /WARNING/);
 });
 
+test('by default over tap links (a host bridge drops GSO frames of batman-adv): batman-adv segments below its header, and TCP arrives intact', async (t) => {
+  const { mesh, dir } = await defaultLine(t, {});
+  assert.equal(mesh.topology.linkDriver, 'vector');
+  const { sent, forwarded, received } = await sendThroughLine(mesh, dir);
+  // Whole GSO packets into n1's bat0; whole segments (bat0's 1500 and batman-adv's header) on the links.
+  assert.ok(
+    sent > 8000 && forwarded <= 1600 && received <= 1514,
+    `average packet into n1's bat0: ${Math.round(sent)} bytes, forwarded by n2: ${Math.round(forwarded)}, out of n3's: ${Math.round(received)}`,
+  );
+  for (const node of mesh.nodes.values()) assert.doesNotMatch(node.consoleText, /WARNING/);
+});
+
 test('offload over links too small for whole segments: batman-adv segments TCP itself (then fragments), and it arrives intact', async (t) => {
-  const { mesh, dir } = await offloadLine(t, { offload: true, linkMtu: 1500 });
+  const { mesh, dir } = await defaultLine(t, { linkDriver: 'socketpair', linkMtu: 1500 });
   const { sent, received } = await sendThroughLine(mesh, dir);
   // Whole GSO packets into n1's bat0, segments of at most bat0's MTU out of n3's.
   assert.ok(
@@ -101,4 +98,22 @@ test('offload over links too small for whole segments: batman-adv segments TCP i
     `average packet into n1's bat0: ${Math.round(sent)} bytes, out of n3's: ${Math.round(received)}`,
   );
   for (const node of mesh.nodes.values()) assert.doesNotMatch(node.consoleText, /WARNING/);
+});
+
+test('a mesh of stock batman-adv (a kernel that does not offer offload) runs without it, and TCP arrives intact', async (t) => {
+  const { image: stockImage } = await patchedBatmanAdv('stock');
+  const {
+    paths: [kernel, image],
+  } = await realiseAll([await moduleKernel('6.12'), stockImage]);
+  const mesh = await Mesh.start({ ...line(3), origInterval: 200 }, { kernel, image });
+  const dir = await mkdtemp(join(tmpdir(), 'batu-offload-'));
+  t.after(async () => {
+    await mesh.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+  assert.deepEqual([mesh.topology.offload, mesh.topology.bat0Driver], [false, 'tuntap']);
+  for (const node of mesh.nodes.values()) assert.match(node.consoleText, /loaded module batman-adv\.ko/);
+  await eventually('the line converges', async () => converged(await observe(mesh)), 30_000);
+  const { sent, received } = await sendThroughLine(mesh, dir);
+  assert.ok(sent <= 1514 && received <= 1514, `stock bat0 takes segments: ${Math.round(sent)} bytes in`);
 });

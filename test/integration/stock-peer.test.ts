@@ -1,11 +1,12 @@
-// batu speaks batman-adv's wire protocol: a default batu node (batu's kernel and patches)
-// meshes over a tap link with a stock peer — Debian's UML 6.1 with Debian's batman-adv
+// batu speaks batman-adv's wire protocol: a default batu node (batu's kernel and patches,
+// its bat0 side a vector tap with virtio-net headers, so TCP reaches batman-adv as GSO
+// packets, which it segments for the tap link) meshes over a tap link with a stock peer — Debian's UML 6.1 with Debian's batman-adv
 // module and batctl, built by nobody here — and TCP crosses between them intact both ways.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { batctlJson } from '../../lib/runner/index.ts';
-import { nodeTestBed } from '../fixtures/guest-helpers.ts';
+import { average, batmanCounters, nodeTestBed } from '../fixtures/guest-helpers.ts';
 import { startStockPeer } from '../fixtures/stock-peer.ts';
 
 const bed = nodeTestBed();
@@ -23,11 +24,12 @@ test("a stock batman-adv (Debian's UML and module) meshes with a default batu no
       serviceIp: '192.168.254.61/24',
       batctlWrapper: true,
       management: { driver: 'tuntap', tap: 'bt-61-m' },
-      bat0Tap: { driver: 'tuntap', tap: 'bt-61-b' },
+      bat0Tap: { driver: 'vector', transport: 'fd', fd: 3, fdKind: 'tap', offload: true },
       hard: [{ driver: 'vector', transport: 'tap', ifname: 'bt-61-h0', mtu: 1560 }],
     },
-    { netns: bed.ns, attach: { 'bt-61-m': 'bt-mgmt', 'bt-61-h0': 'bt-mesh' } },
+    { netns: bed.ns, tapFds: { 3: 'bt-61-b' }, attach: { 'bt-61-m': 'bt-mgmt', 'bt-61-h0': 'bt-mesh' } },
   );
+  assert.match(node.consoleText, /fd: using vnet headers/, "the bat0 side takes GSO packets (the mesh's default)");
   await bed.ns.ip('addr', 'add', `${BATU_ADDRESS}/24`, 'dev', 'bt-61-b');
 
   const peer = await startStockPeer(bed.ns, {
@@ -58,9 +60,15 @@ socat -u FILE:/tmp/payload TCP:${BATU_ADDRESS}:5002,retry=40,interval=0.5 || ech
   );
 
   const toPeer = randomBytes(PAYLOAD_BYTES);
+  const before = await batmanCounters(node);
   await bed.ns.exec('socat', ['-u', 'STDIN', `TCP:${PEER_ADDRESS}:5001,retry=40,interval=0.5`], { input: toPeer });
   const [, received] = await peer.waitFor(/received ([0-9a-f]{64})/, 60_000);
   assert.equal(received, sha256(toPeer), 'batu → stock peer: the payload arrived intact');
+  const into = average(before, await batmanCounters(node), 'tx');
+  assert.ok(
+    into > 8000,
+    `TCP entered batu's bat0 as GSO packets (${Math.round(into)} bytes on average), segmented on the link`,
+  );
 
   const listening = bed.ns.exec('sh', ['-c', 'socat -u TCP-LISTEN:5002,reuseaddr STDOUT | sha256sum']);
   const [, sent] = await peer.waitFor(/sending ([0-9a-f]{64})/, 30_000);

@@ -3,6 +3,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Topology, grid, line, linkBetween, randomGeometric } from '../../lib/mesh/index.ts';
 import { netemCommand } from '../../lib/mesh/netem.ts';
+import { withOffload } from '../../lib/mesh/offload.ts';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 test('randomGeometric is deterministic per seed, connected, and sparse', () => {
   const a = Topology.parse(randomGeometric(60, { seed: 7 }));
@@ -89,18 +93,34 @@ test('netem arguments follow the link properties; none removes the qdisc', () =>
   assert.deepEqual(netemCommand('vec2', {}), ['qdisc', 'del', 'dev', 'vec2', 'root']);
 });
 
-test('offload needs socketpair links and a vector bat0 tap, and says so', () => {
-  assert.throws(
-    () => Topology.parse({ ...line(2), offload: true, linkDriver: 'vector' }),
-    /linkDriver 'vector' with offload/,
-  );
-  assert.throws(
-    () => Topology.parse({ ...line(2), offload: true, bat0Driver: 'tuntap' }),
-    /bat0Driver 'tuntap' with offload/,
-  );
+test('offload: a vector bat0 tap and links that fit whole segments by default, on any link driver', () => {
   const t = Topology.parse({ ...line(2), offload: true });
-  assert.deepEqual([t.linkDriver, t.bat0Driver, t.linkMtu], ['socketpair', 'vector', 1560]);
-  assert.deepEqual([Topology.parse(line(2)).linkDriver, Topology.parse(line(2)).linkMtu], ['vector', undefined]);
+  assert.deepEqual([t.linkDriver, t.bat0Driver, t.linkMtu], ['vector', 'vector', 1560]);
+  const tuntap = Topology.parse({ ...line(2), offload: true, linkDriver: 'tuntap', bat0Driver: 'tuntap' });
+  assert.deepEqual([tuntap.bat0Driver, tuntap.linkMtu], ['tuntap', undefined], 'the legacy driver caps at 1500');
+  const plain = Topology.parse(line(2));
+  assert.deepEqual([plain.offload, plain.bat0Driver, plain.linkMtu], [false, 'tuntap', undefined]);
+});
+
+test('a mesh takes offload where every kernel it boots offers it, and refuses it asked of one that does not', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'batu-kernels-'));
+  try {
+    const [offering, plain] = [join(dir, 'offering'), join(dir, 'plain')];
+    await mkdir(offering);
+    await mkdir(plain);
+    await writeFile(join(offering, 'features'), 'offload\n');
+    assert.equal((await withOffload(line(2), [offering])).offload, true);
+    assert.equal((await withOffload(line(2), [plain])).offload, false);
+    assert.equal((await withOffload(line(2), [offering, plain])).offload, false, "one node's kernel lacks it");
+    assert.equal((await withOffload({ ...line(2), batmanAdv: 'stock' }, [offering])).offload, false);
+    assert.equal((await withOffload({ ...line(2), offload: false }, [offering])).offload, false);
+    await assert.rejects(
+      withOffload({ ...line(2), offload: true }, [plain]),
+      /offload: kernel .*plain does not offer it/,
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test("batmanAdv: batu's by default, 'stock' on request, refused with offload (GSO is batu's patch), anything else named", () => {

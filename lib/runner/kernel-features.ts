@@ -1,0 +1,22 @@
+// What a kernel offers beyond upstream's, as its build wrote it: one word per line in its
+// `features` file (recipes/linux/kernel.ts). A kernel without the file offers nothing extra.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export const kernelFeaturesFile = 'features';
+
+/**
+ * `offload`: bat0 takes TSO, batman-adv passes GSO packets whole where a link can take them
+ * and segments them below its header elsewhere, and the vector driver speaks virtio-net
+ * headers on inherited descriptors (`vnet=1`).
+ */
+export type KernelFeature = 'offload';
+
+export async function kernelOffers(kernel: string, feature: KernelFeature): Promise<boolean> {
+  try {
+    return (await readFile(join(kernel, kernelFeaturesFile), 'utf8')).split('\n').includes(feature);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+}
