@@ -17,8 +17,8 @@ export async function writePlots(results: BenchResults): Promise<string[]> {
   if (t) {
     const bars: [string, number][] = [
       ['host veth (baseline)', t.host_veth_gbit],
-      ['default, socketpairs', t.default_socketpair_gbit],
-      ['default, tap links', t.default_gbit],
+      ['default (offload, socketpairs)', t.default_gbit],
+      ['offload, tap links', t.default_tap_links_gbit],
       ['jumbo, socketpairs', t.jumbo_socketpair_gbit],
       ['jumbo, tap links', t.jumbo_gbit],
       ['batctl tp, socketpair', t.batctl_tp_socketpair_gbit],

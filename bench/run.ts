@@ -71,7 +71,7 @@ const summary = {
   throughput_ratio: throughput.throughput_ratio,
   throughput_gbit: throughput.throughput_gbit,
   stock_throughput_ratio: throughput.stock_ratio,
-  socketpair_throughput_ratio: throughput.default_socketpair_ratio,
+  tap_links_throughput_ratio: throughput.default_tap_links_ratio,
   max_converged_nodes: scale.summary.max_converged_nodes,
   kernel_build_overhead: kernel?.kernel_build_overhead ?? null,
   quick: values.quick ?? false,

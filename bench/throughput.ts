@@ -3,7 +3,7 @@
 // veth-connected namespaces, measured side by side in one run (this machine is noisy). Next to
 // each Gbit/s: CPU per 1448-byte segment, of the whole machine (every process on the path and
 // the host kernel's softirqs) and of each node — steadier than Gbit/s on a shared machine.
-// The paths: the default (offload, tap links), socketpair links, offload off, upstream's
+// The paths: the default (offload, socketpair links), tap links, offload off, upstream's
 // batman-adv (linux-v15 --variant stock), the legacy tuntap driver; batman-adv's own meter
 // (batctl tp, bat0 to bat0) over tap and socketpair links and an L2TPv3 link between hosts
 // (two partitions on loopback); with --variants the jumbo option.
@@ -172,8 +172,8 @@ export async function benchThroughput({ withVariants = false } = {}): Promise<Re
   const stock = { kernel: stockKernel, image: guest };
   const veth = await vethBaseline();
   const paths_: [string, Measured][] = [
-    ['default', await overMesh(paths, {})],
-    ['default_socketpair', await overMesh(paths, { linkDriver: 'socketpair' })],
+    ['default', await overMesh(paths, {})], // offload, socketpair links
+    ['default_tap_links', await overMesh(paths, { linkDriver: 'vector' })],
     ['offload_off', await overMesh(paths, { offload: false, linkMtu: 1560 })],
     ['stock', await overMesh(stock, { linkMtu: 1560 })],
     ['stock_socketpair', await overMesh(stock, { linkDriver: 'socketpair', linkMtu: 1560 })],

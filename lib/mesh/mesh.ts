@@ -364,7 +364,7 @@ export class Mesh {
     const { local } = this.backends;
     if (!local.plug)
       throw new MeshError(
-        'adding nodes to a running mesh needs tap links on the bridge backend (a running node cannot be handed new socketpairs)',
+        "adding nodes to a running mesh needs tap links on the bridge backend (linkDriver: 'vector'; a running node cannot be handed new socketpairs)",
       );
     const next = Topology.parse({
       ...this.topology,

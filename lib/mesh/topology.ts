@@ -69,9 +69,10 @@ export const Topology = z
     origInterval: z.number().int().min(50).max(60_000).default(1000),
     routingAlgo: z.enum(['BATMAN_IV', 'BATMAN_V']).default('BATMAN_IV'),
     /**
-     * Hard interfaces (bridge backend): the vector driver on a tap (default), the legacy tuntap
-     * driver (as the original), or the vector driver on a unix socketpair per link (no host tap
-     * or bridge per frame: faster, point-to-point links only, no addNode).
+     * Hard interfaces (bridge backend): the vector driver on a tap, the legacy tuntap driver
+     * (as the original), or the vector driver on a unix socketpair per link (no host tap or
+     * bridge per frame, GSO packets whole with offload: the default with offload where every
+     * link is point to point; else vector taps. Socketpairs allow no addNode).
      */
     linkDriver: z.enum(['vector', 'tuntap', 'socketpair']).optional(),
     /** MTU of the hard interfaces: 1560 lets bat0 keep 1500 without fragmenting (tuntap caps at 1500). */
@@ -105,7 +106,10 @@ export const Topology = z
   })
   .transform((t) => ({
     ...t,
-    linkDriver: t.linkDriver ?? ('vector' as const),
+    // With offload, socketpair links carry GSO packets whole: the default where every link is point to point.
+    linkDriver:
+      t.linkDriver ??
+      (t.offload && t.links.every((l) => l.nodes.length === 2) ? ('socketpair' as const) : ('vector' as const)),
     bat0Driver: t.bat0Driver ?? (t.offload ? ('vector' as const) : ('tuntap' as const)),
     // Whole segments (bat0's 1500 plus batman-adv's headers) must fit a link (tuntap caps at 1500).
     linkMtu: t.linkMtu ?? (t.offload && t.linkDriver !== 'tuntap' ? 1560 : undefined),

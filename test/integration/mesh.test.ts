@@ -281,7 +281,7 @@ test('node kill and restart: the mesh forgets the node and learns it again', asy
 });
 
 test('a node added to a running mesh gets its link hot-plugged into its neighbour and joins the mesh', async (t) => {
-  const mesh = await startMesh(t, { ...line(2), origInterval: 200 });
+  const mesh = await startMesh(t, { ...line(2), linkDriver: 'vector', origInterval: 200 });
   await convergedViews(mesh);
   await mesh.addNode({ name: 'n3' }, ['n2']);
   const views = await convergedViews(mesh, (v) => v.length === 3);

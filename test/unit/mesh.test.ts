@@ -93,9 +93,11 @@ test('netem arguments follow the link properties; none removes the qdisc', () =>
   assert.deepEqual(netemCommand('vec2', {}), ['qdisc', 'del', 'dev', 'vec2', 'root']);
 });
 
-test('offload: a vector bat0 tap and links that fit whole segments by default, on any link driver', () => {
+test('offload: socketpair links where every link is point to point, a vector bat0 tap, links that fit whole segments', () => {
   const t = Topology.parse({ ...line(2), offload: true });
-  assert.deepEqual([t.linkDriver, t.bat0Driver, t.linkMtu], ['vector', 'vector', 1560]);
+  assert.deepEqual([t.linkDriver, t.bat0Driver, t.linkMtu], ['socketpair', 'vector', 1560]);
+  const shared = Topology.parse({ ...line(3), links: [{ nodes: ['n1', 'n2', 'n3'] }], offload: true });
+  assert.equal(shared.linkDriver, 'vector', 'a shared medium needs tap links');
   const tuntap = Topology.parse({ ...line(2), offload: true, linkDriver: 'tuntap', bat0Driver: 'tuntap' });
   assert.deepEqual([tuntap.bat0Driver, tuntap.linkMtu], ['tuntap', undefined], 'the legacy driver caps at 1500');
   const plain = Topology.parse(line(2));
