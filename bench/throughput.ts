@@ -8,8 +8,9 @@
 // (batctl tp, bat0 to bat0) over tap and socketpair links and an L2TPv3 link between hosts
 // (two partitions on loopback); with --variants the jumbo option.
 //   npx tsx bench/throughput.ts [--variants]   (BATU_BENCH_SECONDS: seconds per measurement)
-import { Mesh, converged, nodeMac, observe, type MeshOptions, type TopologyInput } from '../lib/mesh/index.ts';
-import { Netns, batctl } from '../lib/runner/index.ts';
+import { Mesh, type MeshOptions, type TopologyInput } from '../lib/mesh/index.ts';
+import { Netns } from '../lib/runner/index.ts';
+import { onLoopbackHosts, pair, startPartitions, tp } from './tp.ts';
 import { groupUsage, machineBusySeconds } from '../lib/process/index.ts';
 import { realiseAll, silentReporter } from '../lib/derivations/index.ts';
 import { linuxV15, linuxV15Stock } from '../recipes/linux-v15.ts';
@@ -90,18 +91,6 @@ export async function overMesh(paths: Paths, extra: Partial<TopologyInput>): Pro
   }
 }
 
-const pair: TopologyInput = { nodes: [{ name: 'a' }, { name: 'b' }], links: [['a', 'b']], origInterval: 200 };
-
-/** batctl tp from a to b (their originator addresses) once a has a route to b, Gbit/s. */
-async function tp(meshes: Mesh[]): Promise<number> {
-  const a = meshes.find((m) => m.nodes.has('a'))!;
-  for (let i = 0; i < 150 && !converged(await observe(a)); i++) await new Promise((r) => setTimeout(r, 200));
-  const out = await batctl(a.node('a'), ['tp', '-t', String(seconds() * 1000), nodeMac(2, 2, 0)]);
-  const [, value, unit] = /\(([\d.]+) ([KMG])bps\)/.exec(out) ?? [];
-  if (!value) throw new Error(`batctl tp gave no throughput: ${out}`);
-  return (Number(value) * { K: 1e3, M: 1e6, G: 1e9 }[unit as 'K' | 'M' | 'G']) / 1e9;
-}
-
 export async function meshTp(
   paths: Paths,
   backend: MeshOptions['backend'],
@@ -109,7 +98,7 @@ export async function meshTp(
 ): Promise<number> {
   const mesh = await Mesh.start({ ...pair, ...extra }, { ...paths, backend });
   try {
-    return await tp([mesh]);
+    return await tp([mesh], seconds());
   } finally {
     await mesh.stop();
   }
@@ -117,23 +106,9 @@ export async function meshTp(
 
 /** batctl tp over an L2TPv3/UDP link between two partitions (hosts 127.0.0.1 and .2 on loopback). */
 async function acrossHostsTp(paths: Paths): Promise<number> {
-  const placed: TopologyInput = {
-    ...pair,
-    nodes: [
-      { name: 'a', host: 'ha' },
-      { name: 'b', host: 'hb' },
-    ],
-    hosts: [
-      { name: 'ha', address: '127.0.0.1' },
-      { name: 'hb', address: '127.0.0.2' },
-    ],
-    basePort: 17_200,
-  };
-  const meshes: Mesh[] = [];
+  const meshes = await startPartitions(onLoopbackHosts(pair, 17_200), paths);
   try {
-    for (const partition of ['ha', 'hb'])
-      meshes.push(await Mesh.start(placed, { ...paths, backend: 'socketpair', partition }));
-    return await tp(meshes);
+    return await tp(meshes, seconds());
   } finally {
     for (const mesh of meshes) await mesh.stop();
   }
