@@ -11,11 +11,12 @@ export { uapiHeaders } from './headers.ts';
 
 const dir = (d: string) => repoFiles(`batu-uml-${d.replace(/\W+/g, '-')}`, new URL(`./${d}`, import.meta.url));
 // Every kernel gets the host fixes (ptrace wants the host's whole XSAVE area, AMX); the
-// default kernel and the module kernel the vector driver's `vnet=1` on inherited descriptors
-// (patches/offload); a built-in batman-adv batu's own patches unless stock.
+// default kernel and the module kernel batu's vector driver (patches/offload: `vnet=1` on
+// inherited descriptors, a SIGIO per busy period rather than per frame, small frames copied
+// out of 64 KB buffers); a built-in batman-adv batu's own patches unless stock.
 const parts = lazy(async () => {
-  const [fragment, hostFixes, vectorVnet] = await Promise.all(['config', 'patches/host', 'patches/offload'].map(dir));
-  return { fragment, hostFixes, vectorVnet };
+  const [fragment, hostFixes, vectorDriver] = await Promise.all(['config', 'patches/host', 'patches/offload'].map(dir));
+  return { fragment, hostFixes, vectorDriver };
 });
 
 const batmanAdvDir = (d: string) =>
@@ -41,7 +42,7 @@ export interface KernelOptions {
 }
 
 export async function umlKernel({ series, batmanAdv, tuning = 'speed', patches, extraConfig = '' }: KernelOptions) {
-  const { fragment, hostFixes, vectorVnet } = await parts();
+  const { fragment, hostFixes, vectorDriver } = await parts();
   // GSO through batman-adv, said in the kernel's features file (meshes turn offload on by it).
   // The patch is written against 6.12's batman-adv.
   const offload = batmanAdv === true && series === '6.12';
@@ -57,7 +58,7 @@ export async function umlKernel({ series, batmanAdv, tuning = 'speed', patches, 
     version: upstream(kernelSource(series).version),
     src: kernelSource(series),
     inputs: { config: fragment },
-    patches: [hostFixes, ...(offload ? [vectorVnet] : []), ...(patches ? [patches] : [])],
+    patches: [hostFixes, ...(offload ? [vectorDriver] : []), ...(patches ? [patches] : [])],
     subtreePatches: [
       ...(batmanAdv === true ? [await batmanAdvPatches()] : []),
       ...(offload ? [await batmanAdvOffload()] : []),
@@ -79,6 +80,6 @@ export async function umlKernel({ series, batmanAdv, tuning = 'speed', patches, 
   });
 }
 
-/** The kernel out-of-tree batman-adv modules build against and boot on: no batman-adv; 6.12 with `vnet=1` on descriptors. */
+/** The kernel out-of-tree batman-adv modules build against and boot on: no batman-adv; 6.12 with batu's vector driver. */
 export const moduleKernel = async (series: KernelSeries) =>
-  umlKernel({ series, batmanAdv: false, ...(series === '6.12' ? { patches: (await parts()).vectorVnet } : {}) });
+  umlKernel({ series, batmanAdv: false, ...(series === '6.12' ? { patches: (await parts()).vectorDriver } : {}) });
