@@ -31,7 +31,7 @@ idle_cgroup() {
     rmdir "$dir"
   done
 }
-cgroup=$(idle_cgroup)
+cgroup=$(idle_cgroup || true)
 log=$(mktemp -t batu-prebuild.XXXXXX)
 if [ -n "$cgroup" ]; then
   # shellcheck disable=SC2016 # $$ and $1 are the child shell's
