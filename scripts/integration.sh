@@ -7,10 +7,16 @@ if [ "$(id -u)" -ne 0 ] || [ ! -c /dev/net/tun ]; then
 fi
 cd "$(dirname "$0")/.."
 
+# The long suite (`npm run test:long`: test/long, builds the default suite has no time for): the
+# same checks, its files in order, no prebuild.
+if [ "${1:-}" = long ]; then
+  exec node --import tsx --test --test-concurrency=1 test/long/*.test.ts
+fi
+
 # The files whose tests build a kernel besides the default run last; meanwhile
 # test/fixtures/prebuild.ts builds those kernels on the CPU the early tests leave idle. From an
 # empty store that saves the suite most of ~30 minutes of waiting for builds one after another.
-late=" compat14 guest jumbo kernel mesh offload "
+late=" compat14 guest jumbo offload "
 early_files=() late_files=()
 for file in test/integration/*.test.ts; do
   if [[ "$late" == *" $(basename "$file" .test.ts) "* ]]; then late_files+=("$file"); else early_files+=("$file"); fi

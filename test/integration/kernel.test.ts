@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { realise, repoFiles } from '../../lib/derivations/index.ts';
-import { linuxV15, linuxV15On61 } from '../../recipes/linux-v15.ts';
+import { linuxV15 } from '../../recipes/linux-v15.ts';
 import { uapiHeaders } from '../../recipes/linux/kernel.ts';
 import { kernelModule } from '../../lib/stdenv/index.ts';
 import { bootTestInit } from '../fixtures/boot-helpers.ts';
@@ -42,13 +42,6 @@ test('the uapi headers of the kernel source are a derivation of their own', kern
   const headers = (await realise(uapiHeaders())).path;
   assert.match(await readFile(join(headers, 'include/linux/batman_adv.h'), 'utf8'), /BATADV_CMD_GET_MESH/);
   assert.match(await readFile(join(headers, 'include/asm/unistd_64.h'), 'utf8'), /__NR_finit_module/);
-});
-
-test('the 6.1 variant (Debian linux-source-6.1) boots with batman-adv compat 15 too', kernelBuild, async (t) => {
-  const boot = await bootTestInit((await realise(await linuxV15On61())).path, await tempDir(t));
-  assert.match(boot.console, /Linux version 6\.1\.\d+/);
-  assert.match(boot.console, /batman_adv: B\.A\.T\.M\.A\.N\. advanced \d{4}\.\d+ \(compatibility version 15\) loaded/);
-  assert.equal(boot.exitCode, 0, `exit code ${boot.exitCode}, signal ${boot.signal}:\n${boot.console}`);
 });
 
 test('an out-of-tree module built by the module recipe loads into the booted kernel', kernelBuild, async (t) => {

@@ -19,8 +19,6 @@ import {
 import { describeStatus, meshStatus, nodeAnswerMs } from '../../lib/mesh/status.ts';
 import { alfredBridge, batctl } from '../../lib/runner/index.ts';
 import { eventually, pings, guestPaths } from '../fixtures/guest-helpers.ts';
-import { realise } from '../../lib/derivations/index.ts';
-import { linuxV15On61 } from '../../recipes/linux-v15.ts';
 
 async function startMesh(t: { after(fn: () => Promise<void>): void }, topology: TopologyInput): Promise<Mesh> {
   const mesh = await Mesh.start(topology, await guestPaths());
@@ -210,20 +208,6 @@ test('batadv-vis returns a graph with exactly the emulated links', async (t) => 
     await bridge.close();
     await rm(dir, { recursive: true, force: true });
   }
-});
-
-test('mixed kernels: a 6.1 node and a 6.12 node (both compat 15) mesh with each other', async (t) => {
-  const paths = await guestPaths();
-  const old = (await realise(await linuxV15On61())).path;
-  const mesh = await Mesh.start({ ...line(2), origInterval: 200 }, { ...paths, kernels: { n1: old } });
-  t.after(() => mesh.stop());
-  assert.match(mesh.node('n1').consoleText, /Linux version 6\.1\./);
-  assert.match(mesh.node('n2').consoleText, /Linux version 6\.12\./);
-  const views = await convergedViews(mesh);
-  assert.deepEqual(
-    views.map((v) => v.neighbours),
-    [['n2'], ['n1']],
-  );
 });
 
 /**
