@@ -30,6 +30,8 @@ export const fullSteps: [number, number][] = [
   [10, 15],
   [10, 20],
   [15, 20],
+  [20, 20],
+  [20, 25],
 ];
 export const quickSteps: [number, number][] = [
   [2, 5],
@@ -174,6 +176,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       backend: { type: 'string' },
       interval: { type: 'string' },
       algorithm: { type: 'string' },
+      from: { type: 'string' }, // the first size to run: skips the smaller steps
     },
   });
   const config: ScaleConfig = {
@@ -181,7 +184,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     origInterval: Number(values.interval ?? defaultScaleConfig.origInterval),
     algorithm: (values.algorithm ?? defaultScaleConfig.algorithm) as ScaleConfig['algorithm'],
   };
-  const { summary, steps } = await benchScale(values.quick ? quickSteps : fullSteps, config);
+  const from = Number(values.from ?? 0);
+  if (!Number.isInteger(from) || from < 0) throw new Error(`--from ${values.from}: not a node count`);
+  const sizes = (values.quick ? quickSteps : fullSteps).filter(([rows, cols]) => rows * cols >= from);
+  const { summary, steps } = await benchScale(sizes, config);
   printResults('scale', summary, {});
   console.log(JSON.stringify({ bench: 'scale-steps', steps }));
 }

@@ -12,7 +12,8 @@ export { uapiHeaders } from './headers.ts';
 const dir = (d: string) => repoFiles(`batu-uml-${d.replace(/\W+/g, '-')}`, new URL(`./${d}`, import.meta.url));
 // Every kernel gets the host fixes (ptrace wants the host's whole XSAVE area, AMX); the
 // default kernel and the module kernel batu's vector driver (patches/offload: `vnet=1` on
-// inherited descriptors); a built-in batman-adv batu's own patches unless stock.
+// inherited descriptors, a SIGIO per busy period rather than per frame, small frames copied
+// out of 64 KB buffers); a built-in batman-adv batu's own patches unless stock.
 const parts = lazy(async () => {
   const [fragment, hostFixes, vectorDriver] = await Promise.all(['config', 'patches/host', 'patches/offload'].map(dir));
   return { fragment, hostFixes, vectorDriver };
