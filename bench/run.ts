@@ -40,7 +40,7 @@ async function section<T>(name: string, run: () => Promise<T>): Promise<T> {
 const store = await benchStore();
 printResults('store', store, { noop_realise_s: 0.5 });
 const boot = await benchBoot();
-printResults('boot', boot, { ready_s: 0.3, first_neighbour_10_s: 1.5, pss_mib_per_node: 16 });
+printResults('boot', boot, { ready_s: 0.3, first_neighbour_10_s: 1.5, pss_mib_per_node: 8 });
 
 // Against the stock kernel (its own build): only in the full run.
 const idle = values.quick ? undefined : await benchIdle();

@@ -10,7 +10,11 @@ export const kernelFeaturesFile = 'features';
  * and segments them below its header elsewhere, and the vector driver speaks virtio-net
  * headers on inherited descriptors (`vnet=1`).
  */
-export type KernelFeature = 'offload';
+/**
+ * `sim-wake`: under lib/sim's calendar a frame or console input wakes the node at once (an
+ * interrupt event at the calendar's time), so simulated nodes need no steady tick.
+ */
+export type KernelFeature = 'offload' | 'sim-wake';
 
 export async function kernelOffers(kernel: string, feature: KernelFeature): Promise<boolean> {
   try {

@@ -126,9 +126,14 @@ export class Calendar {
     this.process.stdin!.write(`${line}\n`);
   }
 
-  /** Node k is starting: the next run waits until it has registered. */
-  expect(node: number): void {
+  /**
+   * Node k is starting: the next run waits until it has registered. `wakes`: its kernel takes
+   * a frame or console input at once (kernel feature `sim-wake`), so the calendar wakes it
+   * for them rather than leaving them to its next timer.
+   */
+  expect(node: number, wakes = false): void {
     this.send(`node ${node}`);
+    if (wakes) this.send(`wakes ${node}`);
   }
   link(index: number, a: [node: number, slot: number], b: [node: number, slot: number]): void {
     this.send(`link ${index} ${a[0]} ${a[1]} ${b[0]} ${b[1]}`);

@@ -63,7 +63,11 @@ async function simulated(s: Scenario, o: RunOptions, ready: (name: string, t: nu
     kill: (n) => sim.kill(n),
     start: async (n) => void (await sim.startNode(n)),
     mesh: sim,
-    stats: () => ({ messages: Number(sim.calendar.stats.messages), frames: Number(sim.calendar.stats.frames) }),
+    stats: () => ({
+      messages: Number(sim.calendar.stats.messages),
+      frames: Number(sim.calendar.stats.frames),
+      turns: Number(sim.calendar.stats.turns),
+    }),
     stop: () => sim.stop(),
   };
 }

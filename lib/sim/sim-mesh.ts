@@ -10,7 +10,7 @@ import { mkdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Duplex } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { ConsoleChannel, Descriptors, UmlNode } from '../runner/index.ts';
+import { ConsoleChannel, Descriptors, UmlNode, kernelOffers } from '../runner/index.ts';
 import { calendarConsoles, calendarLinks, linkSlot } from './links.ts';
 import { seedrandomLibrary } from './helpers.ts';
 import { openStore, type StoreLike } from '../derivations/index.ts';
@@ -202,12 +202,14 @@ export class SimMesh {
         if (e.code !== 'EEXIST') throw e;
       });
     }
+    const kernel = this.options.kernels?.[name] ?? this.options.kernel;
+    const wakes = await kernelOffers(kernel, 'sim-wake');
     const fds = new Descriptors(this.calendar.fdSocket);
     const consoles = calendarConsoles(k, fds);
     const { spec } = nodeSpec(this.topology, name, {
       umid: name,
       umlDir: 'uml',
-      kernel: this.options.kernels?.[name] ?? this.options.kernel,
+      kernel,
       image,
       rootfs,
       mem: this.options.mem,
@@ -215,7 +217,7 @@ export class SimMesh {
       host: consoleSide,
       fds,
     });
-    this.calendar.expect(k);
+    this.calendar.expect(k, wakes);
     this.gone.delete(name);
     const node = await UmlNode.start(spec, {
       cwd: this.calendar.dir,
@@ -225,8 +227,9 @@ export class SimMesh {
       waitReady: false,
       kernelArgs: [
         `time-travel=ext:${k}:${CALENDAR_SOCKET}`,
-        // A node takes in frames only on its own wakeups: a steady tick bounds that wait to 10 ms.
-        'nohz=off',
+        // A kernel without `sim-wake` takes in frames only on its own wakeups: a steady tick
+        // bounds that wait to 10 ms. One with it is woken for them, and sleeps until then.
+        ...(wakes ? [] : ['nohz=off']),
       ],
       env: { LD_PRELOAD: this.preload, BATU_SIM_SEED: this.entropySeed(k) },
     });

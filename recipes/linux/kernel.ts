@@ -13,7 +13,8 @@ const dir = (d: string) => repoFiles(`batu-uml-${d.replace(/\W+/g, '-')}`, new U
 // Every kernel gets the host fixes (ptrace wants the host's whole XSAVE area, AMX); the
 // default kernel and the module kernel batu's vector driver (patches/offload: `vnet=1` on
 // inherited descriptors, a SIGIO per busy period rather than per frame, small frames copied
-// out of 64 KB buffers); a built-in batman-adv batu's own patches unless stock.
+// out of 64 KB buffers, frames and console input that wake a node in simulated time); a
+// built-in batman-adv batu's own patches unless stock.
 const parts = lazy(async () => {
   const [fragment, hostFixes, vectorDriver] = await Promise.all(['config', 'patches/host', 'patches/offload'].map(dir));
   return { fragment, hostFixes, vectorDriver };
@@ -35,18 +36,24 @@ export interface KernelOptions {
    */
   batmanAdv: boolean | 'stock';
   tuning?: 'speed' | 'defconfig'; // defconfig: without the fragment's speed section, for A/B benches
+  /** batu's vector driver (patches/offload); implied by a built-in batman-adv on 6.12. */
+  vectorDriver?: boolean;
   /** A directory of patches applied after the host fixes (`patch -p1`, in order). */
   patches?: Input;
   /** Config lines merged last (e.g. `CONFIG_DEBUG_FS=y` for compat 14's tables). */
   extraConfig?: string;
 }
 
-export async function umlKernel({ series, batmanAdv, tuning = 'speed', patches, extraConfig = '' }: KernelOptions) {
+export async function umlKernel(options: KernelOptions) {
+  const { series, batmanAdv, tuning = 'speed', patches, extraConfig = '' } = options;
   const { fragment, hostFixes, vectorDriver } = await parts();
   // GSO through batman-adv, said in the kernel's features file (meshes turn offload on by it).
-  // The patch is written against 6.12's batman-adv.
+  // The patches are written against 6.12.
   const offload = batmanAdv === true && series === '6.12';
-  const features = offload ? `\n      echo offload > "$out/${kernelFeaturesFile}"` : '';
+  const vector = offload || (options.vectorDriver === true && series === '6.12');
+  // What the kernel offers beyond upstream (lib/runner/kernel-features.ts), one word a line.
+  const offers = [...(offload ? ['offload'] : []), ...(vector ? ['sim-wake'] : [])];
+  const features = offers.length ? `\n      printf '%s\\n' ${offers.join(' ')} > "$out/${kernelFeaturesFile}"` : '';
   // The fragment as asked: without its speed section (defconfig tuning), without the batman-adv
   // options (they cannot be =y when BATMAN_ADV is off, which turns on the library its module needs).
   const drop = [
@@ -58,7 +65,7 @@ export async function umlKernel({ series, batmanAdv, tuning = 'speed', patches, 
     version: upstream(kernelSource(series).version),
     src: kernelSource(series),
     inputs: { config: fragment },
-    patches: [hostFixes, ...(offload ? [vectorDriver] : []), ...(patches ? [patches] : [])],
+    patches: [hostFixes, ...(vector ? [vectorDriver] : []), ...(patches ? [patches] : [])],
     subtreePatches: [
       ...(batmanAdv === true ? [await batmanAdvPatches()] : []),
       ...(offload ? [await batmanAdvOffload()] : []),
@@ -81,5 +88,4 @@ export async function umlKernel({ series, batmanAdv, tuning = 'speed', patches, 
 }
 
 /** The kernel out-of-tree batman-adv modules build against and boot on: no batman-adv; 6.12 with batu's vector driver. */
-export const moduleKernel = async (series: KernelSeries) =>
-  umlKernel({ series, batmanAdv: false, ...(series === '6.12' ? { patches: (await parts()).vectorDriver } : {}) });
+export const moduleKernel = (series: KernelSeries) => umlKernel({ series, batmanAdv: false, vectorDriver: true });

@@ -14,10 +14,14 @@
  * goes through its link's model (loss, rate, delay, jitter; a seeded PRNG) into the
  * receiver's queue; it is written into the receiver's socket just before the receiver's
  * next turn. UML runs a plain descriptor's interrupt only on its next turn, so a frame is
- * taken in at the receiver's first wakeup at or after its arrival time.
+ * taken in at the receiver's first wakeup at or after its arrival time. A node whose kernel
+ * turns such an interrupt into an event at the calendar's time (`wakes K`: batu's
+ * line-sim-wake.patch and vector-sim-wake.patch in recipes/linux/patches/offload) is woken
+ * for it instead: at the frame's arrival, or at a console command.
  *
  * Commands on stdin (one per line, obeyed between runs):
  *   node K                  node K is starting: runs wait until it has registered
+ *   wakes K                 node K's frames and console input wake it (see above)
  *   link L A SA B SB        link L joins slot SA of node A and slot SB of node B
  *   shape L DELAY JITTER LOSS_PPM RATE   nanoseconds, nanoseconds, parts per million, bit/s (0: unlimited)
  *   cut L | restore L       drop everything sent into link L / carry it again
@@ -26,12 +30,15 @@
  *   run T                   run until simulated time T (ns)
  * Lines on stdout: `ready`; `joined K shared|plain` (which protocol node K speaks);
  * `out K SLOT T HEX` (console output, stamped with the node's time); `gone K T`;
- * `at T MESSAGES FRAMES TURNS` when a run is done; `error TEXT`. */
+ * `at T MESSAGES FRAMES TURNS` when a run is done; `error TEXT`.
+ * With SIMCAL_TRACE=FILE in its environment it writes every turn, frame and delivery to
+ * FILE: two runs of one seed that part show where, in a diff of their traces. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +107,10 @@ struct node {
 	int expected, registered;
 	int requested;
 	uint64_t request, time;
+	/* Its kernel takes a frame or console input at once (`wakes K`); how far its clock may
+	 * have run in its last turn (free_until): it is not woken before that. */
+	int wakes;
+	uint64_t bound;
 	/* Shared-memory protocol: its clock is ours minus offset (our time when it joined). */
 	int shared;
 	uint64_t offset;
@@ -125,6 +136,7 @@ static int top; /* nodes 0..top-1 have been named */
 static int devnull = -1, shm_fd = -1;
 static volatile struct schedshm *shm;
 static uint64_t lookahead = 1000000; /* ns */
+static FILE *trace;
 
 /* splitmix64: one stream for the whole run, drawn in the calendar's (deterministic) order. */
 static uint64_t draw(void)
@@ -180,6 +192,19 @@ static void send_msg(struct node *n, uint32_t op, uint32_t seq, uint64_t time)
 /* START is answered with the shared schedule and the node's slot in it (ID = K), plus
  * /dev/null as the unused log descriptor. (UML reads this ACK with recvmsg into an
  * uninitialised descriptor array: descriptors must come, or it closes whatever was there.) */
+/* One CPU for the calendar and its nodes: only one of them runs at a time, and a turn is a
+ * handful of hand-overs between two processes, each a wakeup; on one CPU a wakeup is a
+ * context switch, across two an interrupt to a CPU that went idle meanwhile (10 idle nodes:
+ * 37x real time pinned, 23x not). The CPU is the one simcal started on, where the host put
+ * it. A node is pinned when it registers, before it starts its own processes (they inherit). */
+static cpu_set_t cpu;
+
+static void pin(pid_t pid)
+{
+	if (CPU_COUNT(&cpu))
+		sched_setaffinity(pid, sizeof(cpu), &cpu);
+}
+
 static void ack_start(int conn, uint32_t seq, int k)
 {
 	struct msg m = { ACK, seq, (uint64_t)k };
@@ -236,6 +261,23 @@ static void forget(int k)
 	}
 }
 
+/* Bytes for a node's slot, written into its socket at its first turn from `arrival` on. */
+static void queue(struct end *to, uint64_t arrival, const void *data, size_t len)
+{
+	struct frame *f = malloc(sizeof(*f) + len);
+	if (!f)
+		die("malloc");
+	f->next = NULL;
+	f->arrival = arrival;
+	f->len = len;
+	memcpy(f->data, data, len);
+	if (to->tail)
+		to->tail->next = f;
+	else
+		to->head = f;
+	to->tail = f;
+}
+
 /* A frame node k sent on slot s at `now`: through its link's model into the peer's queue. */
 static void carry(int k, int s, const unsigned char *data, size_t len)
 {
@@ -264,18 +306,13 @@ static void carry(int k, int s, const unsigned char *data, size_t len)
 	if (arrival < d->last_arrival)
 		arrival = d->last_arrival;
 	d->last_arrival = arrival;
-	struct frame *f = malloc(sizeof(*f) + len);
-	if (!f)
-		die("malloc");
-	f->next = NULL;
-	f->arrival = arrival;
-	f->len = len;
-	memcpy(f->data, data, len);
-	if (to->tail)
-		to->tail->next = f;
-	else
-		to->head = f;
-	to->tail = f;
+	if (trace) {
+		uint64_t h = 1469598103934665603ULL;
+		for (size_t i = 0; i < len; i++)
+			h = (h ^ data[i]) * 1099511628211ULL;
+		fprintf(trace, "  frame %d.%d -> %d.%d len %zu at %" PRIu64 " hash %016" PRIx64 "\n", k, s, peer, peer_slot, len, arrival, h);
+	}
+	queue(to, arrival, data, len);
 }
 
 /* After node k's turn: everything it wrote, stamped with its time (one poll finds which). */
@@ -304,21 +341,26 @@ static void drain(int k)
 	}
 }
 
-/* Before node k's turn at `now`: frames that have arrived by then. */
-static void deliver(int k)
+/* Before node k's turn at `now`: frames (and console input) that have arrived by then.
+ * Returns how many reached the node. */
+static int deliver(int k)
 {
-	for (int s = 2; s < SLOTS; s++) {
+	int written = 0;
+	for (int s = 1; s < SLOTS; s++) {
 		struct end *e = &nodes[k].slot[s];
 		while (e->head && e->head->arrival <= now) {
 			struct frame *f = e->head;
 			/* A full receive queue drops the frame, as a full NIC ring would. */
-			(void)!send(e->fd, f->data, f->len, MSG_DONTWAIT);
+			written += send(e->fd, f->data, f->len, MSG_DONTWAIT) == (ssize_t)f->len;
+			if (trace)
+				fprintf(trace, " deliver %d.%d len %zu\n", k, s, f->len);
 			e->head = f->next;
 			free(f);
 		}
 		if (!e->head)
 			e->tail = NULL;
 	}
+	return written;
 }
 
 /* One message from node k, answered. Returns the op, or -1 when the node is gone. */
@@ -363,38 +405,81 @@ static int handle(int k)
 	return m.op;
 }
 
+/* When node k runs next: at its request; a node that wakes for what arrives (`wakes K`) also
+ * at the arrival of the first frame or console input queued for it, though not before the
+ * clock it may have run to in its last turn (its time must never go back). UINT64_MAX: not
+ * until something changes. */
+static uint64_t wake_time(const struct node *n)
+{
+	uint64_t t = n->requested ? n->request : UINT64_MAX;
+	if (!n->wakes)
+		return t;
+	for (int s = 1; s < SLOTS; s++)
+		if (n->slot[s].head) {
+			uint64_t a = n->slot[s].head->arrival > n->bound ? n->slot[s].head->arrival : n->bound;
+			if (a < t)
+				t = a;
+		}
+	return t;
+}
+
 /* Node k's turn: RUN at its requested time, then answer it until it waits again. A
  * shared-memory node may move its own clock without asking up to free_until: the next
- * other node's turn or the next frame for it, at most `lookahead` ahead (the many tiny
- * steps of a UML clock, each read of which costs time, then need no round trip). What
- * it sends meanwhile is stamped with the turn's time. */
-static void turn(int k)
+ * other node's turn, the next frame for it or the end of the run, at most `lookahead` ahead
+ * (the many tiny steps of a UML clock, each read of which costs time, then need no round
+ * trip). What it sends is stamped with its clock when it waits (a sim-wake kernel ends its
+ * free run when it sends, and reports that clock; other kernels' output gets the turn's time). */
+static void turn(int k, uint64_t until)
 {
 	struct node *n = &nodes[k];
-	now = n->request;
-	n->time = now;
+	uint64_t wake = wake_time(n);
+	int early = !n->requested || wake < n->request;
+	now = wake > now ? wake : now;
+	/* The turn is set up before anything is written into the node's sockets: the interrupt
+	 * handler of a node that wakes for a frame runs in its SIGIO, before it reads RUN, reads
+	 * the time and writes its request into the shared page, and must find the turn as it
+	 * will stay (what it finds does not depend on when the host delivers the signal). */
+	if (n->shared) {
+		uint64_t free_until = now + lookahead < until ? now + lookahead : until;
+		for (int o = 0; o < top; o++)
+			if (o != k && nodes[o].registered) {
+				uint64_t w = wake_time(&nodes[o]);
+				if (w < free_until)
+					free_until = w;
+			}
+		for (int s = 1; s < SLOTS; s++)
+			if (n->slot[s].head && n->slot[s].head->arrival > now && n->slot[s].head->arrival < free_until)
+				free_until = n->slot[s].head->arrival;
+		/* Whatever else is due now, it may finish this instant: a frame it sends now
+		 * reaches others at now at the earliest, and they run after it. */
+		if (free_until <= now)
+			free_until = now + 1;
+		shm->current_time = now;
+		shm->clients[k].flags &= ~FLAG_REQ_RUN;
+		shm->running_id = k;
+		shm->free_until = free_until;
+	}
+	/* Woken before its request, a node must get something: without that interrupt's event
+	 * its kernel would find itself at a time no event of its own asked for. */
+	if (!deliver(k) && early) {
+		shm->running_id = 0;
+		shm->free_until = now;
+		return;
+	}
+	if (trace)
+		fprintf(trace, "turn %d at %" PRIu64 " req %d %" PRIu64 " early %d\n", k, now, n->requested, n->request, early);
+	n->time = n->bound = now;
 	n->requested = 0;
 	turns++;
-	deliver(k);
-	if (n->shared) {
-		uint64_t free_until = now + lookahead;
-		for (int o = 0; o < top; o++)
-			if (o != k && nodes[o].registered && nodes[o].requested && nodes[o].request < free_until)
-				free_until = nodes[o].request;
-		for (int s = 2; s < SLOTS; s++)
-			if (n->slot[s].head && n->slot[s].head->arrival < free_until)
-				free_until = n->slot[s].head->arrival;
-		shm->clients[k].flags &= ~FLAG_REQ_RUN;
-		shm->current_time = now;
-		shm->free_until = free_until;
-		shm->running_id = k;
-		send_msg(n, RUN, 0, now - n->offset);
-	} else {
-		send_msg(n, RUN, 0, now);
-	}
+	send_msg(n, RUN, 0, n->shared ? now - n->offset : now);
 	for (int op = 0; op != WAIT;)
 		if ((op = handle(k)) < 0)
 			break;
+	if (trace)
+		fprintf(trace, " wait %d clock %" PRIu64 " req %d %" PRIu64 "\n", k, (uint64_t)shm->current_time, n->requested, n->request);
+	/* Its clock as it waits: the time of what it sent, and the earliest it can be woken. */
+	if (n->shared && shm->current_time > now)
+		now = n->bound = shm->current_time;
 	/* Between turns nobody may run ahead: free_until is now (a node's bound is free_until
 	 * minus its offset, which must not wrap below zero for one that joined at now). */
 	shm->running_id = 0;
@@ -405,17 +490,21 @@ static void turn(int k)
 static int next_node(uint64_t until)
 {
 	int best = -1;
-	for (int k = 0; k < top; k++)
-		if (nodes[k].registered && nodes[k].requested && nodes[k].request < until &&
-		    (best < 0 || nodes[k].request < nodes[best].request))
+	uint64_t best_wake = UINT64_MAX;
+	for (int k = 0; k < top; k++) {
+		uint64_t w = nodes[k].registered ? wake_time(&nodes[k]) : UINT64_MAX;
+		if (w < until && w < best_wake) {
 			best = k;
+			best_wake = w;
+		}
+	}
 	return best;
 }
 
 static void run(uint64_t until)
 {
 	for (int k; (k = next_node(until)) >= 0;)
-		turn(k);
+		turn(k, until);
 	if (until > now)
 		now = shm->free_until = until;
 	printf("at %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", now, messages, frames, turns);
@@ -492,11 +581,14 @@ static uint64_t command(char *line)
 		if (nodes[k].conn >= 0)
 			close(nodes[k].conn);
 		nodes[k].conn = -1;
-		nodes[k].registered = nodes[k].requested = 0;
+		nodes[k].registered = nodes[k].requested = nodes[k].wakes = 0;
+		nodes[k].bound = now;
 		nodes[k].expected = 1;
 		nodes[k].time = now;
 		if (k >= top)
 			top = k + 1;
+	} else if (sscanf(line, "wakes %d", &k) == 1 && valid_node(k)) {
+		nodes[k].wakes = 1;
 	} else if (sscanf(line, "link %d %d %d %d %d", &l, &a, &sa, &b, &sb) == 5 && valid_link(l) && valid_node(a) &&
 		   valid_node(b) && sa >= 2 && sa < SLOTS && sb >= 2 && sb < SLOTS) {
 		links[l] = (struct link){ .used = 1, .node = { a, b }, .slot = { sa, sb } };
@@ -515,7 +607,9 @@ static uint64_t command(char *line)
 	} else if (sscanf(line, "send %d %65535s", &k, hex) == 2 && valid_node(k) && nodes[k].slot[1].fd >= 0) {
 		size_t len;
 		char *bytes = hex_in(hex, &len);
-		if (!bytes || send(nodes[k].slot[1].fd, bytes, len, MSG_DONTWAIT) != (ssize_t)len)
+		if (bytes && nodes[k].wakes)
+			queue(&nodes[k].slot[1], now, bytes, len); /* written at its turn, which it wakes for */
+		else if (!bytes || send(nodes[k].slot[1].fd, bytes, len, MSG_DONTWAIT) != (ssize_t)len)
 			printf("error send %d: %s\n", k, strerror(errno));
 		free(bytes);
 	} else if (sscanf(line, "kill %d", &k) == 1 && valid_node(k)) {
@@ -550,6 +644,13 @@ int main(int argc, char **argv)
 		setrlimit(RLIMIT_NOFILE, &nofile);
 	}
 	rng = strtoull(argv[3], NULL, 0);
+	int here = sched_getcpu();
+	if (here >= 0) {
+		CPU_SET(here, &cpu);
+		pin(0);
+	}
+	if (getenv("SIMCAL_TRACE"))
+		trace = fopen(getenv("SIMCAL_TRACE"), "w");
 	if (argc == 5)
 		lookahead = strtoull(argv[4], NULL, 0);
 	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -636,6 +737,10 @@ int main(int argc, char **argv)
 				}
 				messages++;
 				nodes[m.time].conn = conn;
+				struct ucred peer;
+				socklen_t peer_len = sizeof(peer);
+				if (!getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &peer, &peer_len))
+					pin(peer.pid);
 				ack_start(conn, m.seq, (int)m.time);
 				break; /* the descriptor lists changed */
 			} else {
