@@ -1,15 +1,30 @@
-// batman-adv as an out-of-tree module, for any release a user supplies (newer than the
-// kernel's, or the legacy compat-14 one): built against the kernel variant without
-// batman-adv, its .ko goes into the image and the init loads it before creating bat0.
+// batman-adv as an out-of-tree module, built against the 6.12 kernel variant without
+// batman-adv: its .ko goes into an image whose init loads it before creating bat0. From an
+// open-mesh release (pinned: open-mesh/releases.json), any tarball by URL and sha256, your
+// own tree (hashed by content: unchanged, nothing rebuilds), or a tree put in with store add.
 //
-//   npx batu store add batman-adv-2024.3.tar.gz     # prints the tree hash
+//   npx tsx recipes/batman-adv.ts --version 2026.2
+//   npx tsx recipes/batman-adv.ts --url https://…/batman-adv-2026.2.tar.gz --sha256 <hash>
+//   npx tsx recipes/batman-adv.ts --src ~/src/batman-adv
+//   npx batu store add batman-adv-2024.3.tar.gz     # prints the tree hash, then:
 //   npx tsx recipes/batman-adv.ts --source-sha256 <hash> --source-name batman-adv-2024.3
-import { defineRecipe, recipeMain, tree, type Derivation, type Input } from '../lib/derivations/index.ts';
+import {
+  defineRecipe,
+  recipeMain,
+  RecipeError,
+  tree,
+  type Derivation,
+  type Input,
+  type RecipeFlags,
+} from '../lib/derivations/index.ts';
 import { kernelModule } from '../lib/stdenv/index.ts';
 import { moduleKernel, type KernelSeries } from './linux/kernel.ts';
+import { openMeshSource, type SourceChoice } from './open-mesh/sources.ts';
+import { batmanAdvTools, type ToolsOptions } from './batman-adv-tools.ts';
+import { guestImage } from './image.ts';
 
 export interface BatmanAdvOptions {
-  /** A release's unpacked tree, pinned by its content hash (`store add` prints it). */
+  /** A release's unpacked tree, pinned by its content hash (`store add` prints it), or a tarball. */
   src: Input;
   version: string;
   series?: KernelSeries;
@@ -25,25 +40,71 @@ export async function batmanAdvModule({ src, version, series = '6.12', patches, 
     src,
     patches: patches ? [patches] : [],
     kernel: kernel ?? (await moduleKernel(series)),
-    // batman-adv's own Makefile: builds net/batman-adv with its compat layer.
-    make: 'make KERNELPATH="$KERNEL_BUILD" ARCH=um CONFIG_BATMAN_ADV_BATMAN_V=y',
+    // batman-adv's own Makefile: builds net/batman-adv with its compat layer. That layer picks
+    // fields by kernel version, but 6.12.y stable renamed dev->netns_local to netns_immutable
+    // (a 6.15 change backported): name the old field as the kernel now spells it (its Makefile
+    // adds CFLAGS from the environment to every file).
+    make:
+      'grep -q netns_immutable "$KERNEL_BUILD/include/linux/netdevice.h" && export CFLAGS="-Dnetns_local=netns_immutable"; ' +
+      'make KERNELPATH="$KERNEL_BUILD" ARCH=um CONFIG_BATMAN_ADV_BATMAN_V=y',
   });
+}
+
+/** The module of a release, a tarball or a tree (see open-mesh/sources.ts). */
+export async function batmanAdvOf(choice: SourceChoice) {
+  return batmanAdvModule(await openMeshSource('batman-adv', choice));
+}
+
+/**
+ * What a node of that batman-adv boots: the module kernel, and an image whose init loads the
+ * module, with batctl, alfred and batadv-vis of the same release (a version) or of `tools`
+ * (else Debian's, as in the default image).
+ */
+export async function batmanAdvNode(choice: SourceChoice, tools?: ToolsOptions) {
+  const module = await batmanAdvOf(choice);
+  const userland = tools ?? (typeof choice === 'string' ? { batctl: choice, alfred: choice } : undefined);
+  const image = await guestImage({
+    name: `batu-image-batman-adv-${module.version}`,
+    modules: [module],
+    extras: userland ? [await batmanAdvTools(userland)] : [],
+  });
+  return { kernel: await moduleKernel('6.12'), module, image };
+}
+
+/** The flags' choice: --version V, --url U --sha256 H, or --src DIR. */
+export function batmanAdvChoice(flags: RecipeFlags): SourceChoice | undefined {
+  const { version, url, sha256, src } = flags;
+  if (src) return { src };
+  if (url || sha256) {
+    if (!url || !sha256) throw new RecipeError('--url and --sha256 go together');
+    return { url, sha256, ...(version ? { version } : {}) };
+  }
+  return version;
 }
 
 export const recipe = defineRecipe({
   name: 'batman-adv',
-  description: 'any batman-adv release you supply, as an out-of-tree module',
+  description: 'batman-adv of an open-mesh release, a tarball or your tree, as an out-of-tree module',
   flags: {
-    'source-sha256': 'SHA256  the release tree (store add prints its hash)',
+    version: 'V  an open-mesh release (open-mesh/releases.json pins them)',
+    url: 'URL  a release tarball (with --sha256)',
+    sha256: 'SHA256  of that tarball',
+    src: 'DIR  your batman-adv tree (a git checkout of the external module)',
+    'source-sha256': 'SHA256  a tree put in with store add (store add prints its hash)',
     'source-name': 'NAME  its name in the store, e.g. batman-adv-2024.3',
   },
   make: (flags) => {
     const { 'source-sha256': sha256, 'source-name': name } = flags;
-    if (!sha256 || !name)
-      throw new Error(
-        'batman-adv needs a source: `batu store add <release tarball or dir>`, then --source-sha256 <printed hash> --source-name <name>',
+    if (sha256 || name) {
+      if (!sha256 || !name) throw new RecipeError('--source-sha256 and --source-name go together');
+      return batmanAdvModule({ src: tree({ name, sha256 }), version: name.replace(/^batman-adv-/, '') });
+    }
+    const choice = batmanAdvChoice(flags);
+    if (!choice)
+      throw new RecipeError(
+        'which batman-adv? --version V (a release), --url U --sha256 H (a tarball), --src DIR (your tree), or --source-sha256 H --source-name N (store add)',
       );
-    return batmanAdvModule({ src: tree({ name, sha256 }), version: name.replace(/^batman-adv-/, '') });
+    return batmanAdvOf(choice);
   },
 });
 

@@ -9,6 +9,8 @@ import { recipe as batctlLegacyRecipe } from './batctl-legacy.ts';
 import { recipe as batctlRecipe } from './batctl.ts';
 import { recipe as batmanAdvJumboRecipe } from './batman-adv-jumbo.ts';
 import { recipe as batmanAdvRecipe } from './batman-adv.ts';
+import { recipe as batmanAdvToolsRecipe } from './batman-adv-tools.ts';
+import { recipe as libnl3Recipe } from './libnl3.ts';
 import { recipe as helloRecipe } from './hello.ts';
 import { recipe as imageRecipe } from './image.ts';
 import { recipe as initRecipe } from './init.ts';
@@ -35,6 +37,8 @@ export const recipes: Record<string, Recipe> = Object.fromEntries(
     u9fsRecipe,
     batctlLegacyRecipe,
     batmanAdvRecipe,
+    batmanAdvToolsRecipe,
+    libnl3Recipe,
     batmanAdvJumboRecipe,
     helloRecipe,
     ociImageRecipe,
@@ -62,7 +66,10 @@ export {
   type KernelBuildOptions,
   type CProgramOptions,
 } from '../lib/stdenv/index.ts';
-export { batmanAdvModule, type BatmanAdvOptions } from './batman-adv.ts';
+export { batmanAdvModule, batmanAdvOf, batmanAdvNode, type BatmanAdvOptions } from './batman-adv.ts';
+export { batmanAdvTools, type ToolsOptions } from './batman-adv-tools.ts';
+export { libnl3 } from './libnl3.ts';
+export { openMeshSource, releasedVersions, releaseUrl, type SourceChoice } from './open-mesh/sources.ts';
 export { jumboKernel, jumboModule, jumboImage } from './batman-adv-jumbo.ts';
 export { image, guestImage } from './image.ts';
 export { init } from './init.ts';

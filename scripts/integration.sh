@@ -16,7 +16,7 @@ fi
 # The files whose tests build a kernel besides the default run last; meanwhile
 # test/fixtures/prebuild.ts builds those kernels on the CPU the early tests leave idle. From an
 # empty store that saves the suite most of ~30 minutes of waiting for builds one after another.
-late=" compat14 guest jumbo offload "
+late=" compat14 guest jumbo offload upstream "
 early_files=() late_files=()
 for file in test/integration/*.test.ts; do
   if [[ "$late" == *" $(basename "$file" .test.ts) "* ]]; then late_files+=("$file"); else early_files+=("$file"); fi

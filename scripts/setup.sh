@@ -10,7 +10,7 @@ packages=(
   iproute2 iputils-ping util-linux uml-utilities bubblewrap               # taps, netns, ping, setpriv, flock, mconsole, the builders' sandbox
   batctl alfred socat diod iperf3 graphviz                                # host-side clients
   user-mode-linux kmod                                                    # a stock batman-adv peer: Debian's UML, its modules, modprobe
-  zstd nginx                                                              # binary caches: archives, and the test server
+  zstd nginx curl                                                         # binary caches: archives, the test server; downloads of pinned URLs
   fastd wireguard-tools kea-dhcp4-server radvd nftables                  # a gateway: tunnels (and keys), DHCP, RAs, NAT
   udhcpc                                                                  #   and the laptops' DHCP client (busybox)
   skopeo docker-registry podman runc catatonit                           # the container image: read, push (to a test registry), run a part

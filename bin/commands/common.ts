@@ -8,6 +8,8 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { prebuilt, realiseAll, type Store } from '../../lib/derivations/index.ts';
 import { shown } from '../../lib/issues.ts';
 import { listNodes, type RunningNode } from '../../lib/runner/index.ts';
+import type { BatmanAdvSource, Topology } from '../../lib/mesh/index.ts';
+import { batmanAdvNode } from '../../recipes/batman-adv.ts';
 import { image } from '../../recipes/image.ts';
 import { linuxV15, linuxV15Stock } from '../../recipes/linux-v15.ts';
 
@@ -57,6 +59,43 @@ export async function kernelAndImage(
     throw new Error(`building the default kernel and image: ${e.message}`);
   });
   return { kernel: given.kernel ?? paths.shift()!, image: given.image ?? paths.shift()! };
+}
+
+/**
+ * Per-node kernels and images for nodes of another batman-adv than the kernel's own (a node's
+ * `batmanAdv`, else the mesh's when it names a release, tarball or tree): each distinct choice
+ * built once, all in one closure.
+ */
+export async function batmanAdvNodes(
+  store: Store,
+  topology: Pick<Topology, 'nodes' | 'batmanAdv'>,
+): Promise<{ kernels: Record<string, string>; images: Record<string, string> }> {
+  const meshChoice =
+    typeof topology.batmanAdv === 'object' || /^\d/.test(topology.batmanAdv) ? topology.batmanAdv : undefined;
+  const choices = new Map<string, BatmanAdvSource>();
+  const keyOf: Record<string, string> = {};
+  for (const node of topology.nodes) {
+    const choice = node.batmanAdv ?? meshChoice;
+    if (choice === undefined) continue;
+    keyOf[node.name] = JSON.stringify(choice);
+    choices.set(keyOf[node.name], choice as BatmanAdvSource);
+  }
+  const kernels: Record<string, string> = {};
+  const images: Record<string, string> = {};
+  if (!choices.size) return { kernels, images };
+  const keys = [...choices.keys()];
+  const made = await Promise.all(keys.map((k) => batmanAdvNode(choices.get(k)!)));
+  const { paths } = await realiseAll(
+    made.flatMap((m) => [m.kernel, m.image]),
+    { store },
+  ).catch((e: Error) => {
+    throw new Error(`building batman-adv ${keys.join(', ')}: ${e.message}`);
+  });
+  for (const [name, key] of Object.entries(keyOf)) {
+    const i = keys.indexOf(key);
+    [kernels[name], images[name]] = [paths[2 * i], paths[2 * i + 1]];
+  }
+  return { kernels, images };
 }
 
 /**

@@ -13,6 +13,7 @@ export {
   linkBetween,
   Host,
   HostName,
+  BatmanAdvSource,
   type TopologyInput,
   type Link,
 } from './topology.ts';

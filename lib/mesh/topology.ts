@@ -34,6 +34,30 @@ const HostAddress = z
 export const Host = z.strictObject({ name: HostName, address: HostAddress });
 export type Host = z.infer<typeof Host>;
 
+/**
+ * A batman-adv other than the kernel's own, as an out-of-tree module (recipes/batman-adv.ts):
+ * an open-mesh release ('2026.2'), a tarball by URL and sha256, or a tree on disk.
+ */
+const choiceOf = (strings: RegExp, expected: string) =>
+  z.union([
+    z.string().regex(strings, {
+      error: (iss) => `expected ${expected}, { url, sha256 } or { src: DIR }, got ${shown(iss.input)}`,
+    }),
+    z.strictObject({
+      url: z.url({ protocol: /^https?$/, error: (iss) => `expected an http(s) URL, got ${shown(iss.input)}` }),
+      sha256: z.string().regex(/^[0-9a-f]{64}$/, { error: (iss) => `expected 64 hex digits, got ${shown(iss.input)}` }),
+      version: z
+        .string()
+        .regex(/^[\w.+-]{1,64}$/)
+        .optional(),
+    }),
+    z.strictObject({ src: z.string().min(1).max(4096) }),
+  ]);
+export const BatmanAdvSource = choiceOf(/^\d{4}\.\d+$/, "a release like '2026.2'");
+/** The mesh's: batu's, 'stock', or a BatmanAdvSource. */
+const MeshBatmanAdv = choiceOf(/^(batu|stock|\d{4}\.\d+)$/, "batu, stock, a release like '2026.2'");
+export type BatmanAdvSource = z.infer<typeof BatmanAdvSource>;
+
 /** [a, b], or { nodes: [a, b, …], …properties }; parsed, always the object. */
 const Link = z
   .union([
@@ -53,6 +77,8 @@ export const Topology = z
           alfred: z.enum(['off', 'slave', 'master']).default('slave'),
           /** Which of `hosts` runs it (a partitioned mesh). */
           host: HostName.optional(),
+          /** This node's batman-adv, if not the mesh's (side by side: two versions mesh). */
+          batmanAdv: BatmanAdvSource.optional(),
         }),
       )
       .min(1)
@@ -97,10 +123,11 @@ export const Topology = z
     offload: z.boolean().default(false),
     /**
      * Which batman-adv `batu mesh up` boots: batu's (the default kernel, with the patches in
-     * recipes/batman-adv/idle) or 'stock', upstream's exactly (linux-v15 --variant stock). A
-     * library caller that passes its own kernel chooses by the kernel it passes.
+     * recipes/batman-adv/idle), 'stock', upstream's exactly (linux-v15 --variant stock), or a
+     * BatmanAdvSource (a release, tarball or tree, as a module; a node's own batmanAdv wins). A
+     * library caller that passes its own kernels chooses by the kernels it passes.
      */
-    batmanAdv: z.enum(['batu', 'stock']).default('batu'),
+    batmanAdv: MeshBatmanAdv.default('batu'),
     /** Further batman-adv settings for every node (gateway, OGM interval and BLA have their own fields). */
     meshSettings: MeshSettings.omit({ gw_mode: true, orig_interval: true, bridge_loop_avoidance: true }).default({}),
   })

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
+import { createHash } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { basename, join } from 'node:path';
@@ -149,20 +151,52 @@ test('a fixed-output source with the wrong hash is refused, naming both hashes',
   assert.equal(isValid((await realise(good, { store, ...quiet })).path), true);
 });
 
-test('a URL cannot be fetched here: the error says how to add it, and store add makes it resolve', async (t) => {
+test('a URL that cannot be fetched: the error names it, why, and how to add it; store add makes it resolve', async (t) => {
   const store = await tempDir(t);
   const dir = await tempDir(t);
   const file = join(dir, 'batman-adv-2013.4.0.tar.gz');
   await writeFile(file, 'pretend tarball');
   const { sha256 } = await add(file, { store, unpack: false });
-  const src = url({ url: 'https://downloads.example.org/batman-adv-2013.4.0.tar.gz', sha256 });
-  const missing = url({ url: 'https://downloads.example.org/other-1.tar.gz', sha256: 'cd'.repeat(32) });
+  const src = url({ url: 'http://127.0.0.1:9/batman-adv-2013.4.0.tar.gz', sha256 });
+  // Loopback's discard port: nothing listens, the connection is refused.
+  const missing = url({ url: 'http://127.0.0.1:9/other-1.tar.gz', sha256: 'cd'.repeat(32) });
   await assert.rejects(
     realise(missing, { store, ...quiet }),
-    /other-1\.tar\.gz cannot be fetched[\s\S]*cdcdcd[\s\S]*store add <file-or-directory> --name other-1\.tar\.gz/,
+    /other-1\.tar\.gz cannot be fetched on this machine \(.*127\.0\.0\.1.*\)[\s\S]*cdcdcd[\s\S]*store add <file-or-directory> --name other-1\.tar\.gz --no-unpack/,
   );
+  const ftp = url({ url: 'ftp://127.0.0.1/other-1.tar.gz', sha256: 'cd'.repeat(32) });
+  await assert.rejects(
+    realise(ftp, { store, ...quiet }),
+    /ftp:\/\/127\.0\.0\.1\/other-1\.tar\.gz cannot be fetched on this machine \(not an http\(s\) URL\)/,
+  );
+  assert.deepEqual(await listPaths(store), [await storePath(src, store)], 'a failed fetch leaves nothing');
   const { path } = await realise(src, { store, ...quiet });
   assert.equal(await readFile(join(path, 'batman-adv-2013.4.0.tar.gz'), 'utf8'), 'pretend tarball');
+});
+
+test('a URL is downloaded over http and checked: the right bytes enter, wrong bytes and a 404 leave nothing', async (t) => {
+  const store = await tempDir(t);
+  const body = Buffer.from('a release tarball, or so');
+  const server = createHttpServer((req, res) => {
+    if (req.url === '/moved') res.writeHead(302, { location: '/r-1.tar.gz' }).end();
+    else if (req.url === '/r-1.tar.gz') res.end(body);
+    else res.writeHead(404).end('not here');
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  t.after(() => server.close());
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const sha256 = createHash('sha256').update(body).digest('hex');
+  const good = url({ url: `${base}/moved`, name: 'r-1.tar.gz', sha256 });
+  const { path } = await realise(good, { store, ...quiet });
+  assert.deepEqual(await readFile(join(path, 'r-1.tar.gz')), body, 'followed the redirect');
+  const wrong = url({ url: `${base}/r-1.tar.gz`, name: 'r-2.tar.gz', sha256: 'ef'.repeat(32) });
+  await assert.rejects(
+    realise(wrong, { store, ...quiet }),
+    /hash mismatch for http:\/\/127\.0\.0\.1:\d+\/r-1\.tar\.gz[\s\S]*got +sha256 /,
+  );
+  const gone = url({ url: `${base}/gone.tar.gz`, sha256: 'ef'.repeat(32) });
+  await assert.rejects(realise(gone, { store, ...quiet }), /gone\.tar\.gz cannot be fetched on this machine \(.*404/);
+  assert.deepEqual(await listPaths(store), [path]);
 });
 
 /** A realiser process building the gated derivation, returned once its builder runs. */

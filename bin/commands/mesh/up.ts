@@ -1,7 +1,7 @@
 // batu mesh up: start a mesh and serve it under a name, in the foreground (until ctrl-c or
 // mesh down) or --detach (a background process; this one returns once the mesh is up).
 import { mkdir } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { openStore, stderrReporter } from '../../../lib/derivations/index.ts';
 import { formatIssues, shown } from '../../../lib/issues.ts';
@@ -16,7 +16,15 @@ import {
   topoUsage,
   type LoadedTopology,
 } from '../../../lib/mesh/index.ts';
-import { jsonOption, kernelAndImage, output, secondsArg, startDetached, storeOption } from '../common.ts';
+import {
+  batmanAdvNodes,
+  jsonOption,
+  kernelAndImage,
+  output,
+  secondsArg,
+  startDetached,
+  storeOption,
+} from '../common.ts';
 import { readTopology } from './shared.ts';
 
 interface UpOptions {
@@ -26,7 +34,8 @@ interface UpOptions {
   backend?: 'bridge' | 'socketpair';
   partition?: string;
   peerCheck?: number;
-  batmanAdv?: 'batu' | 'stock';
+  batmanAdv?: string;
+  batmanAdvSrc?: string;
   store?: string;
   json?: boolean;
 }
@@ -53,12 +62,11 @@ export const upCommand = () =>
         .default(10)
         .argParser(secondsArg),
     )
-    .addOption(
-      new Option(
-        '--batman-adv <which>',
-        "batu's batman-adv (the default) or stock: upstream's unchanged (overrides the topology's batmanAdv)",
-      ).choices(['batu', 'stock']),
+    .option(
+      '--batman-adv <which>',
+      "batu's batman-adv (batu, the default), stock (upstream's in the kernel, unchanged), or an open-mesh release as a module, e.g. 2026.2 (overrides the topology's batmanAdv)",
     )
+    .option('--batman-adv-src <dir>', 'every node runs the batman-adv module built from this tree (yours)')
     .addOption(storeOption())
     .addOption(jsonOption())
     .action(up);
@@ -67,14 +75,21 @@ export const upCommand = () =>
 async function topologyOf(
   file: string | undefined,
   options: UpOptions,
-): Promise<LoadedTopology & { name: string; batmanAdv: 'batu' | 'stock' }> {
+): Promise<LoadedTopology & { name: string; parsed: Topology }> {
   const { loaded, parsed } = await readTopology(file, options.topo, 'up');
   if (options.partition) partitionHost(parsed, options.partition); // before the kernel is built
-  if (options.batmanAdv) {
-    loaded.topology = { ...loaded.topology, batmanAdv: options.batmanAdv };
-    const checked = Topology.safeParse(loaded.topology);
-    if (!checked.success)
-      throw new Error(`--batman-adv ${options.batmanAdv}: ${formatIssues(checked.error, { top: '' })}`);
+  let topologyParsed = parsed;
+  if (options.batmanAdv && options.batmanAdvSrc)
+    throw new Error('--batman-adv and --batman-adv-src: one of them (a tree is a batman-adv of its own)');
+  const batmanAdv = options.batmanAdvSrc ? { src: resolve(options.batmanAdvSrc) } : options.batmanAdv;
+  if (batmanAdv) {
+    loaded.topology = { ...loaded.topology, batmanAdv } as typeof loaded.topology;
+    const again = Topology.safeParse(loaded.topology);
+    const flag = options.batmanAdvSrc
+      ? `--batman-adv-src ${options.batmanAdvSrc}`
+      : `--batman-adv ${options.batmanAdv}`;
+    if (!again.success) throw new Error(`${flag}: ${formatIssues(again.error, { top: '' })}`);
+    topologyParsed = again.data;
   }
   // Someone must gather alfred's vis data: the first node, unless the topology chose.
   if (!parsed.nodes.some((n) => n.alfred === 'master'))
@@ -89,17 +104,18 @@ async function topologyOf(
   const checked = MeshName.safeParse(name);
   if (!checked.success)
     throw new Error(`bad mesh name ${shown(name)}: ${formatIssues(checked.error, { top: '', first: true })}`);
-  return { ...loaded, name, batmanAdv: options.batmanAdv ?? parsed.batmanAdv };
+  return { ...loaded, name, parsed: topologyParsed };
 }
 
 async function up(file: string | undefined, options: UpOptions): Promise<void> {
-  const { topology, aliases, notes, name, batmanAdv } = await topologyOf(file, options);
+  const { topology, aliases, notes, name, parsed } = await topologyOf(file, options);
   const backend = options.backend ?? (options.partition ? 'socketpair' : 'bridge');
   for (const note of notes) stderrReporter(note);
   if ((await listMeshes()).some((m) => m.name === name))
     throw new Error(`a mesh named ${name} is already running; batu mesh down -n ${name}, or --name another`);
   const store = openStore(options.store);
-  const { kernel, image } = await kernelAndImage(store, {}, batmanAdv);
+  const { kernel, image } = await kernelAndImage(store, {}, parsed.batmanAdv === 'stock' ? 'stock' : 'batu');
+  const { kernels, images } = await batmanAdvNodes(store, parsed);
   if (options.detach) return detach(file, options, { name, backend, store: store.dir, nodes: topology.nodes.length });
   // ctrl-c or a TERM stops the mesh (also while nodes boot: at once), then this process ends.
   const abort = new AbortController();
@@ -112,6 +128,8 @@ async function up(file: string | undefined, options: UpOptions): Promise<void> {
     store,
     kernel,
     image,
+    kernels,
+    images,
     backend,
     partition: options.partition,
     peerCheckMs: options.peerCheck! * 1000,
@@ -147,6 +165,7 @@ async function detach(
     backend,
     ...(options.partition ? ['--partition', options.partition, '--peer-check', String(options.peerCheck)] : []),
     ...(options.batmanAdv ? ['--batman-adv', options.batmanAdv] : []),
+    ...(options.batmanAdvSrc ? ['--batman-adv-src', resolve(options.batmanAdvSrc)] : []),
     '--store',
     store,
     ...(options.json ? ['--json'] : []),

@@ -7,7 +7,8 @@ export const addCommand = () =>
   command('add', 'put a file (or a tree) into the store and print its sha256; a .deb lands where its pin looks')
     .argument('<file>', 'a file or directory')
     .option('--name <name>', 'its name in the store')
-    .option('--unpack', 'unpack a tarball into a tree')
+    .option('--unpack', 'unpack a tarball into a tree (the default for *.tar*, *.tgz)')
+    .option('--no-unpack', 'keep a tarball as the file it is (a download a recipe pins by URL)')
     .addOption(jsonOption())
     .action(async (file: string, options: Options & { name?: string; unpack?: boolean }) => {
       const added = await add(file, {

@@ -26,10 +26,57 @@ export function mismatch(what: string, expected: string, actual: string): FetchE
   );
 }
 
-const howToAdd = (what: string, sha256: string, name: string) =>
-  `${what} cannot be fetched on this machine (only Debian's and npm's registries are reachable).\n` +
+const howToAdd = (
+  what: string,
+  sha256: string,
+  name: string,
+  why = "only Debian's and npm's registries are reachable",
+) =>
+  `${what} cannot be fetched on this machine (${why}).\n` +
   `Obtain it yourself (expected sha256 ${sha256}) and put it into the store with:\n` +
-  `  npx batu store add <file-or-directory> --name ${name}`;
+  `  npx batu store add <file-or-directory> --name ${name}${/\.(tar(\.[a-z0-9]+)?|tgz|txz)$/.test(name) ? ' --no-unpack' : ''}`;
+
+/**
+ * A pinned URL into out/NAME with Debian's curl (it honours the user's proxy settings and
+ * .netrc): http(s) only, also after redirects, bounded in size and time. The hash is
+ * checked after, before anything uses the file; a failure names the URL and the way out.
+ */
+async function download(src: Extract<FixedSource, { type: 'url' }>, out: string): Promise<void> {
+  if (!/^https?:\/\//.test(src.url))
+    throw new FetchError(howToAdd(src.url, src.sha256, src.name, 'not an http(s) URL'));
+  const r = await execa(
+    'curl',
+    [
+      '--fail',
+      '--silent',
+      '--show-error',
+      '--location',
+      '--max-redirs',
+      '5',
+      '--proto',
+      '=http,https',
+      '--proto-redir',
+      '=http,https',
+      '--connect-timeout',
+      '20',
+      '--max-time',
+      '1800',
+      '--max-filesize',
+      String(2 ** 31),
+      '--output',
+      join(out, src.name),
+      '--',
+      src.url,
+    ],
+    { reject: false, all: true },
+  );
+  if (r.exitCode !== 0) {
+    await rm(join(out, src.name), { force: true });
+    const why =
+      r.failed && r.exitCode === undefined ? String(r.shortMessage) : r.all?.trim() || `curl exit ${r.exitCode}`;
+    throw new FetchError(howToAdd(src.url, src.sha256, src.name, why.replace(/^curl: \(\d+\) /, '')));
+  }
+}
 
 /** Fill the empty directory `out` with the source, or throw naming what is wrong. */
 export async function fetchSource(src: FixedSource, out: string, store: Store): Promise<void> {
@@ -54,7 +101,8 @@ export async function fetchSource(src: FixedSource, out: string, store: Store): 
       return checkFixedOutput(src, out);
     }
     case 'url':
-      throw new FetchError(howToAdd(`${src.url}`, src.sha256, src.name));
+      await download(src, out);
+      return checkFixedOutput(src, out);
     case 'tree': {
       if (!src.from) throw new FetchError(howToAdd(`the source tree ${src.name}`, src.sha256, src.name));
       if (src.exclude === undefined) await cp(src.from, out, { recursive: true, verbatimSymlinks: true });
