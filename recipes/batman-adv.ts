@@ -46,7 +46,7 @@ export async function batmanAdvModule({ src, version, series = '6.12', patches, 
     // adds CFLAGS from the environment to every file).
     make:
       'grep -q netns_immutable "$KERNEL_BUILD/include/linux/netdevice.h" && export CFLAGS="-Dnetns_local=netns_immutable"; ' +
-      'make KERNELPATH="$KERNEL_BUILD" ARCH=um CONFIG_BATMAN_ADV_BATMAN_V=y',
+      'make -j"$BATU_CORES" KERNELPATH="$KERNEL_BUILD" ARCH=um CONFIG_BATMAN_ADV_BATMAN_V=y',
   });
 }
 

@@ -68,7 +68,7 @@ export async function kernelAndImage(
  */
 export async function batmanAdvNodes(
   store: Store,
-  topology: Pick<Topology, 'nodes' | 'batmanAdv'>,
+  topology: { nodes: { name: string; batmanAdv?: BatmanAdvSource }[]; batmanAdv: Topology['batmanAdv'] },
 ): Promise<{ kernels: Record<string, string>; images: Record<string, string> }> {
   const meshChoice =
     typeof topology.batmanAdv === 'object' || /^\d/.test(topology.batmanAdv) ? topology.batmanAdv : undefined;

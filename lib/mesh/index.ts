@@ -63,3 +63,4 @@ export {
   type ReplyOf,
 } from './operations.ts';
 export { runMesh, type RunMeshOptions } from './run.ts';
+export { watchTree, type WatchOptions, type Build } from './watch.ts';

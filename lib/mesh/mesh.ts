@@ -350,6 +350,24 @@ export class Mesh {
     return this.shapeLink(i);
   }
 
+  /**
+   * Boot nodes again on another kernel and image (a rebuilt batman-adv module): each is killed
+   * and started with the new build, `parallel` at a time; its spec and links stay.
+   */
+  async rebootWith(names: string[], build: { kernel: string; image: string }): Promise<void> {
+    for (const name of names) this.numberOf(name); // unknown names fail before any node stops
+    this.options.kernels = { ...this.options.kernels, ...Object.fromEntries(names.map((n) => [n, build.kernel])) };
+    this.options.images = { ...this.options.images, ...Object.fromEntries(names.map((n) => [n, build.image])) };
+    const queue = [...names];
+    const worker = async () => {
+      for (let name = queue.shift(); name; name = queue.shift()) {
+        if (this.nodes.get(name)?.state === 'running') await this.kill(name);
+        await this.startNode(name);
+      }
+    };
+    await Promise.all(Array.from({ length: this.options.parallel ?? 4 }, worker));
+  }
+
   /** SIGKILL a node, as a crash or power loss; startNode() brings it back. */
   async kill(name: string): Promise<void> {
     await this.node(name).kill();

@@ -21,6 +21,8 @@ export interface RunMeshOptions extends MeshOptions {
   convergeTimeoutMs?: number;
   /** Once the mesh serves and has converged (or the wait ran out): its status and the seconds it took. */
   onUp?(status: MeshStatus, seconds: number): void;
+  /** Work alongside the running mesh (e.g. watchTree), from onUp until it stops; its signal aborts then. */
+  whileUp?(mesh: Mesh, signal: AbortSignal): Promise<void>;
 }
 
 export async function runMesh(topology: TopologyInput, options: RunMeshOptions): Promise<void> {
@@ -51,7 +53,11 @@ export async function runMesh(topology: TopologyInput, options: RunMeshOptions):
         down: [],
       };
       options.onUp?.(status, (Date.now() - started) / 1000);
+      const alongside = new AbortController();
+      const work = options.whileUp?.(mesh, alongside.signal).catch((e: Error) => options.report?.(e.message));
       await Promise.race([server.down, aborted]);
+      alongside.abort();
+      await work;
     }
   } catch (error) {
     await stopAll();

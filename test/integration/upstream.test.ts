@@ -14,7 +14,7 @@ import { batmanAdvNode } from '../../recipes/batman-adv.ts';
 import { image } from '../../recipes/image.ts';
 import { linuxV15 } from '../../recipes/linux-v15.ts';
 import { startCacheServer } from '../fixtures/cache-server.ts';
-import { batuIn } from '../fixtures/cli-helpers.ts';
+import { batuCli, batuIn } from '../fixtures/cli-helpers.ts';
 import { eventually, pings } from '../fixtures/guest-helpers.ts';
 import { sharedFixture, sharedFixtures } from '../fixtures/shared-fixtures.ts';
 import { tempDir } from '../fixtures/store-helpers.ts';
@@ -134,7 +134,7 @@ test('a batman-adv release fetched by URL meshes with the kernel’s own, its ba
   for (const [name, node] of mesh.nodes) assert.doesNotMatch(node.consoleText, /WARNING|Oops|BUG:/, name);
 });
 
-test('a batman-adv tree: an edit rebuilds the module (and its image) only, and the node runs the new build', async (t) => {
+test('a batman-adv tree: an edit rebuilds the module (and its image) only; mesh up --watch reboots the nodes on the next edit', async (t) => {
   const local = await fixturesOrSkip(t);
   if (!local) return;
   const dir = await tempDir(t, 'bt-batman-adv-src-');
@@ -162,12 +162,39 @@ test('a batman-adv tree: an edit rebuilds the module (and its image) only, and t
     'batu-image-batman-adv-src-tree-1',
   ]);
 
-  const mesh = await Mesh.start(
-    { ...line(2), origInterval: 200 },
-    { ...(await defaultPaths()), kernels: { n1: rebuilt.paths[0] }, images: { n1: rebuilt.paths[1] } },
+  // As a developer runs it: the mesh follows the tree, and the next edit reaches the nodes.
+  const name = 'btwatch';
+  const up = await batuCli(
+    'mesh',
+    'up',
+    '--topo',
+    'line,2',
+    '--name',
+    name,
+    '--batman-adv-src',
+    dir,
+    '--watch',
+    '--detach',
   );
-  t.after(() => mesh.stop());
-  await eventually('n1 and n2 converge', async () => converged(await observe(mesh)), 60_000);
-  const version = await guestCommand(mesh.node('n1'), 'batctl', ['-v']);
-  assert.match(version, new RegExp(`\\[batman-adv: ${edit.replace('.', '\\.')}\\]`), version);
+  t.after(async () => {
+    await batuCli('mesh', 'down', '-n', name);
+  });
+  assert.equal(up.exitCode, 0, String(up.stderr));
+  const reported = async (node: string) =>
+    String((await batuCli('mesh', 'exec', '-n', name, node, 'batctl', '-v')).stdout);
+  assert.match(await reported('n1'), new RegExp(`\\[batman-adv: ${edit.replace('.', '\\.')}\\]`));
+  const next = `${edit}w`;
+  await stamp(next);
+  for (const node of ['n1', 'n2'])
+    await eventually(
+      `${node} runs the next edit`,
+      async () => (await reported(node)).includes(`[batman-adv: ${next}]`),
+      180_000,
+    );
+  await eventually(
+    'the mesh converges again',
+    async () =>
+      /every node has a route to every other/.test(String((await batuCli('mesh', 'status', '-n', name)).stdout)),
+    60_000,
+  );
 });

@@ -3,7 +3,7 @@
 import { mkdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { openStore, stderrReporter } from '../../../lib/derivations/index.ts';
+import { openStore, stderrReporter, type Store } from '../../../lib/derivations/index.ts';
 import { formatIssues, shown } from '../../../lib/issues.ts';
 import {
   MeshName,
@@ -14,7 +14,9 @@ import {
   partitionHost,
   runMesh,
   topoUsage,
+  watchTree,
   type LoadedTopology,
+  type Mesh,
 } from '../../../lib/mesh/index.ts';
 import {
   batmanAdvNodes,
@@ -36,6 +38,7 @@ interface UpOptions {
   peerCheck?: number;
   batmanAdv?: string;
   batmanAdvSrc?: string;
+  watch?: boolean;
   store?: string;
   json?: boolean;
 }
@@ -67,6 +70,7 @@ export const upCommand = () =>
       "batu's batman-adv (batu, the default), stock (upstream's in the kernel, unchanged), or an open-mesh release as a module, e.g. 2026.2 (overrides the topology's batmanAdv)",
     )
     .option('--batman-adv-src <dir>', 'every node runs the batman-adv module built from this tree (yours)')
+    .option('--watch', 'with --batman-adv-src: when the tree changes, rebuild the module and reboot the nodes on it')
     .addOption(storeOption())
     .addOption(jsonOption())
     .action(up);
@@ -79,6 +83,7 @@ async function topologyOf(
   const { loaded, parsed } = await readTopology(file, options.topo, 'up');
   if (options.partition) partitionHost(parsed, options.partition); // before the kernel is built
   let topologyParsed = parsed;
+  if (options.watch && !options.batmanAdvSrc) throw new Error('--watch follows a tree: give --batman-adv-src DIR');
   if (options.batmanAdv && options.batmanAdvSrc)
     throw new Error('--batman-adv and --batman-adv-src: one of them (a tree is a batman-adv of its own)');
   const batmanAdv = options.batmanAdvSrc ? { src: resolve(options.batmanAdvSrc) } : options.batmanAdv;
@@ -136,6 +141,7 @@ async function up(file: string | undefined, options: UpOptions): Promise<void> {
     report: stderrReporter,
     signal: abort.signal,
     log: process.env.BATU_MESH_LOG,
+    ...(options.watch ? { whileUp: (mesh, signal) => followTree(mesh, parsed, store, signal) } : {}),
     onUp: (status, seconds) =>
       output(
         options,
@@ -166,6 +172,7 @@ async function detach(
     ...(options.partition ? ['--partition', options.partition, '--peer-check', String(options.peerCheck)] : []),
     ...(options.batmanAdv ? ['--batman-adv', options.batmanAdv] : []),
     ...(options.batmanAdvSrc ? ['--batman-adv-src', resolve(options.batmanAdvSrc)] : []),
+    ...(options.watch ? ['--watch'] : []),
     '--store',
     store,
     ...(options.json ? ['--json'] : []),
@@ -180,4 +187,16 @@ async function detach(
       .filter((l) => !l.startsWith('batu: '))
       .join('\n'),
   );
+}
+
+/** --watch: the nodes that run the tree's module reboot on each new build of it. */
+async function followTree(mesh: Mesh, topology: Topology, store: Store, signal: AbortSignal): Promise<void> {
+  const tree = topology.batmanAdv as { src: string };
+  const names = topology.nodes.filter((n) => n.batmanAdv === undefined).map((n) => n.name);
+  const build = async () => {
+    const { kernels, images } = await batmanAdvNodes(store, { nodes: [{ name: names[0] }], batmanAdv: tree });
+    return { kernel: kernels[names[0]], image: images[names[0]] };
+  };
+  stderrReporter(`watching ${tree.src} (nodes ${names.join(', ')})`);
+  await watchTree(tree.src, { mesh, names, current: await build(), rebuild: build, report: stderrReporter, signal });
 }
