@@ -67,6 +67,8 @@ export async function watchTree(dir: string, options: WatchOptions): Promise<voi
     }, quietMs);
   };
   const watcher = watch(dir, { recursive: true }, schedule);
+  // E.g. the host's inotify watches run out: say so; the mesh runs on, unwatched.
+  watcher.on('error', (error) => report(`stopped watching ${dir}: ${error.message}`));
   await new Promise<void>((resolve) => {
     if (signal?.aborted) return resolve();
     signal?.addEventListener('abort', () => resolve(), { once: true });
