@@ -8,6 +8,7 @@ import { defineRecipe, derivation, lazy, recipeMain, repoFiles, type Derivation 
 import { initramfs } from '../lib/rootfs/index.ts';
 import { alfred } from './alfred.ts';
 import { batctl } from './batctl.ts';
+import { busybox } from './busybox.ts';
 import { init } from './init.ts';
 import { socat } from './socat.ts';
 import { tc } from './tc.ts';
@@ -63,11 +64,14 @@ export async function guestImage({
 }
 
 export const image = lazy(() => guestImage());
+/** The image with a shell (recipes/busybox.ts): `mesh exec N sh -c …`, `mesh up --shell`. */
+export const shellImage = lazy(async () => guestImage({ name: 'batu-image-shell', extras: [await busybox()] }));
 
 export const recipe = defineRecipe({
   name: 'image',
   description: 'the guest image: initramfs.cpio, and root/ for a shared hostfs root',
-  make: image,
+  variants: { shell: 'the same with a shell: static busybox as /bin/sh' },
+  make: (flags) => (flags.variant === 'shell' ? shellImage() : image()),
 });
 
 await recipeMain(import.meta, recipe);

@@ -11,6 +11,7 @@ import { recipe as batmanAdvJumboRecipe } from './batman-adv-jumbo.ts';
 import { recipe as batmanAdvRecipe } from './batman-adv.ts';
 import { recipe as batmanAdvToolsRecipe } from './batman-adv-tools.ts';
 import { recipe as libnl3Recipe } from './libnl3.ts';
+import { recipe as busyboxRecipe } from './busybox.ts';
 import { recipe as helloRecipe } from './hello.ts';
 import { recipe as imageRecipe } from './image.ts';
 import { recipe as initRecipe } from './init.ts';
@@ -39,6 +40,7 @@ export const recipes: Record<string, Recipe> = Object.fromEntries(
     batmanAdvRecipe,
     batmanAdvToolsRecipe,
     libnl3Recipe,
+    busyboxRecipe,
     batmanAdvJumboRecipe,
     helloRecipe,
     ociImageRecipe,
@@ -71,7 +73,8 @@ export { batmanAdvTools, type ToolsOptions } from './batman-adv-tools.ts';
 export { libnl3 } from './libnl3.ts';
 export { openMeshSource, releasedVersions, releaseUrl, type SourceChoice } from './open-mesh/sources.ts';
 export { jumboKernel, jumboModule, jumboImage } from './batman-adv-jumbo.ts';
-export { image, guestImage } from './image.ts';
+export { image, guestImage, shellImage } from './image.ts';
+export { busybox } from './busybox.ts';
 export { init } from './init.ts';
 export { alfred } from './alfred.ts';
 export { batctl } from './batctl.ts';

@@ -95,6 +95,8 @@ static int only_reads(int argc, char **argv)
 	static const char *const iproute[] = { "tc", "ip", "bridge", NULL };
 	static const char *const wg_reads[] = { "show", "showconf", NULL };
 	int i = 1;
+	if (!strcmp(argv[0], "sh"))	/* a shell can change anything */
+		return 0;
 	if (listed(argv[0], iproute))
 		return iproute_reads(argc, argv);
 	if (!strcmp(argv[0], "wg"))
@@ -141,9 +143,10 @@ static const char *request_program(int argc, char **argv, char *why, size_t why_
 			   : !strcmp(argv[0], "bridge")        ? BRIDGE
 			   : !strcmp(argv[0], "wg")            ? WG
 			   : !strcmp(argv[0], "batctl-legacy") ? BATCTL_LEGACY
+			   : !strcmp(argv[0], "sh")            ? SHELL
 							       : NULL;
 	if (!path) {
-		snprintf(why, why_size, "expected \"batctl\\0<args>\\0…\\0\\0\" (or tc, ip, bridge, wg, batctl-legacy, batadv-vis, unplug), got %s",
+		snprintf(why, why_size, "expected \"batctl\\0<args>\\0…\\0\\0\" (or tc, ip, bridge, wg, batctl-legacy, sh, batadv-vis, unplug), got %s",
 			 argc > 0 ? argv[0] : "nothing");
 		return NULL;
 	}
@@ -175,7 +178,8 @@ static void exec_request(int out, int argc, char **argv)
 	dup2(out, 1);
 	dup2(out, 2);
 	execv(path, strcmp(path, BATADV_VIS) ? argv : vis);
-	dprintf(out, "batu batctl service: cannot run %s\n", path);
+	dprintf(out, "batu batctl service: cannot run %s%s\n", path,
+		!strcmp(path, SHELL) ? ": this image has no shell (the image's shell extra: mesh up --shell)" : "");
 	_exit(127);
 }
 

@@ -13,4 +13,5 @@ extern int batu_errors;
 #define WG "/usr/bin/wg"
 #define BATCTL_LEGACY "/usr/sbin/batctl-legacy" /* compat 14 images only (recipes/batctl-legacy.ts) */
 #define BATADV_VIS "/usr/sbin/batadv-vis"
+#define SHELL "/bin/sh"    /* images with the shell extra only (recipes/busybox.ts) */
 #endif

@@ -107,10 +107,10 @@ export const operations = {
     cli: { args: ['node'] },
   }),
   exec: operation({
-    description: 'run batctl or tc in a node, e.g. mesh exec n1 batctl o',
+    description: 'run batctl or tc (or sh, in images with a shell) in a node, e.g. mesh exec n1 batctl o',
     fields: {
       node: z.string(),
-      program: z.enum(['batctl', 'tc'], "mesh exec runs batctl or tc (the guest's batctl service)"),
+      program: z.enum(['batctl', 'tc', 'sh'], "mesh exec runs batctl, tc or sh (the guest's batctl service)"),
       args: z.array(z.string()).max(64),
     },
     run: ({ mesh, node }, request) => guestCommand(mesh.node(node(request.node)), request.program, request.args),

@@ -71,7 +71,8 @@ export async function guestCommand(node: NodeRef, program: GuestProgram, args: s
   return String(stdout);
 }
 
-export type GuestProgram = 'batctl' | 'tc' | 'ip' | 'bridge' | 'wg' | 'batctl-legacy' | 'batadv-vis' | 'unplug';
+/** sh: images with the shell extra only (recipes/busybox.ts; refused by a read-only service). */
+export type GuestProgram = 'batctl' | 'tc' | 'ip' | 'bridge' | 'wg' | 'batctl-legacy' | 'sh' | 'batadv-vis' | 'unplug';
 
 export const batctl = (node: NodeRef, args: string[]) => guestCommand(node, 'batctl', args);
 

@@ -13,6 +13,7 @@ import {
   alfredBridge,
   batctl,
   batctlJson,
+  guestCommand,
   listGuestDir,
   putGuestFile,
   readGuestFile,
@@ -263,6 +264,8 @@ test('the 9P server confines a client to the directory it attached; run_u9fs=ro 
     /read-only \(run_batctl_wrapper=ro\): refusing/,
   );
   assert.match(await batctl(node, ['meshif', 'bat0', 'orig_interval', '100']), /read-only/);
+  for (const args of [['-c', 'true'], ['/x.sh'], []])
+    assert.match(await guestCommand(node, 'sh', args), /read-only \(run_batctl_wrapper=ro\): refusing/, `sh ${args}`);
   assert.match(await batctl(node, ['meshif', 'bat0', 'orig_interval']), /^\d+$/m);
   assert.equal(node.consoleText.includes('bat0 was removed'), false);
 });

@@ -124,3 +124,29 @@ test('a TERM while nodes boot stops the mesh at once: no more nodes boot, the de
   await assertGone(netns);
   assert.deepEqual((await batuCli('mesh', 'ls')).stdout, 'no meshes running');
 });
+
+test('mesh up --shell: mesh exec runs sh in a node; the default image says it has no shell', async (t) => {
+  await guestPaths();
+  const run = async (name: string, node: string, script: string) =>
+    String((await batuCli('mesh', 'exec', '-n', name, node, 'sh', '-c', script)).stdout);
+  for (const [name, shell] of [
+    ['btshell', true],
+    ['btnoshell', false],
+  ] as const) {
+    const up = await batuCli(
+      'mesh',
+      'up',
+      '--topo',
+      'line,2',
+      '--name',
+      name,
+      '--detach',
+      ...(shell ? ['--shell'] : []),
+    );
+    t.after(async () => void (await batuCli('mesh', 'down', '-n', name)));
+    assert.equal(up.exitCode, 0, String(up.stderr));
+    const said = await run(name, 'n2', 'cat /proc/version; echo $((6 * 7)); ls /sys/class/net');
+    if (shell) assert.match(said, /^Linux version 6\.12\.[\s\S]*\n42\n[\s\S]*^bat0$/m, said);
+    else assert.match(said, /cannot run \/bin\/sh: this image has no shell .*mesh up --shell/, said);
+  }
+});

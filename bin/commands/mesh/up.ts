@@ -3,7 +3,8 @@
 import { mkdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { openStore, stderrReporter, type Store } from '../../../lib/derivations/index.ts';
+import { openStore, realise, stderrReporter, type Store } from '../../../lib/derivations/index.ts';
+import { shellImage } from '../../../recipes/image.ts';
 import { formatIssues, shown } from '../../../lib/issues.ts';
 import {
   MeshName,
@@ -39,6 +40,7 @@ interface UpOptions {
   batmanAdv?: string;
   batmanAdvSrc?: string;
   watch?: boolean;
+  shell?: boolean;
   store?: string;
   json?: boolean;
 }
@@ -71,6 +73,7 @@ export const upCommand = () =>
     )
     .option('--batman-adv-src <dir>', 'every node runs the batman-adv module built from this tree (yours)')
     .option('--watch', 'with --batman-adv-src: when the tree changes, rebuild the module and reboot the nodes on it')
+    .option('--shell', "nodes boot the image with a shell (static busybox): mesh exec N sh -c '…'")
     .addOption(storeOption())
     .addOption(jsonOption())
     .action(up);
@@ -119,7 +122,8 @@ async function up(file: string | undefined, options: UpOptions): Promise<void> {
   if ((await listMeshes()).some((m) => m.name === name))
     throw new Error(`a mesh named ${name} is already running; batu mesh down -n ${name}, or --name another`);
   const store = openStore(options.store);
-  const { kernel, image } = await kernelAndImage(store, {}, parsed.batmanAdv === 'stock' ? 'stock' : 'batu');
+  const withShell = options.shell ? { image: (await realise(await shellImage(), { store })).path } : {};
+  const { kernel, image } = await kernelAndImage(store, withShell, parsed.batmanAdv === 'stock' ? 'stock' : 'batu');
   const { kernels, images } = await batmanAdvNodes(store, parsed);
   if (options.detach) return detach(file, options, { name, backend, store: store.dir, nodes: topology.nodes.length });
   // ctrl-c or a TERM stops the mesh (also while nodes boot: at once), then this process ends.
@@ -173,6 +177,7 @@ async function detach(
     ...(options.batmanAdv ? ['--batman-adv', options.batmanAdv] : []),
     ...(options.batmanAdvSrc ? ['--batman-adv-src', resolve(options.batmanAdvSrc)] : []),
     ...(options.watch ? ['--watch'] : []),
+    ...(options.shell ? ['--shell'] : []),
     '--store',
     store,
     ...(options.json ? ['--json'] : []),
