@@ -174,6 +174,17 @@ static void on_run_batctl_console(struct batu_config *cfg, const char *name, con
 	flag(cfg, name, value, &cfg->run_batctl_console);
 }
 
+/* run_script=/host/dir/file: absolute, no .., no trailing slash. */
+static void on_run_script(struct batu_config *cfg, const char *name, const char *value)
+{
+	size_t len = value ? strlen(value) : 0;
+	if (!len || value[0] != '/' || value[len - 1] == '/' || strstr(value, "/../") || len >= 200 ||
+	    (len >= 3 && !strcmp(value + len - 3, "/..")))
+		error(cfg, "bad parameter %s=%s: expected an absolute host path of a file (no .., under 200 characters)", name, value ? value : "");
+	else
+		snprintf(cfg->run_script, sizeof(cfg->run_script), "%s", value);
+}
+
 static void on_write(struct batu_config *cfg, const char *name, const char *value)
 {
 	struct batu_write *w;
@@ -207,6 +218,7 @@ static const struct {
 	{ "run_u9fs", on_run_u9fs },
 	{ "run_batctl_wrapper", on_run_batctl_wrapper },
 	{ "run_batctl_console", on_run_batctl_console },
+	{ "run_script", on_run_script },
 	{ "/*", on_write },
 };
 

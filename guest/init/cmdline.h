@@ -33,6 +33,7 @@ struct batu_config {
 	int run_u9fs;			/* 0 off, 1 on, 2 read-only (=ro) */
 	int run_batctl_wrapper;		/* 0 off, 1 on, 2 read-only (=ro) */
 	int run_batctl_console;	/* batctl requests on /dev/tty1 (UML con1) */
+	char run_script[BATU_MAX_TEXT];	/* a host file run with /bin/sh once ready; empty: none */
 	int nwrites;
 	struct batu_write writes[BATU_MAX_WRITES];
 	int nerrors;

@@ -410,6 +410,47 @@ static void adopt_hotplugged(int monitor)
 	}
 }
 
+/* run_script: the host file's directory through hostfs, read-only, and the file run by the
+ * image's shell once the node is ready; its output on the console, its end said there. */
+static pid_t script_pid;
+
+static void start_script(void)
+{
+	static const char *dir = "/run/batu-script";
+	char host_dir[BATU_MAX_TEXT], path[BATU_MAX_TEXT + 32];
+	const char *file = cfg.run_script;
+	if (!file[0])
+		return;
+	if (access(SHELL, X_OK)) {
+		fail("run_script=%s: this image has no shell (%s; the image's shell extra)", file, SHELL);
+		return;
+	}
+	const char *slash = strrchr(file, '/');
+	snprintf(host_dir, sizeof(host_dir), "%.*s", slash == file ? 1 : (int)(slash - file), file);
+	snprintf(path, sizeof(path), "%s/%s", dir, slash + 1);
+	mkdir(dir, 0755);
+	if (mount("none", dir, "hostfs", MS_RDONLY, host_dir)) {
+		fail("run_script=%s: cannot mount the host directory %s: %s", file, host_dir, strerror(errno));
+		return;
+	}
+	script_pid = fork();
+	if (script_pid == 0) {
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		setsid();
+		int null = open("/dev/null", O_RDONLY);
+		if (null >= 0)
+			dup2(null, 0);
+		execl(SHELL, "sh", path, (char *)NULL);
+		_exit(127);
+	}
+	if (script_pid < 0)
+		fail("run_script=%s: fork: %s", file, strerror(errno));
+	else
+		say("run_script %s started (pid %d)", file, (int)script_pid);
+}
+
 static void supervise(void)
 {
 	sigset_t set;
@@ -428,8 +469,16 @@ static void supervise(void)
 		while (read(signals, &info, sizeof(info)) == sizeof(info))
 			if (info.ssi_signo == SIGTERM || info.ssi_signo == SIGINT)
 				power_off();
-		for (pid_t pid; (pid = waitpid(-1, &status, WNOHANG)) > 0;)
-			service_reaped(services, nservices, pid, status);
+		for (pid_t pid; (pid = waitpid(-1, &status, WNOHANG)) > 0;) {
+			if (pid == script_pid && script_pid > 0) {
+				script_pid = 0;
+				if (WIFSIGNALED(status))
+					say("run_script %s killed by signal %d", cfg.run_script, WTERMSIG(status));
+				else
+					say("run_script %s exited with status %d", cfg.run_script, WEXITSTATUS(status));
+			} else
+				service_reaped(services, nservices, pid, status);
+		}
 		if (monitor >= 0 && (fds[1].revents & POLLIN)) {
 			/* One request through the batctl service can remove bat0: the mesh must not end with it. */
 			if (bat0_made && access("/sys/class/net/bat0", F_OK)) {
@@ -474,5 +523,6 @@ int main(int argc, char **argv)
 	start_services(argv[0]);
 	wait_for_listeners();
 	print_ready();
+	start_script();
 	supervise();
 }

@@ -33,7 +33,8 @@ type ScalarField =
   | 'alfred'
   | 'u9fs'
   | 'batctlWrapper'
-  | 'batctlConsole';
+  | 'batctlConsole'
+  | 'runScript';
 type Value = string | boolean | undefined;
 /** render: the value, null for a bare flag, undefined for absent; parse: undefined if malformed. */
 interface Codec {
@@ -131,6 +132,7 @@ export const params: Param[] = [
   scalar('run_u9fs', 'u9fs', flagOrRo, true),
   scalar('run_batctl_wrapper', 'batctlWrapper', flagOrRo, true),
   scalar('run_batctl_console', 'batctlConsole', flag, true),
+  scalar('run_script', 'runScript', text, true),
   {
     // /path=value: batman-adv's settings (as their sysfs paths), then the spec's own writes
     init: '/*',

@@ -167,6 +167,17 @@ export const NodeSpec = z
     batctlWrapper: z.union([z.boolean(), z.literal('ro')]).default(false),
     /** batctl requests over the node's second console (UML con1, pipes to the runner): no network path needed. */
     batctlConsole: z.boolean().default(false),
+    /**
+     * A host file the node runs with /bin/sh once it is ready (its directory mounted read-only
+     * through hostfs; the image needs the shell extra): the VM labs' test-init. Its output goes
+     * to the console. The node's user must be able to read it.
+     */
+    runScript: z
+      .string()
+      .regex(/^\/[^\s]*[^/\s]$/, 'expected an absolute host path of a file, without spaces')
+      .refine((p) => !p.split('/').includes('..'), 'expected a path without ..')
+      .refine((p) => p.length < 200, 'expected a path under 200 characters')
+      .optional(),
     mesh: MeshSettings.default({}),
     writes: z.array(Write).max(48).default([]),
   })

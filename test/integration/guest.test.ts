@@ -174,6 +174,8 @@ test('a node with broken parameters reports each one and still comes up with the
     '/sys/class/net/bat0/mesh/nope=1',
     '/sys/class/net/bat0/mesh/gw_mode=sideways',
     '/nonexistent/dir/file=1',
+    'run_script=relative/test.sh',
+    'run_script=/a/../b.sh',
   ];
   const node = await start(
     {

@@ -10,6 +10,8 @@ import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { Netns, UmlNode, batctl, runRoot } from '../../lib/runner/index.ts';
 import type { NodeSpecInput } from '../../lib/cmdline/index.ts';
+import { realise } from '../../lib/derivations/index.ts';
+import { shellImage } from '../../recipes/image.ts';
 import { batuCli, runScript } from '../fixtures/cli-helpers.ts';
 import { eventually, nodeTestBed } from '../fixtures/guest-helpers.ts';
 
@@ -210,4 +212,30 @@ test('a node run as nobody from a store below a private directory sees exactly i
   assert.match(mounts, new RegExp(`${kernel} ro,`));
   assert.notEqual(await readlink(`/proc/${node.pid}/ns/mnt`), await readlink('/proc/self/ns/mnt'));
   await node.stop();
+});
+
+test('run_script: a host file runs with the shell once the node is ready; an image without a shell says so', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'bt-script-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const script = join(dir, 'test-init.sh');
+  await writeFile(
+    script,
+    'echo "script: $(batctl meshif bat0 interface | wc -l) hard interface, $(cat /proc/version | cut -d" " -f3)"\nexit 7\n',
+  );
+  const shell = (await realise(await shellImage())).path;
+  const node = await bed.start({ ...spec('bt-script', 45), image: shell, runScript: script }, { netns: bed.ns });
+  await node.waitForConsole(/run_script \S+ exited with status (\d+)/, 30_000);
+  assert.match(node.consoleText, /^script: 1 hard interface, 6\.12\.\d+$/m, node.consoleText);
+  assert.match(node.consoleText, new RegExp(`run_script ${script} exited with status 7`));
+  assert.equal(node.ready.errors, 0);
+  await node.stop();
+  // The default image has no shell: one console line, and the node is up all the same.
+  const plain = await bed.start({ ...spec('bt-noscript', 46), runScript: script }, { netns: bed.ns });
+  await plain.waitForConsole(/run_script=\S+: this image has no shell/, 30_000);
+  assert.equal(plain.ready.errors, 0);
+  assert.deepEqual(
+    plain.ready.interfaces.filter((i) => i.role === 'hard').map((i) => i.name),
+    ['eth2'],
+  );
+  await plain.stop();
 });

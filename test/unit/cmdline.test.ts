@@ -182,6 +182,8 @@ test('invalid specs fail before anything starts, naming the field', () => {
       /writes\.0\.path: set batman-adv settings through mesh/,
     ],
     [{ ...base, mesh: { gw_mode: 'sever' } }, /mesh\.gw_mode/],
+    [{ ...base, runScript: 'tests/init.sh' }, /runScript: expected an absolute host path of a file/],
+    [{ ...base, runScript: '/tests/../init.sh' }, /runScript: expected a path without \.\./],
     [{ umid: 'has space' }, /umid: expected 1-30 letters/],
     [
       { ...base, writes: [{ path: `/tmp/${'p'.repeat(251)}`, value: '1' }] },
@@ -278,4 +280,18 @@ test('the parameter table and the init agree: the same parameters, the same limi
     for (const outside of [min - 1, max + 1])
       assert.match((await at(outside))[0] ?? '', new RegExp(`${name}=${outside}: expected .* from ${min} to ${max}`));
   }
+});
+
+test('run_script: a host file renders, parses back, and the init takes it without a word', async () => {
+  const spec = parseSpec({ umid: 'n1', runScript: '/srv/lab/test-init.sh' });
+  const argv = render(spec);
+  assert.ok(argv.includes('run_script=/srv/lab/test-init.sh'), argv.join(' '));
+  assert.equal(parse(argv).runScript, '/srv/lab/test-init.sh');
+  assert.deepEqual((await initView(argv)).errors, []);
+  for (const bad of ['run_script=rel/x.sh', 'run_script=/a/../x.sh', 'run_script=/dir/', 'run_script'])
+    assert.match(
+      (await initView([bad])).errors.join('\n'),
+      /bad parameter run_script=.*: expected an absolute host path/,
+      bad,
+    );
 });
