@@ -21,6 +21,7 @@ import { kernelModule } from '../lib/stdenv/index.ts';
 import { moduleKernel, type KernelSeries } from './linux/kernel.ts';
 import { openMeshSource, type SourceChoice } from './open-mesh/sources.ts';
 import { batmanAdvTools, type ToolsOptions } from './batman-adv-tools.ts';
+import { busybox } from './busybox.ts';
 import { guestImage } from './image.ts';
 
 export interface BatmanAdvOptions {
@@ -58,15 +59,15 @@ export async function batmanAdvOf(choice: SourceChoice) {
 /**
  * What a node of that batman-adv boots: the module kernel, and an image whose init loads the
  * module, with batctl, alfred and batadv-vis of the same release (a version) or of `tools`
- * (else Debian's, as in the default image).
+ * (else Debian's, as in the default image); `shell`: with the shell extra (recipes/busybox.ts).
  */
-export async function batmanAdvNode(choice: SourceChoice, tools?: ToolsOptions) {
+export async function batmanAdvNode(choice: SourceChoice, tools?: ToolsOptions, { shell = false } = {}) {
   const module = await batmanAdvOf(choice);
   const userland = tools ?? (typeof choice === 'string' ? { batctl: choice, alfred: choice } : undefined);
   const image = await guestImage({
-    name: `batu-image-batman-adv-${module.version}`,
+    name: `batu-image-batman-adv-${module.version}${shell ? '-shell' : ''}`,
     modules: [module],
-    extras: userland ? [await batmanAdvTools(userland)] : [],
+    extras: [...(userland ? [await batmanAdvTools(userland)] : []), ...(shell ? [await busybox()] : [])],
   });
   return { kernel: await moduleKernel('6.12'), module, image };
 }

@@ -68,6 +68,7 @@ export async function kernelAndImage(
  */
 export async function batmanAdvNodes(
   store: Store,
+  shell: boolean,
   topology: { nodes: { name: string; batmanAdv?: BatmanAdvSource }[]; batmanAdv: Topology['batmanAdv'] },
 ): Promise<{ kernels: Record<string, string>; images: Record<string, string> }> {
   const meshChoice =
@@ -84,7 +85,7 @@ export async function batmanAdvNodes(
   const images: Record<string, string> = {};
   if (!choices.size) return { kernels, images };
   const keys = [...choices.keys()];
-  const made = await Promise.all(keys.map((k) => batmanAdvNode(choices.get(k)!)));
+  const made = await Promise.all(keys.map((k) => batmanAdvNode(choices.get(k)!, undefined, { shell })));
   const { paths } = await realiseAll(
     made.flatMap((m) => [m.kernel, m.image]),
     { store },

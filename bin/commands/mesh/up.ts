@@ -124,7 +124,7 @@ async function up(file: string | undefined, options: UpOptions): Promise<void> {
   const store = openStore(options.store);
   const withShell = options.shell ? { image: (await realise(await shellImage(), { store })).path } : {};
   const { kernel, image } = await kernelAndImage(store, withShell, parsed.batmanAdv === 'stock' ? 'stock' : 'batu');
-  const { kernels, images } = await batmanAdvNodes(store, parsed);
+  const { kernels, images } = await batmanAdvNodes(store, Boolean(options.shell), parsed);
   if (options.detach) return detach(file, options, { name, backend, store: store.dir, nodes: topology.nodes.length });
   // ctrl-c or a TERM stops the mesh (also while nodes boot: at once), then this process ends.
   const abort = new AbortController();
@@ -145,7 +145,9 @@ async function up(file: string | undefined, options: UpOptions): Promise<void> {
     report: stderrReporter,
     signal: abort.signal,
     log: process.env.BATU_MESH_LOG,
-    ...(options.watch ? { whileUp: (mesh, signal) => followTree(mesh, parsed, store, signal) } : {}),
+    ...(options.watch
+      ? { whileUp: (mesh, signal) => followTree(mesh, parsed, store, Boolean(options.shell), signal) }
+      : {}),
     onUp: (status, seconds) =>
       output(
         options,
@@ -195,11 +197,17 @@ async function detach(
 }
 
 /** --watch: the nodes that run the tree's module reboot on each new build of it. */
-async function followTree(mesh: Mesh, topology: Topology, store: Store, signal: AbortSignal): Promise<void> {
+async function followTree(
+  mesh: Mesh,
+  topology: Topology,
+  store: Store,
+  shell: boolean,
+  signal: AbortSignal,
+): Promise<void> {
   const tree = topology.batmanAdv as { src: string };
   const names = topology.nodes.filter((n) => n.batmanAdv === undefined).map((n) => n.name);
   const build = async () => {
-    const { kernels, images } = await batmanAdvNodes(store, { nodes: [{ name: names[0] }], batmanAdv: tree });
+    const { kernels, images } = await batmanAdvNodes(store, shell, { nodes: [{ name: names[0] }], batmanAdv: tree });
     return { kernel: kernels[names[0]], image: images[names[0]] };
   };
   stderrReporter(`watching ${tree.src} (nodes ${names.join(', ')})`);
