@@ -15,7 +15,7 @@ import { image } from '../../recipes/image.ts';
 import { linuxV15 } from '../../recipes/linux-v15.ts';
 import { legacyBatctlName, legacyBatctlSha256 } from '../../recipes/batctl-legacy.ts';
 import { legacyName, legacyPatchFiles, legacySha256, v14Image, v14Kernel } from '../../recipes/linux-v14.ts';
-import { eventually, pings } from '../fixtures/guest-helpers.ts';
+import { eventually, steadyPings } from '../fixtures/guest-helpers.ts';
 import { sharedFixture, sharedFixtures } from '../fixtures/shared-fixtures.ts';
 
 const fixtureOf: Record<string, string> = {
@@ -95,7 +95,7 @@ test('a compat-14 line meshes: neighbours, originators, gateway, client ping, le
   // A client behind each end: 0 % loss across bat0.
   const a = await mesh.client('n1', '10.99.0.1/24');
   await mesh.client('n3', '10.99.0.3/24');
-  await eventually("n1's client reaches n3's", () => pings(a, '10.99.0.3'));
+  await eventually("n1's client reaches n3's, steadily", () => steadyPings(a, '10.99.0.3'));
   const ping = await a.exec('ping', ['-c', '5', '-i', '0.2', '-W', '5', '10.99.0.3'], { reject: false });
   assert.match(ping.stdout, / 0% packet loss/, ping.stdout);
   // alfred and batadv-vis (Debian's, netlink) on compat 14.

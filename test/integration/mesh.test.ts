@@ -18,7 +18,7 @@ import {
 } from '../../lib/mesh/index.ts';
 import { describeStatus, meshStatus, nodeAnswerMs } from '../../lib/mesh/status.ts';
 import { alfredBridge, batctl } from '../../lib/runner/index.ts';
-import { eventually, pings, guestPaths } from '../fixtures/guest-helpers.ts';
+import { eventually, steadyPings, pings, guestPaths } from '../fixtures/guest-helpers.ts';
 
 async function startMesh(t: { after(fn: () => Promise<void>): void }, topology: TopologyInput): Promise<Mesh> {
   const mesh = await Mesh.start(topology, await guestPaths());
@@ -57,7 +57,7 @@ test('a 3-hop line routes over the middle nodes, and a ping crosses it end to en
   const a = await mesh.client('n1', '10.99.0.1/24');
   await mesh.client('n4', '10.99.0.4/24');
   // The clients' MACs first have to reach every node's translation table (with the OGMs).
-  await eventually("n1's client reaches n4's", () => pings(a, '10.99.0.4'));
+  await eventually("n1's client reaches n4's, steadily", () => steadyPings(a, '10.99.0.4'));
   const ping = await a.exec('ping', ['-c', '5', '-i', '0.2', '-W', '5', '10.99.0.4'], { reject: false });
   assert.match(ping.stdout, / 0% packet loss/, ping.stdout);
 });
@@ -302,7 +302,7 @@ test('socketpair links on the bridge backend: clients reach each other over a 3-
   );
   const a = await mesh.client('n1', '10.99.0.1/24');
   await mesh.client('n3', '10.99.0.3/24');
-  await eventually("n1's client reaches n3's", () => pings(a, '10.99.0.3'));
+  await eventually("n1's client reaches n3's, steadily", () => steadyPings(a, '10.99.0.3'));
   await assert.rejects(mesh.addNode({ name: 'n4' }, ['n3']), /needs tap links on the bridge backend/);
 });
 

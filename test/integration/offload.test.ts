@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Mesh, converged, line, observe, type TopologyInput } from '../../lib/mesh/index.ts';
-import { average, batmanCounters as counters, eventually, guestPaths, pings } from '../fixtures/guest-helpers.ts';
+import { average, batmanCounters as counters, eventually, guestPaths, steadyPings } from '../fixtures/guest-helpers.ts';
 import { realiseAll } from '../../lib/derivations/index.ts';
 import { moduleKernel } from '../../recipes/linux/kernel.ts';
 import { patchedBatmanAdv } from '../../recipes/linux/patched-batman-adv.ts';
@@ -20,7 +20,7 @@ import { patchedBatmanAdv } from '../../recipes/linux/patched-batman-adv.ts';
 async function sendThroughLine(mesh: Mesh, dir: string) {
   const sender = await mesh.client('n1', '10.99.0.1/24');
   const receiver = await mesh.client('n3', '10.99.0.3/24');
-  await eventually("n1's client reaches n3's", () => pings(sender, '10.99.0.3'), 30_000);
+  await eventually("n1's client reaches n3's, steadily", () => steadyPings(sender, '10.99.0.3'), 30_000);
   const data = randomBytes(24 << 20);
   await writeFile(join(dir, 'sent'), data);
   const nodes = ['n1', 'n2', 'n3'].map((n) => mesh.node(n));

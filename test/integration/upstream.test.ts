@@ -15,7 +15,7 @@ import { image } from '../../recipes/image.ts';
 import { linuxV15 } from '../../recipes/linux-v15.ts';
 import { startCacheServer } from '../fixtures/cache-server.ts';
 import { batuCli, batuIn } from '../fixtures/cli-helpers.ts';
-import { eventually, pings } from '../fixtures/guest-helpers.ts';
+import { eventually, steadyPings } from '../fixtures/guest-helpers.ts';
 import { sharedFixture, sharedFixtures } from '../fixtures/shared-fixtures.ts';
 import { tempDir } from '../fixtures/store-helpers.ts';
 
@@ -128,7 +128,7 @@ test('a batman-adv release fetched by URL meshes with the kernel’s own, its ba
   assert.doesNotMatch(n2, /2026\.2/, n2);
   const a = await mesh.client('n1', '10.99.0.1/24');
   await mesh.client('n3', '10.99.0.3/24');
-  await eventually("n1's client reaches n3's", () => pings(a, '10.99.0.3'));
+  await eventually("n1's client reaches n3's, steadily", () => steadyPings(a, '10.99.0.3'));
   const ping = await a.exec('ping', ['-c', '5', '-i', '0.2', '-W', '5', '10.99.0.3'], { reject: false });
   assert.match(ping.stdout, / 0% packet loss/, ping.stdout);
   for (const [name, node] of mesh.nodes) assert.doesNotMatch(node.consoleText, /WARNING|Oops|BUG:/, name);
