@@ -11,6 +11,8 @@ import { isValid, openStore, realiseAll, silentReporter, storePath, url } from '
 import { Mesh, converged, line, observe, type NodeView } from '../../lib/mesh/index.ts';
 import { guestCommand } from '../../lib/runner/index.ts';
 import { batmanAdvNode } from '../../recipes/batman-adv.ts';
+import { libnl3 } from '../../recipes/libnl3.ts';
+import { moduleKernel, uapiHeaders } from '../../recipes/linux/kernel.ts';
 import { image } from '../../recipes/image.ts';
 import { linuxV15 } from '../../recipes/linux-v15.ts';
 import { startCacheServer } from '../fixtures/cache-server.ts';
@@ -48,6 +50,10 @@ async function defaultPaths() {
 test('a batman-adv release fetched by URL meshes with the kernel’s own, its batctl and alfred static beside it', async (t) => {
   const local = await fixturesOrSkip(t);
   if (!local) return;
+  // Only the release tarballs come from the local server: what else the builds need (the
+  // module kernel, libnl's Debian source, the uapi headers) is fetched here, outside the
+  // server's namespace, which has no route to the Debian mirror.
+  await realiseAll([await moduleKernel('6.12'), await libnl3(), uapiHeaders()], { report: silentReporter });
   const server = await startCacheServer(t);
   for (const p of Object.keys(fixtures) as Package[])
     await copyFile(local[p].path, join(server.root, fixtures[p].file.split('/')[1]));
