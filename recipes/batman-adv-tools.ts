@@ -7,7 +7,7 @@
 import { defineRecipe, derivation, recipeMain, RecipeError, type RecipeFlags } from '../lib/derivations/index.ts';
 import { libnl3 } from './libnl3.ts';
 import { uapiHeaders } from './linux/kernel.ts';
-import { openMeshSource, type SourceChoice } from './open-mesh/sources.ts';
+import { flaggedSource, openMeshSource, type SourceChoice } from './open-mesh/sources.ts';
 
 export interface ToolsOptions {
   batctl: SourceChoice;
@@ -49,12 +49,8 @@ export async function batmanAdvTools({ batctl, alfred }: ToolsOptions) {
 /** --version V, or per program --batctl-url/--batctl-sha256 or --batctl-src (and alfred's). */
 export function toolsChoice(flags: RecipeFlags): ToolsOptions {
   const one = (pkg: 'batctl' | 'alfred'): SourceChoice => {
-    const [u, sha256, src] = [flags[`${pkg}-url`], flags[`${pkg}-sha256`], flags[`${pkg}-src`]];
-    if (src) return { src };
-    if (u || sha256) {
-      if (!u || !sha256) throw new RecipeError(`--${pkg}-url and --${pkg}-sha256 go together`);
-      return { url: u, sha256 };
-    }
+    const given = flaggedSource(flags, `${pkg}-`);
+    if (given) return given;
     if (!flags.version)
       throw new RecipeError(`which ${pkg}? --version V, --${pkg}-url U --${pkg}-sha256 H, or --${pkg}-src DIR`);
     return flags.version;

@@ -19,7 +19,7 @@ import {
 } from '../lib/derivations/index.ts';
 import { kernelModule } from '../lib/stdenv/index.ts';
 import { moduleKernel, type KernelSeries } from './linux/kernel.ts';
-import { openMeshSource, type SourceChoice } from './open-mesh/sources.ts';
+import { flaggedSource, openMeshSource, type SourceChoice } from './open-mesh/sources.ts';
 import { batmanAdvTools, type ToolsOptions } from './batman-adv-tools.ts';
 import { busybox } from './busybox.ts';
 import { guestImage } from './image.ts';
@@ -74,13 +74,9 @@ export async function batmanAdvNode(choice: SourceChoice, tools?: ToolsOptions, 
 
 /** The flags' choice: --version V, --url U --sha256 H, or --src DIR. */
 export function batmanAdvChoice(flags: RecipeFlags): SourceChoice | undefined {
-  const { version, url, sha256, src } = flags;
-  if (src) return { src };
-  if (url || sha256) {
-    if (!url || !sha256) throw new RecipeError('--url and --sha256 go together');
-    return { url, sha256, ...(version ? { version } : {}) };
-  }
-  return version;
+  const given = flaggedSource(flags);
+  if (given && 'url' in given && flags.version) return { ...given, version: flags.version };
+  return given ?? flags.version;
 }
 
 export const recipe = defineRecipe({

@@ -5,7 +5,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { RecipeError, repoFiles, url, type Input } from '../../lib/derivations/index.ts';
+import { RecipeError, repoFiles, url, type Input, type RecipeFlags } from '../../lib/derivations/index.ts';
 import type { BatmanAdvSource } from '../../lib/mesh/topology.ts';
 
 export const openMeshPackages = ['batman-adv', 'batctl', 'alfred'] as const;
@@ -54,4 +54,19 @@ export async function openMeshSource(
   if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory())
     throw new RecipeError(`${pkg} source ${choice.src}: not a directory`);
   return { src: await repoFiles(`${pkg}-src`, dir, { exclude: notSource }), version: 'src' };
+}
+
+/**
+ * A tarball or tree a recipe's flags name: --PREFIXsrc DIR, or --PREFIXurl U with
+ * --PREFIXsha256 H (one without the other is an error); undefined when neither is given.
+ */
+export function flaggedSource(
+  flags: RecipeFlags,
+  prefix = '',
+): { url: string; sha256: string } | { src: string } | undefined {
+  const [given, sha256, src] = [flags[`${prefix}url`], flags[`${prefix}sha256`], flags[`${prefix}src`]];
+  if (src) return { src };
+  if (!given && !sha256) return undefined;
+  if (!given || !sha256) throw new RecipeError(`--${prefix}url and --${prefix}sha256 go together`);
+  return { url: given, sha256 };
 }

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { meshDir } from '../../lib/mesh/index.ts';
 import { listNamespaces } from '../../lib/runner/index.ts';
-import { batuCli, runScript } from '../fixtures/cli-helpers.ts';
+import { batuCli, detachedLine, runScript } from '../fixtures/cli-helpers.ts';
 import { eventually, guestPaths } from '../fixtures/guest-helpers.ts';
 
 const recordOf = async (name: string) =>
@@ -133,17 +133,7 @@ test('mesh up --shell: mesh exec runs sh in a node; the default image says it ha
     ['btshell', true],
     ['btnoshell', false],
   ] as const) {
-    const up = await batuCli(
-      'mesh',
-      'up',
-      '--topo',
-      'line,2',
-      '--name',
-      name,
-      '--detach',
-      ...(shell ? ['--shell'] : []),
-    );
-    t.after(async () => void (await batuCli('mesh', 'down', '-n', name)));
+    const up = await detachedLine(t, name, shell ? ['--shell'] : []);
     assert.equal(up.exitCode, 0, String(up.stderr));
     const said = await run(name, 'n2', 'cat /proc/version; echo $((6 * 7)); ls /sys/class/net');
     if (shell) assert.match(said, /^Linux version 6\.12\.[\s\S]*\n42\n[\s\S]*^bat0$/m, said);

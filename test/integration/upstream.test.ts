@@ -16,7 +16,7 @@ import { moduleKernel, uapiHeaders } from '../../recipes/linux/kernel.ts';
 import { image } from '../../recipes/image.ts';
 import { linuxV15 } from '../../recipes/linux-v15.ts';
 import { startCacheServer } from '../fixtures/cache-server.ts';
-import { batuCli, batuIn } from '../fixtures/cli-helpers.ts';
+import { batuCli, batuIn, detachedLine } from '../fixtures/cli-helpers.ts';
 import { eventually, steadyPings } from '../fixtures/guest-helpers.ts';
 import { sharedFixture, sharedFixtures } from '../fixtures/shared-fixtures.ts';
 import { tempDir } from '../fixtures/store-helpers.ts';
@@ -170,21 +170,7 @@ test('a batman-adv tree: an edit rebuilds the module (and its image) only; mesh 
 
   // As a developer runs it: the mesh follows the tree, and the next edit reaches the nodes.
   const name = 'btwatch';
-  const up = await batuCli(
-    'mesh',
-    'up',
-    '--topo',
-    'line,2',
-    '--name',
-    name,
-    '--batman-adv-src',
-    dir,
-    '--watch',
-    '--detach',
-  );
-  t.after(async () => {
-    await batuCli('mesh', 'down', '-n', name);
-  });
+  const up = await detachedLine(t, name, ['--batman-adv-src', dir, '--watch']);
   assert.equal(up.exitCode, 0, String(up.stderr));
   const reported = async (node: string) =>
     String((await batuCli('mesh', 'exec', '-n', name, node, 'batctl', '-v')).stdout);
