@@ -32,44 +32,60 @@ export interface BatmanAdvOptions {
   patches?: Input;
   /** The kernel to build against (default: the module kernel of `series`). */
   kernel?: Derivation;
+  /**
+   * For the debug module kernel (recipes/linux/debug): -Og for gdb, batman-adv's log
+   * (BATMAN_ADV_DEBUG: batctl log, loglevel) and its trace events.
+   */
+  debug?: boolean;
 }
 
-export async function batmanAdvModule({ src, version, series = '6.12', patches, kernel }: BatmanAdvOptions) {
+const debugMake = ' CONFIG_BATMAN_ADV_DEBUG=y CONFIG_BATMAN_ADV_TRACING=y';
+
+export async function batmanAdvModule({
+  src,
+  version,
+  series = '6.12',
+  patches,
+  kernel,
+  debug = false,
+}: BatmanAdvOptions) {
   return kernelModule({
-    name: 'batman-adv-module',
+    name: `batman-adv-module${debug ? '-debug' : ''}`,
     version,
     src,
     patches: patches ? [patches] : [],
-    kernel: kernel ?? (await moduleKernel(series)),
+    kernel: kernel ?? (await moduleKernel(series, { debug })),
     // batman-adv's own Makefile: builds net/batman-adv with its compat layer. That layer picks
     // fields by kernel version, but 6.12.y stable renamed dev->netns_local to netns_immutable
     // (a 6.15 change backported): name the old field as the kernel now spells it (its Makefile
     // adds CFLAGS from the environment to every file).
     make:
-      'grep -q netns_immutable "$KERNEL_BUILD/include/linux/netdevice.h" && export CFLAGS="-Dnetns_local=netns_immutable"; ' +
-      'make -j"$BATU_CORES" KERNELPATH="$KERNEL_BUILD" ARCH=um CONFIG_BATMAN_ADV_BATMAN_V=y',
+      (debug ? 'export CFLAGS="-Og"; ' : '') +
+      `grep -q netns_immutable "$KERNEL_BUILD/include/linux/netdevice.h" && export CFLAGS="${debug ? '$CFLAGS ' : ''}-Dnetns_local=netns_immutable"; ` +
+      `make -j"$BATU_CORES" KERNELPATH="$KERNEL_BUILD" ARCH=um CONFIG_BATMAN_ADV_BATMAN_V=y${debug ? debugMake : ''}`,
   });
 }
 
-/** The module of a release, a tarball or a tree (see open-mesh/sources.ts). */
-export async function batmanAdvOf(choice: SourceChoice) {
-  return batmanAdvModule(await openMeshSource('batman-adv', choice));
+/** The module of a release, a tarball or a tree (see open-mesh/sources.ts); `debug`: for the debug kernel. */
+export async function batmanAdvOf(choice: SourceChoice, { debug = false } = {}) {
+  return batmanAdvModule({ ...(await openMeshSource('batman-adv', choice)), debug });
 }
 
 /**
  * What a node of that batman-adv boots: the module kernel, and an image whose init loads the
  * module, with batctl, alfred and batadv-vis of the same release (a version) or of `tools`
- * (else Debian's, as in the default image); `shell`: with the shell extra (recipes/busybox.ts).
+ * (else Debian's, as in the default image); `shell`: with the shell extra (recipes/busybox.ts);
+ * `debug`: the debug module kernel and the module built for it.
  */
-export async function batmanAdvNode(choice: SourceChoice, tools?: ToolsOptions, { shell = false } = {}) {
-  const module = await batmanAdvOf(choice);
+export async function batmanAdvNode(choice: SourceChoice, tools?: ToolsOptions, { shell = false, debug = false } = {}) {
+  const module = await batmanAdvOf(choice, { debug });
   const userland = tools ?? (typeof choice === 'string' ? { batctl: choice, alfred: choice } : undefined);
   const image = await guestImage({
-    name: `batu-image-batman-adv-${module.version}${shell ? '-shell' : ''}`,
+    name: `batu-image-batman-adv-${module.version}${debug ? '-debug' : ''}${shell ? '-shell' : ''}`,
     modules: [module],
     extras: [...(userland ? [await batmanAdvTools(userland)] : []), ...(shell ? [await busybox()] : [])],
   });
-  return { kernel: await moduleKernel('6.12'), module, image };
+  return { kernel: await moduleKernel('6.12', { debug }), module, image };
 }
 
 /** The flags' choice: --version V, --url U --sha256 H, or --src DIR. */

@@ -11,7 +11,7 @@ import { listNodes, type RunningNode } from '../../lib/runner/index.ts';
 import type { BatmanAdvSource, Topology } from '../../lib/mesh/index.ts';
 import { batmanAdvNode } from '../../recipes/batman-adv.ts';
 import { image } from '../../recipes/image.ts';
-import { linuxV15, linuxV15Stock } from '../../recipes/linux-v15.ts';
+import { linuxV15, linuxV15Debug, linuxV15Stock } from '../../recipes/linux-v15.ts';
 
 export const storeOption = () =>
   new Option('--store <dir>', "the store (default: BATU_STORE, else batu's default store)");
@@ -43,17 +43,23 @@ export async function findNode(umid: string): Promise<RunningNode> {
 /**
  * The kernel and image a node or mesh boots: given store paths, the prebuilt closure's
  * (BATU_PREBUILT, in batu's container image; its kernel is batu's batman-adv), or the
- * linux-v15 (or, for stock batman-adv, linux-v15 --variant stock) and image recipes realised
- * as one closure (every source fetched before the first build starts).
+ * linux-v15 (or, for stock batman-adv, linux-v15 --variant stock; with `debug`, --variant debug)
+ * and image recipes realised as one closure (every source fetched before the first build starts).
  */
 export async function kernelAndImage(
   store: Store,
   given: { kernel?: string; image?: string } = {},
   batmanAdv: 'batu' | 'stock' = 'batu',
+  { debug = false } = {},
 ): Promise<{ kernel: string; image: string }> {
+  if (debug && batmanAdv === 'stock')
+    throw new Error(
+      "--debug and stock batman-adv: the debug kernel has batu's batman-adv (or a release's: --batman-adv 2026.2)",
+    );
   const ready = prebuilt();
-  if (ready && batmanAdv === 'batu') return { kernel: given.kernel ?? ready.kernel, image: given.image ?? ready.image };
-  const kernel = batmanAdv === 'stock' ? linuxV15Stock : linuxV15;
+  if (ready && batmanAdv === 'batu' && !debug)
+    return { kernel: given.kernel ?? ready.kernel, image: given.image ?? ready.image };
+  const kernel = debug ? linuxV15Debug : batmanAdv === 'stock' ? linuxV15Stock : linuxV15;
   const wanted = [...(given.kernel ? [] : [await kernel()]), ...(given.image ? [] : [await image()])];
   const { paths } = await realiseAll(wanted, { store }).catch((e: Error) => {
     throw new Error(`building the default kernel and image: ${e.message}`);
@@ -64,11 +70,12 @@ export async function kernelAndImage(
 /**
  * Per-node kernels and images for nodes of another batman-adv than the kernel's own (a node's
  * `batmanAdv`, else the mesh's when it names a release, tarball or tree): each distinct choice
- * built once, all in one closure.
+ * built once, all in one closure; `shell`: images with the shell extra; `debug`: the debug
+ * module kernel and modules built for it.
  */
 export async function batmanAdvNodes(
   store: Store,
-  shell: boolean,
+  { shell = false, debug = false }: { shell?: boolean; debug?: boolean },
   topology: { nodes: { name: string; batmanAdv?: BatmanAdvSource }[]; batmanAdv: Topology['batmanAdv'] },
 ): Promise<{ kernels: Record<string, string>; images: Record<string, string> }> {
   const meshChoice =
@@ -85,7 +92,7 @@ export async function batmanAdvNodes(
   const images: Record<string, string> = {};
   if (!choices.size) return { kernels, images };
   const keys = [...choices.keys()];
-  const made = await Promise.all(keys.map((k) => batmanAdvNode(choices.get(k)!, undefined, { shell })));
+  const made = await Promise.all(keys.map((k) => batmanAdvNode(choices.get(k)!, undefined, { shell, debug })));
   const { paths } = await realiseAll(
     made.flatMap((m) => [m.kernel, m.image]),
     { store },

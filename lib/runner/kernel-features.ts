@@ -14,7 +14,11 @@ export const kernelFeaturesFile = 'features';
  * `sim-wake`: under lib/sim's calendar a frame or console input wakes the node at once (an
  * interrupt event at the calendar's time), so simulated nodes need no steady tick.
  */
-export type KernelFeature = 'offload' | 'sim-wake';
+/**
+ * `debug`: the debug kernel (recipes/linux/debug): KASAN, UBSAN, kmemleak, lockdep; `mesh
+ * report` scans it for leaks.
+ */
+export type KernelFeature = 'offload' | 'sim-wake' | 'debug';
 
 export async function kernelOffers(kernel: string, feature: KernelFeature): Promise<boolean> {
   try {

@@ -1,5 +1,6 @@
 // The UML kernels (linux-v15, and the kernel out-of-tree batman-adv modules boot on), from
 // Debian's kernel source: kernelBuild steps.
+import { readFileSync } from 'node:fs';
 import { lazy, repoFiles, type Input } from '../../lib/derivations/index.ts';
 import { kernelBuild } from '../../lib/stdenv/index.ts';
 import { upstream } from '../pins.ts';
@@ -42,17 +43,31 @@ export interface KernelOptions {
   patches?: Input;
   /** Config lines merged last (e.g. `CONFIG_DEBUG_FS=y` for compat 14's tables). */
   extraConfig?: string;
+  /**
+   * The debug kernel (debug/debug.config): KASAN, UBSAN, kmemleak, lockdep, batman-adv's log and
+   * trace events, symbols for gdb; without the fragment's speed section; a built-in batman-adv -Og.
+   */
+  debug?: boolean;
+}
+
+/** debug/debug.config; without batman-adv's lines for a kernel without batman-adv (they cannot be set there). */
+function debugConfig(batmanAdv: boolean): string {
+  const text = readFileSync(new URL('./debug/debug.config', import.meta.url), 'utf8');
+  return batmanAdv ? text : text.replace(/^.*CONFIG_BATMAN_ADV.*\n/gm, '');
 }
 
 export async function umlKernel(options: KernelOptions) {
-  const { series, batmanAdv, tuning = 'speed', patches, extraConfig = '' } = options;
+  const { series, batmanAdv, patches, debug = false } = options;
+  // The debug kernel leaves out the speed section (it turns SLUB_DEBUG, frame pointers and debug info off).
+  const tuning = debug ? 'defconfig' : (options.tuning ?? 'speed');
+  const extraConfig = (options.extraConfig ?? '') + (debug ? debugConfig(Boolean(batmanAdv)) : '');
   const { fragment, hostFixes, vectorDriver } = await parts();
   // GSO through batman-adv, said in the kernel's features file (meshes turn offload on by it).
   // The patches are written against 6.12.
   const offload = batmanAdv === true && series === '6.12';
   const vector = offload || (options.vectorDriver === true && series === '6.12');
   // What the kernel offers beyond upstream (lib/runner/kernel-features.ts), one word a line.
-  const offers = [...(offload ? ['offload'] : []), ...(vector ? ['sim-wake'] : [])];
+  const offers = [...(offload ? ['offload'] : []), ...(vector ? ['sim-wake'] : []), ...(debug ? ['debug'] : [])];
   const features = offers.length ? `\n      printf '%s\\n' ${offers.join(' ')} > "$out/${kernelFeaturesFile}"` : '';
   // The fragment as asked: without its speed section (defconfig tuning), without the batman-adv
   // options (they cannot be =y when BATMAN_ADV is off, which turns on the library its module needs).
@@ -61,7 +76,7 @@ export async function umlKernel(options: KernelOptions) {
     ...(batmanAdv ? [] : ['/CONFIG_BATMAN_ADV/d']),
   ];
   return kernelBuild({
-    name: `${batmanAdv ? 'linux-uml' : 'linux-uml-nobatman'}${batmanAdv === 'stock' ? '-stock' : ''}${tuning === 'speed' ? '' : '-defconfig'}`,
+    name: `${batmanAdv ? 'linux-uml' : 'linux-uml-nobatman'}${batmanAdv === 'stock' ? '-stock' : ''}${debug ? '-debug' : tuning === 'speed' ? '' : '-defconfig'}`,
     version: upstream(kernelSource(series).version),
     src: kernelSource(series),
     inputs: { config: fragment },
@@ -75,7 +90,7 @@ export async function umlKernel(options: KernelOptions) {
     configure: `
       sed ${drop.map((d) => `-e '${d}'`).join(' ') || "''"} "$config/uml.config" > ../fragment.config
       printf '%s' "$extraConfig" > ../extra.config
-      make ARCH=um defconfig > /dev/null
+      make ARCH=um defconfig > /dev/null${debug && batmanAdv ? "\n      printf 'ccflags-y += -Og   # batu debug kernel: for gdb\\n' >> net/batman-adv/Makefile" : ''}
       scripts/kconfig/merge_config.sh -m .config ../fragment.config ../extra.config > /dev/null
       make ARCH=um olddefconfig > /dev/null
       bash "$config/check-config.sh" .config ../fragment.config ../extra.config`,
@@ -88,4 +103,5 @@ export async function umlKernel(options: KernelOptions) {
 }
 
 /** The kernel out-of-tree batman-adv modules build against and boot on: no batman-adv; 6.12 with batu's vector driver. */
-export const moduleKernel = (series: KernelSeries) => umlKernel({ series, batmanAdv: false, vectorDriver: true });
+export const moduleKernel = (series: KernelSeries, { debug = false } = {}) =>
+  umlKernel({ series, batmanAdv: false, vectorDriver: true, debug });

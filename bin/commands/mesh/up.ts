@@ -41,6 +41,7 @@ interface UpOptions {
   batmanAdvSrc?: string;
   watch?: boolean;
   shell?: boolean;
+  debug?: boolean;
   store?: string;
   json?: boolean;
 }
@@ -74,6 +75,10 @@ export const upCommand = () =>
     .option('--batman-adv-src <dir>', 'every node runs the batman-adv module built from this tree (yours)')
     .option('--watch', 'with --batman-adv-src: when the tree changes, rebuild the module and reboot the nodes on it')
     .option('--shell', "nodes boot the image with a shell (static busybox): mesh exec N sh -c '…'")
+    .option(
+      '--debug',
+      'nodes boot the debug kernel (KASAN, UBSAN, kmemleak, lockdep, batman-adv log; modules -Og): batu mesh report',
+    )
     .addOption(storeOption())
     .addOption(jsonOption())
     .action(up);
@@ -123,8 +128,14 @@ async function up(file: string | undefined, options: UpOptions): Promise<void> {
     throw new Error(`a mesh named ${name} is already running; batu mesh down -n ${name}, or --name another`);
   const store = openStore(options.store);
   const withShell = options.shell ? { image: (await realise(await shellImage(), { store })).path } : {};
-  const { kernel, image } = await kernelAndImage(store, withShell, parsed.batmanAdv === 'stock' ? 'stock' : 'batu');
-  const { kernels, images } = await batmanAdvNodes(store, Boolean(options.shell), parsed);
+  const extras = { shell: Boolean(options.shell), debug: Boolean(options.debug) };
+  const { kernel, image } = await kernelAndImage(
+    store,
+    withShell,
+    parsed.batmanAdv === 'stock' ? 'stock' : 'batu',
+    extras,
+  );
+  const { kernels, images } = await batmanAdvNodes(store, extras, parsed);
   if (options.detach) return detach(file, options, { name, backend, store: store.dir, nodes: topology.nodes.length });
   // ctrl-c or a TERM stops the mesh (also while nodes boot: at once), then this process ends.
   const abort = new AbortController();
@@ -145,9 +156,7 @@ async function up(file: string | undefined, options: UpOptions): Promise<void> {
     report: stderrReporter,
     signal: abort.signal,
     log: process.env.BATU_MESH_LOG,
-    ...(options.watch
-      ? { whileUp: (mesh, signal) => followTree(mesh, parsed, store, Boolean(options.shell), signal) }
-      : {}),
+    ...(options.watch ? { whileUp: (mesh, signal) => followTree(mesh, parsed, store, extras, signal) } : {}),
     onUp: (status, seconds) =>
       output(
         options,
@@ -180,6 +189,7 @@ async function detach(
     ...(options.batmanAdvSrc ? ['--batman-adv-src', resolve(options.batmanAdvSrc)] : []),
     ...(options.watch ? ['--watch'] : []),
     ...(options.shell ? ['--shell'] : []),
+    ...(options.debug ? ['--debug'] : []),
     '--store',
     store,
     ...(options.json ? ['--json'] : []),
@@ -201,13 +211,13 @@ async function followTree(
   mesh: Mesh,
   topology: Topology,
   store: Store,
-  shell: boolean,
+  extras: { shell: boolean; debug: boolean },
   signal: AbortSignal,
 ): Promise<void> {
   const tree = topology.batmanAdv as { src: string };
   const names = topology.nodes.filter((n) => n.batmanAdv === undefined).map((n) => n.name);
   const build = async () => {
-    const { kernels, images } = await batmanAdvNodes(store, shell, { nodes: [{ name: names[0] }], batmanAdv: tree });
+    const { kernels, images } = await batmanAdvNodes(store, extras, { nodes: [{ name: names[0] }], batmanAdv: tree });
     return { kernel: kernels[names[0]], image: images[names[0]] };
   };
   stderrReporter(`watching ${tree.src} (nodes ${names.join(', ')})`);
