@@ -13,6 +13,7 @@ packages=(
   zstd nginx curl                                                         # binary caches: archives, the test server; downloads of pinned URLs
   fastd wireguard-tools kea-dhcp4-server radvd nftables                  # a gateway: tunnels (and keys), DHCP, RAs, NAT
   udhcpc                                                                  #   and the laptops' DHCP client (busybox)
+  tshark gdb                                                              # mesh capture (dumpcap, tshark), mesh debug
   skopeo docker-registry podman runc catatonit                           # the container image: read, push (to a test registry), run a part
                                                                           #   (runc: crun refuses hybrid cgroups; catatonit: podman's pause image)
   "$@"

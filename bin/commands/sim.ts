@@ -6,6 +6,10 @@ import { stderrReporter, openStore } from '../../lib/derivations/index.ts';
 import { topoUsage } from '../../lib/mesh/index.ts';
 import { Scenario, runScenario, type LogEntry } from '../../lib/sim/index.ts';
 import { kernelAndImage, storeOption, type Register } from './common.ts';
+import { linkBetween } from '../../lib/mesh/index.ts';
+import type { Capture } from '../../lib/sim/sim-mesh.ts';
+import { resolve } from 'node:path';
+import { shown } from '../../lib/issues.ts';
 import { formatIssues } from '../../lib/issues.ts';
 
 interface RunFlags {
@@ -14,6 +18,8 @@ interface RunFlags {
   seed: string;
   log?: string;
   clock: 'simulated' | 'real';
+  debug?: boolean;
+  capture: string[];
   store?: string;
 }
 
@@ -34,6 +40,13 @@ export const register: Register = (program) =>
             .choices(['simulated', 'real'])
             .default('simulated'),
         )
+        .option(
+          '--capture <A-B=FILE>',
+          "a link's frames into a pcap file, time-stamped in simulated time (repeatable)",
+          (v: string, all: string[]) => [...all, v],
+          [] as string[],
+        )
+        .option('--debug', 'the debug kernel (KASAN, UBSAN, kmemleak, lockdep); any finding fails the run (exit 1)')
         .addOption(storeOption())
         .action(run),
     );
@@ -60,11 +73,27 @@ async function scenarioOf(file: string | undefined, flags: RunFlags): Promise<Sc
   return parsed.data;
 }
 
+/** --capture A-B=FILE: a link of the scenario's topology, checked before anything starts. */
+function capturesOf(scenario: Scenario, flags: RunFlags): Capture[] {
+  return flags.capture.map((given) => {
+    const m = /^([a-z][a-z0-9]*)-([a-z][a-z0-9]*)=(.+)$/.exec(given);
+    if (!m) throw new Error(`bad --capture ${shown(given)}: expected A-B=FILE, e.g. n1-n2=n1n2.pcap`);
+    try {
+      linkBetween(scenario.topology, m[1], m[2]);
+    } catch (e) {
+      throw new Error(`bad --capture ${shown(given)}: ${(e as Error).message}`);
+    }
+    return { a: m[1], b: m[2], file: resolve(m[3]) };
+  });
+}
+
 async function run(file: string | undefined, flags: RunFlags): Promise<void> {
   if (!/^\d+$/.test(flags.seed)) throw new Error(`bad --seed ${JSON.stringify(flags.seed)}: expected a whole number`);
   const scenario = await scenarioOf(file, flags);
+  const captures = capturesOf(scenario, flags);
+  if (captures.length && flags.clock === 'real') throw new Error('--capture needs the simulated clock');
   const store = openStore(flags.store);
-  const { kernel, image } = await kernelAndImage(store);
+  const { kernel, image } = await kernelAndImage(store, {}, 'batu', { debug: Boolean(flags.debug) });
   const out = flags.log ? createWriteStream(flags.log) : process.stdout;
   const started = performance.now();
   const log = (e: LogEntry) => {
@@ -72,7 +101,7 @@ async function run(file: string | undefined, flags: RunFlags): Promise<void> {
     if (flags.log && e.event !== 'originators')
       stderrReporter(`${e.t.toFixed(3)}s ${e.event}${e.node ? ` ${e.node}` : ''}`);
   };
-  await runScenario(scenario, {
+  const entries = await runScenario(scenario, {
     store,
     kernel,
     image,
@@ -80,8 +109,15 @@ async function run(file: string | undefined, flags: RunFlags): Promise<void> {
     seed: Number(flags.seed),
     log,
     report: stderrReporter,
+    captures,
   });
   const wall = (performance.now() - started) / 1000;
   stderrReporter(`${scenario.duration} s of ${flags.clock} time in ${wall.toFixed(1)} s of wall time`);
   if (out !== process.stdout) await new Promise<void>((done) => out.end(() => done()));
+  const findings = entries.filter((e) => e.event === 'finding');
+  if (findings.length) {
+    for (const f of findings) stderrReporter(`${f.node}: ${f.kind}: ${f.title}`);
+    stderrReporter(`${findings.length} finding(s) of the kernels' checkers: failing the run`);
+    process.exitCode = 1;
+  }
 }

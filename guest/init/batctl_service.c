@@ -8,7 +8,8 @@
  * `batadv-vis\0-f\0FORMAT\0\0` reads the mesh as this node's alfred gathered it (json,
  * jsondoc or dot), so a node without a network path to the host can be drawn too.
  * `unplug\0vecN\0\0` takes hard interface N (≥ 2) down, so that the host can remove it
- * (mconsole remove refuses an open device) and plug it again with another peer address. */
+ * (mconsole remove refuses an open device) and plug it again with another peer address.
+ * `kmemleak\0\0` (debug kernels): scan for leaks now and print what kmemleak holds. */
 #include "contract.h"
 #include "batctl_service.h"
 #include "cmdline.h"
@@ -16,7 +17,9 @@
 #include "netlink.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <sys/mount.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -27,6 +30,9 @@
 
 #define MAX_ARGS 32
 #define UNPLUG "unplug"	/* no program: the service does it (exec_request) */
+#define KMEMLEAK "kmemleak"	/* likewise */
+#define KMEMLEAK_FILE "/sys/kernel/debug/kmemleak"
+#define DEBUGFS "/sys/kernel/debug"
 
 /* Split a request's bytes (NUL-terminated arguments) into argv; returns argc. */
 static int split_request(char *buf, size_t used, char **argv)
@@ -136,6 +142,8 @@ static const char *request_program(int argc, char **argv, char *why, size_t why_
 		}
 		return UNPLUG;
 	}
+	if (argc == 1 && !strcmp(argv[0], KMEMLEAK))
+		return KMEMLEAK;	/* a scan reads: also read-only */
 	const char *path = argc <= 0                          ? NULL
 			   : !strcmp(argv[0], "batctl")        ? BATCTL
 			   : !strcmp(argv[0], "tc")            ? TC
@@ -146,7 +154,7 @@ static const char *request_program(int argc, char **argv, char *why, size_t why_
 			   : !strcmp(argv[0], "sh")            ? SHELL
 							       : NULL;
 	if (!path) {
-		snprintf(why, why_size, "expected \"batctl\\0<args>\\0…\\0\\0\" (or tc, ip, bridge, wg, batctl-legacy, sh, batadv-vis, unplug), got %s",
+		snprintf(why, why_size, "expected \"batctl\\0<args>\\0…\\0\\0\" (or tc, ip, bridge, wg, batctl-legacy, sh, batadv-vis, unplug, kmemleak), got %s",
 			 argc > 0 ? argv[0] : "nothing");
 		return NULL;
 	}
@@ -156,6 +164,35 @@ static const char *request_program(int argc, char **argv, char *why, size_t why_
 		return NULL;
 	}
 	return path;
+}
+
+/* kmemleak: scan now (the debug kernel scans only when asked), then copy out what it reports
+ * (nothing: no leak). debugfs is mounted on first use. */
+static int print_kmemleak(int out)
+{
+	char buf[4096];
+	ssize_t n;
+	int fd = open(KMEMLEAK_FILE, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && !mount("debugfs", DEBUGFS, "debugfs", 0, NULL))
+		fd = open(KMEMLEAK_FILE, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		dprintf(out, "batu batctl service: kmemleak: %s: %s (debug kernels have it: mesh up --debug)\n",
+			KMEMLEAK_FILE, strerror(errno));
+		return 1;
+	}
+	if (write(fd, "scan", 4) != 4) {
+		dprintf(out, "batu batctl service: kmemleak: scan: %s\n", strerror(errno));
+		close(fd);
+		return 1;
+	}
+	close(fd);
+	if ((fd = open(KMEMLEAK_FILE, O_RDONLY | O_CLOEXEC)) < 0)
+		return 1;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			break;
+	close(fd);
+	return n < 0;
 }
 
 /* In a child: run what the request may run with its argv, output to out. */
@@ -174,6 +211,8 @@ static void exec_request(int out, int argc, char **argv)
 			dprintf(out, "batu batctl service: unplug %s: %s\n", argv[1], strerror(-rc));
 		_exit(rc ? 1 : 0);
 	}
+	if (!strcmp(path, KMEMLEAK))
+		_exit(print_kmemleak(out));
 	char *vis[] = { argv[0], "-u", BATU_ALFRED_SOCKET, "-f", argv[argc > 2 ? 2 : 0], NULL };
 	dup2(out, 1);
 	dup2(out, 2);

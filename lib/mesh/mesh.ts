@@ -14,7 +14,7 @@ import { Descriptors, Netns, NodeStartAborted, UmlNode, WireServer, guestCommand
 import { openStore, type Reporter, type Store, type StoreLike } from '../derivations/index.ts';
 import { MeshError, NodeStateError, TopologyError } from './errors.ts';
 import { partitionAddresses } from './hosts.ts';
-import type { LinkBackend, LinkEnd } from './links/backend.ts';
+import type { CapturePoint, LinkBackend, LinkEnd } from './links/backend.ts';
 import { BridgeLinks } from './links/bridge.ts';
 import { SocketpairLinks } from './links/socketpair.ts';
 import { TunnelLinks } from './links/tunnel.ts';
@@ -285,6 +285,19 @@ export class Mesh {
 
   node(name: string): UmlNode {
     return runningNode(this.nodes, name);
+  }
+
+  /** Where link a-b's frames can be captured on this host, or a MeshError saying why nowhere. */
+  capturePoint(a: string, b: string): CapturePoint {
+    const i = this.linkIndex(a, b);
+    const host = this.remoteEnd(i);
+    if (host) throw new MeshError(`link ${a}-${b} goes to host ${host} (L2TPv3 over UDP): no device of its own here`);
+    const local = this.backends.local;
+    if (!local.capturePoint)
+      throw new MeshError(
+        `link ${a}-${b} is a socketpair between the two nodes: no host device sees its frames (mesh up --backend bridge, or sim run --capture)`,
+      );
+    return local.capturePoint(i);
   }
 
   private linkIndex(a: string, b: string): number {

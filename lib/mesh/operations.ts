@@ -7,6 +7,8 @@ import { guestCommand, visFormats, visualize } from '../runner/index.ts';
 import { MeshError } from './errors.ts';
 import type { Mesh } from './mesh.ts';
 import { describeStatus, meshStatus } from './status.ts';
+import { describeReport, meshReport } from './report.ts';
+import { debugTarget, shellLine } from './debug.ts';
 import { LinkProperties } from './topology.ts';
 
 /** What an operation runs against: the mesh, its name, and node names with aliases resolved. */
@@ -32,6 +34,8 @@ interface Operation<Shape extends z.ZodRawShape, Reply> {
   run(ctx: OperationContext, request: z.infer<z.ZodObject<Shape>>): Promise<Reply>;
   /** The answer as text (the CLI without --json). */
   print(reply: Reply, request: z.infer<z.ZodObject<Shape>>): string;
+  /** The CLI's exit status for this answer (default 0): a report with findings fails. */
+  exitCode?(reply: Reply): number;
   /** Offered as a subcommand of its own (status and down have hand-made ones: --across, waiting for exit). */
   cli?: OperationCli<z.input<z.ZodObject<Shape>>>;
 }
@@ -132,6 +136,29 @@ export const operations = {
     cli: {
       options: [{ flags: '--format <format>', description: 'output format', choices: visFormats, default: 'dot' }],
     },
+  }),
+  report: operation({
+    description:
+      "what the nodes' kernels found: KASAN, UBSAN, lockdep, kmemleak (a scan now), WARN/BUG; exit 1 when anything (mesh up --debug)",
+    fields: {},
+    run: ({ mesh }) => meshReport(mesh.nodes),
+    print: (report) => describeReport(report),
+    exitCode: (report) => (report.findings ? 1 : 0),
+    cli: {},
+  }),
+  debug: operation({
+    description:
+      'the gdb command that attaches to a node\'s kernel, with its modules\' symbols at their load addresses: eval "$(batu mesh debug N)"',
+    fields: { node: z.string() },
+    run: ({ mesh, node }, request) => debugTarget(node(request.node), mesh.node(node(request.node))),
+    print: (target) => shellLine(target.gdb),
+    cli: { args: ['node'] },
+  }),
+  capturePoint: operation({
+    description: "where a link's frames pass a host device (mesh capture runs dumpcap there)",
+    fields: Pair,
+    run: async ({ mesh, node }, { a, b }) => mesh.capturePoint(node(a), node(b)),
+    print: (point) => `${point.device} in namespace ${point.netns}`,
   }),
   down: operation({
     description: 'stop every node and remove everything the mesh made',

@@ -32,3 +32,4 @@ export {
   type NodeRef,
 } from './services.ts';
 export { servicePorts } from './contract.ts';
+export { findingsIn, describeFinding, type Finding, type FindingKind } from './findings.ts';

@@ -71,8 +71,12 @@ export async function guestCommand(node: NodeRef, program: GuestProgram, args: s
   return String(stdout);
 }
 
-/** sh: images with the shell extra only (recipes/busybox.ts; refused by a read-only service). */
-export type GuestProgram = 'batctl' | 'tc' | 'ip' | 'bridge' | 'wg' | 'batctl-legacy' | 'sh' | 'batadv-vis' | 'unplug';
+/**
+ * sh: images with the shell extra only (recipes/busybox.ts; refused by a read-only service).
+ * kmemleak: a scan now and what it holds (debug kernels).
+ */
+export type GuestProgram =
+  'batctl' | 'tc' | 'ip' | 'bridge' | 'wg' | 'batctl-legacy' | 'sh' | 'batadv-vis' | 'unplug' | 'kmemleak';
 
 export const batctl = (node: NodeRef, args: string[]) => guestCommand(node, 'batctl', args);
 

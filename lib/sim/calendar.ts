@@ -147,6 +147,10 @@ export class Calendar {
   restore(index: number): void {
     this.send(`restore ${index}`);
   }
+  /** Write link `index`'s frames to a pcap file from now on (simulated time stamps); none: stop. */
+  capture(index: number, file?: string): void {
+    this.send(`capture ${index}${file ? ` ${Buffer.from(file).toString('hex')}` : ''}`);
+  }
   /** Bytes into node k's batctl console, taken in on its next turn. */
   write(node: number, data: Buffer): void {
     this.send(`send ${node} ${data.toString('hex')}`);

@@ -3,10 +3,12 @@
 // or 'real' (lib/mesh's rootless Mesh, netem for link properties, wall-clock time).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Mesh, converged, nodeMac, observe, type NodeView } from '../mesh/index.ts';
+import { meshReport } from '../mesh/report.ts';
 import { guestCommand } from '../runner/index.ts';
 import type { Reporter, StoreLike } from '../derivations/index.ts';
 import { schedule, type Action, type Scenario } from './scenario.ts';
-import { NS_PER_MS, SimMesh } from './sim-mesh.ts';
+import { SimError } from './errors.ts';
+import { NS_PER_MS, SimMesh, type Capture } from './sim-mesh.ts';
 
 export interface LogEntry {
   t: number;
@@ -23,6 +25,8 @@ export interface RunOptions {
   seed?: number;
   log: (entry: LogEntry) => void;
   report?: Reporter;
+  /** Links captured into pcap files from time 0 (simulated clock only). */
+  captures?: Capture[];
 }
 
 /** What the timeline needs of a running mesh, in either clock. */
@@ -51,6 +55,7 @@ async function simulated(s: Scenario, o: RunOptions, ready: (name: string, t: nu
     image: o.image,
     seed: o.seed ?? 1,
     report: o.report,
+    captures: o.captures,
     onReady: (ns, node) => ready(node, seconds(ns)),
   });
   const toNs = (t: number) => BigInt(Math.round(t * 1000)) * NS_PER_MS;
@@ -73,6 +78,8 @@ async function simulated(s: Scenario, o: RunOptions, ready: (name: string, t: nu
 }
 
 async function realTime(s: Scenario, o: RunOptions, ready: (name: string, t: number) => void): Promise<Driver> {
+  if (o.captures?.length)
+    throw new SimError('captures need the simulated clock (socketpair links have no host device to capture on)');
   const mesh = await Mesh.start(s.topology, {
     store: o.store,
     kernel: o.kernel,
@@ -137,6 +144,20 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Log
       await act(driver, s, step.action, log, cut);
     }
     await driver.advanceTo(s.duration);
+    // What the kernels' checkers found (KASAN, lockdep, kmemleak on a debug kernel; WARN/BUG
+    // on any): one entry each. None on a clean run, so its log is as it always was.
+    const report = await meshReport(driver.mesh.nodes, driver.during);
+    for (const r of report.nodes)
+      for (const f of r.findings)
+        log({
+          t: round(driver.now()),
+          event: 'finding',
+          node: r.node,
+          kind: f.kind,
+          title: f.title,
+          where: f.where,
+          lines: f.lines,
+        });
     log({ t: round(driver.now()), event: 'end', ...driver.stats() });
     return entries;
   } finally {

@@ -57,6 +57,15 @@ export interface SimOptions {
   report?: Reporter;
   /** Called when a node's init says ready, at that simulated time (each boot once). */
   onReady?: (ns: bigint, node: string) => void;
+  /** Links whose frames go into pcap files from time 0 (`sim run --capture A-B=FILE`). */
+  captures?: Capture[];
+}
+
+/** A link (by its two nodes) and the pcap file its frames go to. */
+export interface Capture {
+  a: string;
+  b: string;
+  file: string;
 }
 
 /** The link model of lib/mesh's properties (which are netem's in real time). */
@@ -116,6 +125,7 @@ export class SimMesh {
         calendar.link(i, [sim!.numberOf(a), sim!.slotOf(a, i)], [sim!.numberOf(b), sim!.slotOf(b, i)]);
         calendar.shape(i, linkModel(link));
       });
+      for (const { a, b, file } of options.captures ?? []) sim.capture(a, b, file);
       for (const node of topology.nodes) await sim.spawn(node.name);
       await sim.untilReady(topology.nodes.map((n) => n.name));
       return sim;
@@ -314,6 +324,10 @@ export class SimMesh {
   }
   restore(a: string, b: string): void {
     this.calendar.restore(this.linkIndex(a, b));
+  }
+  /** Link a-b's frames into a pcap file, stamped with simulated time (one seed, one capture). */
+  capture(a: string, b: string, file: string): void {
+    this.calendar.capture(this.linkIndex(a, b), file);
   }
   setLink(a: string, b: string, props: LinkProperties): void {
     const i = this.linkIndex(a, b);

@@ -3,6 +3,7 @@
 // any shell. The operations on a running mesh come from lib/mesh's table (operation.ts).
 import { operations, type OperationName } from '../../../lib/mesh/index.ts';
 import type { Register } from '../common.ts';
+import { captureCommand } from './capture.ts';
 import { downCommand } from './down.ts';
 import { lsCommand } from './ls.ts';
 import { manifestsCommand } from './manifests.ts';
@@ -19,5 +20,6 @@ export const register: Register = (program) => {
     const command = operationCommand(op);
     if (command) mesh.addCommand(command);
   }
+  mesh.addCommand(captureCommand());
   mesh.addCommand(downCommand());
 };

@@ -6,10 +6,11 @@ import { jsonOption, output } from '../common.ts';
 import { nameOption, request } from './shared.ts';
 
 export function operationCommand(op: OperationName): Command | undefined {
-  const { description, cli, print } = operations[op] as unknown as {
+  const { description, cli, print, exitCode } = operations[op] as unknown as {
     description: string;
     cli?: OperationCli<Record<string, unknown>>;
     print(reply: unknown, request: unknown): string;
+    exitCode?(reply: unknown): number;
   };
   if (!cli) return undefined;
   const args = cli.args ?? [];
@@ -33,5 +34,6 @@ export function operationCommand(op: OperationName): Command | undefined {
     const body = { op, ...fields } as RequestOf<typeof op>;
     const reply = await request(options, body);
     output(options, reply ?? null, () => print(reply, body));
+    if (exitCode) process.exitCode = exitCode(reply);
   });
 }

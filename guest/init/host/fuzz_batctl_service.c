@@ -35,14 +35,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (argv[i] < buf || argv[i] + strlen(argv[i]) >= buf + sizeof(buf))
 			abort();
 	const char *path = request_program(argc, argv, why, sizeof(why), &code);
-	/* Only the listed programs or unplug, and in read-only mode only what reads. */
+	/* Only the listed programs, unplug or kmemleak, and in read-only mode only what reads. */
 	if (path && strcmp(path, BATCTL) && strcmp(path, TC) && strcmp(path, IP) && strcmp(path, BRIDGE) &&
-	    strcmp(path, WG) && strcmp(path, BATCTL_LEGACY) && strcmp(path, BATADV_VIS) && strcmp(path, UNPLUG))
+	    strcmp(path, WG) && strcmp(path, BATCTL_LEGACY) && strcmp(path, BATADV_VIS) && strcmp(path, SHELL) &&
+	    strcmp(path, UNPLUG) && strcmp(path, KMEMLEAK))
+		abort();
+	if (path && !strcmp(path, KMEMLEAK) && argc != 1)
 		abort();
 	if (path && !strcmp(path, UNPLUG) &&
 	    (read_only || argc != 2 || (strncmp(argv[1], "vec", 3) && strncmp(argv[1], "eth", 3))))
 		abort();
-	if (path && read_only && strcmp(path, BATADV_VIS) && !only_reads(argc, argv))
+	if (path && read_only && strcmp(path, BATADV_VIS) && strcmp(path, KMEMLEAK) && !only_reads(argc, argv))
 		abort();
 	if (!path && !why[0])
 		abort();

@@ -18,6 +18,9 @@ export interface LinkEnd {
   side: 0 | 1;
 }
 
+/** A host device a link's frames pass, and the namespace it is in. */
+export type CapturePoint = { netns: string; device: string };
+
 /** What every hard interface has, whatever carries it. */
 export type InterfaceBase = { mac: string; mtu?: number };
 
@@ -30,6 +33,8 @@ export interface LinkBackend {
   addLink?(link: number): Promise<void>;
   /** Hot-plug: make this end's host device for a node that is running already. */
   plug?(end: LinkEnd, iface: Interface): Promise<void>;
+  /** Where a link's frames pass a host device (`mesh capture`); absent: this backend has none. */
+  capturePoint?(link: number): CapturePoint;
   /** Remove what the backend made. */
   stop?(): Promise<void>;
 }

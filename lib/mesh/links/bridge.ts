@@ -4,7 +4,7 @@
 import type { Interface } from '../../cmdline/index.ts';
 import type { Netns } from '../../runner/index.ts';
 import { hostDevice } from '../devices.ts';
-import type { InterfaceBase, LinkBackend, LinkEnd } from './backend.ts';
+import type { CapturePoint, InterfaceBase, LinkBackend, LinkEnd } from './backend.ts';
 
 export class BridgeLinks implements LinkBackend {
   constructor(
@@ -25,6 +25,11 @@ export class BridgeLinks implements LinkBackend {
 
   async addLink(link: number): Promise<void> {
     await this.netns.addBridge(hostDevice('link-bridge', '', link));
+  }
+
+  /** The link's bridge: every end's frames pass it. */
+  capturePoint(link: number): CapturePoint {
+    return { netns: this.netns.name, device: hostDevice('link-bridge', '', link) };
   }
 
   async plug(end: LinkEnd, iface: Interface): Promise<void> {

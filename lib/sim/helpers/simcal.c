@@ -26,6 +26,9 @@
  *   shape L DELAY JITTER LOSS_PPM RATE   nanoseconds, nanoseconds, parts per million, bit/s (0: unlimited)
  *   cut L | restore L       drop everything sent into link L / carry it again
  *   send K HEX              write bytes into node K's batctl console
+ *   capture L HEXPATH       write every frame sent into link L (both ways, before its loss)
+ *                           to the file (pcap, nanoseconds, stamped with simulated time since
+ *                           EPOCH_NS: one seed, one capture); `capture L` alone stops it
  *   kill K                  forget node K (the controller kills its process)
  *   run T                   run until simulated time T (ns)
  * Lines on stdout: `ready`; `joined K shared|plain` (which protocol node K speaks);
@@ -127,6 +130,7 @@ struct link {
 	uint64_t delay, jitter, rate;
 	uint32_t loss_ppm;
 	struct direction dir[2];
+	FILE *pcap; /* capture L */
 };
 
 static struct node nodes[MAX_NODES];
@@ -278,6 +282,22 @@ static void queue(struct end *to, uint64_t arrival, const void *data, size_t len
 	to->tail = f;
 }
 
+/* pcap with nanosecond time stamps (magic a1b23c4d), Ethernet frames. */
+static void pcap_header(FILE *f)
+{
+	uint32_t h[6] = { 0xa1b23c4d, 2 | (4 << 16), 0, 0, 65535, 1 };
+	fwrite(h, sizeof(h), 1, f);
+}
+
+static void pcap_frame(FILE *f, const unsigned char *data, size_t len)
+{
+	uint64_t t = EPOCH_NS + now;
+	uint32_t caplen = len > 65535 ? 65535 : (uint32_t)len;
+	uint32_t r[4] = { (uint32_t)(t / 1000000000ULL), (uint32_t)(t % 1000000000ULL), caplen, (uint32_t)len };
+	fwrite(r, sizeof(r), 1, f);
+	fwrite(data, caplen, 1, f);
+}
+
 /* A frame node k sent on slot s at `now`: through its link's model into the peer's queue. */
 static void carry(int k, int s, const unsigned char *data, size_t len)
 {
@@ -290,6 +310,8 @@ static void carry(int k, int s, const unsigned char *data, size_t len)
 	struct direction *d = &l->dir[side];
 	struct end *to = &nodes[peer].slot[peer_slot];
 	frames++;
+	if (l->pcap && !l->cut)
+		pcap_frame(l->pcap, data, len);
 	if (l->cut || to->fd < 0 || !nodes[peer].registered)
 		return;
 	if (l->loss_ppm && draw() % 1000000 < l->loss_ppm)
@@ -507,6 +529,9 @@ static void run(uint64_t until)
 		turn(k, until);
 	if (until > now)
 		now = shm->free_until = until;
+	for (int l = 0; l < MAX_LINKS; l++)
+		if (links[l].pcap)
+			fflush(links[l].pcap); /* whole frames on disk whenever the controller sees a run end */
 	printf("at %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", now, messages, frames, turns);
 	fflush(stdout);
 }
@@ -555,6 +580,8 @@ static char *hex_in(const char *text, size_t *len)
 	char *out = malloc(n + 1);
 	for (size_t i = 0; out && i < n; i++)
 		sscanf(text + 2 * i, "%2hhx", (unsigned char *)&out[i]);
+	if (out)
+		out[n] = 0; /* a path's end */
 	*len = n;
 	return out;
 }
@@ -612,6 +639,17 @@ static uint64_t command(char *line)
 		else if (!bytes || send(nodes[k].slot[1].fd, bytes, len, MSG_DONTWAIT) != (ssize_t)len)
 			printf("error send %d: %s\n", k, strerror(errno));
 		free(bytes);
+	} else if (sscanf(line, "capture %d %65535s", &l, hex) >= 1 && valid_link(l) && links[l].used) {
+		size_t len;
+		char *path = strchr(line + 8, ' ') ? hex_in(hex, &len) : NULL;
+		if (links[l].pcap)
+			fclose(links[l].pcap);
+		links[l].pcap = path ? fopen(path, "we") : NULL;
+		if (path && !links[l].pcap)
+			printf("error capture %d: %s: %s\n", l, path, strerror(errno));
+		else if (links[l].pcap)
+			pcap_header(links[l].pcap);
+		free(path);
 	} else if (sscanf(line, "kill %d", &k) == 1 && valid_node(k)) {
 		forget(k);
 	} else if (sscanf(line, "run %" SCNu64, &t) == 1) {
