@@ -9,6 +9,7 @@ import { register as build } from './commands/build.ts';
 import type { Register } from './commands/common.ts';
 import { register as fs } from './commands/fs.ts';
 import { register as gateway } from './commands/gateway/index.ts';
+import { register as matrix } from './commands/matrix.ts';
 import { register as mesh } from './commands/mesh/index.ts';
 import { register as mount } from './commands/mount.ts';
 import { register as pins } from './commands/pins.ts';
@@ -36,6 +37,7 @@ const commands: Register[] = [
   mount, // single nodes
   mesh, // whole meshes
   sim, // meshes in simulated time
+  matrix, // batman-adv against kernels and its options, for CI
   gateway, // a Freifunk gateway
   respondd, // and the map
 ];

@@ -37,6 +37,27 @@ export interface BatmanAdvOptions {
    * (BATMAN_ADV_DEBUG: batctl log, loglevel) and its trace events.
    */
   debug?: boolean;
+  /**
+   * batman-adv's own options, on or off (BLA, DAT, MCAST, BATMAN_V, DEBUG…: its Makefile's
+   * CONFIG_BATMAN_ADV_<NAME>); an option this source does not have fails the build, naming it.
+   */
+  config?: Record<string, boolean>;
+}
+
+/** The make arguments (and their check) of a module's options. */
+function configMake(config: Record<string, boolean>): { check: string; args: string } {
+  const names = Object.keys(config).sort();
+  for (const name of names)
+    if (!/^[A-Z][A-Z0-9_]*$/.test(name)) throw new RecipeError(`bad batman-adv option ${JSON.stringify(name)}`);
+  return {
+    check: names
+      .map(
+        (n) =>
+          `grep -qw CONFIG_BATMAN_ADV_${n} Makefile || { echo "this batman-adv has no option ${n} (CONFIG_BATMAN_ADV_${n})" >&2; exit 3; }; `,
+      )
+      .join(''),
+    args: names.map((n) => ` CONFIG_BATMAN_ADV_${n}=${config[n] ? 'y' : 'n'}`).join(''),
+  };
 }
 
 const debugMake = ' CONFIG_BATMAN_ADV_DEBUG=y CONFIG_BATMAN_ADV_TRACING=y';
@@ -48,9 +69,17 @@ export async function batmanAdvModule({
   patches,
   kernel,
   debug = false,
+  config,
 }: BatmanAdvOptions) {
+  const options = config ? configMake(config) : { check: '', args: '' };
+  const configName = config
+    ? `-${Object.keys(config)
+        .sort()
+        .map((n) => `${config[n] ? '' : 'no'}${n.toLowerCase().replace(/_/g, '')}`)
+        .join('-')}`
+    : '';
   return kernelModule({
-    name: `batman-adv-module${debug ? '-debug' : ''}`,
+    name: `batman-adv-module${debug ? '-debug' : ''}${configName}`,
     version,
     src,
     patches: patches ? [patches] : [],
@@ -60,15 +89,19 @@ export async function batmanAdvModule({
     // (a 6.15 change backported): name the old field as the kernel now spells it (its Makefile
     // adds CFLAGS from the environment to every file).
     make:
+      options.check +
       (debug ? 'export CFLAGS="-Og"; ' : '') +
       `grep -q netns_immutable "$KERNEL_BUILD/include/linux/netdevice.h" && export CFLAGS="${debug ? '$CFLAGS ' : ''}-Dnetns_local=netns_immutable"; ` +
-      `make -j"$BATU_CORES" KERNELPATH="$KERNEL_BUILD" ARCH=um CONFIG_BATMAN_ADV_BATMAN_V=y${debug ? debugMake : ''}`,
+      `make -j"$BATU_CORES" KERNELPATH="$KERNEL_BUILD" ARCH=um CONFIG_BATMAN_ADV_BATMAN_V=y${debug ? debugMake : ''}${options.args}`,
   });
 }
 
 /** The module of a release, a tarball or a tree (see open-mesh/sources.ts); `debug`: for the debug kernel. */
-export async function batmanAdvOf(choice: SourceChoice, { debug = false } = {}) {
-  return batmanAdvModule({ ...(await openMeshSource('batman-adv', choice)), debug });
+export async function batmanAdvOf(
+  choice: SourceChoice,
+  { debug = false, series, config }: Pick<BatmanAdvOptions, 'debug' | 'series' | 'config'> = {},
+) {
+  return batmanAdvModule({ ...(await openMeshSource('batman-adv', choice)), debug, series, config });
 }
 
 /**
