@@ -33,7 +33,7 @@ export interface BatmanAdvOptions {
   /** The kernel to build against (default: the module kernel of `series`). */
   kernel?: Derivation;
   /**
-   * For the debug module kernel (recipes/linux/debug): -Og for gdb, batman-adv's log
+   * For the debug module kernel (recipes/linux/debug): -O1 for gdb (-Og fails the kernel's compile-time min() checks), batman-adv's log
    * (BATMAN_ADV_DEBUG: batctl log, loglevel) and its trace events.
    */
   debug?: boolean;
@@ -90,7 +90,7 @@ export async function batmanAdvModule({
     // adds CFLAGS from the environment to every file).
     make:
       options.check +
-      (debug ? 'export CFLAGS="-Og"; ' : '') +
+      (debug ? 'export CFLAGS="-O1"; ' : '') +
       `grep -q netns_immutable "$KERNEL_BUILD/include/linux/netdevice.h" && export CFLAGS="${debug ? '$CFLAGS ' : ''}-Dnetns_local=netns_immutable"; ` +
       `make -j"$BATU_CORES" KERNELPATH="$KERNEL_BUILD" ARCH=um CONFIG_BATMAN_ADV_BATMAN_V=y${debug ? debugMake : ''}${options.args}`,
   });

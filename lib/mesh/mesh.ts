@@ -295,7 +295,7 @@ export class Mesh {
     const local = this.backends.local;
     if (!local.capturePoint)
       throw new MeshError(
-        `link ${a}-${b} is a socketpair between the two nodes: no host device sees its frames (mesh up --backend bridge, or sim run --capture)`,
+        `link ${a}-${b} is a socketpair between the two nodes: no host device sees its frames (tap links: "linkDriver": "vector" in the topology; in simulated time: sim run --capture)`,
       );
     return local.capturePoint(i);
   }

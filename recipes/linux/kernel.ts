@@ -45,7 +45,7 @@ export interface KernelOptions {
   extraConfig?: string;
   /**
    * The debug kernel (debug/debug.config): KASAN, UBSAN, kmemleak, lockdep, batman-adv's log and
-   * trace events, symbols for gdb; without the fragment's speed section; a built-in batman-adv -Og.
+   * trace events, symbols for gdb; without the fragment's speed section.
    */
   debug?: boolean;
 }
@@ -90,7 +90,7 @@ export async function umlKernel(options: KernelOptions) {
     configure: `
       sed ${drop.map((d) => `-e '${d}'`).join(' ') || "''"} "$config/uml.config" > ../fragment.config
       printf '%s' "$extraConfig" > ../extra.config
-      make ARCH=um defconfig > /dev/null${debug && batmanAdv ? "\n      printf 'ccflags-y += -Og   # batu debug kernel: for gdb\\n' >> net/batman-adv/Makefile" : ''}
+      make ARCH=um defconfig > /dev/null
       scripts/kconfig/merge_config.sh -m .config ../fragment.config ../extra.config > /dev/null
       make ARCH=um olddefconfig > /dev/null
       bash "$config/check-config.sh" .config ../fragment.config ../extra.config`,

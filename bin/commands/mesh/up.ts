@@ -77,7 +77,7 @@ export const upCommand = () =>
     .option('--shell', "nodes boot the image with a shell (static busybox): mesh exec N sh -c '…'")
     .option(
       '--debug',
-      'nodes boot the debug kernel (KASAN, UBSAN, kmemleak, lockdep, batman-adv log; modules -Og): batu mesh report',
+      'nodes boot the debug kernel (KASAN, UBSAN, kmemleak, lockdep, batman-adv log; modules -O1): batu mesh report',
     )
     .addOption(storeOption())
     .addOption(jsonOption())
