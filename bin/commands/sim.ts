@@ -6,6 +6,7 @@ import { stderrReporter, openStore } from '../../lib/derivations/index.ts';
 import { topoUsage } from '../../lib/mesh/index.ts';
 import { Scenario, runScenario, type LogEntry } from '../../lib/sim/index.ts';
 import { kernelAndImage, storeOption, type Register } from './common.ts';
+import { debugMem } from './mesh/up.ts';
 import { linkBetween } from '../../lib/mesh/index.ts';
 import type { Capture } from '../../lib/sim/sim-mesh.ts';
 import { resolve } from 'node:path';
@@ -110,6 +111,7 @@ async function run(file: string | undefined, flags: RunFlags): Promise<void> {
     log,
     report: stderrReporter,
     captures,
+    ...(flags.debug ? { mem: debugMem } : {}),
   });
   const wall = (performance.now() - started) / 1000;
   stderrReporter(`${scenario.duration} s of ${flags.clock} time in ${wall.toFixed(1)} s of wall time`);

@@ -27,6 +27,8 @@ export interface RunOptions {
   report?: Reporter;
   /** Links captured into pcap files from time 0 (simulated clock only). */
   captures?: Capture[];
+  /** Guest memory per node (default 64M; a debug kernel needs more). */
+  mem?: string;
 }
 
 /** What the timeline needs of a running mesh, in either clock. */
@@ -56,6 +58,7 @@ async function simulated(s: Scenario, o: RunOptions, ready: (name: string, t: nu
     seed: o.seed ?? 1,
     report: o.report,
     captures: o.captures,
+    mem: o.mem,
     onReady: (ns, node) => ready(node, seconds(ns)),
   });
   const toNs = (t: number) => BigInt(Math.round(t * 1000)) * NS_PER_MS;
@@ -86,6 +89,7 @@ async function realTime(s: Scenario, o: RunOptions, ready: (name: string, t: num
     image: o.image,
     backend: 'socketpair',
     report: o.report,
+    mem: o.mem,
   });
   const start = performance.now();
   const now = () => (performance.now() - start) / 1000;

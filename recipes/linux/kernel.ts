@@ -20,6 +20,8 @@ const parts = lazy(async () => {
   const [fragment, hostFixes, vectorDriver] = await Promise.all(['config', 'patches/host', 'patches/offload'].map(dir));
   return { fragment, hostFixes, vectorDriver };
 });
+/** Fixes only the debug kernel needs (what its checkers trip over that a plain kernel does not). */
+const debugPatches = lazy(() => dir('debug/patches'));
 
 const batmanAdvDir = (d: string) =>
   repoFiles(`batman-adv-${d}-patches`, new URL(`../batman-adv/${d}`, import.meta.url));
@@ -80,7 +82,12 @@ export async function umlKernel(options: KernelOptions) {
     version: upstream(kernelSource(series).version),
     src: kernelSource(series),
     inputs: { config: fragment },
-    patches: [hostFixes, ...(vector ? [vectorDriver] : []), ...(patches ? [patches] : [])],
+    patches: [
+      hostFixes,
+      ...(vector ? [vectorDriver] : []),
+      ...(debug ? [await debugPatches()] : []),
+      ...(patches ? [patches] : []),
+    ],
     subtreePatches: [
       ...(batmanAdv === true ? [await batmanAdvPatches()] : []),
       ...(offload ? [await batmanAdvOffload()] : []),

@@ -17,9 +17,29 @@ import {
   type ScenarioInput,
 } from '../../lib/sim/index.ts';
 import { guestPaths } from '../fixtures/guest-helpers.ts';
+import { tempDir } from '../fixtures/store-helpers.ts';
+import type { Capture } from '../../lib/sim/sim-mesh.ts';
 
-async function run(input: ScenarioInput, seed: number): Promise<LogEntry[]> {
-  return runScenario(Scenario.parse(input), { ...(await guestPaths()), seed, log: () => {} });
+async function run(input: ScenarioInput, seed: number, captures: Capture[] = []): Promise<LogEntry[]> {
+  return runScenario(Scenario.parse(input), { ...(await guestPaths()), seed, log: () => {}, captures });
+}
+const sha256 = async (file: string) => (await execa('sha256sum', [file])).stdout.split(' ')[0];
+/** tshark's reading of a capture: each frame's time stamp and protocols. */
+async function tsharkFrames(file: string) {
+  const { stdout } = await execa('tshark', [
+    '-r',
+    file,
+    '-T',
+    'fields',
+    '-e',
+    'frame.time_epoch',
+    '-e',
+    'frame.protocols',
+  ]);
+  return stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => ({ t: Number(l.split('\t')[0]), protocols: l.split('\t')[1] }));
 }
 const text = (log: LogEntry[]) => log.map((e) => JSON.stringify(e)).join('\n');
 const events = (log: LogEntry[], event: string) => log.filter((e) => e.event === event);
@@ -62,12 +82,26 @@ const grid: ScenarioInput = {
   ],
 };
 
-test('a 20-node grid with a cut and a restore replays byte for byte with its seed, and differently with another', async () => {
-  const first = await run(grid, 7);
-  const again = await run(grid, 7);
-  const other = await run(grid, 8);
+test('a 20-node grid with a cut and a restore replays byte for byte with its seed (its captures too), and differently with another', async (t) => {
+  const dir = await tempDir(t, 'bt-sim-capture-');
+  const capture = (name: string) => [{ a: 'n7', b: 'n8', file: `${dir}/${name}.pcap` }];
+  const first = await run(grid, 7, capture('first'));
+  const again = await run(grid, 7, capture('again'));
+  const other = await run(grid, 8, capture('other'));
   assert.equal(text(again), text(first));
   assert.notEqual(text(other), text(first));
+  assert.equal(await sha256(`${dir}/again.pcap`), await sha256(`${dir}/first.pcap`), 'one seed, one capture');
+  assert.notEqual(await sha256(`${dir}/other.pcap`), await sha256(`${dir}/first.pcap`));
+  // tshark reads batman-adv's frames in it, stamped with simulated time (from 2026-01-01),
+  // none while the link was cut.
+  const epoch = 1767225600;
+  const at = (event: string) => (events(first, event)[0].t as number) + epoch;
+  const frames = await tsharkFrames(`${dir}/first.pcap`);
+  assert.ok(frames.filter((f) => f.protocols.includes('batadv')).length > 50, `${frames.length} frames`);
+  const outside = frames.filter((f) => f.t < epoch || f.t > at('end') + 0.001);
+  assert.deepEqual(outside, [], `simulated time stamps, up to the end at ${at('end')}`);
+  const whileCut = frames.filter((f) => f.t > at('cut') + 0.001 && f.t < at('restore') - 0.001);
+  assert.deepEqual(whileCut, [], 'nothing sent into a cut link');
 
   // What the log says is the mesh working, not only the same twice.
   assert.equal(events(first, 'ready').length, 20);

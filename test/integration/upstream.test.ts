@@ -190,24 +190,3 @@ test('a batman-adv tree: an edit rebuilds the module (and its image) only; mesh 
     60_000,
   );
 });
-
-test('batu matrix: a tree against 6.12 with an option on and off, built and meshed; an option it lacks fails its cells by name', async (t) => {
-  const local = await fixturesOrSkip(t);
-  if (!local) return;
-  const dir = await tempDir(t, 'bt-matrix-src-');
-  await execa('tar', ['-xzf', local['batman-adv'].path, '-C', dir, '--strip-components=1']);
-  const run = await batuCli('matrix', '--kernels', '6.12', '--batman-adv', dir, '--config', 'BLA', '--json');
-  assert.equal(run.exitCode, 0, String(run.stderr));
-  const cells = JSON.parse(String(run.stdout)) as { config: string; built: boolean; converged?: number | false }[];
-  assert.deepEqual(
-    cells.map((c) => [c.config, c.built]),
-    [
-      ['all on', true],
-      ['all off', true],
-    ],
-  );
-  assert.equal(typeof cells[0].converged, 'number', 'the all-on cell meshes');
-  const lacking = await batuCli('matrix', '--batman-adv', dir, '--config', 'NC', '--no-converge');
-  assert.equal(lacking.exitCode, 1);
-  assert.match(String(lacking.stdout), /NO: this batman-adv has no option NC \(CONFIG_BATMAN_ADV_NC\)/);
-});

@@ -30,6 +30,9 @@ import {
 } from '../common.ts';
 import { readTopology } from './shared.ts';
 
+/** Guest memory of a debug kernel's node. */
+export const debugMem = '192M';
+
 interface UpOptions {
   topo?: string;
   name?: string;
@@ -129,13 +132,12 @@ async function up(file: string | undefined, options: UpOptions): Promise<void> {
   const store = openStore(options.store);
   const withShell = options.shell ? { image: (await realise(await shellImage(), { store })).path } : {};
   const extras = { shell: Boolean(options.shell), debug: Boolean(options.debug) };
-  const { kernel, image } = await kernelAndImage(
-    store,
-    withShell,
-    parsed.batmanAdv === 'stock' ? 'stock' : 'batu',
-    extras,
-  );
   const { kernels, images } = await batmanAdvNodes(store, extras, parsed);
+  // Every node on a module: their kernel is the mesh's default too (no other kernel to build).
+  const allModules = parsed.nodes.every((n) => kernels[n.name]);
+  const { kernel, image } = allModules
+    ? { kernel: kernels[parsed.nodes[0].name], image: images[parsed.nodes[0].name] }
+    : await kernelAndImage(store, withShell, parsed.batmanAdv === 'stock' ? 'stock' : 'batu', extras);
   if (options.detach) return detach(file, options, { name, backend, store: store.dir, nodes: topology.nodes.length });
   // ctrl-c or a TERM stops the mesh (also while nodes boot: at once), then this process ends.
   const abort = new AbortController();
@@ -144,6 +146,8 @@ async function up(file: string | undefined, options: UpOptions): Promise<void> {
   process.on('SIGTERM', onSignal);
   await runMesh(topology, {
     name,
+    // The debug kernel's image alone is ~76 MB of UML's physical memory (lockdep's tables, KASAN).
+    ...(options.debug ? { mem: debugMem } : {}),
     aliases,
     store,
     kernel,
