@@ -40,6 +40,9 @@ export async function findNode(umid: string): Promise<RunningNode> {
   return node;
 }
 
+/** Guest memory of a debug kernel's node: its image alone is ~76 MB of UML's physical memory (lockdep's tables, KASAN). */
+export const debugMem = '192M';
+
 /**
  * The kernel and image a node or mesh boots: given store paths, the prebuilt closure's
  * (BATU_PREBUILT, in batu's container image; its kernel is batu's batman-adv), or the

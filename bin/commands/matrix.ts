@@ -106,6 +106,7 @@ export async function runMatrix(
   progress: (line: string) => void,
 ): Promise<Cell[]> {
   const cells: Cell[] = [];
+  const variants = configVariants(options);
   for (const series of kernels) {
     // The kernel is every cell's input: built (or pulled) once, its failure every cell's.
     const kernel = await realise(await moduleKernel(series), { store }).then(
@@ -113,7 +114,7 @@ export async function runMatrix(
       (e: Error) => e,
     );
     for (const [label, choice] of choices) {
-      for (const variant of configVariants(options)) {
+      for (const variant of variants) {
         const cell: Cell = { kernel: series, batmanAdv: label, config: variant.label, built: false };
         cells.push(cell);
         if (kernel instanceof Error) {
@@ -131,7 +132,7 @@ export async function runMatrix(
             kernelPath: kernel,
           });
           cell.warnings = await warningsOf(path);
-          if (converge && variant.label === configVariants(options)[0].label) {
+          if (converge && variant === variants[0]) {
             const image = await realise(
               await guestImage({ name: `batu-image-matrix-${module.version}`, modules: [module] }),
               {

@@ -3,15 +3,12 @@ import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { stderrReporter, openStore } from '../../lib/derivations/index.ts';
-import { topoUsage } from '../../lib/mesh/index.ts';
+import { linkBetween, topoUsage } from '../../lib/mesh/index.ts';
 import { Scenario, runScenario, type LogEntry } from '../../lib/sim/index.ts';
-import { kernelAndImage, storeOption, type Register } from './common.ts';
-import { debugMem } from './mesh/up.ts';
-import { linkBetween } from '../../lib/mesh/index.ts';
+import { debugMem, kernelAndImage, storeOption, type Register } from './common.ts';
 import type { Capture } from '../../lib/sim/sim-mesh.ts';
 import { resolve } from 'node:path';
-import { shown } from '../../lib/issues.ts';
-import { formatIssues } from '../../lib/issues.ts';
+import { formatIssues, shown } from '../../lib/issues.ts';
 
 interface RunFlags {
   topo?: string;

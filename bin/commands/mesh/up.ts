@@ -22,6 +22,7 @@ import {
 import {
   batmanAdvNodes,
   jsonOption,
+  debugMem,
   kernelAndImage,
   output,
   secondsArg,
@@ -29,9 +30,6 @@ import {
   storeOption,
 } from '../common.ts';
 import { readTopology } from './shared.ts';
-
-/** Guest memory of a debug kernel's node. */
-export const debugMem = '192M';
 
 interface UpOptions {
   topo?: string;
@@ -146,7 +144,6 @@ async function up(file: string | undefined, options: UpOptions): Promise<void> {
   process.on('SIGTERM', onSignal);
   await runMesh(topology, {
     name,
-    // The debug kernel's image alone is ~76 MB of UML's physical memory (lockdep's tables, KASAN).
     ...(options.debug ? { mem: debugMem } : {}),
     aliases,
     store,
