@@ -9,9 +9,12 @@
  * jsondoc or dot), so a node without a network path to the host can be drawn too.
  * `unplug\0vecN\0\0` takes hard interface N (≥ 2) down, so that the host can remove it
  * (mconsole remove refuses an open device) and plug it again with another peer address.
- * `kmemleak\0\0` (debug kernels): scan for leaks now and print what kmemleak holds. */
+ * `kmemleak\0\0` (debug kernels): scan for leaks now and print what kmemleak holds.
+ * `capture\0vecN\0\0` streams hard interface N's frames as pcap until the client closes
+ * (capture.c); over TCP only: the console's answers end at a NUL byte. */
 #include "contract.h"
 #include "batctl_service.h"
+#include "capture.h"
 #include "cmdline.h"
 #include "log.h"
 #include "netlink.h"
@@ -31,6 +34,7 @@
 #define MAX_ARGS 32
 #define UNPLUG "unplug"	/* no program: the service does it (exec_request) */
 #define KMEMLEAK "kmemleak"	/* likewise */
+#define CAPTURE "capture"	/* likewise */
 #define KMEMLEAK_FILE "/sys/kernel/debug/kmemleak"
 #define DEBUGFS "/sys/kernel/debug"
 
@@ -63,7 +67,7 @@ static int read_request(int fd, char *buf, size_t size, char **argv)
 	return split_request(buf, used, argv);
 }
 
-static int read_only;
+static int read_only, on_console;
 
 static int listed(const char *word, const char *const *list)
 {
@@ -126,14 +130,19 @@ static const char *request_program(int argc, char **argv, char *why, size_t why_
 		}
 		return BATADV_VIS;
 	}
-	if (argc > 0 && !strcmp(argv[0], "unplug")) {
+	if (argc > 0 && (!strcmp(argv[0], UNPLUG) || !strcmp(argv[0], CAPTURE))) {
 		char kind[4], rest;
 		int index;
 		if (argc != 2 || sscanf(argv[1], "%3[a-z]%d%c", kind, &index, &rest) != 2 ||
 		    (strcmp(kind, "vec") && strcmp(kind, "eth")) || index < 2 || index >= BATU_MAX_IFACES) {
-			snprintf(why, why_size, "unplug takes one hard interface, vecN or ethN with N from 2 to %d",
+			snprintf(why, why_size, "%s takes one hard interface, vecN or ethN with N from 2 to %d", argv[0],
 				 BATU_MAX_IFACES - 1);
 			return NULL;
+		}
+		if (!strcmp(argv[0], CAPTURE)) {
+			if (on_console)
+				snprintf(why, why_size, "capture streams over TCP (run_batctl_wrapper), not the console");
+			return on_console ? NULL : CAPTURE;	/* a capture reads: also read-only */
 		}
 		if (read_only) {
 			snprintf(why, why_size, "read-only (run_batctl_wrapper=ro): refusing a request that changes the node");
@@ -154,7 +163,7 @@ static const char *request_program(int argc, char **argv, char *why, size_t why_
 			   : !strcmp(argv[0], "sh")            ? SHELL
 							       : NULL;
 	if (!path) {
-		snprintf(why, why_size, "expected \"batctl\\0<args>\\0…\\0\\0\" (or tc, ip, bridge, wg, batctl-legacy, sh, batadv-vis, unplug, kmemleak), got %s",
+		snprintf(why, why_size, "expected \"batctl\\0<args>\\0…\\0\\0\" (or tc, ip, bridge, wg, batctl-legacy, sh, batadv-vis, unplug, kmemleak, capture), got %s",
 			 argc > 0 ? argv[0] : "nothing");
 		return NULL;
 	}
@@ -213,6 +222,8 @@ static void exec_request(int out, int argc, char **argv)
 	}
 	if (!strcmp(path, KMEMLEAK))
 		_exit(print_kmemleak(out));
+	if (!strcmp(path, CAPTURE))
+		_exit(capture_main(out, argv[1]));
 	char *vis[] = { argv[0], "-u", BATU_ALFRED_SOCKET, "-f", argv[argc > 2 ? 2 : 0], NULL };
 	dup2(out, 1);
 	dup2(out, 2);
@@ -268,6 +279,7 @@ int batctl_console_raw(const char *tty)
 int batctl_console_main(const char *tty)
 {
 	int fd = batctl_console_raw(tty);
+	on_console = 1;
 	if (fd < 0)
 		return 1;
 	for (;;) {

@@ -29,7 +29,8 @@ export {
   type HostSide,
   type NodeParts,
 } from './node-spec.ts';
-export type { LinkBackend, LinkEnd, InterfaceBase } from './links/backend.ts';
+export type { LinkBackend, LinkEnd, InterfaceBase, CapturePoint } from './links/backend.ts';
+export { guestCapture, type CaptureStream } from './capture.ts';
 export { hostDevice, type DeviceKind } from './devices.ts';
 export { managementAddress } from './management.ts';
 export { partitionHost, resolveHost } from './hosts.ts';

@@ -10,7 +10,16 @@
 // restored and changed, nodes killed, restarted and added while the mesh runs.
 import { randomBytes } from 'node:crypto';
 import { renderInterface } from '../cmdline/index.ts';
-import { Descriptors, Netns, NodeStartAborted, UmlNode, WireServer, guestCommand, hostTaps } from '../runner/index.ts';
+import {
+  Descriptors,
+  Netns,
+  NodeStartAborted,
+  UmlNode,
+  WireServer,
+  guestCommand,
+  hostTaps,
+  servicePorts,
+} from '../runner/index.ts';
 import { openStore, type Reporter, type Store, type StoreLike } from '../derivations/index.ts';
 import { MeshError, NodeStateError, TopologyError } from './errors.ts';
 import { partitionAddresses } from './hosts.ts';
@@ -287,17 +296,30 @@ export class Mesh {
     return runningNode(this.nodes, name);
   }
 
-  /** Where link a-b's frames can be captured on this host, or a MeshError saying why nowhere. */
+  /**
+   * Where link a-b's frames can be captured on this host: the host device they pass, else the
+   * first end that runs here, whose batctl service streams them; or a MeshError saying why not.
+   */
   capturePoint(a: string, b: string): CapturePoint {
     const i = this.linkIndex(a, b);
-    const host = this.remoteEnd(i);
-    if (host) throw new MeshError(`link ${a}-${b} goes to host ${host} (L2TPv3 over UDP): no device of its own here`);
-    const local = this.backends.local;
-    if (!local.capturePoint)
+    const device = !this.remoteEnd(i) && this.backends.local.capturePoint?.(i);
+    if (device) return device;
+    const end = this.topology.links[i].nodes.find((n) => this.localNodes.includes(n))!;
+    const node = this.node(end);
+    if (!this.netns || !node.serviceIp || !node.spec.batctlWrapper)
       throw new MeshError(
-        `link ${a}-${b} is a socketpair between the two nodes: no host device sees its frames (tap links: "linkDriver": "vector" in the topology; in simulated time: sim run --capture)`,
+        `link ${a}-${b}: no host device sees its frames, and node ${end} has no network path to stream them ` +
+          `(a rootless mesh reaches its nodes through their consoles): start the mesh as root, or capture in simulated time (sim run --capture)`,
       );
-    return local.capturePoint(i);
+    const iface = this.hardInterfaceName(end, i);
+    return {
+      kind: 'guest',
+      netns: this.netns.name,
+      node: end,
+      address: node.serviceIp,
+      port: servicePorts.batctl,
+      interface: iface,
+    };
   }
 
   private linkIndex(a: string, b: string): number {

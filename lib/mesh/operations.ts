@@ -155,10 +155,14 @@ export const operations = {
     cli: { args: ['node'] },
   }),
   capturePoint: operation({
-    description: "where a link's frames pass a host device (mesh capture runs dumpcap there)",
+    description:
+      "where mesh capture reads a link's frames: a host device they pass, or a node at one end that streams them",
     fields: Pair,
     run: async ({ mesh, node }, { a, b }) => mesh.capturePoint(node(a), node(b)),
-    print: (point) => `${point.device} in namespace ${point.netns}`,
+    print: (point) =>
+      point.kind === 'device'
+        ? `${point.device} in namespace ${point.netns}`
+        : `${point.interface} of node ${point.node} (${point.address}:${point.port} in namespace ${point.netns})`,
   }),
   down: operation({
     description: 'stop every node and remove everything the mesh made',

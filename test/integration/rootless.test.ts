@@ -53,6 +53,7 @@ test('an unprivileged user starts a 3-node line on socketpairs; it forms and pas
     ping: string;
     views: { name: string; neighbours: string[]; originators: Record<string, { via: string }> }[];
     processes: { umid: string; uid: string; capEff: string }[];
+    capture: unknown;
   };
   assert.equal(result.uid, nobody);
   for (const p of result.processes) {
@@ -63,6 +64,7 @@ test('an unprivileged user starts a 3-node line on socketpairs; it forms and pas
   assert.deepEqual(n1.neighbours, ['n2']);
   assert.equal(n1.originators.n3.via, 'n2', 'n3 is reached over n2');
   assert.match(result.ping, /5 packets transmitted, 5 received, 0% packet loss/, result.ping);
+  assert.match(String(result.capture), /^link n1-n2: .* node n1 has no network path to stream them/);
   assert.deepEqual(await listNamespaces(), namespacesBefore, 'no namespace was made');
   console.log(`rootless 3-node line: converged ${result.convergedS.toFixed(2)} s after start`);
 });

@@ -4,7 +4,8 @@
  * The first byte picks read-only mode (run_batctl_wrapper=ro) or not. */
 #define _GNU_SOURCE
 #include "../batctl_service.c"
-#include "../netlink.c"	/* unplug's; a request is only decided here, never run */
+#include "../netlink.c"	/* unplug's and capture's; a request is only decided here, never run */
+#include "../capture.c"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -35,17 +36,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (argv[i] < buf || argv[i] + strlen(argv[i]) >= buf + sizeof(buf))
 			abort();
 	const char *path = request_program(argc, argv, why, sizeof(why), &code);
-	/* Only the listed programs, unplug or kmemleak, and in read-only mode only what reads. */
+	/* Only the listed programs, unplug, kmemleak or capture, and in read-only mode only what reads. */
 	if (path && strcmp(path, BATCTL) && strcmp(path, TC) && strcmp(path, IP) && strcmp(path, BRIDGE) &&
 	    strcmp(path, WG) && strcmp(path, BATCTL_LEGACY) && strcmp(path, BATADV_VIS) && strcmp(path, SHELL) &&
-	    strcmp(path, UNPLUG) && strcmp(path, KMEMLEAK))
+	    strcmp(path, UNPLUG) && strcmp(path, KMEMLEAK) && strcmp(path, CAPTURE))
 		abort();
 	if (path && !strcmp(path, KMEMLEAK) && argc != 1)
+		abort();
+	if (path && !strcmp(path, CAPTURE) && (argc != 2 || (strncmp(argv[1], "vec", 3) && strncmp(argv[1], "eth", 3))))
 		abort();
 	if (path && !strcmp(path, UNPLUG) &&
 	    (read_only || argc != 2 || (strncmp(argv[1], "vec", 3) && strncmp(argv[1], "eth", 3))))
 		abort();
-	if (path && read_only && strcmp(path, BATADV_VIS) && strcmp(path, KMEMLEAK) && !only_reads(argc, argv))
+	if (path && read_only && strcmp(path, BATADV_VIS) && strcmp(path, KMEMLEAK) && strcmp(path, CAPTURE) && !only_reads(argc, argv))
 		abort();
 	if (!path && !why[0])
 		abort();

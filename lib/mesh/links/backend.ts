@@ -19,7 +19,14 @@ export interface LinkEnd {
 }
 
 /** A host device a link's frames pass, and the namespace it is in. */
-export type CapturePoint = { netns: string; device: string };
+export type DevicePoint = { kind: 'device'; netns: string; device: string };
+
+/**
+ * Where `mesh capture` reads a link's frames: a host device they pass, or (a link no host
+ * device sees) the interface of the node at one end, streamed as pcap by its batctl service.
+ */
+export type CapturePoint =
+  DevicePoint | { kind: 'guest'; netns: string; node: string; address: string; port: number; interface: string };
 
 /** What every hard interface has, whatever carries it. */
 export type InterfaceBase = { mac: string; mtu?: number };
@@ -34,7 +41,7 @@ export interface LinkBackend {
   /** Hot-plug: make this end's host device for a node that is running already. */
   plug?(end: LinkEnd, iface: Interface): Promise<void>;
   /** Where a link's frames pass a host device (`mesh capture`); absent: this backend has none. */
-  capturePoint?(link: number): CapturePoint;
+  capturePoint?(link: number): DevicePoint;
   /** Remove what the backend made. */
   stop?(): Promise<void>;
 }

@@ -4,7 +4,7 @@
 import type { Interface } from '../../cmdline/index.ts';
 import type { Netns } from '../../runner/index.ts';
 import { hostDevice } from '../devices.ts';
-import type { CapturePoint, InterfaceBase, LinkBackend, LinkEnd } from './backend.ts';
+import type { DevicePoint, InterfaceBase, LinkBackend, LinkEnd } from './backend.ts';
 
 export class BridgeLinks implements LinkBackend {
   constructor(
@@ -28,8 +28,8 @@ export class BridgeLinks implements LinkBackend {
   }
 
   /** The link's bridge: every end's frames pass it. */
-  capturePoint(link: number): CapturePoint {
-    return { netns: this.netns.name, device: hostDevice('link-bridge', '', link) };
+  capturePoint(link: number): DevicePoint {
+    return { kind: 'device', netns: this.netns.name, device: hostDevice('link-bridge', '', link) };
   }
 
   async plug(end: LinkEnd, iface: Interface): Promise<void> {
