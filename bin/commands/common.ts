@@ -148,12 +148,15 @@ export async function startDetached(
   };
   try {
     for (const end = Date.now() + timeoutMs; Date.now() < end; await sleep(100)) {
-      const text = await readFile(log, 'utf8');
+      // A child that stopped cleanly before it was ready took its log with it.
+      const text = await readFile(log, 'utf8').catch(() => '');
       if (stopping) return await stopChild(`was stopped by ${stopping} while starting`);
       if (ready.test(text)) return text;
       if (exited || /^batu: error:/m.test(text)) {
         await rm(log, { force: true }); // all it says is in the error
-        throw new Error(`batu ${args.slice(0, 2).join(' ')} did not start:\n${text.trim()}`);
+        throw new Error(
+          `batu ${args.slice(0, 2).join(' ')} did not start:\n${text.trim() || '(it stopped without a word)'}`,
+        );
       }
     }
     return await stopChild(`was not ready within ${timeoutMs / 1000} s`);

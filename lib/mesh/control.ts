@@ -118,8 +118,8 @@ export async function listMeshes(): Promise<MeshRecord[]> {
 export interface MeshServer {
   /** Settles once a `down` request has stopped the mesh and its answer has gone out. */
   down: Promise<void>;
-  /** Stop serving; the socket, record and a --detach log go. */
-  close(): Promise<void>;
+  /** Stop serving; the socket and record go, and the --detach log after a clean stop (a failure's stays to be read). */
+  close(clean?: boolean): Promise<void>;
 }
 
 /** The node a name given to the control socket means: an alias's own entry, never the prototype's ("constructor"). */
@@ -183,11 +183,11 @@ export async function serveMesh(
   await writeRecord(record);
   return {
     down,
-    async close() {
+    async close(clean = true) {
       http?.closeAllConnections();
       await Promise.all([server, ...(http ? [http] : [])].map((s) => new Promise((resolve) => s.close(resolve))));
       await releaseMeshName(name);
-      if (options.log) await rm(options.log, { force: true });
+      if (options.log && clean) await rm(options.log, { force: true });
     },
   };
 }

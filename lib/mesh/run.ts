@@ -32,9 +32,10 @@ export async function runMesh(topology: TopologyInput, options: RunMeshOptions):
   await claimMeshName(name, netnsName);
   let mesh: Mesh | undefined;
   let server: MeshServer | undefined;
-  const stopAll = async () => {
+  // After a failure the --detach log stays: the starting process reads the error there.
+  const stopAll = async (clean = true) => {
     await mesh?.stop();
-    await (server ? server.close() : releaseMeshName(name));
+    await (server ? server.close(clean) : releaseMeshName(name));
   };
   const started = Date.now();
   try {
@@ -60,7 +61,7 @@ export async function runMesh(topology: TopologyInput, options: RunMeshOptions):
       await work;
     }
   } catch (error) {
-    await stopAll();
+    await stopAll(false);
     if (signal?.aborted) return; // asked to stop: everything it made is gone
     throw error;
   }
