@@ -3,10 +3,12 @@
 // timings are asserted exactly where real time needs generous timeouts.
 import { beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { execa } from 'execa';
-import { runRoot, visualize } from '../../lib/runner/index.ts';
+import { batctlJson, runRoot, visualize } from '../../lib/runner/index.ts';
+import { debugTarget } from '../../lib/mesh/debug.ts';
 import {
   NS_PER_MS,
   NS_PER_S,
@@ -251,6 +253,47 @@ test('alfred carries every node to a far one in simulated time: the far node dra
   // batadv-vis servers report every 10 s and alfred slaves sync every 10 s: a few cycles.
   assert.ok(first > 1 && first <= 60, `complete at ${first} s`);
   await assertNothingLeft();
+});
+
+test('gdb holding a node stops the simulated clock: its neighbours miss none of its OGMs, and the run goes on', async (t) => {
+  const sim = await SimMesh.start({ ...line3, origInterval: 200 }, { ...(await guestPaths()), seed: 3 });
+  t.after(() => sim.stop());
+  await sim.untilReady(['n1', 'n2', 'n3']);
+  await sim.advance(sim.now + 20n * NS_PER_S);
+  type Originator = { orig_address: string; tq: number; best: boolean };
+  const n2Seen = async () =>
+    (await sim.during(batctlJson<Originator[]>(sim.node('n1'), 'originators_json'))).filter(
+      (o) => o.orig_address === '02:ba:00:02:02:00' && o.best,
+    );
+  const before = await n2Seen();
+  assert.equal(before.length, 1, 'n1 has n2 as an originator');
+
+  // mesh debug's command as printed; once attached it marks a file and holds n2 for 4 s.
+  const target = await debugTarget('n2', sim.node('n2'));
+  const mark = `${await tempDir(t, 'bt-simgdb-')}/attached`;
+  const hold = ['-ex', 'print (long) jiffies', '-ex', `shell touch ${mark}`, '-ex', 'shell sleep 4'];
+  const gdb = execa(target.gdb[0], ['-batch', ...target.gdb.slice(1), ...hold], { reject: false, timeout: 60_000 });
+  let exited = false;
+  void gdb.finally(() => (exited = true));
+  while (!existsSync(mark) && !exited) await new Promise((r) => setTimeout(r, 50));
+  if (!existsSync(mark)) assert.fail(`gdb did not attach: ${(await gdb).stderr}`);
+  const attached = sim.now;
+  const running = sim.advance(attached + 5n * NS_PER_S);
+  await new Promise((r) => setTimeout(r, 3000));
+  // Idle, three nodes run ~30× real time: 3 s of wall time would be ~90 s. Held, the clock
+  // moves at most to n2's next turn.
+  const heldFor = sim.now - attached;
+  assert.ok(heldFor <= 500n * NS_PER_MS, `the clock moved ${heldFor / NS_PER_MS} ms while gdb held n2`);
+  const { exitCode, stdout, stderr } = await gdb;
+  assert.equal(exitCode, 0, stdout + stderr);
+  assert.match(stdout, /^\$1 = \d+$/m);
+  await running;
+  const after = await n2Seen();
+  t.diagnostic(
+    `n1's TQ towards n2: ${before[0].tq} before, ${after[0].tq} after; the clock moved ${heldFor / NS_PER_MS} ms in 3 s held`,
+  );
+  // In real time, 4 s held at a 200 ms OGM interval is 20 OGMs missed: a TQ well below.
+  assert.ok(after.length === 1 && after[0].tq >= before[0].tq - 5, `TQ ${before[0].tq} then ${after[0].tq}`);
 });
 
 test('the same scenario runs in real time by changing one option (clock: real, the rootless Mesh, netem)', async () => {
