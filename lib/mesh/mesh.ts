@@ -297,14 +297,16 @@ export class Mesh {
   }
 
   /**
-   * Where link a-b's frames can be captured on this host: the host device they pass, else the
-   * first end that runs here, whose batctl service streams them; or a MeshError saying why not.
+   * Where link a-b's frames can be captured on this host: the host device they pass, else an
+   * end running here, whose batctl service streams them; or a MeshError saying why not.
    */
   capturePoint(a: string, b: string): CapturePoint {
     const i = this.linkIndex(a, b);
     const device = !this.remoteEnd(i) && this.backends.local.capturePoint?.(i);
     if (device) return device;
-    const end = this.topology.links[i].nodes.find((n) => this.localNodes.includes(n))!;
+    // The first end here that runs (one that was killed cannot stream).
+    const ends = this.topology.links[i].nodes.filter((n) => this.localNodes.includes(n));
+    const end = ends.find((n) => this.nodes.get(n)?.state === 'running') ?? ends[0];
     const node = this.node(end);
     if (!this.netns || !node.serviceIp || !node.spec.batctlWrapper)
       throw new MeshError(
