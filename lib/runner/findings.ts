@@ -38,8 +38,9 @@ const ends = /^(=+|-+\[ end trace( [0-9a-f]+)? \]-+)$/;
 /** A console line without printk's time stamp and the trailing CR of a console. */
 const bare = (line: string) => line.replace(/\r$/, '').replace(/^\[\s*\d+\.\d+\]\s?/, '');
 
+// The allocator's frames, and kmemleak's own that record the trace (UML's save_stack_trace…).
 const allocator =
-  /^(kmemleak_|__?kmalloc|kmalloc|kmem_cache_alloc|__?kmem_cache|slab_|kmemdup|kzalloc|krealloc|kvmalloc|__kasan|kasan_|__alloc|alloc_pages|__vmalloc|vmalloc|__do_kmalloc)/;
+  /^(kmemleak_|__?kmalloc|kmalloc|kmem_cache_alloc|__?kmem_cache|slab_|kmemdup|kzalloc|krealloc|kvmalloc|__kasan|kasan_|__alloc|alloc_pages|__vmalloc|vmalloc|__do_kmalloc|save_stack_trace|stack_trace_save|set_track_prepare|__?create_object)/;
 
 /** kmemleak's "where": the first frame of its backtrace past the allocator. */
 function allocatedIn(lines: string[]): string | undefined {

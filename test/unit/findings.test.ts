@@ -78,6 +78,14 @@ test("KASAN's double-free and kmemleak's leak: the report to its closing rule; w
   );
 });
 
+test("kmemleak's file on UML: the frames that record the trace (save_stack_trace…) are not where it was allocated", async () => {
+  // A real leak of test/fixtures/batman-adv-broken.patch, read through the batctl service.
+  const [leak] = findingsIn(await fixture('debug-kmemleak.txt'));
+  assert.equal(leak.kind, 'kmemleak');
+  assert.equal(leak.title, 'unreferenced object 0x6b31b000 (size 2048)');
+  assert.equal(leak.where, 'batadv_orig_node_new');
+});
+
 test('the other checkers: UBSAN, lockdep, sleeping in atomic context, WARN, BUG, panic; time stamps and CRs stripped', () => {
   const text = [
     '[   12.345678] ------------[ cut here ]------------',
