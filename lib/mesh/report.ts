@@ -54,7 +54,14 @@ export async function meshReport(
   return { nodes: reports, findings: reports.reduce((n, r) => n + r.findings.length, 0) };
 }
 
-/** The report as text: per node its findings with their first lines, then the count. */
+/**
+ * A line worth showing in the text: not blank, not UML's raw stack words, not a frame its
+ * unwinder only guessed (`? name+0x…`).
+ */
+const telling = (line: string) =>
+  line.trim() !== '' && !/^\s*(Stack:|([0-9a-f]{8}\s*){2,}$)/.test(line) && !/\] \? /.test(line);
+
+/** The report as text: per node its findings with their first telling lines, then the count. */
 export function describeReport(report: MeshReport, { lines = 12 } = {}): string {
   const out: string[] = [];
   for (const r of report.nodes) {
@@ -63,7 +70,11 @@ export function describeReport(report: MeshReport, { lines = 12 } = {}): string 
     if (r.kmemleakError) out.push(`  kmemleak not read: ${r.kmemleakError}`);
     for (const f of r.findings) {
       out.push(`  ${describeFinding(f)}`);
-      for (const line of f.lines.slice(1, lines)) out.push(`    ${line}`);
+      for (const line of f.lines
+        .slice(1)
+        .filter(telling)
+        .slice(0, lines - 1))
+        out.push(`    ${line}`);
     }
   }
   const debugNodes = report.nodes.filter((r) => r.debug).length;

@@ -133,5 +133,21 @@ test('a report names every node, its findings, and who had no debug kernel', () 
     /^n1 \(debug kernel\): 1 finding\(s\)\n {2}KASAN: BUG: KASAN: use-after-free in f\+0x1\/0x2\n {4}Read of size 8/,
   );
   assert.match(text, /n2 \(not a debug kernel: console only\): clean/);
+  // UML's raw stack words and the frames its unwinder only guessed are left out of the text.
+  const kasan = findingsIn(
+    [
+      'BUG: KASAN: double-free in batadv_orig_node_new+0x4c5/0x4d7 [batman_adv]',
+      '',
+      'Stack:',
+      ' 0d925e58 60bbe12f 41b58ab3 60bad318',
+      'Call Trace:',
+      ' [<600483b9>] ? dump_trace+0x0/0x20b',
+      ' [<6004a1c2>] show_stack+0x10/0x20',
+      '====',
+    ].join('\n'),
+  );
+  const shown = describeReport({ findings: 1, nodes: [{ node: 'n1', debug: true, findings: kasan }] });
+  assert.match(shown, /\n {4}Call Trace:\n {4} \[<6004a1c2>\] show_stack\+0x10\/0x20\n/);
+  assert.doesNotMatch(shown, /Stack:|0d925e58|dump_trace/);
   assert.match(text, /1 finding\(s\) on 2 node\(s\) \(1 without a debug kernel: mesh up --debug\)$/);
 });
