@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Option } from 'commander';
-import { openStore, realise, sidecar, type Store } from '../../lib/derivations/index.ts';
+import { BuildError, openStore, realise, sidecar, type Store } from '../../lib/derivations/index.ts';
 import { shown } from '../../lib/issues.ts';
 import { Mesh, converged, line, observe } from '../../lib/mesh/index.ts';
 import { batmanAdvOf } from '../../recipes/batman-adv.ts';
@@ -142,15 +142,29 @@ export async function runMatrix(
             cell.converged = await convergence(store, kernel, image.path);
           }
         } catch (e) {
-          cell.error =
-            (e as Error).message.split('\n').find((l) => /no option|error/i.test(l)) ??
-            (e as Error).message.split('\n')[0];
+          // The compiler's error can be far above the message's last lines (make -j goes on).
+          const log = e instanceof BuildError ? await readFile(e.logFile, 'utf8').catch(() => '') : '';
+          cell.error = cellError(`${log}\n${(e as Error).message}`);
         }
         progress(`matrix: ${describeCell(cell)}`);
       }
     }
   }
   return cells;
+}
+
+/**
+ * A failed cell's reason in one line: the compiler's first error (its file relative to the
+ * source, not the build's temporary directory), else a missing option, else any error line.
+ */
+export function cellError(message: string): string {
+  const lines = message.split('\n');
+  const line =
+    lines.find((l) => /: (fatal )?error: /.test(l)) ??
+    lines.find((l) => /no option/.test(l)) ??
+    lines.find((l) => /error/i.test(l)) ??
+    lines[0];
+  return line.replace(/\S*\/\.tmp\/\S*?\/src\//g, '').trim();
 }
 
 function describeCell(c: Cell): string {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { configVariants, describeMatrix, type Cell } from '../../bin/commands/matrix.ts';
+import { cellError, configVariants, describeMatrix, type Cell } from '../../bin/commands/matrix.ts';
 import { batmanAdvModule } from '../../recipes/batman-adv.ts';
 import { RecipeError } from '../../lib/derivations/index.ts';
 
@@ -38,4 +38,19 @@ test('the table: a row per cell, failures and unconverged meshes say so', () => 
 test("a module's options become make's, checked against its Makefile; a bad name is refused", async () => {
   const src = { name: 'batman-adv-x', sha256: '0'.repeat(64) } as never;
   await assert.rejects(batmanAdvModule({ src, version: 'x', config: { 'BLA; rm': true } }), RecipeError);
+});
+
+test("a failed cell's reason: the compiler's first error, its file relative to the source", () => {
+  const log = [
+    'make -C /var/cache/batu/store/.tmp/x.1.2/build/kbuild M=/var/cache/batu/store/.tmp/x.1.2/build/src',
+    './include/linux/slab.h:959: note: this is the location of the previous definition',
+    '/var/cache/batu/store/.tmp/x.1.2/build/src/net/batman-adv/bridge_loop_avoidance.c:2540:2: error: #error "broken on purpose"',
+    'make[4]: *** [scripts/Makefile.build:234: /var/cache/batu/store/.tmp/x.1.2/build/src/net/batman-adv/bridge_loop_avoidance.o] Error 1',
+  ].join('\n');
+  assert.equal(cellError(log), 'net/batman-adv/bridge_loop_avoidance.c:2540:2: error: #error "broken on purpose"');
+  assert.equal(
+    cellError('building m failed (exit code 2)\nthis batman-adv has no option NC (CONFIG_BATMAN_ADV_NC)'),
+    'this batman-adv has no option NC (CONFIG_BATMAN_ADV_NC)',
+  );
+  assert.equal(cellError('something else\nmore'), 'something else');
 });
