@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 import type { CapturePoint } from './links/backend.ts';
 import { MeshError } from './errors.ts';
+import { withDeadline } from '../deadline.ts';
 
 export type GuestPoint = Extract<CapturePoint, { kind: 'guest' }>;
 
@@ -50,14 +51,24 @@ export async function guestCapture(point: GuestPoint): Promise<CaptureStream> {
   // The request stays open: the node streams until this end closes.
   proc.stdin!.on('error', () => {}); // socat gone: what it said is the answer
   proc.stdin!.write(`capture\0${point.interface}\0\0`);
-  const head = await firstBytes(proc.stdout!, 24);
+  const what = `capture of ${point.interface} on node ${point.node}`;
+  // A node that does not answer (wedged, or not yet serving) is given up on, not waited for.
+  const head = await withDeadline(firstBytes(proc.stdout!, 24), 15_000, `${what}: no answer within 15 s`).catch(
+    async (error: Error) => {
+      await stop();
+      throw new MeshError(error.message);
+    },
+  );
   if (head.length >= 4 && (head.readUInt32LE(0) === pcapMagic || head.readUInt32BE(0) === pcapMagic)) {
     proc.stdout!.unshift(head);
     return { pcap: proc.stdout!, stop };
   }
   // Not pcap: the service's refusal (or socat's failure to connect), whole.
-  const rest = head.length < 24 ? Buffer.alloc(0) : await firstBytes(proc.stdout!, 1 << 20);
+  const rest =
+    head.length < 24
+      ? Buffer.alloc(0)
+      : await withDeadline(firstBytes(proc.stdout!, 1 << 20), 5000, '').catch(() => Buffer.alloc(0));
   const { stderr } = await stop();
   const why = (Buffer.concat([head, rest]).toString() || String(stderr)).trim() || 'it closed the stream';
-  throw new MeshError(`capture of ${point.interface} on node ${point.node}: ${why}`);
+  throw new MeshError(`${what}: ${why}`);
 }
