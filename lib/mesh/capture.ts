@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import type { CapturePoint } from './links/backend.ts';
 import { MeshError } from './errors.ts';
 import { withDeadline } from '../deadline.ts';
+import { Netns } from '../runner/index.ts';
 
 export type GuestPoint = Extract<CapturePoint, { kind: 'guest' }>;
 
@@ -39,7 +40,13 @@ function firstBytes(stream: Readable, n: number): Promise<Buffer> {
 
 /** Start streaming a guest capture point's frames; a node that cannot says why (MeshError). */
 export async function guestCapture(point: GuestPoint): Promise<CaptureStream> {
-  const proc = execa('ip', ['netns', 'exec', point.netns, 'socat', '-', `TCP:${point.address}:${point.port}`], {
+  const [command, ...args] = [
+    ...Netns.existing(point.netns).prefix,
+    'socat',
+    '-',
+    `TCP:${point.address}:${point.port}`,
+  ];
+  const proc = execa(command, args, {
     buffer: { stdout: false, stderr: true },
     reject: false,
     stdin: 'pipe',

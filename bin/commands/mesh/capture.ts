@@ -7,6 +7,7 @@ import { execa } from 'execa';
 import { InvalidArgumentError } from 'commander';
 import { shown } from '../../../lib/issues.ts';
 import { guestCapture, type CaptureStream } from '../../../lib/mesh/index.ts';
+import { Netns } from '../../../lib/runner/index.ts';
 import { secondsArg } from '../common.ts';
 import { meshCommand, request } from './shared.ts';
 
@@ -43,7 +44,7 @@ export const captureCommand = () =>
       let stream: CaptureStream | undefined;
       if (point.kind === 'guest') stream = await guestCapture(point);
       const command =
-        point.kind === 'device' ? ['ip', 'netns', 'exec', point.netns, ...tool, ...stop] : [...tool, ...stop];
+        point.kind === 'device' ? [...Netns.existing(point.netns).prefix, ...tool, ...stop] : [...tool, ...stop];
       const run = execa(command[0], command.slice(1), {
         stdin: stream ? 'pipe' : 'inherit',
         stdout: 'inherit',
