@@ -5,7 +5,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { addRoot, realiseAll, openStore } from '../lib/derivations/index.ts';
-import { Mesh, converged, formatTable, nodeMac, observe } from '../lib/mesh/index.ts';
+import { Mesh, converged, formatTable, nameVisDot, nodeMac, observe } from '../lib/mesh/index.ts';
 import { alfredBridge } from '../lib/runner/index.ts';
 import { image } from '../recipes/image.ts';
 import { linuxV15 } from '../recipes/linux-v15.ts';
@@ -81,11 +81,16 @@ try {
   });
   say(`  at n1: ${at1}\n  at n5: ${at5}`);
 
-  const dot = await until('batadv-vis data of all 5 nodes', 60_000, async () => {
+  const raw = await until('batadv-vis data of all 5 nodes', 60_000, async () => {
     const { stdout } = await execa('batadv-vis', ['-u', sockets.n1, '-f', 'dot']);
     // One cluster (a node's interfaces) per node once every node's vis data has arrived.
     return [1, 2, 3, 4, 5].every((k) => stdout.includes(`cluster_${nodeMac(k, 2, 0)}`)) ? stdout : undefined;
   });
+  // batadv-vis draws MACs; batu's MACs name their nodes.
+  const dot = nameVisDot(
+    raw,
+    mesh.topology.nodes.map((n) => n.name),
+  );
   await writeFile(join(outDir, 'mesh.dot'), dot);
   const { stdout: svg } = await execa('dot', ['-Tsvg'], { input: dot });
   await writeFile(join(outDir, 'mesh.svg'), svg);

@@ -31,6 +31,7 @@ export {
 } from './node-spec.ts';
 export type { LinkBackend, LinkEnd, InterfaceBase, CapturePoint } from './links/backend.ts';
 export { guestCapture, type CaptureStream } from './capture.ts';
+export { nameVisDot, macLabel } from './vis.ts';
 export { hostDevice, type DeviceKind } from './devices.ts';
 export { managementAddress } from './management.ts';
 export { partitionHost, resolveHost } from './hosts.ts';

@@ -3,13 +3,14 @@
 // mesh, and how its answer reads. The request union, the server's dispatch, the typed reply
 // and the subcommands all follow from this table; a new operation is one entry.
 import { z } from 'zod';
-import { guestCommand, visFormats, visualize } from '../runner/index.ts';
+import { dotToSvg, guestCommand, visFormats, visualize } from '../runner/index.ts';
 import { MeshError } from './errors.ts';
 import type { Mesh } from './mesh.ts';
 import { describeStatus, meshStatus } from './status.ts';
 import { describeReport, meshReport } from './report.ts';
 import { debugTarget, shellLine } from './debug.ts';
 import { LinkProperties } from './topology.ts';
+import { nameVisDot } from './vis.ts';
 
 /** What an operation runs against: the mesh, its name, and node names with aliases resolved. */
 export interface OperationContext {
@@ -122,15 +123,21 @@ export const operations = {
     cli: { args: ['node', 'program', 'args…'] },
   }),
   vis: operation({
-    description: 'the mesh as batadv-vis sees it (from an alfred master)',
+    description: 'the mesh as batadv-vis sees it (from an alfred master); dot and svg name each node',
     fields: { format: z.enum(visFormats) },
-    run: ({ name, mesh }, { format }) => {
+    run: async ({ name, mesh }, { format }) => {
       const running = (n: { name: string }) => mesh.nodes.has(n.name);
       const from =
         mesh.topology.nodes.find((n) => n.alfred === 'master' && running(n)) ??
         mesh.topology.nodes.find((n) => n.alfred !== 'off' && running(n));
       if (!from) throw new MeshError(`no running node of mesh ${name} runs alfred`);
-      return visualize(mesh.node(from.name), format);
+      const node = mesh.node(from.name);
+      if (format === 'json') return visualize(node, format);
+      const dot = nameVisDot(
+        await visualize(node, 'dot'),
+        mesh.topology.nodes.map((n) => n.name),
+      );
+      return format === 'svg' ? dotToSvg(dot) : dot;
     },
     print: (text) => text,
     cli: {

@@ -1,5 +1,5 @@
 // Running a UML kernel as a host process: the argv conventions every node shares.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readlink, rm, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -10,6 +10,24 @@ import { execa } from 'execa';
  * /dev/shm must allow exec (UML maps it executable).
  */
 export const guestMemoryDir = existsSync('/dev/shm') ? '/dev/shm' : '/tmp';
+
+/**
+ * Bytes of host memory a running UML process's guest memory holds now: the blocks of its
+ * memory file (opened O_TMPFILE, or created and unlinked, in guestMemoryDir). A page the
+ * guest touched stays until the kernel gives it back (uml-free-page-reporting.patch).
+ */
+export async function guestMemoryHeld(pid: number): Promise<number> {
+  const fds = `/proc/${pid}/fd`;
+  let held = 0;
+  for (const fd of await readdir(fds)) {
+    const target = await readlink(join(fds, fd)).catch(() => '');
+    if (!target.startsWith(`${guestMemoryDir}/`) || !target.endsWith(' (deleted)')) continue;
+    const { blocks } = await stat(join(fds, fd));
+    held = Math.max(held, blocks * 512);
+  }
+  if (held === 0) throw new Error(`process ${pid} has no guest memory file in ${guestMemoryDir}`);
+  return held;
+}
 
 let randomisationSwitch: boolean | undefined;
 

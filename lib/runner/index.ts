@@ -1,5 +1,5 @@
 // lib/runner: start, stop and observe UML nodes.
-export { bootToPowerOff, umlCommand, guestMemoryDir, type BootResult } from './boot.ts';
+export { bootToPowerOff, umlCommand, guestMemoryDir, guestMemoryHeld, type BootResult } from './boot.ts';
 export { UmlNode, NodeError, NodeStartAborted, type StartOptions } from './node.ts';
 export { ReadySummary } from './contract.ts';
 export { NodeRecord } from './registry.ts';
@@ -16,7 +16,7 @@ export { mconsole, mconsoleSocket } from './mconsole.ts';
 export { ConsoleChannel } from './console-channel.ts';
 export { WireServer } from './wire.ts';
 export { helperBinary, runnerHelpers, type Helper } from './helpers.ts';
-export { visualize, visFormats, type VisFormat } from './vis.ts';
+export { visualize, visFormats, dotToSvg, type VisFormat } from './vis.ts';
 export {
   batctl,
   guestCommand,

@@ -154,15 +154,20 @@ test(
     assert.match((await batu('mesh', 'exec', 'n2', 'batctl', 'n', '-H', '-n', 'bt-line')).stdout, /02:ba:00:01:02:00/);
 
     // alfred gathers vis data every 10 s: one cluster per originator once every node has reported.
+    let svg = '';
     await eventually(
       'batadv-vis (through the alfred master) draws all three nodes as SVG',
       async () => {
-        const svg = await batu('mesh', 'vis', '--format', 'svg', '-n', 'bt-line');
-        assert.equal(svg.exitCode, 0, svg.stderr);
-        return svg.stdout.startsWith('<?xml') && svg.stdout.match(/class="cluster"/g)?.length === 3;
+        const drawn = await batu('mesh', 'vis', '--format', 'svg', '-n', 'bt-line');
+        assert.equal(drawn.exitCode, 0, drawn.stderr);
+        svg = String(drawn.stdout);
+        return svg.startsWith('<?xml') && svg.match(/class="cluster"/g)?.length === 3;
       },
       40_000,
     );
+    // …by name: each node's cluster is labelled with it, each interface with it over its MAC.
+    for (const name of ['n1', 'n2', 'n3'])
+      assert.ok((svg.match(new RegExp(`>${name}</text>`, 'g'))?.length ?? 0) >= 2, `${name} drawn by name:\n${svg}`);
 
     const down = await batu('mesh', 'down', '-n', 'bt-line');
     assert.equal(down.exitCode, 0, down.stderr);
