@@ -15,11 +15,11 @@ export class WireServer {
     private readonly process: ResultPromise,
   ) {}
 
-  /** `store`: where the fdwire helper is (or is built). */
+  /** `store`: where the fdwire helper is (or is built). Its standard input is our pipe: it ends with this process, however this process ends. */
   static async start(store: Store): Promise<WireServer> {
     const dir = await mkdtemp(join(tmpdir(), 'batu-wire-'));
     const socket = join(dir, 'wire.sock');
-    const proc = execa(await helperBinary('fdwire', store), ['serve', socket], { reject: false, stdin: 'ignore' });
+    const proc = execa(await helperBinary('fdwire', store), ['serve', socket], { reject: false, stdin: 'pipe' });
     const ready = await new Promise<boolean>((resolve) => {
       proc.stdout!.once('data', () => resolve(true));
       void proc.then(() => resolve(false));

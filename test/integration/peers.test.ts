@@ -149,4 +149,9 @@ after(async () => {
     [],
     'only the killed parts’ --detach logs are left',
   );
+  assert.deepEqual(
+    (await leftovers()).wires,
+    before_.wires,
+    'a killed part’s link server (fdwire) ended with it and removed its socket',
+  );
 });

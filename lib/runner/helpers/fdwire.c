@@ -1,15 +1,21 @@
 /* fdwire: point-to-point links between UML nodes without any privilege.
  *
  *   fdwire serve SOCKET            print "ready", then hand out ends of datagram socketpairs
- *                                  (pair P made on first request) over the unix socket SOCKET
+ *                                  (pair P made on first request) over the unix socket SOCKET,
+ *                                  until standard input closes; then remove SOCKET and its
+ *                                  directory (if empty) and exit
  *   fdwire exec SOCKET N=P:E… -- COMMAND ARGS…
  *                                  fetch end E (0 or 1) of pair P as descriptor N, exec COMMAND
  *
  * A node's vector `transport=fd` takes such an end. The server keeps every end open, so a
- * node that dies and starts again gets the same link back. */
+ * node that dies and starts again gets the same link back. Its parent holds the other end
+ * of its standard input: a parent killed with SIGKILL still takes the server and its
+ * socket with it. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +62,14 @@ static int serve(const char *path)
 	printf("ready\n");
 	fflush(stdout);
 	for (;;) {
+		struct pollfd watch[2] = { { .fd = fd, .events = POLLIN }, { .fd = 0, .events = POLLIN } };
+		char scratch[64];
+		if (poll(watch, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (watch[1].revents && read(0, scratch, sizeof(scratch)) <= 0)
+			break; /* the parent is gone */
+		if (!(watch[0].revents & POLLIN))
+			continue;
 		int conn = accept4(fd, NULL, NULL, SOCK_CLOEXEC), p, e;
 		char req[32] = "";
 		ssize_t n = conn < 0 ? -1 : read(conn, req, sizeof(req) - 1);
@@ -79,6 +93,11 @@ static int serve(const char *path)
 		if (conn >= 0)
 			close(conn);
 	}
+	unlink(path);
+	char dir[sizeof(addr.sun_path)];
+	strcpy(dir, path);
+	rmdir(dirname(dir)); /* fails, harmlessly, unless the socket had it alone */
+	return 0;
 }
 
 static int fetch(const char *path, int pair, int end)
