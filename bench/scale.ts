@@ -1,6 +1,9 @@
 // bench/scale: how many nodes form a converged mesh on this machine. Grids of growing size
-// (sparse: 2-4 links per node), hostfs root at mem=24M; the link backend, OGM interval and
-// algorithm are options (defaults: socketpair links, 5000 ms, BATMAN_IV). Per step: spawn
+// (sparse: 2-4 links per node) or tori (the grid wrapped: 4 links per node, half the
+// diameter), hostfs root at mem=24M; the link backend, OGM interval, algorithm and shape are
+// options (defaults: socketpair links, 5000 ms, BATMAN_IV, grid). batman-adv IV's hop penalty
+// leaves no TQ after ~32 hops, so a grid of 300 nodes or more (diameter ≥ 33) never has every
+// route whatever the CPU: beyond 200 nodes the torus is what measures capacity. Per step: spawn
 // of the first node → every node has a fresh route to every other; then host CPU over 10 s
 // of the converged mesh (from /proc/stat: load average misleads). The step that does not
 // converge in time ends the run.
@@ -8,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { Mesh, grid, heardRecently } from '../lib/mesh/index.ts';
+import { Mesh, grid, heardRecently, torus } from '../lib/mesh/index.ts';
 import { batctlJson } from '../lib/runner/index.ts';
 import { realiseAll, silentReporter } from '../lib/derivations/index.ts';
 import { linuxV15 } from '../recipes/linux-v15.ts';
@@ -19,8 +22,14 @@ export interface ScaleConfig {
   backend: 'bridge' | 'socketpair';
   origInterval: number;
   algorithm: 'BATMAN_IV' | 'BATMAN_V';
+  shape: 'grid' | 'torus';
 }
-export const defaultScaleConfig: ScaleConfig = { backend: 'socketpair', origInterval: 5000, algorithm: 'BATMAN_IV' };
+export const defaultScaleConfig: ScaleConfig = {
+  backend: 'socketpair',
+  origInterval: 5000,
+  algorithm: 'BATMAN_IV',
+  shape: 'grid',
+};
 /** rows × cols per step. */
 export const fullSteps: [number, number][] = [
   [2, 5],
@@ -90,7 +99,8 @@ async function step(
 ): Promise<ScaleStep> {
   const n = rows * cols;
   const t0 = performance.now();
-  const topology = { ...grid(rows, cols), origInterval: config.origInterval, routingAlgo: config.algorithm };
+  const shape = config.shape === 'torus' ? torus : grid;
+  const topology = { ...shape(rows, cols), origInterval: config.origInterval, routingAlgo: config.algorithm };
   const mesh = (current = await Mesh.start(topology, {
     ...paths,
     rootfs: 'hostfs',
@@ -142,7 +152,7 @@ export async function benchScale(
     const result = await step(paths, rows, cols, config);
     results.push(result);
     console.log(
-      `  ${String(result.nodes).padStart(4)} nodes (${rows}×${cols} grid, ${result.links} links): up in ${result.started_s.toFixed(1)} s, ` +
+      `  ${String(result.nodes).padStart(4)} nodes (${rows}×${cols} ${config.shape}, ${result.links} links): up in ${result.started_s.toFixed(1)} s, ` +
         (result.converged_s === null
           ? 'did NOT converge'
           : `converged ${result.converged_s.toFixed(1)} s, CPU ${result.cpu_percent!.toFixed(0)} % of ${availableParallelism()} cores`),
@@ -155,7 +165,7 @@ export async function benchScale(
       backend: config.backend,
       algorithm: config.algorithm,
       orig_interval_ms: config.origInterval,
-      topology: 'grid',
+      topology: config.shape,
       node_mem: 'hostfs 24M',
       max_converged_nodes: converged.length ? Math.max(...converged.map((r) => r.nodes)) : 0,
       ...Object.fromEntries(
@@ -176,6 +186,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       backend: { type: 'string' },
       interval: { type: 'string' },
       algorithm: { type: 'string' },
+      shape: { type: 'string' },
       from: { type: 'string' }, // the first size to run: skips the smaller steps
     },
   });
@@ -183,7 +194,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     backend: (values.backend ?? defaultScaleConfig.backend) as ScaleConfig['backend'],
     origInterval: Number(values.interval ?? defaultScaleConfig.origInterval),
     algorithm: (values.algorithm ?? defaultScaleConfig.algorithm) as ScaleConfig['algorithm'],
+    shape: (values.shape ?? defaultScaleConfig.shape) as ScaleConfig['shape'],
   };
+  if (!['grid', 'torus'].includes(config.shape)) throw new Error(`--shape ${values.shape}: expected grid or torus`);
   const from = Number(values.from ?? 0);
   if (!Number.isInteger(from) || from < 0) throw new Error(`--from ${values.from}: not a node count`);
   const sizes = (values.quick ? quickSteps : fullSteps).filter(([rows, cols]) => rows * cols >= from);
