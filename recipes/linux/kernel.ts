@@ -14,8 +14,8 @@ const dir = (d: string) => repoFiles(`batu-uml-${d.replace(/\W+/g, '-')}`, new U
 // Every kernel gets the host fixes (ptrace wants the host's whole XSAVE area, AMX); the
 // default kernel and the module kernel batu's vector driver (patches/offload: `vnet=1` on
 // inherited descriptors, a SIGIO per busy period rather than per frame, small frames copied
-// out of 64 KB buffers, frames and console input that wake a node in simulated time); a
-// built-in batman-adv batu's own patches unless stock.
+// out of 64 KB buffers, frames and console input that wake a node in simulated time, and
+// free guest memory given back to the host); a built-in batman-adv batu's own patches unless stock.
 const parts = lazy(async () => {
   const [fragment, hostFixes, vectorDriver] = await Promise.all(['config', 'patches/host', 'patches/offload'].map(dir));
   return { fragment, hostFixes, vectorDriver };
