@@ -1,6 +1,7 @@
 // bench/boot: exec → `batu-init: ready`, and → first batman-adv neighbour, for 1 node and
 // for 10 started together; plus memory per idle node (PSS of all its host processes, so
-// the 3 processes sharing one UML address space are not counted three times).
+// the 3 processes sharing one UML address space are not counted three times), also with
+// free guest memory kept (physmem.give_back=0: as before uml-free-page-reporting.patch).
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Netns, UmlNode, batctlJson } from '../lib/runner/index.ts';
@@ -91,6 +92,7 @@ async function bootRound(
   mem: string,
   rootfs: 'initramfs' | 'hostfs' = 'initramfs',
   services: Services = 'batctl',
+  kernelArgs: string[] = [],
 ) {
   const ns = await Netns.create('bt');
   const nodes: UmlNode[] = [];
@@ -102,7 +104,7 @@ async function bootRound(
     nodes.push(
       ...(await Promise.all(
         Array.from({ length: count }, (_, i) =>
-          UmlNode.start(spec(paths, i + 1, mem, rootfs, services), { netns: ns, attach: attach(i + 1) }),
+          UmlNode.start(spec(paths, i + 1, mem, rootfs, services), { netns: ns, attach: attach(i + 1), kernelArgs }),
         ),
       )),
     );
@@ -119,7 +121,8 @@ async function bootRound(
         throw new Error(`${n.spec.umid} saw no batman-adv neighbour within 60 s`);
       }),
     );
-    await sleep(3000); // idle, converged
+    // Idle, converged, and what boot freed given back (free page reporting runs 2 s after a free).
+    await sleep(6000);
     const pss = await Promise.all(nodes.map(nodePss));
     const guest = mean(await Promise.all(nodes.map(guestMemory)));
     return {
@@ -148,6 +151,7 @@ export async function benchBoot(): Promise<Record<string, number | string>> {
   const small = await bootRound(paths, 10, '24M', 'hostfs');
   const all = await bootRound(paths, 10, '24M', 'hostfs', 'all');
   const no9p = await bootRound(paths, 10, '24M', 'hostfs', 'no-9p');
+  const kept = await bootRound(paths, 10, '24M', 'hostfs', 'all', ['physmem.give_back=0']);
   return {
     orig_interval_ms: ORIG_INTERVAL,
     ready_s: pair.ready_s,
@@ -160,6 +164,8 @@ export async function benchBoot(): Promise<Record<string, number | string>> {
     // The goal's measure: every service on (batctl, alfred + batadv-vis + socat, the 9P server).
     pss_mib_per_node: all.pss_mib,
     pss_mib_per_node_without_9p: no9p.pss_mib,
+    // …with what the guest freed kept in its memory file, as before the kernel gave it back.
+    pss_mib_per_node_memory_kept: kept.pss_mib,
     // …of which the guest (all services): used, and its biggest parts.
     ...Object.fromEntries(Object.entries(all.guest).map(([k, v]) => [`guest_${k}_mib`, v])),
     ready_10_hostfs_s: small.ready_s,
