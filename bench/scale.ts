@@ -82,6 +82,8 @@ export interface ScaleStep {
   converged_s: number | null;
   cpu_percent: number | null;
   links: number;
+  /** Why the mesh did not come up (a node not ready in time on a saturated machine). */
+  error?: string;
 }
 
 /** The mesh being measured, so that ctrl-c can still stop it. */
@@ -152,12 +154,20 @@ export async function benchScale(
   const paths = { kernel, image: guest };
   const results: ScaleStep[] = [];
   for (const [rows, cols] of steps) {
-    const result = await step(paths, rows, cols, config);
+    // A mesh that cannot even start at this size is this step's answer, not the bench's end.
+    const result = await step(paths, rows, cols, config).catch((e: Error): ScaleStep => ({
+      nodes: rows * cols,
+      started_s: NaN,
+      converged_s: null,
+      cpu_percent: null,
+      links: 0,
+      error: e.message.split('\n')[0],
+    }));
     results.push(result);
     console.log(
       `  ${String(result.nodes).padStart(4)} nodes (${rows}×${cols} ${config.shape}, ${result.links} links): up in ${result.started_s.toFixed(1)} s, ` +
         (result.converged_s === null
-          ? 'did NOT converge'
+          ? `did NOT converge${result.error ? ` (did not start: ${result.error})` : ''}`
           : `converged ${result.converged_s.toFixed(1)} s, CPU ${result.cpu_percent!.toFixed(0)} % of ${availableParallelism()} cores`),
     );
     if (result.converged_s === null) break;
