@@ -8,13 +8,18 @@ import { nodeOfMac } from './node-spec.ts';
 /** What a batu MAC is, by its role byte (lib/mesh/node-spec.ts nodeMac). */
 const roles: Record<number, string> = { 0: 'bat0', 1: 'client tap', 2: '' };
 
-/** A label for a MAC of this mesh ('n3', 'n3 bat0'), or undefined for a MAC that is not one of its nodes'. */
-export function macLabel(names: readonly string[], mac: string): string | undefined {
+/** The node of this mesh a MAC belongs to, and what it is there; undefined for a MAC that is not one of its nodes'. */
+function macOwner(names: readonly string[], mac: string): { name: string; role: string } | undefined {
   if (!/^02:ba:[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2}$/.test(mac)) return undefined;
   const name = names[nodeOfMac(mac) - 1];
   const role = roles[parseInt(mac.slice(12, 14), 16)];
-  if (name === undefined || role === undefined) return undefined;
-  return role ? `${name} ${role}` : name;
+  return name === undefined || role === undefined ? undefined : { name, role };
+}
+
+/** A label for a MAC of this mesh ('n3', 'n3 bat0'), or undefined for a MAC that is not one of its nodes'. */
+export function macLabel(names: readonly string[], mac: string): string | undefined {
+  const owner = macOwner(names, mac);
+  return owner && (owner.role ? `${owner.name} ${owner.role}` : owner.name);
 }
 
 /** A dot string of lines (dot's own \\n between them). */
@@ -30,7 +35,7 @@ export function nameVisDot(dot: string, names: readonly string[]): string {
   const lines = dot.split('\n').map((line) => {
     const cluster = /^(\s*)subgraph "cluster_([0-9a-f:]{17})" \{$/.exec(line);
     if (cluster) {
-      const name = macLabel(names, cluster[2])?.split(' ')[0];
+      const name = macOwner(names, cluster[2])?.name;
       return name ? `${line}\n${cluster[1]}\tlabel=${dotText(name)}` : line;
     }
     const node = /^(\s*)"([0-9a-f:]{17})"(?: \[(.*)\])?$/.exec(line);
