@@ -1,6 +1,6 @@
 // bench/scale: how many nodes form a converged mesh on this machine. Grids of growing size
 // (sparse: 2-4 links per node) or tori (the grid wrapped: 4 links per node, half the
-// diameter), hostfs root at mem=48M; the link backend, OGM interval, algorithm and shape are
+// diameter), hostfs root at mem=24M; the link backend, OGM interval, algorithm and shape are
 // options (defaults: socketpair links, 5000 ms, BATMAN_IV, grid). batman-adv IV's hop penalty
 // leaves no TQ after ~32 hops, so a grid of 300 nodes or more (diameter ≥ 33) never has every
 // route whatever the CPU: beyond 200 nodes the torus is what measures capacity. Per step: spawn
@@ -30,7 +30,7 @@ export const defaultScaleConfig: ScaleConfig = {
   algorithm: 'BATMAN_IV',
   shape: 'grid',
 };
-const NODE_MEM = '48M';
+const NODE_MEM = '24M';
 /** rows × cols per step. */
 export const fullSteps: [number, number][] = [
   [2, 5],
@@ -107,8 +107,6 @@ async function step(
   const mesh = (current = await Mesh.start(topology, {
     ...paths,
     rootfs: 'hostfs',
-    // 24M and 32M run out of memory at boot since socketpair links carry GSO (offload, the
-    // default): each such interface's receive ring holds 64 KB buffers. A torus node has 4.
     mem: NODE_MEM,
     parallel: 4,
     backend: config.backend,

@@ -20,6 +20,7 @@ export function vectorOptions(
     case 'fd':
       base.push(['fd', iface.fd], ['vec', iface.fdKind === 'tap' ? 0 : undefined]);
       if (iface.offload) base.push(['vnet', 1], ['gro', 1]);
+      base.push(['depth', iface.depth]);
       break;
     case 'gre':
     case 'l2tpv3':
@@ -69,6 +70,7 @@ export function parseVector(options: string, param: string): Interface {
         fd: numeric(o.fd),
         fdKind: o.vec === '0' ? 'tap' : 'socket',
         offload: o.vnet === '1',
+        ...optional('depth', o.depth),
         ...common,
       } as Interface;
     case 'gre':

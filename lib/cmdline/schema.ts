@@ -47,6 +47,11 @@ const VectorFd = z.strictObject({
    * on the other end, and a tap opened with IFF_VNET_HDR (the runner's tapFds do that).
    */
   offload: z.boolean().default(false),
+  /**
+   * Receive ring slots (`depth=`, the driver's default 64). With virtio-net headers each slot is a
+   * 64 KB buffer, so the ring is what a node's memory pays per link.
+   */
+  depth: z.number().int().min(1).max(1024).optional(),
   ...common,
 });
 

@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Mesh, converged, line, observe, type TopologyInput } from '../../lib/mesh/index.ts';
+import { Mesh, converged, line, observe, torus, type TopologyInput } from '../../lib/mesh/index.ts';
 import { average, batmanCounters as counters, eventually, guestPaths, steadyPings } from '../fixtures/guest-helpers.ts';
 import { realiseAll } from '../../lib/derivations/index.ts';
 import { moduleKernel } from '../../recipes/linux/kernel.ts';
@@ -116,4 +116,19 @@ test('a mesh of stock batman-adv (a kernel that does not offer offload) runs wit
   await eventually('the line converges', async () => converged(await observe(mesh)), 30_000);
   const { sent, received } = await sendThroughLine(mesh, dir);
   assert.ok(sent <= 1514 && received <= 1514, `stock bat0 takes segments: ${Math.round(sent)} bytes in`);
+});
+
+test("a torus node's 4 offload links fit a 24M node: the rings are small, and the mesh converges", async (t) => {
+  const mesh = await Mesh.start(
+    { ...torus(3, 3), origInterval: 200 },
+    { ...(await guestPaths()), rootfs: 'hostfs', mem: '24M' },
+  );
+  t.after(() => mesh.stop());
+  assert.equal(mesh.topology.offload, true);
+  const n1 = mesh.node('n1');
+  // 4 × 64 slots of 64 KB would be 16 MiB of a 24 MiB node (it ran out of memory at boot).
+  assert.equal(n1.consoleText.match(/fd: using vnet headers/g)?.length, 5, 'bat0 and 4 links with vnet headers');
+  await eventually('the torus converges', async () => converged(await observe(mesh)), 60_000);
+  const free = Number(/MemFree:\s+(\d+)/.exec(await n1.mconsole('proc meminfo'))?.[1]);
+  assert.ok(free > 2048, `n1 has ${free} KiB free`);
 });

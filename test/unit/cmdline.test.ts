@@ -245,20 +245,27 @@ test('parse names a parameter it does not know', () => {
   assert.throws(() => parse(['umid=x', 'eth0=tuntap,a', 'mtu_eth5=1400']), /mtu_eth5=1400: there is no eth5/);
 });
 
-test('an offload descriptor renders as vnet=1,gro=1 and parses back', () => {
+test('an offload descriptor renders as vnet=1,gro=1 (and its ring depth) and parses back', () => {
   const spec = parseSpec({
     umid: 'x',
     hard: [
-      { driver: 'vector', transport: 'fd', fd: 3, offload: true },
+      { driver: 'vector', transport: 'fd', fd: 3, offload: true, depth: 8 },
       { driver: 'vector', transport: 'fd', fd: 4 },
     ],
   });
   const argv = render(spec);
-  assert.ok(argv.includes('vec2:transport=fd,fd=3,vnet=1,gro=1'), argv.join(' '));
+  assert.ok(argv.includes('vec2:transport=fd,fd=3,vnet=1,gro=1,depth=8'), argv.join(' '));
   assert.ok(argv.includes('vec3:transport=fd,fd=4'), argv.join(' '));
   assert.deepEqual(
-    parse(argv).hard.map((i) => i.driver === 'vector' && i.transport === 'fd' && i.offload),
-    [true, false],
+    parse(argv).hard.map((i) => i.driver === 'vector' && i.transport === 'fd' && [i.offload, i.depth]),
+    [
+      [true, 8],
+      [false, undefined],
+    ],
+  );
+  assert.throws(
+    () => parseSpec({ umid: 'x', hard: [{ driver: 'vector', transport: 'fd', fd: 3, depth: 0 }] }),
+    /depth/,
   );
 });
 
