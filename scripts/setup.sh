@@ -14,6 +14,7 @@ packages=(
   fastd wireguard-tools kea-dhcp4-server radvd nftables                  # a gateway: tunnels (and keys), DHCP, RAs, NAT
   udhcpc                                                                  #   and the laptops' DHCP client (busybox)
   tshark gdb                                                              # mesh capture (dumpcap, tshark), mesh debug
+  chromium                                                                # the browser mesh web's test drives (headless, playwright-core)
   skopeo docker-registry podman runc catatonit                           # the container image: read, push (to a test registry), run a part
                                                                           #   (runc: crun refuses hybrid cgroups; catatonit: podman's pause image)
   "$@"

@@ -66,3 +66,8 @@ export {
 } from './operations.ts';
 export { runMesh, type RunMeshOptions } from './run.ts';
 export { watchTree, type WatchOptions, type Build } from './watch.ts';
+export { meshSnapshot, assemble, type MeshSnapshot, type SnapshotNode, type SnapshotLink } from './snapshot.ts';
+export { exportFormats, exportSnapshot, toMeshviewer, toNetJson, toDot, nodeId, type ExportFormat } from './export.ts';
+export { meshMetricsText } from './metrics.ts';
+export { serveWeb, parseListen, pageView, PageRequest, type WebServer, type WebSource } from './web/server.ts';
+export { controlSource } from './web/source.ts';

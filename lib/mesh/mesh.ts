@@ -93,6 +93,8 @@ export class Mesh {
   private readonly cutLinks = new Set<number>();
   /** A partition's watch on its peer hosts' addresses. */
   private peers?: PeerWatch;
+  /** When each node first and last started, and how often it started again (exports, metrics). */
+  readonly starts = new Map<string, { first: Date; last: Date; restarts: number }>();
 
   private constructor(
     readonly topology: Topology,
@@ -277,6 +279,9 @@ export class Mesh {
       signal: this.options.signal,
     });
     this.nodes.set(name, node);
+    const now = new Date();
+    const before = this.starts.get(name);
+    this.starts.set(name, { first: before?.first ?? now, last: now, restarts: before ? before.restarts + 1 : 0 });
     for (const link of this.linksOf(name)) await this.shape(name, link);
     this.options.report?.(`${name} ready (${this.linksOf(name).length} links)`);
     return node;
@@ -369,6 +374,11 @@ export class Mesh {
     const parsed = Topology.parse({ ...this.topology, links: [{ nodes: [a, b], ...props }] }).links[0];
     this.topology.links[i] = { nodes: this.topology.links[i].nodes, ...propertiesOf(parsed) };
     return this.shapeLink(i);
+  }
+
+  /** Whether cut() pulled this link's cable (by index in the topology). */
+  isCut(link: number): boolean {
+    return this.cutLinks.has(link);
   }
 
   /** Pull the cable: everything sent into the link is dropped until restore(). */

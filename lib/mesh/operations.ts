@@ -11,6 +11,8 @@ import { describeReport, meshReport } from './report.ts';
 import { debugTarget, shellLine } from './debug.ts';
 import { LinkProperties } from './topology.ts';
 import { nameVisDot } from './vis.ts';
+import { meshSnapshot } from './snapshot.ts';
+import { exportFormats, exportSnapshot } from './export.ts';
 
 /** What an operation runs against: the mesh, its name, and node names with aliases resolved. */
 export interface OperationContext {
@@ -27,6 +29,8 @@ export interface OperationCli<Fields> {
   options?: { flags: string; description: string; number?: boolean; choices?: readonly string[]; default?: string }[];
   /** The request's fields from the positionals and options (default: the positionals by name). */
   request?(given: Record<string, unknown>): Fields;
+  /** Offers -o FILE: the answer's text goes there instead of standard output. */
+  outputFile?: boolean;
 }
 
 interface Operation<Shape extends z.ZodRawShape, Reply> {
@@ -142,6 +146,25 @@ export const operations = {
     print: (text) => text,
     cli: {
       options: [{ flags: '--format <format>', description: 'output format', choices: visFormats, default: 'dot' }],
+    },
+  }),
+  snapshot: operation({
+    description: 'every node and link at this moment, with what each node knows (what mesh web draws)',
+    fields: { routes: z.boolean().optional() },
+    run: ({ name, mesh }, { routes }) => meshSnapshot(name, mesh, { routes }),
+    print: (snapshot) => JSON.stringify(snapshot, null, 2),
+  }),
+  export: operation({
+    description:
+      "the mesh in other tools' formats: meshviewer.json (Freifunk's maps), NetJSON NetworkGraph, Graphviz dot",
+    fields: { format: z.enum(exportFormats) },
+    run: async ({ name, mesh }, { format }) => exportSnapshot(await meshSnapshot(name, mesh), format),
+    print: (text) => text.replace(/\n$/, ''),
+    cli: {
+      options: [
+        { flags: '--format <format>', description: 'output format', choices: exportFormats, default: 'meshviewer' },
+      ],
+      outputFile: true,
     },
   }),
   report: operation({

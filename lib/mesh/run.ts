@@ -8,6 +8,8 @@ import { Netns } from '../runner/index.ts';
 import { converged, observe, type NodeView } from './observe.ts';
 import type { MeshStatus } from './status.ts';
 import type { TopologyInput } from './topology.ts';
+import { controlSource } from './web/source.ts';
+import { serveWeb, type WebServer } from './web/server.ts';
 
 export interface RunMeshOptions extends MeshOptions {
   /** The name other processes find it by (claimed first: a running mesh of that name is refused). */
@@ -23,6 +25,10 @@ export interface RunMeshOptions extends MeshOptions {
   onUp?(status: MeshStatus, seconds: number): void;
   /** Work alongside the running mesh (e.g. watchTree), from onUp until it stops; its signal aborts then. */
   whileUp?(mesh: Mesh, signal: AbortSignal): Promise<void>;
+  /** Also serve the live page (mesh web) there, from when the mesh serves until it stops. */
+  web?: { host: string; port: number };
+  /** Once the page is served: its address. */
+  onWeb?(url: string): void;
 }
 
 export async function runMesh(topology: TopologyInput, options: RunMeshOptions): Promise<void> {
@@ -32,8 +38,10 @@ export async function runMesh(topology: TopologyInput, options: RunMeshOptions):
   await claimMeshName(name, netnsName);
   let mesh: Mesh | undefined;
   let server: MeshServer | undefined;
+  let web: WebServer | undefined;
   // After a failure the --detach log stays: the starting process reads the error there.
   const stopAll = async (clean = true) => {
+    await web?.close();
     await mesh?.stop();
     await (server ? server.close(clean) : releaseMeshName(name));
   };
@@ -42,6 +50,14 @@ export async function runMesh(topology: TopologyInput, options: RunMeshOptions):
     mesh = await Mesh.start(topology, { ...options, netnsName });
     if (signal?.aborted) return await stopAll();
     server = await serveMesh(name, mesh, options.aliases ?? {}, { log: options.log, status: mesh.statusAddress });
+    if (options.web) {
+      // The page's requests go through the control socket, as the CLI's and mesh web's do.
+      web = await serveWeb(controlSource(name), {
+        ...options.web,
+        intervalMs: Math.max(1000, mesh.topology.origInterval),
+      });
+      options.onWeb?.(web.url);
+    }
     const aborted = new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve(), { once: true }));
     const timeout = options.convergeTimeoutMs ?? 30_000 + 500 * mesh.topology.nodes.length;
     const views = await Promise.race([waitForRoutes(mesh, timeout), aborted]);

@@ -79,6 +79,11 @@ export const Topology = z
           host: HostName.optional(),
           /** This node's batman-adv, if not the mesh's (side by side: two versions mesh). */
           batmanAdv: BatmanAdvSource.optional(),
+          /** Where to draw it (mesh web; any unit), or where it is (exports: meshviewer's location). */
+          x: z.number().finite().optional(),
+          y: z.number().finite().optional(),
+          lat: z.number().min(-90).max(90).optional(),
+          lon: z.number().min(-180).max(180).optional(),
         }),
       )
       .min(1)
@@ -156,6 +161,16 @@ export const Topology = z
       });
     const names = new Set<string>();
     t.nodes.forEach((n, i) => {
+      for (const [a, b] of [
+        ['x', 'y'],
+        ['lat', 'lon'],
+      ] as const)
+        if ((n[a] === undefined) !== (n[b] === undefined))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['nodes', i, n[a] === undefined ? a : b],
+            message: `node ${n.name}: a position needs both ${a} and ${b}`,
+          });
       if (names.has(n.name))
         ctx.addIssue({ code: 'custom', path: ['nodes', i, 'name'], message: `node name ${n.name} is used twice` });
       names.add(n.name);

@@ -11,6 +11,7 @@ import { operationCommand } from './operation.ts';
 import { partitionCommand } from './partition.ts';
 import { statusCommand } from './status.ts';
 import { upCommand } from './up.ts';
+import { webCommand } from './web.ts';
 
 export const register: Register = (program) => {
   const mesh = program.command('mesh').description('start, watch and change whole meshes');
@@ -21,5 +22,6 @@ export const register: Register = (program) => {
     if (command) mesh.addCommand(command);
   }
   mesh.addCommand(captureCommand());
+  mesh.addCommand(webCommand());
   mesh.addCommand(downCommand());
 };

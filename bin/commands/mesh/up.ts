@@ -13,6 +13,7 @@ import {
   listMeshes,
   meshDir,
   partitionHost,
+  parseListen,
   runMesh,
   topoUsage,
   watchTree,
@@ -45,6 +46,7 @@ interface UpOptions {
   debug?: boolean;
   store?: string;
   json?: boolean;
+  web?: string;
 }
 
 export const upCommand = () =>
@@ -80,6 +82,7 @@ export const upCommand = () =>
       '--debug',
       'nodes boot the debug kernel (KASAN, UBSAN, kmemleak, lockdep, batman-adv log; modules -O1): batu mesh report',
     )
+    .option('--web <host:port>', 'also serve the live page there (as batu mesh web does)')
     .addOption(storeOption())
     .addOption(jsonOption())
     .action(up);
@@ -123,6 +126,7 @@ async function topologyOf(
 
 async function up(file: string | undefined, options: UpOptions): Promise<void> {
   const { topology, aliases, notes, name, parsed } = await topologyOf(file, options);
+  const web = options.web ? parseListen(options.web) : undefined;
   const backend = options.backend ?? (options.partition ? 'socketpair' : 'bridge');
   for (const note of notes) stderrReporter(note);
   if ((await listMeshes()).some((m) => m.name === name))
@@ -158,6 +162,7 @@ async function up(file: string | undefined, options: UpOptions): Promise<void> {
     signal: abort.signal,
     log: process.env.BATU_MESH_LOG,
     ...(options.watch ? { whileUp: (mesh, signal) => followTree(mesh, parsed, store, extras, signal) } : {}),
+    ...(web ? { web, onWeb: (url: string) => stderrReporter(`mesh ${name}: live page at ${url}`) } : {}),
     onUp: (status, seconds) =>
       output(
         options,
@@ -191,6 +196,7 @@ async function detach(
     ...(options.watch ? ['--watch'] : []),
     ...(options.shell ? ['--shell'] : []),
     ...(options.debug ? ['--debug'] : []),
+    ...(options.web ? ['--web', options.web] : []),
     '--store',
     store,
     ...(options.json ? ['--json'] : []),
