@@ -2,6 +2,7 @@
 // Freifunk community's meshviewer map reads), NetJSON NetworkGraph (netjsongraph.js, OpenWISP)
 // and Graphviz dot. Pure functions of a snapshot.
 import type { MeshSnapshot, SnapshotNode } from './snapshot.ts';
+import { dotText as quoted } from './vis.ts';
 
 export const exportFormats = ['meshviewer', 'netjson', 'dot'] as const;
 export type ExportFormat = (typeof exportFormats)[number];
@@ -98,14 +99,12 @@ export function toNetJson(snapshot: MeshSnapshot) {
   };
 }
 
-const quoted = (s: string) => `"${s.replace(/["\\]/g, '\\$&')}"`;
-
 /** Graphviz: nodes by name (MAC as a second line), links labelled with both ends' metrics, cut ones dashed. */
 export function toDot(snapshot: MeshSnapshot): string {
   const lines = [`graph ${quoted(snapshot.name)} {`, '  node [shape=box, style=rounded];'];
   for (const n of snapshot.nodes) {
     const style = n.state ? (n.gatewayMode === 'server' ? ', peripheries=2' : '') : ', color=gray, fontcolor=gray';
-    lines.push(`  ${quoted(n.name)} [label=${quoted(`${n.name}\n${n.mac}`)}${style}];`);
+    lines.push(`  ${quoted(n.name)} [label=${quoted(n.name, n.mac)}${style}];`);
   }
   for (const l of snapshot.links) {
     const label = l.metric.map((m) => (m === null ? '-' : String(m))).join(' / ');

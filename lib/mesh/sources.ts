@@ -1,6 +1,7 @@
 // Where a topology comes from on the command line: a generator spec like mininet's
 // `--topo` (line,5 ring,N grid,WxH torus,WxH random,N,SEED), a batu topology JSON file, or a
-// meshnet-lab JSON file ({"links":[{"source","target",…}], "nodes":[{"id"}]}), whose
+// meshnet-lab JSON file ({"links":[{"source","target",…}], "nodes":[{"id"}]}; also a
+// meshviewer.json dump, as meshnet-lab's Freifunk data are, its nodes' locations kept), whose
 // published data sets load as they are.
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
@@ -60,8 +61,24 @@ export function generateTopology(spec: string): LoadedTopology {
 // meshnet-lab's ids are short (up to 6 characters in its generators); 64 leaves room and bounds what an error echoes.
 const Id = z.union([z.string().min(1).max(64), z.number().int().nonnegative()]).transform(String);
 /** meshnet-lab's format: other fields are ignored, as meshnet-lab ignores them. */
+const Coordinate = z.number().finite();
+/** A node: meshnet-lab's id, or a meshviewer.json dump's node_id (meshnet-lab's Freifunk data), and where it is. */
+const LabNode = z
+  .object({
+    id: Id.optional(),
+    node_id: Id.optional(),
+    x: Coordinate.optional(),
+    y: Coordinate.optional(),
+    location: z.object({ latitude: z.number().min(-90).max(90), longitude: z.number().min(-180).max(180) }).optional(),
+  })
+  .refine((n) => n.id !== undefined || n.node_id !== undefined, 'a node needs an id (or a node_id)')
+  .transform((n) => ({
+    id: (n.id ?? n.node_id)!,
+    ...(n.x !== undefined && n.y !== undefined ? { x: n.x, y: n.y } : {}),
+    ...(n.location ? { lat: n.location.latitude, lon: n.location.longitude } : {}),
+  }));
 const MeshnetLab = z.object({
-  nodes: z.array(z.object({ id: Id })).optional(),
+  nodes: z.array(LabNode).optional(),
   links: z.array(z.object({ source: Id, target: Id })),
 });
 
@@ -148,5 +165,8 @@ export function fromMeshnetLab(data: unknown, what = 'meshnet-lab topology'): Lo
         .map((id) => nameOf.get(id))
         .join(', ')}${ids.length > 3 ? ', …' : ''} (either name works)`,
     );
-  return { topology: { nodes: ids.map((id) => ({ name: nameOf.get(id)! })), links }, aliases, notes };
+  // Positions stay (x/y, or a meshviewer dump's location): mesh web draws them, exports carry them.
+  const placed = new Map((parsed.data.nodes ?? []).map(({ id, ...where }) => [id, where]));
+  const nodes = ids.map((id) => ({ name: nameOf.get(id)!, ...placed.get(id) }));
+  return { topology: { nodes, links }, aliases, notes };
 }

@@ -23,7 +23,7 @@ export function macLabel(names: readonly string[], mac: string): string | undefi
 }
 
 /** A dot string of lines (dot's own \\n between them). */
-const dotText = (...lines: string[]) => `"${lines.map((l) => l.replace(/["\\]/g, '\\$&')).join('\\n')}"`;
+export const dotText = (...lines: string[]) => `"${lines.map((l) => l.replace(/["\\]/g, '\\$&')).join('\\n')}"`;
 
 /**
  * batadv-vis's dot with names: an interface line `"MAC"` gains `label="name\nMAC"`, a cluster
