@@ -113,6 +113,11 @@ test("the live page draws the grid by name, cuts a link on a click (mesh status 
   const get = async (path: string) => {
     const response = await fetch(new URL(path, url));
     assert.equal(response.status, 200, path);
+    assert.equal(
+      response.headers.get('access-control-allow-origin'),
+      '*',
+      `${path}: a meshviewer elsewhere may read it`,
+    );
     return response.text();
   };
   const mv = checkMeshviewer(JSON.parse(await get('/meshviewer.json')));

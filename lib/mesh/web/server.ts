@@ -124,8 +124,10 @@ export async function serveWeb(
     ],
   };
 
-  const answer = (response: ServerResponse, status: number, type: string, body: string) =>
-    response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
+  const answer = (response: ServerResponse, status: number, type: string, body: string, headers = {}) =>
+    response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', ...headers }).end(body);
+  // The read-only files may be fetched by a page elsewhere (a community's meshviewer).
+  const shared = { 'access-control-allow-origin': '*' };
 
   const server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
@@ -149,7 +151,7 @@ export async function serveWeb(
     const file = files[path];
     if (!file) return answer(response, 404, 'text/plain', `batu mesh web: nothing at ${path}\n`);
     file().then(
-      ([type, body]) => answer(response, 200, type, body),
+      ([type, body]) => answer(response, 200, type, body, shared),
       (error: Error) => answer(response, 503, 'text/plain', `${error.message}\n`),
     );
   });
