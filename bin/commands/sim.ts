@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { stderrReporter, openStore } from '../../lib/derivations/index.ts';
-import { linkBetween, topoUsage } from '../../lib/mesh/index.ts';
+import { linkBetween, parseListen, topoUsage } from '../../lib/mesh/index.ts';
 import { Scenario, runScenario, type LogEntry } from '../../lib/sim/index.ts';
 import { debugMem, kernelAndImage, storeOption, type Register } from './common.ts';
 import type { Capture } from '../../lib/sim/sim-mesh.ts';
@@ -19,6 +19,7 @@ interface RunFlags {
   debug?: boolean;
   capture: string[];
   store?: string;
+  web?: string;
 }
 
 export const register: Register = (program) =>
@@ -45,6 +46,10 @@ export const register: Register = (program) =>
           [] as string[],
         )
         .option('--debug', 'the debug kernel (KASAN, UBSAN, kmemleak, lockdep); any finding fails the run (exit 1)')
+        .option(
+          '--web <host:port>',
+          "serve mesh web's page of the run there: its clock, and what the timeline did and saw",
+        )
         .addOption(storeOption())
         .action(run),
     );
@@ -89,6 +94,7 @@ async function run(file: string | undefined, flags: RunFlags): Promise<void> {
   if (!/^\d+$/.test(flags.seed)) throw new Error(`bad --seed ${JSON.stringify(flags.seed)}: expected a whole number`);
   const scenario = await scenarioOf(file, flags);
   const captures = capturesOf(scenario, flags);
+  const web = flags.web ? parseListen(flags.web) : undefined;
   if (captures.length && flags.clock === 'real') throw new Error('--capture needs the simulated clock');
   const store = openStore(flags.store);
   const { kernel, image } = await kernelAndImage(store, {}, 'batu', { debug: Boolean(flags.debug) });
@@ -109,6 +115,7 @@ async function run(file: string | undefined, flags: RunFlags): Promise<void> {
     report: stderrReporter,
     captures,
     ...(flags.debug ? { mem: debugMem } : {}),
+    ...(web ? { web, onWeb: (url: string) => stderrReporter(`the run's page: ${url}`) } : {}),
   });
   const wall = (performance.now() - started) / 1000;
   stderrReporter(`${scenario.duration} s of ${flags.clock} time in ${wall.toFixed(1)} s of wall time`);

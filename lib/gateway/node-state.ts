@@ -45,25 +45,32 @@ export function parseStatistics(text: string): Record<string, number> {
 }
 
 /**
- * routes: only what routing needs (originators, neighbours, gateways, local clients): 4 batctl
- * calls, not 7 — each is a process in the guest, which is what a read of a node costs. The
- * rest is left empty then (meshMac, version, algo '', hardIfs [], traffic {}).
+ * routes: only the originator table (and the gateway list where `gateways`): one or two batctl
+ * calls, not 7 — each a process in the guest and one on the host on the way, which is what a
+ * read of a node costs (the live page polls this). Neighbours are then the originators heard
+ * directly; the rest is empty (meshMac, version, algo '', hardIfs, localClients [], traffic {}).
  */
-export async function readNodeState(node: NodeRef, { routes = false } = {}): Promise<NodeState> {
-  const none = <T>(value: T) => Promise.resolve(value);
+export async function readNodeState(
+  node: NodeRef,
+  { routes = false, gateways: withGateways = true } = {},
+): Promise<NodeState> {
+  const ask = <T>(wanted: boolean, query: string, empty: T): Promise<T> =>
+    wanted ? batctlJson<T>(node, query) : Promise.resolve(empty);
+  type Neighbour = { neigh_address: string; hard_ifname: string; last_seen_msecs: number };
   const [mesh, hardIfs, originators, neighbours, gateways, local, statistics] = await Promise.all([
-    routes
-      ? none({ version: '', algo_name: '', mesh_address: '' })
-      : batctlJson<{ version: string; algo_name: string; mesh_address: string }>(node, 'mesh_json'),
-    routes
-      ? none([])
-      : batctlJson<{ hard_ifname: string; hard_address: string; active: boolean }[]>(node, 'hardifs_json'),
-    batctlJson<Originator[]>(node, 'originators_json'),
-    batctlJson<{ neigh_address: string; hard_ifname: string; last_seen_msecs: number }[]>(node, 'neighbors_json'),
-    batctlJson<{ orig_address: string; best?: boolean; tq?: number; throughput?: number }[]>(node, 'gateways_json'),
-    batctlJson<{ tt_address: string; tt_flags: { nopurge: boolean } }[]>(node, 'transtable_local_json'),
-    routes ? none('') : batctl(node, ['meshif', 'bat0', 'statistics']),
+    ask(!routes, 'mesh_json', { version: '', algo_name: '', mesh_address: '' }),
+    ask<{ hard_ifname: string; hard_address: string; active: boolean }[]>(!routes, 'hardifs_json', []),
+    ask<Originator[]>(true, 'originators_json', []),
+    ask<Neighbour[] | undefined>(!routes, 'neighbors_json', undefined),
+    ask<{ orig_address: string; best?: boolean; tq?: number; throughput?: number }[]>(
+      !routes || withGateways,
+      'gateways_json',
+      [],
+    ),
+    ask<{ tt_address: string; tt_flags: { nopurge: boolean } }[]>(!routes, 'transtable_local_json', []),
+    routes ? Promise.resolve('') : batctl(node, ['meshif', 'bat0', 'statistics']),
   ]);
+  const heard: Neighbour[] = neighbours ?? originators.filter((o) => o.orig_address === o.neigh_address);
   return {
     meshMac: mesh.mesh_address,
     version: mesh.version,
@@ -78,7 +85,7 @@ export async function readNodeState(node: NodeRef, { routes = false } = {}): Pro
       best: o.best === true,
       lastSeenMs: o.last_seen_msecs,
     })),
-    neighbours: neighbours.map((n) => ({ mac: n.neigh_address, ifname: n.hard_ifname, lastSeenMs: n.last_seen_msecs })),
+    neighbours: heard.map((n) => ({ mac: n.neigh_address, ifname: n.hard_ifname, lastSeenMs: n.last_seen_msecs })),
     gateways: gateways.map((g) => ({
       orig: g.orig_address,
       best: g.best === true,

@@ -76,7 +76,7 @@ function linkEnds(mesh: Pick<Mesh, 'topology'>) {
 
 /**
  * Read every running node (each within nodeAnswerMs) and put the mesh together. routes: only
- * what routing needs (the live page's poll; no traffic counters, see readNodeState).
+ * what routing needs (the live page's poll: a call or two per node, see readNodeState).
  */
 export async function meshSnapshot(
   name: string,
@@ -85,13 +85,12 @@ export async function meshSnapshot(
 ): Promise<MeshSnapshot> {
   const running = runningNames(mesh);
   const answers = await Promise.allSettled(
-    running.map((n) =>
-      withDeadline(
-        readNodeState(mesh.nodes.get(n)!, { routes }),
-        nodeAnswerMs,
-        `no answer in ${nodeAnswerMs / 1000} s`,
-      ),
-    ),
+    running.map((n) => {
+      // Only a gateway client chooses a gateway: the others' lists are not worth a read when polling.
+      const gateways = mesh.topology.nodes.find((x) => x.name === n)?.gateway === 'client';
+      const read = readNodeState(mesh.nodes.get(n)!, { routes, gateways });
+      return withDeadline(read, nodeAnswerMs, `no answer in ${nodeAnswerMs / 1000} s`);
+    }),
   );
   const states = new Map<string, NodeState | Error>(
     running.map((n, i) => {

@@ -9,6 +9,9 @@ import type { Reporter, StoreLike } from '../derivations/index.ts';
 import { schedule, type Action, type Scenario } from './scenario.ts';
 import { SimError } from './errors.ts';
 import { NS_PER_MS, SimMesh, type Capture } from './sim-mesh.ts';
+import { serveWeb, type WebServer } from '../mesh/web/server.ts';
+import { linkBetween } from '../mesh/topology.ts';
+import { timelineSnapshot, timelineSource, type TimelineState } from './web.ts';
 
 export interface LogEntry {
   t: number;
@@ -29,6 +32,9 @@ export interface RunOptions {
   captures?: Capture[];
   /** Guest memory per node (default 64M; a debug kernel needs more). */
   mem?: string;
+  /** Serve mesh web's page of the run there: its clock, and what the timeline did and saw. */
+  web?: { host: string; port: number };
+  onWeb?(url: string): void;
 }
 
 /** What the timeline needs of a running mesh, in either clock. */
@@ -131,8 +137,18 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Log
   const ready = (node: string, t: number) =>
     (driver ? log : (e: LogEntry) => boot.push(e))({ t: round(t), event: 'ready', node });
   const clock = options.clock ?? 'simulated';
+  const seen: TimelineState = { views: [], cut: new Set(), down: new Set() };
+  let web: WebServer | undefined;
   try {
     driver = await (clock === 'simulated' ? simulated : realTime)(s, options, ready);
+    if (options.web) {
+      const d = driver;
+      web = await serveWeb(
+        timelineSource(() => timelineSnapshot('sim', s.topology, seen, d.now())),
+        options.web,
+      );
+      options.onWeb?.(web.url);
+    }
     log({
       t: 0,
       event: 'start',
@@ -145,7 +161,7 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Log
     const cut: CutLinks = new Set();
     for (const step of schedule(s)) {
       await driver.advanceTo(step.at);
-      await act(driver, s, step.action, log, cut);
+      await act(driver, s, step.action, log, cut, seen);
     }
     await driver.advanceTo(s.duration);
     // What the kernels' checkers found (KASAN, lockdep, kmemleak on a debug kernel; WARN/BUG
@@ -165,6 +181,7 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Log
     log({ t: round(driver.now()), event: 'end', ...driver.stats() });
     return entries;
   } finally {
+    await web?.close();
     await driver?.stop();
   }
 }
@@ -172,23 +189,34 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Log
 /** Links cut and not restored, as "a b" both ways round. */
 type CutLinks = Set<string>;
 
-async function act(d: Driver, s: Scenario, a: Action, log: (e: LogEntry) => void, cut: CutLinks): Promise<void> {
+async function act(
+  d: Driver,
+  s: Scenario,
+  a: Action,
+  log: (e: LogEntry) => void,
+  cut: CutLinks,
+  seen: TimelineState,
+): Promise<void> {
   const t = round(d.now());
   if ('cut' in a) {
     await d.cut(...a.cut);
     cut.add(a.cut.join(' ')).add([...a.cut].reverse().join(' '));
+    seen.cut.add(linkBetween(s.topology, ...a.cut));
     log({ t, event: 'cut', link: a.cut });
   } else if ('restore' in a) {
     await d.restore(...a.restore);
     cut.delete(a.restore.join(' '));
     cut.delete([...a.restore].reverse().join(' '));
+    seen.cut.delete(linkBetween(s.topology, ...a.restore));
     log({ t, event: 'restore', link: a.restore });
   } else if ('kill' in a) {
     await d.kill(a.kill);
+    seen.down.add(a.kill);
     log({ t, event: 'kill', node: a.kill });
   } else if ('start' in a) {
     log({ t, event: 'start', node: a.start });
     await d.start(a.start);
+    seen.down.delete(a.start);
   } else if ('ping' in a) {
     const [from, to] = a.ping;
     const k = s.topology.nodes.findIndex((n) => n.name === to) + 1;
@@ -198,12 +226,14 @@ async function act(d: Driver, s: Scenario, a: Action, log: (e: LogEntry) => void
     log({ t, event: 'ping', from, to, ...parsePing(out) });
   } else if ('record' in a) {
     const views = await d.during(observe(d.mesh));
+    seen.views = views;
     for (const v of views) log({ t, event: 'originators', node: v.name, originators: v.originators });
     log({ t, event: 'routes', converged: converged(views), missing: missingRoutes(views) });
   } else if ('converge' in a) {
     const deadline = d.now() + a.within;
     for (;;) {
       const views = await d.during(observe(d.mesh));
+      seen.views = views;
       const overCut = views.some((v) => Object.values(v.originators).some((r) => cut.has(`${v.name} ${r.via}`)));
       if (converged(views) && !overCut) {
         log({ t: round(d.now()), event: 'converged', after: round(d.now() - t) });

@@ -4,7 +4,7 @@
 // runs whole meshes (generated, and from a meshnet-lab file) and leaves nothing behind.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -168,6 +168,41 @@ test(
     // …by name: each node's cluster is labelled with it, each interface with it over its MAC.
     for (const name of ['n1', 'n2', 'n3'])
       assert.ok((svg.match(new RegExp(`>${name}</text>`, 'g'))?.length ?? 0) >= 2, `${name} drawn by name:\n${svg}`);
+
+    // The export and the live page from the installed package (its page script ships bundled).
+    const exported = join(project, 'mesh.json');
+    const written = await batu('mesh', 'export', '--format', 'meshviewer', '-o', exported, '-n', 'bt-line');
+    assert.equal(written.exitCode, 0, written.stderr);
+    const mv = JSON.parse(await readFile(exported, 'utf8')) as { nodes: { hostname: string }[] };
+    assert.deepEqual(
+      mv.nodes.map((n) => n.hostname),
+      ['n1', 'n2', 'n3'],
+    );
+    // The installed bin itself (npx would not pass the ctrl-c on).
+    const bin = join(project, 'node_modules', '.bin', 'batu');
+    const web = execa(bin, ['mesh', 'web', '--listen', '127.0.0.1:0', '-n', 'bt-line'], {
+      cwd: project,
+      reject: false,
+      env: { BATU_STORE: store },
+    });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        web.stdout!.on('data', (chunk: Buffer) => {
+          const m = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(String(chunk));
+          if (m) resolve(m[1]);
+        });
+        void web.then((r) => reject(new Error(`mesh web ended: ${r.stderr}`)));
+      });
+      assert.match(await (await fetch(url)).text(), /<script src="\/page.js">/);
+      const script = await fetch(new URL('/page.js', url));
+      assert.equal(script.status, 200);
+      assert.ok((await script.text()).length > 10_000, 'the bundled script, d3-force in it');
+      const graph = (await (await fetch(new URL('/netjson.json', url))).json()) as { nodes: unknown[] };
+      assert.equal(graph.nodes.length, 3);
+    } finally {
+      web.kill('SIGINT');
+      await web;
+    }
 
     const down = await batu('mesh', 'down', '-n', 'bt-line');
     assert.equal(down.exitCode, 0, down.stderr);

@@ -1,7 +1,8 @@
 // mesh web against a running 3×3 grid, driven by a real browser (Debian's chromium, headless,
 // through playwright-core): every node drawn by name, one edge per link, a click cuts a link and
 // `mesh status` agrees, a click on a node lists its originators; the exports and /metrics of the
-// same mesh checked field by field and against batctl on each node.
+// same mesh checked field by field and against batctl on each node; a scenario's page in
+// simulated time, its clock advancing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { grid, meshDown, meshRequest, runMesh } from '../../lib/mesh/index.ts';
+import { Scenario, runScenario } from '../../lib/sim/index.ts';
 import { eventually, guestPaths } from '../fixtures/guest-helpers.ts';
 import { checkMeshviewer, checkNetJson, parseMetrics } from '../fixtures/export-checks.ts';
 
@@ -65,16 +67,17 @@ test("the live page draws the grid by name, cuts a link on a click (mesh status 
 
   // A click on the link n1–n2 cuts it: drawn as cut, and batman-adv on n1 stops hearing n2.
   const link = page.locator('g.link[data-a="n1"][data-b="n2"]');
-  // Bounded by one read of the mesh in flight (each batctl call a host process: ~3.6 s for
-  // 9 nodes here), the cut, and one more read.
-  const t0 = Date.now();
+  // Bounded by a read of the mesh in flight (~0.5 s for 9 nodes here), the cut and one more read.
+  const answered = page.waitForResponse((r) => r.url().endsWith('/api'));
   await link.locator('line.hit').click();
+  await answered;
+  const t0 = Date.now();
   await page
-    .waitForSelector('g.link[data-a="n1"][data-b="n2"][data-cut="true"]', { state: 'attached', timeout: 20_000 })
+    .waitForSelector('g.link[data-a="n1"][data-b="n2"][data-cut="true"]', { state: 'attached', timeout: 5_000 })
     .catch(async (e: Error) => {
       throw new Error(`${e.message}\npage says: ${await page.locator('#problem').textContent()}`);
     });
-  t.diagnostic(`the cut was drawn ${Date.now() - t0} ms after the click`);
+  t.diagnostic(`the cut was drawn ${Date.now() - t0} ms after the page's request was answered`);
   await eventually(
     'mesh status: n1 no longer has n2 as a neighbour',
     async () => {
@@ -154,4 +157,46 @@ test('the page refuses what is not its own request: another origin, a bad body, 
     snapshot.links.every((l) => !l.cut),
     'nothing was cut',
   );
+});
+
+test("the page of a scenario in simulated time shows the simulated clock advancing and the timeline's routes", async (t) => {
+  if (!existsSync(CHROMIUM)) return t.skip(`no ${CHROMIUM} (scripts/setup.sh installs Debian's chromium)`);
+  let opened!: (url: string) => void;
+  const served = new Promise<string>((resolve) => (opened = resolve));
+  const scenario = Scenario.parse({ topology: 'line,3', duration: '900s', timeline: ['every 20s record'] });
+  const run = runScenario(scenario, {
+    ...(await guestPaths()),
+    seed: 1,
+    log: () => {},
+    web: { host: '127.0.0.1', port: 0 },
+    onWeb: opened,
+  });
+  const url = await Promise.race([served, run.then(() => assert.fail('the run ended before its page was served'))]);
+  const page = await (await browser(t)).newPage();
+  await page.goto(url);
+  const clock = async () => Number(await page.locator('#clock').getAttribute('data-simulated'));
+  await page.waitForFunction(() => Number(document.getElementById('clock')?.dataset.simulated) > 0, undefined, {
+    timeout: 20_000,
+  });
+  const first = await clock();
+  await page.waitForFunction((t0) => Number(document.getElementById('clock')?.dataset.simulated) > t0 + 20, first, {
+    timeout: 30_000,
+  });
+  assert.match((await page.locator('#clock').textContent()) ?? '', /^simulated time \d+\.\d s$/);
+  // The routes the timeline recorded: both links measured from both ends.
+  await page.waitForFunction(
+    () => [...document.querySelectorAll('g.link text')].every((e) => /^\d+ \/ \d+$/.test(e.textContent ?? '')),
+    undefined,
+    { timeout: 30_000 },
+  );
+  // Its clicks are refused: the timeline drives this mesh.
+  const refused = await fetch(new URL('/api', url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ op: 'cut', a: 'n1', b: 'n2' }),
+  });
+  assert.equal(refused.status, 409);
+  assert.match(((await refused.json()) as { error: string }).error, /timeline/);
+  const log = await run;
+  assert.equal(log.at(-1)?.event, 'end');
 });

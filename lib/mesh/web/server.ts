@@ -89,11 +89,15 @@ export async function serveWeb(
   };
 
   // The poll: only while a page listens. Each round's view is serialized once for every page.
+  // One round at a time: a change asked for meanwhile (pollSoon) gets the round after it.
   let timer: NodeJS.Timeout | undefined;
+  let polling = false;
+  let again = false;
   let closed = false;
   const poll = async () => {
     timer = undefined;
     if (closed || streams.size === 0) return;
+    polling = true;
     const started = Date.now();
     try {
       broadcast('snapshot', JSON.stringify(pageView(await current(0))));
@@ -102,12 +106,16 @@ export async function serveWeb(
       if (message !== lastError) broadcast('problem', JSON.stringify({ error: message }));
       lastError = message;
     }
+    polling = false;
+    if (closed || streams.size === 0) return;
     // A read that takes long (many nodes, each batctl call a host process) leaves the mesh's
     // control socket free half the time at least: the page's clicks and the CLI wait less.
     const took = Date.now() - started;
-    if (!closed && streams.size) timer = setTimeout(poll, Math.max(intervalMs - took, took));
+    timer = setTimeout(poll, again ? 0 : Math.max(intervalMs - took, took));
+    again = false;
   };
   const pollSoon = () => {
+    if (polling) return void (again = true);
     if (timer) clearTimeout(timer);
     timer = setTimeout(poll, 0);
   };
@@ -143,9 +151,9 @@ export async function serveWeb(
       });
       streams.add(response);
       if (latest) send(response, 'snapshot', JSON.stringify(pageView(latest.snapshot)));
-      // A page that goes away frees its stream at once.
-      request.once('close', () => streams.delete(response));
-      if (!timer) pollSoon();
+      // A page that goes away frees its stream at once (the response closes with its connection).
+      response.once('close', () => streams.delete(response));
+      if (!timer && !polling) pollSoon();
       return;
     }
     const file = files[path];

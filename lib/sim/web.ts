@@ -1,0 +1,80 @@
+// A scenario's mesh on mesh web's page: the simulated clock, links cut and nodes killed by the
+// timeline, and routes as the timeline last observed them (record, converge). The page reads
+// nothing from the nodes itself: a read would take simulated time and change the run, and the
+// same seed must give the same log. Its clicks are refused: the timeline drives this mesh.
+import type { MeshSnapshot, SnapshotLink, SnapshotNode, Topology, NodeView, WebSource } from '../mesh/index.ts';
+import { nodeMac } from '../mesh/index.ts';
+import { propertiesOf } from '../mesh/netem.ts';
+import { linksOf } from '../mesh/topology.ts';
+import { SimError } from './errors.ts';
+
+/** What the timeline has done and seen so far. */
+export interface TimelineState {
+  views: NodeView[];
+  /** Links cut and not restored, by topology index. */
+  cut: Set<number>;
+  down: Set<string>;
+}
+
+export function timelineSnapshot(
+  name: string,
+  topology: Topology,
+  state: TimelineState,
+  seconds: number,
+): MeshSnapshot {
+  const view = new Map(state.views.map((v) => [v.name, v]));
+  const nodes = topology.nodes.map((n, i): SnapshotNode => {
+    const v = view.get(n.name);
+    const gateway = v?.gateway ?? null;
+    return {
+      name: n.name,
+      mac: nodeMac(i + 1, 0),
+      gatewayMode: n.gateway,
+      ...(n.x !== undefined && n.y !== undefined ? { position: { x: n.x, y: n.y } } : {}),
+      ...(n.lat !== undefined && n.lon !== undefined ? { location: { latitude: n.lat, longitude: n.lon } } : {}),
+      running: !state.down.has(n.name),
+      restarts: 0,
+      originators: Object.entries(v?.originators ?? {}).map(([o, r]) => ({ name: o, metric: r.metric, via: r.via })),
+      neighbours: v?.neighbours ?? [],
+      gateway,
+      gatewayNexthop: gateway ? (v?.originators[gateway]?.via ?? null) : null,
+    };
+  });
+  const number = new Map(topology.nodes.map((n, i) => [n.name, i + 1]));
+  /** What `from` measured of its neighbour `to` when last observed: its direct route's metric. */
+  const seen = (from: string, to: string) => {
+    const route = view.get(from)?.originators[to];
+    return route && route.via === to ? route.metric : null;
+  };
+  const links = topology.links.flatMap((link, index) =>
+    link.nodes.flatMap((a, i) =>
+      link.nodes.slice(i + 1).map((b): SnapshotLink => ({
+        index,
+        nodes: [a, b],
+        macs: [a, b].map((n) => nodeMac(number.get(n)!, 2, linksOf(topology, n).indexOf(index))) as [string, string],
+        metric: [seen(a, b), seen(b, a)],
+        cut: state.cut.has(index),
+        properties: propertiesOf(link),
+      })),
+    ),
+  );
+  return {
+    name,
+    timestamp: new Date().toISOString(),
+    algorithm: topology.routingAlgo,
+    origIntervalMs: topology.origInterval,
+    simulatedSeconds: seconds,
+    nodes,
+    links,
+  };
+}
+
+/** The page's source for a running scenario. */
+export const timelineSource = (snapshot: () => MeshSnapshot): WebSource => ({
+  snapshot: async () => snapshot(),
+  request: async () => {
+    throw new SimError(
+      "this mesh runs a scenario: its timeline cuts, restores, kills and starts, not the page's clicks",
+    );
+  },
+});
