@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { grid, meshDown, meshRequest, runMesh } from '../../lib/mesh/index.ts';
@@ -149,6 +150,21 @@ test("the live page draws the grid by name, cuts a link on a click (mesh status 
   assert.equal(unknown.status, 409);
   assert.match(((await unknown.json()) as { error: string }).error, /no link n1-n9/);
   assert.equal((await fetch(new URL('/nothing', url))).status, 404);
+  // A name made to point at 127.0.0.1 (DNS rebinding) is not this page's host.
+  const rebound = await new Promise<number>((resolve, reject) => {
+    const body = JSON.stringify({ op: 'cut', a: 'n1', b: 'n2' });
+    const r = httpRequest(
+      new URL('/api', url),
+      { method: 'POST', headers: { host: `evil.example:${new URL(url).port}` } },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      },
+    );
+    r.on('error', reject);
+    r.end(body);
+  });
+  assert.equal(rebound, 403);
   const after = await meshRequest(name, { op: 'snapshot', routes: true });
   assert.ok(
     after.links.every((l) => !l.cut),

@@ -167,10 +167,13 @@ export async function serveWeb(
   /** POST /api: a page's click, checked, sent to the mesh as the CLI would; JSON in and out. */
   async function handleRequest(request: IncomingMessage, response: ServerResponse) {
     const reply = (status: number, body: object) => answer(response, status, 'application/json', JSON.stringify(body));
-    // Only this page's own script may change the mesh: another site's page in the same browser may not.
+    // Only this page's own script may change the mesh: another site's page in the same browser
+    // may not, nor one whose name was made to point here (DNS rebinding: a Host not ours).
     const origin = request.headers.origin;
     if (origin && origin !== `http://${request.headers.host}`)
       return reply(403, { ok: false, error: `requests from ${origin} are not this page's` });
+    if (ownHosts && !ownHosts.has(request.headers.host ?? ''))
+      return reply(403, { ok: false, error: `requests for host ${request.headers.host} are not this page's` });
     let body = '';
     for await (const chunk of request) {
       body += chunk;
@@ -195,12 +198,22 @@ export async function serveWeb(
     }
   }
 
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
+  const address = server.address() as AddressInfo;
+  // The names this server is reached by on loopback; listening on every address, any (the
+  // machine's names cannot all be known).
+  const loopback = ['127.0.0.1', '::1', 'localhost'].includes(host) || host.startsWith('127.');
+  const ownHosts = loopback
+    ? new Set(
+        [host, '127.0.0.1', 'localhost', '[::1]'].map(
+          (h) => `${h.includes(':') && !h.startsWith('[') ? `[${h}]` : h}:${address.port}`,
+        ),
+      )
+    : undefined;
   // Comments keep idle streams open through proxies; a client that left is noticed on write too.
   const keepalive = setInterval(() => {
     for (const stream of streams) stream.write(': keepalive\n\n');
   }, 15_000);
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
-  const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `http://${shownHost}:${address.port}/`,
