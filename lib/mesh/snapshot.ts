@@ -8,7 +8,7 @@ import { propertiesOf } from './netem.ts';
 import { nodeMac, nodeOfMac } from './node-spec.ts';
 import { heardRecently, runningNames } from './observe.ts';
 import { nodeAnswerMs } from './status.ts';
-import { linksOf, type LinkProperties } from './topology.ts';
+import { linksOf, type LinkProperties, type Topology } from './topology.ts';
 
 export interface SnapshotNode {
   name: string;
@@ -58,9 +58,21 @@ export interface MeshSnapshot {
   links: SnapshotLink[];
 }
 
+/** What the topology says of its i-th node: name, bat0's MAC, host, gateway mode, where it is. */
+export function nodeBasics(topology: Topology, i: number) {
+  const n = topology.nodes[i];
+  return {
+    name: n.name,
+    mac: nodeMac(i + 1, 0),
+    ...(n.host ? { host: n.host } : {}),
+    gatewayMode: n.gateway,
+    ...(n.x !== undefined && n.y !== undefined ? { position: { x: n.x, y: n.y } } : {}),
+    ...(n.lat !== undefined && n.lon !== undefined ? { location: { latitude: n.lat, longitude: n.lon } } : {}),
+  };
+}
+
 /** The ends of each link, pairwise, with each end's MAC on it (lib/mesh/node-spec.ts hardInterface). */
-function linkEnds(mesh: Pick<Mesh, 'topology'>) {
-  const { topology } = mesh;
+export function linkEnds(topology: Topology) {
   const number = new Map(topology.nodes.map((n, i) => [n.name, i + 1]));
   const macOn = (name: string, link: number) => nodeMac(number.get(name)!, 2, linksOf(topology, name).indexOf(link));
   return topology.links.flatMap((link, index) =>
@@ -127,12 +139,7 @@ export function assemble(
     const chosen = state?.gateways.find((g) => g.best);
     const towardsChosen = chosen && best.find((o) => o.orig === chosen.orig);
     return {
-      name: n.name,
-      mac: nodeMac(i + 1, 0),
-      ...(n.host ? { host: n.host } : {}),
-      gatewayMode: n.gateway,
-      ...(n.x !== undefined && n.y !== undefined ? { position: { x: n.x, y: n.y } } : {}),
-      ...(n.lat !== undefined && n.lon !== undefined ? { location: { latitude: n.lat, longitude: n.lon } } : {}),
+      ...nodeBasics(topology, i),
       running: answer !== undefined,
       ...(answer instanceof Error ? { error: answer.message.split('\n')[0].slice(0, 200) } : {}),
       ...(starts ? { firstStarted: starts.first.toISOString(), lastStarted: starts.last.toISOString() } : {}),
@@ -157,7 +164,7 @@ export function assemble(
     );
     return entry ? (entry.tq ?? entry.throughput ?? null) : null;
   };
-  const links = linkEnds(mesh).map((l): SnapshotLink => ({
+  const links = linkEnds(topology).map((l): SnapshotLink => ({
     ...l,
     metric: [seen(l.nodes[0], l.macs[1]), seen(l.nodes[1], l.macs[0])],
     cut: mesh.isCut(l.index),

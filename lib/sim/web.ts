@@ -3,9 +3,8 @@
 // nothing from the nodes itself: a read would take simulated time and change the run, and the
 // same seed must give the same log. Its clicks are refused: the timeline drives this mesh.
 import type { MeshSnapshot, SnapshotLink, SnapshotNode, Topology, NodeView, WebSource } from '../mesh/index.ts';
-import { nodeMac } from '../mesh/index.ts';
 import { propertiesOf } from '../mesh/netem.ts';
-import { linksOf } from '../mesh/topology.ts';
+import { linkEnds, nodeBasics } from '../mesh/snapshot.ts';
 import { SimError } from './errors.ts';
 
 /** What the timeline has done and seen so far. */
@@ -27,11 +26,7 @@ export function timelineSnapshot(
     const v = view.get(n.name);
     const gateway = v?.gateway ?? null;
     return {
-      name: n.name,
-      mac: nodeMac(i + 1, 0),
-      gatewayMode: n.gateway,
-      ...(n.x !== undefined && n.y !== undefined ? { position: { x: n.x, y: n.y } } : {}),
-      ...(n.lat !== undefined && n.lon !== undefined ? { location: { latitude: n.lat, longitude: n.lon } } : {}),
+      ...nodeBasics(topology, i),
       running: !state.down.has(n.name),
       restarts: 0,
       originators: Object.entries(v?.originators ?? {}).map(([o, r]) => ({ name: o, metric: r.metric, via: r.via })),
@@ -40,24 +35,17 @@ export function timelineSnapshot(
       gatewayNexthop: gateway ? (v?.originators[gateway]?.via ?? null) : null,
     };
   });
-  const number = new Map(topology.nodes.map((n, i) => [n.name, i + 1]));
   /** What `from` measured of its neighbour `to` when last observed: its direct route's metric. */
   const seen = (from: string, to: string) => {
     const route = view.get(from)?.originators[to];
     return route && route.via === to ? route.metric : null;
   };
-  const links = topology.links.flatMap((link, index) =>
-    link.nodes.flatMap((a, i) =>
-      link.nodes.slice(i + 1).map((b): SnapshotLink => ({
-        index,
-        nodes: [a, b],
-        macs: [a, b].map((n) => nodeMac(number.get(n)!, 2, linksOf(topology, n).indexOf(index))) as [string, string],
-        metric: [seen(a, b), seen(b, a)],
-        cut: state.cut.has(index),
-        properties: propertiesOf(link),
-      })),
-    ),
-  );
+  const links = linkEnds(topology).map((l): SnapshotLink => ({
+    ...l,
+    metric: [seen(l.nodes[0], l.nodes[1]), seen(l.nodes[1], l.nodes[0])],
+    cut: state.cut.has(l.index),
+    properties: propertiesOf(topology.links[l.index]),
+  }));
   return {
     name,
     timestamp: new Date().toISOString(),

@@ -17,6 +17,7 @@ import {
   toNetJson,
 } from '../../lib/mesh/index.ts';
 import type { NodeState } from '../../lib/gateway/node-state.ts';
+import { timelineSnapshot } from '../../lib/sim/web.ts';
 import { checkMeshviewer, checkNetJson, parseMetrics } from '../fixtures/export-checks.ts';
 
 /** n1 - n2 - n3 (n1 a gateway server at a place); each node's originator table as batctl gives it. */
@@ -166,4 +167,35 @@ test('--listen takes HOST:PORT and names what it cannot read', () => {
   assert.deepEqual(parseListen('[::1]:0'), { host: '::1', port: 0 });
   for (const bad of ['8080', 'localhost:', 'a b:1', '127.0.0.1:70000'])
     assert.throws(() => parseListen(bad), new RegExp(`--listen "${bad}"`));
+});
+
+test("a scenario's page: links and nodes as the timeline left them, metrics from its last observation, its clock", () => {
+  const topology = Topology.parse(line(3));
+  const views = [
+    {
+      name: 'n1',
+      neighbours: ['n2'],
+      originators: { n2: { metric: 250, via: 'n2' }, n3: { metric: 200, via: 'n2' } },
+      gateway: null,
+    },
+    { name: 'n2', neighbours: ['n1'], originators: { n1: { metric: 240, via: 'n1' } }, gateway: null },
+  ];
+  const s = timelineSnapshot('sim', topology, { views, cut: new Set([1]), down: new Set(['n3']) }, 42.5);
+  assert.equal(s.simulatedSeconds, 42.5);
+  assert.deepEqual(
+    s.links.map((l) => [l.nodes.join('-'), l.metric, l.cut]),
+    [
+      ['n1-n2', [250, 240], false],
+      ['n2-n3', [null, null], true],
+    ],
+  );
+  assert.deepEqual(
+    s.nodes.map((n) => [n.name, n.running, n.originators.length]),
+    [
+      ['n1', true, 2],
+      ['n2', true, 1],
+      ['n3', false, 0],
+    ],
+  );
+  checkNetJson(toNetJson(s));
 });
