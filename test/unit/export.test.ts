@@ -10,6 +10,7 @@ import {
   fromMeshnetLab,
   line,
   meshMetricsText,
+  type NodeView,
   nodeMac,
   parseListen,
   toDot,
@@ -171,7 +172,7 @@ test('--listen takes HOST:PORT and names what it cannot read', () => {
 
 test("a scenario's page: links and nodes as the timeline left them, metrics from its last observation, its clock", () => {
   const topology = Topology.parse(line(3));
-  const views = [
+  const views: NodeView[] = [
     {
       name: 'n1',
       neighbours: ['n2'],
