@@ -15,10 +15,11 @@ export interface ResponddContext {
   release: string;
 }
 
-const bare = (mac: string) => mac.replaceAll(':', '');
+/** A Freifunk node_id: bat0's MAC without colons, 12 characters (yanic drops any other); meshviewer.json's too. */
+export const nodeId = (mac: string) => mac.replaceAll(':', '');
 
 export function responddData({ domain, state, addresses, uptimeSeconds, release }: ResponddContext) {
-  const node_id = bare(state.meshMac);
+  const node_id = nodeId(state.meshMac);
   const { respondd } = domain;
   const macOf = new Map(state.hardIfs.map((h) => [h.name, h.mac]));
   const batadv: Record<string, { neighbours: Record<string, { tq?: number; throughput?: number; lastseen: number }> }> =

@@ -1,14 +1,14 @@
 // A mesh snapshot in the formats other tools read: meshviewer.json (what yanic writes and a
 // Freifunk community's meshviewer map reads), NetJSON NetworkGraph (netjsongraph.js, OpenWISP)
 // and Graphviz dot. Pure functions of a snapshot.
+import { nodeId } from '../gateway/respondd-data.ts';
 import type { MeshSnapshot, SnapshotNode } from './snapshot.ts';
 import { dotText as quoted } from './vis.ts';
 
 export const exportFormats = ['meshviewer', 'netjson', 'dot'] as const;
 export type ExportFormat = (typeof exportFormats)[number];
 
-/** meshviewer's node_id: bat0's MAC without colons, 12 characters (yanic drops any other). */
-export const nodeId = (mac: string) => mac.replaceAll(':', '');
+export { nodeId };
 
 /** TQ 0–255 as meshviewer's 0..1; BATMAN_V's throughput has no such scale: 1 while heard. */
 const scaled = (snapshot: MeshSnapshot, metric: number | null) =>

@@ -10,7 +10,6 @@ import { schedule, type Action, type Scenario } from './scenario.ts';
 import { SimError } from './errors.ts';
 import { NS_PER_MS, SimMesh, type Capture } from './sim-mesh.ts';
 import { serveWeb, type WebServer } from '../mesh/web/server.ts';
-import { linkBetween } from '../mesh/topology.ts';
 import { timelineSnapshot, timelineSource, type TimelineState } from './web.ts';
 
 export interface LogEntry {
@@ -137,7 +136,8 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Log
   const ready = (node: string, t: number) =>
     (driver ? log : (e: LogEntry) => boot.push(e))({ t: round(t), event: 'ready', node });
   const clock = options.clock ?? 'simulated';
-  const seen: TimelineState = { views: [], cut: new Set(), down: new Set() };
+  const cut: CutLinks = new Set();
+  const seen: TimelineState = { views: [], cut, down: new Set() };
   let web: WebServer | undefined;
   try {
     driver = await (clock === 'simulated' ? simulated : realTime)(s, options, ready);
@@ -158,7 +158,6 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Log
       links: s.topology.links.length,
     });
     for (const e of boot.sort((a, b) => a.t - b.t || String(a.node).localeCompare(String(b.node)))) log(e);
-    const cut: CutLinks = new Set();
     for (const step of schedule(s)) {
       await driver.advanceTo(step.at);
       await act(driver, s, step.action, log, cut, seen);
@@ -201,13 +200,11 @@ async function act(
   if ('cut' in a) {
     await d.cut(...a.cut);
     cut.add(a.cut.join(' ')).add([...a.cut].reverse().join(' '));
-    seen.cut.add(linkBetween(s.topology, ...a.cut));
     log({ t, event: 'cut', link: a.cut });
   } else if ('restore' in a) {
     await d.restore(...a.restore);
     cut.delete(a.restore.join(' '));
     cut.delete([...a.restore].reverse().join(' '));
-    seen.cut.delete(linkBetween(s.topology, ...a.restore));
     log({ t, event: 'restore', link: a.restore });
   } else if ('kill' in a) {
     await d.kill(a.kill);

@@ -10,8 +10,8 @@ import { SimError } from './errors.ts';
 /** What the timeline has done and seen so far. */
 export interface TimelineState {
   views: NodeView[];
-  /** Links cut and not restored, by topology index. */
-  cut: Set<number>;
+  /** Links cut and not restored, as "a b" both ways round (the timeline's own set). */
+  cut: Set<string>;
   down: Set<string>;
 }
 
@@ -43,7 +43,7 @@ export function timelineSnapshot(
   const links = linkEnds(topology).map((l): SnapshotLink => ({
     ...l,
     metric: [seen(l.nodes[0], l.nodes[1]), seen(l.nodes[1], l.nodes[0])],
-    cut: state.cut.has(l.index),
+    cut: state.cut.has(l.nodes.join(' ')),
     properties: propertiesOf(topology.links[l.index]),
   }));
   return {

@@ -181,7 +181,7 @@ test("a scenario's page: links and nodes as the timeline left them, metrics from
     },
     { name: 'n2', neighbours: ['n1'], originators: { n1: { metric: 240, via: 'n1' } }, gateway: null },
   ];
-  const s = timelineSnapshot('sim', topology, { views, cut: new Set([1]), down: new Set(['n3']) }, 42.5);
+  const s = timelineSnapshot('sim', topology, { views, cut: new Set(['n2 n3', 'n3 n2']), down: new Set(['n3']) }, 42.5);
   assert.equal(s.simulatedSeconds, 42.5);
   assert.deepEqual(
     s.links.map((l) => [l.nodes.join('-'), l.metric, l.cut]),
