@@ -43,6 +43,7 @@ export interface StartOptions {
    * `transport: 'fd'` interfaces) → [pair, end]. Needs no privilege at all.
    */
   wire?: { server: string; fds: Record<number, [number, 0 | 1]> };
+  /** How long a booting node's console may stay silent before its start fails (30 s); see waitForReady. */
   readyTimeoutMs?: number;
   /** Raw kernel parameters appended unvalidated: only for testing the init's own checks. */
   extraArgs?: string[];
@@ -74,6 +75,8 @@ export interface StartOptions {
 }
 
 const READY_LINE = 'batu-init: ready ';
+/** A boot that keeps printing gets this many times the silence allowed before its start fails. */
+const READY_PATIENCE = 10;
 
 export class NodeError extends Error {}
 
@@ -204,16 +207,28 @@ export class UmlNode {
     }
   }
 
-  private async waitForReady(timeoutMs: number, signal?: AbortSignal): Promise<ReadySummary> {
-    const deadline = Date.now() + timeoutMs;
+  /**
+   * Waits for the init's ready line while the boot makes progress: a node whose console has
+   * printed nothing for `silentMs` is stuck, one that still prints is slow (a loaded machine
+   * starting hundreds of nodes), up to READY_PATIENCE times `silentMs` in all.
+   */
+  private async waitForReady(silentMs: number, signal?: AbortSignal): Promise<ReadySummary> {
+    const start = Date.now();
+    let heard = { at: start, length: this.console.length };
     for (;;) {
       const ready = this.readySummary();
       if (ready) return ready;
       if (signal?.aborted) throw new NodeStartAborted(`node ${this.spec.umid}: start aborted`);
       if (this.state === 'crashed')
         throw new NodeError(`node ${this.spec.umid} exited before it was ready:\n${this.tail()}`);
-      if (Date.now() > deadline)
-        throw new NodeError(`node ${this.spec.umid} not ready after ${timeoutMs} ms:\n${this.tail()}`);
+      const now = Date.now();
+      if (this.console.length !== heard.length) heard = { at: now, length: this.console.length };
+      if (now - heard.at > silentMs)
+        throw new NodeError(
+          `node ${this.spec.umid} not ready: its console printed nothing for ${silentMs} ms (${now - start} ms after its start):\n${this.tail()}`,
+        );
+      if (now - start > READY_PATIENCE * silentMs)
+        throw new NodeError(`node ${this.spec.umid} not ready after ${now - start} ms:\n${this.tail()}`);
       await sleep(20);
     }
   }

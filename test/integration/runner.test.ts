@@ -127,6 +127,51 @@ test('kill -9 of a UML process: the runner notices and cleans up, and the same s
   assert.equal(second.state, 'stopped');
 });
 
+/** The pid of a node's UML kernel process (the oldest with its umid), once it is spawned. */
+async function umlPid(umid: string): Promise<number> {
+  for (;;) {
+    const found = await execa('pgrep', ['-o', '-f', `umid=${umid}( |$)`], { reject: false });
+    if (found.exitCode === 0) return Number(found.stdout.trim());
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+test('a start waits for a boot that is slow but still printing, and fails one that went silent (killed, naming the silence)', async () => {
+  // Slow: the kernel process runs 0.1 s in every 1.1 s, so the boot takes longer than the
+  // 3 s allowed for silence, but never stays silent that long.
+  const slowStart = UmlNode.start(spec('bt-slow', 42), {
+    netns: bed.ns,
+    attach: { 'bt-42-m': 'bt-mgmt' },
+    readyTimeoutMs: 3000,
+  });
+  const pid = await umlPid('bt-slow');
+  const t0 = Date.now();
+  let ready = false;
+  const throttle = (async () => {
+    while (!ready) {
+      process.kill(pid, 'SIGSTOP');
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      process.kill(pid, 'SIGCONT');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  })();
+  const slow = await slowStart.finally(() => (ready = true));
+  await throttle;
+  bed.nodes.push(slow);
+  assert.ok(
+    Date.now() - t0 > 3000,
+    `the throttled boot took ${Date.now() - t0} ms, not longer than the silence allowed`,
+  );
+  assert.match(await batctl(slow, ['meshif', 'bat0', 'interface']), /eth2/);
+  await slow.stop();
+
+  // Silent: the kernel process stopped for good.
+  const stuckStart = UmlNode.start(spec('bt-stuck', 43), { netns: bed.ns, readyTimeoutMs: 3000 });
+  process.kill(await umlPid('bt-stuck'), 'SIGSTOP');
+  await assert.rejects(stuckStart, /bt-stuck not ready: its console printed nothing for 3000 ms/);
+  assert.doesNotMatch(await linksIn(bed.ns), /bt-43-/, 'the stuck node was killed and its taps removed');
+});
+
 test('an interface hot-plugged into a running node joins bat0', async () => {
   const node = await UmlNode.start(spec('bt-hotplug', 42), { netns: bed.ns, attach: { 'bt-42-m': 'bt-mgmt' } });
   bed.nodes.push(node);
