@@ -259,6 +259,23 @@ test('a node run as nobody from a store below a private directory sees exactly i
   await node.stop();
 });
 
+test('guest processes and threads keep their own vector registers across syscalls, page faults and preemption', async (t) => {
+  // Guards uml-xstate-write-changed.patch: the kernel writes a process's FP registers back
+  // only when they differ from what its host process holds.
+  const dir = await mkdtemp(join(tmpdir(), 'bt-fpcheck-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const source = new URL('../fixtures/fpcheck.c', import.meta.url).pathname;
+  await execa('gcc', ['-O2', '-static', '-pthread', '-o', join(dir, 'fpcheck'), source]);
+  const script = join(dir, 'fpcheck.sh');
+  await writeFile(script, 'cd "$(dirname "$0")" && ./fpcheck 3 3 300\n');
+  const shell = (await realise(await shellImage())).path;
+  const node = await bed.start({ ...spec('bt-fpcheck', 47), image: shell, runScript: script }, { netns: bed.ns });
+  const [, status] = await node.waitForConsole(/run_script \S+ exited with status (\d+)/, 120_000);
+  assert.equal(status, '0', node.tail(10));
+  assert.match(node.consoleText, /^fpcheck: ok, 3 processes of 3 threads, 300 iterations each, [xy]mm0-15$/m);
+  await node.stop();
+});
+
 test('run_script: a host file runs with the shell once the node is ready; an image without a shell says so', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'bt-script-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
