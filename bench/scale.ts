@@ -162,11 +162,14 @@ export async function benchScale(
       error: e.message.split('\n')[0],
     }));
     results.push(result);
+    const shape = `${String(result.nodes).padStart(4)} nodes (${rows}×${cols} ${config.shape}`;
     console.log(
-      `  ${String(result.nodes).padStart(4)} nodes (${rows}×${cols} ${config.shape}, ${result.links} links): up in ${result.started_s.toFixed(1)} s, ` +
-        (result.converged_s === null
-          ? `did NOT converge${result.error ? ` (did not start: ${result.error})` : ''}`
-          : `converged ${result.converged_s.toFixed(1)} s, CPU ${result.cpu_percent!.toFixed(0)} % of ${availableParallelism()} cores`),
+      result.error
+        ? `  ${shape}): did NOT start: ${result.error}`
+        : `  ${shape}, ${result.links} links): up in ${result.started_s.toFixed(1)} s, ` +
+            (result.converged_s === null
+              ? 'did NOT converge'
+              : `converged ${result.converged_s.toFixed(1)} s, CPU ${result.cpu_percent!.toFixed(0)} % of ${availableParallelism()} cores`),
     );
     if (result.converged_s === null) break;
   }
