@@ -129,11 +129,12 @@ test('kill -9 of a UML process: the runner notices and cleans up, and the same s
 
 /** The pid of a node's UML kernel process (the oldest with its umid), once it is spawned. */
 async function umlPid(umid: string): Promise<number> {
-  for (;;) {
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
     const found = await execa('pgrep', ['-o', '-f', `umid=${umid}( |$)`], { reject: false });
     if (found.exitCode === 0) return Number(found.stdout.trim());
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+  throw new Error(`no UML process with umid=${umid} within 30 s`);
 }
 
 test('a start waits for a boot that is slow but still printing, and fails one that went silent (killed, naming the silence)', async () => {
