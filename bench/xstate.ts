@@ -24,15 +24,15 @@ import { printResults } from './report.ts';
 
 const PTRACE_SETREGSET = 0x4205;
 
-/** Counts the machine's PTRACE_SETREGSET calls from now until the returned function is called. */
-function countSetRegset(): () => Promise<number> {
+/** Counts the machine's PTRACE_SETREGSET calls from when it resolves until the function it returns is called. */
+async function countSetRegset(): Promise<() => Promise<number>> {
   const perf: ResultPromise = execa(
     'perf',
     ['stat', '-x,', '-a', '-e', 'syscalls:sys_enter_ptrace', '--filter', `request == ${PTRACE_SETREGSET}`],
     { reject: false },
   );
+  await sleep(500); // perf counts before anything measured starts
   return async () => {
-    await sleep(200); // perf has started counting well before any end
     perf.kill('SIGINT');
     const { stderr } = await perf;
     const count = Number(/^(\d+),/m.exec(String(stderr))?.[1]);
@@ -62,7 +62,7 @@ interface Round {
 }
 
 async function measure(kernel: string, guest: string, nodes: number, seconds: number) {
-  const startCount = countSetRegset();
+  const startCount = await countSetRegset();
   const t0 = performance.now();
   const mesh = await Mesh.start({ ...line(nodes), origInterval: 1000 }, { kernel, image: guest, parallel: nodes });
   try {
@@ -75,7 +75,7 @@ async function measure(kernel: string, guest: string, nodes: number, seconds: nu
     }
     await sleep(5_000);
     const pids = [...mesh.nodes.values()].map((n) => n.pid);
-    const idleCount = countSetRegset();
+    const idleCount = await countSetRegset();
     const before = await Promise.all(pids.map(groupUsage));
     await sleep(seconds * 1000);
     const after = await Promise.all(pids.map(groupUsage));
