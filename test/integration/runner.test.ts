@@ -138,33 +138,36 @@ async function umlPid(umid: string): Promise<number> {
 }
 
 test('a start waits for a boot that is slow but still printing, and fails one that went silent (killed, naming the silence)', async () => {
-  // Slow: the kernel process runs 0.1 s in every 1.1 s, so the boot takes longer than the
-  // 3 s allowed for silence, but never stays silent that long.
-  const slowStart = UmlNode.start(spec('bt-slow', 42), {
-    netns: bed.ns,
-    attach: { 'bt-42-m': 'bt-mgmt' },
-    readyTimeoutMs: 3000,
-  });
-  const pid = await umlPid('bt-slow');
-  const t0 = Date.now();
-  let ready = false;
-  const throttle = (async () => {
-    while (!ready) {
-      process.kill(pid, 'SIGSTOP');
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      process.kill(pid, 'SIGCONT');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  })();
-  const slow = await slowStart.finally(() => (ready = true));
-  await throttle;
-  bed.nodes.push(slow);
-  assert.ok(
-    Date.now() - t0 > 3000,
-    `the throttled boot took ${Date.now() - t0} ms, not longer than the silence allowed`,
-  );
-  assert.match(await batctl(slow, ['meshif', 'bat0', 'interface']), /eth2/);
-  await slow.stop();
+  // Slow: the kernel process runs `run` ms in every 1000 + `run`, so the boot takes longer
+  // than the 3 s allowed for silence but never stays silent that long. A boot that needed
+  // so little CPU that it was done within 3 s proves nothing: once more, throttled harder.
+  let longest = 0;
+  for (const run of [100, 80]) {
+    const slowStart = UmlNode.start(spec('bt-slow', 42), {
+      netns: bed.ns,
+      attach: { 'bt-42-m': 'bt-mgmt' },
+      readyTimeoutMs: 3000,
+    });
+    const pid = await umlPid('bt-slow');
+    const t0 = Date.now();
+    let ready = false;
+    const throttle = (async () => {
+      while (!ready) {
+        process.kill(pid, 'SIGSTOP');
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        process.kill(pid, 'SIGCONT');
+        await new Promise((resolve) => setTimeout(resolve, run));
+      }
+    })();
+    const slow = await slowStart.finally(() => (ready = true));
+    await throttle;
+    longest = Math.max(longest, Date.now() - t0);
+    bed.nodes.push(slow);
+    assert.match(await batctl(slow, ['meshif', 'bat0', 'interface']), /eth2/);
+    await slow.stop();
+    if (longest > 3000) break;
+  }
+  assert.ok(longest > 3000, `the throttled boot took ${longest} ms, not longer than the silence allowed`);
 
   // Silent: the kernel process stopped for good.
   const stuckStart = UmlNode.start(spec('bt-stuck', 43), { netns: bed.ns, readyTimeoutMs: 3000 });
