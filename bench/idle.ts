@@ -7,7 +7,7 @@
 //   npx tsx bench/idle.ts [--nodes 10] [--seconds 30] [--rounds 2]
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { Mesh, converged, line, observe } from '../lib/mesh/index.ts';
+import { Mesh, converged, line, waitForRoutes } from '../lib/mesh/index.ts';
 import { groupUsage, usageRate } from '../lib/process/index.ts';
 import { realiseAll, silentReporter } from '../lib/derivations/index.ts';
 import { linuxV15, linuxV15Stock } from '../recipes/linux-v15.ts';
@@ -25,11 +25,8 @@ const SETTLE_MS = 5_000; // after convergence: boot work and the first tables ar
 async function measure(kernel: string, guest: string, nodes: number, seconds: number) {
   const mesh = await Mesh.start({ ...line(nodes), origInterval: 1000 }, { kernel, image: guest, parallel: 4 });
   try {
-    const deadline = Date.now() + 60_000 + nodes * 2000;
-    while (!converged(await observe(mesh))) {
-      if (Date.now() > deadline) throw new Error(`${nodes} nodes did not converge`);
-      await sleep(1000);
-    }
+    if (!converged(await waitForRoutes(mesh, 60_000 + nodes * 2000)))
+      throw new Error(`${nodes} nodes did not converge`);
     await sleep(SETTLE_MS);
     const pids = [...mesh.nodes.values()].map((n) => n.pid);
     const before = await Promise.all(pids.map(groupUsage));

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { execa, type ResultPromise } from 'execa';
-import { Mesh, converged, line, observe } from '../lib/mesh/index.ts';
+import { Mesh, converged, line, waitForRoutes } from '../lib/mesh/index.ts';
 import { groupUsage, usageRate } from '../lib/process/index.ts';
 import { realiseAll, silentReporter } from '../lib/derivations/index.ts';
 import { linuxV15 } from '../recipes/linux-v15.ts';
@@ -68,11 +68,8 @@ async function measure(kernel: string, guest: string, nodes: number, seconds: nu
   try {
     const start_s = (performance.now() - t0) / 1000;
     const setregset_per_node_start = (await startCount()) / nodes;
-    const deadline = Date.now() + 60_000 + nodes * 2000;
-    while (!converged(await observe(mesh))) {
-      if (Date.now() > deadline) throw new Error(`${nodes} nodes did not converge`);
-      await sleep(1000);
-    }
+    if (!converged(await waitForRoutes(mesh, 60_000 + nodes * 2000)))
+      throw new Error(`${nodes} nodes did not converge`);
     await sleep(5_000);
     const pids = [...mesh.nodes.values()].map((n) => n.pid);
     const idleCount = await countSetRegset();

@@ -64,7 +64,7 @@ export {
   type RequestOf,
   type ReplyOf,
 } from './operations.ts';
-export { runMesh, type RunMeshOptions } from './run.ts';
+export { runMesh, waitForRoutes, type RunMeshOptions } from './run.ts';
 export { watchTree, type WatchOptions, type Build } from './watch.ts';
 export { meshSnapshot, assemble, type MeshSnapshot, type SnapshotNode, type SnapshotLink } from './snapshot.ts';
 export { exportFormats, exportSnapshot, toMeshviewer, toNetJson, toDot, nodeId, type ExportFormat } from './export.ts';

@@ -85,7 +85,10 @@ export async function runMesh(topology: TopologyInput, options: RunMeshOptions):
 }
 
 /** Views once every node has a route to every other, or the last ones when time runs out. */
-async function waitForRoutes(mesh: Mesh, timeoutMs: number): Promise<NodeView[]> {
+export async function waitForRoutes(
+  mesh: Pick<Mesh, 'topology' | 'nodes' | 'node'>,
+  timeoutMs: number,
+): Promise<NodeView[]> {
   for (const end = Date.now() + timeoutMs; ; await new Promise((r) => setTimeout(r, 500))) {
     const views = await observe(mesh);
     if (converged(views) || Date.now() > end) return views;
