@@ -298,12 +298,28 @@ test('run_script: a host file runs with the shell once the node is ready; an ima
   const script = join(dir, 'test-init.sh');
   await writeFile(
     script,
-    'echo "script: $(batctl meshif bat0 interface | wc -l) hard interface, $(cat /proc/version | cut -d" " -f3)"\nexit 7\n',
+    [
+      'echo "script: $(batctl meshif bat0 interface | wc -l) hard interface, $(cat /proc/version | cut -d" " -f3)"',
+      'for f in /sys/class/bdi/hostfs-*; do echo "readahead: ${f##*/} $(cat $f/read_ahead_kb)"; done',
+      'exit 7',
+    ].join('\n'),
   );
   const shell = (await realise(await shellImage())).path;
-  const node = await bed.start({ ...spec('bt-script', 45), image: shell, runScript: script }, { netns: bed.ns });
+  const node = await bed.start(
+    { ...spec('bt-script', 45), image: shell, rootfs: 'hostfs', runScript: script },
+    { netns: bed.ns },
+  );
   await node.waitForConsole(/run_script \S+ exited with status (\d+)/, 30_000);
   assert.match(node.consoleText, /^script: 1 hard interface, 6\.12\.\d+$/m, node.consoleText);
+  // The hostfs root is read as programs touch it (no readahead: a node's page cache is its own
+  // memory); the script's directory, mounted later, keeps the kernel's readahead.
+  assert.deepEqual(
+    [...node.consoleText.matchAll(/^readahead: (hostfs-\d+) (\d+)$/gm)].map((m) => m.slice(1)),
+    [
+      ['hostfs-1', '0'],
+      ['hostfs-2', '128'],
+    ],
+  );
   assert.match(node.consoleText, new RegExp(`run_script ${script} exited with status 7`));
   assert.equal(node.ready.errors, 0);
   await node.stop();
