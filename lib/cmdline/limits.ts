@@ -12,8 +12,8 @@ export const limits = {
   commandLine: 4096,
 };
 
-/** The runner's own arguments (con=null con0=fd:0,fd:1 con1=fd:N) come on top of render's. */
-export const runnerReserve = 48;
+/** The runner's own arguments (con=none ssl=none con0=fd:0,fd:1 con1=fd:N) come on top of render's. */
+export const runnerReserve = 64;
 
 /** Throw naming what is too long: one parameter, or the whole command line. */
 export function checkCommandLine(argv: string[], reserve = 0): void {

@@ -80,7 +80,8 @@ export async function bootToPowerOff(
       `initrd=${initrd}`,
       `uml_dir=${umlDir}`,
       'umid=boot',
-      'con=null',
+      'con=none',
+      'ssl=none',
       'con0=fd:0,fd:1',
       ...extraArgs,
     ]);

@@ -63,7 +63,9 @@ export async function commandLine(
   const args = render(spec);
   if (!spec.mem) args.unshift(`mem=${options.mem ?? '64M'}`);
   if (!spec.umlDir) args.push(`uml_dir=${umlDir}`);
-  args.push(...(options.kernelArgs ?? []), ...(options.extraArgs ?? []), 'con=null');
+  // Only the consoles it uses: every configured UML line is a tty device in the guest's sysfs
+  // (16 consoles and 64 serial lines by default, ~300 KB of a node's kernel memory).
+  args.push(...(options.kernelArgs ?? []), ...(options.extraArgs ?? []), 'con=none', 'ssl=none');
   const { consoles } = options;
   const { openers, consoleFd: pipedConsole } = await descriptors(spec, options);
   const consoleFd = consoles ? undefined : pipedConsole;
