@@ -76,8 +76,6 @@ export async function umlKernel(options: KernelOptions) {
   const drop = [
     ...(tuning === 'speed' ? [] : ['/^# --- speed/,/^$/d']),
     ...(batmanAdv ? [] : ['/CONFIG_BATMAN_ADV/d']),
-    // debug.config sets its own stack size.
-    ...(debug ? ['/^CONFIG_KERNEL_STACK_ORDER=/d'] : []),
   ];
   return kernelBuild({
     name: `${batmanAdv ? 'linux-uml' : 'linux-uml-nobatman'}${batmanAdv === 'stock' ? '-stock' : ''}${debug ? '-debug' : tuning === 'speed' ? '' : '-defconfig'}`,
