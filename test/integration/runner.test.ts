@@ -301,6 +301,7 @@ test('run_script: a host file runs with the shell once the node is ready; an ima
     [
       'echo "script: $(batctl meshif bat0 interface | wc -l) hard interface, $(cat /proc/version | cut -d" " -f3)"',
       'for f in /sys/class/bdi/hostfs-*; do echo "readahead: ${f##*/} $(cat $f/read_ahead_kb)"; done',
+      'echo "lines:" $(cd /sys/class/tty && ls -d tty[0-9]* ttyS* 2>/dev/null)',
       'exit 7',
     ].join('\n'),
   );
@@ -320,6 +321,8 @@ test('run_script: a host file runs with the shell once the node is ready; an ima
       ['hostfs-2', '128'],
     ],
   );
+  // UML's console and serial lines: only con0 is configured (each other one would be a device).
+  assert.match(node.consoleText, /^lines: tty0$/m);
   assert.match(node.consoleText, new RegExp(`run_script ${script} exited with status 7`));
   assert.equal(node.ready.errors, 0);
   await node.stop();
