@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import { realiseAll, stderrReporter } from '../lib/derivations/index.ts';
 import { Mesh, converged, line, observe } from '../lib/mesh/index.ts';
-import { groupUsage, usageRate } from '../lib/process/index.ts';
+import { usageOver } from '../lib/process/index.ts';
 import { batmanAdvNode } from '../recipes/batman-adv.ts';
 import { sharedFixture } from '../test/fixtures/shared-fixtures.ts';
 import { nodePss } from './boot.ts';
@@ -44,11 +44,8 @@ async function round(paths: { kernel: string; image: string }, mem: string | und
     const convergedAt = Date.now();
     await sleep(5000); // boot work and the first tables are done
     const pids = [...mesh.nodes.values()].map((n) => n.pid);
-    const before = await Promise.all(pids.map(groupUsage));
-    await sleep(seconds * 1000);
-    const after = await Promise.all(pids.map(groupUsage));
+    const cpu = (await usageOver(pids, seconds)).map((r) => r.cpuPercent);
     const pss = await Promise.all([...mesh.nodes.values()].map(nodePss));
-    const cpu = pids.map((_, i) => usageRate(before[i], after[i], seconds).cpuPercent);
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     return {
       ready_s: (ready - start) / 1000,

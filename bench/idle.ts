@@ -8,7 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Mesh, converged, line, waitForRoutes } from '../lib/mesh/index.ts';
-import { groupUsage, usageRate } from '../lib/process/index.ts';
+import { usageOver } from '../lib/process/index.ts';
 import { realiseAll, silentReporter } from '../lib/derivations/index.ts';
 import { linuxV15, linuxV15Stock } from '../recipes/linux-v15.ts';
 import { image } from '../recipes/image.ts';
@@ -29,10 +29,7 @@ async function measure(kernel: string, guest: string, nodes: number, seconds: nu
       throw new Error(`${nodes} nodes did not converge`);
     await sleep(SETTLE_MS);
     const pids = [...mesh.nodes.values()].map((n) => n.pid);
-    const before = await Promise.all(pids.map(groupUsage));
-    await sleep(seconds * 1000);
-    const after = await Promise.all(pids.map(groupUsage));
-    const rates = pids.map((_, i) => usageRate(before[i], after[i], seconds));
+    const rates = await usageOver(pids, seconds);
     const mean = (f: (r: (typeof rates)[number]) => number) => rates.reduce((a, r) => a + f(r), 0) / rates.length;
     return { cpu: mean((r) => r.cpuPercent), wakeups: mean((r) => r.wakeupsPerSecond) };
   } finally {

@@ -16,7 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { execa, type ResultPromise } from 'execa';
 import { Mesh, converged, line, waitForRoutes } from '../lib/mesh/index.ts';
-import { groupUsage, usageRate } from '../lib/process/index.ts';
+import { usageOver } from '../lib/process/index.ts';
 import { realiseAll, silentReporter } from '../lib/derivations/index.ts';
 import { linuxV15 } from '../recipes/linux-v15.ts';
 import { image } from '../recipes/image.ts';
@@ -73,11 +73,8 @@ async function measure(kernel: string, guest: string, nodes: number, seconds: nu
     await sleep(5_000);
     const pids = [...mesh.nodes.values()].map((n) => n.pid);
     const idleCount = await countSetRegset();
-    const before = await Promise.all(pids.map(groupUsage));
-    await sleep(seconds * 1000);
-    const after = await Promise.all(pids.map(groupUsage));
+    const cpu = (await usageOver(pids, seconds)).reduce((a, r) => a + r.cpuPercent, 0) / nodes;
     const idleCalls = await idleCount();
-    const cpu = pids.reduce((a, _, i) => a + usageRate(before[i], after[i], seconds).cpuPercent, 0) / nodes;
     return {
       start_s,
       setregset_per_node_start,

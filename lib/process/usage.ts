@@ -1,6 +1,7 @@
 // What a process group has cost the host so far: a node's UML kernel and its guest processes
 // are host processes of one group (the node's pid). Benches take two readings and divide.
 import { readFile, readdir } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface GroupUsage {
   /** User + system CPU, seconds. */
@@ -46,6 +47,14 @@ export function usageRate(before: GroupUsage, after: GroupUsage, seconds: number
     cpuPercent: (100 * (after.cpuSeconds - before.cpuSeconds)) / seconds,
     wakeupsPerSecond: (after.contextSwitches - before.contextSwitches) / seconds,
   };
+}
+
+/** Each group's usage per second over the next `seconds`: a reading of all of them before and after. */
+export async function usageOver(pgids: number[], seconds: number) {
+  const before = await Promise.all(pgids.map(groupUsage));
+  await sleep(seconds * 1000);
+  const after = await Promise.all(pgids.map(groupUsage));
+  return pgids.map((_, i) => usageRate(before[i], after[i], seconds));
 }
 
 /** Busy CPU of the whole machine so far (every process, the kernel's softirqs), seconds. */

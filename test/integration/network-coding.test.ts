@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Mesh, converged, line, observe } from '../../lib/mesh/index.ts';
 import { batctl } from '../../lib/runner/index.ts';
-import { groupUsage, usageRate } from '../../lib/process/index.ts';
+import { usageOver } from '../../lib/process/index.ts';
 import { eventually, guestPaths } from '../fixtures/guest-helpers.ts';
 
 const WINDOW_S = 5;
@@ -20,11 +20,7 @@ test('network coding: the worker sleeps while it is off, runs when set to 1 at r
   t.after(() => mesh.stop());
   await eventually('the pair converges', async () => converged(await observe(mesh)), 30_000);
   const n1 = mesh.node('n1');
-  const wakeups = async () => {
-    const before = await groupUsage(n1.pid);
-    await sleep(WINDOW_S * 1000);
-    return usageRate(before, await groupUsage(n1.pid), WINDOW_S).wakeupsPerSecond;
-  };
+  const wakeups = async () => (await usageOver([n1.pid], WINDOW_S))[0].wakeupsPerSecond;
   const nc = async () => (await batctl(n1, ['nc'])).trim();
 
   assert.equal(await nc(), 'disabled');
