@@ -221,6 +221,9 @@ export async function runBuilder(run: BuilderRun): Promise<string> {
   const [result] = await Promise.all([child, once(lines, 'close')]);
   log.write(`@@batu builder exited ${at()}\n`);
   if (!log.destroyed) await new Promise((done) => log.end(done));
+  // A failed write destroys the stream at once but emits its 'error' a tick later (seen: 3 of
+  // 50 full-disk builds read as an empty log): the stream's own record is the one to trust.
+  logError ??= log.errored ?? undefined;
   if (logError) throw new BuildError(run.label, run.logFile, '', `its log could not be written: ${logError.message}`);
   if (result.exitCode !== 0 || result.signal) {
     const tail = (await readFile(run.logFile, 'utf8')).trimEnd().split('\n').slice(-30).join('\n');
