@@ -19,6 +19,7 @@ import { parseRecord, writeRecord } from '../record.ts';
 import { Netns } from './netns.ts';
 import { nodeView } from './reach.ts';
 import { ConsoleChannel } from './console-channel.ts';
+import { stuckReport } from './stuck.ts';
 
 export interface StartOptions {
   /** The store the runner's helpers are built into or found in (default: openStore()). */
@@ -223,10 +224,13 @@ export class UmlNode {
         throw new NodeError(`node ${this.spec.umid} exited before it was ready:\n${this.tail()}`);
       const now = Date.now();
       if (this.console.length !== heard.length) heard = { at: now, length: this.console.length };
-      if (now - heard.at > silentMs)
+      if (now - heard.at > silentMs) {
+        const tail = this.tail();
+        const report = await stuckReport(this).catch((error: Error) => `no report on it: ${error.message}`);
         throw new NodeError(
-          `node ${this.spec.umid} not ready: its console printed nothing for ${silentMs} ms (${now - start} ms after its start):\n${this.tail()}`,
+          `node ${this.spec.umid} not ready: its console printed nothing for ${silentMs} ms (${now - start} ms after its start).\n${report}\nits console's last lines:\n${tail}`,
         );
+      }
       if (now - start > READY_PATIENCE * silentMs)
         throw new NodeError(`node ${this.spec.umid} not ready after ${now - start} ms:\n${this.tail()}`);
       await sleep(20);

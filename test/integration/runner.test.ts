@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { Netns, UmlNode, batctl, runRoot } from '../../lib/runner/index.ts';
+import { stuckReport } from '../../lib/runner/stuck.ts';
 import type { NodeSpecInput } from '../../lib/cmdline/index.ts';
 import { realise } from '../../lib/derivations/index.ts';
 import { shellImage } from '../../recipes/image.ts';
@@ -176,6 +177,11 @@ test('a start waits for a boot that is slow but still printing, and fails one th
     longest = Math.max(longest, Date.now() - t0);
     bed.nodes.push(slow);
     assert.match(await batctl(slow, ['meshif', 'bat0', 'interface']), /eth2/);
+    // The report a silent boot's error carries, on a live kernel: host processes asleep, and
+    // the guest answers sysrq on its console.
+    const report = await stuckReport(slow);
+    assert.match(report, /^ {2}\d+ linux: S in \S+, \d+ % CPU$/m, report);
+    assert.match(report, /^guest, blocked tasks \(sysrq w\):\n {2}.*Show Blocked State/m, report);
     await slow.stop();
     if (longest > 3000) break;
   }
@@ -184,7 +190,13 @@ test('a start waits for a boot that is slow but still printing, and fails one th
   // Silent: the kernel process stopped for good.
   const stuckStart = UmlNode.start(spec('bt-stuck', 43), { netns: bed.ns, readyTimeoutMs: 3000 });
   process.kill(await umlPid('bt-stuck'), 'SIGSTOP');
-  await assert.rejects(stuckStart, /bt-stuck not ready: its console printed nothing for 3000 ms/);
+  await assert.rejects(stuckStart, (error: Error) => {
+    assert.match(error.message, /bt-stuck not ready: its console printed nothing for 3000 ms/);
+    // The report names the stopped kernel process, and says the guest cannot answer.
+    assert.match(error.message, /^ {2}\d+ linux: T in \S+, 0 % CPU$/m, error.message);
+    assert.match(error.message, /^ {2}.*management console/m, error.message);
+    return true;
+  });
   assert.doesNotMatch(await linksIn(bed.ns), /bt-43-/, 'the stuck node was killed and its taps removed');
 });
 
