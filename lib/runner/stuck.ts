@@ -1,15 +1,16 @@
 // What a node whose boot went silent is doing, for the error that gives up on it: where each
 // of its host processes waits and what CPU it took meanwhile (a loop or a sleep), and the
-// guest's blocked tasks, which UML's kernel prints on the console when asked (sysrq w).
+// guest's init's stack and blocked tasks, which UML's kernel prints on the console when asked.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { groupProcesses } from '../process/index.ts';
 
 const TICKS_PER_SECOND = 100; // USER_HZ
-/** How long the report watches the node: CPU taken over it, and the guest's answer on the console. */
+/** How long the report watches the node (CPU taken over it), and at most how long it waits for the guest's answer. */
 const WINDOW_MS = 1500;
-const GUEST_LINES = 40;
+const ANSWER_MS = 6000;
+const GUEST_LINES = 60;
 
 interface StuckNode {
   pid: number;
@@ -30,31 +31,38 @@ async function hostProcesses(pgid: number) {
   );
 }
 
+/**
+ * The init's stack and the blocked tasks, which UML prints on the console (`sysrq t` would show
+ * every task, but 6.1's panics on a kworker's). uml_mconsole's exit status says nothing here:
+ * `stack` fails even when it printed.
+ */
+async function askGuest(node: StuckNode): Promise<undefined> {
+  for (const command of ['stack 1', 'sysrq w']) await node.mconsole(command).catch(() => {});
+  return undefined;
+}
+
 /** A few lines: the host's view first (it needs nothing from the guest), then the guest's. */
 export async function stuckReport(node: StuckNode): Promise<string> {
   const before = await hostProcesses(node.pid);
   const since = node.consoleText.length;
   const asked = existsSync(node.mconsoleSocket)
-    ? node.mconsole('sysrq w').then(
-        () => undefined,
-        (error: Error) => `the kernel did not answer its management console (${error.message.split('\n')[0]})`,
-      )
+    ? askGuest(node)
     : Promise.resolve('its management console is not open yet (the kernel stopped before it set it up)');
-  await sleep(WINDOW_MS);
+  const t0 = performance.now();
+  await Promise.race([Promise.all([sleep(WINDOW_MS), asked]), sleep(ANSWER_MS)]);
+  const seconds = (performance.now() - t0) / 1000;
   const after = new Map((await hostProcesses(node.pid)).map((p) => [p.pid, p]));
   const host = before.map((p) => {
     const now = after.get(p.pid);
-    const cpu = now
-      ? `${(((now.ticks - p.ticks) / TICKS_PER_SECOND / WINDOW_MS) * 1000 * 100).toFixed(0)} % CPU`
-      : 'gone';
+    const cpu = now ? `${((100 * (now.ticks - p.ticks)) / TICKS_PER_SECOND / seconds).toFixed(0)} % CPU` : 'gone';
     return `  ${p.pid} ${p.comm}: ${now?.state ?? p.state} in ${now?.wchan ?? p.wchan}, ${cpu}`;
   });
-  const unanswered = await Promise.race([asked, sleep(100).then(() => 'no answer from its management console yet')]);
+  const unanswered = await Promise.race([asked, sleep(0).then(() => 'no answer from its management console')]);
   const guest = node.consoleText.slice(since).trimEnd().split('\n').filter(Boolean).slice(0, GUEST_LINES);
   return [
-    `host processes over ${WINDOW_MS / 1000} s:`,
+    `host processes over ${seconds.toFixed(1)} s:`,
     ...host,
-    'guest, blocked tasks (sysrq w):',
-    ...(unanswered ? [`  ${unanswered}`] : guest.length ? guest.map((l) => `  ${l}`) : ['  (nothing printed)']),
+    "guest: the init's stack (mconsole stack 1), blocked tasks (sysrq w):",
+    ...(guest.length ? guest.map((l) => `  ${l}`) : [`  ${unanswered ?? '(nothing printed)'}`]),
   ].join('\n');
 }

@@ -178,10 +178,14 @@ test('a start waits for a boot that is slow but still printing, and fails one th
     bed.nodes.push(slow);
     assert.match(await batctl(slow, ['meshif', 'bat0', 'interface']), /eth2/);
     // The report a silent boot's error carries, on a live kernel: host processes asleep, and
-    // the guest answers sysrq on its console.
+    // the guest shows its init's stack and its blocked tasks on its console.
     const report = await stuckReport(slow);
     assert.match(report, /^ {2}\d+ linux: S in \S+, \d+ % CPU$/m, report);
-    assert.match(report, /^guest, blocked tasks \(sysrq w\):\n {2}.*Show Blocked State/m, report);
+    assert.match(
+      report,
+      /^guest: the init's stack .*\n {2}Stack:\n(.*\n)*? {2}Call Trace:\n(.*\n)* {2}sysrq: Show Blocked State/m,
+      report,
+    );
     await slow.stop();
     if (longest > 3000) break;
   }
