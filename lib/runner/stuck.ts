@@ -41,7 +41,13 @@ async function askGuest(node: StuckNode): Promise<undefined> {
   return undefined;
 }
 
-/** A few lines: the host's view first (it needs nothing from the guest), then the guest's. */
+/** Hex words of a stack dump: of no use in a report. */
+const STACK_WORDS = /^(Stack:|\s*([0-9a-f]{8,16}\s*)+)$/;
+
+/**
+ * A few lines: the guest's answer first (where its init waits says most), then its host
+ * processes, alike ones counted together.
+ */
 export async function stuckReport(node: StuckNode): Promise<string> {
   const before = await hostProcesses(node.pid);
   const since = node.consoleText.length;
@@ -52,17 +58,27 @@ export async function stuckReport(node: StuckNode): Promise<string> {
   await Promise.race([Promise.all([sleep(WINDOW_MS), asked]), sleep(ANSWER_MS)]);
   const seconds = (performance.now() - t0) / 1000;
   const after = new Map((await hostProcesses(node.pid)).map((p) => [p.pid, p]));
-  const host = before.map((p) => {
+  const alike = new Map<string, { count: number; ticks: number }>();
+  for (const p of before) {
     const now = after.get(p.pid);
-    const cpu = now ? `${((100 * (now.ticks - p.ticks)) / TICKS_PER_SECOND / seconds).toFixed(0)} % CPU` : 'gone';
-    return `  ${p.pid} ${p.comm}: ${now?.state ?? p.state} in ${now?.wchan ?? p.wchan}, ${cpu}`;
-  });
+    const key = now ? `${p.comm}: ${now.state} in ${now.wchan}` : `${p.comm}: gone`;
+    const group = alike.get(key) ?? { count: 0, ticks: 0 };
+    alike.set(key, { count: group.count + 1, ticks: group.ticks + (now ? now.ticks - p.ticks : 0) });
+  }
+  const host = [...alike].map(
+    ([key, { count, ticks }]) =>
+      `  ${count > 1 ? `${count} × ` : ''}${key}, ${((100 * ticks) / TICKS_PER_SECOND / seconds).toFixed(0)} % CPU`,
+  );
   const unanswered = await Promise.race([asked, sleep(0).then(() => 'no answer from its management console')]);
-  const guest = node.consoleText.slice(since).trimEnd().split('\n').filter(Boolean).slice(0, GUEST_LINES);
+  const guest = node.consoleText
+    .slice(since)
+    .split('\n')
+    .filter((line) => line.trim() && !STACK_WORDS.test(line))
+    .slice(0, GUEST_LINES);
   return [
+    "guest: its init's stack (mconsole stack 1), blocked tasks (sysrq w):",
+    ...(guest.length ? guest.map((l) => `  ${l}`) : [`  ${unanswered ?? '(nothing printed)'}`]),
     `host processes over ${seconds.toFixed(1)} s:`,
     ...host,
-    "guest: the init's stack (mconsole stack 1), blocked tasks (sysrq w):",
-    ...(guest.length ? guest.map((l) => `  ${l}`) : [`  ${unanswered ?? '(nothing printed)'}`]),
   ].join('\n');
 }

@@ -180,12 +180,8 @@ test('a start waits for a boot that is slow but still printing, and fails one th
     // The report a silent boot's error carries, on a live kernel: host processes asleep, and
     // the guest shows its init's stack and its blocked tasks on its console.
     const report = await stuckReport(slow);
-    assert.match(report, /^ {2}\d+ linux: S in \S+, \d+ % CPU$/m, report);
-    assert.match(
-      report,
-      /^guest: the init's stack .*\n {2}Stack:\n(.*\n)*? {2}Call Trace:\n(.*\n)* {2}sysrq: Show Blocked State/m,
-      report,
-    );
+    assert.match(report, /^ {2}(\d+ × )?linux: S in \S+, \d+ % CPU$/m, report);
+    assert.match(report, /^guest: its init's stack .*\n {2}Call Trace:\n(.*\n)* {2}sysrq: Show Blocked State/m, report);
     await slow.stop();
     if (longest > 3000) break;
   }
@@ -197,7 +193,7 @@ test('a start waits for a boot that is slow but still printing, and fails one th
   await assert.rejects(stuckStart, (error: Error) => {
     assert.match(error.message, /bt-stuck not ready: its console printed nothing for 3000 ms/);
     // The report names the stopped kernel process, and says the guest cannot answer.
-    assert.match(error.message, /^ {2}\d+ linux: T in \S+, 0 % CPU$/m, error.message);
+    assert.match(error.message, /^ {2}linux: T in \S+, 0 % CPU$/m, error.message);
     assert.match(error.message, /^ {2}.*management console/m, error.message);
     return true;
   });
