@@ -27,11 +27,14 @@ export async function groupProcesses(pgid: number): Promise<{ pid: string; stat:
   return found;
 }
 
+/** User + system CPU, seconds, of a process: its stat fields as groupProcesses gives them. */
+export const cpuSecondsOf = (stat: string[]) => (Number(stat[11]) + Number(stat[12])) / TICKS_PER_SECOND;
+
 /** The usage of every process of the group `pgid`, now. */
 export async function groupUsage(pgid: number): Promise<GroupUsage> {
   const usage: GroupUsage = { cpuSeconds: 0, contextSwitches: 0 };
   for (const { pid, stat } of await groupProcesses(pgid)) {
-    usage.cpuSeconds += (Number(stat[11]) + Number(stat[12])) / TICKS_PER_SECOND;
+    usage.cpuSeconds += cpuSecondsOf(stat);
     for (const tid of await readdir(`/proc/${pid}/task`).catch(() => [])) {
       const status = await readFile(`/proc/${pid}/task/${tid}/status`, 'utf8').catch(() => '');
       for (const m of status.matchAll(/^(?:non)?voluntary_ctxt_switches:\s+(\d+)$/gm))

@@ -4,9 +4,8 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { groupProcesses } from '../process/index.ts';
+import { cpuSecondsOf, groupProcesses } from '../process/index.ts';
 
-const TICKS_PER_SECOND = 100; // USER_HZ
 /** How long the report watches the node (CPU taken over it), and at most how long it waits for the guest's answer. */
 const WINDOW_MS = 1500;
 const ANSWER_MS = 6000;
@@ -26,7 +25,7 @@ async function hostProcesses(pgid: number) {
       comm: (await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '?')).trim(),
       state: stat[0],
       wchan: (await readFile(`/proc/${pid}/wchan`, 'utf8').catch(() => '')) || '-',
-      ticks: Number(stat[11]) + Number(stat[12]),
+      cpuSeconds: cpuSecondsOf(stat),
     })),
   );
 }
@@ -58,16 +57,19 @@ export async function stuckReport(node: StuckNode): Promise<string> {
   await Promise.race([Promise.all([sleep(WINDOW_MS), asked]), sleep(ANSWER_MS)]);
   const seconds = (performance.now() - t0) / 1000;
   const after = new Map((await hostProcesses(node.pid)).map((p) => [p.pid, p]));
-  const alike = new Map<string, { count: number; ticks: number }>();
+  const alike = new Map<string, { count: number; cpuSeconds: number }>();
   for (const p of before) {
     const now = after.get(p.pid);
     const key = now ? `${p.comm}: ${now.state} in ${now.wchan}` : `${p.comm}: gone`;
-    const group = alike.get(key) ?? { count: 0, ticks: 0 };
-    alike.set(key, { count: group.count + 1, ticks: group.ticks + (now ? now.ticks - p.ticks : 0) });
+    const group = alike.get(key) ?? { count: 0, cpuSeconds: 0 };
+    alike.set(key, {
+      count: group.count + 1,
+      cpuSeconds: group.cpuSeconds + (now ? now.cpuSeconds - p.cpuSeconds : 0),
+    });
   }
   const host = [...alike].map(
-    ([key, { count, ticks }]) =>
-      `  ${count > 1 ? `${count} × ` : ''}${key}, ${((100 * ticks) / TICKS_PER_SECOND / seconds).toFixed(0)} % CPU`,
+    ([key, { count, cpuSeconds }]) =>
+      `  ${count > 1 ? `${count} × ` : ''}${key}, ${((100 * cpuSeconds) / seconds).toFixed(0)} % CPU`,
   );
   const unanswered = await Promise.race([asked, sleep(0).then(() => 'no answer from its management console')]);
   const guest = node.consoleText
