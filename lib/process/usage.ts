@@ -13,16 +13,17 @@ export interface GroupUsage {
 const TICKS_PER_SECOND = 100; // USER_HZ: Linux reports /proc times in it on every architecture
 
 /**
- * Every process whose process group is `pgid`, now, with the fields of its /proc/PID/stat
- * after the command name (field 3 of stat is [0] here). A process that exits meanwhile is left out.
+ * Every process whose process group is `pgid`, now: its command name and the fields of its
+ * /proc/PID/stat after it (field 3 of stat is [0] here). A process that exits meanwhile is left out.
  */
-export async function groupProcesses(pgid: number): Promise<{ pid: string; stat: string[] }[]> {
+export async function groupProcesses(pgid: number): Promise<{ pid: string; comm: string; stat: string[] }[]> {
   const found = [];
   for (const pid of await readdir('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(fields[2]) === pgid) found.push({ pid, stat: fields });
+    const end = stat.lastIndexOf(')');
+    const fields = stat.slice(end + 2).split(' ');
+    if (Number(fields[2]) === pgid) found.push({ pid, comm: stat.slice(stat.indexOf('(') + 1, end), stat: fields });
   }
   return found;
 }

@@ -20,9 +20,9 @@ interface StuckNode {
 
 async function hostProcesses(pgid: number) {
   return Promise.all(
-    (await groupProcesses(pgid)).map(async ({ pid, stat }) => ({
+    (await groupProcesses(pgid)).map(async ({ pid, comm, stat }) => ({
       pid,
-      comm: (await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '?')).trim(),
+      comm,
       state: stat[0],
       wchan: (await readFile(`/proc/${pid}/wchan`, 'utf8').catch(() => '')) || '-',
       cpuSeconds: cpuSecondsOf(stat),
